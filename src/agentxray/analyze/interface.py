@@ -1,0 +1,56 @@
+"""The contract between the analysis driver and the detectors.
+
+The driver (:mod:`agentxray.analyze.driver`) reads each file of a :class:`~agentxray.model.Tree`
+once, wraps it in a :class:`SourceUnit` and offers it to every :class:`Detector` whose ``kinds``
+include the file's kind. Detectors return findings and notices; they never print, exit or do I/O
+beyond reading the unit. A detector that crashes on one file becomes a notice, not a failed scan.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, ClassVar
+
+from agentxray.model import FileEntry, FileKind, Finding, Notice
+
+if TYPE_CHECKING:
+    from tree_sitter import Tree as TsTree
+
+
+@dataclass(eq=False)
+class SourceUnit:
+    """One file's content, decoded once and parsed at most once (lazily) for all detectors."""
+
+    entry: FileEntry
+    data: bytes
+    """The raw bytes."""
+    context: dict[str, object] = field(default_factory=dict)
+    """Scratch space detectors may share within one unit (e.g. function summaries)."""
+
+    @cached_property
+    def text(self) -> str:
+        """The content as text (UTF-8, undecodable bytes replaced)."""
+        return self.data.decode("utf-8", errors="replace")
+
+    @cached_property
+    def js_tree(self) -> TsTree:
+        """The tree-sitter syntax tree (JavaScript or TypeScript by kind), parsed on first use."""
+        from agentxray.analyze.js.parse import parse_js
+
+        return parse_js(self.data, typescript=self.entry.kind == "typescript")
+
+
+class Detector(ABC):
+    """A code-level detector or a rule pack evaluator."""
+
+    name: ClassVar[str]
+    """Short id used in notices, e.g. ``js-region``."""
+    kinds: ClassVar[frozenset[FileKind]]
+    """File kinds it looks at."""
+
+    @abstractmethod
+    def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+        """Findings and notices for one file."""

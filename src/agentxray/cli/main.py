@@ -1,0 +1,66 @@
+"""Entry point of the ``agentxray`` command: parses arguments and dispatches to subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from agentxray import __version__
+from agentxray.errors import AgentXrayError
+
+logger = logging.getLogger(__name__)
+
+#: Subcommand modules under ``agentxray.cli``, in help order. Each defines
+#: ``register(subparsers)``, which adds its parser and sets ``func(args) -> int`` on it.
+SUBCOMMANDS: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with one subparser per subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="agentxray",
+        description="Turn closed AI coding agents into glass boxes: unpack, scan, observe, track.",
+    )
+    parser.add_argument("--version", action="version", version=f"agentxray {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show progress logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"agentxray.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code (0 ok, 1 findings, 2 usage or input error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.func(args)
+    except AgentXrayError as exc:
+        if args.debug:
+            raise
+        print(f"agentxray: error: {exc.diagnostics()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("agentxray: interrupted.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"agentxray: error: {exc}. Re-run with --debug for details.", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

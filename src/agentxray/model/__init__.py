@@ -1,0 +1,40 @@
+"""Immutable types shared by every pipeline stage; no I/O here."""
+
+from __future__ import annotations
+
+from agentxray.model.artifact import Artifact, ArtifactFormat
+from agentxray.model.finding import (
+    CATEGORIES,
+    SEVERITIES,
+    Category,
+    Confidence,
+    Finding,
+    Location,
+    Severity,
+    severity_rank,
+)
+from agentxray.model.notice import Notice, NoticeLevel
+from agentxray.model.result import StaticResult
+from agentxray.model.target import TargetKind, TargetSpec
+from agentxray.model.tree import FileEntry, FileKind, Tree
+
+__all__ = [
+    "CATEGORIES",
+    "SEVERITIES",
+    "Artifact",
+    "ArtifactFormat",
+    "Category",
+    "Confidence",
+    "FileEntry",
+    "FileKind",
+    "Finding",
+    "Location",
+    "Notice",
+    "NoticeLevel",
+    "Severity",
+    "StaticResult",
+    "TargetKind",
+    "TargetSpec",
+    "Tree",
+    "severity_rank",
+]
