@@ -1,0 +1,13 @@
+"""The detectors the analysis driver runs, registered explicitly in one greppable tuple."""
+
+from __future__ import annotations
+
+import logging
+
+from agentxray.analyze.interface import Detector
+
+logger = logging.getLogger(__name__)
+
+#: Every detector run by :func:`agentxray.analyze.analyze`, in a stable order. Detector modules
+#: add their instances here (one import and one entry each).
+DETECTORS: tuple[Detector, ...] = ()
