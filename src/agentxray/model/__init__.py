@@ -14,6 +14,7 @@ from agentxray.model.finding import (
     severity_rank,
 )
 from agentxray.model.notice import Notice, NoticeLevel
+from agentxray.model.report import Report
 from agentxray.model.result import StaticResult
 from agentxray.model.target import TargetKind, TargetSpec
 from agentxray.model.tree import FileEntry, FileKind, Tree
@@ -31,6 +32,7 @@ __all__ = [
     "Location",
     "Notice",
     "NoticeLevel",
+    "Report",
     "Severity",
     "StaticResult",
     "TargetKind",
