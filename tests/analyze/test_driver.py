@@ -1,0 +1,140 @@
+"""The analysis driver: reads each file once, routes by kind, survives detector crashes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from agentxray.analyze import analyze
+from agentxray.analyze.interface import Detector, SourceUnit
+from agentxray.model import (
+    Artifact,
+    FileEntry,
+    FileKind,
+    Finding,
+    Location,
+    Notice,
+    TargetSpec,
+    Tree,
+)
+
+
+def make_tree(root: Path, files: dict[str, tuple[FileKind, bytes]]) -> Tree:
+    """A tree written under ``root`` from ``{relpath: (kind, content)}``."""
+    entries = []
+    for rel, (kind, data) in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+        entries.append(
+            FileEntry(f"pkg!/{rel}", kind, len(data), hashlib.sha256(data).hexdigest(), rel)
+        )
+    spec = TargetSpec(raw=str(root), kind="path", name=str(root))
+    return Tree(Artifact(spec, root, "directory", "pkg"), root, tuple(entries))
+
+
+class NeedleDetector(Detector):
+    """Reports every line containing ``needle``; records which files it saw."""
+
+    name = "test-needle"
+    kinds: ClassVar[frozenset[FileKind]] = frozenset({"javascript", "python"})
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+        self.seen.append(unit.entry.vpath)
+        for n, line in enumerate(unit.text.splitlines(), 1):
+            if "needle" in line:
+                yield Finding(
+                    id=f"needle:{unit.entry.sha256[:8]}:{n}",
+                    rule=self.name,
+                    category="endpoint" if "info" in line else "geofence",
+                    severity="info" if "info" in line else "critical",
+                    title="needle",
+                    location=Location(unit.entry.vpath, n, line.index("needle") + 1),
+                )
+
+
+class CrashingDetector(Detector):
+    """Fails on files that mention ``boom`` after yielding one finding."""
+
+    name = "test-crash"
+    kinds: ClassVar[frozenset[FileKind]] = frozenset({"javascript"})
+
+    def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+        yield Notice("seen", "saw it", unit.entry.vpath, "info")
+        if b"boom" in unit.data:
+            raise ValueError("cannot handle boom")
+
+
+def test_routes_files_by_kind(tmp_path: Path) -> None:
+    tree = make_tree(
+        tmp_path,
+        {
+            "a.js": ("javascript", b"let needle = 1\n"),
+            "b.py": ("python", b"x = 1\nneedle = 2\n"),
+            "c.json": ("json", b'{"needle": 1}'),
+        },
+    )
+    det = NeedleDetector()
+    result = analyze(tree, detectors=(det,))
+    assert det.seen == ["pkg!/a.js", "pkg!/b.py"]
+    assert [(f.location.artifact, f.location.line) for f in result.findings] == [
+        ("pkg!/a.js", 1),
+        ("pkg!/b.py", 2),
+    ]
+
+
+def test_detector_crash_becomes_notice_and_run_goes_on(tmp_path: Path) -> None:
+    tree = make_tree(
+        tmp_path,
+        {"a.js": ("javascript", b"boom needle\n"), "b.js": ("javascript", b"needle\n")},
+    )
+    result = analyze(tree, detectors=(CrashingDetector(), NeedleDetector()))
+    errors = [n for n in result.notices if n.code == "detector-error"]
+    assert [(n.path, n.level) for n in errors] == [("pkg!/a.js", "error")]
+    assert "test-crash" in errors[0].message and "cannot handle boom" in errors[0].message
+    assert {f.location.artifact for f in result.findings} == {"pkg!/a.js", "pkg!/b.js"}
+
+
+def test_findings_deduped_by_id_and_sorted_most_severe_first(tmp_path: Path) -> None:
+    same = b"info needle\nneedle\n"
+    tree = make_tree(tmp_path, {"a.js": ("javascript", same), "copy/a.js": ("javascript", same)})
+    result = analyze(tree, detectors=(NeedleDetector(),))
+    # Identical content gives identical ids: one finding per id, the first file wins.
+    assert [(f.severity, f.location.artifact, f.location.line) for f in result.findings] == [
+        ("critical", "pkg!/a.js", 2),
+        ("info", "pkg!/a.js", 1),
+    ]
+
+
+def test_unwritten_and_oversized_files_become_notices(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path, {"big.js": ("javascript", b"needle " * 100)})
+    ghost = FileEntry("pkg!/ghost.js", "javascript", 10, "0" * 64, None)
+    tree = Tree(tree.artifact, tree.root, (*tree.files, ghost))
+    result = analyze(tree, detectors=(NeedleDetector(),), max_file_bytes=100)
+    assert {(n.code, n.path) for n in result.notices} == {
+        ("too-large-to-analyze", "pkg!/big.js"),
+        ("not-written", "pkg!/ghost.js"),
+    }
+    assert result.findings == ()
+
+
+def test_registered_detectors_run_by_default(tmp_path: Path) -> None:
+    from agentxray.analyze.registry import DETECTORS
+
+    tree = make_tree(tmp_path, {"a.js": ("javascript", b"const x = 1;\n")})
+    result = analyze(tree)
+    assert all(isinstance(d, Detector) for d in DETECTORS)
+    assert result.tree is tree
+
+
+@pytest.mark.parametrize("kind", ["javascript", "typescript"])
+def test_unit_parses_js_lazily(tmp_path: Path, kind: FileKind) -> None:
+    tree = make_tree(tmp_path, {"a.ts": (kind, b"const x: number = 1;\n")})
+    unit = SourceUnit(tree.files[0], b"const x = 1;\n")
+    assert unit.js_tree.root_node.type == "program"
