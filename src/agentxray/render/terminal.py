@@ -1,0 +1,229 @@
+"""The terminal report: a summary per category, then each finding with its evidence (rich)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from agentxray.model import CATEGORIES, SEVERITIES, Finding, Report, Severity, severity_rank
+from agentxray.render.about import CATEGORY_EXPLANATIONS, CATEGORY_TITLES, preview
+
+logger = logging.getLogger(__name__)
+
+SEVERITY_STYLES: dict[Severity, str] = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "bold yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+#: Lines of snippet shown per finding; longer snippets are cut with a marker.
+SNIPPET_LINES = 30
+#: Info-level findings shown per category in the compact tables.
+INFO_ROWS = 40
+
+
+def _lexer(report: Report, vpath: str) -> str:
+    kinds = {e.vpath: e.kind for e in report.artifacts}
+    kind = kinds.get(vpath)
+    if kind == "python" or vpath.endswith(".py"):
+        return "python"
+    if kind == "typescript" or vpath.endswith((".ts", ".tsx")):
+        return "typescript"
+    if kind in ("javascript", None) and not vpath.endswith((".txt", ".strings")):
+        return "javascript"
+    return "text"
+
+
+def _where(finding: Finding) -> str:
+    loc = finding.location
+    text = loc.artifact
+    if loc.line is not None:
+        text += f":{loc.line}"
+        if loc.column is not None:
+            text += f":{loc.column}"
+    return text
+
+
+def _badge(severity: Severity) -> Text:
+    return Text(f" {severity.upper()} ", style=SEVERITY_STYLES[severity])
+
+
+def _header(report: Report) -> RenderableType:
+    art = report.artifact
+    lines = [Text.assemble(("agentxray scan ", "bold"), (report.target.raw, "bold cyan"))]
+    if art is not None:
+        what = art.name + (f" {art.version}" if art.version else "")
+        if art.platform:
+            what += f" ({art.platform})"
+        lines.append(
+            Text(f"resolved: {what}" + (f" · sha256 {art.sha256[:16]}…" if art.sha256 else ""))
+        )
+    analysed = sum(1 for e in report.artifacts if e.kind in ("javascript", "typescript", "python"))
+    lines.append(
+        Text(
+            f"{len(report.artifacts)} files unpacked, {analysed} source files · "
+            f"{len(report.findings)} findings · {len(report.notices)} notices · "
+            f"{report.duration_s:.1f} s · agentxray {report.tool_version}",
+            style="dim",
+        )
+    )
+    return Group(*lines)
+
+
+def _summary(report: Report) -> RenderableType:
+    if not report.findings:
+        return Text("No findings.", style="bold green")
+    table = Table(box=box.SIMPLE_HEAD, title="Summary", title_justify="left", expand=False)
+    table.add_column("category")
+    table.add_column("findings", justify="right")
+    table.add_column("worst")
+    table.add_column("what it means")
+    for category, count in report.counts().items():
+        worst = max(
+            (f.severity for f in report.findings if f.category == category), key=severity_rank
+        )
+        table.add_row(category, str(count), _badge(worst), CATEGORY_TITLES[category])
+    return table
+
+
+def _evidence(label: str, values: Sequence[str], noun: str) -> Text:
+    text = Text.assemble((f"{label}: ", "bold"))
+    count = f"{len(values)} {noun}: " if len(values) > 1 else ""
+    text.append(count + preview(values, limit=12))
+    return text
+
+
+def _finding_panel(report: Report, finding: Finding) -> RenderableType:
+    parts: list[RenderableType] = []
+    if finding.message:
+        parts.append(Text(finding.message))
+    else:
+        parts.append(Text(CATEGORY_EXPLANATIONS[finding.category], style="italic"))
+    if finding.condition:
+        parts.append(Text.assemble(("Active when: ", "bold magenta"), finding.condition))
+    if finding.signals:
+        parts.append(_evidence("Signals", finding.signals, "signals"))
+    if finding.values:
+        parts.append(_evidence("Compared with", finding.values, "values"))
+    if finding.decoded:
+        parts.append(_evidence("Decoded", finding.decoded, "hidden values"))
+    if finding.related:
+        parts.append(
+            Text.assemble(
+                ("Related: ", "bold"),
+                ", ".join(
+                    f"{r.artifact}:{r.line}" if r.line else r.artifact for r in finding.related[:5]
+                ),
+            )
+        )
+    if finding.snippet:
+        lines = finding.snippet.splitlines()
+        code = "\n".join(lines[:SNIPPET_LINES])
+        if len(lines) > SNIPPET_LINES:
+            code += f"\n/* … {len(lines) - SNIPPET_LINES} more lines */"
+        parts.append(
+            Syntax(
+                code, _lexer(report, finding.location.artifact), theme="ansi_dark", word_wrap=True
+            )
+        )
+    parts.append(
+        Text(
+            f"rule {finding.rule} · id {finding.id} · confidence {finding.confidence}", style="dim"
+        )
+    )
+    title = Text.assemble(
+        _badge(finding.severity), " ", (finding.category, "bold"), " · ", finding.title
+    )
+    return Panel(
+        Group(*parts),
+        title=title,
+        title_align="left",
+        subtitle=Text(_where(finding), style="cyan"),
+        subtitle_align="left",
+        border_style=SEVERITY_STYLES[finding.severity].replace("on red", "").strip() or "red",
+    )
+
+
+def _info_table(category: str, findings: Sequence[Finding]) -> RenderableType:
+    table = Table(
+        box=box.SIMPLE,
+        title=f"{category} ({len(findings)}) — {CATEGORY_TITLES[findings[0].category]}",
+        title_justify="left",
+    )
+    table.add_column("what", overflow="fold")
+    table.add_column("where", style="cyan", overflow="fold")
+    for finding in findings[:INFO_ROWS]:
+        what = finding.title
+        if finding.values:
+            what += f" [{preview(finding.values, limit=3)}]"
+        table.add_row(what, _where(finding))
+    if len(findings) > INFO_ROWS:
+        table.add_row(f"… {len(findings) - INFO_ROWS} more (see --format json)", "")
+    return table
+
+
+def _notices(report: Report) -> RenderableType:
+    by_code: dict[str, int] = {}
+    for notice in report.notices:
+        by_code[notice.code] = by_code.get(notice.code, 0) + 1
+    table = Table(box=box.SIMPLE, title="Notices (skipped or incomplete)", title_justify="left")
+    table.add_column("level")
+    table.add_column("code")
+    table.add_column("path", overflow="fold")
+    table.add_column("message", overflow="fold")
+    for notice in report.notices[:20]:
+        table.add_row(notice.level, notice.code, notice.path or "", notice.message)
+    if len(report.notices) > 20:
+        counts = ", ".join(f"{code} ×{n}" for code, n in sorted(by_code.items()))
+        table.add_row("", "", "", f"… {len(report.notices) - 20} more ({counts})")
+    return table
+
+
+def render_terminal(report: Report, console: Console) -> None:
+    """Print the report on ``console``."""
+    console.print(_header(report))
+    console.print()
+    console.print(_summary(report))
+    detailed = [f for f in report.findings if f.severity != "info"]
+    for finding in detailed:
+        console.print(_finding_panel(report, finding))
+    for category in CATEGORIES:
+        infos = [f for f in report.findings if f.severity == "info" and f.category == category]
+        if infos:
+            console.print(_info_table(category, infos))
+    if report.notices:
+        console.print(_notices(report))
+    totals = report.severity_counts()
+    if totals:
+        line = Text("Total: ")
+        for sev in SEVERITIES:
+            if sev in totals:
+                line.append(f"{totals[sev]} ", style="bold")
+                line.append(sev, style=SEVERITY_STYLES[sev])
+                line.append("  ")
+        console.print(line)
+
+
+def render_terminal_text(report: Report, *, width: int = 100, color: bool = False) -> str:
+    """The terminal report as a string (plain text unless ``color``), e.g. for files and tests."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="truecolor" if color else None,
+        highlight=False,
+        emoji=False,
+    )
+    render_terminal(report, console)
+    return buffer.getvalue()
