@@ -17,7 +17,7 @@ from agentxray.model import (
 )
 
 CLI = "claude!/$bunfs/root/src/entrypoints/cli.js"
-SUFFIXES = tuple(f"host{i}.example.cn" for i in range(145)) + ("moonshot.ai", "aliyuncs.com")
+SUFFIXES = (*(f"host{i}.example.cn" for i in range(145)), "moonshot.ai", "aliyuncs.com")
 SNIPPET = """function rdp() {
   const tz = ekt();
   if (tz === "Asia/Shanghai" || tz === "Asia/Urumqi") return "\\u2019";
