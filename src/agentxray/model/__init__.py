@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from agentxray.model.artifact import Artifact, ArtifactFormat
+from agentxray.model.exchange import ApiExchange
+from agentxray.model.fact import FACT_KINDS, Fact, FactKind
 from agentxray.model.finding import (
     CATEGORIES,
     SEVERITIES,
@@ -21,11 +23,15 @@ from agentxray.model.tree import FileEntry, FileKind, Tree
 
 __all__ = [
     "CATEGORIES",
+    "FACT_KINDS",
     "SEVERITIES",
+    "ApiExchange",
     "Artifact",
     "ArtifactFormat",
     "Category",
     "Confidence",
+    "Fact",
+    "FactKind",
     "FileEntry",
     "FileKind",
     "Finding",

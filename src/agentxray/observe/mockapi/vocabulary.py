@@ -1,0 +1,89 @@
+"""Maps agent-neutral scenario actions onto the tools each agent offers (Bash, shell, write_file…)."""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import shlex
+from typing import Any
+
+from agentxray.observe.mockapi.wire import ModelCall, ToolCall
+
+logger = logging.getLogger(__name__)
+
+#: Action → tool names to try, in order of preference. The first one the request offers is used.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "shell": ("Bash", "run_shell_command", "shell_command", "exec_command", "shell", "local_shell"),
+    "read_file": ("Read", "read_file"),
+    "write_file": ("Write", "write_file", "apply_patch"),
+    "list_files": ("LS", "list_directory"),
+}
+
+#: Argument names an agent's tool may use for the same thing, in order of preference.
+_PATH_KEYS = ("file_path", "absolute_path", "path", "dir_path", "directory")
+_COMMAND_KEYS = ("command", "cmd")
+
+
+def _pick(props: dict[str, Any], keys: tuple[str, ...]) -> str:
+    return next((k for k in keys if k in props), keys[0])
+
+
+def _absolute(path: str, call: ModelCall) -> str:
+    cwd = call.cwd
+    if posixpath.isabs(path) or not cwd:
+        return path
+    return posixpath.normpath(posixpath.join(cwd, path))
+
+
+def _shell_args(name: str, props: dict[str, Any], command: str, call: ModelCall) -> dict[str, Any]:
+    if name == "shell" or name == "local_shell" or props.get("command", {}).get("type") == "array":
+        args: dict[str, Any] = {"command": ["bash", "-lc", command]}
+    else:
+        args = {_pick(props, _COMMAND_KEYS): command}
+    if "description" in props:
+        args["description"] = "Run a command for the scenario"
+    if "workdir" in props and call.cwd:
+        args["workdir"] = call.cwd
+    return args
+
+
+def _patch_add(path: str, content: str) -> str:
+    lines = content.splitlines() or [""]
+    body = "".join(f"+{line}\n" for line in lines)
+    return f"*** Begin Patch\n*** Add File: {path}\n{body}*** End Patch\n"
+
+
+def resolve_action(
+    action: str,
+    call: ModelCall,
+    *,
+    command: str = "",
+    path: str = ".",
+    content: str = "",
+    call_id: str = "call_0",
+) -> ToolCall | None:
+    """A tool call doing ``action`` with a tool ``call`` offers; a shell fallback; or ``None``."""
+    for name in ACTIONS.get(action, ()):
+        if name not in call.tools:
+            continue
+        props = call.tools[name]
+        if action == "shell":
+            return ToolCall(name, _shell_args(name, props, command, call), call_id)
+        if action == "write_file" and name == "apply_patch":
+            patch = _patch_add(path, content)
+            if name in call.freeform_tools:
+                return ToolCall(name, {}, call_id, freeform=patch)
+            return ToolCall(name, {_pick(props, ("input", "patch")): patch}, call_id)
+        args: dict[str, Any] = {_pick(props, _PATH_KEYS): _absolute(path, call)}
+        if action == "write_file":
+            args["content"] = content
+        return ToolCall(name, args, call_id)
+    if action == "shell":
+        return None
+    quoted = shlex.quote(path)
+    fallback = {
+        "read_file": f"cat {quoted}",
+        "list_files": f"ls -la {quoted}",
+        "write_file": f"cat > {quoted} <<'AGENTXRAY_EOF'\n{content}\nAGENTXRAY_EOF",
+    }[action]
+    return resolve_action("shell", call, command=fallback, call_id=call_id)
