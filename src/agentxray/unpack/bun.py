@@ -30,6 +30,8 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _MIB = 1024 * 1024
 _WRITE_SOURCEMAP_MAX = 64 * _MIB
 _WRITE_MODULE_INFO_MAX = 4 * _MIB
+_ZSTD_IN_MEMORY_MAX = 256 * _MIB
+"""Assets are decompressed in memory; none this large has been seen (the largest is ~1 MiB)."""
 
 _EXT_KINDS: dict[str, FileKind] = {
     **dict.fromkeys((".js", ".mjs", ".cjs", ".jsx"), "javascript"),
@@ -220,7 +222,11 @@ class BunUnpacker(Unpacker):
 
     def _emit_zstd(self, blob: Blob, sink: Sink, mod: BunModule, data: bytes, note: str) -> None:
         limits = sink.limits
-        max_out = min(limits.max_member_bytes, max(_MIB, int(limits.max_ratio * len(data))))
+        max_out = min(
+            limits.max_member_bytes,
+            _ZSTD_IN_MEMORY_MAX,
+            max(_MIB, int(limits.max_ratio * len(data))),
+        )
         try:
             plain = unzstd(data, max_out)
         except UnpackError as exc:
