@@ -282,3 +282,33 @@ def test_tarball_auth_header_sent_for_matching_registry(
         parse_spec("npm:private")
     )
     assert seen == ["Bearer tok123", "Bearer tok123"]
+
+
+@pytest.mark.parametrize("url", ["ht!tp://bad url", "ftp://registry.test/x.tgz", "http://[::1"])
+def test_hostile_tarball_urls_are_registry_errors(
+    registry: FakeRegistry, cache: Cache, url: str
+) -> None:
+    registry.publish("odd", "1.0.0")
+    registry.packuments["odd"]["versions"]["1.0.0"]["dist"]["tarball"] = url
+    with pytest.raises(RegistryError) as info:
+        get(registry, cache, "npm:odd")
+    assert "\n" not in info.value.diagnostics()
+
+
+def test_missing_tarball_is_target_not_found(registry: FakeRegistry, cache: Cache) -> None:
+    registry.publish("gone", "1.0.0")
+    registry.blobs.clear()
+    with pytest.raises(TargetNotFound, match="404"):
+        get(registry, cache, "npm:gone")
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [[], {"versions": []}, {"dist-tags": {"latest": "1.0.0"}, "versions": {"1.0.0": "x"}}],
+)
+def test_malformed_packuments_are_registry_errors(
+    registry: FakeRegistry, cache: Cache, doc: object
+) -> None:
+    registry.broken["weird"] = (200, __import__("json").dumps(doc).encode())
+    with pytest.raises(RegistryError):
+        get(registry, cache, "npm:weird")

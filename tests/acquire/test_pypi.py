@@ -82,3 +82,11 @@ def test_index_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = {"global.index-url": "https://g/simple/", "install.index-url": "https://i/simple/"}
     assert pypi._index_from_settings(settings) == "https://i/simple/"
     assert pypi._index_from_settings({"global.extra-index-url": "file:///x"}) is None
+
+
+def test_files_with_unusable_urls_are_skipped(registry: FakeRegistry, cache: Cache) -> None:
+    registry.publish_wheel("tool", "1.0", "tool-1.0-py3-none-any.whl")
+    registry.publish_wheel("tool", "2.0", "tool-2.0-py3-none-any.whl")
+    registry.pypi["tool"]["files"][1]["url"] = "file:///etc/passwd"
+    art = get(registry, cache, "pypi:tool")
+    assert art.version == "1.0"

@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(60.0, connect=20.0)
 _CHUNK = 1 << 20
+#: Largest download accepted (a hostile registry could stream forever): 8 GiB.
+MAX_DOWNLOAD = 8 * 1024**3
+#: What httpx raises for transport, protocol, URL and stream problems.
+_HTTPX_ERRORS = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError)
 
 
 def ssl_context(cafile: str | None = None) -> ssl.SSLContext:
@@ -54,7 +58,7 @@ def make_client(
     )
 
 
-def _describe(exc: httpx.HTTPError) -> str:
+def _describe(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
 
@@ -73,7 +77,7 @@ def get_json(
     if data is None:
         try:
             response = client.get(url, headers=dict(headers or {}))
-        except httpx.HTTPError as exc:
+        except _HTTPX_ERRORS as exc:
             raise RegistryError(f"cannot reach {url}: {_describe(exc)}") from None
         if response.status_code == 404:
             raise TargetNotFound(
@@ -154,13 +158,17 @@ def download(
                         )
                     if response.status_code >= 400:
                         raise RegistryError(f"{url} answered HTTP {response.status_code}")
-                    total = int(response.headers.get("Content-Length") or 0) or None
+                    total = _content_length(response)
+                    received = 0
                     for chunk in _with_progress(response.iter_bytes(_CHUNK), total, info, progress):
+                        received += len(chunk)
+                        if received > MAX_DOWNLOAD:
+                            raise RegistryError(f"{url} sent more than {MAX_DOWNLOAD} bytes")
                         handle.write(chunk)
                         sha256.update(chunk)
                         if check is not sha256:
                             check.update(chunk)
-            except httpx.HTTPError as exc:
+            except _HTTPX_ERRORS as exc:
                 raise RegistryError(f"download of {url} failed: {_describe(exc)}") from None
             handle.flush()
             os.fsync(handle.fileno())
@@ -173,6 +181,13 @@ def download(
             path = cache.commit(temp, digest, keys=(key,), info=info)
     logger.info("downloaded %s (%s)", url, digest[:12])
     return path, digest
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    try:
+        return int(response.headers.get("Content-Length") or 0) or None
+    except ValueError:
+        return None
 
 
 def _cached(cache: Cache, expected: Expected, key: str) -> tuple[Path, str] | None:

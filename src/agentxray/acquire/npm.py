@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import nodesemver  # type: ignore[import-untyped]
@@ -193,6 +193,14 @@ class NpmSource:
         if not isinstance(dist, dict) or not isinstance(dist.get("tarball"), str):
             raise RegistryError(f"{item.name}@{item.version} has no dist.tarball in the registry")
         url = str(dist["tarball"])
+        try:
+            scheme = urlsplit(url).scheme
+        except ValueError:
+            scheme = ""
+        if scheme not in ("http", "https"):
+            raise RegistryError(
+                f"{item.name}@{item.version} has an unusable tarball URL {url[:200]!r}"
+            )
         expected = expected_from_sri(str(dist.get("integrity") or ""))
         shasum = dist.get("shasum")
         if expected is None and isinstance(shasum, str) and len(shasum) == 40:

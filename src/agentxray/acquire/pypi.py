@@ -129,12 +129,18 @@ def parse_files(page: Mapping[str, Any], base_url: str, name: str) -> list[Distr
                 continue
         except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
             continue
+        try:
+            url = urljoin(base_url, str(item.get("url", filename)))
+        except ValueError:
+            continue
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
         hashes = item.get("hashes") if isinstance(item.get("hashes"), dict) else {}
         sha = hashes.get("sha256") if isinstance(hashes, dict) else None
         found.append(
             Distribution(
                 filename=filename,
-                url=urljoin(base_url, str(item.get("url", filename))),
+                url=url,
                 version=version,
                 wheel_tags=wheel_tags,
                 sha256=str(sha).lower() if isinstance(sha, str) else None,
