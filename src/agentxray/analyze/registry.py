@@ -5,9 +5,18 @@ from __future__ import annotations
 import logging
 
 from agentxray.analyze.interface import Detector
+from agentxray.analyze.rules_detector import (
+    JsRulesDetector,
+    PythonRulesDetector,
+    StringsRulesDetector,
+)
 
 logger = logging.getLogger(__name__)
 
 #: Every detector run by :func:`agentxray.analyze.analyze`, in a stable order. Detector modules
 #: add their instances here (one import and one entry each).
-DETECTORS: tuple[Detector, ...] = ()
+DETECTORS: tuple[Detector, ...] = (
+    JsRulesDetector(),
+    PythonRulesDetector(),
+    StringsRulesDetector(),
+)

@@ -1,0 +1,1 @@
+"""Fact extractors: JavaScript/TypeScript (tree-sitter), Python (ast) and native strings files."""

@@ -1,0 +1,67 @@
+"""Helpers shared by the fact extractors: known API names, locations and prefilter patterns."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+
+from agentxray.model import Location
+
+URL_BYTES = re.compile(rb"(?:https?|wss?)://[^\s\"'`<>\\{}|^]*")
+URL_TEXT = re.compile(r"(?:https?|wss?)://[^\s\"'`<>\\{}|^]*")
+TRAILING = ".,;:)]!?*"
+
+#: Call names that read files (value of the fact: the path expression).
+FILE_READ_CALLS = frozenset(
+    {"readFile", "readFileSync", "createReadStream", "readFileAsync", "file", "open"}
+)
+#: Callees (last segment) that make network requests in JavaScript.
+JS_NETWORK_CALLS = frozenset({"fetch", "sendBeacon", "request", "XMLHttpRequest", "WebSocket"})
+#: Fixed call names every JS extraction looks for, whatever the rules ask.
+JS_FIXED_CALLS = frozenset(
+    {
+        "readFile",
+        "readFileSync",
+        "createReadStream",
+        "fetch",
+        "sendBeacon",
+        "request",
+        "XMLHttpRequest",
+        "WebSocket",
+        "eval",
+        "Function",
+        "spawn",
+        "spawnSync",
+        "execSync",
+        "execFile",
+        "execFileSync",
+    }
+)
+
+
+def clean_url(raw: str) -> str:
+    """Cut a URL at a template hole and drop trailing punctuation."""
+    for stop in ("${", "%s", "{"):
+        cut = raw.find(stop)
+        if cut != -1:
+            raw = raw[:cut]
+    return raw.rstrip(TRAILING)
+
+
+def literal_alternation(words: Iterable[str]) -> bytes:
+    """A regex alternation of escaped literals, longest first (so prefixes do not win)."""
+    ordered = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    return b"|".join(re.escape(w.encode()) for w in ordered)
+
+
+class LineIndex:
+    """Byte offset → 1-based (line, column) in one file, by binary search over line starts."""
+
+    def __init__(self, data: bytes) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
+
+    def location(self, vpath: str, offset: int) -> Location:
+        """A :class:`Location` for a byte offset."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return Location(vpath, line=i + 1, column=offset - self.starts[i] + 1, offset=offset)

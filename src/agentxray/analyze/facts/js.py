@@ -1,0 +1,295 @@
+"""JavaScript/TypeScript facts: a literal prefilter finds candidates, the tree-sitter tree explains them.
+
+Walking every node of an 18 MB bundle in Python is too slow, so one byte regex (built from fixed
+API names plus the literals the loaded rules ask for) finds candidate offsets in C, and each
+candidate is resolved with ``descendant_for_byte_range`` plus a few ``parent`` steps. URLs and
+needles inside comments are ignored: a link in a comment is documentation, not an endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+from ahocorasick_rs import BytesAhoCorasick
+from tree_sitter import Node
+
+from agentxray.analyze.facts.common import (
+    FILE_READ_CALLS,
+    JS_FIXED_CALLS,
+    JS_NETWORK_CALLS,
+    URL_BYTES,
+    clean_url,
+)
+from agentxray.analyze.interface import SourceUnit
+from agentxray.model import Fact, FactKind, Location
+
+logger = logging.getLogger(__name__)
+
+FUNCTIONS = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "generator_function",
+    }
+)
+STRINGS = frozenset({"string", "template_string"})
+MAX_VALUE = 2000
+MAX_DETAIL = 200
+
+
+class JsFactExtractor:
+    """Turns one JS/TS unit into facts; build once per rule set, reuse for every file."""
+
+    def __init__(self, needles: dict[FactKind, frozenset[str]]) -> None:
+        calls = JS_FIXED_CALLS | needles.get("call", frozenset())
+        self.probes: list[tuple[str, bytes, re.Pattern[bytes] | None]] = [
+            ("url", b"://", None),
+            ("env", b"process.env", _WORD_END),
+            ("env", b"Bun.env", _WORD_END),
+            ("imp", b"require", _IMPORT_TAIL),
+            ("imp", b"from", _FROM_TAIL),
+            ("imp", b"import", _IMPORT_TAIL),
+        ]
+        self.probes += [("call", n.encode(), _CALL_TAIL) for n in sorted(calls)]
+        self.probes += [
+            ("prop", n.encode(), _PROP_TAIL) for n in sorted(needles.get("property", ()))
+        ]
+        self.probes += [
+            ("member", n.encode(), _WORD_END) for n in sorted(needles.get("member", ()))
+        ]
+        self.probes += [("str", n.encode(), None) for n in sorted(needles.get("string", ()))]
+        self._automaton = BytesAhoCorasick([needle for _f, needle, _t in self.probes])
+
+    def candidates(self, data: bytes) -> list[tuple[int, int, str]]:
+        """``(start, end, family)`` of every prefilter hit: one Aho-Corasick pass over the bytes."""
+        hits: list[tuple[int, int, str]] = []
+        for index, i, j in self._automaton.find_matches_as_indexes(data, overlapping=True):
+            family, _needle, tail = self.probes[index]
+            before = _IDENT if family in ("env", "imp", "member") else _WORD
+            if family not in ("str", "url") and i > 0 and data[i - 1] in before:
+                continue
+            if family == "url":
+                m = _SCHEME.search(data, max(0, i - 5), i)
+                if m is not None and (m.start() == 0 or data[m.start() - 1] not in _IDENT):
+                    hits.append((m.start(), j, family))
+            elif tail is None:
+                hits.append((i, j, family))
+            else:
+                t = tail.match(data, j)
+                if t is not None:
+                    hits.append((i, t.end(), family))
+        hits.sort()
+        return hits
+
+    def extract(self, unit: SourceUnit) -> list[Fact]:
+        """All facts of one file, in source order of their prefilter hits."""
+        data = unit.data
+        hits = self.candidates(data)
+        if not hits:
+            return []
+        out = _Collector(unit.entry.vpath, data, unit.js_tree.root_node)
+        for start, end, family in hits:
+            if family == "url":
+                out.url(start)
+            elif family == "env":
+                out.env(start, end)
+            elif family == "imp":
+                out.import_(end - 1)
+            elif family == "call":
+                out.call(start, data[start:end].rstrip(b"( \t\n\r").decode())
+            elif family == "prop":
+                out.prop(start, data[start:end].rstrip(b": \t\n\r").strip(b"\"'").decode())
+            elif family == "member":
+                out.member(start, end)
+            else:
+                out.string(start, end)
+        return out.facts
+
+
+_IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
+_WORD = _IDENT - frozenset(b".")
+_SCHEME = re.compile(rb"(?:https?|wss?)$")
+_WORD_END = re.compile(rb"(?![\w$])")
+_CALL_TAIL = re.compile(rb"\s*\(")
+_PROP_TAIL = re.compile(rb"[\"']?\s*:")
+_FROM_TAIL = re.compile(rb"\s*[\"'`]")
+_IMPORT_TAIL = re.compile(rb"\s*\(?\s*[\"'`]")
+
+
+class _Collector:
+    """Resolves candidate offsets against the tree and accumulates facts."""
+
+    def __init__(self, vpath: str, data: bytes, root: Node) -> None:
+        self.vpath = vpath
+        self.data = data
+        self.root = root
+        self.facts: list[Fact] = []
+        self._seen_strings: set[int] = set()
+
+    def _add(
+        self, kind: FactKind, value: str, node: Node, detail: str = "", at: Node | None = None
+    ) -> None:
+        where = at or node
+        row, col = where.start_point
+        loc = Location(self.vpath, line=row + 1, column=col + 1, offset=where.start_byte)
+        self.facts.append(
+            Fact(
+                kind,
+                value[:MAX_VALUE],
+                loc,
+                detail[:MAX_DETAIL],
+                _scope(node),
+                (node.start_byte, node.end_byte),
+            )
+        )
+
+    def _text(self, node: Node) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def _string_node(self, start: int, end: int) -> Node | None:
+        node: Node | None = self.root.descendant_for_byte_range(start, end)
+        for _ in range(3):
+            if node is None or node.type in STRINGS:
+                return node
+            if node.type in ("comment", "regex_pattern", "regex", "program"):
+                return None
+            node = node.parent
+        return None
+
+    def url(self, start: int) -> None:
+        node = self._string_node(start, start + 3)
+        if node is None:
+            return
+        m = URL_BYTES.match(self.data, start, node.end_byte)
+        if m is None:
+            return
+        url = clean_url(m.group().decode("utf-8", "replace"))
+        host = url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+        host = host.split(":", 1)[0].lower()
+        if host:
+            self._add("url", url, node, host)
+
+    def string(self, start: int, end: int) -> None:
+        node = self._string_node(start, end)
+        if node is None or node.start_byte in self._seen_strings:
+            return
+        self._seen_strings.add(node.start_byte)
+        self._add("string", self._text(node)[1:-1], node)
+
+    def env(self, start: int, end: int) -> None:
+        node = self.root.descendant_for_byte_range(start, end)
+        if node is None or node.type != "member_expression":
+            return
+        parent = node.parent
+        name = "*"
+        target = node
+        if parent is not None and parent.child_by_field_name("object") == node:
+            if parent.type == "member_expression":
+                prop = parent.child_by_field_name("property")
+                name, target = (self._text(prop), parent) if prop is not None else ("*", node)
+            elif parent.type == "subscript_expression":
+                index = parent.child_by_field_name("index")
+                if index is not None and index.type == "string":
+                    name, target = self._text(index)[1:-1], parent
+        up = target.parent
+        if (
+            up is not None
+            and up.type
+            in (
+                "assignment_expression",
+                "augmented_assignment_expression",
+            )
+            and up.child_by_field_name("left") == target
+        ):
+            return  # a write, not a read
+        self._add("env_read", name, target)
+
+    def import_(self, quote: int) -> None:
+        node = self._string_node(quote, quote + 1)
+        if node is None or node.type != "string":
+            return
+        parent = node.parent
+        if parent is not None and parent.type == "arguments":
+            call = parent.parent
+            fn = call.child_by_field_name("function") if call is not None else None
+            if fn is None or self._text(fn) not in ("require", "import"):
+                return
+            node_at = call
+        elif parent is not None and parent.type in ("import_statement", "export_statement"):
+            node_at = parent
+        else:
+            return
+        assert node_at is not None
+        self._add("import", self._text(node)[1:-1], node_at, at=node)
+
+    def call(self, start: int, name: str) -> None:
+        ident = self.root.descendant_for_byte_range(start, start + len(name))
+        if ident is None or ident.type not in ("identifier", "property_identifier"):
+            return
+        parent = ident.parent
+        if parent is None:
+            return
+        callee = name
+        call: Node | None = None
+        if parent.type == "member_expression" and parent.child_by_field_name("property") == ident:
+            text = self._text(parent)
+            callee = text if len(text) <= 80 and "\n" not in text and "(" not in text else name
+            call = parent.parent
+            if call is None or call.child_by_field_name("function") != parent:
+                return
+        elif parent.type == "call_expression" and parent.child_by_field_name("function") == ident:
+            call = parent
+        elif parent.type == "new_expression" and parent.child_by_field_name("constructor") == ident:
+            call, callee = parent, "new " + name
+        else:
+            return
+        args = call.child_by_field_name("arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        detail = self._text(first) if first is not None else ""
+        if first is not None and first.type == "string":
+            detail = detail[1:-1]
+        self._add("call", callee, call, detail, at=ident)
+        if name in JS_NETWORK_CALLS and (
+            name != "request" or callee.split(".")[0] in ("http", "https")
+        ):
+            self._add("network_request", callee, call, detail, at=ident)
+        if name in FILE_READ_CALLS and first is not None:
+            self._add("file_read", detail, call, callee, at=ident)
+
+    def prop(self, start: int, name: str) -> None:
+        key = self.root.descendant_for_byte_range(start, start + 1)
+        if key is None:
+            return
+        if key.type == "string_fragment" and key.parent is not None:
+            key = key.parent
+        pair = key.parent
+        if pair is None or pair.type != "pair" or pair.child_by_field_name("key") != key:
+            return
+        value = pair.child_by_field_name("value")
+        self._add("property", name, pair, self._text(value) if value is not None else "", at=key)
+
+    def member(self, start: int, end: int) -> None:
+        node = self.root.descendant_for_byte_range(start, end)
+        if node is not None and node.type == "member_expression":
+            self._add("member", self._text(node), node)
+
+
+def _scope(node: Node) -> str:
+    """Key of the nearest enclosing function (its start byte), ``""`` at top level."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTIONS:
+            return f"fn@{cur.start_byte}"
+        cur = cur.parent
+    return ""
+
+
+def iter_kinds(facts: list[Fact]) -> Iterator[str]:
+    """The distinct fact kinds, for logging."""
+    yield from sorted({f.kind for f in facts})

@@ -1,0 +1,171 @@
+"""The rule engine: evaluates match expressions over facts, per file or per function scope."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from agentxray.model import Fact, FactKind
+from agentxray.rules.hosts import HostTable, default_hosts, split_url
+from agentxray.rules.schema import Expr, FactPattern, Rule
+
+logger = logging.getLogger(__name__)
+
+Evidence = list[Fact]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """One reportable match of a rule: the primary fact first, then the other evidence."""
+
+    rule: Rule
+    evidence: tuple[Fact, ...]
+    key: str
+    """What the match is about (the grouped value, or the primary fact's value)."""
+
+    @property
+    def primary(self) -> Fact:
+        """The fact the finding is located at."""
+        return self.evidence[0]
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _last(value: str) -> str:
+    return value.rsplit(".", 1)[-1]
+
+
+class Engine:
+    """Evaluates a set of rules; stateless between calls, so one engine serves every file."""
+
+    def __init__(self, rules: Sequence[Rule], hosts: HostTable | None = None) -> None:
+        self.rules = tuple(rules)
+        self.hosts = hosts or default_hosts()
+
+    def purpose(self, fact: Fact) -> tuple[str, str] | None:
+        """``(purpose, service name)`` of a URL fact or an API-path string fact, when known."""
+        if fact.kind == "url":
+            c = self.hosts.classify_url(fact.value)
+        elif fact.kind == "string" and fact.value.startswith("/"):
+            c = self.hosts.classify_path(fact.value)
+        else:
+            return None
+        return None if c is None or c.ignore else (c.purpose, c.name)
+
+    def is_ignored(self, fact: Fact) -> bool:
+        """True for URL facts that are not endpoints (namespaces, placeholders, loopback)."""
+        if fact.kind != "url":
+            return False
+        host, path = split_url(fact.value)
+        if not host:
+            return True
+        c = self.hosts.classify(host, path)
+        return c is not None and c.ignore
+
+    def run(
+        self, facts: Iterable[Fact], languages: frozenset[str] | None = None
+    ) -> list[RuleMatch]:
+        """All matches of the rules (for ``languages``, when given) over ``facts``."""
+        kept = [f for f in facts if not self.is_ignored(f)]
+        kept.sort(key=_order)
+        by_scope: dict[str, list[Fact]] = defaultdict(list)
+        for f in kept:
+            by_scope[f.scope].append(f)
+        out: list[RuleMatch] = []
+        for rule in self.rules:
+            if languages is not None and not languages.intersection(rule.languages):
+                continue
+            groups = [kept] if rule.scope == "file" else list(by_scope.values())
+            for group in groups:
+                out.extend(self._report(rule, group))
+        return out
+
+    def _report(self, rule: Rule, facts: list[Fact]) -> list[RuleMatch]:
+        index: dict[FactKind, list[Fact]] = defaultdict(list)
+        for f in facts:
+            index[f.kind].append(f)
+        evidence = self.evaluate(rule.match, index)
+        if not evidence:
+            return []
+        if rule.match.flow is None:
+            evidence = sorted(set(evidence), key=_order)
+        else:
+            evidence = list(dict.fromkeys(evidence))
+        if rule.report == "once":
+            return [RuleMatch(rule, tuple(evidence), evidence[0].value)]
+        grouped: dict[str, list[Fact]] = defaultdict(list)
+        for f in evidence:
+            grouped[f.detail if rule.group_by == "detail" else f.value].append(f)
+        return [RuleMatch(rule, tuple(fs), key) for key, fs in grouped.items() if key]
+
+    def evaluate(self, expr: Expr, index: dict[FactKind, list[Fact]]) -> Evidence | None:
+        """Evidence (possibly empty, for ``not``) when ``expr`` holds, else ``None``."""
+        if expr.fact is not None:
+            found = [f for f in index.get(expr.fact.fact, ()) if self.matches(expr.fact, f)]
+            return found or None
+        if expr.any is not None:
+            parts = [self.evaluate(e, index) for e in expr.any]
+            hits = [p for p in parts if p is not None]
+            return [f for p in hits for f in p] if hits else None
+        if expr.all is not None:
+            acc: Evidence = []
+            for e in expr.all:
+                part = self.evaluate(e, index)
+                if part is None:
+                    return None
+                acc.extend(part)
+            return acc
+        if expr.not_ is not None:
+            return [] if self.evaluate(expr.not_, index) is None else None
+        assert expr.flow is not None
+        sources = self.evaluate(expr.flow.source, index)
+        sinks = self.evaluate(expr.flow.sink, index)
+        if not sources or not sinks:
+            return None
+        if not expr.flow.inside:
+            return sinks + sources
+        pairs = [(k, s) for k in sinks for s in sources if _inside(s, k)]
+        if not pairs:
+            return None
+        return list(dict.fromkeys([k for k, _ in pairs] + [s for _, s in pairs]))
+
+    def matches(self, pat: FactPattern, fact: Fact) -> bool:
+        """Whether one fact satisfies a leaf pattern's matcher."""
+        v = fact.value
+        if pat.equals is not None:
+            return v == pat.equals
+        if pat.any_of is not None:
+            return v in pat.any_of
+        if pat.contains is not None:
+            return pat.contains in v
+        if pat.startswith is not None:
+            return v.startswith(pat.startswith)
+        if pat.regex is not None:
+            return _regex(pat.regex).search(v) is not None
+        if pat.name is not None:
+            return _last(v) in pat.name
+        if pat.host is not None:
+            host = split_url(v)[0] if fact.kind == "url" else v.lower()
+            return any(host == h or host.endswith("." + h) for h in pat.host)
+        if pat.purpose is not None:
+            p = self.purpose(fact)
+            return p is not None and p[0] in pat.purpose
+        return True
+
+
+def _inside(source: Fact, sink: Fact) -> bool:
+    if source.span is None or sink.span is None:
+        return source.scope == sink.scope
+    return sink.span[0] <= source.span[0] and source.span[1] <= sink.span[1]
+
+
+def _order(f: Fact) -> tuple[str, int, int, str, str]:
+    loc = f.location
+    return (loc.artifact, loc.line or 0, loc.column or 0, f.kind, f.value)

@@ -1,0 +1,111 @@
+"""The known-hosts table: what a URL or an API path is for (model API, telemetry, flags…)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from agentxray.errors import ConfigError
+from agentxray.rules.schema import HostEntry
+
+logger = logging.getLogger(__name__)
+
+_URL = re.compile(
+    r"^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)(?::\d*)?([^?#]*)", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the table says about one URL or path."""
+
+    purpose: str
+    """One of :data:`agentxray.rules.schema.Purpose`."""
+    name: str
+    """The service, e.g. ``Datadog intake``."""
+    ignore: bool = False
+    """True for non-endpoints (namespaces, placeholders, loopback)."""
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``(host, path)`` of a URL, lower-case host; ``("", "")`` when it has no host."""
+    m = _URL.match(url)
+    if not m:
+        return "", ""
+    return m.group(1).lower().strip("[]"), m.group(2) or ""
+
+
+class HostTable:
+    """Classify hosts and paths by the most specific matching row."""
+
+    def __init__(self, entries: tuple[HostEntry, ...]) -> None:
+        self.entries = entries
+        # Most specific first: host + path, then host alone, then path alone; longer first.
+        self._ordered = sorted(entries, key=_specificity)
+        self._memo: dict[tuple[str, str], Classification | None] = {}
+
+    def classify_url(self, url: str) -> Classification | None:
+        """The purpose of a URL, or ``None`` when unknown."""
+        host, path = split_url(url)
+        return self.classify(host, path) if host else None
+
+    def classify(self, host: str, path: str) -> Classification | None:
+        """The purpose of ``host`` + ``path``; path-only rows apply to any host."""
+        key = (host, path)
+        if key not in self._memo:
+            self._memo[key] = self._classify(host, path)
+        return self._memo[key]
+
+    def _classify(self, host: str, path: str) -> Classification | None:
+        for entry in self._ordered:
+            if entry.host is not None and not _host_matches(host, entry.host):
+                continue
+            if entry.path is not None and not path.startswith(entry.path):
+                continue
+            if entry.host is None and not path:
+                continue
+            return Classification(entry.purpose, entry.name, entry.ignore)
+        return None
+
+    def classify_path(self, path: str) -> Classification | None:
+        """The purpose of a bare API path such as ``/api/v2/logs`` (path-only rows)."""
+        for entry in self._ordered:
+            if entry.host is None and entry.path is not None and path.startswith(entry.path):
+                return Classification(entry.purpose, entry.name, entry.ignore)
+        return None
+
+    def path_prefixes(self) -> tuple[str, ...]:
+        """Literal prefixes of the path-only rows (prefilter needles for strings)."""
+        return tuple(e.path for e in self.entries if e.host is None and e.path)
+
+
+def _specificity(entry: HostEntry) -> tuple[int, int, int]:
+    rank = 0 if entry.host and entry.path else 1 if entry.host else 2
+    return rank, -len(entry.host or ""), -len(entry.path or "")
+
+
+def _host_matches(host: str, suffix: str) -> bool:
+    return host == suffix or host.endswith("." + suffix)
+
+
+def load_table(text: str, origin: str) -> HostTable:
+    """Parse and validate a hosts table; raises :class:`ConfigError`."""
+    try:
+        raw = yaml.safe_load(text)
+        entries = TypeAdapter(tuple[HostEntry, ...]).validate_python(raw or ())
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"invalid hosts table {origin}: {exc}".splitlines()[0]) from exc
+    return HostTable(entries)
+
+
+@cache
+def default_hosts() -> HostTable:
+    """The table shipped with agentxray (``rules/data/hosts.yml``)."""
+    res = resources.files("agentxray.rules").joinpath("data/hosts.yml")
+    return load_table(res.read_text(encoding="utf-8"), "agentxray.rules/data/hosts.yml")

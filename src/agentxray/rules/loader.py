@@ -1,0 +1,171 @@
+"""Loading rule packs: the core pack shipped as package data, plus third-party packs.
+
+Third parties register a pack through the ``agentxray.rulepacks`` entry-point group; the entry
+point names a module or a callable returning a directory (a :class:`~pathlib.Path` or a
+``Traversable``) whose ``**/*.yml`` files are rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from agentxray.errors import ConfigError
+from agentxray.model import FactKind
+from agentxray.rules.hosts import default_hosts
+from agentxray.rules.schema import Expr, FactPattern, Rule
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "agentxray.rulepacks"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRule:
+    """A validated rule and the file it came from."""
+
+    rule: Rule
+    origin: str
+    """Pack-relative path, e.g. ``core/telemetry/AXR-TEL-001.yml``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Every loaded rule, in id order."""
+
+    loaded: tuple[LoadedRule, ...]
+    retired: frozenset[str] = field(default=frozenset())
+    """Ids that were used once and must never be reused."""
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules alone."""
+        return tuple(lr.rule for lr in self.loaded)
+
+    def get(self, rule_id: str) -> LoadedRule | None:
+        """The rule with this id, if loaded."""
+        return next((lr for lr in self.loaded if lr.rule.id == rule_id), None)
+
+    def for_language(self, language: str) -> tuple[Rule, ...]:
+        """Rules that apply to one language."""
+        return tuple(r for r in self.rules if language in r.languages)
+
+    def needles(self, rules: Iterable[Rule] | None = None) -> dict[FactKind, frozenset[str]]:
+        """Literals per fact kind that extractors must look for (their prefilter)."""
+        acc: dict[FactKind, set[str]] = defaultdict(set)
+        for rule in self.rules if rules is None else rules:
+            for pat in leaves(rule.match):
+                acc[pat.fact].update(pattern_needles(pat))
+        acc["string"].update(default_hosts().path_prefixes())
+        return {k: frozenset(v) for k, v in acc.items()}
+
+
+def leaves(expr: Expr) -> Iterator[FactPattern]:
+    """Every fact pattern in an expression."""
+    if expr.fact is not None:
+        yield expr.fact
+    for sub in (*(expr.all or ()), *(expr.any or ())):
+        yield from leaves(sub)
+    if expr.not_ is not None:
+        yield from leaves(expr.not_)
+    if expr.flow is not None:
+        yield from leaves(expr.flow.source)
+        yield from leaves(expr.flow.sink)
+
+
+def pattern_needles(pat: FactPattern) -> tuple[str, ...]:
+    """Literals one of which a matching fact's value must contain (empty: no literal known)."""
+    if pat.needles:
+        return pat.needles
+    for literal in (pat.equals, pat.contains, pat.startswith):
+        if literal is not None:
+            return (_callee_name(literal) if pat.fact == "call" else literal,)
+    if pat.any_of is not None:
+        return tuple(_callee_name(v) if pat.fact == "call" else v for v in pat.any_of)
+    if pat.name is not None:
+        return pat.name
+    return ()
+
+
+def _callee_name(callee: str) -> str:
+    """``vm.runInNewContext`` → ``runInNewContext``; ``new Function`` → ``Function``."""
+    return callee.rsplit(".", 1)[-1].rsplit(" ", 1)[-1]
+
+
+def parse_rule(text: str, origin: str) -> Rule:
+    """Validate one rule file's text; raises :class:`ConfigError` naming the file."""
+    try:
+        raw = yaml.safe_load(text)
+        return Rule.model_validate(raw)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"rule file {origin} is not valid YAML: {exc}".splitlines()[0]) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"rule file {origin} is invalid at {where}: {first['msg']}") from exc
+
+
+def _walk(root: Traversable, prefix: str) -> Iterator[tuple[str, Traversable]]:
+    for child in sorted(root.iterdir(), key=lambda c: c.name):
+        rel = f"{prefix}/{child.name}"
+        if child.is_dir():
+            yield from _walk(child, rel)
+        elif child.name.endswith((".yml", ".yaml")) and child.name != "retired.yml":
+            yield rel, child
+
+
+def load_pack(root: Traversable | Path, name: str) -> list[LoadedRule]:
+    """Every rule under one pack directory."""
+    return [
+        LoadedRule(parse_rule(f.read_text(encoding="utf-8"), rel), rel)
+        for rel, f in _walk(root, name)
+    ]
+
+
+def core_pack_root() -> Traversable:
+    """The directory of the core pack inside the installed package."""
+    return resources.files("agentxray.rules").joinpath("rulepacks/core")
+
+
+def _retired() -> frozenset[str]:
+    text = resources.files("agentxray.rules").joinpath("rulepacks/retired.yml").read_text("utf-8")
+    return frozenset(yaml.safe_load(text) or ())
+
+
+def _entry_point_packs() -> Iterator[tuple[str, Traversable | Path]]:
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = ep.load()
+            root = obj() if callable(obj) else resources.files(obj)
+        except Exception as exc:  # a broken plug-in must not stop the scan
+            raise ConfigError(f"rule pack entry point {ep.name!r} failed to load: {exc}") from exc
+        yield ep.name, root
+
+
+def load_rules(*, third_party: bool = True, extra: Iterable[Path] = ()) -> RuleSet:
+    """The core pack, entry-point packs and ``extra`` directories; duplicate ids are an error."""
+    loaded = load_pack(core_pack_root(), "core")
+    if third_party:
+        for name, root in _entry_point_packs():
+            loaded.extend(load_pack(root, name))
+    for path in extra:
+        if not path.is_dir():
+            raise ConfigError(f"rule pack directory {path} does not exist")
+        loaded.extend(load_pack(path, path.name))
+    seen: dict[str, str] = {}
+    for lr in loaded:
+        if lr.rule.id in seen:
+            raise ConfigError(
+                f"rule id {lr.rule.id} defined twice: {seen[lr.rule.id]} and {lr.origin}"
+            )
+        seen[lr.rule.id] = lr.origin
+    loaded.sort(key=lambda lr: lr.rule.id)
+    return RuleSet(tuple(loaded), _retired())
