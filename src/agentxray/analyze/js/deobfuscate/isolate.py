@@ -1,0 +1,154 @@
+"""Evaluate decoder snippets in a capability-free V8 isolate, in a child process with limits.
+
+Run as ``python -m agentxray.analyze.js.deobfuscate.isolate``: reads ``{"jobs": [{"id", "code"}],
+"timeout_s", "max_memory"}`` as JSON on stdin, writes ``{"id": {"value": …} | {"error": …}}`` on
+stdout. The isolate has no ``require``, no I/O, no timers: only the shims below (``atob``, ``btoa``,
+``Buffer.from(…, "base64"|"hex"|"utf8")``, ``TextDecoder``). :func:`evaluate` is the parent side.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+JOB_TIMEOUT_S = 1.0
+"""CPU time one decoder may use."""
+MAX_MEMORY = 64 * 1024 * 1024
+"""Heap limit of the isolate, bytes."""
+MAX_RESULT_CHARS = 200_000
+"""Results longer than this (as JSON) are cut off."""
+
+SHIMS = r"""
+(function (g) {
+  var A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  function b64bytes(s) {
+    s = String(s).replace(/[^A-Za-z0-9+/\-_]/g, "").replace(/-/g, "+").replace(/_/g, "/");
+    var out = [], buf = 0, bits = 0;
+    for (var i = 0; i < s.length; i++) {
+      buf = (buf << 6) | A.indexOf(s[i]); bits += 6;
+      if (bits >= 8) { bits -= 8; out.push((buf >> bits) & 255); }
+    }
+    return out;
+  }
+  function utf8bytes(s) { return Array.from(unescape(encodeURIComponent(String(s))), function (c) { return c.charCodeAt(0); }); }
+  function latin1(bytes) { var s = ""; for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]); return s; }
+  function utf8(bytes) { try { return decodeURIComponent(escape(latin1(bytes))); } catch (e) { return latin1(bytes); } }
+  function FakeBuffer(bytes) { var u = new Uint8Array(bytes); Object.setPrototypeOf(u, FakeBuffer.prototype); return u; }
+  FakeBuffer.prototype = Object.create(Uint8Array.prototype);
+  FakeBuffer.prototype.toString = function (enc) {
+    enc = (enc || "utf8").toLowerCase();
+    if (enc === "base64") return g.btoa(latin1(this));
+    if (enc === "hex") return Array.from(this, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+    if (enc === "latin1" || enc === "binary" || enc === "ascii") return latin1(this);
+    return utf8(this);
+  };
+  FakeBuffer.from = function (v, enc) {
+    enc = (enc || "utf8").toLowerCase();
+    if (typeof v !== "string") return FakeBuffer(Array.from(v));
+    if (enc === "base64" || enc === "base64url") return FakeBuffer(b64bytes(v));
+    if (enc === "hex") { var o = []; for (var i = 0; i + 1 < v.length; i += 2) o.push(parseInt(v.substr(i, 2), 16)); return FakeBuffer(o); }
+    if (enc === "latin1" || enc === "binary" || enc === "ascii") return FakeBuffer(Array.from(v, function (c) { return c.charCodeAt(0) & 255; }));
+    return FakeBuffer(utf8bytes(v));
+  };
+  FakeBuffer.isBuffer = function (x) { return x instanceof FakeBuffer; };
+  g.Buffer = FakeBuffer;
+  g.atob = function (s) { return latin1(b64bytes(s)); };
+  g.btoa = function (s) {
+    s = String(s); var out = "";
+    for (var i = 0; i < s.length; i += 3) {
+      var n = (s.charCodeAt(i) << 16) | ((s.charCodeAt(i + 1) || 0) << 8) | (s.charCodeAt(i + 2) || 0);
+      out += A[(n >> 18) & 63] + A[(n >> 12) & 63] + (i + 1 < s.length ? A[(n >> 6) & 63] : "=") + (i + 2 < s.length ? A[n & 63] : "=");
+    }
+    return out;
+  };
+  g.TextDecoder = function () {};
+  g.TextDecoder.prototype.decode = function (b) { return utf8(b || []); };
+  g.window = g; g.self = g; g.globalThis = g;
+})(this);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one job: a JSON-compatible value, or why there is none."""
+
+    value: object = None
+    error: str | None = None
+
+
+def _child_main() -> None:
+    from py_mini_racer import MiniRacer
+
+    request = json.load(sys.stdin)
+    timeout = float(request.get("timeout_s", JOB_TIMEOUT_S))
+    max_memory = int(request.get("max_memory", MAX_MEMORY))
+    results: dict[str, dict[str, object]] = {}
+    for job in request["jobs"]:
+        ctx = MiniRacer()
+        try:
+            ctx.eval(SHIMS)
+            raw = ctx.eval(
+                "JSON.stringify((function(){" + job["code"] + "\n})())",
+                timeout_sec=timeout,
+                max_memory=max_memory,
+            )
+            if not isinstance(raw, str):
+                results[job["id"]] = {"error": "no JSON result"}
+            elif len(raw) > MAX_RESULT_CHARS:
+                results[job["id"]] = {"error": f"result too large ({len(raw)} chars)"}
+            else:
+                results[job["id"]] = {"value": json.loads(raw)}
+        except Exception as exc:  # every failure of untrusted code is a result, not a crash
+            kind = type(exc).__name__
+            results[job["id"]] = {"error": f"{kind}: {str(exc)[:200]}"}
+        finally:
+            ctx.close()
+    json.dump(results, sys.stdout)
+
+
+def evaluate(jobs: Sequence[tuple[str, str]], *, timeout_s: float = JOB_TIMEOUT_S) -> dict[str, Outcome]:
+    """Run ``(id, code)`` jobs (``code`` is a function body that ``return``s the value).
+
+    One child process for the batch; the batch as a whole gets ``timeout_s`` per job plus start-up
+    time. If the child dies or hangs, every job gets an error outcome.
+    """
+    if not jobs:
+        return {}
+    request = {
+        "jobs": [{"id": jid, "code": code} for jid, code in jobs],
+        "timeout_s": timeout_s,
+        "max_memory": MAX_MEMORY,
+    }
+    budget = 10.0 + timeout_s * 1.5 * len(jobs)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "agentxray.analyze.js.deobfuscate.isolate"],
+            input=json.dumps(request).encode(),
+            capture_output=True,
+            timeout=budget,
+            check=False,
+            env={"PATH": "", "PYTHONPATH": ":".join(p for p in sys.path if p)},
+        )
+    except subprocess.TimeoutExpired:
+        logger.warning("decoder isolate exceeded %.0f s", budget)
+        return {jid: Outcome(error="isolate process timed out") for jid, _ in jobs}
+    if proc.returncode != 0:
+        tail = proc.stderr.decode(errors="replace")[-300:]
+        logger.warning("decoder isolate failed (%d): %s", proc.returncode, tail)
+        return {jid: Outcome(error=f"isolate process failed ({proc.returncode})") for jid, _ in jobs}
+    raw = json.loads(proc.stdout)
+    out: dict[str, Outcome] = {}
+    for jid, _ in jobs:
+        item = raw.get(jid, {"error": "missing result"})
+        out[jid] = Outcome(value=item.get("value"), error=item.get("error"))
+    return out
+
+
+if __name__ == "__main__":
+    _child_main()

@@ -1,0 +1,349 @@
+"""Small helpers over tree-sitter nodes: literal values, scopes, definitions and uses by name."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, Tree
+
+logger = logging.getLogger(__name__)
+
+FUNCTION_TYPES = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "generator_function",
+    }
+)
+_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_IDENT_BEFORE = frozenset(
+    bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
+)
+_FN_DECL = re.compile(rb"function\s*\*?\s*([\w$]+)\s*\(")
+_FN_BINDING = re.compile(
+    rb"=\s*(?:async\s*)?(?:function\b|\([^()]{0,200}\)\s*=>|[\w$]+\s*=>|[\w$]+\(\s*(?:async\s*)?\(\)\s*=>)"
+)
+_NAME_BEFORE = re.compile(rb"([\w$]+)\s*$")
+MAX_USES = 400
+"""More uses of one name than this in one scope: give up on that name (too generic to follow)."""
+
+
+def _unescape(match: re.Match[str]) -> str:
+    esc = match.group(1)
+    if esc.startswith("u{"):
+        return chr(int(esc[2:-1], 16))
+    if esc[0] in "ux" and len(esc) > 1:
+        return chr(int(esc[1:], 16))
+    if esc in ("\n", "\r\n", "\r", "\u2028", "\u2029"):
+        return ""
+    return _SIMPLE.get(esc, esc)
+
+
+def text(node: Node) -> str:
+    """The source text of a node."""
+    return (node.text or b"").decode("utf-8", errors="replace")
+
+
+def string_value(node: Node) -> str | None:
+    """The value of a string literal or substitution-free template, else ``None``."""
+    if node.type == "string":
+        raw = text(node)[1:-1]
+    elif node.type == "template_string":
+        if any(c.type == "template_substitution" for c in node.children):
+            return None
+        raw = text(node)[1:-1]
+    else:
+        return None
+    # Lone surrogates from \uD83D-style escapes are joined by the encode/decode round trip.
+    value = _ESCAPE.sub(_unescape, raw)
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", errors="replace")
+
+
+def number_value(node: Node) -> float | None:
+    """The value of a numeric literal, ``-N`` included."""
+    if node.type == "unary_expression" and text(node.child_by_field_name("operator") or node) == "-":
+        arg = node.child_by_field_name("argument")
+        inner = number_value(arg) if arg is not None else None
+        return None if inner is None else -inner
+    if node.type != "number":
+        return None
+    raw = text(node).replace("_", "").lower()
+    try:
+        if raw.startswith(("0x", "0o", "0b")):
+            return float(int(raw, 0))
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def literal(node: Node) -> str | None:
+    """A string or number literal rendered as text (numbers without a trailing ``.0``)."""
+    s = string_value(node)
+    if s is not None:
+        return s
+    n = number_value(node)
+    if n is None:
+        return None
+    return str(int(n)) if n == int(n) else str(n)
+
+
+def unwrap(node: Node) -> Node:
+    """Skip parentheses."""
+    while node.type == "parenthesized_expression" and node.named_child_count == 1:
+        inner = node.named_children[0]
+        node = inner
+    return node
+
+
+def bool_literal(node: Node) -> bool | None:
+    """``true``/``false``/``!0``/``!1`` as a Python bool."""
+    node = unwrap(node)
+    if node.type in ("true", "false"):
+        return node.type == "true"
+    if node.type == "unary_expression" and text(node).startswith("!"):
+        arg = node.child_by_field_name("argument")
+        if arg is not None and arg.type == "number":
+            return text(arg) in ("0", "0.0")
+    return None
+
+
+def enclosing_function(node: Node) -> Node | None:
+    """The nearest function-like ancestor (not ``node`` itself)."""
+    cur = node.parent
+    while cur is not None and cur.type not in FUNCTION_TYPES:
+        cur = cur.parent
+    return cur
+
+
+def enclosing_statement(node: Node) -> Node:
+    """The nearest statement or declaration containing ``node``."""
+    cur = node
+    while cur.parent is not None and not (
+        cur.type.endswith("statement") or cur.type.endswith("declaration")
+    ):
+        cur = cur.parent
+    return cur
+
+
+def function_name(fn: Node) -> str | None:
+    """The name a function can be called by: its own name or the variable it is assigned to."""
+    name = fn.child_by_field_name("name")
+    if name is not None and fn.type != "method_definition":
+        return text(name)
+    parent = fn.parent
+    # `X = wrapper(() => …)`: memo/once wrappers; calling X() runs the arrow.
+    if parent is not None and parent.type == "arguments" and parent.parent is not None:
+        call = parent.parent
+        if call.type == "call_expression" and parent.named_child_count == 1:
+            parent = call.parent
+            fn = call
+    if parent is None:
+        return None
+    if parent.type == "variable_declarator" and parent.child_by_field_name("value") == fn:
+        n = parent.child_by_field_name("name")
+        return text(n) if n is not None and n.type == "identifier" else None
+    if parent.type == "assignment_expression" and parent.child_by_field_name("right") == fn:
+        left = parent.child_by_field_name("left")
+        return text(left) if left is not None and left.type == "identifier" else None
+    return None
+
+
+def parameter_names(fn: Node) -> list[str]:
+    """Names of simple parameters, in order ('' for patterns)."""
+    single = fn.child_by_field_name("parameter")
+    if single is not None:
+        return [text(single)]
+    params = fn.child_by_field_name("parameters")
+    if params is None:
+        return []
+    out = []
+    for p in params.named_children:
+        if p.type == "identifier":
+            out.append(text(p))
+        elif p.type == "assignment_pattern":
+            left = p.child_by_field_name("left")
+            out.append(text(left) if left is not None and left.type == "identifier" else "")
+        else:
+            out.append("")
+    return out
+
+
+def returned_expressions(fn: Node) -> list[Node]:
+    """Expressions a function returns (not looking into nested functions)."""
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return []
+    if body.type != "statement_block":
+        return [body]
+    out: list[Node] = []
+    stack = [body]
+    while stack:
+        cur = stack.pop()
+        for child in cur.named_children:
+            if child.type in FUNCTION_TYPES or child.type == "class_declaration":
+                continue
+            if child.type == "return_statement":
+                if child.named_child_count:
+                    out.append(child.named_children[0])
+                continue
+            stack.append(child)
+    out.sort(key=lambda n: n.start_byte)
+    return out
+
+
+@dataclass
+class NameIndex:
+    """Finds definitions, uses and calls of names in one file by regex, then maps them to nodes."""
+
+    tree: Tree
+    data: bytes
+    _defs: dict[str, list[Node]] = field(default_factory=dict)
+    _calls: dict[str, list[Node]] = field(default_factory=dict)
+    _idents: dict[tuple[str, int, int], list[Node]] = field(default_factory=dict)
+    _fn_offsets: dict[str, list[int]] | None = None
+
+    def node_at(self, start: int, end: int) -> Node:
+        """The smallest node covering the byte range."""
+        node = self.tree.root_node.descendant_for_byte_range(start, end)
+        assert node is not None
+        return node
+
+    def identifiers(self, name: str, start: int = 0, end: int | None = None) -> list[Node]:
+        """Identifier nodes spelled ``name`` in a byte range (property names excluded)."""
+        key = (name, start, len(self.data) if end is None else end)
+        if key not in self._idents:
+            self._idents[key] = list(self._find_identifiers(name, start, end))
+        return self._idents[key]
+
+    def _find_identifiers(
+        self, name: str, start: int, end: int | None, follow: bytes = rb"(?![\w$])"
+    ) -> Iterator[Node]:
+        # No look-behind in the pattern: it would defeat re's literal-prefix search (30x slower).
+        pat = re.compile(re.escape(name.encode()) + follow)
+        stop = len(self.data) if end is None else end
+        data = self.data
+        count = 0
+        for m in pat.finditer(data, start, stop):
+            if m.start() and data[m.start() - 1 : m.start()] in _IDENT_BEFORE:
+                continue
+            node = self.node_at(m.start(), m.start() + len(name.encode()))
+            if node.type in ("identifier", "shorthand_property_identifier"):
+                count += 1
+                if count > MAX_USES:
+                    logger.debug("too many uses of %s; not following", name)
+                    return
+                yield node
+
+    def definitions(self, name: str) -> list[Node]:
+        """Function declarations named ``name`` and declarators/assignments that bind it."""
+        if name in self._defs:
+            return self._defs[name]
+        out: list[Node] = []
+        for ident in self._find_identifiers(name, 0, None, rb"\s*(?:=(?![=>])|\()"):
+            parent = ident.parent
+            if parent is None:
+                continue
+            if parent.type in ("function_declaration", "generator_function_declaration") and (
+                parent.child_by_field_name("name") == ident
+            ):
+                out.append(parent)
+            elif parent.type == "variable_declarator" and parent.child_by_field_name("name") == ident:
+                out.append(parent)
+            elif parent.type == "assignment_expression" and (
+                parent.child_by_field_name("left") == ident
+            ):
+                out.append(parent)
+            if len(out) > 8:
+                break
+        self._defs[name] = out
+        return out
+
+    def calls(self, name: str) -> list[Node]:
+        """Call expressions whose callee is the identifier ``name``."""
+        if name in self._calls:
+            return self._calls[name]
+        out: list[Node] = []
+        for ident in self._find_identifiers(name, 0, None, rb"\s*\("):
+            parent = ident.parent
+            if (
+                parent is not None
+                and parent.type == "call_expression"
+                and parent.child_by_field_name("function") == ident
+            ):
+                out.append(parent)
+                if len(out) >= 40:
+                    break
+        self._calls[name] = out
+        return out
+
+    def _function_offsets(self) -> dict[str, list[int]]:
+        """Name → byte offsets of function declarations and function-valued bindings (one pass)."""
+        if self._fn_offsets is None:
+            index: dict[str, list[int]] = {}
+            for m in _FN_DECL.finditer(self.data):
+                index.setdefault(m.group(1).decode(), []).append(m.start(1))
+            for m in _FN_BINDING.finditer(self.data):
+                head = _NAME_BEFORE.search(self.data, max(0, m.start() - 80), m.start())
+                if head is not None:
+                    index.setdefault(head.group(1).decode(), []).append(head.start(1))
+            self._fn_offsets = index
+        return self._fn_offsets
+
+    def function_named(self, name: str) -> Node | None:
+        """The function a name is bound to (declaration, or a function/wrapper assigned to it)."""
+        for offset in self._function_offsets().get(name, [])[:8]:
+            ident = self.node_at(offset, offset + len(name.encode()))
+            d = ident.parent
+            if d is None:
+                continue
+            if d.type in FUNCTION_TYPES and d.child_by_field_name("name") == ident:
+                return d
+            if d.type not in ("variable_declarator", "assignment_expression"):
+                continue
+            value = d.child_by_field_name("value") or d.child_by_field_name("right")
+            if value is None:
+                continue
+            value = unwrap(value)
+            if value.type in FUNCTION_TYPES:
+                return value
+            if value.type == "call_expression":
+                args = value.child_by_field_name("arguments")
+                if args is not None and args.named_child_count == 1:
+                    only = args.named_children[0]
+                    if only.type in FUNCTION_TYPES:
+                        return only
+        return None
+
+
+def scope_of(node: Node) -> Node:
+    """The function (or program) whose body holds ``node``."""
+    fn = enclosing_function(node)
+    if fn is not None:
+        return fn
+    cur = node
+    while cur.parent is not None:
+        cur = cur.parent
+    return cur
+
+
+def declares_param(fn: Node, name: str) -> bool:
+    """Whether ``fn`` has a parameter called ``name``."""
+    return name in parameter_names(fn)
+
+
+def shadowed(use: Node, scope: Node, name: str) -> bool:
+    """Whether a nested function between ``use`` and ``scope`` rebinds ``name`` as a parameter."""
+    cur = use.parent
+    while cur is not None and cur != scope:
+        if cur.type in FUNCTION_TYPES and declares_param(cur, name):
+            return True
+        cur = cur.parent
+    return False

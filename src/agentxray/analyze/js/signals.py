@@ -1,0 +1,120 @@
+"""Environment signals in JavaScript: where code reads the user's region or identity."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from agentxray.analyze.js.nodes import NameIndex, text
+
+logger = logging.getLogger(__name__)
+
+REGION_KINDS = frozenset({"timezone", "tz-offset", "locale"})
+IDENTITY_KINDS = frozenset({"hostname", "username", "machine-id", "endpoint"})
+
+PREFILTER = re.compile(
+    rb"resolvedOptions\(\)|getTimezoneOffset\(\)|process\.env\.[A-Za-z_]\w*|"
+    rb"process\.env\[\s*[\"'][A-Za-z_]\w*[\"']\s*\]|navigator\.languages?\b|\.hostname\(\)|"
+    rb"userInfo\(\)|machine-id"
+)
+_ENV = re.compile(rb"process\.env(?:\.|\[\s*[\"'])([A-Za-z_]\w*)")
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """An environment value: what it is and where it comes from."""
+
+    kind: str
+    """``timezone``, ``tz-offset``, ``locale``, ``hostname``, ``username``, ``machine-id``,
+    ``endpoint`` (a configured API base URL, host or proxy), or an intermediate kind:
+    ``intl-options`` (resolvedOptions() object), ``user-info``, ``url`` (a URL object)."""
+    source: str
+    """Where it is read: ``env:TZ``, ``Intl.DateTimeFormat().resolvedOptions().timeZone``…"""
+    host: bool = False
+    """The value is the host part of a URL read from ``source``."""
+
+    @property
+    def label(self) -> str:
+        """Short text for reports: ``timezone``, ``host of env:ANTHROPIC_BASE_URL``."""
+        if self.kind == "endpoint":
+            return f"host of {self.source}" if self.host else self.source
+        if self.source.startswith("env:"):
+            return f"{self.kind} ({self.source})"
+        return self.kind
+
+
+def env_kind(name: str) -> str | None:
+    """What an environment variable tells about the user, if anything."""
+    upper = name.upper()
+    if upper == "TZ":
+        return "timezone"
+    if upper in ("LANG", "LANGUAGE") or upper.startswith("LC_"):
+        return "locale"
+    if upper in ("USER", "USERNAME", "LOGNAME"):
+        return "username"
+    if upper in ("HOSTNAME", "COMPUTERNAME"):
+        return "hostname"
+    if upper in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        return "endpoint"
+    if upper.endswith(("BASE_URL", "BASEURL", "_HOST", "API_URL")):
+        return "endpoint"
+    return None
+
+
+def _climb_member(node: Node, prop: str) -> Node | None:
+    cur: Node | None = node
+    while cur is not None and cur.type not in ("member_expression", "subscript_expression"):
+        cur = cur.parent
+    while cur is not None and cur.type in ("member_expression", "subscript_expression"):
+        p = cur.child_by_field_name("property") or cur.child_by_field_name("index")
+        if p is not None and text(p).strip("\"'") == prop:
+            return cur
+        cur = cur.parent
+    return None
+
+
+def _call_of(node: Node) -> Node | None:
+    cur: Node | None = node
+    while cur is not None and cur.type != "call_expression":
+        cur = cur.parent
+    return cur
+
+
+def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
+    """Expression nodes whose value is an environment signal, found by a literal prefilter."""
+    out: list[tuple[Node, Signal]] = []
+    for m in PREFILTER.finditer(data):
+        token = m.group()
+        node = index.node_at(m.start(), m.start() + 1)
+        found: tuple[Node | None, Signal] | None = None
+        if token.startswith(b"process.env"):
+            em = _ENV.match(token)
+            name = em.group(1).decode() if em else ""
+            kind = env_kind(name)
+            if kind is not None:
+                found = (_climb_member(node, name), Signal(kind, f"env:{name}"))
+        elif token.startswith(b"resolvedOptions"):
+            call = _call_of(index.node_at(m.start(), m.end() - 2))
+            found = (call, Signal("intl-options", "Intl.DateTimeFormat().resolvedOptions()"))
+        elif token.startswith(b"getTimezoneOffset"):
+            call = _call_of(index.node_at(m.start(), m.end() - 2))
+            found = (call, Signal("tz-offset", "Date.prototype.getTimezoneOffset()"))
+        elif token.startswith(b"navigator"):
+            prop = token.split(b".")[1].decode()
+            found = (_climb_member(node, prop), Signal("locale", f"navigator.{prop}"))
+        elif token == b".hostname()":
+            call = _call_of(index.node_at(m.start() + 1, m.end() - 2))
+            found = (call, Signal("hostname", "os.hostname()"))
+        elif token == b"userInfo()":
+            call = _call_of(node)
+            found = (call, Signal("user-info", "os.userInfo()"))
+        elif token == b"machine-id":
+            call = _call_of(node)
+            if call is not None and "read" in text(call.child_by_field_name("function") or call):
+                found = (call, Signal("machine-id", "/etc/machine-id"))
+        if found is not None and found[0] is not None:
+            out.append((found[0], found[1]))
+    return out

@@ -1,0 +1,27 @@
+"""Locale tags → language and territory, from CLDR through ``babel``."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+
+logger = logging.getLogger(__name__)
+
+
+@cache
+def locale_region(tag: str) -> str | None:
+    """``"zh-CN"`` → ``"Chinese (China)"``; ``None`` when CLDR does not know the tag.
+
+    Accepts BCP 47 (``zh-Hans-CN``) and POSIX (``zh_CN.UTF-8``) spellings.
+    """
+    cleaned = tag.strip().split(".")[0].split("@")[0].replace("-", "_")
+    if not cleaned or not cleaned.replace("_", "").isalpha() or len(cleaned) > 16:
+        return None
+    try:
+        loc = Locale.parse(cleaned)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+    name = loc.get_display_name("en")
+    return str(name) if name else None
