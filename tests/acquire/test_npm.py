@@ -312,3 +312,31 @@ def test_malformed_packuments_are_registry_errors(
     registry.broken["weird"] = (200, __import__("json").dumps(doc).encode())
     with pytest.raises(RegistryError):
         get(registry, cache, "npm:weird")
+
+
+def test_unreachable_registry_falls_back_to_stale_metadata_and_cached_tarball(
+    registry: FakeRegistry, tmp_path
+) -> None:
+    import httpx
+
+    cache = Cache(tmp_path / "c", meta_ttl=0)
+    registry.publish("tool", "1.0.0")
+    first = get(registry, cache, "npm:tool@1.0.0")
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    offline = NpmSource(
+        httpx.Client(transport=httpx.MockTransport(down)), cache, NpmConfig(registry=registry.base)
+    )
+    assert offline.acquire(parse_spec("npm:tool@1.0.0")).path == first.path
+
+
+def test_metadata_is_cached_briefly(registry: FakeRegistry, cache: Cache) -> None:
+    registry.publish("tool", "1.0.0")
+    get(registry, cache, "npm:tool")
+    get(registry, cache, "npm:tool")
+    assert registry.requests.count("/tool") == 1
+    short = Cache(cache.root, meta_ttl=0)
+    get(registry, short, "npm:tool")
+    assert registry.requests.count("/tool") == 2

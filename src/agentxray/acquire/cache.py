@@ -181,11 +181,11 @@ class Cache:
 
     # -- metadata (short TTL) -------------------------------------------------------------------
 
-    def get_meta(self, key: str) -> bytes | None:
-        """Cached registry metadata for ``key`` if younger than the TTL."""
+    def get_meta(self, key: str, *, stale_ok: bool = False) -> bytes | None:
+        """Cached registry metadata for ``key`` if younger than the TTL (any age if ``stale_ok``)."""
         path = self.root / "meta" / _key_digest(key)
         try:
-            if time.time() - path.stat().st_mtime > self.meta_ttl:
+            if not stale_ok and time.time() - path.stat().st_mtime > self.meta_ttl:
                 return None
             return path.read_bytes()
         except OSError:

@@ -74,11 +74,16 @@ def get_json(
     """GET ``url`` and decode JSON; 404 → :class:`TargetNotFound`, anything else wrong → RegistryError."""
     key = "meta:" + url + "|" + (headers or {}).get("Accept", "")
     data = cache.get_meta(key) if cache is not None else None
+    fresh = data is None
     if data is None:
         try:
             response = client.get(url, headers=dict(headers or {}))
         except _HTTPX_ERRORS as exc:
-            raise RegistryError(f"cannot reach {url}: {_describe(exc)}") from None
+            stale = cache.get_meta(key, stale_ok=True) if cache is not None else None
+            if stale is None:
+                raise RegistryError(f"cannot reach {url}: {_describe(exc)}") from None
+            logger.warning("cannot reach %s (%s); using cached metadata", url, _describe(exc))
+            return json.loads(stale)
         if response.status_code == 404:
             raise TargetNotFound(
                 f"{what or url} not found in the registry ({url} answered 404)",
@@ -91,7 +96,7 @@ def get_json(
         decoded = json.loads(data)
     except ValueError:
         raise RegistryError(f"{url} did not return valid JSON") from None
-    if cache is not None:
+    if cache is not None and fresh:
         cache.put_meta(key, data)
     return decoded
 
