@@ -268,6 +268,12 @@ def test_non_bun_binaries_do_not_match(tmp_path: Path) -> None:
     plain, _ = build_elf([Sec(".text", b"\xc3" * 64), Sec(".rodata", b"hello\0")])
     assert not BunUnpacker().matches(blob_at(write(tmp_path, plain, "plain")))
     assert not BunUnpacker().matches(blob_at(write(tmp_path, b"#!/bin/sh\necho hi\n", "sh")))
+    # Headers pointing outside the file: neither reader finds anything, nothing raises.
+    broken = bytearray(plain)
+    struct.pack_into("<Q", broken, 0x28, 1 << 40)
+    assert not BunUnpacker().matches(blob_at(write(tmp_path, bytes(broken), "broken")))
+    assert not BunUnpacker().matches(blob_at(write(tmp_path, b"MZ" + b"\xff" * 100, "bad.exe")))
+    assert not BunUnpacker().matches(blob_at(write(tmp_path, b"\xcf\xfa\xed\xfe", "short")))
     # A Java class file shares the universal Mach-O magic.
     java = b"\xca\xfe\xba\xbe\x00\x00\x00\x41" + b"\0" * 64
     assert not BunUnpacker().matches(blob_at(write(tmp_path, java, "A.class")))

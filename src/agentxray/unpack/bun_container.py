@@ -100,7 +100,7 @@ def _elf(f: BinaryIO, file_size: int) -> BunRegion | None:
         ent_fmt, ent_min = endian + "IIIIII", 0x18
     if shoff == 0 or shnum == 0:
         return None
-    if shentsize < ent_min or shnum > _MAX_SECTIONS or shstrndx >= shnum:
+    if not ent_min <= shentsize <= 256 or shnum > _MAX_SECTIONS or shstrndx >= shnum:
         raise HeaderError("bad ELF section header table")
     table = _read(f, shoff, shentsize * shnum, file_size)
     sections = [struct.unpack_from(ent_fmt, table, i * shentsize) for i in range(shnum)]
