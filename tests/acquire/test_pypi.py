@@ -36,7 +36,7 @@ def test_latest_final_pure_wheel(registry: FakeRegistry, cache: Cache) -> None:
     assert art.source_url == registry.base + "files/agent_tool-1.1.0-py3-none-any.whl"
     assert art.integrity == f"sha256:{art.sha256}"
     assert registry.requests[0] == "/simple/agent-tool/"
-    assert registry.accepts[0] == "application/vnd.pypi.simple.v1+json"
+    assert registry.accepts[0].startswith("application/vnd.pypi.simple.v1+json,")
 
 
 def test_exact_version(registry: FakeRegistry, cache: Cache) -> None:
@@ -90,3 +90,19 @@ def test_files_with_unusable_urls_are_skipped(registry: FakeRegistry, cache: Cac
     registry.pypi["tool"]["files"][1]["url"] = "file:///etc/passwd"
     art = get(registry, cache, "pypi:tool")
     assert art.version == "1.0"
+
+
+def test_pep503_html_index_is_understood(registry: FakeRegistry, cache: Cache) -> None:
+    data = registry.publish_wheel("tool", "1.0", "tool-1.0-py3-none-any.whl")
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    html = (
+        "<!DOCTYPE html><html><body>"
+        f'<a href="../../files/tool-1.0-py3-none-any.whl#sha256={digest}">tool-1.0-py3-none-any.whl</a>'
+        '<a href="../../files/tool-2.0-py3-none-any.whl#sha256=00" data-yanked="">tool-2.0-py3-none-any.whl</a>'
+        "</body></html>"
+    )
+    registry.broken["simple/tool/"] = (200, html.encode())
+    art = get(registry, cache, "pypi:tool")
+    assert (art.version, art.sha256) == ("1.0", digest)

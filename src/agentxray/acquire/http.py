@@ -63,6 +63,47 @@ def _describe(exc: Exception) -> str:
     return text[:200]
 
 
+def get_bytes(
+    client: httpx.Client,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    cache: Cache | None = None,
+    what: str = "",
+) -> tuple[bytes, bool]:
+    """GET registry metadata through the short-lived cache; returns (body, fresh from network).
+
+    404 → :class:`TargetNotFound`; unreachable or HTTP errors → :class:`RegistryError` (stale
+    cached metadata is used instead when the registry cannot be reached).
+    """
+    key = "meta:" + url + "|" + (headers or {}).get("Accept", "")
+    data = cache.get_meta(key) if cache is not None else None
+    if data is not None:
+        return data, False
+    try:
+        response = client.get(url, headers=dict(headers or {}))
+    except _HTTPX_ERRORS as exc:
+        stale = cache.get_meta(key, stale_ok=True) if cache is not None else None
+        if stale is None:
+            raise RegistryError(f"cannot reach {url}: {_describe(exc)}") from None
+        logger.warning("cannot reach %s (%s); using cached metadata", url, _describe(exc))
+        return stale, False
+    if response.status_code == 404:
+        raise TargetNotFound(
+            f"{what or url} not found in the registry ({url} answered 404)",
+            hint="Check the name and version.",
+        )
+    if response.status_code >= 400:
+        raise RegistryError(f"{url} answered HTTP {response.status_code}")
+    return response.content, True
+
+
+def remember(cache: Cache | None, url: str, headers: Mapping[str, str] | None, data: bytes) -> None:
+    """Cache metadata fetched by :func:`get_bytes` once it has been parsed successfully."""
+    if cache is not None:
+        cache.put_meta("meta:" + url + "|" + (headers or {}).get("Accept", ""), data)
+
+
 def get_json(
     client: httpx.Client,
     url: str,
@@ -71,33 +112,14 @@ def get_json(
     cache: Cache | None = None,
     what: str = "",
 ) -> Any:
-    """GET ``url`` and decode JSON; 404 → :class:`TargetNotFound`, anything else wrong → RegistryError."""
-    key = "meta:" + url + "|" + (headers or {}).get("Accept", "")
-    data = cache.get_meta(key) if cache is not None else None
-    fresh = data is None
-    if data is None:
-        try:
-            response = client.get(url, headers=dict(headers or {}))
-        except _HTTPX_ERRORS as exc:
-            stale = cache.get_meta(key, stale_ok=True) if cache is not None else None
-            if stale is None:
-                raise RegistryError(f"cannot reach {url}: {_describe(exc)}") from None
-            logger.warning("cannot reach %s (%s); using cached metadata", url, _describe(exc))
-            return json.loads(stale)
-        if response.status_code == 404:
-            raise TargetNotFound(
-                f"{what or url} not found in the registry ({url} answered 404)",
-                hint="Check the name and version.",
-            )
-        if response.status_code >= 400:
-            raise RegistryError(f"{url} answered HTTP {response.status_code}")
-        data = response.content
+    """GET ``url`` and decode JSON (see :func:`get_bytes` for caching and errors)."""
+    data, fresh = get_bytes(client, url, headers=headers, cache=cache, what=what)
     try:
         decoded = json.loads(data)
     except ValueError:
         raise RegistryError(f"{url} did not return valid JSON") from None
-    if cache is not None and fresh:
-        cache.put_meta(key, data)
+    if fresh:
+        remember(cache, url, headers, data)
     return decoded
 
 

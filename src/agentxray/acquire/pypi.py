@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import functools
+import json
 import logging
 import os
 import subprocess
@@ -26,13 +27,18 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from agentxray.acquire.cache import Cache
-from agentxray.acquire.http import Expected, download, get_json
+from agentxray.acquire.http import Expected, download, get_bytes, remember
+from agentxray.acquire.simplehtml import parse_simple_html
 from agentxray.errors import IntegrityError, RegistryError, TargetNotFound
 from agentxray.model import Artifact, ArtifactFormat, TargetSpec
 
 logger = logging.getLogger(__name__)
 
-ACCEPT = "application/vnd.pypi.simple.v1+json"
+#: PEP 691 content negotiation: JSON preferred, HTML (PEP 503) accepted.
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
+    "text/html;q=0.01"
+)
 #: pip's own default index, used only when pip is configured with none.
 PIP_DEFAULT_INDEX = "https://pypi.org/simple/"
 
@@ -193,6 +199,26 @@ class PypiSource:
         self.index_url = index_url
         self.progress = progress
 
+    def _project_page(self, url: str, name: str) -> dict[str, Any]:
+        """The project page as PEP 691 JSON; a PEP 503 HTML answer is converted."""
+        headers = {"Accept": ACCEPT}
+        data, fresh = get_bytes(
+            self.client, url, headers=headers, cache=self.cache, what=f"PyPI project {name}"
+        )
+        if data.lstrip()[:1] == b"{":
+            try:
+                parsed: Any = json.loads(data)
+            except ValueError:
+                raise RegistryError(f"{url} did not return valid JSON") from None
+            if not isinstance(parsed, dict):
+                raise RegistryError(f"{url} did not return a PEP 691 project page")
+            page: dict[str, Any] = parsed
+        else:
+            page = parse_simple_html(data.decode("utf-8", errors="replace"))
+        if fresh:
+            remember(self.cache, url, headers, data)
+        return page
+
     def acquire(self, spec: TargetSpec) -> Artifact:
         """Resolve the release, download the chosen file and check its sha256."""
         if urlsplit(self.index_url).scheme not in ("http", "https"):
@@ -202,15 +228,7 @@ class PypiSource:
             )
         project = canonicalize_name(spec.name)
         url = urljoin(self.index_url, project + "/")
-        page = get_json(
-            self.client,
-            url,
-            headers={"Accept": ACCEPT},
-            cache=self.cache,
-            what=f"PyPI project {spec.name}",
-        )
-        if not isinstance(page, dict):
-            raise RegistryError(f"{url} did not return a PEP 691 project page")
+        page = self._project_page(url, spec.name)
         dists = parse_files(page, url, spec.name)
         version = pick_version(dists, spec.version, spec.name)
         chosen = pick_file(dists, version)
