@@ -16,6 +16,7 @@ from pathlib import Path
 
 from agentxray.acquire import acquire, default_cache_dir, parse_spec
 from agentxray.model import Artifact, FileEntry, Notice, Report, Tree
+from agentxray.unpack.limits import Limits
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,22 @@ logger = logging.getLogger(__name__)
 def acquire_target(text: str, *, platform: str | None = None, progress: bool = False) -> Artifact:
     """Parse ``text`` (``npm:…``, ``pypi:…``, ``cmd:…`` or a path) and acquire it through the cache."""
     return acquire(parse_spec(text, platform=platform), progress=progress)
+
+
+def unpack_target(
+    text: str,
+    dest: Path,
+    *,
+    platform: str | None = None,
+    pretty: bool = False,
+    progress: bool = False,
+    limits: Limits | None = None,
+) -> Tree:
+    """Acquire the target ``text`` names and unpack it into ``dest`` (with ``manifest.json``)."""
+    from agentxray.unpack import unpack
+
+    artifact = acquire_target(text, platform=platform, progress=progress)
+    return unpack(artifact, dest, limits=limits, pretty=pretty)
 
 
 def _unpack_code_key() -> str:

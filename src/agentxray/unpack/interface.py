@@ -34,6 +34,12 @@ class Blob:
     """How many containers deep it is (0 for the artifact itself)."""
 
 
+class Readable(Protocol):
+    """Anything with ``read(n)`` returning bytes (files, archive member readers)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class Sink(Protocol):
     """Where an unpacker puts what it recovers; implemented by the dispatcher."""
 
@@ -43,7 +49,7 @@ class Sink(Protocol):
         self,
         parent: Blob,
         name: str,
-        data: bytes | Path,
+        data: bytes | bytearray | memoryview | Path,
         *,
         kind: FileKind | None = None,
         offset: int | None = None,
@@ -54,12 +60,35 @@ class Sink(Protocol):
         """Record a member ``name`` of ``parent`` (its vpath becomes ``parent.vpath + "!" + name``
         for a container, or ``parent.vpath + "/" + name`` for a directory's member).
 
-        ``data`` is the content, or a path to a temporary file holding it (moved into place).
+        ``data`` is the content (any bytes-like object, e.g. a slice of an ``mmap``), or a path
+        to a temporary file holding it (moved into place; left alone when ``write=False``).
         ``kind`` is guessed from the name and content when ``None``. ``offset`` is where the
         content lies uncompressed inside ``parent``. ``write=False`` records the entry without
         writing it (e.g. a 139 MB bytecode blob); ``nested=False`` stops the dispatcher from
         offering it to unpackers again. Unsafe names (absolute, ``..``, device names) are
         sanitised or refused with a notice by the sink, and size/count limits are enforced there.
+        """
+
+    def emit_stream(
+        self,
+        parent: Blob,
+        name: str,
+        stream: Readable,
+        *,
+        size: int | None = None,
+        compressed_size: int | None = None,
+        kind: FileKind | None = None,
+        offset: int | None = None,
+        note: str | None = None,
+        nested: bool = True,
+    ) -> None:
+        """Like :meth:`emit`, but copy ``stream`` straight into its final file, for big members.
+
+        ``size`` is the declared size (refused early when over the member limit; the real size
+        is enforced while copying). With ``compressed_size`` (what the reader consumes at most)
+        the compression ratio is enforced while copying too. A member over a limit is removed
+        and recorded as a notice; exceptions raised by ``stream`` propagate after the partial
+        file is removed.
         """
 
     def notice(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+RATIO_FLOOR = 1 << 20
+"""Compression ratios are judged only once a member (or stream) has produced this many bytes."""
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:

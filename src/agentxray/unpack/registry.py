@@ -1,0 +1,13 @@
+"""The unpackers, in the order they are offered each blob: the first that matches extracts it.
+
+Specific formats come before general ones; ``native`` (strings of any executable) comes last so it
+only sees binaries no embedded-bundle format claimed. Entries are instances.
+"""
+
+from __future__ import annotations
+
+from agentxray.unpack.bun import BunUnpacker
+from agentxray.unpack.interface import Unpacker
+from agentxray.unpack.tarball import TarballUnpacker
+
+UNPACKERS: tuple[Unpacker, ...] = (BunUnpacker(), TarballUnpacker())

@@ -1,0 +1,217 @@
+"""The one place that writes recovered files: every path is proven to lie inside the output folder.
+
+Paths are opened component by component relative to a descriptor of the output folder with
+``O_NOFOLLOW``, so neither a hostile name nor a symlink already present in the folder can lead a
+write elsewhere; files are created with ``O_EXCL`` and never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TypeAlias
+
+from agentxray.unpack.interface import Readable
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+"""Bytes copied per read when streaming."""
+HEAD = 4096
+"""Bytes kept from the start of each file for sniffing."""
+
+Bytes: TypeAlias = bytes | bytearray | memoryview
+
+FATAL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EMFILE, errno.ENFILE})
+"""Errors of the output disk, not of the input: they end the run."""
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class StopCopy(Exception):
+    """Raised by a copy guard to abandon the file being written (it is removed)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What was written for one file."""
+
+    relpath: str
+    size: int
+    sha256: str
+    head: bytes
+
+
+def _check_parts(relpath: str) -> list[str]:
+    parts = relpath.split("/")
+    for part in parts:
+        if part in ("", ".", "..") or "\x00" in part or "\\" in part:
+            raise ValueError(f"unsafe relative path {relpath!r}")
+    return parts
+
+
+class SafeWriter:
+    """Creates files under ``root`` only; use as a context manager."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._root_fd = os.open(root, _DIR_FLAGS)
+        self._last: tuple[str, int] | None = None
+        """The most recently used folder (relpath, descriptor): members usually share folders."""
+
+    def close(self) -> None:
+        """Release the descriptors."""
+        if self._last is not None:
+            os.close(self._last[1])
+            self._last = None
+        os.close(self._root_fd)
+
+    def __enter__(self) -> SafeWriter:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _folder_fd(self, parts: list[str]) -> int:
+        """A descriptor of the folder ``parts`` (created as needed), never through a symlink."""
+        rel = "/".join(parts)
+        if not parts:
+            return self._root_fd
+        if self._last is not None and self._last[0] == rel:
+            return self._last[1]
+        fd = self._root_fd
+        try:
+            for part in parts:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, 0o755, dir_fd=fd)
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                if fd != self._root_fd:
+                    os.close(fd)
+                fd = child
+        except BaseException:
+            if fd != self._root_fd:
+                os.close(fd)
+            raise
+        if self._last is not None:
+            os.close(self._last[1])
+        self._last = (rel, fd)
+        return fd
+
+    def _create(self, relpath: str) -> tuple[int, int, str]:
+        """Open a new file for writing; returns (file fd, folder fd, file name)."""
+        parts = _check_parts(relpath)
+        folder = self._folder_fd(parts[:-1])
+        return os.open(parts[-1], _FILE_FLAGS, 0o644, dir_fd=folder), folder, parts[-1]
+
+    def _discard(self, folder: int, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=folder)
+
+    def write_bytes(self, relpath: str, data: Bytes) -> Written:
+        """Write ``data`` to a new file at ``relpath``."""
+        view = memoryview(data).cast("B")
+        fd, folder, name = self._create(relpath)
+        digest = hashlib.sha256()
+        try:
+            pos = 0
+            while pos < len(view):
+                chunk = view[pos : pos + CHUNK * 16]
+                digest.update(chunk)
+                done = 0
+                while done < len(chunk):
+                    done += os.write(fd, chunk[done:])
+                pos += len(chunk)
+        except BaseException:
+            os.close(fd)
+            self._discard(folder, name)
+            raise
+        os.close(fd)
+        return Written(relpath, len(view), digest.hexdigest(), bytes(view[:HEAD]))
+
+    def write_stream(
+        self, relpath: str, stream: Readable, guard: Callable[[int], None] | None = None
+    ) -> Written:
+        """Copy ``stream`` to a new file at ``relpath``; ``guard(bytes_so_far)`` may raise
+        :class:`StopCopy` (or anything) to abandon it, and the partial file is removed."""
+        fd, folder, name = self._create(relpath)
+        digest = hashlib.sha256()
+        size = 0
+        head = b""
+        try:
+            while True:
+                chunk = stream.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if guard is not None:
+                    guard(size)
+                if len(head) < HEAD:
+                    head += chunk[: HEAD - len(head)]
+                digest.update(chunk)
+                view = memoryview(chunk)
+                done = 0
+                while done < len(view):
+                    done += os.write(fd, view[done:])
+        except BaseException:
+            os.close(fd)
+            self._discard(folder, name)
+            raise
+        os.close(fd)
+        return Written(relpath, size, digest.hexdigest(), head)
+
+    def move_in(self, relpath: str, source: Path, guard: Callable[[int], None] | None) -> Written:
+        """Move the temporary file ``source`` to ``relpath`` (renamed when on the same file
+        system, else copied); ``guard`` sees its size first."""
+        st = os.lstat(source)
+        if not os.path.isfile(source) or os.path.islink(source):
+            raise ValueError(f"{source} is not a regular file")
+        if guard is not None:
+            guard(st.st_size)
+        parts = _check_parts(relpath)
+        folder = self._folder_fd(parts[:-1])
+        try:
+            os.stat(parts[-1], dir_fd=folder, follow_symlinks=False)
+        except FileNotFoundError:
+            pass
+        else:
+            raise FileExistsError(f"{relpath} already exists")
+        try:
+            os.rename(source, parts[-1], dst_dir_fd=folder)
+        except OSError as exc:
+            logger.debug("cannot rename %s into place (%s); copying", source, exc)
+            with open(source, "rb") as handle:
+                written = self.write_stream(relpath, handle, guard)
+            source.unlink()
+            return written
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+        with os.fdopen(fd, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256")
+            handle.seek(0)
+            head = handle.read(HEAD)
+        return Written(relpath, st.st_size, digest.hexdigest(), head)
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """Whether ``exc`` is a problem of the output disk (full, read-only…) rather than the input."""
+    return isinstance(exc, OSError) and exc.errno in FATAL_ERRNOS
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a folder we created, without following symlinks inside it."""
+    shutil.rmtree(path, ignore_errors=True)
