@@ -138,3 +138,24 @@ def test_old_bun_appended_graph_opencode(executable: Callable[..., Path]) -> Non
     assert "entry point" in (got["/$bunfs/root/opencode"].note or "")
     assert got["/$bunfs/root/dist/opencode-linux-x64/bin/tui.js"].kind == "javascript"
     assert got["/$bunfs/root/tui-dyj7z0ww."].kind == "native"  # the Go TUI binary
+
+
+def test_unpack_end_to_end(real_artifact: Callable[..., Artifact], tmp_path: Path) -> None:
+    """Through the dispatcher: the tarball holds the executable, which holds the module graph."""
+    from agentxray.unpack import unpack
+
+    tree = unpack(real_artifact(CLAUDE, platform="linux-x64"), tmp_path / "out")
+    by_vpath = {entry.vpath: entry for entry in tree.files}
+    cli = by_vpath[
+        "claude-code-linux-x64-2.1.197.tgz!package/claude!/$bunfs/root/src/entrypoints/cli.js"
+    ]
+    assert (cli.kind, cli.size, cli.offset) == (
+        "javascript",
+        18_097_818,
+        0x05238000 + 8 + 139_193_984,
+    )
+    assert cli.container == "claude-code-linux-x64-2.1.197.tgz!package/claude"
+    path = tree.path_of(cli)
+    assert path is not None and b"Asia/Urumqi" in path.read_bytes()
+    jsc = by_vpath[cli.vpath + ".jsc"]
+    assert (jsc.kind, jsc.relpath, jsc.size) == ("bytecode", None, 139_193_792)
