@@ -15,7 +15,13 @@ logger = logging.getLogger(__name__)
 
 #: Subcommand modules under ``agentxray.cli``, in help order. Each defines
 #: ``register(subparsers)``, which adds its parser and sets ``func(args) -> int`` on it.
-SUBCOMMANDS: tuple[str, ...] = ("unpack_cmd", "scan_cmd", "mock_api_cmd", "cache_cmd")
+SUBCOMMANDS: tuple[str, ...] = (
+    "unpack_cmd",
+    "scan_cmd",
+    "mock_api_cmd",
+    "cache_cmd",
+    "rules_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

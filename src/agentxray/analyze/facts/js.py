@@ -72,7 +72,8 @@ class JsFactExtractor:
         for index, i, j in self._automaton.find_matches_as_indexes(data, overlapping=True):
             family, _needle, tail = self.probes[index]
             before = _IDENT if family in ("env", "imp", "member") else _WORD
-            if family not in ("str", "url") and i > 0 and data[i - 1] in before:
+            spread = data.endswith(b"...", 0, i)  # ...process.env is a read
+            if family not in ("str", "url") and i > 0 and data[i - 1] in before and not spread:
                 continue
             if family == "url":
                 m = _SCHEME.search(data, max(0, i - 5), i)

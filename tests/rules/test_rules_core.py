@@ -1,0 +1,125 @@
+"""Rule schema, loader, engine semantics, generated docs and the ``rules`` CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentxray.cli.main import main
+from agentxray.errors import ConfigError
+from agentxray.model import Fact, Location
+from agentxray.rules.docs import index_page, rule_page
+from agentxray.rules.engine import Engine
+from agentxray.rules.loader import load_rules, parse_rule
+
+ROOT = Path(__file__).resolve().parents[2]
+RULE = """
+id: AXR-TEL-999
+category: telemetry
+severity: low
+title: T
+message: "m {values}"
+languages: [javascript]
+scope: function
+match:
+  flow:
+    source: {fact: env_read, equals: "*"}
+    sink: {fact: network_request}
+    inside: true
+doc: {what: wwwwwwwwww, why: yyyyyyyyyy, example: eeeeeeeeee, instead: iiiiiiiiii}
+"""
+
+
+def fact(
+    kind: str, value: str, line: int, scope: str = "f", span: tuple[int, int] = (0, 1)
+) -> Fact:
+    return Fact(kind, value, Location("a.js", line, 1, span[0]), "", scope, span)  # type: ignore[arg-type]
+
+
+def test_schema_refuses_unknown_keys_and_bad_ids() -> None:
+    with pytest.raises(ConfigError, match=r"x\.yml"):
+        parse_rule(RULE + "colour: red\n", "x.yml")
+    with pytest.raises(ConfigError, match="id"):
+        parse_rule(RULE.replace("AXR-TEL-999", "telemetry-1"), "x.yml")
+    with pytest.raises(ConfigError):
+        parse_rule(RULE.replace('equals: "*"', 'equals: "*", regex: "x"'), "x.yml")
+
+
+def test_flow_inside_needs_the_source_within_the_sink() -> None:
+    engine = Engine([parse_rule(RULE, "x.yml")])
+    inside = [
+        fact("network_request", "fetch", 3, span=(10, 50)),
+        fact("env_read", "*", 3, span=(20, 30)),
+    ]
+    outside = [
+        fact("network_request", "fetch", 3, span=(10, 50)),
+        fact("env_read", "*", 4, span=(60, 70)),
+    ]
+    other_fn = [
+        fact("network_request", "fetch", 3, "f", (10, 50)),
+        fact("env_read", "*", 3, "g", (20, 30)),
+    ]
+    matches = engine.run(inside)
+    assert [(m.rule.id, m.primary.kind, m.primary.location.line) for m in matches] == [
+        ("AXR-TEL-999", "network_request", 3)
+    ]
+    assert engine.run(outside) == []
+    assert engine.run(other_fn) == []
+
+
+def test_not_and_each_grouping() -> None:
+    rule = parse_rule(
+        RULE.replace(
+            """  flow:
+    source: {fact: env_read, equals: "*"}
+    sink: {fact: network_request}
+    inside: true""",
+            """  all:
+    - {fact: url}
+    - not: {fact: import, equals: telemetry-optout}""",
+        ).replace("scope: function", "scope: file\nreport: each"),
+        "x.yml",
+    )
+    engine = Engine([rule])
+    facts = [fact("url", "https://a.example.dev/x", 2), fact("url", "https://b.example.dev/", 5)]
+    assert [m.key for m in engine.run(facts)] == [
+        "https://a.example.dev/x",
+        "https://b.example.dev/",
+    ]
+    assert engine.run([*facts, fact("import", "telemetry-optout", 1)]) == []
+
+
+def test_ignored_urls_are_not_endpoints() -> None:
+    engine = Engine(load_rules(third_party=False).for_language("javascript"))
+    facts = [fact("url", "http://www.w3.org/2000/svg", 1), fact("url", "https://x.example.com/", 2)]
+    assert engine.run(facts) == []
+
+
+def test_generated_docs_are_committed_and_current() -> None:
+    ruleset = load_rules(third_party=False)
+    docs = ROOT / "docs" / "rules"
+    assert (docs / "index.md").read_text(encoding="utf-8") == index_page(ruleset)
+    for lr in ruleset.loaded:
+        assert (docs / f"{lr.rule.id}.md").read_text(encoding="utf-8") == rule_page(lr), (
+            f"docs/rules/{lr.rule.id}.md is stale: run `agentxray rules docs`"
+        )
+
+
+def test_cli_list_show_lint(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "list", "--category", "exfiltration"]) == 0
+    out = capsys.readouterr().out
+    assert "AXR-EXF-001" in out and "AXR-TEL-001" not in out
+    assert main(["rules", "show", "AXR-END-001"]) == 0
+    assert "## Why is this bad?" in capsys.readouterr().out
+    assert main(["rules", "show", "AXR-NOPE-001"]) == 2
+    assert main(["rules", "lint", "--fixtures", str(ROOT / "tests/rules/fixtures")]) == 0
+
+
+def test_cli_lint_fails_on_a_rule_without_fixtures(tmp_path: Path) -> None:
+    pack = tmp_path / "pack" / "telemetry"
+    pack.mkdir(parents=True)
+    (pack / "AXR-TEL-999.yml").write_text(RULE, encoding="utf-8")
+    empty = tmp_path / "fixtures"
+    empty.mkdir()
+    assert main(["rules", "--pack", str(tmp_path / "pack"), "lint", "--fixtures", str(empty)]) == 1
