@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from agentxray.unpack.bun import BunUnpacker
 from agentxray.unpack.interface import Unpacker
+from agentxray.unpack.native import NativeUnpacker
+from agentxray.unpack.node_sea import NodeSeaUnpacker
 from agentxray.unpack.tarball import TarballUnpacker
 
-UNPACKERS: tuple[Unpacker, ...] = (BunUnpacker(), TarballUnpacker())
+UNPACKERS: tuple[Unpacker, ...] = (
+    BunUnpacker(),
+    NodeSeaUnpacker(),
+    TarballUnpacker(),
+    NativeUnpacker(),
+)
