@@ -1,0 +1,130 @@
+"""Electron ``app.asar`` archives: a pickled JSON index followed by the files' bytes.
+
+Layout: ``u32 4``, ``u32 header_size``, then the header pickle (``u32 payload size``,
+``u32 json length``, the JSON index); file data starts at ``8 + header_size`` and each file's
+``offset`` (a decimal string) is relative to it. Entries marked ``unpacked`` live beside the
+archive in ``app.asar.unpacked/`` (``asar-unpacked``), ``link`` entries are recorded
+(``symlink-skipped``), offsets outside the file are refused (``malformed``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+from typing import Any, BinaryIO
+
+from agentxray.errors import UnpackError
+from agentxray.unpack.interface import Blob, Sink, Unpacker
+
+logger = logging.getLogger(__name__)
+
+_PREFIX = struct.Struct("<IIII")
+_MAX_HEADER = 256 * 1024**2
+
+
+class _Slice:
+    """Reads ``size`` bytes of ``handle`` from ``start``."""
+
+    def __init__(self, handle: BinaryIO, start: int, size: int) -> None:
+        self._handle, self._pos, self._left = handle, start, size
+
+    def read(self, size: int = -1, /) -> bytes:
+        n = self._left if size < 0 else min(size, self._left)
+        if n <= 0:
+            return b""
+        self._handle.seek(self._pos)
+        data = self._handle.read(n)
+        self._pos += len(data)
+        self._left -= len(data)
+        return data
+
+
+def _number(value: Any) -> int | None:
+    """A non-negative integer from an asar field (offsets are strings, sizes numbers)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.isdigit() and len(value) < 20:
+        return int(value)
+    return None
+
+
+def read_index(handle: BinaryIO, size: int, vpath: str) -> tuple[dict[str, Any], int]:
+    """The parsed JSON index and the offset where file data starts."""
+    prefix = handle.read(_PREFIX.size)
+    if len(prefix) < _PREFIX.size:
+        raise UnpackError(f"{vpath}: too short for an asar archive")
+    four, header_size, _payload, json_len = _PREFIX.unpack(prefix)
+    if four != 4 or header_size > min(size - 8, _MAX_HEADER) or json_len > header_size - 8:
+        raise UnpackError(f"{vpath}: asar header sizes are inconsistent with the file")
+    raw = handle.read(json_len)
+    try:
+        index = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise UnpackError(f"{vpath}: asar index is not valid JSON ({exc})") from exc
+    if not isinstance(index, dict) or not isinstance(index.get("files"), dict):
+        raise UnpackError(f"{vpath}: asar index has no files")
+    return index, 8 + header_size
+
+
+class AsarUnpacker(Unpacker):
+    """Electron asar archives."""
+
+    name = "asar"
+
+    def matches(self, blob: Blob) -> bool:
+        """The pickle prefix followed by the start of the JSON index."""
+        return blob.head[:4] == b"\x04\x00\x00\x00" and blob.head[16:25] == b'{"files":'
+
+    def extract(self, blob: Blob, sink: Sink) -> None:
+        """Emit every file stored in the archive."""
+        with open(blob.path, "rb") as handle:
+            index, base = read_index(handle, blob.size, blob.vpath)
+            stack: list[tuple[str, dict[str, Any]]] = [("", index["files"])]
+            while stack:
+                folder, files = stack.pop()
+                for key in sorted(files, reverse=True):
+                    node = files[key]
+                    path = f"{folder}{key}"
+                    where = f"{blob.vpath}!{path}"
+                    if not isinstance(node, dict):
+                        sink.notice("malformed", "asar entry is not an object", path=where)
+                    elif isinstance(node.get("files"), dict):
+                        stack.append((path + "/", node["files"]))
+                    elif "link" in node:
+                        sink.notice(
+                            "symlink-skipped",
+                            f"link to {str(node['link'])!r} not created",
+                            path=where,
+                            level="info",
+                        )
+                    elif node.get("unpacked"):
+                        sink.notice(
+                            "asar-unpacked",
+                            f"stored outside the archive, in {blob.path.name}.unpacked/",
+                            path=where,
+                            level="info",
+                        )
+                    else:
+                        self._file(blob, sink, handle, base, path, node)
+
+    def _file(
+        self, blob: Blob, sink: Sink, handle: BinaryIO, base: int, path: str, node: dict[str, Any]
+    ) -> None:
+        where = f"{blob.vpath}!{path}"
+        offset, size = _number(node.get("offset")), _number(node.get("size"))
+        if offset is None or size is None:
+            sink.notice("malformed", "asar entry without a valid offset and size", path=where)
+            return
+        start = base + offset
+        if start + size > blob.size:
+            sink.notice(
+                "malformed",
+                f"asar entry lies past the end of the archive "
+                f"({start + size:,} > {blob.size:,} bytes)",
+                path=where,
+            )
+            return
+        sink.emit_stream(blob, path, _Slice(handle, start, size), size=size, offset=start)
