@@ -340,3 +340,18 @@ def test_metadata_is_cached_briefly(registry: FakeRegistry, cache: Cache) -> Non
     short = Cache(cache.root, meta_ttl=0)
     get(registry, short, "npm:tool")
     assert registry.requests.count("/tool") == 2
+
+
+def test_opencode_style_windows_spelling_and_command_named_family(
+    registry: FakeRegistry, cache: Cache
+) -> None:
+    optional = {f"oc-{p}": "1.0.0" for p in ("linux-x64", "linux-x64-baseline", "windows-x64")}
+    optional["@lydell/node-pty-win32-x64"] = "1.1.0"
+    registry.publish(
+        "oc-ai", "1.0.0", manifest={"bin": {"oc": "bin/oc.exe"}, "optionalDependencies": optional}
+    )
+    for plat in ("linux-x64", "linux-x64-baseline", "windows-x64"):
+        os_name = "win32" if plat.startswith("windows") else "linux"
+        registry.publish(f"oc-{plat}", "1.0.0", manifest={"os": [os_name], "cpu": ["x64"]})
+    assert get(registry, cache, "npm:oc-ai", platform="win32-x64").name == "oc-windows-x64"
+    assert get(registry, cache, "npm:oc-ai", platform="linux-x64").name == "oc-linux-x64"

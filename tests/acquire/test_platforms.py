@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from agentxray.acquire import platforms
-from agentxray.acquire.platforms import fallbacks, manifest_allows, platform_suffix, valid_platform
+from agentxray.acquire.platforms import (
+    fallbacks,
+    manifest_allows,
+    platform_suffix,
+    same_family,
+    valid_platform,
+)
 
 
 @pytest.mark.parametrize(
@@ -15,7 +21,9 @@ from agentxray.acquire.platforms import fallbacks, manifest_allows, platform_suf
         ("@anthropic-ai/claude-code-linux-arm64-musl", "linux-arm64-musl"),
         ("@anthropic-ai/claude-code-win32-x64", "win32-x64"),
         ("0.171.0-darwin-arm64", "darwin-arm64"),
-        ("@esbuild/linux-x64", None),
+        ("opencode-windows-x64", "win32-x64"),
+        ("opencode-linux-x64-baseline-musl", "linux-x64-baseline-musl"),
+        ("@esbuild/linux-x64", "linux-x64"),
         ("@img/sharp-linuxmusl-x64", None),
         ("@anthropic-ai/claude-code", None),
         ("2.1.197", None),
@@ -58,3 +66,22 @@ def test_manifest_allows() -> None:
 def test_fallbacks() -> None:
     assert fallbacks("linux-x64-musl") == ("linux-x64-musl", "linux-x64")
     assert fallbacks("darwin-arm64") == ("darwin-arm64",)
+
+
+@pytest.mark.parametrize(
+    ("top", "dep", "target", "bins", "expected"),
+    [
+        ("@anthropic-ai/claude-code", "@anthropic-ai/claude-code-linux-x64", "", (), True),
+        ("@openai/codex", "@openai/codex-linux-x64", "@openai/codex", (), True),
+        ("esbuild", "@esbuild/linux-x64", "", (), True),
+        ("opencode-ai", "opencode-windows-x64", "", ("opencode",), True),
+        ("@anthropic-ai/claude-code", "@img/sharp-linux-x64", "", ("claude",), False),
+        ("@google/gemini-cli", "@lydell/node-pty-linux-x64", "", ("gemini",), False),
+        ("@acme/tool", "tool-linux-x64", "", ("tool",), False),
+        ("tool", "tool-helper", "", (), False),
+    ],
+)
+def test_same_family(
+    top: str, dep: str, target: str, bins: tuple[str, ...], expected: bool
+) -> None:
+    assert same_family(top, dep, target, bins) is expected

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agentxray.acquire.local import sha256_file, sniff_format
-from agentxray.acquire.platforms import fallbacks, host_platform, platform_suffix
+from agentxray.acquire.platforms import fallbacks, host_platform, platform_suffix, same_family
 from agentxray.errors import TargetNotFound
 from agentxray.model import Artifact, TargetSpec
 
@@ -62,13 +62,12 @@ def _platform_deps(root: Path, manifest: dict[str, Any]) -> dict[str, Path]:
     name = str(manifest.get("name", ""))
     if not isinstance(optional, dict):
         return found
+    bins = manifest.get("bin")
+    bin_names = tuple(str(k) for k in bins) if isinstance(bins, dict) else ()
     for dep, spec in optional.items():
         plat = platform_suffix(str(dep))
-        if not plat:
-            continue
-        base = str(dep)[: -len(plat)].rstrip("-./")
         target = str(spec)[4:].rpartition("@")[0] if str(spec).startswith("npm:") else ""
-        if name and name not in (base, target) and base != "@" + name.rsplit("/", 1)[-1]:
+        if not plat or not same_family(name, str(dep), target, bin_names):
             continue
         where = _installed(str(dep), root)
         if where is not None:

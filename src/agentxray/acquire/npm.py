@@ -14,7 +14,13 @@ import nodesemver  # type: ignore[import-untyped]
 from agentxray.acquire.cache import Cache
 from agentxray.acquire.http import Expected, download, expected_from_sri, get_json
 from agentxray.acquire.npmconfig import NpmConfig
-from agentxray.acquire.platforms import fallbacks, host_platform, manifest_allows, platform_suffix
+from agentxray.acquire.platforms import (
+    fallbacks,
+    host_platform,
+    manifest_allows,
+    platform_suffix,
+    same_family,
+)
 from agentxray.errors import IntegrityError, RegistryError, TargetNotFound, UsageError
 from agentxray.model import Artifact, TargetSpec
 
@@ -75,16 +81,25 @@ def _split_alias(dep: str, spec: str) -> tuple[str, str]:
     return dep, spec
 
 
-def _same_family(top: str, dep: str, plat: str, target: str) -> bool:
-    """Whether optional dependency ``dep`` is a platform build of ``top`` itself.
+def _is_platform_build(item: Resolved) -> bool:
+    """Named for one platform, or restricted to exactly one os and one cpu."""
+    if platform_suffix(item.version) or platform_suffix(item.name):
+        return True
+    os_list, cpu_list = item.manifest.get("os"), item.manifest.get("cpu")
+    return (
+        isinstance(os_list, list)
+        and isinstance(cpu_list, list)
+        and len([o for o in os_list if not str(o).startswith("!")]) == 1
+        and len([c for c in cpu_list if not str(c).startswith("!")]) == 1
+    )
 
-    ``@anthropic-ai/claude-code-linux-x64`` is one of ``@anthropic-ai/claude-code``;
-    ``@esbuild/linux-x64`` is one of ``esbuild``; ``@img/sharp-linux-x64`` (an image library some
-    versions depend on) is not one of ``@anthropic-ai/claude-code``.
-    """
-    base = dep[: -len(plat)].rstrip("-./")
-    bare = top.rsplit("/", 1)[-1]
-    return target == top or base == top or base == f"@{bare}"
+
+def _bin_names(manifest: Mapping[str, Any]) -> tuple[str, ...]:
+    bins = manifest.get("bin")
+    if isinstance(bins, dict):
+        return tuple(str(k) for k in bins)
+    name = str(manifest.get("name", ""))
+    return (name.rsplit("/", 1)[-1],) if isinstance(bins, str) else ()
 
 
 class NpmSource:
@@ -142,16 +157,16 @@ class NpmSource:
 
     def _platform_options(self, top: Resolved) -> dict[str, tuple[str, str]]:
         options: dict[str, tuple[str, str]] = {}
-        if platform_suffix(top.version) or top.manifest.get("os") or top.manifest.get("cpu"):
-            return options  # already a platform build
+        if _is_platform_build(top):
+            return options
         optional = top.manifest.get("optionalDependencies")
         if isinstance(optional, dict):
             for dep, spec in optional.items():
                 plat = platform_suffix(str(dep))
                 if plat and isinstance(spec, str):
                     target = _split_alias(str(dep), spec)
-                    if _same_family(top.name, str(dep), plat, target[0]):
-                        options[plat] = target
+                    if same_family(top.name, str(dep), target[0], _bin_names(top.manifest)):
+                        options.setdefault(plat, target)
         if not options:  # codex style: platform builds published as versions of the same package
             prefix = top.version + "-"
             for version in top.packument.get("versions", {}):

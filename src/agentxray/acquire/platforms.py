@@ -30,12 +30,22 @@ _CPU = {
 }
 NODE_OS = ("linux", "darwin", "win32", "freebsd", "openbsd", "netbsd", "sunos", "aix", "android")
 NODE_CPU = ("x64", "arm64", "ia32", "arm", "ppc64", "s390x", "riscv64", "loong64", "mips64el")
+_VARIANT = r"(?:baseline-)?(?:musl|gnu|glibc|android|msvc)|baseline"
 PLATFORM_RE = re.compile(
     r"(?P<os>" + "|".join(NODE_OS) + r")-(?P<cpu>" + "|".join(NODE_CPU) + r")"
-    r"(?:-(?P<variant>musl|gnu|glibc|android|msvc|baseline))?"
+    r"(?:-(?P<variant>" + _VARIANT + r"))?"
 )
-#: A package or version name ending with a platform, e.g. ``claude-code-linux-x64-musl``.
-PLATFORM_SUFFIX_RE = re.compile(r"[-.](" + PLATFORM_RE.pattern + r")$")
+#: A package or version name ending with a platform, e.g. ``claude-code-linux-x64-musl``;
+#: ``windows`` is accepted for ``win32`` (some publishers spell it so).
+PLATFORM_SUFFIX_RE = re.compile(
+    r"[-./](?P<plat>(?P<os>"
+    + "|".join((*NODE_OS, "windows"))
+    + r")-(?:"
+    + "|".join(NODE_CPU)
+    + r")(?:-(?:"
+    + _VARIANT
+    + r"))?)$"
+)
 
 
 def is_musl() -> bool:
@@ -64,10 +74,46 @@ def valid_platform(text: str) -> bool:
     return PLATFORM_RE.fullmatch(text) is not None
 
 
+def split_platform(name: str) -> tuple[str, str] | None:
+    """(base name, platform) of a name ending with a platform: ``opencode-windows-x64`` →
+    (``opencode``, ``win32-x64``); None when it does not end with one."""
+    match = PLATFORM_SUFFIX_RE.search(name)
+    if match is None:
+        return None
+    plat = match.group("plat")
+    if match.group("os") == "windows":
+        plat = "win32" + plat[len("windows") :]
+    return name[: match.start()], plat
+
+
 def platform_suffix(name: str) -> str | None:
     """The platform a package or version name ends with, if any."""
-    match = PLATFORM_SUFFIX_RE.search(name)
-    return match.group(1) if match else None
+    split = split_platform(name)
+    return split[1] if split else None
+
+
+def same_family(top: str, dep: str, target: str = "", bins: tuple[str, ...] = ()) -> bool:
+    """Whether optional dependency ``dep`` (aliasing ``target``) is a platform build of ``top``.
+
+    ``@anthropic-ai/claude-code-linux-x64`` is one of ``@anthropic-ai/claude-code``,
+    ``@esbuild/linux-x64`` one of ``esbuild``, ``opencode-linux-x64`` one of ``opencode-ai``
+    (whose command is ``opencode``); ``@img/sharp-linux-x64``, an image library some versions
+    depend on, is not one of ``@anthropic-ai/claude-code``.
+    """
+    split = split_platform(dep)
+    if split is None:
+        return False
+    base = split[0].rstrip("-./")
+    bare_top = top.rsplit("/", 1)[-1]
+    bare_base = base.rsplit("/", 1)[-1]
+    if target == top or base in (top, "@" + bare_top):
+        return True
+    same_scope = top.partition("/")[0] == base.partition("/")[0] if "/" in top else "/" not in base
+    return (
+        same_scope
+        and bool(bare_base)
+        and (bare_base in bins or bare_top.startswith(bare_base + "-"))
+    )
 
 
 def manifest_allows(manifest: Mapping[str, Any], plat: str) -> bool:
