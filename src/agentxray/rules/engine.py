@@ -53,8 +53,12 @@ class Engine:
         """``(purpose, service name)`` of a URL fact or an API-path string fact, when known."""
         if fact.kind == "url":
             c = self.hosts.classify_url(fact.value)
-        elif fact.kind == "string" and fact.value.startswith("/"):
-            c = self.hosts.classify_path(fact.value)
+        elif fact.kind == "string" and (fact.value.startswith(("/", "${"))):
+            # A path, or a template joining a base URL and a path: `${host}/api/eval/${key}`.
+            cut = fact.value.find("/")
+            if cut == -1 or (cut > 0 and not fact.value[:cut].endswith("}")):
+                return None
+            c = self.hosts.classify_path(fact.value[cut:])
         else:
             return None
         return None if c is None or c.ignore else (c.purpose, c.name)
