@@ -165,3 +165,14 @@ def test_acquire_command_describes_platform_package(
     )
     assert art.sha256 is not None and art.via[0] == str(tmp_path / "bin" / "agent")
     assert not list(tmp_path.rglob("ran"))
+
+
+def test_hostile_wrapper_text_is_read_quickly(tmp_path: Path) -> None:
+    import time
+
+    body = "#!/bin/sh\nexec " + '"a" ' * 15000 + "\n" + "exec 'unterminated\n"
+    write(tmp_path / "bin" / "evil", body[:60000])
+    start = time.monotonic()
+    program, _ = resolve_command("evil", path=str(tmp_path / "bin"))
+    assert time.monotonic() - start < 2
+    assert program.name == "evil"

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import shutil
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,6 @@ MAX_HOPS = 8
 _SCRIPT_MAX = 64 * 1024
 _INTERPRETERS = re.compile(r"^(node|nodejs|bun|deno|python[\d.]*|sh|bash|env)(\.exe)?$")
 _BASEDIR_REF = re.compile(r"""\$\{?basedir\}?/([^"'\s]+)""")
-_EXEC_ABS = re.compile(r"""\bexec\s+(?:-a\s+\S+\s+)?(?:"[^"]*"\s+|\S+\s+)*?"?(/[^"'\s;]+)""")
 _SKIP_FILES = {"package.json", "README.md", "LICENSE", "LICENSE.md", "CHANGELOG.md"}
 
 
@@ -115,6 +115,21 @@ def _follow_npm(real: Path, command: str, plat: str) -> Path | None:
     return _program_in(choice, command, real.name)
 
 
+def _exec_targets(text: str) -> list[Path]:
+    """Absolute paths named on the script's ``exec`` lines."""
+    found: list[Path] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("exec "):
+            continue
+        try:
+            tokens = shlex.split(stripped, comments=True)
+        except ValueError:
+            continue
+        found += [Path(tok) for tok in tokens[1:] if tok.startswith("/")]
+    return found
+
+
 def _follow_script(real: Path) -> Path | None:
     """The program a small shell wrapper execs, if it is one."""
     try:
@@ -132,7 +147,7 @@ def _follow_script(real: Path) -> Path | None:
     if not re.search(r"\b(sh|bash|dash|zsh|ksh)\b", first):
         return None
     candidates: list[Path] = [real.parent / str(m) for m in _BASEDIR_REF.findall(text)]
-    candidates += [Path(str(m)) for m in _EXEC_ABS.findall(text)]
+    candidates += _exec_targets(text)
     for candidate in reversed(candidates):
         if _INTERPRETERS.match(candidate.name):
             continue

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from agentxray import __version__
 from agentxray.acquire.cache import Cache
 from agentxray.errors import IntegrityError, RegistryError, TargetNotFound
 
@@ -44,7 +45,7 @@ def make_client(
     transport: httpx.BaseTransport | None = None, cafile: str | None = None
 ) -> httpx.Client:
     """A sync client with timeouts, redirects, proxy variables from the environment and system CAs."""
-    headers = {"User-Agent": "agentxray (+https://github.com/agentxray)"}
+    headers = {"User-Agent": f"agentxray/{__version__}"}
     if transport is not None:
         return httpx.Client(
             transport=transport, timeout=TIMEOUT, follow_redirects=True, headers=headers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -203,7 +204,7 @@ class NpmSource:
             via=via,
         )
 
-    def _fetch(self, item: Resolved) -> tuple[Any, str, str, Expected]:
+    def _fetch(self, item: Resolved) -> tuple[Path, str, str, Expected]:
         dist = item.manifest.get("dist")
         if not isinstance(dist, dict) or not isinstance(dist.get("tarball"), str):
             raise RegistryError(f"{item.name}@{item.version} has no dist.tarball in the registry")
