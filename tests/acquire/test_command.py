@@ -176,3 +176,13 @@ def test_hostile_wrapper_text_is_read_quickly(tmp_path: Path) -> None:
     program, _ = resolve_command("evil", path=str(tmp_path / "bin"))
     assert time.monotonic() - start < 2
     assert program.name == "evil"
+
+
+def test_symlink_loops_in_platform_package_are_not_followed(tmp_path: Path) -> None:
+    claude_style(tmp_path)
+    build = tmp_path / "lib/node_modules/@acme/agent/node_modules/@acme/agent-linux-x64"
+    (build / "agent").unlink()
+    write(build / "dist" / "agent-real", ELF * 10)
+    os.symlink("..", build / "dist" / "loop")
+    program, _ = resolve_command("agent", path=str(tmp_path / "bin"), platform="linux-x64")
+    assert program == (build / "dist" / "agent-real").resolve()

@@ -75,6 +75,20 @@ def _platform_deps(root: Path, manifest: dict[str, Any]) -> dict[str, Path]:
     return found
 
 
+def _files_under(root: Path, *, limit: int) -> list[Path]:
+    """Regular files below ``root`` (symlinks not followed), sorted, at most ``limit``."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            if not path.is_symlink() and path.is_file():
+                found.append(path)
+            if len(found) >= limit:
+                return found
+    return found
+
+
 def _program_in(pkg: Path, command: str, hint: str) -> Path | None:
     """The executable a platform package ships: its ``bin``, a file named like the command, or the largest."""
     manifest = _read_json(pkg / "package.json")
@@ -88,10 +102,8 @@ def _program_in(pkg: Path, command: str, hint: str) -> Path | None:
             return target
     names = {command, hint, hint.removesuffix(".exe"), command + ".exe"}
     largest: tuple[int, Path | None] = (-1, None)
-    for count, path in enumerate(sorted(pkg.rglob("*"))):
-        if count > 5000:
-            break
-        if not path.is_file() or path.is_symlink() or path.name in _SKIP_FILES:
+    for path in _files_under(pkg, limit=5000):
+        if path.name in _SKIP_FILES:
             continue
         if path.name in names:
             return path
