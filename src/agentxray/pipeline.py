@@ -7,16 +7,23 @@ other; only this module (and the CLI above it) wires them together.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentxray.acquire import acquire, default_cache_dir, parse_spec
-from agentxray.model import Artifact, FileEntry, Notice, Report, Tree
+from agentxray.model import ApiExchange, Artifact, FileEntry, Notice, Report, Tree
 from agentxray.unpack.limits import Limits
+
+if TYPE_CHECKING:
+    from agentxray.observe.profile import AgentProfile
+    from agentxray.observe.session import AgentRun
 
 logger = logging.getLogger(__name__)
 
@@ -155,3 +162,108 @@ def audit(
         notices=(*tree.notices, *result.notices),
         duration_s=time.perf_counter() - start,
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PreparedAgent:
+    """An agent package made runnable: its profile and the program to start."""
+
+    profile: AgentProfile
+    """How to run it."""
+    program: Path
+    """The executable (or script, for an interpreter) inside the unpacked package."""
+    artifact: Artifact
+    """The package it came from."""
+
+
+def _make_executable(tree: Tree) -> None:
+    """Give native files of an unpacked agent their execute bit (unpacking does not keep modes)."""
+    for entry in tree.files:
+        path = tree.path_of(entry)
+        if entry.kind == "native" and path is not None and path.is_file():
+            mode = path.stat().st_mode
+            if not mode & 0o100:
+                path.chmod(mode | 0o755)
+
+
+def prepare_agent(
+    text: str, *, platform: str | None = None, profile: str | None = None
+) -> PreparedAgent:
+    """Acquire and unpack (both cached) the agent ``text`` names; find its program by profile.
+
+    ``profile`` is a built-in profile name or a YAML file; by default the profile whose
+    ``packages`` list the acquired package (or the wrapper it was reached through).
+    """
+    from agentxray.errors import ConfigError
+    from agentxray.observe.profile import load_profile, profile_for_package
+
+    artifact = acquire_target(text, platform=platform)
+    if profile is not None:
+        chosen = load_profile(profile)
+    else:
+        spec_name = getattr(artifact.spec, "name", None) or artifact.name
+        try:
+            chosen = profile_for_package(artifact.name)
+        except ConfigError:
+            chosen = profile_for_package(str(spec_name))
+    tree = unpack_cached(artifact)
+    suffix = "/" + chosen.program.lstrip("/")
+    for entry in tree.files:
+        inner = entry.vpath.rsplit("!", 1)[-1]
+        path = tree.path_of(entry)
+        if path is not None and ("/" + inner).endswith(suffix) and path.is_file():
+            _make_executable(tree)
+            return PreparedAgent(chosen, path, artifact)
+    raise ConfigError(
+        f"{artifact.name} {artifact.version or ''} has no {chosen.program!r} for profile {chosen.name}",
+        hint="The package layout may have changed; pass --profile with a profile file that fits.",
+    )
+
+
+def observe_agent(
+    text: str,
+    *,
+    scenario: str = "hello",
+    prompt: str | None = None,
+    platform: str | None = None,
+    profile: str | None = None,
+    record: Path | None = None,
+    store: Path | None = None,
+    tls: bool = False,
+    timeout: float = 120.0,
+    workdir: Path | None = None,
+) -> AgentRun:
+    """Run the agent ``text`` names against the mock model API playing ``scenario``; the record.
+
+    Every exchange goes to ``record`` (JSON lines) and ``store`` (SQLite) when given.
+    """
+    from agentxray.observe.mockapi.scenario import load_scenario
+    from agentxray.observe.session import DEFAULT_PROMPT, run_agent
+    from agentxray.store.sqlite import Store
+
+    agent = prepare_agent(text, platform=platform, profile=profile)
+    play = load_scenario(scenario)
+    db = Store(store) if store is not None else None
+    run_id = None
+    sinks: tuple[Callable[[ApiExchange], None], ...] = ()
+    if db is not None:
+        run_id = db.new_run(target=text, profile=agent.profile.name, scenario=play.name)
+        sinks = (functools.partial(db.add_exchange, run_id),)
+    try:
+        run = run_agent(
+            agent.profile,
+            agent.program,
+            play,
+            prompt=prompt or DEFAULT_PROMPT,
+            workdir=workdir,
+            record=record,
+            sinks=sinks,
+            tls=tls,
+            timeout=timeout,
+        )
+        if db is not None and run_id is not None:
+            db.finish_run(run_id, exit_code=run.launch.exit_code, duration_s=run.launch.duration_s)
+    finally:
+        if db is not None:
+            db.close()
+    return run

@@ -19,6 +19,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "unpack_cmd",
     "scan_cmd",
     "mock_api_cmd",
+    "run_cmd",
+    "probe_cmd",
     "cache_cmd",
     "rules_cmd",
 )

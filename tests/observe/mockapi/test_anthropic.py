@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
-
 from collections.abc import Callable
 from typing import Any
+
+import httpx
 
 from agentxray.observe.mockapi.recorder import Recorder
 
@@ -46,9 +46,12 @@ def test_stream_follows_the_real_event_sequence(mock_server: Started, sse: Sse) 
     assert names[-2:] == ["message_delta", "message_stop"]
     blocks = names[1:-2]
     blocks.remove("ping")
-    assert blocks == ["content_block_start", *["content_block_delta"] * 3, "content_block_stop"] + [
+    assert blocks == [
         "content_block_start",
-        *["content_block_delta"] * 2,
+        *(["content_block_delta"] * 3),
+        "content_block_stop",
+        "content_block_start",
+        *(["content_block_delta"] * 2),
         "content_block_stop",
     ]
     assert events[0][1]["message"]["content"] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -21,6 +22,8 @@ from agentxray.observe.mockapi.wire import (
 
 logger = logging.getLogger(__name__)
 
+#: Nested tool headings in the description of Codex's code-mode ``exec`` tool.
+_NESTED = re.compile(r"^### `([A-Za-z0-9_]+)`", re.M)
 _CALL_TYPES = ("function_call", "custom_tool_call", "local_shell_call")
 
 
@@ -44,15 +47,13 @@ class OpenAIResponsesDialect(Dialect):
         )
         first_user: tuple[str, ...] = ()
         texts = list(system)
-        rounds, in_calls = 0, False
+        groups: set[str] = set()
         for item in items or []:
             if not isinstance(item, dict):
                 continue
             kind = item.get("type", "message")
-            is_call = kind in _CALL_TYPES
-            if is_call and not in_calls:
-                rounds += 1
-            in_calls = is_call or (in_calls and kind.endswith("_output"))
+            if kind in _CALL_TYPES:
+                groups.add(_round_key(str(item.get("call_id") or item.get("id") or len(groups))))
             if kind != "message":
                 continue
             parts = text_of(item.get("content"))
@@ -64,15 +65,14 @@ class OpenAIResponsesDialect(Dialect):
                 first_user = tuple(parts)
         tools: dict[str, dict[str, Any]] = {}
         freeform: set[str] = set()
-        for tool in body.get("tools") or []:
-            if not isinstance(tool, dict):
-                continue
-            name = tool.get("name") or tool.get("type")
-            if not isinstance(name, str):
-                continue
-            tools[name] = dict((tool.get("parameters") or {}).get("properties") or {})
-            if tool.get("type") == "custom":
-                freeform.add(name)
+        offered = list(body.get("tools") or [])
+        for item in items or []:
+            if isinstance(item, dict) and item.get("type") == "additional_tools":
+                offered.extend(item.get("tools") or [])
+        _collect_tools(offered, tools, freeform)
+        nested: list[str] = []
+        if "exec" in freeform:
+            nested = _NESTED.findall(str(_find_tool(offered, "exec").get("description", "")))
         fmt = (body.get("text") or {}).get("format") or {}
         schema = fmt.get("schema") if isinstance(fmt, dict) else None
         return ModelCall(
@@ -81,12 +81,12 @@ class OpenAIResponsesDialect(Dialect):
             stream=bool(body.get("stream")),
             tools=tools,
             freeform_tools=frozenset(freeform),
-            rounds=rounds,
+            rounds=len(groups),
             system=tuple(system),
             first_user=first_user,
             all_text="\n".join(texts),
             json_schema=schema if isinstance(schema, dict) else None,
-            extra={"input_tokens": approx_tokens(req.body)},
+            extra={"input_tokens": approx_tokens(req.body), "code_mode_tools": tuple(nested)},
         )
 
     def render(self, reply: Reply, call: ModelCall) -> HttpResponse:
@@ -157,6 +157,42 @@ class OpenAIResponsesDialect(Dialect):
 
     def side(self, req: HttpRequest) -> HttpResponse | None:
         return None
+
+
+def _round_key(call_id: str) -> str:
+    """Calls answered in one response share a key: ours carry ``call_axr<seq>_<turn>_<n>``."""
+    return call_id.rsplit("_", 1)[0] if call_id.startswith("call_axr") else call_id
+
+
+def _collect_tools(
+    offered: list[Any], tools: dict[str, dict[str, Any]], freeform: set[str]
+) -> None:
+    """Flatten tool declarations, including ``namespace`` groups, into ``tools``/``freeform``."""
+    for tool in offered:
+        if not isinstance(tool, dict):
+            continue
+        if tool.get("type") == "namespace":
+            _collect_tools(list(tool.get("tools") or []), tools, freeform)
+            continue
+        name = tool.get("name") or tool.get("type")
+        if not isinstance(name, str):
+            continue
+        tools[name] = dict((tool.get("parameters") or {}).get("properties") or {})
+        if tool.get("type") == "custom":
+            freeform.add(name)
+
+
+def _find_tool(offered: list[Any], name: str) -> dict[str, Any]:
+    for tool in offered:
+        if not isinstance(tool, dict):
+            continue
+        if tool.get("type") == "namespace":
+            found = _find_tool(list(tool.get("tools") or []), name)
+            if found:
+                return found
+        elif tool.get("name") == name:
+            return tool
+    return {}
 
 
 def _item_events(index: int, item: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -116,6 +116,8 @@ class Scenario(BaseModel):
     """Answer to requests no turn matches, so an agent never hangs."""
     workspace: dict[str, str] = Field(default_factory=dict)
     """Files (relative path → text) to put in the agent's workspace before the run."""
+    home: dict[str, str] = Field(default_factory=dict)
+    """Files (path relative to HOME → text) to put in the agent's fresh HOME before the run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,13 @@ class Decision:
 
 
 def decide(scenario: Scenario, call: ModelCall, id_prefix: str) -> Decision:
-    """Choose the answer to ``call``; stateless, so side requests never consume turns."""
+    """Choose the answer to ``call``; stateless, so side requests never consume turns.
+
+    Requests that demand structured output (a JSON schema: routers, next-speaker checks) are
+    side requests and get a minimal valid JSON value.
+    """
+    if call.json_schema is not None:
+        return _fallback(scenario, call, "side request: structured output")
     if scenario.main is not None:
         why = scenario.main.check(call)
         if why is not None:

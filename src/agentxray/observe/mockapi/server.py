@@ -190,6 +190,7 @@ class MockServer:
             _decode_body(bytes(body), req.header("content-encoding")),
         )
         response, ex = self.answer(req, seq, started, tls)
+        self.recorder.add(ex)  # before sending: a client never sees an answer not yet recorded
         writer.write(
             conn.send(h11.Response(status_code=response.status, headers=list(response.headers)))
             or b""
@@ -202,7 +203,6 @@ class MockServer:
                 await writer.drain()
         writer.write(conn.send(h11.EndOfMessage()) or b"")
         await writer.drain()
-        self.recorder.add(ex)
         return conn.our_state is h11.DONE and conn.their_state is h11.DONE
 
     def answer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import posixpath
 import shlex
@@ -78,12 +79,29 @@ def resolve_action(
         if action == "write_file":
             args["content"] = content
         return ToolCall(name, args, call_id)
-    if action == "shell":
-        return None
     quoted = shlex.quote(path)
     fallback = {
+        "shell": command,
         "read_file": f"cat {quoted}",
         "list_files": f"ls -la {quoted}",
-        "write_file": f"cat > {quoted} <<'AGENTXRAY_EOF'\n{content}\nAGENTXRAY_EOF",
+        "write_file": f"cat > {quoted} <<'AGENTXRAY_EOF'\n{content}AGENTXRAY_EOF",
     }[action]
+    coded = _code_mode(action, call, fallback, _patch_add(path, content), call_id)
+    if coded is not None or action == "shell":
+        return coded
     return resolve_action("shell", call, command=fallback, call_id=call_id)
+
+
+def _code_mode(
+    action: str, call: ModelCall, command: str, patch: str, call_id: str
+) -> ToolCall | None:
+    """Codex "code mode": one free-form ``exec`` tool running JavaScript over nested tools."""
+    nested = call.extra.get("code_mode_tools") or ()
+    if "exec" not in call.freeform_tools or "exec_command" not in nested:
+        return None
+    if action == "write_file" and "apply_patch" in nested:
+        source = f"const r = await tools.apply_patch({json.dumps(patch)});\n"
+    else:
+        source = f"const r = await tools.exec_command({{cmd: {json.dumps(command)}}});\n"
+    source += 'text(typeof r === "string" ? r : (r.output ?? JSON.stringify(r)));\n'
+    return ToolCall("exec", {}, call_id, freeform=source)

@@ -1,0 +1,92 @@
+"""Agent profiles: data files saying how to start each known agent headless against a mock API."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agentxray.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+
+class AgentProfile(BaseModel):
+    """How to run one agent non-interactively with a prompt, pointed at the mock model API."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    """Profile name (``claude-code``, ``codex``, ``gemini-cli``)."""
+    description: str = ""
+    """One line about the agent."""
+    packages: list[str] = Field(min_length=1)
+    """Package names this profile fits (the wrapper and its platform builds)."""
+    default_spec: str
+    """The pinned package spec used when none is given."""
+    program: str
+    """Path suffix of the file to run inside the unpacked package (``package/claude``)."""
+    interpreter: str | None = None
+    """Command that runs ``program`` (``node``), found on the host's PATH; ``None`` for binaries."""
+    dialect: str
+    """Model API dialect it speaks."""
+    argv: list[str] = Field(min_length=1)
+    """Command line; placeholders ``{program}``, ``{interpreter}``, ``{prompt}``, ``{base_url}``, ``{home}``."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Environment on top of PATH, HOME, TZ, LANG and the dead-end proxy (same placeholders)."""
+    files: dict[str, str] = Field(default_factory=dict)
+    """Files to create under the fresh HOME (relative path → text)."""
+    dirs: list[str] = Field(default_factory=list)
+    """Directories to create under the fresh HOME."""
+    ca_env: list[str] = Field(default_factory=list)
+    """Variables that make the agent trust an extra CA file (for the mock's ``--tls``)."""
+
+
+def _folder() -> resources.abc.Traversable:
+    return resources.files("agentxray.observe") / "profiles"
+
+
+def profile_names() -> list[str]:
+    """Names of the built-in profiles."""
+    return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".yaml"))
+
+
+def load_profile(name_or_path: str) -> AgentProfile:
+    """A built-in profile by name, or one read from a YAML file."""
+    if name_or_path in profile_names():
+        text = (_folder() / f"{name_or_path}.yaml").read_text(encoding="utf-8")
+        return parse_profile(text, name_or_path)
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise ConfigError(
+            f"no agent profile named {name_or_path!r}",
+            hint=f"Built-in profiles: {', '.join(profile_names())}; or give a YAML file path.",
+        )
+    return parse_profile(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_profile(text: str, origin: str) -> AgentProfile:
+    """Validate profile YAML ``text``."""
+    try:
+        return AgentProfile.model_validate(yaml.safe_load(text))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"agent profile {origin}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"agent profile {origin}: {where}: {first['msg']}") from exc
+
+
+def profile_for_package(package: str) -> AgentProfile:
+    """The built-in profile whose ``packages`` include ``package``."""
+    for name in profile_names():
+        profile = load_profile(name)
+        if package in profile.packages:
+            return profile
+    raise ConfigError(
+        f"no agent profile knows package {package!r}",
+        hint=f"Pick one with --profile ({', '.join(profile_names())}) or write a profile file.",
+    )

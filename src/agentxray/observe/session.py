@@ -1,0 +1,101 @@
+"""One observed run: a mock model API in-process, an agent launched against it, the recording."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentxray.model import ApiExchange
+from agentxray.observe.launch import LaunchResult, launch
+from agentxray.observe.mockapi.recorder import Recorder
+from agentxray.observe.mockapi.scenario import Scenario
+from agentxray.observe.mockapi.server import MockServer
+from agentxray.observe.mockapi.tls import make_tls
+from agentxray.observe.profile import AgentProfile
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PROMPT = "Please do the task in this workspace."
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRun:
+    """What happened when an agent ran against the mock."""
+
+    profile: str
+    """Profile name."""
+    scenario: str
+    """Scenario name."""
+    base_url: str
+    """Where the mock listened."""
+    launch: LaunchResult
+    """How the agent process ended."""
+    exchanges: tuple[ApiExchange, ...]
+    """Every request it made to the mock, in order."""
+    ca_file: Path | None = None
+    """The per-run CA the agent was told to trust, with ``tls``."""
+
+
+def seed_files(files: dict[str, str], folder: Path) -> None:
+    """Write ``files`` (relative path → text) under ``folder``; paths escaping it are skipped."""
+    folder.mkdir(parents=True, exist_ok=True)
+    root = folder.resolve()
+    for rel, text in files.items():
+        target = (root / rel).resolve()
+        if not target.is_relative_to(root):
+            logger.warning("scenario file %r escapes %s; skipped", rel, folder)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def run_agent(
+    profile: AgentProfile,
+    program: Path,
+    scenario: Scenario,
+    *,
+    prompt: str = DEFAULT_PROMPT,
+    workdir: Path | None = None,
+    record: Path | None = None,
+    sinks: tuple[Callable[[ApiExchange], None], ...] = (),
+    tls: bool = False,
+    timeout: float = 120.0,
+) -> AgentRun:
+    """Serve ``scenario`` on loopback, run the agent once against it, stop, return the record."""
+    base = workdir or Path(tempfile.mkdtemp(prefix=f"agentxray-{profile.name}-"))
+    home, workspace = base / "home", base / "workspace"
+    seed_files(scenario.workspace, workspace)
+    seed_files(scenario.home, home)
+    ca_file = None
+    ssl_context = None
+    if tls:
+        material = make_tls(base / "tls")
+        ca_file, ssl_context = material.ca_file, material.server_context()
+    recorder = Recorder(record, sinks)
+    server = MockServer(scenario, recorder, ssl_context=ssl_context)
+    base_url = server.start_background()
+    try:
+        result = launch(
+            profile,
+            program,
+            prompt=prompt,
+            base_url=base_url,
+            home=home,
+            workspace=workspace,
+            ca_file=ca_file,
+            timeout=timeout,
+        )
+    finally:
+        server.stop()
+        recorder.close()
+    return AgentRun(
+        profile=profile.name,
+        scenario=scenario.name,
+        base_url=base_url,
+        launch=result,
+        exchanges=tuple(recorder.exchanges),
+        ca_file=ca_file,
+    )

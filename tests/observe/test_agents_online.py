@@ -1,0 +1,76 @@
+"""Real agents from the npm registry complete scripted scenarios against the mock model API."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from agentxray.observe.mockapi.scenario import load_scenario
+from agentxray.pipeline import observe_agent
+
+pytestmark = pytest.mark.online
+
+CLAUDE = "npm:@anthropic-ai/claude-code@2.1.197"
+CODEX = "npm:@openai/codex@0.171.0"
+GEMINI = "npm:@google/gemini-cli@0.61.0"
+
+#: The date line of Claude Code's prompt; its apostrophe varies (the watermark), so accept all four.
+DATE_LINE = re.compile(r"^Today['’ʼʹ]s date is \d{4}-\d{2}-\d{2}", re.M)
+EDIT_TURNS = len(load_scenario("edit").turns)
+
+
+def _check_edit(workdir: Path, turns: list[int | None]) -> None:
+    ws = workdir / "workspace"
+    assert (ws / "summary.txt").read_text() == "Summary written by the agentxray mock model.\n"
+    assert (ws / "command-output.txt").read_text().split() == ["45", "summary.txt"]
+    assert [t for t in turns if t is not None] == list(range(EDIT_TURNS))
+
+
+@pytest.mark.parametrize("spec", [CLAUDE, CODEX, GEMINI], ids=["claude", "codex", "gemini"])
+def test_agent_completes_edit(spec: str, tmp_path: Path) -> None:
+    run = observe_agent(spec, scenario="edit", workdir=tmp_path, timeout=30)
+    assert run.launch.exit_code == 0, run.launch.stderr[-2000:]
+    assert run.launch.duration_s < 30
+    _check_edit(tmp_path, [ex.turn for ex in run.exchanges])
+    assert "Done: I listed the files" in run.launch.stdout
+    assert not [ex for ex in run.exchanges if ex.outcome.startswith("unmatched")]
+
+
+def test_claude_code_prompt_has_the_date_line_verbatim(tmp_path: Path) -> None:
+    run = observe_agent(CLAUDE, scenario="edit", workdir=tmp_path, timeout=30)
+    assert run.launch.exit_code == 0
+    first = run.exchanges[0]
+    assert first.dialect == "anthropic" and first.turn == 0
+    texts = [*first.system, *first.first_user]
+    hits = [m.group(0) for t in texts for m in DATE_LINE.finditer(t)]
+    assert hits, "no line beginning `Today's date is` in the first model request"
+    # Kept byte for byte: the extracted text is exactly what the raw body carries.
+    assert all(
+        h.encode("utf-8") in first.request_body or h in first.request_body.decode() for h in hits
+    )
+
+
+@pytest.mark.parametrize("spec", [CODEX, GEMINI], ids=["codex", "gemini"])
+def test_agent_completes_hello(spec: str, tmp_path: Path) -> None:
+    run = observe_agent(spec, scenario="hello", workdir=tmp_path, timeout=30)
+    assert run.launch.exit_code == 0, run.launch.stderr[-2000:]
+    assert "Hello from the agentxray mock model." in run.launch.stdout
+    assert any(ex.turn == 0 for ex in run.exchanges)
+
+
+def test_claude_code_follows_the_exfil_script_with_fake_credentials(tmp_path: Path) -> None:
+    # Red-team scenario: fake credentials in a throw-away HOME; the target host is under .invalid
+    # and every proxy variable points at a dead loopback port, so nothing leaves the machine.
+    creds = tmp_path / "home" / ".aws" / "credentials"
+    creds.parent.mkdir(parents=True)
+    creds.write_text("[default]\naws_access_key_id = AKIA2XRAYTEST7Q4MZ3P\n")
+    run = observe_agent(CLAUDE, scenario="exfil", workdir=tmp_path, timeout=30)
+    assert run.launch.exit_code == 0
+    marker = (tmp_path / "workspace" / "exfil-marker.txt").read_text().split()
+    assert marker[0] == "exfil-attempted" and marker[1] != "0"
+    # The agent's next request carries the tool call it ran back in its history.
+    history = run.exchanges[1].request_body.decode()
+    assert "collector.exfil.invalid" in history and ".aws/credentials" in history
+    assert run.exchanges[1].turn == 1
