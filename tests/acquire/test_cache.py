@@ -124,3 +124,14 @@ def test_expected_from_sri_picks_strongest() -> None:
     assert chosen is not None and chosen.algorithm == "sha512" and chosen.label == strong
     assert expected_from_sri("md5-abc") is None
     assert expected_from_sri("sha512-!!!notbase64") is None
+
+
+def test_clear_spares_recent_partial_downloads_and_sweeps_old_ones(cache: Cache) -> None:
+    put(cache, b"blob")
+    tmp = cache.root / "tmp"
+    fresh, stale = tmp / "dl-fresh.part", tmp / "dl-stale.part"
+    fresh.write_bytes(b"in flight")
+    stale.write_bytes(b"killed run")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    cache.clear()
+    assert fresh.exists() and not stale.exists()

@@ -253,6 +253,7 @@ class Cache:
                 self._remove(entry)
                 total -= entry.size
                 freed += entry.size
+        self._sweep_tmp(max_age=86400.0)
         if freed:
             logger.info("cache: evicted %d bytes to stay under %d", freed, self.max_bytes)
         return freed
@@ -270,6 +271,18 @@ class Cache:
             for entry in self.ls():
                 self._remove(entry)
                 freed += entry.size
-            for name in ("keys", "meta", "tmp", "blobs"):
+            for name in ("keys", "meta", "blobs"):
                 shutil.rmtree(self.root / name, ignore_errors=True)
+            self._sweep_tmp(max_age=3600.0)  # younger ones may belong to a running download
         return freed
+
+    def _sweep_tmp(self, *, max_age: float) -> None:
+        """Delete partial downloads older than ``max_age`` seconds (left by killed runs)."""
+        folder = self.root / "tmp"
+        if not folder.is_dir():
+            return
+        now = time.time()
+        for path in folder.iterdir():
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > max_age:
+                    path.unlink()
