@@ -267,6 +267,11 @@ class Tracker:
             ptype in FUNCTION_TYPES and parent.child_by_field_name("body") == node
         ):
             fn = parent if ptype in FUNCTION_TYPES else enclosing_function(parent)
+            if item.outcome and fn is not None:
+                # The test inside list.some(x => …) decides the result of the whole call.
+                call = _callback_call(fn)
+                if call is not None:
+                    return [replace(item, node=call)]
             return self._callers(item, fn)
         if ptype == "pair" and parent.child_by_field_name("value") == node:
             key = parent.child_by_field_name("key")
@@ -340,6 +345,16 @@ class Tracker:
             return []
         hops = (*item.hops, name)
         return [replace(item, node=call, hops=hops) for call in self.index.calls(name)]
+
+
+def _callback_call(fn: Node) -> Node | None:
+    args = fn.parent
+    call = args.parent if args is not None and args.type == "arguments" else None
+    callee = call.child_by_field_name("function") if call is not None else None
+    if call is None or callee is None or callee.type != "member_expression":
+        return None
+    prop = callee.child_by_field_name("property")
+    return call if prop is not None and text(prop) in ("some", "every", "find", "findIndex") else None
 
 
 def _root(node: Node) -> Node:

@@ -123,6 +123,24 @@ def enclosing_function(node: Node) -> Node | None:
     return cur
 
 
+def is_callback(fn: Node) -> bool:
+    """Whether a function is written inline as an argument (``list.some(x => …)``)."""
+    return fn.type in ("arrow_function", "function_expression", "function") and (
+        fn.parent is not None and fn.parent.type == "arguments"
+    )
+
+
+def logical_function(node: Node) -> Node | None:
+    """The enclosing function, looking through inline callbacks to the function that holds them."""
+    fn = enclosing_function(node)
+    while fn is not None and is_callback(fn):
+        outer = enclosing_function(fn)
+        if outer is None or outer.end_byte - outer.start_byte > 50_000:
+            break
+        fn = outer
+    return fn
+
+
 def enclosing_statement(node: Node) -> Node:
     """The nearest statement or declaration containing ``node``."""
     cur = node

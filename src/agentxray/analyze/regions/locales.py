@@ -19,6 +19,8 @@ def locale_region(tag: str) -> str | None:
     cleaned = tag.strip().split(".")[0].split("@")[0].replace("-", "_")
     if not cleaned or not cleaned.replace("_", "").isalpha() or len(cleaned) > 16:
         return None
+    if cleaned.upper() in ("C", "POSIX") or len(cleaned.split("_")[0]) < 2:
+        return None  # the POSIX default locale names no language or territory
     try:
         loc = Locale.parse(cleaned)
     except (UnknownLocaleError, ValueError, TypeError):

@@ -1,0 +1,395 @@
+"""When is code active? Describe the guards in front of it in plain words.
+
+A guard is an early exit at the top of the function holding the code (``if (X()) return null;``).
+Its test is summarised through small helper functions (straight-line code of ``let`` bindings,
+``if (c) return v;`` and a final ``return``) into a formula over facts about environment values
+("ANTHROPIC_BASE_URL is set", "the host of ANTHROPIC_BASE_URL is one of …"), negated, and rendered.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from agentxray.analyze.js.nodes import (
+    NameIndex,
+    bool_literal,
+    enclosing_function,
+    is_callback,
+    literal,
+    parameter_names,
+    text,
+    unwrap,
+)
+from agentxray.analyze.js.values import Resolver
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """One fact: ``subject`` is set (``values`` empty) or is one of ``values``."""
+
+    subject: str
+    values: tuple[str, ...] = ()
+    negated: bool = False
+    opaque: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Junction:
+    """All (``conjunction``) or any of the parts."""
+
+    parts: tuple[Formula, ...]
+    conjunction: bool
+
+
+Formula = Atom | Junction | bool
+
+
+def negate(f: Formula) -> Formula:
+    """The negation, pushed down to the atoms."""
+    if isinstance(f, bool):
+        return not f
+    if isinstance(f, Atom):
+        return Atom(f.subject, f.values, not f.negated, f.opaque)
+    return Junction(tuple(negate(p) for p in f.parts), not f.conjunction)
+
+
+def both(a: Formula, b: Formula) -> Formula:
+    if a is False or b is False:
+        return False
+    if a is True:
+        return b
+    if b is True:
+        return a
+    return Junction((a, b), True)
+
+
+def either(a: Formula, b: Formula) -> Formula:
+    if a is True or b is True:
+        return True
+    if a is False:
+        return b
+    if b is False:
+        return a
+    return Junction((a, b), False)
+
+
+@dataclass
+class Describer:
+    """Summarises boolean code into formulas."""
+
+    index: NameIndex
+    resolver: Resolver
+
+    def _returned_subject(self, fn: Node, depth: int) -> str | None:
+        body = fn.child_by_field_name("body")
+        if body is None:
+            return None
+        if body.type != "statement_block":
+            return self.subject(body, {}, depth)
+        env: dict[str, str] = {}
+        for stmt in _flatten(body):
+            if stmt.type in ("lexical_declaration", "variable_declaration"):
+                for d in stmt.named_children:
+                    name, value = d.child_by_field_name("name"), d.child_by_field_name("value")
+                    if name is not None and value is not None:
+                        subj = self.subject(value, env, depth)
+                        if subj is not None:
+                            env[text(name)] = subj
+            elif stmt.type == "return_statement" and stmt.named_child_count:
+                subj = self.subject(stmt.named_children[0], env, depth)
+                if subj is not None:
+                    return subj
+        return None
+
+    def subject(self, node: Node, env: dict[str, str], depth: int = 0) -> str | None:
+        """What environment value an expression holds, in words, if known."""
+        node = unwrap(node)
+        if node.type == "identifier":
+            return env.get(text(node))
+        if node.type == "member_expression":
+            obj = node.child_by_field_name("object")
+            prop = text(node.child_by_field_name("property") or node)
+            if obj is not None and text(obj) == "process.env":
+                return prop
+            if prop in ("host", "hostname") and obj is not None:
+                obj = unwrap(obj)
+                if obj.type == "new_expression":
+                    args = obj.child_by_field_name("arguments")
+                    if args is not None and args.named_child_count:
+                        inner = self.subject(args.named_children[0], env, depth)
+                        return f"the host of {inner}" if inner else None
+        if node.type == "call_expression":
+            fn = node.child_by_field_name("function")
+            if fn is not None and fn.type == "identifier" and depth < MAX_DEPTH:
+                target = self.index.function_named(text(fn))
+                return self._returned_subject(target, depth + 1) if target is not None else None
+            if fn is not None and fn.type == "member_expression":
+                prop = text(fn.child_by_field_name("property") or fn)
+                if prop in ("toLowerCase", "trim"):
+                    return self.subject(fn.child_by_field_name("object") or node, env, depth)
+        if node.type == "subscript_expression":
+            obj = node.child_by_field_name("object")
+            idx = node.child_by_field_name("index")
+            if obj is not None and text(obj) == "process.env" and idx is not None:
+                return literal(idx)
+        return None
+
+    def formula(self, node: Node, env: dict[str, str], depth: int = 0) -> Formula:
+        """The truth of an expression as a formula."""
+        node = unwrap(node)
+        b = bool_literal(node)
+        if b is not None:
+            return b
+        if node.type in ("null", "undefined"):
+            return False
+        if node.type in ("object", "array", "string", "template_string"):
+            return True
+        if node.type == "unary_expression" and text(node).startswith("!"):
+            arg = node.child_by_field_name("argument")
+            return negate(self.formula(arg, env, depth)) if arg is not None else Atom(text(node), opaque=True)
+        if node.type == "binary_expression":
+            op = text(node.child_by_field_name("operator") or node)
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is None or right is None:
+                return Atom(text(node), opaque=True)
+            if op in ("&&", "||"):
+                a, c = self.formula(left, env, depth), self.formula(right, env, depth)
+                return both(a, c) if op == "&&" else either(a, c)
+            if op in ("===", "==", "!==", "!="):
+                subj, other = self.subject(left, env), right
+                if subj is None:
+                    subj, other = self.subject(right, env), left
+                values = self.resolver.values(other).items
+                if subj is not None and values:
+                    return Atom(subj, values, negated=op.startswith("!"))
+        subj = self.subject(node, env)
+        if subj is not None:
+            return Atom(subj)
+        if node.type == "call_expression":
+            return self._call(node, env, depth)
+        return Atom(text(node), opaque=True)
+
+    def _call(self, node: Node, env: dict[str, str], depth: int) -> Formula:
+        callee = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        arg_nodes = args.named_children if args is not None else []
+        if callee is not None and callee.type == "member_expression":
+            prop = text(callee.child_by_field_name("property") or callee)
+            if prop in ("includes", "has") and arg_nodes:
+                subj = self.subject(arg_nodes[0], env)
+                values = self.resolver.values(callee.child_by_field_name("object")).items
+                if subj is not None and values:
+                    return Atom(subj, values)
+        if callee is not None and callee.type == "identifier" and depth < MAX_DEPTH:
+            fn = self.index.function_named(text(callee))
+            if fn is not None:
+                inner = {
+                    p: s
+                    for p, a in zip(parameter_names(fn), arg_nodes, strict=False)
+                    if p and (s := self.subject(a, env)) is not None
+                }
+                summary = self.function(fn, inner, depth + 1)
+                if summary is not None:
+                    return summary
+        return Atom(text(node), opaque=True)
+
+    def function(self, fn: Node, env: dict[str, str], depth: int) -> Formula | None:
+        """When a small function returns a truthy value; ``None`` when it is not simple enough."""
+        body = fn.child_by_field_name("body")
+        if body is None:
+            return None
+        if body.type != "statement_block":
+            return self.formula(body, env, depth)
+        env = dict(env)
+        guards: list[tuple[Formula, Formula]] = []
+        final: Formula | None = None
+        for stmt in _flatten(body):
+            if stmt.type in ("lexical_declaration", "variable_declaration"):
+                for d in stmt.named_children:
+                    name, value = d.child_by_field_name("name"), d.child_by_field_name("value")
+                    if name is not None and value is not None:
+                        subj = self.subject(value, env)
+                        if subj is not None:
+                            env[text(name)] = subj
+            elif stmt.type == "if_statement" and stmt.child_by_field_name("alternative") is None:
+                ret = _only_return(stmt.child_by_field_name("consequence"))
+                cond = stmt.child_by_field_name("condition")
+                if ret is None or cond is None:
+                    return None
+                guards.append((self.formula(cond, env, depth), self.formula(ret, env, depth)))
+            elif stmt.type == "return_statement" and stmt.named_child_count:
+                final = self.formula(stmt.named_children[0], env, depth)
+                break
+            else:
+                return None
+        if final is None:
+            return None
+        result: Formula = final
+        for cond, value in reversed(guards):
+            result = either(both(cond, value), both(negate(cond), result))
+        return _simplify(result)
+
+    def activation(self, node: Node) -> Formula:
+        """The guards that must fail for ``node`` to run: early returns before it in its function
+        (and in the functions holding it, when it sits in an inline callback)."""
+        result: Formula = True
+        fn = enclosing_function(node)
+        while fn is not None:
+            result = both(result, self._guards(fn, node))
+            if not is_callback(fn):
+                break
+            node, fn = fn, enclosing_function(fn)
+            if fn is not None and fn.end_byte - fn.start_byte > 50_000:
+                break
+        return _simplify(result)
+
+    def _guards(self, fn: Node, node: Node) -> Formula:
+        body = fn.child_by_field_name("body")
+        if body is None or body.type != "statement_block":
+            return True
+        result: Formula = True
+        env: dict[str, str] = {}
+        for stmt in body.named_children:
+            if stmt.type in ("lexical_declaration", "variable_declaration"):
+                self._bind(stmt, env, 0)
+            if stmt.start_byte <= node.start_byte < stmt.end_byte:
+                break
+            if stmt.type == "if_statement" and _only_return(stmt.child_by_field_name("consequence")):
+                cond = stmt.child_by_field_name("condition")
+                if cond is not None:
+                    result = both(result, negate(self.formula(cond, env, 0)))
+        return result
+
+    def _bind(self, stmt: Node, env: dict[str, str], depth: int) -> None:
+        for d in stmt.named_children:
+            name, value = d.child_by_field_name("name"), d.child_by_field_name("value")
+            if name is not None and value is not None:
+                subj = self.subject(value, env, depth)
+                if subj is not None:
+                    env[text(name)] = subj
+
+
+def _flatten(block: Node) -> list[Node]:
+    out: list[Node] = []
+    for stmt in block.named_children:
+        if stmt.type == "try_statement":
+            body = stmt.child_by_field_name("body")
+            if body is not None:
+                out.extend(_flatten(body))
+        elif stmt.type != "comment":
+            out.append(stmt)
+    return out
+
+
+def _only_return(node: Node | None) -> Node | None:
+    if node is None:
+        return None
+    if node.type == "statement_block" and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node.type == "return_statement":
+        return node.named_children[0] if node.named_child_count else node
+    return None
+
+
+def _simplify(f: Formula) -> Formula:
+    """Flatten nested junctions and drop ``A ∧ ¬A``-style dead branches of guard chains."""
+    if not isinstance(f, Junction):
+        return f
+    parts: list[Formula] = []
+    for p in (_simplify(x) for x in f.parts):
+        if isinstance(p, Junction) and p.conjunction == f.conjunction:
+            parts.extend(p.parts)
+        else:
+            parts.append(p)
+    if f.conjunction:
+        atoms = [p for p in parts if isinstance(p, Atom)]
+        for a in atoms:
+            if Atom(a.subject, a.values, not a.negated, a.opaque) in atoms:
+                return False
+    else:
+        kept: list[Formula] = []
+        for p in parts:
+            if p is True:
+                return True
+            if p is not False:
+                kept.append(p)
+        parts = kept
+        if not parts:
+            return False
+    if f.conjunction:
+        parts = [p for p in parts if p is not True]
+        if any(p is False for p in parts):
+            return False
+        if not parts:
+            return True
+    # A ∨ (¬A ∧ B)  →  A ∨ B
+    if not f.conjunction:
+        atoms = {p for p in parts if isinstance(p, Atom)}
+        fixed: list[Formula] = []
+        for p in parts:
+            if isinstance(p, Junction) and p.conjunction:
+                rest = tuple(q for q in p.parts if not (isinstance(q, Atom) and negate(q) in atoms))
+                p = rest[0] if len(rest) == 1 else Junction(rest, True)
+            fixed.append(p)
+        parts = fixed
+    return parts[0] if len(parts) == 1 else Junction(tuple(parts), f.conjunction)
+
+
+def render(f: Formula) -> str:
+    """Plain words: ``only when ANTHROPIC_BASE_URL is set to a host other than api.anthropic.com``."""
+    if f is True:
+        return ""
+    if f is False:
+        return "never (the guard in front of it always returns)"
+    return "only when " + _words(f)
+
+
+def _words(f: Formula) -> str:
+    if isinstance(f, bool):
+        return "always" if f else "never"
+    if isinstance(f, Atom):
+        return _atom(f)
+    if not f.conjunction:
+        return " or ".join(_words(p) for p in f.parts)
+    atoms = [p for p in f.parts if isinstance(p, Atom)]
+    set_vars = {a.subject for a in atoms if not a.values and not a.negated and not a.opaque}
+    phrases: list[str] = []
+    consumed: set[Atom] = set()
+    # "X is set" + "the host of X is not h" → "X is set to a host other than h"
+    for a in atoms:
+        var = a.subject.removeprefix("the host of ")
+        if a.values and a.negated and var != a.subject and var in set_vars:
+            phrases.append(f"{var} is set to a host other than {_list(a.values, 'or')}")
+            consumed.add(a)
+            consumed.update(b for b in atoms if b.subject in (var, a.subject) and not b.values)
+    for p in f.parts:
+        if isinstance(p, Atom) and p in consumed:
+            continue
+        phrases.append(_words(p))
+    return " and ".join(phrases)
+
+
+def _atom(a: Atom) -> str:
+    if a.opaque:
+        return f"{a.subject} is {'false' if a.negated else 'true'}"
+    if not a.values:
+        return f"{a.subject} is {'not set' if a.negated else 'set'}"
+    verb = "is not" if a.negated else "is"
+    if len(a.values) == 1:
+        return f"{a.subject} {verb} {a.values[0]}"
+    return f"{a.subject} {verb} one of {_list(a.values, 'or')}"
+
+
+def _list(values: tuple[str, ...], joiner: str) -> str:
+    shown = list(values[:5])
+    tail = f" (and {len(values) - 5} more)" if len(values) > 5 else ""
+    if len(shown) == 1:
+        return shown[0] + tail
+    return ", ".join(shown[:-1]) + f" {joiner} " + shown[-1] + tail

@@ -1,0 +1,241 @@
+"""Geofence and fingerprint findings: signal comparisons with region- or identity-specific values."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from agentxray.analyze.js.analysis import JsAnalysis
+from agentxray.analyze.js.conditions import render
+from agentxray.analyze.js.flow import Comparison
+from agentxray.analyze.js.nodes import logical_function, text
+from agentxray.analyze.js.report import describe, fn_label, helper_path, location, snippet, stable_id
+from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS
+from agentxray.analyze.js.values import Decoded
+from agentxray.analyze.regions import country_name, locale_region, offset_region, zone_countries
+from agentxray.model import Finding
+
+logger = logging.getLogger(__name__)
+
+MAX_REGION_VALUES = {"timezone": 12, "locale": 4, "tz-offset": 6}
+"""More distinct regional values than this in one function: a picker, a catalog, a database."""
+MAX_COUNTRIES = 4
+NOT_IDENTITY = frozenset({"", "localhost", "root", "unknown", "null", "undefined", "true", "false"})
+
+
+@dataclass
+class Group:
+    """Comparisons of one signal inside one function."""
+
+    kind: str
+    comparisons: list[Comparison]
+    values: list[str]
+    decoded: list[Decoded]
+
+
+def _upper_first(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _function_key(node: Node) -> int:
+    fn = logical_function(node)
+    return fn.start_byte if fn is not None else -1
+
+
+def regional_label(kind: str, value: str) -> str | None:
+    """What region a literal names for a signal kind, from tzdata/CLDR; ``None`` if none."""
+    if kind == "timezone":
+        codes = zone_countries(value)
+        return ", ".join(country_name(c) for c in codes) if codes else None
+    if kind == "tz-offset":
+        try:
+            return offset_region(float(value), minutes_west=True)
+        except ValueError:
+            return None
+    if kind == "locale":
+        return locale_region(value)
+    return None
+
+
+def _hostlike(value: str) -> str | None:
+    v = value.strip().lower().lstrip(".")
+    if "://" in v:
+        v = v.split("://", 1)[1].split("/", 1)[0]
+    if not v or "." not in v or " " in v or v in NOT_IDENTITY:
+        return None
+    try:
+        ipaddress.ip_address(v)
+        return None
+    except ValueError:
+        return v
+
+
+def _domain(host: str) -> str:
+    labels = host.split(".")
+    return ".".join(labels[-2:])
+
+
+def region_findings(a: JsAnalysis) -> list[Finding]:
+    """``geofence`` findings of one file."""
+    groups: dict[tuple[int, str], Group] = {}
+    for cmp in a.flow.comparisons:
+        kind = cmp.signal.kind
+        if kind not in REGION_KINDS:
+            continue
+        vals = a.resolver.values(cmp.other)
+        regional = [v for v in vals.items if regional_label(kind, v)]
+        if not regional:
+            continue
+        key = (_function_key(cmp.node), kind)
+        g = groups.setdefault(key, Group(kind, [], [], []))
+        g.comparisons.append(cmp)
+        g.values.extend(v for v in regional if v not in g.values)
+    findings = []
+    for g in groups.values():
+        labels = {regional_label(g.kind, v) for v in g.values}
+        countries = {c for v in g.values for c in zone_countries(v)} if g.kind == "timezone" else set()
+        if len(g.values) > MAX_REGION_VALUES[g.kind] or len(countries) > MAX_COUNTRIES:
+            logger.debug("%d %s values in one function: a list, not a geofence", len(g.values), g.kind)
+            continue
+        findings.append(_geofence(a, g, sorted(x for x in labels if x)))
+    return findings
+
+
+def _outcomes(a: JsAnalysis, comparisons: list[Comparison]) -> list[Node]:
+    nodes = {c.node.start_byte for c in comparisons}
+    return [
+        cond.node
+        for cond in a.flow.conditions
+        if any(c.node.start_byte in nodes for c in cond.comparisons)
+    ]
+
+
+def _effects(a: JsAnalysis, comparisons: list[Comparison]) -> tuple[str, list[Node]]:
+    affected = _outcomes(a, comparisons)
+    if not affected:
+        return "", []
+    shown = "; ".join(f"line {n.start_point[0] + 1}: `{describe(n, 90)}`" for n in affected[:4])
+    return f" The outcome decides {len(affected)} branch(es) — {shown}.", affected
+
+
+def _condition_text(a: JsAnalysis, node: Node) -> str:
+    return render(a.describer.activation(node))
+
+
+def _geofence(a: JsAnalysis, g: Group, labels: list[str]) -> Finding:
+    first = g.comparisons[0]
+    sig = first.signal
+    effects, affected = _effects(a, g.comparisons)
+    condition = _condition_text(a, first.node)
+    region = "; ".join(labels)
+    message = (
+        f"{_upper_first(fn_label(first.node))} reads the user's {sig.kind} ({sig.source})"
+        f"{helper_path(first.hops)} and compares it with {', '.join(g.values)} — {region} "
+        f"according to {'IANA tzdata' if g.kind == 'timezone' else 'CLDR' if g.kind == 'locale' else 'UTC offsets'}."
+        f"{effects} Code that behaves differently for users in one region is a geofence."
+        + (f" Active {condition}." if condition else "")
+    )
+    return Finding(
+        id=stable_id("js-geofence", g.kind, *sorted(g.values)),
+        rule="js-geofence",
+        category="geofence",
+        severity="critical",
+        title=f"Behaviour depends on the user's {g.kind} being {', '.join(g.values[:4])} ({region})",
+        location=location(a.unit.entry.vpath, first.node),
+        message=message,
+        related=tuple(location(a.unit.entry.vpath, n) for n in affected[:8]),
+        snippet=snippet(a.unit.data, first.node, *affected[:2]),
+        signals=tuple(dict.fromkeys([sig.kind, sig.source])),
+        values=tuple(g.values),
+        condition=condition,
+    )
+
+
+def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
+    """``fingerprint`` findings of one file, and the decoded data they compare against."""
+    groups: dict[tuple[int, str], Group] = {}
+    for cmp in a.flow.comparisons:
+        sig = cmp.signal
+        if sig.kind not in IDENTITY_KINDS:
+            continue
+        vals = a.resolver.values(cmp.other)
+        if vals.regex and not vals.decoded:
+            continue
+        if vals.decoded:
+            kept = [v.lstrip(".") if cmp.operator == "endsWith" else v for v in vals.items]
+        elif sig.kind == "endpoint":
+            kept = [v for v in vals.items if _hostlike(v)]
+        else:
+            kept = [v for v in vals.items if v.strip().lower() not in NOT_IDENTITY]
+        if not kept:
+            continue
+        key = (_function_key(cmp.node), sig.label)
+        g = groups.setdefault(key, Group(sig.kind, [], [], []))
+        g.comparisons.append(cmp)
+        g.values.extend(v for v in kept if v not in g.values)
+        g.decoded.extend(d for d in vals.decoded if d not in g.decoded)
+    findings = []
+    used: set[Decoded] = set()
+    for g in groups.values():
+        if g.kind == "endpoint" and not g.decoded:
+            hosts = {h for v in g.values if (h := _hostlike(v))}
+            if len({_domain(h) for h in hosts}) < 2:
+                continue  # the vendor's own host(s): reading the base URL to use it
+        used.update(g.decoded)
+        findings.append(_fingerprint(a, g))
+    return findings, used
+
+
+def _fingerprint(a: JsAnalysis, g: Group) -> Finding:
+    first = g.comparisons[0]
+    sig = first.signal
+    ops = sorted({c.operator for c in g.comparisons})
+    effects, affected = _effects(a, g.comparisons)
+    condition = _condition_text(a, first.node)
+    hidden = ""
+    if g.decoded:
+        sizes = " + ".join(f"{len(d.values)}" for d in g.decoded)
+        hidden = (
+            f" The {_count_word(len(g.decoded))} list{'s' if len(g.decoded) > 1 else ''} "
+            f"{'are' if len(g.decoded) > 1 else 'is'} hidden in the code ({g.decoded[0].method}); "
+            f"decoded {'they hold' if len(g.decoded) > 1 else 'it holds'} {sizes} entries: "
+            + "; ".join(", ".join(d.values[:5]) + "…" for d in g.decoded)
+            + "."
+        )
+    what = sig.label
+    message = (
+        f"{_upper_first(fn_label(first.node))} takes the {what}{helper_path(first.hops)} and "
+        f"checks it ({', '.join(ops)}) against {len(g.values)} specific value(s).{hidden}{effects} "
+        "Behaviour that depends on who the user is or which provider they use is a fingerprint."
+        + (f" Active {condition}." if condition else "")
+    )
+    shown = ", ".join(g.values[:3]) + ("…" if len(g.values) > 3 else "")
+    return Finding(
+        id=stable_id("js-fingerprint", sig.kind, sig.source, *sorted(g.values)[:200]),
+        rule="js-fingerprint",
+        category="fingerprint",
+        severity="critical" if g.decoded or sig.kind != "endpoint" else "high",
+        title=f"Behaviour depends on the {what} matching "
+        + (f"{_count_word(len(g.decoded))} hidden list(s) ({' + '.join(str(len(d.values)) for d in g.decoded)} entries)" if g.decoded else shown),
+        location=location(a.unit.entry.vpath, first.node),
+        message=message,
+        related=tuple(location(a.unit.entry.vpath, n) for n in affected[:8]),
+        snippet=snippet(a.unit.data, first.node, *affected[:2]),
+        signals=tuple(dict.fromkeys([sig.kind, sig.source])),
+        values=tuple(g.values),
+        decoded=tuple(v for d in g.decoded for v in d.values),
+        condition=condition,
+    )
+
+
+def _count_word(n: int) -> str:
+    return {1: "one", 2: "two", 3: "three"}.get(n, str(n))
+
+
+def operand_text(node: Node | None) -> str:
+    """Source of a compared operand, for debugging output."""
+    return text(node) if node is not None else ""

@@ -1,0 +1,193 @@
+"""Backward resolution of what a signal is compared with: literals, lists, decoded data."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from agentxray.analyze.js.nodes import (
+    FUNCTION_TYPES,
+    NameIndex,
+    literal,
+    parameter_names,
+    returned_expressions,
+    scope_of,
+    text,
+    unwrap,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 5
+MAX_VALUES = 2_000
+LIST_METHODS = frozenset("some every find filter findIndex forEach map".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Data recovered by running a decoder on its literal input."""
+
+    site: Node
+    """The expression whose run-time value this is (the decoder call)."""
+    method: str
+    """How it was hidden."""
+    values: tuple[str, ...]
+    """The decoded strings (a decoded list gives one entry per element)."""
+    decoder: Node | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Values:
+    """Literal values an expression can take, and the decoded data they came from."""
+
+    items: tuple[str, ...] = ()
+    decoded: tuple[Decoded, ...] = ()
+    regex: bool = False
+    """At least one item is a regular expression source."""
+
+    def __add__(self, other: Values) -> Values:
+        return Values(
+            _dedupe(self.items + other.items)[:MAX_VALUES],
+            tuple(dict.fromkeys(self.decoded + other.decoded)),
+            self.regex or other.regex,
+        )
+
+
+def _dedupe(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+@dataclass
+class Resolver:
+    """Resolves expressions to literal values, following names, returns and decoders."""
+
+    index: NameIndex
+    decoded: dict[tuple[int, int], Decoded] = field(default_factory=dict)
+
+    def values(self, node: Node | None, depth: int = 0) -> Values:
+        """Every literal value ``node`` may evaluate to that can be seen statically."""
+        if node is None or depth > MAX_DEPTH:
+            return Values()
+        node = unwrap(node)
+        hit = self.decoded.get((node.start_byte, node.end_byte))
+        if hit is not None:
+            return Values(hit.values, (hit,))
+        lit = literal(node)
+        if lit is not None:
+            return Values((lit,))
+        t = node.type
+        if t == "regex":
+            pattern = node.child_by_field_name("pattern")
+            return Values((text(pattern) if pattern is not None else text(node),), regex=True)
+        if t == "array":
+            out = Values()
+            for child in node.named_children:
+                out = out + self.values(child, depth + 1)
+            return out
+        if t == "switch_body":
+            out = Values()
+            for case in node.named_children:
+                value = case.child_by_field_name("value")
+                if value is not None:
+                    out = out + self.values(value, depth + 1)
+            return out
+        if t == "new_expression":
+            args = node.child_by_field_name("arguments")
+            if args is not None and args.named_child_count:
+                return self.values(args.named_children[0], depth + 1)
+            return Values()
+        if t == "binary_expression":
+            return self._concat(node, depth)
+        if t == "ternary_expression":
+            return self.values(node.child_by_field_name("consequence"), depth + 1) + self.values(
+                node.child_by_field_name("alternative"), depth + 1
+            )
+        if t == "identifier":
+            return self._identifier(node, depth)
+        if t == "call_expression":
+            return self._call(node, depth)
+        return Values()
+
+    def _concat(self, node: Node, depth: int) -> Values:
+        op = node.child_by_field_name("operator")
+        if op is None or text(op) != "+":
+            return Values()
+        left = self.values(node.child_by_field_name("left"), depth + 1)
+        right = self.values(node.child_by_field_name("right"), depth + 1)
+        if len(left.items) == 1 and right.items:
+            return Values(tuple(left.items[0] + r for r in right.items), right.decoded)
+        if len(right.items) == 1 and left.items:
+            return Values(tuple(v + right.items[0] for v in left.items), left.decoded)
+        return Values()
+
+    def _identifier(self, node: Node, depth: int) -> Values:
+        name = text(node)
+        # A callback parameter of list.some(x => …) ranges over the list's elements.
+        fn = scope_of(node)
+        while fn.type in FUNCTION_TYPES:
+            params = parameter_names(fn)
+            if name in params:
+                if params.index(name) == 0 and fn.parent is not None and fn.parent.type == "arguments":
+                    call = fn.parent.parent
+                    callee = call.child_by_field_name("function") if call is not None else None
+                    if callee is not None and callee.type == "member_expression":
+                        prop = callee.child_by_field_name("property")
+                        if prop is not None and text(prop) in LIST_METHODS:
+                            return self.values(callee.child_by_field_name("object"), depth + 1)
+                return Values()
+            parent_fn = scope_of(fn)
+            if parent_fn == fn:
+                break
+            fn = parent_fn
+        out = Values()
+        for d in self._bindings(node, name):
+            value = d.child_by_field_name("value") or d.child_by_field_name("right")
+            out = out + self.values(value, depth + 1)
+        return out
+
+    def _bindings(self, use: Node, name: str) -> list[Node]:
+        scope = scope_of(use)
+        while True:
+            if scope.end_byte - scope.start_byte > 200_000 and scope.parent is not None:
+                break
+            local = []
+            for ident in self.index.identifiers(name, scope.start_byte, scope.end_byte):
+                parent = ident.parent
+                if parent is not None and parent.type == "variable_declarator":
+                    if parent.child_by_field_name("name") == ident and scope_of(ident) == scope:
+                        local.append(parent)
+            if local:
+                return local
+            if scope.parent is None:
+                return []
+            scope = scope_of(scope)
+        return [
+            d for d in self.index.definitions(name) if d.type in ("variable_declarator", "assignment_expression")
+        ][:4]
+
+    def _call(self, node: Node, depth: int) -> Values:
+        callee = node.child_by_field_name("function")
+        if callee is None:
+            return Values()
+        if callee.type == "member_expression":
+            prop = callee.child_by_field_name("property")
+            method = text(prop) if prop is not None else ""
+            receiver = self.values(callee.child_by_field_name("object"), depth + 1)
+            args = node.child_by_field_name("arguments")
+            sep = self.values(args.named_children[0], depth + 1) if args is not None and args.named_child_count else Values()
+            if method == "split" and len(receiver.items) == 1 and len(sep.items) == 1 and sep.items[0]:
+                return Values(tuple(receiver.items[0].split(sep.items[0])), receiver.decoded)
+            if method in ("toLowerCase", "toUpperCase", "trim", "concat", "slice", "map", "filter"):
+                return receiver
+            return Values()
+        if callee.type != "identifier":
+            return Values()
+        fn = self.index.function_named(text(callee))
+        if fn is None:
+            return Values()
+        out = Values()
+        for ret in returned_expressions(fn):
+            out = out + self.values(ret, depth + 1)
+        return out

@@ -1,0 +1,358 @@
+"""Watermarks: text variants that look alike (confusable or invisible characters, date separators)
+chosen by a condition and written into text the program produces."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from tree_sitter import Node
+
+from agentxray.analyze.js.analysis import JsAnalysis
+from agentxray.analyze.js.conditions import render
+from agentxray.analyze.js.flow import Comparison
+from agentxray.analyze.js.nodes import (
+    enclosing_function,
+    function_name,
+    parameter_names,
+    returned_expressions,
+    scope_of,
+    string_value,
+    text,
+    unwrap,
+)
+from agentxray.analyze.js.report import describe, location, snippet, stable_id
+from agentxray.model import Finding
+
+logger = logging.getLogger(__name__)
+
+INVISIBLE = frozenset(
+    [chr(c) for c in (*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065))]
+    + [chr(c) for c in (*range(0x2066, 0x206A), 0xFEFF, 0x180E, 0x034F)]
+    + [chr(c) for c in range(0xE0000, 0xE0080)]
+)
+"""Zero-width, bidi controls, word joiners, BOM, tag characters."""
+# Literal-prefixed patterns (fast re search): escaped and raw forms of General Punctuation
+# (quotes, dashes, spaces, zero-width, bidi), modifier-letter apostrophes, BOM and tag characters.
+_PREFILTER = [
+    re.compile(p)
+    for p in (
+        rb"\\u20[0-6][0-9a-fA-F]",
+        rb"\\u02[bB][9a-cA-C]",
+        rb"\\u\{[eE]00[0-7][0-9a-fA-F]\}",
+        rb"\\u[fF][eE][fF][fF]",
+        rb"\xef\xbb\xbf",
+        rb"\xe2\x80[\x80-\xaf]",
+        rb"\xe2\x81[\xa0-\xaf]",
+        rb"\xca[\xb9-\xbc]",
+        rb"\xf3\xa0[\x80\x81]",
+    )
+]
+_SEPARATORS = frozenset("-/.:_ \u2010\u2011\u2012\u2013\u2014\u2212\u2215")
+
+
+@cache
+def prototypes() -> dict[str, str]:
+    """Confusable character → the ASCII character it imitates (Unicode confusables data, as
+    shipped by the ``confusable-homoglyphs`` package)."""
+    raw = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    data: dict[str, list[dict[str, str]]] = json.loads(raw)
+    out: dict[str, str] = {}
+    for key, entries in data.items():
+        if len(key) != 1:
+            continue
+        for entry in entries:
+            c = entry.get("c", "")
+            if len(c) == 1 and key.isascii() and not c.isascii():
+                out.setdefault(c, key)
+            elif len(c) == 1 and c.isascii() and not key.isascii():
+                out.setdefault(key, c)
+    return out
+
+
+def skeleton(s: str) -> str:
+    """``s`` with invisible characters dropped and confusables mapped to what they imitate."""
+    table = prototypes()
+    return "".join(table.get(ch, ch) for ch in s if ch not in INVISIBLE)
+
+
+def special(s: str) -> bool:
+    """Whether ``s`` holds an invisible or confusable character."""
+    table = prototypes()
+    return any(ch in INVISIBLE or ch in table for ch in s)
+
+
+def char_label(s: str) -> str:
+    """``U+2019 ’`` (or ``U+200B ZERO WIDTH SPACE`` for invisible ones), joined for strings."""
+    out = []
+    for ch in s:
+        name = unicodedata.name(ch, "")
+        if ch in INVISIBLE or not ch.isprintable():
+            out.append(f"U+{ord(ch):04X} {name}".strip())
+        else:
+            out.append(f"U+{ord(ch):04X} {ch}")
+    return " ".join(out) if len(s) <= 3 else repr(s)
+
+
+@dataclass
+class Choice:
+    """Look-alike variants selected by a condition."""
+
+    node: Node
+    """The ternary, the array or the function returning the variants."""
+    variants: list[tuple[str, str]]
+    """(value, when) pairs; ``when`` is the selecting condition in source form, if known."""
+    tainted: list[Comparison] = field(default_factory=list)
+    separator: tuple[str, str] | None = None
+    """For a date/number format change: (from, to)."""
+
+
+def _strings(a: JsAnalysis) -> list[Node]:
+    data, found = a.unit.data, {}
+    for pat in _PREFILTER:
+        for m in pat.finditer(data):
+            node = a.index.node_at(m.start(), m.end())
+            for _ in range(3):
+                if node.type in ("string", "template_string") or node.parent is None:
+                    break
+                node = node.parent
+            if node.type in ("string", "template_string"):
+                found[node.start_byte] = node
+    return list(found.values())
+
+
+def _lookalikes(values: list[str]) -> bool:
+    distinct = set(values)
+    if len(distinct) < 2 or not any(special(v) for v in distinct):
+        return False
+    skel = {skeleton(v) for v in distinct}
+    return len(skel) == 1 and next(iter(skel)) != ""
+
+
+def _function_choice(fn: Node) -> Choice | None:
+    rets = returned_expressions(fn)
+    values = [string_value(unwrap(r)) for r in rets]
+    if len(values) < 2 or any(v is None for v in values):
+        return None
+    variants = []
+    for ret, value in zip(rets, values, strict=True):
+        stmt = ret.parent
+        guard = stmt.parent if stmt is not None else None
+        if guard is not None and guard.type == "statement_block":
+            guard = guard.parent
+        when = ""
+        if guard is not None and guard.type == "if_statement":
+            cond = guard.child_by_field_name("condition")
+            when = describe(cond, 80) if cond is not None else ""
+        variants.append((value or "", when or "otherwise"))
+    return Choice(fn, variants)
+
+
+def _choices(a: JsAnalysis) -> list[Choice]:
+    out: dict[int, Choice] = {}
+    for s in _strings(a):
+        parent = s.parent
+        while parent is not None and parent.type == "parenthesized_expression":
+            parent = parent.parent
+        if parent is None:
+            continue
+        choice: Choice | None = None
+        if parent.type == "ternary_expression":
+            cons = parent.child_by_field_name("consequence")
+            alt = parent.child_by_field_name("alternative")
+            cond = parent.child_by_field_name("condition")
+            vals = [string_value(unwrap(x)) if x is not None else None for x in (cons, alt)]
+            if all(v is not None for v in vals) and cond is not None:
+                c = describe(cond, 80)
+                choice = Choice(parent, [(vals[0] or "", c), (vals[1] or "", f"not ({c})")])
+        elif parent.type == "return_statement":
+            fn = enclosing_function(parent)
+            if fn is not None and fn.start_byte not in out:
+                choice = _function_choice(fn)
+        elif parent.type == "array" and parent.parent is not None:
+            holder = parent.parent
+            if holder.type == "subscript_expression" and holder.child_by_field_name("object") == parent:
+                vals = [string_value(c) for c in parent.named_children]
+                if all(v is not None for v in vals):
+                    index = holder.child_by_field_name("index")
+                    when = describe(index, 60) if index is not None else ""
+                    choice = Choice(holder, [(v or "", f"index {when}") for v in vals])
+        if choice is not None and _lookalikes([v for v, _ in choice.variants]):
+            out[choice.node.start_byte] = choice
+    return list(out.values())
+
+
+def _separator_changes(a: JsAnalysis) -> list[Choice]:
+    out = []
+    for cond in a.flow.conditions:
+        t = cond.node
+        if t.type != "ternary_expression":
+            continue
+        cons, alt = t.child_by_field_name("consequence"), t.child_by_field_name("alternative")
+        if cons is None or alt is None:
+            continue
+        for changed, same in ((cons, alt), (alt, cons)):
+            change = _replace_of(unwrap(changed), text(unwrap(same)))
+            if change is not None:
+                c = Choice(t, [], list(cond.comparisons), change)
+                out.append(c)
+    return out
+
+
+def _replace_of(node: Node, subject: str) -> tuple[str, str] | None:
+    """For ``subject.replace(All)?("-", "/")`` the pair of separators."""
+    if node.type != "call_expression":
+        return None
+    callee = node.child_by_field_name("function")
+    args = node.child_by_field_name("arguments")
+    if callee is None or args is None or callee.type != "member_expression":
+        return None
+    obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+    if obj is None or prop is None or text(obj) != subject or text(prop) not in ("replace", "replaceAll"):
+        return None
+    if args.named_child_count != 2:
+        return None
+    first, second = args.named_children
+    old = string_value(first)
+    if old is None and first.type == "regex":
+        pattern = first.child_by_field_name("pattern")
+        old = text(pattern) if pattern is not None else None
+    new = string_value(second)
+    if old is None or new is None or len(old) > 2 or len(new) > 2:
+        return None
+    if not (set(old) <= _SEPARATORS and set(new) <= _SEPARATORS):
+        return None
+    return old, new
+
+
+def _taint(a: JsAnalysis, choice: Choice) -> list[Comparison]:
+    lo, hi = choice.node.start_byte, choice.node.end_byte
+    out: list[Comparison] = []
+    for cond in a.flow.conditions:
+        if lo <= cond.node.start_byte < hi:
+            out.extend(c for c in cond.comparisons if c not in out)
+    return out
+
+
+def _sinks(a: JsAnalysis, node: Node) -> list[Node]:
+    """Text (template literals, concatenations) the chosen value is written into."""
+    starts: list[Node] = []
+    if node.type in ("function_declaration", "function_expression", "arrow_function"):
+        name = function_name(node)
+        starts = a.index.calls(name)[:10] if name else []
+    else:
+        starts = [node]
+    out: list[Node] = []
+    for start in starts:
+        for use in _value_uses(a, start):
+            parent = use.parent
+            if parent is not None and parent.type == "template_substitution" and parent.parent is not None:
+                out.append(parent.parent)
+            elif parent is not None and parent.type == "binary_expression" and text(parent.child_by_field_name("operator") or parent) == "+":
+                out.append(parent)
+    return out
+
+
+def _value_uses(a: JsAnalysis, node: Node) -> list[Node]:
+    parent = node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node, parent = parent, parent.parent
+    if parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+        if name is not None and name.type == "identifier":
+            scope = scope_of(parent)
+            return [u for u in a.index.identifiers(text(name), scope.start_byte, scope.end_byte) if u != name]
+    return [node]
+
+
+def watermark_findings(a: JsAnalysis) -> list[Finding]:
+    """``watermark`` findings of one file."""
+    groups: dict[int, list[Choice]] = {}
+    sinks_of: dict[int, Node] = {}
+    for choice in _choices(a):
+        choice.tainted = _taint(a, choice)
+        invisible = any(ch in INVISIBLE for v, _ in choice.variants for ch in v)
+        if not (invisible or choice.tainted or len({v for v, _ in choice.variants}) >= 3):
+            continue
+        _name_arguments(a, choice)
+        sinks = _sinks(a, choice.node)
+        key = sinks[0].start_byte if sinks else choice.node.start_byte
+        sinks_of.setdefault(key, sinks[0] if sinks else choice.node)
+        groups.setdefault(key, []).append(choice)
+    for change in _separator_changes(a):
+        sinks = _sinks(a, change.node)
+        if sinks and sinks[0].start_byte in groups:
+            groups[sinks[0].start_byte].append(change)
+        elif sinks and change.tainted:
+            groups.setdefault(sinks[0].start_byte, []).append(change)
+            sinks_of.setdefault(sinks[0].start_byte, sinks[0])
+    return [_finding(a, sinks_of[k], choices) for k, choices in groups.items()]
+
+
+def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
+    values: list[str] = []
+    parts: list[str] = []
+    tainted: list[Comparison] = []
+    for c in choices:
+        tainted.extend(x for x in c.tainted if x not in tainted)
+        if c.separator is not None:
+            old, new = c.separator
+            values.append(f"separator {old!r} → {new!r}")
+            parts.append(f"replaces {old!r} with {new!r} in the text when `{describe(c.node.child_by_field_name('condition') or c.node, 60)}`")
+            continue
+        labels = [f"{char_label(v)} when `{w}`" for v, w in c.variants]
+        values.extend(char_label(v) for v, _ in c.variants if char_label(v) not in values)
+        parts.append("writes " + "; ".join(labels))
+    signals = list(dict.fromkeys(x.signal.label for x in tainted))
+    condition = render(a.describer.activation(tainted[0].node)) if tainted else ""
+    driven = f" The choice is driven by comparisons of {', '.join(signals)}." if signals else ""
+    sink_text = describe(sink, 80)
+    message = (
+        f"The text `{sink_text}` is assembled from look-alike variants chosen by conditions: "
+        + "; it ".join(parts)
+        + f".{driven} Readers see the same text; the exact code points encode which branch ran — "
+        "a covert watermark in what the program writes."
+        + (f" Active {condition}." if condition else "")
+    )
+    chooser_nodes = [c.node for c in choices]
+    return Finding(
+        id=stable_id("js-watermark", *sorted(values)),
+        rule="js-watermark",
+        category="watermark",
+        severity="critical",
+        title="Covert watermark: " + ", ".join(values[:6]) + f" chosen by condition in `{describe(sink, 40)}`",
+        location=location(a.unit.entry.vpath, sink),
+        message=message,
+        related=tuple(location(a.unit.entry.vpath, n) for n in chooser_nodes),
+        snippet=snippet(a.unit.data, sink, *chooser_nodes),
+        signals=tuple(signals),
+        values=tuple(values),
+        condition=condition,
+    )
+
+
+def _name_arguments(a: JsAnalysis, choice: Choice) -> None:
+    """Rewrite a chooser function's conditions with the arguments of its only call site."""
+    name = function_name(choice.node) if choice.node.type.startswith("function") else None
+    calls = a.index.calls(name) if name else []
+    if len(calls) != 1:
+        return
+    mapping = parameter_map(choice.node, calls[0])
+    if not mapping:
+        return
+    pattern = re.compile(r"(?<![\w$.])(" + "|".join(re.escape(p) for p in mapping) + r")(?![\w$])")
+    choice.variants = [
+        (value, pattern.sub(lambda m: f"({mapping[m.group(1)]})", when)) for value, when in choice.variants
+    ]
+
+
+def parameter_map(fn: Node, call: Node) -> dict[str, str]:
+    """Parameter name → argument source at one call site."""
+    args = call.child_by_field_name("arguments")
+    arg_nodes = args.named_children if args is not None else []
+    return {p: text(x) for p, x in zip(parameter_names(fn), arg_nodes, strict=False) if p}
