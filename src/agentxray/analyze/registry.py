@@ -5,6 +5,12 @@ from __future__ import annotations
 import logging
 
 from agentxray.analyze.interface import Detector
+from agentxray.analyze.js.detectors import (
+    FingerprintDetector,
+    GeofenceDetector,
+    ObfuscatedDataDetector,
+    WatermarkDetector,
+)
 from agentxray.analyze.rules_detector import (
     JsRulesDetector,
     PythonRulesDetector,
@@ -19,4 +25,8 @@ DETECTORS: tuple[Detector, ...] = (
     JsRulesDetector(),
     PythonRulesDetector(),
     StringsRulesDetector(),
+    GeofenceDetector(),
+    FingerprintDetector(),
+    ObfuscatedDataDetector(),
+    WatermarkDetector(),
 )
