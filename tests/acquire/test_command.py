@@ -186,3 +186,33 @@ def test_symlink_loops_in_platform_package_are_not_followed(tmp_path: Path) -> N
     os.symlink("..", build / "dist" / "loop")
     program, _ = resolve_command("agent", path=str(tmp_path / "bin"), platform="linux-x64")
     assert program == (build / "dist" / "agent-real").resolve()
+
+
+def test_python_console_script_resolves_to_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venv = tmp_path / "venv"
+    python = write(venv / "bin" / "python", trap(venv / "bin" / "python"))
+    site = venv / "lib" / "python3.11" / "site-packages"
+    write(site / "aider" / "main.py", "def main():\n    open('ran', 'w')\n", 0o644)
+    write(site / "aider" / "__init__.py", "open('ran', 'w')\n", 0o644)
+    write(
+        site / "aider_chat-0.86.2.dist-info" / "entry_points.txt",
+        "[console_scripts]\naider = aider.main:main\n",
+        0o644,
+    )
+    script = (
+        f"#!{python}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom aider.main import main\n"
+        "if __name__ == '__main__':\n    sys.exit(main())\n"
+    )
+    write(venv / "bin" / "aider", script)
+    monkeypatch.setenv("PATH", str(venv / "bin"))
+    art = acquire_command(parse_spec("cmd:aider"))
+    assert (art.path, art.format, art.name, art.version) == (
+        site / "aider",
+        "directory",
+        "aider_chat",
+        "0.86.2",
+    )
+    assert art.via[-2:] == (str(venv / "bin" / "aider"), str(site / "aider"))
+    assert not list(tmp_path.rglob("ran"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from agentxray.acquire.local import sha256_file, sniff_format
 from agentxray.acquire.platforms import fallbacks, host_platform, platform_suffix, same_family
+from agentxray.acquire.pyscript import python_entry
 from agentxray.errors import TargetNotFound
 from agentxray.model import Artifact, TargetSpec
 
@@ -198,6 +199,18 @@ def resolve_command(
 def acquire_command(spec: TargetSpec) -> Artifact:
     """Describe the program an installed command really runs."""
     program, chain = resolve_command(spec.name, platform=spec.platform)
+    entry = python_entry(program, spec.name)
+    if entry is not None:
+        is_dir = entry.package.is_dir()
+        return Artifact(
+            spec=spec,
+            path=entry.package,
+            format="directory" if is_dir else "file",
+            name=entry.distribution or entry.package.name,
+            version=entry.version,
+            sha256=None if is_dir else sha256_file(entry.package),
+            via=(*chain, str(entry.package)),
+        )
     root = package_root(program)
     manifest = _read_json(root / "package.json") if root else {}
     pkg_name = str(manifest.get("name") or "")
