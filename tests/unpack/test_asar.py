@@ -1,0 +1,120 @@
+"""Electron asar archives built by hand: the real layout, and malformed headers and offsets."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from unpack_helpers import codes, entry, run_unpack
+
+from agentxray.errors import UnpackError
+
+
+def make_asar(path: Path, files: dict[str, Any], data: bytes) -> Path:
+    """An asar file: u32 4, u32 header size, then the pickled JSON (u32 size, u32 len, json)."""
+    text = json.dumps({"files": files}).encode()
+    padded = text + b"\x00" * (-len(text) % 4)
+    header = struct.pack("<II", len(padded) + 4, len(text)) + padded
+    path.write_bytes(struct.pack("<II", 4, len(header)) + header + data)
+    return path
+
+
+def f(offset: int, size: int, **extra: Any) -> dict[str, Any]:
+    return {"offset": str(offset), "size": size, **extra}
+
+
+def test_files_come_out_with_paths_and_offsets(tmp_path: Path) -> None:
+    body = b"console.log(1)" + b'{"name":"app"}'
+    src = make_asar(
+        tmp_path / "app.asar",
+        {"dist": {"files": {"main.js": f(0, 14)}}, "package.json": f(14, 14)},
+        body,
+    )
+    tree = run_unpack(tmp_path, src, "asar")
+    main = entry(tree, "!dist/main.js")
+    assert (main.vpath, main.relpath, main.kind) == (
+        "app.asar!dist/main.js",
+        "dist/main.js",
+        "javascript",
+    )
+    assert (tree.root / "dist/main.js").read_bytes() == b"console.log(1)"
+    raw = src.read_bytes()
+    assert main.offset is not None
+    assert raw[main.offset : main.offset + 14] == b"console.log(1)"
+    assert entry(tree, "!package.json").kind == "json"
+    assert tree.notices == ()
+
+
+def test_unpacked_and_link_entries_become_notices(tmp_path: Path) -> None:
+    src = make_asar(
+        tmp_path / "app.asar",
+        {
+            "native.node": {"size": 10, "unpacked": True},
+            "etc": {"link": "../../../../etc"},
+            "a.js": f(0, 1),
+        },
+        b"x",
+    )
+    tree = run_unpack(tmp_path, src, "asar")
+    assert sorted(codes(tree)) == ["asar-unpacked", "symlink-skipped"]
+    assert [f.relpath for f in tree.files] == ["a.js"]
+
+
+def test_offsets_past_the_end_are_refused_per_entry(tmp_path: Path) -> None:
+    src = make_asar(
+        tmp_path / "app.asar",
+        {
+            "ok.js": f(0, 2),
+            "past.js": f(1, 10_000),
+            "neg.js": {"offset": "-5", "size": 1},
+            "weird.js": {"offset": "1e3", "size": True},
+        },
+        b"ok",
+    )
+    tree = run_unpack(tmp_path, src, "asar")
+    assert sorted(codes(tree)) == ["malformed", "malformed", "malformed"]
+    assert [f.relpath for f in tree.files] == ["ok.js"]
+
+
+def test_traversal_keys_stay_inside(tmp_path: Path) -> None:
+    src = make_asar(
+        tmp_path / "app.asar", {"..": {"files": {"..": {"files": {"x.js": f(0, 1)}}}}}, b"x"
+    )
+    tree = run_unpack(tmp_path, src, "asar")
+    assert codes(tree) == ["path-traversal"]
+    assert [f.relpath for f in tree.files] == ["__/__/x.js"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        # header larger than the file
+        (struct.pack("<IIII", 4, 0xFFFFFF00, 8, 4) + b'{"files":{}}', "sizes are inconsistent"),
+        # JSON length past the header
+        (
+            struct.pack("<IIII", 4, 24, 20, 999) + b'{"files":{}}' + bytes(8),
+            "sizes are inconsistent",
+        ),
+        (struct.pack("<IIII", 4, 24, 20, 16) + b'{"files":{"a":tru' + bytes(8), "not valid JSON"),
+        (struct.pack("<IIII", 4, 24, 20, 12) + b'{"files":[]}' + bytes(8), "has no files"),
+    ],
+    ids=["header-too-large", "json-past-header", "bad-json", "files-not-object"],
+)
+def test_malformed_header_is_a_clear_error(tmp_path: Path, raw: bytes, message: str) -> None:
+    src = tmp_path / "bad.asar"
+    src.write_bytes(raw)
+    with pytest.raises(UnpackError, match=message):
+        run_unpack(tmp_path, src, "asar")
+    assert not (tmp_path / "work" / "out").exists()
+
+
+def test_deeply_nested_index_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    text = '{"files":' + '{"d":{"files":' * 100_000 + "{}" + "}}" * 100_000 + "}"
+    header = struct.pack("<II", len(text) + 4, len(text)) + text.encode()
+    src = tmp_path / "deep.asar"
+    src.write_bytes(struct.pack("<II", 4, len(header)) + header)
+    with pytest.raises(UnpackError, match="not valid JSON"):
+        run_unpack(tmp_path, src, "asar")
