@@ -377,3 +377,31 @@ def test_real_toolchain_elf_matches_lief(tmp_path: Path) -> None:
     got = run(out).by_name()
     cli = got["/$bunfs/root/src/entrypoints/cli.js"]
     assert out.read_bytes()[cli.offset or 0 :].startswith(CLI)
+
+
+def test_sections_without_bun_do_not_match(tmp_path: Path) -> None:
+    macho, _ = macho_with_section(payload(mods()).data)
+    renamed = macho.replace(b"__BUN\0", b"__XYZ\0")
+    assert not BunUnpacker().matches(blob_at(write(tmp_path, renamed, "macho")))
+    pe, _ = pe_with_section(payload(mods()).data)
+    assert not BunUnpacker().matches(
+        blob_at(write(tmp_path, pe.replace(b".bun\0", b".xyz\0"), "pe"))
+    )
+
+
+def test_unreadable_headers_fall_back_to_lief(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentxray.unpack import bun_container
+
+    calls: list[Path] = []
+    real = bun_container.locate_lief
+
+    def spy(path: Path) -> object:
+        calls.append(path)
+        return real(path)
+
+    monkeypatch.setattr(bun_container, "locate_lief", spy)
+    path = write(tmp_path, b"\x7fELF\x03\x01" + b"\0" * 58, "odd")  # unknown ELF class
+    assert bun_container.locate(path) is None
+    assert calls == [path]
