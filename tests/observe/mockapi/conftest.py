@@ -58,8 +58,9 @@ def sse() -> Callable[[str], list[tuple[str | None, Any]]]:
 def sse_events(raw: str) -> list[tuple[str | None, Any]]:
     """Parse an SSE body into (event name, decoded data) pairs, checking the framing."""
     out: list[tuple[str | None, Any]] = []
+    raw = raw.replace("\r\n", "\n")
     assert raw.endswith("\n\n"), "an SSE body ends with a blank line"
-    for frame in raw.replace("\r\n", "\n").split("\n\n"):
+    for frame in raw.split("\n\n"):
         if not frame:
             continue
         event, data = None, []

@@ -151,7 +151,7 @@ def test_count_tokens_models_and_account_endpoints(mock_server: Started) -> None
         json={"messages": [{"role": "user", "content": "x" * 400}]},
     )
     assert r.status_code == 200 and r.json()["input_tokens"] > 50
-    models = httpx.get(f"{url}/v1/models").json()
+    models = httpx.get(f"{url}/v1/models", headers=HEADERS).json()
     assert models["data"][0]["type"] == "model"
     profile = httpx.get(f"{url}/api/oauth/profile")
     assert profile.status_code == 401 and profile.json()["error"]["type"] == "authentication_error"

@@ -147,7 +147,8 @@ class AnthropicDialect(Dialect):
         path = req.path.rstrip("/")
         if req.method == "POST" and path.endswith("/v1/messages/count_tokens"):
             return json_response(200, {"input_tokens": approx_tokens(req.body)}, _headers())
-        if req.method == "GET" and path.endswith("/v1/models"):
+        anthropic_client = bool(req.header("anthropic-version") or req.header("x-api-key"))
+        if req.method == "GET" and path.endswith("/v1/models") and anthropic_client:
             data = [
                 {"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"}
                 for m in _MODELS

@@ -51,7 +51,7 @@ def to_json(ex: ApiExchange) -> dict[str, Any]:
     return {
         "seq": ex.seq,
         "started": ex.started,
-        "duration_ms": round(ex.duration_ms, 3),
+        "duration_ms": ex.duration_ms,
         "tls": ex.tls,
         "method": ex.method,
         "target": ex.target,

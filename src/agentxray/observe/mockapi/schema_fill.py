@@ -25,7 +25,8 @@ def _value(schema: dict[str, Any], depth: int) -> Any:
     if kind == "array":
         return []
     if kind in ("integer", "number"):
-        return 0
+        low = schema.get("minimum")
+        return low if isinstance(low, int | float) else 1
     if kind == "boolean":
         return False
     return "agentxray mock"
