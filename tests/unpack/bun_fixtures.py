@@ -23,6 +23,7 @@ class Mod:
     bytecode: bytes = b""
     sourcemap: bytes = b""
     origin: bytes = b""
+    module_info: bytes = b""
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -65,9 +66,10 @@ def payload(
         contents = put(mod.contents)
         smap = put(mod.sourcemap, nul=False)
         origin = put(mod.origin)
+        info = put(mod.module_info, nul=False)
         contents_at[mod.name] = contents[0]
         bytecode_at[mod.name] = bc[0]
-        ptrs = [name, contents, smap, bc, (0, 0), origin][: (record_size - 4) // 8]
+        ptrs = [name, contents, smap, bc, info, origin][: (record_size - 4) // 8]
         flat = [v for p in ptrs for v in p]
         records.append(
             struct.pack(

@@ -405,3 +405,22 @@ def test_unreadable_headers_fall_back_to_lief(
     path = write(tmp_path, b"\x7fELF\x03\x01" + b"\0" * 58, "odd")  # unknown ELF class
     assert bun_container.locate(path) is None
     assert calls == [path]
+
+
+def test_sourcemap_and_module_info_recorded(tmp_path: Path) -> None:
+    smap = b"\x02\x00\x00\x00serialized-map"
+    graph = payload(
+        [Mod(b"/$bunfs/root/cli.js", HELPER, sourcemap=smap, module_info=b"\x01info")],
+    )
+    image, _ = elf_with_section(graph.data)
+    got = run(write(tmp_path, image)).by_name()
+    emitted = got["/$bunfs/root/cli.js.sourcemap"]
+    assert (emitted.data, emitted.kind, emitted.write, emitted.nested) == (
+        smap,
+        "sourcemap",
+        True,
+        False,
+    )
+    assert image[emitted.offset or 0 :].startswith(smap)
+    info = got["/$bunfs/root/cli.js.module_info"]
+    assert (info.data, info.kind, info.nested) == (b"\x01info", "data", False)

@@ -53,49 +53,19 @@ SIDES = ("server", "client")
 _GIVE_UP = 64
 """Stop decoding a record layout once this many records (and most of them) are invalid."""
 
-# Bun's ``options.Loader`` enum gained ``jsonc`` at index 7 in Bun 1.3 (``napi`` moved 9 -> 10).
-_LOADERS_OLD = [
-    "jsx",
-    "js",
-    "ts",
-    "tsx",
-    "css",
-    "file",
-    "json",
-    "toml",
-    "wasm",
-    "napi",
-    "base64",
-    "dataurl",
-    "text",
-    "bunsh",
-    "sqlite",
-    "sqlite_embedded",
-    "html",
-]
-_LOADERS_NEW = [
-    "jsx",
-    "js",
-    "ts",
-    "tsx",
-    "css",
-    "file",
-    "json",
-    "jsonc",
-    "toml",
-    "wasm",
-    "napi",
-    "base64",
-    "dataurl",
-    "text",
-    "bunsh",
-    "sqlite",
-    "sqlite_embedded",
-    "html",
-    "yaml",
-    "json5",
-    "md",
-]
+# Bun's ``options.Loader`` enum gained ``jsonc`` at index 7 (``napi`` moved 9 -> 10). Graphs with
+# 36-byte records are read with the older table, 52-byte ones with the newer (napi = 10 verified on
+# Claude Code 2.1.197 and 2.1.332). The unpacker decides kinds by magic and extension first anyway.
+# fmt: off
+_LOADERS_OLD = (
+    "jsx", "js", "ts", "tsx", "css", "file", "json", "toml", "wasm", "napi", "base64", "dataurl",
+    "text", "bunsh", "sqlite", "sqlite_embedded", "html",
+)
+_LOADERS_NEW = (
+    "jsx", "js", "ts", "tsx", "css", "file", "json", "jsonc", "toml", "wasm", "napi", "base64",
+    "dataurl", "text", "bunsh", "sqlite", "sqlite_embedded", "html", "yaml", "json5", "md",
+)
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True)
