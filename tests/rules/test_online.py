@@ -7,9 +7,20 @@ from pathlib import Path
 import pytest
 
 from agentxray.analyze.interface import SourceUnit
-from agentxray.analyze.rules_detector import JsRulesDetector
-from agentxray.model import Finding
+from agentxray.analyze.rules_detector import JsRulesDetector, PythonRulesDetector, RulesDetector
+from agentxray.model import Finding, Tree
 from agentxray.unpack import unpack
+
+
+def _scan(tree: Tree, detector: RulesDetector) -> list[Finding]:
+    """Run one rules detector over every file of its kinds in an unpacked tree."""
+    found: list[Finding] = []
+    for entry in tree.files:
+        path = tree.path_of(entry)
+        if entry.kind in detector.kinds and path is not None:
+            data = path.read_bytes()
+            found += [f for f in detector.run(SourceUnit(entry, data)) if isinstance(f, Finding)]
+    return found
 
 
 @pytest.mark.online
@@ -19,18 +30,23 @@ def test_claude_code_2_1_332_telemetry_and_remote_control_endpoints(
 ) -> None:
     artifact = real_artifact("npm:@anthropic-ai/claude-code@2.1.332", platform="linux-x64")
     tree = unpack(artifact, tmp_path / "out")
-    detector = JsRulesDetector()
-    findings: list[Finding] = []
-    for entry in tree.files:
-        path = tree.path_of(entry)
-        if entry.kind in detector.kinds and path is not None:
-            data = path.read_bytes()
-            findings += [f for f in detector.run(SourceUnit(entry, data)) if isinstance(f, Finding)]
+    findings = _scan(tree, JsRulesDetector())
     seen = {(f.rule, v.split(" [")[0]) for f in findings for v in f.values}
     assert ("AXR-TEL-001", "https://http-intake.logs.us5.datadoghq.com/api/v2/logs") in seen
     assert ("AXR-TEL-002", "/api/event_logging/v2/batch") in seen
     assert any(r == "AXR-RC-004" and "/api/eval/" in v for r, v in seen)
     for f in findings:
         if f.category in ("telemetry", "remote-control"):
-            assert f.location.artifact.startswith(artifact.path.name) or "!" in f.location.artifact
+            assert "/$bunfs/root/chunk-" in f.location.artifact, f.location
             assert f.location.line and f.snippet
+
+
+@pytest.mark.online
+def test_aider_chat_python_telemetry_and_command_exec(real_artifact, tmp_path: Path) -> None:
+    tree = unpack(real_artifact("pypi:aider-chat==0.86.2"), tmp_path / "out")
+    findings = _scan(tree, PythonRulesDetector())
+    where = {(f.rule, f.location.artifact.rsplit("aider/", 1)[-1], f.values[0]) for f in findings}
+    assert ("AXR-TEL-003", "analytics.py", "posthog") in where
+    assert ("AXR-TEL-003", "analytics.py", "mixpanel") in where
+    assert any(r == "AXR-TEL-001" and "posthog.com" in v for r, _, v in where)
+    assert any(r == "AXR-CMD-003" and p == "run_cmd.py" for r, p, _ in where)

@@ -22,6 +22,8 @@ NETWORK_PREFIXES = (
 )
 FILE_READS = frozenset({"open", "io.open", "builtins.open", "os.open"})
 FILE_READ_METHODS = frozenset({"read_text", "read_bytes"})
+CODE_BUILTINS = frozenset({"exec", "eval"})
+"""Builtins that run code: recorded as ``builtins.exec`` so rules cannot confuse them with JS names."""
 MAX_VALUE = 2000
 
 
@@ -97,6 +99,8 @@ class _Visitor(ast.NodeVisitor):
                 inner = self.dotted(node.func)
                 return f"{inner}().{'.'.join(reversed(parts))}" if inner else None
             return None
+        if not parts and node.id in CODE_BUILTINS and node.id not in self.aliases:
+            return f"builtins.{node.id}"
         parts.append(self.aliases.get(node.id, node.id))
         return ".".join(reversed(parts))
 
