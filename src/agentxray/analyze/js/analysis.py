@@ -61,5 +61,7 @@ def analyse(unit: SourceUnit) -> JsAnalysis:
         unit, index, tracker.result, decoded, resolver, Describer(index, resolver), notices, timings
     )
     unit.context[CONTEXT_KEY] = result
-    logger.debug("%s: js analysis %s", unit.entry.vpath, {k: round(v, 3) for k, v in timings.items()})
+    logger.debug(
+        "%s: js analysis %s", unit.entry.vpath, {k: round(v, 3) for k, v in timings.items()}
+    )
     return result

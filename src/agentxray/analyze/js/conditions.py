@@ -153,7 +153,11 @@ class Describer:
             return True
         if node.type == "unary_expression" and text(node).startswith("!"):
             arg = node.child_by_field_name("argument")
-            return negate(self.formula(arg, env, depth)) if arg is not None else Atom(text(node), opaque=True)
+            return (
+                negate(self.formula(arg, env, depth))
+                if arg is not None
+                else Atom(text(node), opaque=True)
+            )
         if node.type == "binary_expression":
             op = text(node.child_by_field_name("operator") or node)
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -212,12 +216,7 @@ class Describer:
         final: Formula | None = None
         for stmt in _flatten(body):
             if stmt.type in ("lexical_declaration", "variable_declaration"):
-                for d in stmt.named_children:
-                    name, value = d.child_by_field_name("name"), d.child_by_field_name("value")
-                    if name is not None and value is not None:
-                        subj = self.subject(value, env)
-                        if subj is not None:
-                            env[text(name)] = subj
+                self._bind(stmt, env, depth)
             elif stmt.type == "if_statement" and stmt.child_by_field_name("alternative") is None:
                 ret = _only_return(stmt.child_by_field_name("consequence"))
                 cond = stmt.child_by_field_name("condition")
@@ -231,10 +230,10 @@ class Describer:
                 return None
         if final is None:
             return None
-        result: Formula = final
-        for cond, value in reversed(guards):
-            result = either(both(cond, value), both(negate(cond), result))
-        return _simplify(result)
+        summary: Formula = final
+        for test, outcome in reversed(guards):
+            summary = either(both(test, outcome), both(negate(test), summary))
+        return _simplify(summary)
 
     def activation(self, node: Node) -> Formula:
         """The guards that must fail for ``node`` to run: early returns before it in its function
@@ -261,7 +260,9 @@ class Describer:
                 self._bind(stmt, env, 0)
             if stmt.start_byte <= node.start_byte < stmt.end_byte:
                 break
-            if stmt.type == "if_statement" and _only_return(stmt.child_by_field_name("consequence")):
+            if stmt.type == "if_statement" and _only_return(
+                stmt.child_by_field_name("consequence")
+            ):
                 cond = stmt.child_by_field_name("condition")
                 if cond is not None:
                     result = both(result, negate(self.formula(cond, env, 0)))
@@ -331,11 +332,13 @@ def _simplify(f: Formula) -> Formula:
             return True
     # A ∨ (¬A ∧ B)  →  A ∨ B
     if not f.conjunction:
-        atoms = {p for p in parts if isinstance(p, Atom)}
+        present = {p for p in parts if isinstance(p, Atom)}
         fixed: list[Formula] = []
         for p in parts:
             if isinstance(p, Junction) and p.conjunction:
-                rest = tuple(q for q in p.parts if not (isinstance(q, Atom) and negate(q) in atoms))
+                rest = tuple(
+                    q for q in p.parts if not (isinstance(q, Atom) and negate(q) in present)
+                )
                 p = rest[0] if len(rest) == 1 else Junction(rest, True)
             fixed.append(p)
         parts = fixed

@@ -35,12 +35,31 @@ LOCAL_SCOPE_LIMIT = 200_000
 EQUALITY = frozenset({"===", "==", "!==", "!="})
 ORDER = frozenset({"<", "<=", ">", ">="})
 PASS_METHODS = frozenset(
-    "toLowerCase toUpperCase toLocaleLowerCase toLocaleUpperCase trim trimStart trimEnd toString "
-    "normalize replace replaceAll split slice substring substr valueOf at".split()
+    [
+        "toLowerCase",
+        "toUpperCase",
+        "toLocaleLowerCase",
+        "toLocaleUpperCase",
+        "trim",
+        "trimStart",
+        "trimEnd",
+        "toString",
+        "normalize",
+        "replace",
+        "replaceAll",
+        "split",
+        "slice",
+        "substring",
+        "substr",
+        "valueOf",
+        "at",
+    ]
 )
-TEST_METHODS = frozenset("endsWith startsWith includes indexOf lastIndexOf match search".split())
+TEST_METHODS = frozenset(
+    ["endsWith", "startsWith", "includes", "indexOf", "lastIndexOf", "match", "search"]
+)
 MEMBERSHIP_METHODS = frozenset({"includes", "has", "indexOf", "test", "get"})
-CALLBACK_METHODS = frozenset("some every find filter findIndex forEach map".split())
+CALLBACK_METHODS = frozenset(["some", "every", "find", "filter", "findIndex", "forEach", "map"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,15 +218,25 @@ class Tracker:
         sig = item.signal
         if sig.kind == "intl-options":
             kind = {"timeZone": "timezone", "locale": "locale"}.get(prop)
-            return [replace(item, node=member, signal=Signal(kind, f"{sig.source}.{prop}"))] if kind else []
+            return (
+                [replace(item, node=member, signal=Signal(kind, f"{sig.source}.{prop}"))]
+                if kind
+                else []
+            )
         if sig.kind == "user-info":
-            return [replace(item, node=member, signal=Signal("username", f"{sig.source}.username"))] if prop == "username" else []
+            return (
+                [replace(item, node=member, signal=Signal("username", f"{sig.source}.username"))]
+                if prop == "username"
+                else []
+            )
         if sig.kind == "url":
             if prop in ("hostname", "host", "origin"):
-                return [replace(item, node=member, signal=Signal("endpoint", sig.source, host=True))]
+                return [
+                    replace(item, node=member, signal=Signal("endpoint", sig.source, host=True))
+                ]
             return []
         if not is_call:
-            return [replace(item, node=member)] if prop == "length" and False else []
+            return []
         args = call.child_by_field_name("arguments")
         first = args.named_children[0] if args is not None and args.named_child_count else None
         if prop in PASS_METHODS:
@@ -324,12 +353,17 @@ class Tracker:
             if use == exclude or shadowed(use, scope, name):
                 continue
             parent = use.parent
-            if parent is not None and parent.type == "assignment_expression":
-                if parent.child_by_field_name("left") == use:
-                    continue
-            if parent is not None and parent.type == "variable_declarator":
-                if parent.child_by_field_name("name") == use:
-                    continue
+            if parent is not None and (
+                (
+                    parent.type == "assignment_expression"
+                    and parent.child_by_field_name("left") == use
+                )
+                or (
+                    parent.type == "variable_declarator"
+                    and parent.child_by_field_name("name") == use
+                )
+            ):
+                continue
             if parent is not None and parent.type == "formal_parameters":
                 continue
             out.append(replace(item, node=use))
@@ -354,7 +388,9 @@ def _callback_call(fn: Node) -> Node | None:
     if call is None or callee is None or callee.type != "member_expression":
         return None
     prop = callee.child_by_field_name("property")
-    return call if prop is not None and text(prop) in ("some", "every", "find", "findIndex") else None
+    return (
+        call if prop is not None and text(prop) in ("some", "every", "find", "findIndex") else None
+    )
 
 
 def _root(node: Node) -> Node:

@@ -69,7 +69,10 @@ def string_value(node: Node) -> str | None:
 
 def number_value(node: Node) -> float | None:
     """The value of a numeric literal, ``-N`` included."""
-    if node.type == "unary_expression" and text(node.child_by_field_name("operator") or node) == "-":
+    if (
+        node.type == "unary_expression"
+        and text(node.child_by_field_name("operator") or node) == "-"
+    ):
         arg = node.child_by_field_name("argument")
         inner = number_value(arg) if arg is not None else None
         return None if inner is None else -inner
@@ -269,14 +272,19 @@ class NameIndex:
             parent = ident.parent
             if parent is None:
                 continue
-            if parent.type in ("function_declaration", "generator_function_declaration") and (
-                parent.child_by_field_name("name") == ident
-            ):
-                out.append(parent)
-            elif parent.type == "variable_declarator" and parent.child_by_field_name("name") == ident:
-                out.append(parent)
-            elif parent.type == "assignment_expression" and (
-                parent.child_by_field_name("left") == ident
+            if (
+                (
+                    parent.type in ("function_declaration", "generator_function_declaration")
+                    and (parent.child_by_field_name("name") == ident)
+                )
+                or (
+                    parent.type == "variable_declarator"
+                    and parent.child_by_field_name("name") == ident
+                )
+                or (
+                    parent.type == "assignment_expression"
+                    and (parent.child_by_field_name("left") == ident)
+                )
             ):
                 out.append(parent)
             if len(out) > 8:

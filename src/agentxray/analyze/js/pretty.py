@@ -9,7 +9,9 @@ from tree_sitter import Node
 logger = logging.getLogger(__name__)
 
 BLOCKS = frozenset({"statement_block", "switch_body", "class_body"})
-CLAUSES = frozenset({"else_clause", "catch_clause", "finally_clause", "switch_case", "switch_default"})
+CLAUSES = frozenset(
+    {"else_clause", "catch_clause", "finally_clause", "switch_case", "switch_default"}
+)
 MAX_LINE = 160
 INDENT = "  "
 
@@ -33,7 +35,12 @@ def _emit(node: Node, depth: int, out: list[str], data: bytes) -> None:
         elif child.type in CLAUSES or child.type.endswith("statement"):
             if line.strip():
                 out.append(_cut(pad + line.strip()))
-            _emit(child, depth + (child.type.endswith("statement") and child.type != "if_statement"), out, data)
+            _emit(
+                child,
+                depth + (child.type.endswith("statement") and child.type != "if_statement"),
+                out,
+                data,
+            )
             line = ""
         pos = child.end_byte
     line += data[pos : node.end_byte].decode("utf-8", "replace")
@@ -49,12 +56,23 @@ def _structural_children(node: Node) -> list[Node]:
     if node.type in FUNCTIONISH:
         body = node.child_by_field_name("body")
         return [body] if body is not None and body.type in BLOCKS else []
-    return [c for c in node.children if c.type in BLOCKS or c.type in CLAUSES or (
-        c.type.endswith("statement") and c.type != "expression_statement" and node.type != "program"
-    ) or (c.type == "expression_statement" and node.type in ("if_statement", "else_clause"))]
+    return [
+        c
+        for c in node.children
+        if c.type in BLOCKS
+        or c.type in CLAUSES
+        or (
+            c.type.endswith("statement")
+            and c.type != "expression_statement"
+            and node.type != "program"
+        )
+        or (c.type == "expression_statement" and node.type in ("if_statement", "else_clause"))
+    ]
 
 
-FUNCTIONISH = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition"})
+FUNCTIONISH = frozenset(
+    {"function_declaration", "function_expression", "arrow_function", "method_definition"}
+)
 
 
 def _single_function_value(node: Node) -> Node | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -13,7 +12,14 @@ from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.conditions import render
 from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.nodes import logical_function, text
-from agentxray.analyze.js.report import describe, fn_label, helper_path, location, snippet, stable_id
+from agentxray.analyze.js.report import (
+    describe,
+    fn_label,
+    helper_path,
+    location,
+    snippet,
+    stable_id,
+)
 from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS
 from agentxray.analyze.js.values import Decoded
 from agentxray.analyze.regions import country_name, locale_region, offset_region, zone_countries
@@ -97,9 +103,13 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
     findings = []
     for g in groups.values():
         labels = {regional_label(g.kind, v) for v in g.values}
-        countries = {c for v in g.values for c in zone_countries(v)} if g.kind == "timezone" else set()
+        countries = (
+            {c for v in g.values for c in zone_countries(v)} if g.kind == "timezone" else set()
+        )
         if len(g.values) > MAX_REGION_VALUES[g.kind] or len(countries) > MAX_COUNTRIES:
-            logger.debug("%d %s values in one function: a list, not a geofence", len(g.values), g.kind)
+            logger.debug(
+                "%d %s values in one function: a list, not a geofence", len(g.values), g.kind
+            )
             continue
         findings.append(_geofence(a, g, sorted(x for x in labels if x)))
     return findings
@@ -220,7 +230,11 @@ def _fingerprint(a: JsAnalysis, g: Group) -> Finding:
         category="fingerprint",
         severity="critical" if g.decoded or sig.kind != "endpoint" else "high",
         title=f"Behaviour depends on the {what} matching "
-        + (f"{_count_word(len(g.decoded))} hidden list(s) ({' + '.join(str(len(d.values)) for d in g.decoded)} entries)" if g.decoded else shown),
+        + (
+            f"{_count_word(len(g.decoded))} hidden list(s) ({' + '.join(str(len(d.values)) for d in g.decoded)} entries)"
+            if g.decoded
+            else shown
+        ),
         location=location(a.unit.entry.vpath, first.node),
         message=message,
         related=tuple(location(a.unit.entry.vpath, n) for n in affected[:8]),

@@ -32,8 +32,12 @@ def container(node: Node) -> Node:
     while cur is not None and cur.type not in FUNCTION_TYPES:
         cur = cur.parent
     if cur is not None and cur.end_byte - cur.start_byte < 8_000:
-        if cur.type == "arrow_function" and cur.parent is not None and cur.parent.type == "arguments":
-            outer = cur.parent
+        if (
+            cur.type == "arrow_function"
+            and cur.parent is not None
+            and cur.parent.type == "arguments"
+        ):
+            outer: Node | None = cur.parent
             while outer is not None and outer.type not in FUNCTION_TYPES:
                 outer = outer.parent
             if outer is not None and outer.end_byte - outer.start_byte < 8_000:

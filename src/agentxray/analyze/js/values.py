@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 5
 MAX_VALUES = 2_000
-LIST_METHODS = frozenset("some every find filter findIndex forEach map".split())
+LIST_METHODS = frozenset(["some", "every", "find", "filter", "findIndex", "forEach", "map"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,11 @@ class Resolver:
         while fn.type in FUNCTION_TYPES:
             params = parameter_names(fn)
             if name in params:
-                if params.index(name) == 0 and fn.parent is not None and fn.parent.type == "arguments":
+                if (
+                    params.index(name) == 0
+                    and fn.parent is not None
+                    and fn.parent.type == "arguments"
+                ):
                     call = fn.parent.parent
                     callee = call.child_by_field_name("function") if call is not None else None
                     if callee is not None and callee.type == "member_expression":
@@ -155,16 +159,22 @@ class Resolver:
             local = []
             for ident in self.index.identifiers(name, scope.start_byte, scope.end_byte):
                 parent = ident.parent
-                if parent is not None and parent.type == "variable_declarator":
-                    if parent.child_by_field_name("name") == ident and scope_of(ident) == scope:
-                        local.append(parent)
+                if (
+                    parent is not None
+                    and parent.type == "variable_declarator"
+                    and parent.child_by_field_name("name") == ident
+                    and scope_of(ident) == scope
+                ):
+                    local.append(parent)
             if local:
                 return local
             if scope.parent is None:
                 return []
             scope = scope_of(scope)
         return [
-            d for d in self.index.definitions(name) if d.type in ("variable_declarator", "assignment_expression")
+            d
+            for d in self.index.definitions(name)
+            if d.type in ("variable_declarator", "assignment_expression")
         ][:4]
 
     def _call(self, node: Node, depth: int) -> Values:
@@ -176,8 +186,17 @@ class Resolver:
             method = text(prop) if prop is not None else ""
             receiver = self.values(callee.child_by_field_name("object"), depth + 1)
             args = node.child_by_field_name("arguments")
-            sep = self.values(args.named_children[0], depth + 1) if args is not None and args.named_child_count else Values()
-            if method == "split" and len(receiver.items) == 1 and len(sep.items) == 1 and sep.items[0]:
+            sep = (
+                self.values(args.named_children[0], depth + 1)
+                if args is not None and args.named_child_count
+                else Values()
+            )
+            if (
+                method == "split"
+                and len(receiver.items) == 1
+                and len(sep.items) == 1
+                and sep.items[0]
+            ):
                 return Values(tuple(receiver.items[0].split(sep.items[0])), receiver.decoded)
             if method in ("toLowerCase", "toUpperCase", "trim", "concat", "slice", "map", "filter"):
                 return receiver

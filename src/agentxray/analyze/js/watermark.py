@@ -176,7 +176,10 @@ def _choices(a: JsAnalysis) -> list[Choice]:
                 choice = _function_choice(fn)
         elif parent.type == "array" and parent.parent is not None:
             holder = parent.parent
-            if holder.type == "subscript_expression" and holder.child_by_field_name("object") == parent:
+            if (
+                holder.type == "subscript_expression"
+                and holder.child_by_field_name("object") == parent
+            ):
                 vals = [string_value(c) for c in parent.named_children]
                 if all(v is not None for v in vals):
                     index = holder.child_by_field_name("index")
@@ -213,7 +216,12 @@ def _replace_of(node: Node, subject: str) -> tuple[str, str] | None:
     if callee is None or args is None or callee.type != "member_expression":
         return None
     obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
-    if obj is None or prop is None or text(obj) != subject or text(prop) not in ("replace", "replaceAll"):
+    if (
+        obj is None
+        or prop is None
+        or text(obj) != subject
+        or text(prop) not in ("replace", "replaceAll")
+    ):
         return None
     if args.named_child_count != 2:
         return None
@@ -251,9 +259,17 @@ def _sinks(a: JsAnalysis, node: Node) -> list[Node]:
     for start in starts:
         for use in _value_uses(a, start):
             parent = use.parent
-            if parent is not None and parent.type == "template_substitution" and parent.parent is not None:
+            if (
+                parent is not None
+                and parent.type == "template_substitution"
+                and parent.parent is not None
+            ):
                 out.append(parent.parent)
-            elif parent is not None and parent.type == "binary_expression" and text(parent.child_by_field_name("operator") or parent) == "+":
+            elif (
+                parent is not None
+                and parent.type == "binary_expression"
+                and text(parent.child_by_field_name("operator") or parent) == "+"
+            ):
                 out.append(parent)
     return out
 
@@ -266,7 +282,11 @@ def _value_uses(a: JsAnalysis, node: Node) -> list[Node]:
         name = parent.child_by_field_name("name")
         if name is not None and name.type == "identifier":
             scope = scope_of(parent)
-            return [u for u in a.index.identifiers(text(name), scope.start_byte, scope.end_byte) if u != name]
+            return [
+                u
+                for u in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)
+                if u != name
+            ]
     return [node]
 
 
@@ -303,7 +323,9 @@ def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
         if c.separator is not None:
             old, new = c.separator
             values.append(f"separator {old!r} → {new!r}")
-            parts.append(f"replaces {old!r} with {new!r} in the text when `{describe(c.node.child_by_field_name('condition') or c.node, 60)}`")
+            parts.append(
+                f"replaces {old!r} with {new!r} in the text when `{describe(c.node.child_by_field_name('condition') or c.node, 60)}`"
+            )
             continue
         labels = [f"{char_label(v)} when `{w}`" for v, w in c.variants]
         values.extend(char_label(v) for v, _ in c.variants if char_label(v) not in values)
@@ -325,7 +347,9 @@ def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
         rule="js-watermark",
         category="watermark",
         severity="critical",
-        title="Covert watermark: " + ", ".join(values[:6]) + f" chosen by condition in `{describe(sink, 40)}`",
+        title="Covert watermark: "
+        + ", ".join(values[:6])
+        + f" chosen by condition in `{describe(sink, 40)}`",
         location=location(a.unit.entry.vpath, sink),
         message=message,
         related=tuple(location(a.unit.entry.vpath, n) for n in chooser_nodes),
@@ -347,7 +371,8 @@ def _name_arguments(a: JsAnalysis, choice: Choice) -> None:
         return
     pattern = re.compile(r"(?<![\w$.])(" + "|".join(re.escape(p) for p in mapping) + r")(?![\w$])")
     choice.variants = [
-        (value, pattern.sub(lambda m: f"({mapping[m.group(1)]})", when)) for value, when in choice.variants
+        (value, pattern.sub(lambda m: f"({mapping[m.group(1)]})", when))
+        for value, when in choice.variants
     ]
 
 

@@ -112,7 +112,9 @@ def _child_main() -> None:
     json.dump(results, sys.stdout)
 
 
-def evaluate(jobs: Sequence[tuple[str, str]], *, timeout_s: float = JOB_TIMEOUT_S) -> dict[str, Outcome]:
+def evaluate(
+    jobs: Sequence[tuple[str, str]], *, timeout_s: float = JOB_TIMEOUT_S
+) -> dict[str, Outcome]:
     """Run ``(id, code)`` jobs (``code`` is a function body that ``return``s the value).
 
     One child process for the batch; the batch as a whole gets ``timeout_s`` per job plus start-up
@@ -141,7 +143,9 @@ def evaluate(jobs: Sequence[tuple[str, str]], *, timeout_s: float = JOB_TIMEOUT_
     if proc.returncode != 0:
         tail = proc.stderr.decode(errors="replace")[-300:]
         logger.warning("decoder isolate failed (%d): %s", proc.returncode, tail)
-        return {jid: Outcome(error=f"isolate process failed ({proc.returncode})") for jid, _ in jobs}
+        return {
+            jid: Outcome(error=f"isolate process failed ({proc.returncode})") for jid, _ in jobs
+        }
     raw = json.loads(proc.stdout)
     out: dict[str, Outcome] = {}
     for jid, _ in jobs:

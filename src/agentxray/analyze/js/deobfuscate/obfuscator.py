@@ -90,17 +90,31 @@ def string_array_jobs(index: NameIndex, data: bytes) -> list[Job]:
             continue
         method = "javascript-obfuscator string array"
         if "atob" in text(accessor) or "charAt" in text(accessor):
-            method += " (base64" + (" + RC4" if "%" in text(accessor) and "^" in text(accessor) else "") + ")"
+            method += (
+                " (base64"
+                + (" + RC4" if "%" in text(accessor) and "^" in text(accessor) else "")
+                + ")"
+            )
         if rotation is not None:
             method += " with rotation"
-        parts = [text(array_fn), text(accessor) if accessor.type == "function_declaration" else f"var {acc_name} = {text(accessor)};"]
+        parts = [
+            text(array_fn),
+            text(accessor)
+            if accessor.type == "function_declaration"
+            else f"var {acc_name} = {text(accessor)};",
+        ]
         if rotation is not None:
             parts.append(text(rotation))
         body = "\n".join(parts)
-        code = f"{body}\nvar out = []; var seen = {{}};\n" + "".join(
-            f"try {{ var v = {c}; if (!seen[v]) {{ seen[v] = 1; out.push(v); }} }} catch (e) {{}}\n" for c in dict.fromkeys(calls)
-        ) + "return out;"
-        jobs.append(Job(method, array_fn, accessor, code))
+        code = (
+            f"{body}\nvar out = []; var seen = {{}};\n"
+            + "".join(
+                f"try {{ var v = {c}; if (!seen[v]) {{ seen[v] = 1; out.push(v); }} }} catch (e) {{}}\n"
+                for c in dict.fromkeys(calls)
+            )
+            + "return out;"
+        )
+        jobs.append(Job(method, array_fn, array_fn, code))
     return jobs
 
 

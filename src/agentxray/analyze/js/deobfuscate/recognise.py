@@ -25,13 +25,44 @@ PREFILTER = re.compile(
     rb"fromCharCode|atob\(|[\"']base64[\"']|\.reverse\(\)\.join\(|_0x[0-9a-f]{4}|[\"']hex[\"']"
 )
 BUILTINS = frozenset(
-    "String Number Math Array Object JSON Buffer atob btoa TextDecoder Uint8Array parseInt "
-    "parseFloat decodeURIComponent encodeURIComponent escape unescape RegExp Boolean undefined "
-    "NaN Infinity isNaN Symbol Error globalThis window self arguments this".split()
+    [
+        "String",
+        "Number",
+        "Math",
+        "Array",
+        "Object",
+        "JSON",
+        "Buffer",
+        "atob",
+        "btoa",
+        "TextDecoder",
+        "Uint8Array",
+        "parseInt",
+        "parseFloat",
+        "decodeURIComponent",
+        "encodeURIComponent",
+        "escape",
+        "unescape",
+        "RegExp",
+        "Boolean",
+        "undefined",
+        "NaN",
+        "Infinity",
+        "isNaN",
+        "Symbol",
+        "Error",
+        "globalThis",
+        "window",
+        "self",
+        "arguments",
+        "this",
+    ]
 )
 MAX_CALL_SITES = 60
 MAX_DEPENDENCY_DEPTH = 3
-_CHARCODE_ARGS = re.compile(rb"fromCharCode\((?:\.\.\.\s*\[)?\s*(?:-?(?:0x)?[0-9a-fA-F]+\s*,\s*){3,}")
+_CHARCODE_ARGS = re.compile(
+    rb"fromCharCode\((?:\.\.\.\s*\[)?\s*(?:-?(?:0x)?[0-9a-fA-F]+\s*,\s*){3,}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +136,9 @@ def free_names(node: Node) -> set[str]:
     return out
 
 
-def _dependencies(index: NameIndex, names: set[str], depth: int, seen: set[str]) -> list[str] | None:
+def _dependencies(
+    index: NameIndex, names: set[str], depth: int, seen: set[str]
+) -> list[str] | None:
     """Source lines defining the free names (literals and small functions), or None if unresolved."""
     out: list[str] = []
     for name in sorted(names):
@@ -178,12 +211,11 @@ def decoder_jobs(index: NameIndex, data: bytes) -> list[Job]:
                 jobs.append(Job("char-code array", call, None, "return " + text(call) + ";"))
                 continue
         if m.group().startswith(b".reverse"):
-            call = node.parent
-            while call is not None and call.type != "call_expression":
-                call = call.parent
-            receiver = _reverse_receiver(call)
-            if call is not None and receiver is not None:
-                jobs.append(Job("reversed string", call, None, "return " + text(call) + ";"))
+            rev: Node | None = node.parent
+            while rev is not None and rev.type != "call_expression":
+                rev = rev.parent
+            if rev is not None and _reverse_receiver(rev) is not None:
+                jobs.append(Job("reversed string", rev, None, "return " + text(rev) + ";"))
                 continue
         fn = enclosing_function(node)
         if fn is None or fn.start_byte in done_fns or fn.end_byte - fn.start_byte > 4_000:
@@ -201,7 +233,9 @@ def _reverse_receiver(call: Node | None) -> Node | None:
     if call is None:
         return None
     src = text(call)
-    if not re.fullmatch(r"""(["'`]).*\1\.split\((["'`])\2\)\.reverse\(\)\.join\((["'`])\3\)""", src, re.S):
+    if not re.fullmatch(
+        r"""(["'`]).*\1\.split\((["'`])\2\)\.reverse\(\)\.join\((["'`])\3\)""", src, re.S
+    ):
         return None
     cur = call
     while cur.named_child_count:

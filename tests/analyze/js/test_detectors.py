@@ -1,0 +1,88 @@
+"""The JS geofence/fingerprint/obfuscated-data/watermark detectors on hand-written fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.analyze.js.conftest import FIXTURES, expected, run_all
+
+POSITIVE = sorted((FIXTURES / "positive").glob("*.js"))
+BENIGN = sorted((FIXTURES / "benign").glob("*.js"))
+
+
+@pytest.mark.parametrize("path", POSITIVE + BENIGN, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fixture_findings_match_annotations(path: Path) -> None:
+    findings, _ = run_all(path.read_bytes(), path.name)
+    got = {(f.rule, f.location.line) for f in findings}
+    assert got == expected(path), [(f.rule, f.location.line, f.title) for f in findings]
+
+
+def test_benign_fixtures_have_no_annotations() -> None:
+    # A benign fixture that expected a finding would not be benign.
+    assert all(not expected(p) for p in BENIGN)
+    assert BENIGN and POSITIVE
+
+
+def test_hidden_list_is_decoded_and_feeds_the_fingerprint() -> None:
+    path = FIXTURES / "positive" / "fingerprint_hidden_list.js"
+    findings, _ = run_all(path.read_bytes())
+    by_rule = {f.rule: f for f in findings}
+    hidden = by_rule["js-obfuscated-data"]
+    assert hidden.decoded == ("blocked.example", "other.test", "partner.example")
+    assert hidden.severity == "critical"
+    assert "base64 + XOR with key 23" in hidden.title
+    fp = by_rule["js-fingerprint"]
+    assert fp.severity == "critical"
+    assert set(fp.decoded) == {"blocked.example", "other.test", "partner.example"}
+    assert fp.signals == ("endpoint", "env:EXAMPLE_BASE_URL")
+    assert fp.condition == "only when the host of EXAMPLE_BASE_URL is set"
+    assert "apiHost()" in fp.message
+
+
+def test_geofence_names_region_and_helper() -> None:
+    path = FIXTURES / "positive" / "geofence_timezone_helper.js"
+    (finding,), _ = run_all(path.read_bytes())
+    assert finding.category == "geofence" and finding.severity == "critical"
+    assert finding.values == ("Asia/Shanghai",)
+    assert "China" in finding.title
+    assert "zone()" in finding.message
+    assert "function pickEndpoint()" in finding.snippet
+
+
+def test_offset_uses_minutes_west() -> None:
+    path = FIXTURES / "positive" / "geofence_offset.js"
+    (finding,), _ = run_all(path.read_bytes())
+    assert finding.values == ("-480",)
+    assert "UTC+08:00" in finding.title
+
+
+def test_string_array_decoded_after_rotation() -> None:
+    path = FIXTURES / "positive" / "obfuscator_string_array.js"
+    (finding,), _ = run_all(path.read_bytes())
+    assert finding.decoded == ("https://collect.evil.example/v1", "token", "evil.example")
+    assert "rotation" in finding.title
+
+
+def test_watermark_names_code_points() -> None:
+    path = FIXTURES / "positive" / "watermark_apostrophe.js"
+    findings, _ = run_all(path.read_bytes())
+    mark = next(f for f in findings if f.category == "watermark")
+    assert set(mark.values) == {"U+2019 ’", "U+0027 '"}
+    assert mark.signals == ("hostname",)
+
+
+def test_decoder_that_never_returns_times_out_into_a_notice() -> None:
+    path = FIXTURES / "positive" / "decoder_loop.js"
+    findings, notices = run_all(path.read_bytes())
+    assert findings == []
+    assert [n.code for n in notices] == ["decoder-failed"]
+    assert "timeout" in notices[0].message.lower()
+
+
+def test_finding_ids_ignore_identifier_names_and_offsets() -> None:
+    src = (FIXTURES / "positive" / "geofence_timezone_helper.js").read_bytes()
+    renamed = b"\n\n" + src.replace(b"zone", b"q9").replace(b"pickEndpoint", b"Zx")
+    (a,), _ = run_all(src)
+    (b,), _ = run_all(renamed)
+    assert a.id == b.id and a.location.line != b.location.line
