@@ -75,3 +75,13 @@ def test_strings_file_locations_carry_the_binary_offset() -> None:
         ("url", "https://api.example.com/v1", 2, 0x1A2B),
         ("string", "sentry ok", 3, 0x30),
     ]
+
+
+def test_host_of_keeps_real_hosts_only() -> None:
+    from agentxray.analyze.facts.common import host_of
+
+    assert host_of("https://User@API.Example.com:8443/v1?q") == "api.example.com"
+    assert host_of("http://169.254.169.254/latest") == "169.254.169.254"
+    assert host_of("http://[fd00:ec2::254]/") == "fd00:ec2::254"
+    for partial in ("https://bedrock.", "https://(?:www", "http://x", "https://sts", "https://_"):
+        assert host_of(partial) == "", partial

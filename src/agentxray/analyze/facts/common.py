@@ -40,9 +40,28 @@ JS_FIXED_CALLS = frozenset(
 )
 
 
+_DNS = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]+)$")
+_IPV4 = re.compile(r"^(?:\d{1,3}\.){3}\d{1,3}$")
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of a URL when it is a complete DNS name or IP address, else ``""``.
+
+    Template fragments (``https://bedrock.${region}…`` cut to ``bedrock.``), regex sources
+    (``https://(?:…``) and placeholders (``http://x``) have no real host and are not endpoints.
+    """
+    rest = url.split("://", 1)[-1]
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    if authority.startswith("["):
+        host = authority[1:].split("]", 1)[0] if "]" in authority else ""
+        return host.lower() if host and ":" in host else ""
+    host = authority.split(":", 1)[0].lower().rstrip(".")
+    return host if _IPV4.match(host) or _DNS.match(host) else ""
+
+
 def clean_url(raw: str) -> str:
     """Cut a URL at a template hole and drop trailing punctuation."""
-    for stop in ("${", "%s", "{"):
+    for stop in ("$", "%s", "{"):
         cut = raw.find(stop)
         if cut != -1:
             raw = raw[:cut]

@@ -21,6 +21,7 @@ from agentxray.analyze.facts.common import (
     JS_NETWORK_CALLS,
     URL_BYTES,
     clean_url,
+    host_of,
 )
 from agentxray.analyze.interface import SourceUnit
 from agentxray.model import Fact, FactKind, Location
@@ -171,8 +172,7 @@ class _Collector:
         if m is None:
             return
         url = clean_url(m.group().decode("utf-8", "replace"))
-        host = url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
-        host = host.split(":", 1)[0].lower()
+        host = host_of(url)
         if host:
             self._add("url", url, node, host)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import logging
 
-from agentxray.analyze.facts.common import URL_TEXT, clean_url
+from agentxray.analyze.facts.common import URL_TEXT, clean_url, host_of
 from agentxray.model import Fact, FactKind, Location
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class _Visitor(ast.NodeVisitor):
         self._add("string", node.value, node)
         for m in URL_TEXT.finditer(node.value):
             url = clean_url(m.group())
-            host = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+            host = host_of(url)
             if host:
                 self._add("url", url, node, host.lower())
 

@@ -11,7 +11,7 @@ import logging
 
 from ahocorasick_rs import BytesAhoCorasick
 
-from agentxray.analyze.facts.common import URL_BYTES, LineIndex, clean_url
+from agentxray.analyze.facts.common import URL_BYTES, LineIndex, clean_url, host_of
 from agentxray.model import Fact, FactKind, Location
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class StringsFactExtractor:
         facts: list[Fact] = []
         for m in URL_BYTES.finditer(data):
             url = clean_url(m.group().decode("utf-8", "replace"))
-            host = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+            host = host_of(url)
             if host:
                 facts.append(_fact("url", url, host.lower(), vpath, data, lines, m.start()))
         seen: set[int] = set()
