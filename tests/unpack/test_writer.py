@@ -53,3 +53,24 @@ def test_a_stopped_copy_leaves_no_partial_file(tmp_path: Path) -> None:
     with SafeWriter(tmp_path) as w, pytest.raises(StopCopy):
         w.write_stream("big.bin", io.BytesIO(b"x" * 10), guard)
     assert not (tmp_path / "big.bin").exists()
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_threaded_and_inline_copies_are_identical(tmp_path: Path, threaded: bool) -> None:
+    import hashlib
+
+    data = bytes(range(256)) * 20_000  # 5 MB: several chunks
+    with SafeWriter(tmp_path) as w:
+        done = w.write_stream("x.bin", io.BytesIO(data), threaded=threaded)
+    assert (done.size, done.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert (tmp_path / "x.bin").read_bytes() == data
+
+
+def test_a_threaded_copy_stopped_midway_leaves_no_file(tmp_path: Path) -> None:
+    def guard(n: int) -> None:
+        if n > 3 << 20:
+            raise StopCopy("member-too-large", "too big")
+
+    with SafeWriter(tmp_path) as w, pytest.raises(StopCopy):
+        w.write_stream("big.bin", io.BytesIO(bytes(10 << 20)), guard, threaded=True)
+    assert list(tmp_path.iterdir()) == []

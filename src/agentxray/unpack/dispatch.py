@@ -30,6 +30,8 @@ from agentxray.unpack.writer import HEAD, SafeWriter, StopCopy, Written, is_fata
 logger = logging.getLogger(__name__)
 
 _Guard = Callable[[int], None]
+THREAD_MIN_BYTES = 8 << 20
+"""Members this big (or of unknown size) are hashed and written in a helper thread."""
 
 
 def _mib(n: int) -> str:
@@ -204,7 +206,9 @@ class Dispatcher:
             return
         guard, tripped = self._guard(vpath, compressed_size)
         try:
-            written = self._writer.write_stream(relpath_of(), stream, guard)
+            written = self._writer.write_stream(
+                relpath_of(), stream, guard, threaded=size is None or size >= THREAD_MIN_BYTES
+            )
         except StopCopy as stop:
             if stop not in tripped:
                 raise

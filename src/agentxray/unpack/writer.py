@@ -12,7 +12,9 @@ import errno
 import hashlib
 import logging
 import os
+import queue
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,12 +147,21 @@ class SafeWriter:
         return Written(relpath, len(view), digest.hexdigest(), bytes(view[:HEAD]))
 
     def write_stream(
-        self, relpath: str, stream: Readable, guard: Callable[[int], None] | None = None
+        self,
+        relpath: str,
+        stream: Readable,
+        guard: Callable[[int], None] | None = None,
+        *,
+        threaded: bool = False,
     ) -> Written:
         """Copy ``stream`` to a new file at ``relpath``; ``guard(bytes_so_far)`` may raise
-        :class:`StopCopy` (or anything) to abandon it, and the partial file is removed."""
+        :class:`StopCopy` (or anything) to abandon it, and the partial file is removed.
+
+        With ``threaded``, hashing and writing run in a helper thread while this one reads
+        (decompresses): both release the GIL, so big members copy in about half the time.
+        """
         fd, folder, name = self._create(relpath)
-        digest = hashlib.sha256()
+        out = _Output(fd, threaded)
         size = 0
         head = b""
         try:
@@ -163,17 +174,15 @@ class SafeWriter:
                     guard(size)
                 if len(head) < HEAD:
                     head += chunk[: HEAD - len(head)]
-                digest.update(chunk)
-                view = memoryview(chunk)
-                done = 0
-                while done < len(view):
-                    done += os.write(fd, view[done:])
+                out.put(chunk)
+            digest = out.finish()
         except BaseException:
+            out.abandon()
             os.close(fd)
             self._discard(folder, name)
             raise
         os.close(fd)
-        return Written(relpath, size, digest.hexdigest(), head)
+        return Written(relpath, size, digest, head)
 
     def move_in(self, relpath: str, source: Path, guard: Callable[[int], None] | None) -> Written:
         """Move the temporary file ``source`` to ``relpath`` (renamed when on the same file
@@ -205,6 +214,62 @@ class SafeWriter:
             handle.seek(0)
             head = handle.read(HEAD)
         return Written(relpath, st.st_size, digest.hexdigest(), head)
+
+
+class _Output:
+    """Hashes and writes chunks, inline or in a helper thread fed through a bounded queue."""
+
+    def __init__(self, fd: int, threaded: bool) -> None:
+        self._fd = fd
+        self._digest = hashlib.sha256()
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._queue = queue.Queue(maxsize=8)
+            self._thread = threading.Thread(target=self._run, name="agentxray-writer", daemon=True)
+            self._thread.start()
+
+    def _write(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        view = memoryview(chunk)
+        done = 0
+        while done < len(view):
+            done += os.write(self._fd, view[done:])
+
+    def _run(self) -> None:
+        assert self._queue is not None
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(chunk)
+                except BaseException as exc:  # handed to the reading thread
+                    self._error = exc
+
+    def put(self, chunk: bytes) -> None:
+        """Hash and write ``chunk`` (or queue it)."""
+        if self._queue is None:
+            self._write(chunk)
+            return
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+
+    def _stop(self) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+
+    def finish(self) -> str:
+        """Wait for the writes; the hex digest."""
+        self._stop()
+        if self._error is not None:
+            raise self._error
+        return self._digest.hexdigest()
+
+    def abandon(self) -> None:
+        """Stop the helper thread (after a failure)."""
+        self._stop()
 
 
 def is_fatal(exc: BaseException) -> bool:
