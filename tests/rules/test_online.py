@@ -50,3 +50,21 @@ def test_aider_chat_python_telemetry_and_command_exec(real_artifact, tmp_path: P
     assert ("AXR-TEL-003", "analytics.py", "mixpanel") in where
     assert any(r == "AXR-TEL-001" and "posthog.com" in v for r, _, v in where)
     assert any(r == "AXR-CMD-003" and p == "run_cmd.py" for r, p, _ in where)
+
+
+@pytest.mark.online
+def test_codex_native_strings_endpoints(real_artifact, tmp_path: Path) -> None:
+    from agentxray.analyze.rules_detector import StringsRulesDetector
+
+    artifact = real_artifact("npm:@openai/codex@0.171.0", platform="linux-x64")
+    tree = unpack(artifact, tmp_path / "out")
+    findings = _scan(tree, StringsRulesDetector())
+    hosts = {
+        (f.rule, f.values[0].split(" [")[0].split("://", 1)[-1].split("/", 1)[0]) for f in findings
+    }
+    assert ("AXR-END-001", "chatgpt.com") in hosts
+    assert any(r == "AXR-TEL-001" and h.endswith("ingest.us.sentry.io") for r, h in hosts)
+    assert any(r == "AXR-TEL-001" and h == "ab.chatgpt.com" for r, h in hosts)
+    for f in findings:
+        assert "/bin/codex!strings/" in f.location.artifact or "!strings/" in f.location.artifact
+        assert f.location.offset is not None  # the offset in the binary, from the strings line

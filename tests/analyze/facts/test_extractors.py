@@ -85,3 +85,12 @@ def test_host_of_keeps_real_hosts_only() -> None:
     assert host_of("http://[fd00:ec2::254]/") == "fd00:ec2::254"
     for partial in ("https://bedrock.", "https://(?:www", "http://x", "https://sts", "https://_"):
         assert host_of(partial) == "", partial
+
+
+def test_strings_split_literals_that_native_code_keeps_back_to_back() -> None:
+    data = b"0x30\tgo https://one.example.devhttps://two.example.dev/v1This is text\n"
+    facts = StringsFactExtractor({}).extract("bin!strings", data)
+    assert [(f.value, f.detail, f.location.column) for f in facts] == [
+        ("https://one.example.dev", "one.example.dev", 9),
+        ("https://two.example.dev/v1This", "two.example.dev", 32),
+    ]

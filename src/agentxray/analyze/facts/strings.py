@@ -7,7 +7,9 @@ in the binary taken from the line's prefix.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 
 from ahocorasick_rs import BytesAhoCorasick
 
@@ -31,10 +33,11 @@ class StringsFactExtractor:
         lines = LineIndex(data)
         facts: list[Fact] = []
         for m in URL_BYTES.finditer(data):
-            url = clean_url(m.group().decode("utf-8", "replace"))
-            host = host_of(url)
-            if host:
-                facts.append(_fact("url", url, host.lower(), vpath, data, lines, m.start()))
+            for piece, at in _split_joined(m.group(), m.start()):
+                url = clean_url(piece.decode("utf-8", "replace"))
+                host = host_of(_JOINED_WORD.sub("", url, count=1))
+                if host:
+                    facts.append(_fact("url", url, host, vpath, data, lines, at))
         seen: set[int] = set()
         if self._automaton is not None:
             for _index, start, _end in self._automaton.find_matches_as_indexes(
@@ -49,6 +52,18 @@ class StringsFactExtractor:
                 value = text.split(b"\t", 1)[-1].decode("utf-8", "replace")
                 facts.append(_fact("string", value, "", vpath, data, lines, start))
         return facts
+
+
+_NEXT_URL = re.compile(rb"(?<=.)(?=(?:https?|wss?)://)")
+_JOINED_WORD = re.compile(r"(?<=[a-z0-9])[A-Z][A-Za-z0-9]*(?=[/?#]|$)")
+
+
+def _split_joined(raw: bytes, start: int) -> list[tuple[bytes, int]]:
+    """Rust and Go keep string literals back to back without separators: a URL may run into the
+    next literal (``https://a.example.comhttps://b…``, ``https://api.example.comThis``). Split at
+    each scheme; an upper-case tail glued to the host is dropped when the host is computed."""
+    cuts = [0, *(m.start() for m in _NEXT_URL.finditer(raw)), len(raw)]
+    return [(raw[a:b], start + a) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def _fact(
