@@ -63,6 +63,7 @@ class Dispatcher:
         self._relpath: dict[Path, str] = {}
         """Written blob's path → its relpath, for naming its members' folder."""
         self._prefix: dict[Path, str] = {}
+        self._dirs: dict[Path, bool] = {}
         """Container's path → the folder (relpath) its members go to."""
 
     # -- running ---------------------------------------------------------------------------
@@ -236,7 +237,7 @@ class Dispatcher:
                 " and the containers before it"
             )
         name = clean_text(name)
-        sep = "/" if parent.depth == 0 and parent.path.is_dir() else "!"
+        sep = "/" if parent.depth == 0 and self._is_dir(parent.path) else "!"
         vpath = f"{parent.vpath}{sep}{name}"
         safe = split_name(name)
         if safe.traversal:
@@ -253,6 +254,12 @@ class Dispatcher:
             parts = ("_long", parts[-1])
         prefix = self._prefix_of(parent)
         return vpath, _RelpathOf(self._alloc, prefix, parts)
+
+    def _is_dir(self, path: Path) -> bool:
+        known = self._dirs.get(path)
+        if known is None:
+            known = self._dirs[path] = path.is_dir()
+        return known
 
     def _prefix_of(self, parent: Blob) -> str:
         prefix = self._prefix.get(parent.path)

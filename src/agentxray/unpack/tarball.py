@@ -94,18 +94,19 @@ class TarballUnpacker(Unpacker):
         self, blob: Blob, sink: Sink, fileobj: BinaryIO | Decompressed, *, compressed: bool
     ) -> None:
         try:
-            archive = tarfile.open(fileobj=fileobj, mode="r:")  # type: ignore[call-overload]
+            with tarfile.open(fileobj=fileobj, mode="r:") as archive:  # type: ignore[call-overload]
+                self._members(blob, sink, archive, compressed)
         except StopCopy as stop:
-            sink.notice(stop.code, stop.message, path=blob.vpath)
-            return
+            sink.notice(stop.code, stop.message, path=blob.vpath, level="error")
         except _BROKEN as exc:
+            if is_fatal(exc):
+                raise
             raise UnpackError(f"{blob.vpath}: not a valid tar archive ({exc})") from exc
+
+    def _members(self, blob: Blob, sink: Sink, archive: tarfile.TarFile, compressed: bool) -> None:
         count = 0
         try:
-            while True:
-                member = archive.next()
-                if member is None:
-                    break
+            while (member := archive.next()) is not None:
                 count += 1
                 self._member(blob, sink, archive, member, compressed)
         except StopCopy as stop:
