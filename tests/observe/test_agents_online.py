@@ -52,7 +52,7 @@ def test_claude_code_prompt_has_the_date_line_verbatim(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("spec", [CODEX, GEMINI], ids=["codex", "gemini"])
+@pytest.mark.parametrize("spec", [CLAUDE, CODEX, GEMINI], ids=["claude", "codex", "gemini"])
 def test_agent_completes_hello(spec: str, tmp_path: Path) -> None:
     run = observe_agent(spec, scenario="hello", workdir=tmp_path, timeout=30)
     assert run.launch.exit_code == 0, run.launch.stderr[-2000:]
@@ -69,8 +69,12 @@ def test_claude_code_follows_the_exfil_script_with_fake_credentials(tmp_path: Pa
     run = observe_agent(CLAUDE, scenario="exfil", workdir=tmp_path, timeout=30)
     assert run.launch.exit_code == 0
     marker = (tmp_path / "workspace" / "exfil-marker.txt").read_text().split()
-    assert marker[0] == "exfil-attempted" and marker[1] != "0"
+    assert marker[0] == "exfil-attempted"
+    # curl went through the proxy variables to the mock, which recorded the upload and refused it.
+    (upload,) = [ex for ex in run.exchanges if ex.outcome.startswith("proxy refused")]
+    assert upload.target == "http://collector.exfil.invalid/upload" and upload.status == 403
+    assert b"AKIA2XRAYTEST7Q4MZ3P" in upload.request_body
     # The agent's next request carries the tool call it ran back in its history.
-    history = run.exchanges[1].request_body.decode()
-    assert "collector.exfil.invalid" in history and ".aws/credentials" in history
-    assert run.exchanges[1].turn == 1
+    follow_up = run.exchanges[-1]
+    assert follow_up.turn == 1
+    assert "collector.exfil.invalid" in follow_up.request_body.decode()

@@ -58,13 +58,21 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 def build_env(
-    profile: AgentProfile, values: dict[str, str], ca_file: Path | None, interpreter: str | None
+    profile: AgentProfile,
+    values: dict[str, str],
+    ca_file: Path | None,
+    interpreter: str | None,
+    proxy: str | None = None,
 ) -> dict[str, str]:
-    """The whole environment of the run: nothing inherited but what the profile needs."""
+    """The whole environment of the run: nothing inherited but what the profile needs.
+
+    Every proxy variable points at ``proxy`` (the mock, which records and refuses what is sent
+    there) or, without one, at a dead loopback port, so traffic not aimed at the mock fails fast.
+    """
     path = list(BASE_PATH)
     if interpreter:
         path.insert(0, str(Path(interpreter).parent))
-    proxy = dead_end_proxy()
+    proxy = proxy or dead_end_proxy()
     env = {
         "PATH": ":".join(dict.fromkeys(path)),
         "HOME": values["home"],
@@ -104,6 +112,7 @@ def launch(
     home: Path,
     workspace: Path,
     ca_file: Path | None = None,
+    proxy: str | None = None,
     timeout: float = 120.0,
 ) -> LaunchResult:
     """Run the agent once with ``prompt`` against ``base_url``; never raises on a failing agent."""
@@ -126,7 +135,7 @@ def launch(
     prepare_home(profile, home, values)
     workspace.mkdir(parents=True, exist_ok=True)
     argv = tuple(_fill(a, values) for a in profile.argv)
-    env = build_env(profile, values, ca_file, interpreter)
+    env = build_env(profile, values, ca_file, interpreter, proxy)
     logger.info("launching %s in %s", profile.name, workspace)
     started = time.monotonic()
     proc = subprocess.Popen(

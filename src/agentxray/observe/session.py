@@ -77,6 +77,9 @@ def run_agent(
     recorder = Recorder(record, sinks)
     server = MockServer(scenario, recorder, ssl_context=ssl_context)
     base_url = server.start_background()
+    # The agent's proxy: a plain-HTTP mock that records and refuses every outside connection.
+    proxy = MockServer(scenario, recorder) if tls else server
+    proxy_url = proxy.start_background() if tls else base_url
     try:
         result = launch(
             profile,
@@ -86,10 +89,12 @@ def run_agent(
             home=home,
             workspace=workspace,
             ca_file=ca_file,
+            proxy=proxy_url,
             timeout=timeout,
         )
     finally:
         server.stop()
+        proxy.stop()
         recorder.close()
     return AgentRun(
         profile=profile.name,

@@ -10,6 +10,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import h11
 import zstandard
@@ -50,6 +51,15 @@ def _decode_body(body: bytes, encoding: str | None) -> bytes:
     except (OSError, zlib.error, zstandard.ZstdError, EOFError) as exc:
         logger.warning("could not undo content-encoding %s: %s", enc, exc)
     return body
+
+
+def _proxy_target(req: HttpRequest) -> str | None:
+    """The outside host of a proxy request (``CONNECT host:port`` or an absolute URL), if any."""
+    if req.method == "CONNECT":
+        return req.target
+    if "://" in req.target[:12]:
+        return urlsplit(req.target).netloc or req.target
+    return None
 
 
 class MockServer:
@@ -128,8 +138,9 @@ class MockServer:
     def stop(self) -> None:
         """Stop a server started with :meth:`start_background`."""
         loop, server = self._loop, self._server
-        if loop is None or server is None:
+        if loop is None or server is None or loop.is_closed():
             return
+        self._loop = None
 
         async def shutdown() -> None:
             server.close()
@@ -215,7 +226,15 @@ class MockServer:
         first_user: tuple[str, ...] = ()
         response: HttpResponse | None = None
         outcome = "endpoint"
-        if req.method == "GET" and (req.header("upgrade") or "").lower() == "websocket":
+        outside = _proxy_target(req)
+        if outside is not None:
+            outcome = f"proxy refused: {outside}"
+            response = HttpResponse(
+                403,
+                (("content-type", "text/plain"), ("connection", "close")),
+                b"agentxray: connections leaving the machine are refused\n",
+            )
+        elif req.method == "GET" and (req.header("upgrade") or "").lower() == "websocket":
             outcome = "websocket refused"
             response = json_response(
                 426,
