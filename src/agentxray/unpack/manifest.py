@@ -7,7 +7,7 @@ import logging
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,10 @@ def manifest_document(
     artifact = asdict(tree.artifact)
     artifact["path"] = str(tree.artifact.path)
     artifact["via"] = list(tree.artifact.via)
+    names = [f.name for f in fields(FileEntry)]
     files = []
     for entry in tree.files:
-        item: dict[str, Any] = asdict(entry)
+        item: dict[str, Any] = {name: getattr(entry, name) for name in names}
         if pretty and entry.relpath is not None and entry.relpath in pretty:
             item["pretty"] = pretty[entry.relpath]
         files.append(item)
@@ -60,8 +61,17 @@ def manifest_document(
 
 
 def manifest_bytes(document: Mapping[str, Any]) -> bytes:
-    """The manifest serialised: UTF-8 JSON, indented, stable key order."""
-    return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
+    """The manifest serialised as UTF-8 JSON: one line per file and per notice, so it stays
+    readable and quick to write for thousands of files."""
+    parts = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            rows = ",\n  ".join(json.dumps(row, ensure_ascii=False) for row in value)
+            parts.append(f" {json.dumps(key)}: [\n  {rows}\n ]")
+        else:
+            parts.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    text = "{\n" + ",\n".join(parts) + "\n}\n"
+    return text.encode("utf-8", "replace")
 
 
 def _load(root: Path) -> dict[str, Any] | None:
