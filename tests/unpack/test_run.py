@@ -199,3 +199,19 @@ def test_emit_with_write_false_records_without_writing(tmp_path: Path) -> None:
     (only,) = disp.files
     assert (only.relpath, only.kind, only.size, only.note) == (None, "bytecode", 100, "skip")
     assert [p.name for p in (tmp_path / "out").iterdir()] == []
+
+
+def test_output_inside_the_folder_being_unpacked_is_refused(tmp_path: Path) -> None:
+    # Otherwise the walk would read the files it is writing, until a limit stops it.
+    (tmp_path / "a.js").write_text("a()")
+    with pytest.raises(UsageError, match="inside the folder being unpacked"):
+        unpack(artifact_for(tmp_path, "directory"), tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.js"]
+
+
+def test_over_long_member_names_are_shortened_with_a_notice(tmp_path: Path) -> None:
+    long = "/".join(["d" * 100] * 60) + "/x.js"  # 6 KB: beyond the 4 KiB name limit
+    src = tgz(tmp_path / "long.tgz", {long: b"x()"})
+    tree = run_unpack(tmp_path, src)
+    assert [n.code for n in tree.notices] == ["name-too-long"]
+    assert entry(tree, "/x.js").relpath == "_long/x.js"

@@ -34,11 +34,22 @@ def _check(dest: Path) -> None:
         )
 
 
-def prepare(dest: Path) -> tuple[Path, Path]:
-    """Check ``dest`` and make the work folder; returns (absolute dest, work folder)."""
+def prepare(dest: Path, source: Path | None = None) -> tuple[Path, Path]:
+    """Check ``dest`` and make the work folder; returns (absolute dest, work folder).
+
+    ``source`` is the artifact: when it is a folder, ``dest`` must not lie inside it (the walk
+    would read its own output).
+    """
     dest = Path(os.path.abspath(dest))
     if dest.is_symlink():
         dest = dest.resolve()
+    if source is not None and source.is_dir():
+        inside = source.resolve()
+        if dest.resolve() == inside or inside in dest.resolve().parents:
+            raise UsageError(
+                f"the output folder {dest} is inside the folder being unpacked, {source}",
+                hint="Choose an -o folder outside it.",
+            )
     _check(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))

@@ -82,7 +82,7 @@ def unpack(
 
     limits = limits or Limits()
     started = time.perf_counter()
-    dest, work = output.prepare(dest)
+    dest, work = output.prepare(dest, artifact.path)
     try:
         with SafeWriter(work) as writer:
             disp = Dispatcher(writer, limits, UNPACKERS, reserved=(MANIFEST_NAME,))
