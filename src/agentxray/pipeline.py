@@ -120,6 +120,20 @@ def unpack_cached(artifact: Artifact, *, cache_dir: Path | None = None) -> Tree:
     return dataclasses.replace(tree, root=final / "tree")
 
 
+#: Local files smaller than this are unpacked afresh each time instead of filling the cache.
+CACHE_LOCAL_MIN_BYTES = 1 << 20
+
+
+def _worth_caching(artifact: Artifact) -> bool:
+    """Registry and command targets always; local files only when big (binaries, bundles)."""
+    if artifact.spec.kind != "path":
+        return True
+    try:
+        return artifact.path.stat().st_size >= CACHE_LOCAL_MIN_BYTES
+    except OSError:
+        return False
+
+
 def audit(
     text: str,
     *,
@@ -129,9 +143,9 @@ def audit(
 ) -> Report:
     """Acquire, unpack and statically analyse the target ``text`` names; the full report.
 
-    Artifacts with a digest are unpacked once into the agentxray cache and reused; others (a
-    directory, a command) are unpacked into ``workdir`` when given, else a temporary folder that
-    is removed afterwards.
+    Registry and command targets (and local files of 1 MiB or more) are unpacked once into the
+    agentxray cache, keyed by digest, and reused; others (a directory, a small file) are unpacked
+    into ``workdir`` when given, else a temporary folder that is removed afterwards.
     """
     from agentxray import __version__
     from agentxray.analyze import analyze
@@ -143,7 +157,7 @@ def audit(
     scratch: Path | None = None
     if workdir is not None:
         tree = unpack(artifact, workdir)
-    elif artifact.sha256 is not None:
+    elif artifact.sha256 is not None and _worth_caching(artifact):
         tree = unpack_cached(artifact)
     else:
         scratch = Path(tempfile.mkdtemp(prefix="agentxray-"))
