@@ -94,3 +94,8 @@ def test_strings_split_literals_that_native_code_keeps_back_to_back() -> None:
         ("https://one.example.dev", "one.example.dev", 9),
         ("https://two.example.dev/v1This", "two.example.dev", 32),
     ]
+
+
+def test_js_relative_imports_are_internal_modules_not_facts() -> None:
+    src = 'import { a } from "./chunk-abc.js"; const b = require("/$bunfs/root/x.js"); import "fs";'
+    assert [(f.kind, f.value) for f in js_facts(src)] == [("import", "fs")]

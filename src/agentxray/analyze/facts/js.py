@@ -212,6 +212,8 @@ class _Collector:
         self._add("env_read", name, target)
 
     def import_(self, quote: int) -> None:
+        if self.data[quote + 1 : quote + 2] in (b".", b"/"):
+            return  # a module of the same bundle (./chunk-x.js, /$bunfs/root/…), not a dependency
         node = self._string_node(quote, quote + 1)
         if node is None or node.type != "string":
             return
