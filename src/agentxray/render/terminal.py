@@ -65,7 +65,7 @@ def _header(report: Report) -> RenderableType:
         if art.platform:
             what += f" ({art.platform})"
         lines.append(
-            Text(f"resolved: {what}" + (f" · sha256 {art.sha256[:16]}…" if art.sha256 else ""))
+            Text(f"resolved: {what}" + (f" · sha256 {art.sha256[:12]}…" if art.sha256 else ""))
         )
     analysed = sum(1 for e in report.artifacts if e.kind in ("javascript", "typescript", "python"))
     lines.append(
@@ -98,18 +98,41 @@ def _summary(report: Report) -> RenderableType:
 def _evidence(label: str, values: Sequence[str], noun: str) -> Text:
     text = Text.assemble((f"{label}: ", "bold"))
     count = f"{len(values)} {noun}: " if len(values) > 1 else ""
-    text.append(count + preview(values, limit=12))
+    text.append(count + preview(values, limit=12, width=100))
     return text
 
 
+def _condition(text: str) -> str:
+    """``"only when X"`` → ``"X"`` (the label already says "Active when")."""
+    return text[len("only when ") :] if text.lower().startswith("only when ") else text
+
+
+def _related(finding: Finding) -> str:
+    """Related places, with the primary file's path left out for places in the same file."""
+    parts: list[str] = []
+    for loc in dict.fromkeys(finding.related):
+        if loc.artifact == finding.location.artifact:
+            parts.append(f"line {loc.line}" if loc.line else "same file")
+        else:
+            parts.append(f"{loc.artifact}:{loc.line}" if loc.line else loc.artifact)
+    shown = list(dict.fromkeys(parts))
+    more = f" (+{len(shown) - 8} more)" if len(shown) > 8 else ""
+    return ", ".join(shown[:8]) + more
+
+
 def _finding_panel(report: Report, finding: Finding) -> RenderableType:
-    parts: list[RenderableType] = []
+    parts: list[RenderableType] = [
+        Text(finding.title, style="bold"),
+        Text(_where(finding), style="cyan", overflow="fold"),
+    ]
     if finding.message:
         parts.append(Text(finding.message))
     else:
         parts.append(Text(CATEGORY_EXPLANATIONS[finding.category], style="italic"))
     if finding.condition:
-        parts.append(Text.assemble(("Active when: ", "bold magenta"), finding.condition))
+        parts.append(
+            Text.assemble(("Active when: ", "bold magenta"), _condition(finding.condition))
+        )
     if finding.signals:
         parts.append(_evidence("Signals", finding.signals, "signals"))
     if finding.values:
@@ -117,38 +140,31 @@ def _finding_panel(report: Report, finding: Finding) -> RenderableType:
     if finding.decoded:
         parts.append(_evidence("Decoded", finding.decoded, "hidden values"))
     if finding.related:
-        parts.append(
-            Text.assemble(
-                ("Related: ", "bold"),
-                ", ".join(
-                    f"{r.artifact}:{r.line}" if r.line else r.artifact for r in finding.related[:5]
-                ),
-            )
-        )
+        parts.append(Text.assemble(("Related: ", "bold"), _related(finding)))
     if finding.snippet:
         lines = finding.snippet.splitlines()
         code = "\n".join(lines[:SNIPPET_LINES])
         if len(lines) > SNIPPET_LINES:
             code += f"\n/* … {len(lines) - SNIPPET_LINES} more lines */"
-        parts.append(
-            Syntax(
-                code, _lexer(report, finding.location.artifact), theme="ansi_dark", word_wrap=True
-            )
-        )
+        lexer = _lexer(report, finding.location.artifact)
+        parts.append(Syntax(code, lexer, theme="ansi_dark", word_wrap=True))
     parts.append(
         Text(
-            f"rule {finding.rule} · id {finding.id} · confidence {finding.confidence}", style="dim"
+            f"rule {finding.rule} · id {finding.id} · confidence {finding.confidence}",
+            style="dim",
         )
     )
     title = Text.assemble(
-        _badge(finding.severity), " ", (finding.category, "bold"), " · ", finding.title
+        _badge(finding.severity),
+        " ",
+        (finding.category, "bold"),
+        " ",
+        (CATEGORY_TITLES[finding.category], "dim"),
     )
     return Panel(
         Group(*parts),
         title=title,
         title_align="left",
-        subtitle=Text(_where(finding), style="cyan"),
-        subtitle_align="left",
         border_style=SEVERITY_STYLES[finding.severity].replace("on red", "").strip() or "red",
     )
 
