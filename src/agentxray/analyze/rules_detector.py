@@ -27,7 +27,8 @@ SNIPPET_CONTEXT = 120
 class RulesDetector(Detector):
     """Base: facts for one language, then the engine; ``rules`` defaults to every loaded pack."""
 
-    language: ClassVar[str]
+    languages: ClassVar[frozenset[str]]
+    """Rule languages this detector evaluates."""
 
     def __init__(self, rules: RuleSet | None = None) -> None:
         self._rules = rules
@@ -44,7 +45,8 @@ class RulesDetector(Detector):
     def engine(self) -> Engine:
         """The engine over this language's rules."""
         if self._engine is None:
-            self._engine = Engine(self.ruleset.for_language(self.language))
+            rules = [r for r in self.ruleset.rules if self.languages & set(r.languages)]
+            self._engine = Engine(rules)
         return self._engine
 
     @abstractmethod
@@ -96,6 +98,9 @@ class RulesDetector(Detector):
         if fact.kind == "call" and fact.detail:
             arg = fact.detail if len(fact.detail) <= 80 else fact.detail[:80] + "…"
             text = f"{text}({arg})"
+        elif fact.kind == "property" and fact.detail:
+            arg = fact.detail if len(fact.detail) <= 80 else fact.detail[:80] + "…"
+            text = f"{text}: {arg}"
         return f"{text} [{known[0]}: {known[1]}]" if known else text
 
 
@@ -120,7 +125,7 @@ class JsRulesDetector(RulesDetector):
 
     name = "rules-js"
     kinds: ClassVar[frozenset[FileKind]] = frozenset({"javascript", "typescript"})
-    language = "javascript"
+    languages = frozenset({"javascript", "typescript"})
     _extractor: JsFactExtractor | None = None
 
     def facts(self, unit: SourceUnit) -> list[Fact]:
@@ -135,7 +140,7 @@ class PythonRulesDetector(RulesDetector):
 
     name = "rules-python"
     kinds: ClassVar[frozenset[FileKind]] = frozenset({"python"})
-    language = "python"
+    languages = frozenset({"python"})
 
     def facts(self, unit: SourceUnit) -> list[Fact]:
         """Facts from the module's syntax tree (a file that does not parse has none)."""
@@ -147,7 +152,7 @@ class StringsRulesDetector(RulesDetector):
 
     name = "rules-strings"
     kinds: ClassVar[frozenset[FileKind]] = frozenset({"strings"})
-    language = "strings"
+    languages = frozenset({"strings"})
     _extractor: StringsFactExtractor | None = None
 
     def facts(self, unit: SourceUnit) -> list[Fact]:

@@ -22,6 +22,10 @@ NETWORK_PREFIXES = (
 )
 FILE_READS = frozenset({"open", "io.open", "builtins.open", "os.open"})
 FILE_READ_METHODS = frozenset({"read_text", "read_bytes"})
+WHOLE_ENV_CALLS = frozenset(
+    {"os.environ.copy", "os.environ.items", "os.environ.keys", "os.environ.values"}
+)
+"""Calls that hand over the whole environment (an ``env_read`` of ``*``)."""
 CODE_BUILTINS = frozenset({"exec", "eval"})
 """Builtins that run code: recorded as ``builtins.exec`` so rules cannot confuse them with JS names."""
 MAX_VALUE = 2000
@@ -120,6 +124,8 @@ class _Visitor(ast.NodeVisitor):
                 self._add("file_read", ast.unparse(node.func.value), node, name)
             if name in ("os.getenv", "os.environ.get") and first is not None:
                 self._add("env_read", detail, node)
+            elif name in WHOLE_ENV_CALLS:
+                self._add("env_read", "*", node)
         if name is None or "()" in name:
             self.visit(node.func)
         for arg in node.args:

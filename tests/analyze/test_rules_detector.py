@@ -1,0 +1,59 @@
+"""The rules detectors: evidence-bearing findings, stable ids, parse errors as notices."""
+
+from __future__ import annotations
+
+from agentxray.analyze.interface import SourceUnit
+from agentxray.analyze.rules_detector import JsRulesDetector, PythonRulesDetector
+from agentxray.model import FileEntry, Finding, Notice
+
+
+def unit(name: str, kind: str, src: str) -> SourceUnit:
+    data = src.encode()
+    return SourceUnit(FileEntry(name, kind, len(data), ""), data)  # type: ignore[arg-type]
+
+
+def test_js_finding_carries_location_snippet_values_and_related() -> None:
+    src = 'x();\nconst a = "https://o1.ingest.sentry.io/1";\nconst b = "https://o1.ingest.sentry.io/2";\n'
+    found = [
+        f for f in JsRulesDetector().run(unit("a.js", "javascript", src)) if isinstance(f, Finding)
+    ]
+    tel = [f for f in found if f.rule == "AXR-TEL-001"]
+    assert len(tel) == 1
+    f = tel[0]
+    assert (f.category, f.severity, f.location.line, f.location.column) == (
+        "telemetry",
+        "low",
+        2,
+        11,
+    )
+    assert f.snippet == 'const a = "https://o1.ingest.sentry.io/1";'
+    assert f.values[0] == "https://o1.ingest.sentry.io/1 [error-reporting: Sentry ingest]"
+    assert [loc.line for loc in f.related] == [3]
+    assert f.id.startswith("AXR-TEL-001-")
+
+
+def test_finding_ids_do_not_depend_on_lines() -> None:
+    a = 'const u = "https://api.example-agent.dev/v1";'
+    b = "\n\n// moved\n" + a
+    ids_a = {
+        f.id for f in JsRulesDetector().run(unit("a.js", "javascript", a)) if isinstance(f, Finding)
+    }
+    ids_b = {
+        f.id for f in JsRulesDetector().run(unit("a.js", "javascript", b)) if isinstance(f, Finding)
+    }
+    assert ids_a == ids_b and ids_a
+
+
+def test_minified_snippet_is_a_window_of_the_line() -> None:
+    src = "var a=1;" * 200 + 'fetch("https://api.segment.io/v1/batch");' + "var b=2;" * 200
+    found = [
+        f for f in JsRulesDetector().run(unit("m.js", "javascript", src)) if isinstance(f, Finding)
+    ]
+    snippet = next(f.snippet for f in found if f.rule == "AXR-TEL-001")
+    assert "api.segment.io" in snippet and len(snippet) < 400
+
+
+def test_python_syntax_error_is_a_notice() -> None:
+    out = list(PythonRulesDetector().run(unit("bad.py", "python", "def (:\n")))
+    assert len(out) == 1 and isinstance(out[0], Notice)
+    assert (out[0].code, out[0].path) == ("parse-error", "bad.py")

@@ -1,0 +1,98 @@
+"""Rule packs from entry points and directories; the known-hosts table's specificity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentxray.errors import ConfigError
+from agentxray.rules import loader
+from agentxray.rules.hosts import default_hosts, load_table
+
+
+def _pack(root: Path, rule_id: str = "AXR-TEL-900") -> Path:
+    folder = root / "telemetry"
+    folder.mkdir(parents=True)
+    (folder / f"{rule_id}.yml").write_text(
+        f"""id: {rule_id}
+category: telemetry
+severity: low
+title: Third-party rule
+message: m
+languages: [javascript]
+match: {{fact: import, equals: acme-analytics}}
+doc: {{what: wwwwwwwwww, why: yyyyyyyyyy, example: eeeeeeeeee, instead: iiiiiiiiii}}
+""",
+        encoding="utf-8",
+    )
+    return root
+
+
+class _EntryPoint:
+    name = "acme"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def load(self) -> object:
+        return lambda: self.root
+
+
+def test_entry_point_packs_are_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _pack(tmp_path / "acme")
+    monkeypatch.setattr(
+        loader.metadata, "entry_points", lambda group: [_EntryPoint(root)] if group else []
+    )
+    rules = loader.load_rules()
+    lr = rules.get("AXR-TEL-900")
+    assert lr is not None and lr.origin == "acme/telemetry/AXR-TEL-900.yml"
+    assert rules.get("AXR-END-001") is not None
+
+
+def test_duplicate_ids_across_packs_are_refused(tmp_path: Path) -> None:
+    _pack(tmp_path / "p", "AXR-END-001")
+    with pytest.raises(ConfigError, match="defined twice"):
+        loader.load_rules(third_party=False, extra=[tmp_path / "p"])
+
+
+def test_missing_pack_directory_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        loader.load_rules(third_party=False, extra=[tmp_path / "nope"])
+
+
+@pytest.mark.parametrize(
+    ("url", "purpose", "name"),
+    [
+        ("https://http-intake.logs.us5.datadoghq.com/api/v2/logs", "telemetry", "Datadog intake"),
+        (
+            "https://api.anthropic.com/api/event_logging/v2/batch",
+            "telemetry",
+            "Anthropic event logging",
+        ),
+        ("https://api.anthropic.com/v1/messages", "model-api", "Anthropic API"),
+        ("https://cdn.growthbook.io/api/features/k", "feature-flags", "GrowthBook CDN"),
+        (
+            "https://flags.acme-corp.dev/api/eval/k",
+            "feature-flags",
+            "GrowthBook remote evaluation path",
+        ),
+        ("https://o1.ingest.us.sentry.io/1", "error-reporting", "Sentry ingest"),
+    ],
+)
+def test_host_table_most_specific_row_wins(url: str, purpose: str, name: str) -> None:
+    c = default_hosts().classify_url(url)
+    assert c is not None and (c.purpose, c.name, c.ignore) == (purpose, name, False)
+
+
+def test_host_table_ignores_namespaces_and_knows_nothing_of_unknown_hosts() -> None:
+    table = default_hosts()
+    svg = table.classify_url("http://www.w3.org/2000/svg")
+    assert svg is not None and svg.ignore
+    assert table.classify_url("https://unknown-host.example-agent.dev/x") is None
+    assert table.classify_url("https://notdatadoghq.com/") is None
+
+
+def test_invalid_host_table_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="hosts table"):
+        load_table("- {host: a.example, purpose: gossip, name: x}", "t.yml")
