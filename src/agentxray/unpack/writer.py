@@ -15,6 +15,7 @@ import os
 import queue
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ Bytes: TypeAlias = bytes | bytearray | memoryview
 FATAL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EMFILE, errno.ENFILE})
 """Errors of the output disk, not of the input: they end the run."""
 
+_MAX_OPEN_FOLDERS = 64
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -72,14 +74,13 @@ class SafeWriter:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._root_fd = os.open(root, _DIR_FLAGS)
-        self._last: tuple[str, int] | None = None
-        """The most recently used folder (relpath, descriptor): members usually share folders."""
+        self._fds: OrderedDict[str, int] = OrderedDict()
+        """Recently used folders (relpath → descriptor): members usually share a few folders."""
 
     def close(self) -> None:
         """Release the descriptors."""
-        if self._last is not None:
-            os.close(self._last[1])
-            self._last = None
+        while self._fds:
+            os.close(self._fds.popitem()[1])
         os.close(self._root_fd)
 
     def __enter__(self) -> SafeWriter:
@@ -91,44 +92,48 @@ class SafeWriter:
         self.close()
 
     def _folder_fd(self, parts: list[str]) -> int:
-        """A descriptor of the folder ``parts`` (created as needed), never through a symlink."""
-        rel = "/".join(parts)
+        """A descriptor of the folder ``parts`` (created as needed), never through a symlink.
+
+        Valid until the next call (it may then be closed to keep the cache small).
+        """
         if not parts:
             return self._root_fd
-        if self._last is not None and self._last[0] == rel:
-            return self._last[1]
-        fd = self._root_fd
-        try:
-            for part in parts:
+        rel = "/".join(parts)
+        fd = self._fds.get(rel)
+        if fd is not None:
+            self._fds.move_to_end(rel)
+            return fd
+        known = len(parts) - 1
+        while known > 0 and "/".join(parts[:known]) not in self._fds:
+            known -= 1
+        fd = self._root_fd if known == 0 else self._fds["/".join(parts[:known])]
+        for depth in range(known, len(parts)):
+            part = parts[depth]
+            try:
+                fd = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
                 with contextlib.suppress(FileExistsError):
                     os.mkdir(part, 0o755, dir_fd=fd)
-                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
-                if fd != self._root_fd:
-                    os.close(fd)
-                fd = child
-        except BaseException:
-            if fd != self._root_fd:
-                os.close(fd)
-            raise
-        if self._last is not None:
-            os.close(self._last[1])
-        self._last = (rel, fd)
+                fd = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            self._fds["/".join(parts[: depth + 1])] = fd
+        while len(self._fds) > _MAX_OPEN_FOLDERS:
+            os.close(self._fds.popitem(last=False)[1])
         return fd
 
-    def _create(self, relpath: str) -> tuple[int, int, str]:
-        """Open a new file for writing; returns (file fd, folder fd, file name)."""
+    def _create(self, relpath: str) -> int:
+        """Open a new file for writing."""
         parts = _check_parts(relpath)
-        folder = self._folder_fd(parts[:-1])
-        return os.open(parts[-1], _FILE_FLAGS, 0o644, dir_fd=folder), folder, parts[-1]
+        return os.open(parts[-1], _FILE_FLAGS, 0o644, dir_fd=self._folder_fd(parts[:-1]))
 
-    def _discard(self, folder: int, name: str) -> None:
+    def _discard(self, relpath: str) -> None:
+        parts = relpath.split("/")
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(name, dir_fd=folder)
+            os.unlink(parts[-1], dir_fd=self._folder_fd(parts[:-1]))
 
     def write_bytes(self, relpath: str, data: Bytes) -> Written:
         """Write ``data`` to a new file at ``relpath``."""
         view = memoryview(data).cast("B")
-        fd, folder, name = self._create(relpath)
+        fd = self._create(relpath)
         digest = hashlib.sha256()
         try:
             pos = 0
@@ -141,7 +146,7 @@ class SafeWriter:
                 pos += len(chunk)
         except BaseException:
             os.close(fd)
-            self._discard(folder, name)
+            self._discard(relpath)
             raise
         os.close(fd)
         return Written(relpath, len(view), digest.hexdigest(), bytes(view[:HEAD]))
@@ -160,7 +165,7 @@ class SafeWriter:
         With ``threaded``, hashing and writing run in a helper thread while this one reads
         (decompresses): both release the GIL, so big members copy in about half the time.
         """
-        fd, folder, name = self._create(relpath)
+        fd = self._create(relpath)
         out = _Output(fd, threaded)
         size = 0
         head = b""
@@ -179,7 +184,7 @@ class SafeWriter:
         except BaseException:
             out.abandon()
             os.close(fd)
-            self._discard(folder, name)
+            self._discard(relpath)
             raise
         os.close(fd)
         return Written(relpath, size, digest, head)
