@@ -21,6 +21,7 @@ from agentxray.rules.loader import RuleSet, load_rules
 FIXTURES = Path(__file__).parent / "fixtures"
 KINDS: dict[str, tuple[FileKind, type[RulesDetector]]] = {
     ".js": ("javascript", JsRulesDetector),
+    ".ts": ("typescript", JsRulesDetector),
     ".py": ("python", PythonRulesDetector),
     ".strings": ("strings", StringsRulesDetector),
 }
