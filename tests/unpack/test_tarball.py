@@ -244,3 +244,23 @@ def test_tar_zst_and_multi_member_gzip(tmp_path: Path) -> None:
     multi.write_bytes(gzip.compress(raw[:1024]) + gzip.compress(raw[1024:]))
     (tmp_path / "second").mkdir()
     assert [f.relpath for f in run_unpack(tmp_path / "second", multi).files] == ["a.js", "b.js"]
+
+
+def test_very_deep_member_paths_are_folded(tmp_path: Path) -> None:
+    deep = "a/" * 1500 + "x.js"  # 1,500 folders would break recursive tools such as rmtree
+    src = make_tar(tmp_path / "deep.tgz", [(deep, b"x()"), ("b/" * 60 + "y.js", b"y()")])
+    tree = run_unpack(tmp_path, src)
+    assert codes(tree) == ["path-too-deep"]
+    relpath = entry(tree, "/x.js").relpath
+    assert relpath == "a/" * 48 + "__deep__/" + "a/" * 14 + "x.js"
+    assert entry(tree, "/y.js").relpath == "b/" * 60 + "y.js"  # within the limit: unchanged
+
+
+def test_zstd_bomb_stops_at_the_ratio_limit(tmp_path: Path) -> None:
+    bomb = tmp_path / "zeros.zst"
+    with open(bomb, "wb") as out, zstandard.ZstdCompressor().stream_writer(out) as writer:
+        for _ in range(64):
+            writer.write(bytes(1 << 20))
+    tree = run_unpack(tmp_path, bomb)
+    assert codes(tree) == ["ratio-exceeded"]
+    assert tree.files == ()

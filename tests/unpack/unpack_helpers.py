@@ -22,9 +22,13 @@ def artifact_for(path: Path, fmt: ArtifactFormat = "file") -> Artifact:
 def files_under(root: Path) -> set[str]:
     """Every file, folder and link below ``root``, relative, without following links."""
     found: set[str] = set()
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        for name in dirs + files:
-            found.add(os.path.relpath(os.path.join(folder, name), root))
+    stack = [root]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for item in entries:
+                found.add(os.path.relpath(item.path, root))
+                if item.is_dir(follow_symlinks=False):
+                    stack.append(Path(item.path))
     return found
 
 

@@ -5,7 +5,7 @@ It implements :class:`agentxray.unpack.interface.Sink`. Every write goes through
 
 Notice codes it records: ``path-traversal`` (a ``..`` in a name; written under ``__``),
 ``member-too-large``, ``ratio-exceeded``, ``depth-exceeded`` (a container too deep to open),
-``unpack-failed`` (a nested container is malformed), ``unpacker-crashed`` (an unpacker hit an
+``name-too-long``, ``path-too-deep``, ``unpack-failed`` (a nested container is malformed), ``unpacker-crashed`` (an unpacker hit an
 unexpected error; details with ``--debug``). Unpackers add their own (``symlink-skipped``,
 ``hardlink-skipped``, ``absolute-path``, ``malformed``…). Exceeding the total size or the
 member count raises :class:`agentxray.errors.LimitExceeded`.
@@ -30,6 +30,8 @@ from agentxray.unpack.writer import HEAD, SafeWriter, StopCopy, Written, is_fata
 logger = logging.getLogger(__name__)
 
 _Guard = Callable[[int], None]
+MAX_PARTS = 64
+"""Folder levels one member may create (deeper trees break common tools, e.g. recursive walks)."""
 THREAD_MIN_BYTES = 8 << 20
 """Members this big (or of unknown size) are hashed and written in a helper thread."""
 
@@ -247,6 +249,13 @@ class Dispatcher:
                 path=vpath,
             )
         parts = safe.parts
+        if len(parts) > MAX_PARTS:
+            self.notice(
+                "path-too-deep",
+                f"member path has {len(parts)} levels; written with the middle ones folded",
+                path=vpath,
+            )
+            parts = (*parts[: MAX_PARTS - 16], "__deep__", *parts[-15:])
         if len(name.encode("utf-8", "replace")) > self.limits.max_name_bytes:
             self.notice(
                 "name-too-long", f"member name of {len(name)} characters shortened", path=vpath
