@@ -78,7 +78,8 @@ def run_agent(
     server = MockServer(scenario, recorder, ssl_context=ssl_context)
     base_url = server.start_background()
     # The agent's proxy: a plain-HTTP mock that records and refuses every outside connection.
-    proxy = MockServer(scenario, recorder) if tls else server
+    authority = material.authority if tls else None
+    proxy = MockServer(scenario, recorder, intercept=authority) if tls else server
     proxy_url = proxy.start_background() if tls else base_url
     try:
         result = launch(

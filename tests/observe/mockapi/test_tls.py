@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,3 +41,38 @@ def test_leaf_names_the_api_hosts_and_each_run_has_its_own_ca(tmp_path: Path) ->
     } <= set(dns)
     assert one.ca_file.read_bytes() != two.ca_file.read_bytes()
     assert one.key_file.stat().st_mode & 0o077 == 0
+
+
+def test_proxy_tunnel_is_intercepted_with_a_minted_certificate(
+    mock_server: Started, tmp_path: Path
+) -> None:
+    material = make_tls(tmp_path / "tls")
+    url, recorder = mock_server("hello", intercept=material.authority)
+    trusted = ssl.create_default_context(cafile=str(material.ca_file))
+    with httpx.Client(proxy=url, verify=trusted) as client:
+        r = client.post(
+            "https://telemetry.example.com/api/event_logging/v2/batch", json={"events": []}
+        )
+    assert r.status_code == 200
+    connect, inner = recorder.exchanges
+    assert (
+        connect.method == "CONNECT"
+        and connect.outcome == "tunnel intercepted: telemetry.example.com:443"
+    )
+    assert inner.tls and ("host", "telemetry.example.com") in inner.request_headers
+    assert inner.target == "/api/event_logging/v2/batch"
+
+
+def test_distrusting_client_is_recorded(mock_server: Started, tmp_path: Path) -> None:
+    material = make_tls(tmp_path / "tls")
+    url, recorder = mock_server("hello", intercept=material.authority)
+    with (
+        pytest.raises(httpx.ConnectError),
+        httpx.Client(proxy=url, verify=ssl.create_default_context()) as client,
+    ):
+        client.get("https://api.example.com/")
+    for _ in range(50):
+        if len(recorder.exchanges) == 2:
+            break
+        time.sleep(0.05)
+    assert recorder.exchanges[-1].outcome.startswith("tunnel: TLS handshake failed")

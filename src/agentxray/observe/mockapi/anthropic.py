@@ -180,6 +180,8 @@ def _anthropic_api_side(req: HttpRequest, path: str) -> HttpResponse:
     """Claude Code's start-up endpoints on the API host: say hello; refuse account calls."""
     if path.endswith("/api/hello"):
         return json_response(200, {"message": "hello"}, _headers())
+    if "/api/event_logging/" in path and req.method == "POST":
+        return json_response(200, {}, _headers())
     error = {
         "type": "error",
         "error": {

@@ -24,6 +24,7 @@ from agentxray.observe.mockapi.openai_chat import OpenAIChatDialect
 from agentxray.observe.mockapi.openai_responses import OpenAIResponsesDialect
 from agentxray.observe.mockapi.recorder import Recorder
 from agentxray.observe.mockapi.scenario import Scenario, decide
+from agentxray.observe.mockapi.tls import RunAuthority
 from agentxray.observe.mockapi.wire import HttpRequest, HttpResponse, json_response
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,10 @@ class MockServer:
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        intercept: RunAuthority | None = None,
     ) -> None:
         self.scenario = scenario
+        self.intercept = intercept
         self.recorder = recorder
         self.host = host
         self.port = port
@@ -200,6 +203,8 @@ class MockServer:
             req.headers,
             _decode_body(bytes(body), req.header("content-encoding")),
         )
+        if req.method == "CONNECT" and self.intercept is not None:
+            return await self._tunnel(conn, req, reader, writer, seq, started)
         response, ex = self.answer(req, seq, started, tls)
         self.recorder.add(ex)  # before sending: a client never sees an answer not yet recorded
         writer.write(
@@ -215,6 +220,75 @@ class MockServer:
         writer.write(conn.send(h11.EndOfMessage()) or b"")
         await writer.drain()
         return conn.our_state is h11.DONE and conn.their_state is h11.DONE
+
+    async def _tunnel(
+        self,
+        conn: h11.Connection,
+        req: HttpRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        seq: int,
+        started: float,
+    ) -> bool:
+        """Accept a proxy ``CONNECT``, speak TLS as the host it names, and serve what comes in.
+
+        The agent must trust the run's CA; requests inside are answered (and recorded) like any
+        other, with their ``host`` header telling where the agent meant them to go.
+        """
+        host = req.target.rsplit(":", 1)[0].strip("[]")
+        assert self.intercept is not None
+        self.recorder.add(
+            ApiExchange(
+                seq=seq,
+                started=started,
+                duration_ms=0.0,
+                method=req.method,
+                target=req.target,
+                request_headers=req.headers,
+                request_body=b"",
+                status=200,
+                response_headers=(),
+                response_body=b"",
+                outcome=f"tunnel intercepted: {req.target}",
+            )
+        )
+        context = await asyncio.get_running_loop().run_in_executor(
+            None, self.intercept.context_for, host
+        )
+        pending, closed = conn.trailing_data
+        if pending or closed:
+            return False
+        # Stop reading first: the ClientHello must reach the TLS layer, not the stream buffer.
+        transport = writer.transport
+        if isinstance(transport, asyncio.ReadTransport):
+            transport.pause_reading()
+        writer.write(conn.send(h11.Response(status_code=200, headers=[])) or b"")
+        await writer.drain()
+        try:
+            await writer.start_tls(context)
+        except (ssl.SSLError, ConnectionError, TimeoutError) as exc:
+            # A ClientHello and then a refusal: the agent pins or does not trust our CA.
+            self.recorder.add(
+                ApiExchange(
+                    seq=self.recorder.next_seq(),
+                    started=time.time(),
+                    duration_ms=0.0,
+                    method=req.method,
+                    target=req.target,
+                    request_headers=req.headers,
+                    request_body=b"",
+                    status=0,
+                    response_headers=(),
+                    response_body=b"",
+                    outcome=f"tunnel: TLS handshake failed ({type(exc).__name__}): "
+                    "the agent does not trust the run's CA or pins its certificates",
+                )
+            )
+            return False
+        inner = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
+        while await self._one_exchange(inner, reader, writer, True):
+            inner.start_next_cycle()
+        return False
 
     def answer(
         self, req: HttpRequest, seq: int, started: float, tls: bool
