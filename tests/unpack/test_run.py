@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from unpack_helpers import artifact_for, entry, run_unpack
 
-from agentxray.errors import UnpackError, UsageError
+from agentxray.errors import LimitExceeded, UnpackError, UsageError
 from agentxray.unpack import unpack
 from agentxray.unpack.dispatch import Dispatcher
 from agentxray.unpack.interface import Blob, Sink, Unpacker
@@ -215,3 +215,10 @@ def test_over_long_member_names_are_shortened_with_a_notice(tmp_path: Path) -> N
     tree = run_unpack(tmp_path, src)
     assert [n.code for n in tree.notices] == ["name-too-long"]
     assert entry(tree, "/x.js").relpath == "_long/x.js"
+
+
+def test_a_plain_file_over_the_member_limit_is_a_clear_error(tmp_path: Path) -> None:
+    src = tmp_path / "big.txt"
+    src.write_bytes(b"x" * 5000)
+    with pytest.raises(LimitExceeded, match="member limit"):
+        run_unpack(tmp_path, src, limits=Limits(max_member_bytes=4096))

@@ -5,8 +5,8 @@ It implements :class:`agentxray.unpack.interface.Sink`. Every write goes through
 
 Notice codes it records: ``path-traversal`` (a ``..`` in a name; written under ``__``),
 ``member-too-large``, ``ratio-exceeded``, ``depth-exceeded`` (a container too deep to open),
-``name-too-long``, ``path-too-deep``, ``unpack-failed`` (a nested container is malformed), ``unpacker-crashed`` (an unpacker hit an
-unexpected error; details with ``--debug``). Unpackers add their own (``symlink-skipped``,
+``name-too-long``, ``path-too-deep``, ``unpack-failed`` (a nested container is malformed),
+``unpacker-crashed`` (an unpacker hit an unexpected error; details with ``--debug``). Unpackers add their own (``symlink-skipped``,
 ``hardlink-skipped``, ``absolute-path``, ``malformed``…). Exceeding the total size or the
 member count raises :class:`agentxray.errors.LimitExceeded`.
 """
@@ -65,8 +65,8 @@ class Dispatcher:
         self._relpath: dict[Path, str] = {}
         """Written blob's path → its relpath, for naming its members' folder."""
         self._prefix: dict[Path, str] = {}
-        self._dirs: dict[Path, bool] = {}
         """Container's path → the folder (relpath) its members go to."""
+        self._dirs: dict[Path, bool] = {}
 
     # -- running ---------------------------------------------------------------------------
 
@@ -84,7 +84,12 @@ class Dispatcher:
         parts = split_name(name).parts
         relpath = self._alloc.file("", parts)
         with open(top.path, "rb") as handle:
-            written = self._writer.write_stream(relpath, handle, self._guard(top.vpath, None)[0])
+            try:
+                written = self._writer.write_stream(
+                    relpath, handle, self._guard(top.vpath, None)[0], threaded=True
+                )
+            except StopCopy as stop:
+                raise LimitExceeded(f"{top.vpath}: {stop.message}") from None
         self.total_bytes += written.size
         self.members += 1
         kind = guess_kind(name, written.head)
