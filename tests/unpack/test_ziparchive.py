@@ -136,6 +136,6 @@ def test_nesting_beyond_the_depth_limit_is_written_but_not_opened(tmp_path: Path
     src.write_bytes(_nest(5))
     tree = run_unpack(tmp_path, src, limits=Limits(max_depth=2))
     assert codes(tree) == ["depth-exceeded"]
-    assert tree.notices[0].path == "top.zip!layer3.zip!layer2.zip"
-    assert entry(tree, "!layer2.zip").relpath == "layer3.zip.x/layer2.zip"
+    assert tree.notices[0].path == "top.zip!layer3.zip!layer2.zip!layer1.zip"
+    assert entry(tree, "!layer1.zip").relpath == "layer3.zip.x/layer2.zip.x/layer1.zip"
     assert not any(f.vpath.endswith("core.py") for f in tree.files)

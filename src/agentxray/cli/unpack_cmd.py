@@ -101,7 +101,7 @@ def register(sub: Any) -> None:
         type=int,
         default=d.max_depth,
         metavar="N",
-        help=f"containers nested in containers (default {d.max_depth})",
+        help=f"levels of containers inside the target to open (default {d.max_depth})",
     )
     p.set_defaults(func=run)
 

@@ -99,7 +99,7 @@ class Dispatcher:
         matching = [u for u in self._unpackers if self._matches(u, blob)]
         if not matching:
             return False
-        if blob.depth >= self.limits.max_depth:
+        if blob.depth > self.limits.max_depth:
             self.notice(
                 "depth-exceeded",
                 f"not opened: {matching[0].name} container nested {blob.depth} deep "

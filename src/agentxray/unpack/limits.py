@@ -21,6 +21,7 @@ class Limits:
     max_ratio: float = 200.0
     """Uncompressed/compressed size of one member (bombs), checked once a member exceeds 1 MiB."""
     max_depth: int = 6
-    """Nesting of containers."""
+    """Nesting of containers: those up to this many levels inside the artifact are opened
+    (0: only the artifact itself)."""
     max_name_bytes: int = 4096
     """Length of one member path."""
