@@ -99,3 +99,15 @@ def test_strings_split_literals_that_native_code_keeps_back_to_back() -> None:
 def test_js_relative_imports_are_internal_modules_not_facts() -> None:
     src = 'import { a } from "./chunk-abc.js"; const b = require("/$bunfs/root/x.js"); import "fs";'
     assert [(f.kind, f.value) for f in js_facts(src)] == [("import", "fs")]
+
+
+def test_js_destructured_env_reads_name_each_variable() -> None:
+    facts = js_facts(
+        'const {HOME, "LANG": l, TZ = "UTC"} = process.env; const {...all} = process.env;'
+    )
+    assert [(f.kind, f.value) for f in facts] == [
+        ("env_read", "HOME"),
+        ("env_read", "LANG"),
+        ("env_read", "TZ"),
+        ("env_read", "*"),
+    ]

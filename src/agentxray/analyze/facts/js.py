@@ -39,6 +39,7 @@ FUNCTIONS = frozenset(
         "generator_function",
     }
 )
+_ASSIGNMENTS = ("assignment_expression", "augmented_assignment_expression")
 STRINGS = frozenset({"string", "template_string"})
 MAX_VALUE = 2000
 MAX_DETAIL = 200
@@ -209,7 +210,32 @@ class _Collector:
             and up.child_by_field_name("left") == target
         ):
             return  # a write, not a read
+        if name == "*" and up is not None and up.type == "variable_declarator":
+            pattern = up.child_by_field_name("name")
+            if pattern is not None and pattern.type == "object_pattern":
+                names = self._destructured(pattern)
+                for key in names or ["*"]:
+                    self._add("env_read", key, target)
+                return
         self._add("env_read", name, target)
+
+    def _destructured(self, pattern: Node) -> list[str]:
+        """Names taken by ``const {A, B: b} = process.env``; ``*`` for a ``...rest``."""
+        names: list[str] = []
+        for child in pattern.named_children:
+            if child.type == "shorthand_property_identifier_pattern":
+                names.append(self._text(child))
+            elif child.type == "pair_pattern":
+                key = child.child_by_field_name("key")
+                if key is not None:
+                    names.append(self._text(key).strip("\"'"))
+            elif child.type == "object_assignment_pattern":
+                left = child.child_by_field_name("left")
+                if left is not None:
+                    names.append(self._text(left))
+            elif child.type == "rest_pattern":
+                names.append("*")
+        return names
 
     def import_(self, quote: int) -> None:
         if self.data[quote + 1 : quote + 2] in (b".", b"/"):
