@@ -73,6 +73,15 @@ def test_strings_per_data_section_with_file_offsets(tmp_path: Path) -> None:
     assert sink.notices == []
 
 
+def test_long_utf8_runs_are_cut_on_a_character_boundary(tmp_path: Path) -> None:
+    path = write(tmp_path, [Sec(".rodata", b"\x00a" + "简体中文".encode() * 2000 + b"\x00")])
+    sink = FakeSink()
+    NativeUnpacker().extract(blob_at(path), sink)
+    [line] = sink.by_name()["strings/rodata.txt"].data.decode("utf-8").splitlines()
+    assert line.startswith("0x") and line.endswith("\ta" + "简体中文" * 341 + "简")
+    assert len(line.split("\t")[1].encode()) <= native.MAX_LINE
+
+
 def test_random_stretch_keeps_ascii_strings_and_stays_fast(tmp_path: Path) -> None:
     rng = random.Random(7)
     noise = rng.randbytes(3 << 20)

@@ -36,10 +36,10 @@ _UTF8 = re.compile(
     rb"[\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}){%d,}" % MIN_CHARS
 )
 _ASCII = re.compile(rb"[\x20-\x7e\t]{%d,}" % MIN_CHARS)
-_ASCII_BYTES = bytes(range(0x80))
 _LINE = b"0x%x\t%s\n"
 _CHUNK = 1 << 20
-_MAX_HIGH_SHARE = 0.25
+_MAX_INVALID_SHARE = 0.05
+_SAMPLE = 64 << 10
 _UTF16 = re.compile(rb"[\x20-\x7e\t]\x00(?:[\x20-\x7e\t]\x00){%d,}" % (MIN_CHARS - 1))
 _EXTRA_SECTIONS = frozenset({".dynstr"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.,-]+")
@@ -48,7 +48,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.,-]+")
 def utf8_lines(buf: mmap.mmap | bytes, start: int, end: int) -> list[bytes]:
     """A line ``0x<offset>\\t<text>\\n`` per run of ≥ 6 printable ASCII/UTF-8 characters.
 
-    Stretches that look compressed or random (many bytes ≥ 0x80) get ASCII runs only: re-splitting
+    Stretches that look compressed or random (many bytes outside valid UTF-8) get ASCII runs only: re-splitting
     their countless loose runs as UTF-8 would cost seconds and find nothing but noise.
     """
     out: list[bytes] = []
@@ -63,8 +63,10 @@ def utf8_lines(buf: mmap.mmap | bytes, start: int, end: int) -> list[bytes]:
                 continue
             base = m.start()
             for sub in _UTF8.finditer(text):
-                if len(sub.group().decode("utf-8")) >= MIN_CHARS:
-                    out.append(_LINE % (base + sub.start(), sub.group()[:MAX_LINE]))
+                chars = sub.group().decode("utf-8")
+                if len(chars) >= MIN_CHARS:  # cut whole characters only
+                    cut = sub.group()[:MAX_LINE].decode("utf-8", "ignore").encode()
+                    out.append(_LINE % (base + sub.start(), cut))
     return out
 
 
@@ -80,8 +82,10 @@ def _stretches(buf: mmap.mmap | bytes, start: int, end: int) -> Iterator[tuple[i
     run_start, run_kind = start, True
     for lo in range(start, end, _CHUNK):
         hi = min(lo + _CHUNK, end)
-        high = len(buf[lo:hi].translate(None, _ASCII_BYTES))
-        kind = high <= (hi - lo) * _MAX_HIGH_SHARE
+        sample = buf[lo : min(lo + _SAMPLE, hi)]
+        # Random-like: bytes that are not part of any valid UTF-8 sequence are common.
+        invalid = len(sample) - len(sample.decode("utf-8", "ignore").encode())
+        kind = invalid <= len(sample) * _MAX_INVALID_SHARE
         if kind != run_kind and lo > run_start:
             yield run_start, lo, run_kind
             run_start = lo
