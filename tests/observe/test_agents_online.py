@@ -78,3 +78,15 @@ def test_claude_code_follows_the_exfil_script_with_fake_credentials(tmp_path: Pa
     follow_up = run.exchanges[-1]
     assert follow_up.turn == 1
     assert "collector.exfil.invalid" in follow_up.request_body.decode()
+
+
+def test_probe_prints_the_prompt_with_invisible_characters_spelled_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from agentxray.cli.main import main
+
+    assert main(["probe", CLAUDE, "--timeout", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "===== system prompt [2]" in out and "===== first user message [0]" in out
+    assert DATE_LINE.search(out) or "Today⟨U+" in out
+    assert "sk-ant-api03-agentxray" not in out  # the key is masked in the summary

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import httpx
 
+from agentxray.observe.mockapi.recorder import from_json
+from agentxray.store.sqlite import Store
+
 
 def test_first_line_is_the_base_url_and_requests_are_recorded(tmp_path: Path) -> None:
     record = tmp_path / "rec.jsonl"
@@ -25,6 +28,8 @@ def test_first_line_is_the_base_url_and_requests_are_recorded(tmp_path: Path) ->
             "edit",
             "--record",
             str(record),
+            "--store",
+            str(tmp_path / "r.db"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -45,6 +50,11 @@ def test_first_line_is_the_base_url_and_requests_are_recorded(tmp_path: Path) ->
     assert proc.returncode == 0, err
     (line,) = record.read_text().splitlines()
     assert json.loads(line)["outcome"].startswith("side request")
+    store = Store(tmp_path / "r.db")
+    (run,) = store.runs()
+    (stored,) = store.exchanges(int(str(run["id"])))
+    assert stored == from_json(json.loads(line))
+    store.close()
 
 
 def test_bad_scenario_is_a_usage_error(tmp_path: Path) -> None:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from agentxray.errors import UsageError
+from agentxray.model import ApiExchange
 from agentxray.observe.mockapi.recorder import Recorder
 from agentxray.observe.mockapi.scenario import builtin_names, load_scenario
 from agentxray.observe.mockapi.server import MockServer
 from agentxray.observe.mockapi.tls import make_tls
+from agentxray.store.sqlite import Store
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +39,7 @@ def register(sub: Any) -> None:
         help=f"built-in scenario ({', '.join(builtin_names())}) or a YAML file (default hello)",
     )
     p.add_argument("--record", type=Path, help="append every exchange to this JSON-lines file")
+    p.add_argument("--store", type=Path, help="also keep every exchange in this SQLite database")
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a CA made for this run")
     p.set_defaults(func=run)
 
@@ -50,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
         material = make_tls(folder, (args.host,))
         ssl_context = material.server_context()
         print(f"# CA certificate: {material.ca_file}", file=sys.stderr, flush=True)
-    recorder = Recorder(args.record)
+    sinks: tuple[Callable[[ApiExchange], None], ...] = ()
+    store = None
+    if args.store is not None:
+        store = Store(args.store)
+        run_id = store.new_run(target="mock-api", scenario=scenario.name)
+        sinks = (functools.partial(store.add_exchange, run_id),)
+    recorder = Recorder(args.record, sinks)
     server = MockServer(scenario, recorder, host=args.host, port=args.port, ssl_context=ssl_context)
 
     def ready(url: str) -> None:
@@ -64,5 +75,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         recorder.close()
+        if store is not None:
+            store.close()
         print(f"agentxray: {len(recorder.exchanges)} exchanges recorded", file=sys.stderr)
     return 0

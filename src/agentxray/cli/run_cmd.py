@@ -97,8 +97,11 @@ def print_summary(result: AgentRun) -> None:
         if path.is_file():
             print(f"  {path.relative_to(launch.workspace)}  ({path.stat().st_size} bytes)")
     print(f"exchanges: {len(result.exchanges)}")
+    mock_host = result.base_url.split("://", 1)[-1]
     for ex in result.exchanges:
-        print(f"  {ex.seq:3d} {ex.method} {ex.target} -> {ex.status}  [{ex.outcome}]")
+        host = dict(ex.request_headers).get("host", mock_host)
+        where = "" if host == mock_host or ex.method == "CONNECT" else f"https://{host}"
+        print(f"  {ex.seq:3d} {ex.method} {where}{ex.target} -> {ex.status}  [{ex.outcome}]")
     models = [ex for ex in result.exchanges if ex.dialect and (ex.system or ex.first_user)]
     if models:
         auth = [
