@@ -68,3 +68,32 @@ def test_codex_native_strings_endpoints(real_artifact, tmp_path: Path) -> None:
     for f in findings:
         assert "/bin/codex!strings/" in f.location.artifact or "!strings/" in f.location.artifact
         assert f.location.offset is not None  # the offset in the binary, from the strings line
+
+
+@pytest.mark.online
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("spec", "platform"),
+    [
+        ("npm:@anthropic-ai/claude-code@2.1.91", None),
+        ("npm:@anthropic-ai/claude-code@2.1.197", "linux-x64"),
+    ],
+)
+def test_claude_code_cli_js_telemetry_and_flags(
+    real_artifact, tmp_path: Path, spec: str, platform: str | None
+) -> None:
+    tree = unpack(real_artifact(spec, platform=platform), tmp_path / "out")
+    findings = _scan(tree, JsRulesDetector())
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_rule.setdefault(f.rule, []).append(f)
+    datadog = [f for f in by_rule["AXR-TEL-001"] if "datadoghq.com" in f.values[0]]
+    assert datadog and all(f.location.artifact.endswith("cli.js") for f in datadog)
+    assert any(
+        v.startswith("/api/event_logging/") for f in by_rule["AXR-TEL-002"] for v in f.values
+    )
+    growthbook = by_rule["AXR-RC-002"][0]
+    assert any(v.startswith("remoteEval: ") for v in growthbook.values)
+    assert "remoteEval" in growthbook.snippet and growthbook.location.line
+    assert any("/api/eval/" in v for f in by_rule["AXR-RC-004"] for v in f.values)
+    assert any("downloads.claude.ai" in v for f in by_rule["AXR-UPD-001"] for v in f.values)
