@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fake_sink import FakeSink, blob_at
 
 from agentxray.model import Artifact, FileEntry, Tree
 from agentxray.unpack import unpack
+from agentxray.unpack.node_sea import NodeSeaUnpacker
 
 pytestmark = pytest.mark.online
 
@@ -77,3 +81,38 @@ def test_strings_of_the_rust_runtime_addon(copilot: Tree) -> None:
     rust = json.loads(content(copilot, only(copilot, "runtime.node!rust-info.json")))
     assert any(crate.startswith("tokio-") for crate in rust["crates"])
     assert rust["rustc_commits"]
+
+
+@pytest.mark.parametrize(
+    ("platform", "member", "container"),
+    [
+        ("darwin-arm64", "package/copilot", "NODE_SEA,__NODE_SEA_BLOB"),
+        ("win32-x64", "package/copilot.exe", "PE resource NODE_SEA_BLOB"),
+    ],
+)
+def test_macho_and_pe_builds(
+    real_artifact: Callable[..., Artifact],
+    tmp_path: Path,
+    platform: str,
+    member: str,
+    container: str,
+) -> None:
+    artifact = real_artifact(COPILOT, platform=platform)
+    target = tmp_path / Path(member).name
+    with tarfile.open(artifact.path) as tar:
+        source = tar.extractfile(member)
+        assert source is not None
+        with target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 22)
+    sink = FakeSink()
+    unpacker = NodeSeaUnpacker()
+    assert unpacker.matches(blob_at(target)), container
+    unpacker.extract(blob_at(target), sink)
+    got = sink.by_name()
+    assert b"Copyright (c) Microsoft Corporation" in got["sea-loader.js"].data[:400]
+    tgz = got["copilot.tgz"]
+    assert tgz.data[:2] == b"\x1f\x8b"
+    with target.open("rb") as fh:
+        fh.seek(tgz.offset or 0)
+        assert fh.read(64) == tgz.data[:64]
+    assert sink.notices == []
