@@ -90,3 +90,12 @@ def test_probe_prints_the_prompt_with_invisible_characters_spelled_out(
     assert "===== system prompt [2]" in out and "===== first user message [0]" in out
     assert DATE_LINE.search(out) or "Today⟨U+" in out
     assert "sk-ant-api03-agentxray" not in out  # the key is masked in the summary
+
+
+def test_codex_sends_the_profile_key_and_refused_outside_hosts_are_recorded(tmp_path: Path) -> None:
+    run = observe_agent(CODEX, scenario="hello", workdir=tmp_path, timeout=30)
+    assert run.launch.exit_code == 0
+    model = next(ex for ex in run.exchanges if ex.turn == 0)
+    assert dict(model.request_headers)["authorization"].startswith("Bearer sk-proj-agentxray-mock")
+    assert model.dialect == "openai-responses" and model.target == "/v1/responses"
+    assert any(ex.outcome == "websocket refused" for ex in run.exchanges)
