@@ -216,3 +216,22 @@ def test_matches_object_files_only(tmp_path: Path) -> None:
     text.write_bytes(b"MZ but not a PE file" + b"\x00" * 64)
     assert not NativeUnpacker().matches(blob_at(text))
     assert NativeUnpacker().matches(blob_at(write(tmp_path, [Sec(".rodata", b"x")])))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\xcf\xfa\xed\xfe\x0c\x00\x00\x01" + b"\xff" * 24,  # Mach-O 64 with absurd load commands
+        b"\xca\xfe\xba\xbe\x00\x00\x00\x02" + b"\xff" * 40,  # fat header pointing nowhere
+        b"MZ" + b"\x00" * 0x3A + b"\x40\x00\x00\x00" + b"PE\x00\x00" + b"\xff" * 64,  # broken PE
+    ],
+    ids=["macho", "fat", "pe"],
+)
+def test_malformed_macho_and_pe_fall_back(tmp_path: Path, head: bytes) -> None:
+    path = tmp_path / "tool"
+    path.write_bytes(head + b"\x00hidden-host.example.org/api\x00" + b"\x00" * 64)
+    sink = FakeSink()
+    assert NativeUnpacker().matches(blob_at(path))
+    NativeUnpacker().extract(blob_at(path), sink)
+    assert sink.notices and sink.notices[0][0] in ("native-headers", "native-no-sections")
+    assert "hidden-host.example.org/api" in lines_of(sink.by_name()["strings/file.txt"].data)

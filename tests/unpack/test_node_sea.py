@@ -171,3 +171,12 @@ def test_note_lengths_past_the_section_are_ignored(tmp_path: Path) -> None:
     path.write_bytes(image)
     with pytest.raises(UnpackError, match="no NODE_SEA_BLOB"):
         NodeSeaUnpacker().extract(blob_at(path), FakeSink())
+
+
+def test_broken_macho_with_fuse_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "app"
+    path.write_bytes(b"\xcf\xfa\xed\xfe\x0c\x00\x00\x01" + b"\xff" * 24 + FUSE_ON + sea_blob())
+    sink = FakeSink()
+    assert NodeSeaUnpacker().matches(blob_at(path))
+    with pytest.raises(UnpackError, match="no NODE_SEA_BLOB"):
+        NodeSeaUnpacker().extract(blob_at(path), sink)
