@@ -78,6 +78,7 @@ def test_missing_pack_directory_is_a_config_error(tmp_path: Path) -> None:
             "GrowthBook remote evaluation path",
         ),
         ("https://o1.ingest.us.sentry.io/1", "error-reporting", "Sentry ingest"),
+        ("https://telemetry.acme-corp.dev/v1/e", "telemetry", "host named for telemetry"),
     ],
 )
 def test_host_table_most_specific_row_wins(url: str, purpose: str, name: str) -> None:
@@ -93,6 +94,22 @@ def test_host_table_ignores_namespaces_and_knows_nothing_of_unknown_hosts() -> N
     assert table.classify_url("https://notdatadoghq.com/") is None
 
 
-def test_invalid_host_table_is_a_config_error() -> None:
+@pytest.mark.parametrize(
+    "row",
+    [
+        "{host: a.example, purpose: gossip, name: x}",
+        "{purpose: telemetry, name: x}",
+        "{label: x, host: a.example, purpose: telemetry, name: x}",
+        "{host: a.example, purpose: telemetry, name: x, colour: red}",
+    ],
+)
+def test_invalid_host_table_is_a_config_error(row: str) -> None:
     with pytest.raises(ConfigError, match="hosts table"):
-        load_table("- {host: a.example, purpose: gossip, name: x}", "t.yml")
+        load_table(f"- {row}", "t.yml")
+
+
+def test_label_rows_do_not_override_known_hosts() -> None:
+    table = default_hosts()
+    known = table.classify_url("https://metrics.example.com/")
+    assert known is not None and known.ignore
+    assert table.classify_url("https://telemetry/") is None

@@ -63,7 +63,12 @@ class HostTable:
         return self._memo[key]
 
     def _classify(self, host: str, path: str) -> Classification | None:
+        first = host.split(".", 1)[0]
         for entry in self._ordered:
+            if entry.label is not None:
+                if first == entry.label and "." in host:
+                    return Classification(entry.purpose, entry.name, entry.ignore)
+                continue
             if entry.host is not None and not _host_matches(host, entry.host):
                 continue
             if entry.path is not None and not path.startswith(entry.path):
@@ -76,7 +81,7 @@ class HostTable:
     def classify_path(self, path: str) -> Classification | None:
         """The purpose of a bare API path such as ``/api/v2/logs`` (path-only rows)."""
         for entry in self._ordered:
-            if entry.host is None and entry.path is not None and path.startswith(entry.path):
+            if entry.path is not None and entry.host is None and path.startswith(entry.path):
                 return Classification(entry.purpose, entry.name, entry.ignore)
         return None
 
@@ -86,7 +91,7 @@ class HostTable:
 
 
 def _specificity(entry: HostEntry) -> tuple[int, int, int]:
-    rank = 0 if entry.host and entry.path else 1 if entry.host else 2
+    rank = 0 if entry.host and entry.path else 1 if entry.host else 2 if entry.label else 3
     return rank, -len(entry.host or ""), -len(entry.path or "")
 
 

@@ -141,6 +141,8 @@ class HostEntry(_Closed):
     """Host suffix; ``None`` for a path-only entry (strings like ``/api/v2/logs``)."""
     path: str | None = None
     """Path prefix, when the purpose depends on it."""
+    label: str | None = None
+    """First DNS label of an otherwise unknown host (``telemetry`` in ``telemetry.acme.dev``)."""
     purpose: Purpose
     name: str
     """What it is, e.g. ``Datadog log intake``."""
@@ -149,8 +151,10 @@ class HostEntry(_Closed):
 
     @model_validator(mode="after")
     def _host_or_path(self) -> HostEntry:
-        if self.host is None and self.path is None:
-            raise ValueError("a host entry needs a host or a path")
+        if self.host is None and self.path is None and self.label is None:
+            raise ValueError("a host entry needs a host, a label or a path")
+        if self.label is not None and (self.host is not None or self.path is not None):
+            raise ValueError("a label entry takes no host or path")
         return self
 
 
