@@ -111,3 +111,8 @@ def test_js_destructured_env_reads_name_each_variable() -> None:
         ("env_read", "TZ"),
         ("env_read", "*"),
     ]
+
+
+def test_python_relative_imports_are_not_dependencies() -> None:
+    facts = extract_python("a.py", "from .posthog import x\nfrom . import y\nimport posthog\n")
+    assert [(f.kind, f.value) for f in facts] == [("import", "posthog")]

@@ -88,7 +88,10 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
-        self._add("import", module, node)
+        if node.level:  # a module of the same package, not a dependency
+            module = "." * node.level + module
+        else:
+            self._add("import", module, node)
         for alias in node.names:
             self.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
 
