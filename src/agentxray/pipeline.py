@@ -227,6 +227,8 @@ def prepare_agent(
         path = tree.path_of(entry)
         if path is not None and ("/" + inner).endswith(suffix) and path.is_file():
             _make_executable(tree)
+            if chosen.interpreter is None and not path.stat().st_mode & 0o100:
+                path.chmod(path.stat().st_mode | 0o755)
             return PreparedAgent(chosen, path, artifact)
     raise ConfigError(
         f"{artifact.name} {artifact.version or ''} has no {chosen.program!r} for profile {chosen.name}",

@@ -138,15 +138,18 @@ def launch(
     env = build_env(profile, values, ca_file, interpreter, proxy)
     logger.info("launching %s in %s", profile.name, workspace)
     started = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        cwd=workspace,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=workspace,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise ObserveError(f"cannot start {profile.name} ({argv[0]}): {exc.strerror}") from exc
     try:
         out, err = proc.communicate(timeout=timeout)
         code: int | None = proc.returncode
