@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agentxray.analyze.interface import SourceUnit
 from agentxray.analyze.rules_detector import JsRulesDetector, PythonRulesDetector
 from agentxray.model import FileEntry, Finding, Notice
@@ -57,3 +59,17 @@ def test_python_syntax_error_is_a_notice() -> None:
     out = list(PythonRulesDetector().run(unit("bad.py", "python", "def (:\n")))
     assert len(out) == 1 and isinstance(out[0], Notice)
     assert (out[0].code, out[0].path) == ("parse-error", "bad.py")
+
+
+def test_hostile_inputs_become_notices(monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentxray.analyze.facts.js as js_facts
+
+    deep = "x = " + "(" * 50_000 + "1" + ")" * 50_000 + "\n"
+    out = list(PythonRulesDetector().run(unit("deep.py", "python", deep)))
+    assert [type(o).__name__ for o in out] == ["Notice"]
+
+    monkeypatch.setattr(js_facts, "MAX_HITS", 10)
+    src = "fetch(a);" * 50
+    results = list(JsRulesDetector().run(unit("many.js", "javascript", src)))
+    notices = [r for r in results if isinstance(r, Notice)]
+    assert [n.code for n in notices] == ["facts-truncated"]

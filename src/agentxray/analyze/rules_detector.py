@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from agentxray.analyze.facts.common import LineIndex
-from agentxray.analyze.facts.js import JsFactExtractor
+from agentxray.analyze.facts.js import MAX_HITS, TRUNCATED, JsFactExtractor
 from agentxray.analyze.facts.python import extract_python
 from agentxray.analyze.facts.strings import StringsFactExtractor
 from agentxray.analyze.interface import Detector, SourceUnit
@@ -62,6 +62,16 @@ class RulesDetector(Detector):
                 "parse-error", f"{self.name}: file does not parse: {exc}", unit.entry.vpath
             )
             return
+        except RecursionError:  # pathologically nested Python
+            yield Notice("parse-error", f"{self.name}: file nests too deeply", unit.entry.vpath)
+            return
+        if TRUNCATED in unit.context:
+            yield Notice(
+                "facts-truncated",
+                f"{self.name}: {unit.context[TRUNCATED]} candidates, only the first "
+                f"{MAX_HITS} were analysed",
+                unit.entry.vpath,
+            )
         for match in self.engine.run(facts):
             yield self.finding(unit, match)
 

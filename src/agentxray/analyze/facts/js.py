@@ -42,6 +42,10 @@ FUNCTIONS = frozenset(
 _ASSIGNMENTS = ("assignment_expression", "augmented_assignment_expression")
 STRINGS = frozenset({"string", "template_string"})
 MAX_VALUE = 2000
+MAX_HITS = 400_000
+"""Candidates resolved per file; a crafted file with millions of ``fetch(`` stops here."""
+TRUNCATED = "rules.facts-truncated"
+"""``unit.context`` key set (to the hit count) when a file had more candidates than that."""
 MAX_DETAIL = 200
 
 
@@ -96,6 +100,10 @@ class JsFactExtractor:
         hits = self.candidates(data)
         if not hits:
             return []
+        if len(hits) > MAX_HITS:
+            logger.info("%s: %d prefilter hits, keeping %d", unit.entry.vpath, len(hits), MAX_HITS)
+            unit.context[TRUNCATED] = len(hits)
+            hits = hits[:MAX_HITS]
         out = _Collector(unit.entry.vpath, data, unit.js_tree.root_node)
         for start, end, family in hits:
             if family == "url":
