@@ -264,3 +264,22 @@ def test_zstd_bomb_stops_at_the_ratio_limit(tmp_path: Path) -> None:
     tree = run_unpack(tmp_path, bomb)
     assert codes(tree) == ["ratio-exceeded"]
     assert tree.files == ()
+
+
+def test_gzip_checksum_mismatch_is_reported(tmp_path: Path) -> None:
+    data = bytearray(make_tar(tmp_path / "c.tgz", [("a.txt", b"hello")]).read_bytes())
+    data[-8] ^= 0xFF  # the CRC-32 in the gzip trailer
+    bad = tmp_path / "bad.tgz"
+    bad.write_bytes(bytes(data))
+    tree = run_unpack(tmp_path, bad)
+    assert codes(tree) == ["malformed"]
+    assert tree.notices[0].level == "error"
+
+
+def test_data_hidden_after_the_end_of_the_archive_is_reported(tmp_path: Path) -> None:
+    raw = make_tar(tmp_path / "r.tar", [("a.js", b"a()")], "w").read_bytes()
+    src = tmp_path / "h.tgz"
+    src.write_bytes(gzip.compress(raw + b"eval(atob('...'))"))
+    tree = run_unpack(tmp_path, src)
+    assert codes(tree) == ["trailing-data"]
+    assert [f.relpath for f in tree.files] == ["a.js"]

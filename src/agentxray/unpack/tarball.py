@@ -19,7 +19,7 @@ import zstandard
 from agentxray.errors import UnpackError
 from agentxray.unpack.interface import Blob, Sink, Unpacker
 from agentxray.unpack.streams import Decompressed, Method, compression_of, inner_name
-from agentxray.unpack.writer import StopCopy, is_fatal
+from agentxray.unpack.writer import CHUNK, StopCopy, is_fatal
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,7 @@ class TarballUnpacker(Unpacker):
             while (member := archive.next()) is not None:
                 count += 1
                 self._member(blob, sink, archive, member, compressed)
+            self._after_end(blob, sink, archive)
         except StopCopy as stop:
             sink.notice(stop.code, stop.message, path=blob.vpath, level="error")
         except _BROKEN as exc:
@@ -121,6 +122,23 @@ class TarballUnpacker(Unpacker):
                 f"tar archive is truncated or corrupt after {count} members: {exc}",
                 path=blob.vpath,
                 level="error",
+            )
+
+    @staticmethod
+    def _after_end(blob: Blob, sink: Sink, archive: tarfile.TarFile) -> None:
+        """Read to the end of the stream: checks the gzip/zstd trailer, and finds data hidden
+        after the tar's end-of-archive blocks."""
+        stream = archive.fileobj
+        if stream is None:  # pragma: no cover - always set for archives we open
+            return
+        hidden = 0
+        while chunk := stream.read(CHUNK):
+            hidden += len(chunk) - chunk.count(0)
+        if hidden:
+            sink.notice(
+                "trailing-data",
+                f"{hidden:,} non-zero bytes after the end of the tar archive were not extracted",
+                path=blob.vpath,
             )
 
     def _member(
