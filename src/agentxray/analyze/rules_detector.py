@@ -15,7 +15,7 @@ from agentxray.analyze.facts.strings import StringsFactExtractor
 from agentxray.analyze.interface import Detector, SourceUnit
 from agentxray.model import Fact, FileKind, Finding, Notice
 from agentxray.rules.engine import Engine, RuleMatch
-from agentxray.rules.loader import RuleSet, load_rules
+from agentxray.rules.loader import RuleSet, default_rules
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class RulesDetector(Detector):
     def ruleset(self) -> RuleSet:
         """The rule set, loaded on first use."""
         if self._rules is None:
-            self._rules = load_rules()
+            self._rules = default_rules()
         return self._rules
 
     @property

@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata, resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -169,3 +170,13 @@ def load_rules(*, third_party: bool = True, extra: Iterable[Path] = ()) -> RuleS
         seen[lr.rule.id] = lr.origin
     loaded.sort(key=lambda lr: lr.rule.id)
     return RuleSet(tuple(loaded), _retired())
+
+
+@cache
+def default_rules() -> RuleSet:
+    """The rules every scan uses (core + entry points), loaded once per process.
+
+    Renderers may use it for rule metadata (``default_rules().get(id)`` and
+    :func:`agentxray.rules.docs.rule_page` for SARIF ``help``).
+    """
+    return load_rules()
