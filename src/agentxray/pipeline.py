@@ -117,6 +117,9 @@ def unpack_cached(artifact: Artifact, *, cache_dir: Path | None = None) -> Tree:
     except OSError:
         logger.info("unpack cache %s filled concurrently; using this run's copy", final)
         return tree
+    for stale in base.glob(f"{artifact.sha256}-*"):  # unpacked by an older unpacker
+        if stale != final:
+            shutil.rmtree(stale, ignore_errors=True)
     return dataclasses.replace(tree, root=final / "tree")
 
 

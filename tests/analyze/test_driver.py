@@ -138,3 +138,64 @@ def test_unit_parses_js_lazily(tmp_path: Path, kind: FileKind) -> None:
     tree = make_tree(tmp_path, {"a.ts": (kind, b"const x: number = 1;\n")})
     unit = SourceUnit(tree.files[0], b"const x = 1;\n")
     assert unit.js_tree.root_node.type == "program"
+
+
+class OtherFamilyDetector(NeedleDetector):
+    """Same behaviour, another family (module): the driver may run it in a forked child."""
+
+    name = "test-other"
+
+    def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+        for finding in super().run(unit):
+            yield Finding(
+                id=finding.id.replace("needle", "other"),
+                rule=self.name,
+                category="endpoint",
+                severity="info",
+                title="other",
+                location=finding.location,
+            )
+
+
+OtherFamilyDetector.__module__ = "tests.other_family"
+
+
+class DyingDetector(Detector):
+    """Kills its process outright, like a segfault in a C extension would."""
+
+    name = "test-dying"
+    kinds: ClassVar[frozenset[FileKind]] = frozenset({"javascript"})
+
+    def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+        import os
+
+        os._exit(3)
+
+
+DyingDetector.__module__ = "tests.dying_family"
+
+
+def test_big_files_split_families_across_processes_with_same_result(tmp_path: Path) -> None:
+    from agentxray.analyze.driver import AnalyzeOptions, run_detectors
+
+    big = b"needle\n" + b"x = 1;\n" * 50_000 + b"needle\n"
+    tree = make_tree(
+        tmp_path, {"big.js": ("javascript", big), "small.js": ("javascript", big[:20])}
+    )
+    detectors = (NeedleDetector(), OtherFamilyDetector())
+    serial = run_detectors(tree, detectors, AnalyzeOptions(jobs=1))
+    forked = run_detectors(tree, detectors, AnalyzeOptions(jobs=2, parallel_min_bytes=1000))
+    assert forked.findings == serial.findings
+    assert {f.rule for f in forked.findings} == {"test-needle", "test-other"}
+
+
+def test_child_that_dies_becomes_notice(tmp_path: Path) -> None:
+    from agentxray.analyze.driver import AnalyzeOptions, run_detectors
+
+    tree = make_tree(tmp_path, {"big.js": ("javascript", b"needle\n" * 1000)})
+    options = AnalyzeOptions(jobs=2, parallel_min_bytes=1000)
+    result = run_detectors(tree, (NeedleDetector(), DyingDetector()), options)
+    assert {f.rule for f in result.findings} == {"test-needle"}
+    [notice] = result.notices
+    assert (notice.code, notice.path, notice.level) == ("detector-error", "pkg!/big.js", "error")
+    assert "test-dying" in notice.message and "exit status 3" in notice.message

@@ -19,14 +19,20 @@ def analyze(
     *,
     detectors: Sequence[Detector] | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    jobs: int | None = None,
 ) -> StaticResult:
     """Run the registered detectors (or ``detectors``) over ``tree``.
 
     Findings are deduplicated by id and sorted most severe first; a detector failing on one file
-    becomes a :class:`~agentxray.model.Notice` and the run goes on.
+    becomes a :class:`~agentxray.model.Notice` and the run goes on. ``jobs=2`` lets detector
+    families share a big file across two forked processes (off by default: see
+    :attr:`AnalyzeOptions.jobs`).
     """
     if detectors is None:
         from agentxray.analyze.registry import DETECTORS
 
         detectors = DETECTORS
-    return run_detectors(tree, detectors, AnalyzeOptions(max_file_bytes=max_file_bytes))
+    options = AnalyzeOptions(max_file_bytes=max_file_bytes)
+    if jobs is not None:
+        options = AnalyzeOptions(max_file_bytes=max_file_bytes, jobs=jobs)
+    return run_detectors(tree, detectors, options)
