@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -188,7 +189,7 @@ def main() -> int:
         )
         js_dir = Path(tmp) / "js"
         js_dir.mkdir()
-        (js_dir / "cli.js").symlink_to(js_path)
+        shutil.copyfile(js_path, js_dir / "cli.js")  # both tools skip symlinks
         if args.semgrep_rules and (args.venv / "bin/semgrep").exists():
             run, found = semgrep_scan(args.venv, args.semgrep_rules, js_dir)
             tool = f"semgrep ({args.semgrep_rules.name}/ rules of semgrep-rules)"
