@@ -158,3 +158,21 @@ def test_count_tokens_models_and_account_endpoints(mock_server: Started) -> None
     unknown = httpx.get(f"{url}/nowhere")
     assert unknown.status_code == 404
     assert [ex.outcome for ex in recorder.exchanges][-1] == "unknown endpoint"
+
+
+def test_concurrent_side_requests_never_take_the_main_turns(mock_server: Started) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, recorder = mock_server()
+    side = {"model": "haiku", "messages": [{"role": "user", "content": "title?"}], "max_tokens": 5}
+    main = _body([{"role": "user", "content": "go"}], stream=True)
+
+    def post(body: dict[str, object]) -> int:
+        return httpx.post(f"{url}/v1/messages", json=body, headers=HEADERS).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(post, [side] * 12 + [main] + [side] * 12))
+    assert codes == [200] * 25
+    turns = [ex.turn for ex in recorder.exchanges]
+    assert turns.count(0) == 1 and turns.count(None) == 24
+    assert [ex.seq for ex in recorder.exchanges] == list(range(1, 26))

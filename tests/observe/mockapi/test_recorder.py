@@ -76,3 +76,28 @@ def test_gzip_request_bodies_are_recorded_decoded(mock_server: Started) -> None:
     assert r.status_code == 200
     assert recorder.exchanges[0].request_body == raw
     assert recorder.exchanges[0].first_user == ("zipped",)
+
+
+def test_compression_bomb_is_kept_as_sent(mock_server: Started) -> None:
+    import gzip
+
+    from agentxray.observe.mockapi import server
+
+    url, recorder = mock_server("hello")
+    bomb = gzip.compress(b"\0" * (server.MAX_BODY + 10))
+    r = httpx.post(f"{url}/v1/messages", content=bomb, headers={"content-encoding": "gzip"})
+    assert r.status_code == 200
+    assert recorder.exchanges[0].request_body == bomb
+
+
+def test_zstd_request_body_is_decoded(mock_server: Started) -> None:
+    import zstandard
+
+    url, recorder = mock_server("hello")
+    raw = b'{"model": "m", "messages": [{"role": "user", "content": "z"}]}'
+    r = httpx.post(
+        f"{url}/v1/responses",
+        content=zstandard.ZstdCompressor().compress(raw),
+        headers={"content-encoding": "zstd"},
+    )
+    assert r.status_code == 200 and recorder.exchanges[0].request_body == raw

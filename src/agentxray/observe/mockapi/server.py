@@ -3,64 +3,48 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
+import io
 import logging
 import ssl
 import threading
 import time
 import zlib
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import h11
 import zstandard
 
 from agentxray.errors import ObserveError
 from agentxray.model import ApiExchange
-from agentxray.observe.mockapi.anthropic import AnthropicDialect
-from agentxray.observe.mockapi.dialect import Dialect, new_id
-from agentxray.observe.mockapi.gemini import GeminiDialect
-from agentxray.observe.mockapi.openai_chat import OpenAIChatDialect
-from agentxray.observe.mockapi.openai_responses import OpenAIResponsesDialect
 from agentxray.observe.mockapi.recorder import Recorder
-from agentxray.observe.mockapi.scenario import Scenario, decide
+from agentxray.observe.mockapi.router import answer
+from agentxray.observe.mockapi.scenario import Scenario
 from agentxray.observe.mockapi.tls import RunAuthority
-from agentxray.observe.mockapi.wire import HttpRequest, HttpResponse, json_response
+from agentxray.observe.mockapi.wire import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
-
-#: Every dialect the server speaks, tried in order.
-DIALECTS: tuple[Dialect, ...] = (
-    AnthropicDialect(),
-    OpenAIResponsesDialect(),
-    OpenAIChatDialect(),
-    GeminiDialect(),
-)
 
 MAX_BODY = 64 * 1024 * 1024
 
 
 def _decode_body(body: bytes, encoding: str | None) -> bytes:
+    """``body`` with its content-encoding undone, at most :data:`MAX_BODY` bytes; else as sent."""
     enc = (encoding or "").strip().lower()
     try:
-        if enc == "gzip":
-            return gzip.decompress(body)
-        if enc == "deflate":
-            return zlib.decompress(body)
-        if enc == "zstd":
-            return zstandard.ZstdDecompressor().decompressobj().decompress(body)
-    except (OSError, zlib.error, zstandard.ZstdError, EOFError) as exc:
+        if enc in ("gzip", "deflate"):
+            out = zlib.decompressobj(47).decompress(body, MAX_BODY + 1)  # 47: gzip or zlib header
+        elif enc == "zstd":
+            with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body)) as reader:
+                out = reader.read(MAX_BODY + 1)
+        else:
+            return body
+    except (zlib.error, zstandard.ZstdError) as exc:
         logger.warning("could not undo content-encoding %s: %s", enc, exc)
-    return body
-
-
-def _proxy_target(req: HttpRequest) -> str | None:
-    """The outside host of a proxy request (``CONNECT host:port`` or an absolute URL), if any."""
-    if req.method == "CONNECT":
-        return req.target
-    if "://" in req.target[:12]:
-        return urlsplit(req.target).netloc or req.target
-    return None
+        return body
+    if len(out) > MAX_BODY:
+        logger.warning("%s body expands beyond %d bytes; kept as sent", enc, MAX_BODY)
+        return body
+    return out
 
 
 class MockServer:
@@ -294,71 +278,4 @@ class MockServer:
         self, req: HttpRequest, seq: int, started: float, tls: bool
     ) -> tuple[HttpResponse, ApiExchange]:
         """The response to ``req`` and its record."""
-        dialect_name: str | None = None
-        turn: int | None = None
-        system: tuple[str, ...] = ()
-        first_user: tuple[str, ...] = ()
-        response: HttpResponse | None = None
-        outcome = "endpoint"
-        outside = _proxy_target(req)
-        if outside is not None:
-            outcome = f"proxy refused: {outside}"
-            response = HttpResponse(
-                403,
-                (("content-type", "text/plain"), ("connection", "close")),
-                b"agentxray: connections leaving the machine are refused\n",
-            )
-        elif req.method == "GET" and (req.header("upgrade") or "").lower() == "websocket":
-            outcome = "websocket refused"
-            response = json_response(
-                426,
-                {
-                    "error": {
-                        "message": "Upgrade Required: use HTTP",
-                        "type": "invalid_request_error",
-                    }
-                },
-            )
-        for dialect in DIALECTS if response is None else ():
-            if dialect.owns(req):
-                call = dialect.parse(req)
-                decision = decide(self.scenario, call, f"call_axr{seq}_")
-                response = dialect.render(decision.reply, call)
-                dialect_name, turn, outcome = dialect.name, decision.turn, decision.reason
-                system, first_user = call.system, call.first_user
-                break
-            side = dialect.side(req)
-            if side is not None:
-                response, dialect_name = side, dialect.name
-                break
-        if response is None:
-            outcome = "unknown endpoint"
-            response = json_response(
-                404, {"error": {"message": f"Not found: {req.path}", "type": "not_found_error"}}
-            )
-        response = HttpResponse(
-            response.status,
-            (*response.headers, ("x-agentxray-mock", new_id("", 8))),
-            response.body,
-            response.chunks,
-        )
-        logger.info("%s %s -> %s (%s)", req.method, req.target, response.status, outcome)
-        ex = ApiExchange(
-            seq=seq,
-            started=started,
-            duration_ms=(time.time() - started) * 1000,
-            method=req.method,
-            target=req.target,
-            request_headers=req.headers,
-            request_body=req.body,
-            status=response.status,
-            response_headers=response.headers,
-            response_body=response.full_body(),
-            dialect=dialect_name,
-            outcome=outcome,
-            turn=turn,
-            system=system,
-            first_user=first_user,
-            tls=tls,
-        )
-        return response, ex
+        return answer(self.scenario, req, seq, started, tls)
