@@ -222,3 +222,32 @@ def test_a_plain_file_over_the_member_limit_is_a_clear_error(tmp_path: Path) -> 
     src.write_bytes(b"x" * 5000)
     with pytest.raises(LimitExceeded, match="member limit"):
         run_unpack(tmp_path, src, limits=Limits(max_member_bytes=4096))
+
+
+def test_pretty_uses_worker_processes_for_many_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentxray.unpack import prettyfiles
+
+    monkeypatch.setattr(prettyfiles, "POOL_MIN_BYTES", 0)
+    code = {f"package/c{i}.js": b"function f%d(){return %d;}" % (i, i) for i in range(40)}
+    tree = run_unpack(tmp_path, tgz(tmp_path / "many.tgz", code), pretty=True)
+    doc = json.loads((tree.root / "manifest.json").read_text())
+    assert [f["pretty"] for f in doc["files"]] == [f"package/c{i}.pretty.js" for i in range(40)]
+    assert (tree.root / "package/c7.pretty.js").read_bytes().count(b"\n") >= 2
+
+
+def test_a_failing_printer_leaves_the_original_and_a_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentxray.unpack import pretty
+
+    def broken(data: bytes) -> bytes:
+        raise RecursionError("too deep")
+
+    monkeypatch.setattr(pretty, "prettify", broken)
+    tree = run_unpack(tmp_path, tgz(tmp_path / "p.tgz", {"a.js": b"a()"}), pretty=True)
+    assert [(n.code, n.message) for n in tree.notices] == [
+        ("pretty-failed", "RecursionError: too deep")
+    ]
+    assert sorted(p.name for p in tree.root.iterdir()) == ["a.js", "manifest.json"]

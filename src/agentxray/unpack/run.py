@@ -15,6 +15,7 @@ from agentxray.unpack.dispatch import Dispatcher
 from agentxray.unpack.interface import Blob
 from agentxray.unpack.limits import Limits
 from agentxray.unpack.manifest import MANIFEST_NAME, manifest_bytes, manifest_document
+from agentxray.unpack.prettyfiles import prettify_files
 from agentxray.unpack.writer import HEAD, SafeWriter, remove_tree
 
 logger = logging.getLogger(__name__)
@@ -41,30 +42,6 @@ def top_blob(artifact: Artifact) -> Blob:
         head = handle.read(HEAD)
         size = os.fstat(handle.fileno()).st_size
     return Blob(top_name(artifact), path, size, head, 0)
-
-
-def _prettify_all(disp: Dispatcher, writer: SafeWriter) -> dict[str, str]:
-    """Write ``name.pretty.js`` next to every JavaScript file; returns relpath → pretty relpath."""
-    from agentxray.unpack.pretty import prettify  # written separately; imported only when asked
-
-    done: dict[str, str] = {}
-    for entry in list(disp.files):
-        if entry.kind != "javascript" or entry.relpath is None:
-            continue
-        source = writer.root / entry.relpath
-        try:
-            data = source.read_bytes()
-            pretty = prettify(data)
-        except Exception as exc:  # the printer is best effort; the original stays
-            logger.debug("prettify failed on %s", entry.vpath, exc_info=True)
-            disp.notice("pretty-failed", f"{type(exc).__name__}: {exc}", path=entry.vpath)
-            continue
-        if pretty == data:
-            continue
-        relpath = disp.sibling(entry.relpath, ".pretty")
-        writer.write_bytes(relpath, pretty)
-        done[entry.relpath] = relpath
-    return done
 
 
 def unpack(
@@ -95,7 +72,7 @@ def unpack(
                         "native executables.",
                     )
                 disp.adopt(top, top.vpath)
-            pretty_paths = _prettify_all(disp, writer) if pretty else {}
+            pretty_paths = prettify_files(disp, writer) if pretty else {}
             tree = Tree(artifact, dest, tuple(disp.files), tuple(disp.notices))
             document = manifest_document(
                 tree,
