@@ -64,7 +64,10 @@ def test_exit_code_follows_fail_on(
     if fail_on:
         argv += ["--fail-on", fail_on]
     assert main(argv) == expected
-    doc = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    if expected:
+        assert f"findings at or above {fail_on}: 1 medium" in captured.err
     assert [(f["rule"], f["location"]["line"]) for f in doc["findings"]] == [("test-marker", 2)]
 
 

@@ -92,9 +92,13 @@ def run(args: argparse.Namespace) -> int:
         logger.info("wrote %s report to %s", args.format, args.output)
     code = exit_code(report, args.fail_on)
     if code:
+        threshold = severity_rank(args.fail_on)
+        counts = [
+            f"{n} {sev}"
+            for sev, n in report.severity_counts().items()
+            if severity_rank(sev) >= threshold
+        ]
         print(
-            f"agentxray: findings at or above {args.fail_on}: "
-            + ", ".join(f"{n} {s}" for s, n in report.severity_counts().items()),
-            file=sys.stderr,
+            f"agentxray: findings at or above {args.fail_on}: {', '.join(counts)}", file=sys.stderr
         )
     return code
