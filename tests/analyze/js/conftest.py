@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -13,10 +11,7 @@ from agentxray.analyze.interface import SourceUnit
 from agentxray.analyze.js.detectors import JS_DETECTORS
 from agentxray.model import FileEntry, Finding, Notice
 
-FIXTURES = Path(__file__).parent / "fixtures"
-EXPECT = re.compile(r"//\s*expect:\s*([\w-]+)")
-
-RunDetectors = Callable[[bytes, str], tuple[list[Finding], list[Notice]]]
+RunDetectors = Callable[..., tuple[list[Finding], list[Notice]]]
 
 
 def make_unit(data: bytes, vpath: str = "fixture.js") -> SourceUnit:
@@ -27,7 +22,7 @@ def make_unit(data: bytes, vpath: str = "fixture.js") -> SourceUnit:
     return SourceUnit(entry, data)
 
 
-def run_all(data: bytes, vpath: str = "fixture.js") -> tuple[list[Finding], list[Notice]]:
+def _run_all(data: bytes, vpath: str = "fixture.js") -> tuple[list[Finding], list[Notice]]:
     """Findings and notices of the four JS detectors on ``data``."""
     unit = make_unit(data, vpath)
     findings: list[Finding] = []
@@ -38,16 +33,7 @@ def run_all(data: bytes, vpath: str = "fixture.js") -> tuple[list[Finding], list
     return findings, notices
 
 
-def expected(path: Path) -> set[tuple[str, int]]:
-    """``// expect: RULE`` annotations: the finding is on the next line."""
-    out = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        m = EXPECT.search(line)
-        if m:
-            out.add((m.group(1), number + 1))
-    return out
-
-
 @pytest.fixture
-def run_detectors() -> RunDetectors:
-    return run_all
+def run_all() -> RunDetectors:
+    """Runs the four JS detectors on bytes: ``run_all(data, vpath) -> (findings, notices)``."""
+    return _run_all

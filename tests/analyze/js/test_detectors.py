@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.analyze.js.conftest import FIXTURES, expected, run_all
+
+from agentxray.model import Finding, Notice
+
+RunDetectors = Callable[..., tuple[list[Finding], list[Notice]]]
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECT = re.compile(r"//\s*expect:\s*([\w-]+)")
+
+
+def expected(path: Path) -> set[tuple[str, int]]:
+    """``// expect: RULE`` annotations: the finding is on the next line."""
+    out = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        m = EXPECT.search(line)
+        if m:
+            out.add((m.group(1), number + 1))
+    return out
+
 
 POSITIVE = sorted((FIXTURES / "positive").glob("*.js"))
 BENIGN = sorted((FIXTURES / "benign").glob("*.js"))
 
 
 @pytest.mark.parametrize("path", POSITIVE + BENIGN, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_fixture_findings_match_annotations(path: Path) -> None:
+def test_fixture_findings_match_annotations(path: Path, run_all: RunDetectors) -> None:
     findings, _ = run_all(path.read_bytes(), path.name)
     got = {(f.rule, f.location.line) for f in findings}
     assert got == expected(path), [(f.rule, f.location.line, f.title) for f in findings]
 
 
-def test_benign_fixtures_have_no_annotations() -> None:
+def test_benign_fixtures_have_no_annotations(run_all: RunDetectors) -> None:
     # A benign fixture that expected a finding would not be benign.
     assert all(not expected(p) for p in BENIGN)
     assert BENIGN and POSITIVE
 
 
-def test_hidden_list_is_decoded_and_feeds_the_fingerprint() -> None:
+def test_hidden_list_is_decoded_and_feeds_the_fingerprint(run_all: RunDetectors) -> None:
     path = FIXTURES / "positive" / "fingerprint_hidden_list.js"
     findings, _ = run_all(path.read_bytes())
     by_rule = {f.rule: f for f in findings}
@@ -40,7 +58,7 @@ def test_hidden_list_is_decoded_and_feeds_the_fingerprint() -> None:
     assert "apiHost()" in fp.message
 
 
-def test_geofence_names_region_and_helper() -> None:
+def test_geofence_names_region_and_helper(run_all: RunDetectors) -> None:
     path = FIXTURES / "positive" / "geofence_timezone_helper.js"
     (finding,), _ = run_all(path.read_bytes())
     assert finding.category == "geofence" and finding.severity == "critical"
@@ -50,21 +68,21 @@ def test_geofence_names_region_and_helper() -> None:
     assert "function pickEndpoint()" in finding.snippet
 
 
-def test_offset_uses_minutes_west() -> None:
+def test_offset_uses_minutes_west(run_all: RunDetectors) -> None:
     path = FIXTURES / "positive" / "geofence_offset.js"
     (finding,), _ = run_all(path.read_bytes())
     assert finding.values == ("-480",)
     assert "UTC+08:00" in finding.title
 
 
-def test_string_array_decoded_after_rotation() -> None:
+def test_string_array_decoded_after_rotation(run_all: RunDetectors) -> None:
     path = FIXTURES / "positive" / "obfuscator_string_array.js"
     (finding,), _ = run_all(path.read_bytes())
     assert finding.decoded == ("https://collect.evil.example/v1", "token", "evil.example")
     assert "rotation" in finding.title
 
 
-def test_watermark_names_code_points() -> None:
+def test_watermark_names_code_points(run_all: RunDetectors) -> None:
     path = FIXTURES / "positive" / "watermark_apostrophe.js"
     findings, _ = run_all(path.read_bytes())
     mark = next(f for f in findings if f.category == "watermark")
@@ -72,7 +90,7 @@ def test_watermark_names_code_points() -> None:
     assert mark.signals == ("hostname",)
 
 
-def test_decoder_that_never_returns_times_out_into_a_notice() -> None:
+def test_decoder_that_never_returns_times_out_into_a_notice(run_all: RunDetectors) -> None:
     path = FIXTURES / "positive" / "decoder_loop.js"
     findings, notices = run_all(path.read_bytes())
     assert findings == []
@@ -80,7 +98,7 @@ def test_decoder_that_never_returns_times_out_into_a_notice() -> None:
     assert "timeout" in notices[0].message.lower()
 
 
-def test_finding_ids_ignore_identifier_names_and_offsets() -> None:
+def test_finding_ids_ignore_identifier_names_and_offsets(run_all: RunDetectors) -> None:
     src = (FIXTURES / "positive" / "geofence_timezone_helper.js").read_bytes()
     renamed = b"\n\n" + src.replace(b"zone", b"q9").replace(b"pickEndpoint", b"Zx")
     (a,), _ = run_all(src)

@@ -70,6 +70,7 @@ SHIMS = r"""
   g.TextDecoder = function () {};
   g.TextDecoder.prototype.decode = function (b) { return utf8(b || []); };
   g.window = g; g.self = g; g.globalThis = g;
+  ["setTimeout", "clearTimeout", "__timer_manager"].forEach(function (k) { try { g[k] = undefined; delete g[k]; } catch (e) {} });
 })(this);
 """
 

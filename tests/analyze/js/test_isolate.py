@@ -1,0 +1,32 @@
+"""The decoder isolate: no capabilities, time and memory limits, failures as results."""
+
+from __future__ import annotations
+
+from agentxray.analyze.js.deobfuscate.isolate import evaluate
+
+
+def test_isolate_has_no_node_capabilities() -> None:
+    out = evaluate(
+        [
+            ("caps", "return [typeof require, typeof process, typeof fetch, typeof setTimeout];"),
+            ("shims", 'return [atob("aGk="), Buffer.from("6869", "hex").toString(), btoa("hi")];'),
+        ]
+    )
+    assert out["caps"].value == ["undefined", "undefined", "undefined", "undefined"]
+    assert out["shims"].value == ["hi", "hi", "aGk="]
+
+
+def test_endless_loop_and_memory_bomb_become_errors() -> None:
+    out = evaluate(
+        [
+            ("loop", "while (true) {}"),
+            ("bomb", "var a = []; while (true) a.push(new Array(1e6).fill(1));"),
+            ("throws", "throw new Error('no');"),
+            ("after", "return 42;"),
+        ],
+        timeout_s=0.5,
+    )
+    assert out["loop"].error is not None and "timeout" in out["loop"].error.lower()
+    assert out["bomb"].error is not None
+    assert out["throws"].error is not None and "no" in out["throws"].error
+    assert out["after"].value == 42
