@@ -29,6 +29,8 @@ SEVERITY_STYLES: dict[Severity, str] = {
 SNIPPET_LINES = 30
 #: Info-level findings shown per category in the compact tables.
 INFO_ROWS = 40
+#: Characters of text per info-level row.
+INFO_TEXT = 160
 
 
 def _lexer(report: Report, vpath: str) -> str:
@@ -178,9 +180,11 @@ def _info_table(category: str, findings: Sequence[Finding]) -> RenderableType:
     table.add_column("what", overflow="fold")
     table.add_column("where", style="cyan", overflow="fold")
     for finding in findings[:INFO_ROWS]:
-        what = finding.title
-        if finding.values:
-            what += f" [{preview(finding.values, limit=3)}]"
+        what = finding.message or finding.title
+        if not finding.message and finding.values:
+            what += f": {preview(finding.values, limit=3)}"
+        if len(what) > INFO_TEXT:
+            what = what[: INFO_TEXT - 1] + "…"
         table.add_row(what, _where(finding))
     if len(findings) > INFO_ROWS:
         table.add_row(f"… {len(findings) - INFO_ROWS} more (see --format json)", "")
