@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number")
+    if args.host not in ("127.0.0.1", "::1", "localhost"):
+        logger.warning("listening on %s, not loopback: others can reach the mock", args.host)
     scenario = load_scenario(args.scenario)
     ssl_context = None
     if args.tls:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -107,7 +108,9 @@ class Recorder:
         self._file: IO[str] | None = None
         if jsonl is not None:
             try:
-                self._file = jsonl.open("a", encoding="utf-8")
+                # Raw headers hold the agent's keys: only the owner may read the recording.
+                fd = os.open(jsonl, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                self._file = os.fdopen(fd, "a", encoding="utf-8")
             except OSError as exc:
                 raise ObserveError(f"cannot write recording {jsonl}: {exc.strerror}") from exc
 
