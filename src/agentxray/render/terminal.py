@@ -55,6 +55,10 @@ def _where(finding: Finding) -> str:
     return text
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _badge(severity: Severity) -> Text:
     return Text(f" {severity.upper()} ", style=SEVERITY_STYLES[severity])
 
@@ -72,8 +76,9 @@ def _header(report: Report) -> RenderableType:
     analysed = sum(1 for e in report.artifacts if e.kind in ("javascript", "typescript", "python"))
     lines.append(
         Text(
-            f"{len(report.artifacts)} files unpacked, {analysed} source files · "
-            f"{len(report.findings)} findings · {len(report.notices)} notices · "
+            f"{_count(len(report.artifacts), 'file')} unpacked, "
+            f"{_count(analysed, 'source file')} · "
+            f"{_count(len(report.findings), 'finding')} · {_count(len(report.notices), 'notice')} · "
             f"{report.duration_s:.1f} s · agentxray {report.tool_version}",
             style="dim",
         )
