@@ -199,3 +199,27 @@ def test_child_that_dies_becomes_notice(tmp_path: Path) -> None:
     [notice] = result.notices
     assert (notice.code, notice.path, notice.level) == ("detector-error", "pkg!/big.js", "error")
     assert "test-dying" in notice.message and "exit status 3" in notice.message
+
+
+def test_file_read_once_and_unit_shared_by_detectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = make_tree(tmp_path, {"a.js": ("javascript", b"needle\n")})
+    reads: list[Path] = []
+    original = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        reads.append(self)
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    units: list[SourceUnit] = []
+
+    class Recorder(NeedleDetector):
+        def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+            units.append(unit)
+            return ()
+
+    analyze(tree, detectors=(Recorder(), Recorder(), NeedleDetector()))
+    assert reads == [tmp_path / "a.js"]
+    assert len(units) == 2 and units[0] is units[1]
