@@ -51,3 +51,25 @@ def test_malformed_request_gets_400_or_close_and_server_survives(mock_server: St
     assert answer == b"" or answer.startswith(b"HTTP/1.1 400")
     r = httpx.post(f"{url}/v1/messages", json={"model": "m", "messages": []})
     assert r.status_code == 200 and len(recorder.exchanges) == 1
+
+
+def test_malformed_model_bodies_get_400_and_are_recorded(mock_server: Started) -> None:
+    url, recorder = mock_server()
+    bodies = [
+        b"[1, 2]",
+        b"not json",
+        b'{"messages": "not a list", "tools": [{"name": 5}], "system": 7}',
+        b'{"messages": [{"role": "assistant", "content": [null, 3, {"type": "tool_use"}]}]}',
+    ]
+    codes = [httpx.post(f"{url}/v1/messages", content=b).status_code for b in bodies]
+    gemini = httpx.post(
+        f"{url}/v1beta/models/x:generateContent",
+        content=b'{"contents": [5, {"parts": "x"}], "tools": [1]}',
+    )
+    responses = httpx.post(
+        f"{url}/v1/responses", content=b'{"input": [1, {"type": 5}], "tools": "x"}'
+    )
+    assert codes[:2] == [400, 400] and codes[2:] == [200, 200]
+    assert gemini.status_code == 200 and responses.status_code == 200
+    assert recorder.exchanges[0].outcome == "bad request: body is not a JSON object"
+    assert len(recorder.exchanges) == 6

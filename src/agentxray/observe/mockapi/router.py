@@ -26,6 +26,10 @@ DIALECTS: tuple[Dialect, ...] = (
 )
 
 
+def _error(status: int, kind: str, message: str) -> HttpResponse:
+    return json_response(status, {"type": "error", "error": {"type": kind, "message": message}})
+
+
 def proxy_target(req: HttpRequest) -> str | None:
     """The outside host of a proxy request (``CONNECT host:port`` or an absolute URL), if any."""
     if req.method == "CONNECT":
@@ -66,10 +70,21 @@ def answer(
         )
     for dialect in DIALECTS if response is None else ():
         if dialect.owns(req):
-            call = dialect.parse(req)
-            decision = decide(scenario, call, f"call_axr{seq}_")
-            response = dialect.render(decision.reply, call)
-            dialect_name, turn, outcome = dialect.name, decision.turn, decision.reason
+            dialect_name = dialect.name
+            if not isinstance(req.json(), dict):
+                outcome = "bad request: body is not a JSON object"
+                response = _error(400, "invalid_request_error", "The body must be a JSON object.")
+                break
+            try:
+                call = dialect.parse(req)
+                decision = decide(scenario, call, f"call_axr{seq}_")
+                response = dialect.render(decision.reply, call)
+            except Exception as exc:  # a malformed request must not kill the connection
+                logger.exception("cannot answer %s %s", req.method, req.target)
+                outcome = f"bad request: {type(exc).__name__}: {exc}"
+                response = _error(400, "invalid_request_error", "Malformed request.")
+                break
+            turn, outcome = decision.turn, decision.reason
             system, first_user = call.system, call.first_user
             break
         side = dialect.side(req)
