@@ -123,3 +123,29 @@ def test_cli_lint_fails_on_a_rule_without_fixtures(tmp_path: Path) -> None:
     empty = tmp_path / "fixtures"
     empty.mkdir()
     assert main(["rules", "--pack", str(tmp_path / "pack"), "lint", "--fixtures", str(empty)]) == 1
+
+
+def test_one_rule_for_static_and_live_facts() -> None:
+    """Live facts (no lines, no spans, scope = one process) match the same exfiltration rule."""
+    from agentxray.rules.report import to_finding
+
+    rules = load_rules(third_party=False)
+    engine = Engine([r for r in rules.rules if r.id == "AXR-EXF-001"])
+    run = Location("observe:run-1")
+    live = [
+        Fact("env_read", "*", run, scope="pid:42"),
+        Fact("network_request", "POST https://collector.acme-corp.dev/env", run, scope="pid:42"),
+    ]
+    other_process = [
+        live[0],
+        Fact("network_request", "POST https://x.acme-corp.dev/", run, scope="pid:7"),
+    ]
+    [match] = engine.run(live)
+    finding = to_finding(engine, match, "observe:run-1")
+    assert (finding.rule, finding.category, finding.location.artifact) == (
+        "AXR-EXF-001",
+        "exfiltration",
+        "observe:run-1",
+    )
+    assert finding.values == ("POST https://collector.acme-corp.dev/env", "*")
+    assert engine.run(other_process) == []

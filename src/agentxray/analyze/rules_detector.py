@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from abc import abstractmethod
 from collections.abc import Iterable
@@ -16,11 +15,10 @@ from agentxray.analyze.interface import Detector, SourceUnit
 from agentxray.model import Fact, FileKind, Finding, Notice
 from agentxray.rules.engine import Engine, RuleMatch
 from agentxray.rules.loader import RuleSet, default_rules
+from agentxray.rules.report import to_finding
 
 logger = logging.getLogger(__name__)
 
-MAX_RELATED = 20
-MAX_VALUES = 20
 SNIPPET_CONTEXT = 120
 
 
@@ -76,42 +74,8 @@ class RulesDetector(Detector):
             yield self.finding(unit, match)
 
     def finding(self, unit: SourceUnit, match: RuleMatch) -> Finding:
-        """Turn a match into an evidence-bearing finding."""
-        rule, primary = match.rule, match.primary
-        values = list(dict.fromkeys(self.describe(f) for f in match.evidence))[:MAX_VALUES]
-        related = tuple(dict.fromkeys(f.location for f in match.evidence[1:]))[:MAX_RELATED]
-        digest = hashlib.sha256(
-            f"{rule.id}\0{unit.entry.vpath}\0{primary.scope if rule.scope == 'function' else ''}"
-            f"\0{match.key}".encode()
-        ).hexdigest()[:16]
-        return Finding(
-            id=f"{rule.id}-{digest}",
-            rule=rule.id,
-            category=rule.category,
-            severity=rule.severity,
-            title=rule.title,
-            location=primary.location,
-            message=rule.message.replace("{values}", ", ".join(values[:5])),
-            related=tuple(loc for loc in related if loc != primary.location),
-            snippet=snippet(unit, primary),
-            signals=tuple(
-                sorted({f"env:{f.value}" for f in match.evidence if f.kind == "env_read"})
-            ),
-            values=tuple(values),
-            confidence=rule.confidence,
-        )
-
-    def describe(self, fact: Fact) -> str:
-        """A fact's value for people: URLs and API paths with their known purpose."""
-        known = self.engine.purpose(fact)
-        text = fact.value if len(fact.value) <= 200 else fact.value[:200] + "…"
-        if fact.kind == "call" and fact.detail:
-            arg = fact.detail if len(fact.detail) <= 80 else fact.detail[:80] + "…"
-            text = f"{text}({arg})"
-        elif fact.kind == "property" and fact.detail:
-            arg = fact.detail if len(fact.detail) <= 80 else fact.detail[:80] + "…"
-            text = f"{text}: {arg}"
-        return f"{text} [{known[0]}: {known[1]}]" if known else text
+        """Turn a match into an evidence-bearing finding with the code around it."""
+        return to_finding(self.engine, match, unit.entry.vpath, snippet(unit, match.primary))
 
 
 def snippet(unit: SourceUnit, fact: Fact) -> str:

@@ -1,0 +1,56 @@
+"""Turning rule matches into findings: shared by static detectors and live observers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from agentxray.model import Fact, Finding
+from agentxray.rules.engine import Engine, RuleMatch
+
+logger = logging.getLogger(__name__)
+
+MAX_RELATED = 20
+MAX_VALUES = 20
+
+
+def describe(engine: Engine, fact: Fact) -> str:
+    """A fact's value for people: calls with their argument, URLs and paths with their purpose."""
+    known = engine.purpose(fact)
+    text = _cut(fact.value, 200)
+    if fact.kind == "call" and fact.detail:
+        text = f"{text}({_cut(fact.detail, 80)})"
+    elif fact.kind == "property" and fact.detail:
+        text = f"{text}: {_cut(fact.detail, 80)}"
+    return f"{text} [{known[0]}: {known[1]}]" if known else text
+
+
+def to_finding(engine: Engine, match: RuleMatch, source: str, snippet: str = "") -> Finding:
+    """An evidence-bearing finding for one match in ``source`` (a file's vpath, or a run id).
+
+    The id hashes the rule, the source, the function scope (for function rules) and the match
+    key, never a line number, so the same code keeps its id across versions.
+    """
+    rule, primary = match.rule, match.primary
+    values = list(dict.fromkeys(describe(engine, f) for f in match.evidence))[:MAX_VALUES]
+    related = tuple(dict.fromkeys(f.location for f in match.evidence[1:]))[:MAX_RELATED]
+    scope = primary.scope if rule.scope == "function" else ""
+    digest = hashlib.sha256(f"{rule.id}\0{source}\0{scope}\0{match.key}".encode()).hexdigest()
+    return Finding(
+        id=f"{rule.id}-{digest[:16]}",
+        rule=rule.id,
+        category=rule.category,
+        severity=rule.severity,
+        title=rule.title,
+        location=primary.location,
+        message=rule.message.replace("{values}", ", ".join(values[:5])),
+        related=tuple(loc for loc in related if loc != primary.location),
+        snippet=snippet,
+        signals=tuple(sorted({f"env:{f.value}" for f in match.evidence if f.kind == "env_read"})),
+        values=tuple(values),
+        confidence=rule.confidence,
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
