@@ -1,16 +1,18 @@
 """JavaScript/TypeScript facts: a literal prefilter finds candidates, the tree-sitter tree explains them.
 
-Walking every node of an 18 MB bundle in Python is too slow, so one byte regex (built from fixed
-API names plus the literals the loaded rules ask for) finds candidate offsets in C, and each
-candidate is resolved with ``descendant_for_byte_range`` plus a few ``parent`` steps. URLs and
-needles inside comments are ignored: a link in a comment is documentation, not an endpoint.
+Walking every node of an 18 MB bundle in Python is too slow, and even one tree-sitter query with
+a ``#match?`` predicate over the whole tree costs about a second there. So one Aho-Corasick pass
+over the bytes (``ahocorasick_rs``, in Rust; fixed API names plus the literals the loaded rules
+ask for) finds candidate offsets in about 50 ms, and each candidate is resolved locally with
+``descendant_for_byte_range`` and a few ``parent`` steps. URLs and needles inside comments are
+ignored: a link in a comment is documentation, not an endpoint. Imports of the bundle's own
+modules (``./chunk-x.js``) are not dependencies and yield no fact.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 
 from ahocorasick_rs import BytesAhoCorasick
 from tree_sitter import Node
@@ -325,8 +327,3 @@ def _scope(node: Node) -> str:
             return f"fn@{cur.start_byte}"
         cur = cur.parent
     return ""
-
-
-def iter_kinds(facts: list[Fact]) -> Iterator[str]:
-    """The distinct fact kinds, for logging."""
-    yield from sorted({f.kind for f in facts})
