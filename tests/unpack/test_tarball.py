@@ -283,3 +283,23 @@ def test_data_hidden_after_the_end_of_the_archive_is_reported(tmp_path: Path) ->
     tree = run_unpack(tmp_path, src)
     assert codes(tree) == ["trailing-data"]
     assert [f.relpath for f in tree.files] == ["a.js"]
+
+
+def test_huge_extended_header_in_a_compressed_tar_is_refused_without_reading_it(
+    tmp_path: Path,
+) -> None:
+    # A pax header member claiming 1 GiB: tarfile would read it whole into memory.
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type = tarfile.XHDTYPE
+    header.size = 1 << 30
+    block = header.tobuf(format=tarfile.USTAR_FORMAT)
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = tmp_path / "pax.tgz"
+    with open(bomb, "wb") as out:
+        out.write(comp.compress(block))
+        out.write(comp.compress(bytes(4 << 20)))
+        out.write(comp.flush())
+    tree = run_unpack(tmp_path, bomb)
+    assert codes(tree) == ["malformed"]
+    assert "single read of 1,073,741,824 bytes" in tree.notices[0].message
+    assert tree.files == ()

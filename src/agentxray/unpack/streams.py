@@ -33,6 +33,9 @@ _MAGIC: tuple[tuple[bytes, Method], ...] = (
     (b"\x28\xb5\x2f\xfd", "zstd"),
     (b"BZh", "bzip2"),
 )
+MAX_READ = 64 << 20
+"""Largest single read served (tar extended headers are the only big ones; file data is copied in
+chunks): a header claiming more is hostile."""
 _SUFFIXES = (".gz", ".gzip", ".zst", ".zstd", ".bz2")
 
 
@@ -144,28 +147,27 @@ class Decompressed:
         return self._counter.count
 
     def read(self, size: int = -1, /) -> bytes:
-        """Up to ``size`` decompressed bytes (all the rest when negative, still ratio-checked)."""
-        if size is None or size < 0:
-            parts = []
-            while chunk := self.read(CHUNK):
-                parts.append(chunk)
-            return b"".join(parts)
-        data = self._stream.read(size)
-        if 0 < len(data) < size:  # callers such as tarfile expect full reads until the end
-            parts = [data]
-            got = len(data)
-            while got < size and (more := self._stream.read(size - got)):
-                parts.append(more)
-                got += len(more)
-            data = b"".join(parts)
-        self._pos += len(data)
-        if self._pos > RATIO_FLOOR and self._pos > self._max_ratio * max(self.consumed, 1):
-            raise StopCopy(
-                "ratio-exceeded",
-                f"{self._what} expands more than {self._max_ratio:g}× "
-                f"({self._pos:,} bytes from {self.consumed:,}); the rest was not unpacked",
-            )
-        return data
+        """Up to ``size`` decompressed bytes (all the rest when negative), produced and
+        ratio-checked a chunk at a time, so a bomb is caught before it fills memory."""
+        want = None if size is None or size < 0 else size
+        if want is not None and want > MAX_READ:
+            raise StopCopy("malformed", f"a single read of {want:,} bytes was asked for")
+        parts = []
+        got = 0
+        while want is None or got < want:
+            piece = self._stream.read(CHUNK if want is None else min(CHUNK, want - got))
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+            self._pos += len(piece)
+            if self._pos > RATIO_FLOOR and self._pos > self._max_ratio * max(self.consumed, 1):
+                raise StopCopy(
+                    "ratio-exceeded",
+                    f"{self._what} expands more than {self._max_ratio:g}× "
+                    f"({self._pos:,} bytes from {self.consumed:,}); the rest was not unpacked",
+                )
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def tell(self) -> int:
         return self._pos
