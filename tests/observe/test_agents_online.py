@@ -82,11 +82,11 @@ def test_agent_follows_the_exfil_script_with_fake_credentials(spec: str, tmp_pat
 
 
 def test_probe_prints_the_prompt_with_invisible_characters_spelled_out(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     from agentxray.cli.main import main
 
-    assert main(["probe", CLAUDE, "--timeout", "30"]) == 0
+    assert main(["probe", CLAUDE, "--timeout", "30", "--workdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "===== system prompt [2]" in out and "===== first user message [0]" in out
     assert DATE_LINE.search(out) or "Today⟨U+" in out

@@ -87,3 +87,29 @@ def test_observe_records_to_jsonl_and_store(tmp_path: Path) -> None:
     assert store.exchanges(int(str(row["id"]))) == [ex]
     store.close()
     assert len((tmp_path / "r.jsonl").read_text().splitlines()) == 1
+
+
+def test_run_command_summarises_and_exits_with_the_agent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentxray.cli.main import main
+
+    profile = tmp_path / "fake.yaml"
+    profile.write_text(PROFILE)
+    assert (
+        main(["run", str(_package(tmp_path)), "--profile", str(profile), "--scenario", "hello"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "exit:      0" in out and "POST /v1/messages -> 200  [turn 0]" in out
+    assert "credentials sent: x-api-key: k-12…(11 chars)" in out
+    profile.write_text(PROFILE.replace('"{program}", "{prompt}"', '"/bin/false"'))
+    assert main(["run", pkg, "--profile", str(profile), "--workdir", work + "2"]) == 1
+
+
+def test_visible_spells_out_invisible_and_confusable_characters() -> None:
+    from agentxray.cli.run_cmd import visible
+
+    assert visible("Today\u2019s\u200b ok\n") == (
+        "Today⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩s⟨U+200B ZERO WIDTH SPACE⟩ ok\n"
+    )

@@ -34,7 +34,11 @@ def add_run_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
     p.add_argument(
         "--timeout", type=float, default=120.0, help="seconds before the agent is killed"
     )
-    p.add_argument("--workdir", type=Path, help="keep HOME and workspace here (default: temporary)")
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        help="put HOME and workspace here (default: a new temporary folder, kept)",
+    )
 
 
 def register(sub: Any) -> None:
@@ -102,7 +106,7 @@ def print_summary(result: AgentRun) -> None:
         host = dict(ex.request_headers).get("host", mock_host)
         where = "" if host == mock_host or ex.method == "CONNECT" else f"https://{host}"
         print(f"  {ex.seq:3d} {ex.method} {where}{ex.target} -> {ex.status}  [{ex.outcome}]")
-    models = [ex for ex in result.exchanges if ex.dialect and (ex.system or ex.first_user)]
+    models = [ex for ex in result.exchanges if ex.dialect]
     if models:
         auth = [
             h
