@@ -96,9 +96,9 @@ def test_run_command_summarises_and_exits_with_the_agent(
 
     profile = tmp_path / "fake.yaml"
     profile.write_text(PROFILE)
+    pkg, work = str(_package(tmp_path)), str(tmp_path / "run")
     assert (
-        main(["run", str(_package(tmp_path)), "--profile", str(profile), "--scenario", "hello"])
-        == 0
+        main(["run", pkg, "--profile", str(profile), "--scenario", "hello", "--workdir", work]) == 0
     )
     out = capsys.readouterr().out
     assert "exit:      0" in out and "POST /v1/messages -> 200  [turn 0]" in out
