@@ -118,3 +118,33 @@ def test_deeply_nested_index_is_an_error_not_a_crash(tmp_path: Path) -> None:
     src.write_bytes(struct.pack("<II", 4, len(header)) + header)
     with pytest.raises(UnpackError, match="not valid JSON"):
         run_unpack(tmp_path, src, "asar")
+
+
+def test_content_not_matching_the_index_integrity_is_flagged(tmp_path: Path) -> None:
+    import hashlib
+
+    good = {"algorithm": "SHA256", "hash": hashlib.sha256(b"good()").hexdigest()}
+    bad = {"algorithm": "SHA256", "hash": hashlib.sha256(b"original()").hexdigest()}
+    src = make_asar(
+        tmp_path / "app.asar",
+        {"a.js": f(0, 6, integrity=good), "b.js": f(6, 10, integrity=bad)},
+        b"good()" + b"tampered()",
+    )
+    tree = run_unpack(tmp_path, src, "asar")
+    assert [(n.code, n.path) for n in tree.notices] == [("integrity-mismatch", "app.asar!b.js")]
+    assert [f.relpath for f in tree.files] == ["a.js", "b.js"]
+
+
+def test_files_come_out_in_index_order_depth_first(tmp_path: Path) -> None:
+    src = make_asar(
+        tmp_path / "app.asar",
+        {"b.js": f(0, 1), "dir": {"files": {"z.js": f(1, 1), "a.js": f(2, 1)}}, "c.js": f(3, 1)},
+        b"bzac",
+    )
+    tree = run_unpack(tmp_path, src, "asar")
+    assert [(f.relpath, (tree.root / f.relpath).read_bytes()) for f in tree.files if f.relpath] == [
+        ("b.js", b"b"),
+        ("dir/z.js", b"z"),
+        ("dir/a.js", b"a"),
+        ("c.js", b"c"),
+    ]

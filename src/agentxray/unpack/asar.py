@@ -4,14 +4,18 @@ Layout: ``u32 4``, ``u32 header_size``, then the header pickle (``u32 payload si
 ``u32 json length``, the JSON index); file data starts at ``8 + header_size`` and each file's
 ``offset`` (a decimal string) is relative to it. Entries marked ``unpacked`` live beside the
 archive in ``app.asar.unpacked/`` (``asar-unpacked``), ``link`` entries are recorded
-(``symlink-skipped``), offsets outside the file are refused (``malformed``).
+(``symlink-skipped``), offsets outside the file are refused (``malformed``), and content that
+does not match the index's SHA256 ``integrity`` (a tampered archive) is flagged
+(``integrity-mismatch``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import struct
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from agentxray.errors import UnpackError
@@ -24,10 +28,16 @@ _MAX_HEADER = 256 * 1024**2
 
 
 class _Slice:
-    """Reads ``size`` bytes of ``handle`` from ``start``."""
+    """Reads ``size`` bytes of ``handle`` from ``start``, hashing what it hands out."""
 
     def __init__(self, handle: BinaryIO, start: int, size: int) -> None:
         self._handle, self._pos, self._left = handle, start, size
+        self.digest = hashlib.sha256()
+
+    @property
+    def done(self) -> bool:
+        """Whether every byte was read."""
+        return self._left == 0
 
     def read(self, size: int = -1, /) -> bytes:
         n = self._left if size < 0 else min(size, self._left)
@@ -35,6 +45,7 @@ class _Slice:
             return b""
         self._handle.seek(self._pos)
         data = self._handle.read(n)
+        self.digest.update(data)
         self._pos += len(data)
         self._left -= len(data)
         return data
@@ -82,17 +93,20 @@ class AsarUnpacker(Unpacker):
         """Emit every file stored in the archive."""
         with open(blob.path, "rb") as handle:
             index, base = read_index(handle, blob.size, blob.vpath)
-            stack: list[tuple[str, dict[str, Any]]] = [("", index["files"])]
+            # Depth first, in the index's own order (the order of the data), without recursion.
+            stack: list[tuple[str, Iterator[tuple[str, Any]]]] = [
+                ("", iter(index["files"].items()))
+            ]
             while stack:
-                folder, files = stack.pop()
-                for key in sorted(files, reverse=True):
-                    node = files[key]
+                folder, items = stack[-1]
+                for key, node in items:
                     path = f"{folder}{key}"
                     where = f"{blob.vpath}!{path}"
                     if not isinstance(node, dict):
                         sink.notice("malformed", "asar entry is not an object", path=where)
                     elif isinstance(node.get("files"), dict):
-                        stack.append((path + "/", node["files"]))
+                        stack.append((path + "/", iter(node["files"].items())))
+                        break
                     elif "link" in node:
                         sink.notice(
                             "symlink-skipped",
@@ -109,6 +123,8 @@ class AsarUnpacker(Unpacker):
                         )
                     else:
                         self._file(blob, sink, handle, base, path, node)
+                else:  # this folder is done
+                    stack.pop()
 
     def _file(
         self, blob: Blob, sink: Sink, handle: BinaryIO, base: int, path: str, node: dict[str, Any]
@@ -127,4 +143,14 @@ class AsarUnpacker(Unpacker):
                 path=where,
             )
             return
-        sink.emit_stream(blob, path, _Slice(handle, start, size), size=size, offset=start)
+        piece = _Slice(handle, start, size)
+        sink.emit_stream(blob, path, piece, size=size, offset=start)
+        integrity = node.get("integrity")
+        if piece.done and isinstance(integrity, dict) and integrity.get("algorithm") == "SHA256":
+            expected = str(integrity.get("hash", "")).lower()
+            if expected != piece.digest.hexdigest():
+                sink.notice(
+                    "integrity-mismatch",
+                    f"content does not match the sha256 in the asar index ({expected[:16]}…)",
+                    path=where,
+                )
