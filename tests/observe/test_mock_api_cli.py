@@ -45,7 +45,7 @@ def test_first_line_is_the_base_url_and_requests_are_recorded(tmp_path: Path) ->
         )
         assert r.status_code == 200
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     (line,) = record.read_text().splitlines()

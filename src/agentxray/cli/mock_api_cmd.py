@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import functools
 import logging
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -71,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
         if args.tls:
             print(f"ca_file={material.ca_file}", flush=True)
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # `kill` ends it as cleanly as Ctrl-C
     try:
         asyncio.run(server.serve_forever(ready))
     except KeyboardInterrupt:
