@@ -177,28 +177,32 @@ def main() -> int:
     logger.info("main JavaScript: %s (%d bytes)", main_js.vpath, main_js.size)
 
     rows: list[tuple[str, str, Run | None, str]] = []
-    floor = bare_parse_seconds(js_path)
-    rows.append(("tree-sitter bare parse (floor)", "extracted JS", None, "parse only"))
     with tempfile.TemporaryDirectory() as tmp:
+        # A private copy of the JS: semgrep and guarddog skip symlinks, and the cache may move.
+        js_dir = Path(tmp) / "js"
+        js_dir.mkdir()
+        js_copy = js_dir / "cli.js"
+        shutil.copyfile(js_path, js_copy)
+        guarddog_tree: tuple[Run, str] | None = None
+        if (args.venv / "bin/guarddog").exists():
+            guarddog_tree = guarddog_scan(args.venv, tree.root)
+        floor = bare_parse_seconds(js_copy)
+        rows.append(("tree-sitter bare parse (floor)", "extracted JS", None, "parse only"))
         out = Path(tmp) / "report.json"
-        run, doc = agentxray_scan(str(js_path), out, args.repeat)
+        run, doc = agentxray_scan(str(js_copy), out, args.repeat)
         rows.append(("agentxray scan", "extracted JS", run, summarize_agentxray(doc)))
         whole, doc = agentxray_scan(TARGET, out, args.repeat)
         rows.append(
             ("agentxray scan", "whole target (warm cache)", whole, summarize_agentxray(doc))
         )
-        js_dir = Path(tmp) / "js"
-        js_dir.mkdir()
-        shutil.copyfile(js_path, js_dir / "cli.js")  # both tools skip symlinks
         if args.semgrep_rules and (args.venv / "bin/semgrep").exists():
             run, found = semgrep_scan(args.venv, args.semgrep_rules, js_dir)
             tool = f"semgrep ({args.semgrep_rules.name}/ rules of semgrep-rules)"
             rows.append((tool, "extracted JS", run, found))
-        if (args.venv / "bin/guarddog").exists():
+        if guarddog_tree is not None:
             run, found = guarddog_scan(args.venv, js_dir)
             rows.append(("guarddog npm scan", "extracted JS", run, found))
-            run, found = guarddog_scan(args.venv, tree.root)
-            rows.append(("guarddog npm scan", "whole unpacked tree", run, found))
+            rows.append(("guarddog npm scan", "whole unpacked tree", *guarddog_tree))
 
     load = os.getloadavg()[0]
     lines = [

@@ -6,6 +6,7 @@ other; only this module (and the CLI above it) wires them together.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -81,6 +82,11 @@ def _tree_from_json(text: str, artifact: Artifact, root: Path) -> Tree:
     )
 
 
+#: Unpacks of the same artifact by an older unpacker are deleted once this old (seconds); younger
+#: ones may still be in use by a concurrent run.
+STALE_UNPACK_AGE_S = 3600
+
+
 def unpack_cached(artifact: Artifact, *, cache_dir: Path | None = None) -> Tree:
     """Unpack ``artifact`` into ``<cache>/unpacked/<sha256>-<code key>``, reusing an earlier unpack.
 
@@ -118,8 +124,9 @@ def unpack_cached(artifact: Artifact, *, cache_dir: Path | None = None) -> Tree:
         logger.info("unpack cache %s filled concurrently; using this run's copy", final)
         return tree
     for stale in base.glob(f"{artifact.sha256}-*"):  # unpacked by an older unpacker
-        if stale != final:
-            shutil.rmtree(stale, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            if stale != final and time.time() - stale.stat().st_mtime > STALE_UNPACK_AGE_S:
+                shutil.rmtree(stale, ignore_errors=True)
     return dataclasses.replace(tree, root=final / "tree")
 
 
