@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 from pathlib import Path
@@ -148,3 +149,32 @@ def test_files_come_out_in_index_order_depth_first(tmp_path: Path) -> None:
         ("dir/a.js", b"a"),
         ("c.js", b"c"),
     ]
+
+
+# Made by the reference tool, `npx @electron/asar pack app app.asar` (@electron/asar 3.x), from a
+# folder holding main.js, package.json and lib/util.js: the real layout, integrity hashes included.
+REAL_ASAR = base64.b64decode(
+    "BAAAAAQDAAAAAwAA+gIAAHsiZmlsZXMiOnsibGliIjp7ImZpbGVzIjp7InV0aWwuanMiOnsic2l6ZSI6MTcsIm9m"
+    "ZnNldCI6IjAiLCJpbnRlZ3JpdHkiOnsiYWxnb3JpdGhtIjoiU0hBMjU2IiwiaGFzaCI6IjAwOTFhMTUyZjk0MTc5"
+    "MjExZmQ1Njk5YWJhZjNhN2U3OTNkN2E2OGIzYTg4ZTE4NWU1ZDBjYzkxYzUwMTFhNjQiLCJibG9ja1NpemUiOjQx"
+    "OTQzMDQsImJsb2NrcyI6WyIwMDkxYTE1MmY5NDE3OTIxMWZkNTY5OWFiYWYzYTdlNzkzZDdhNjhiM2E4OGUxODVl"
+    "NWQwY2M5MWM1MDExYTY0Il19fX19LCJtYWluLmpzIjp7InNpemUiOjE4LCJvZmZzZXQiOiIxNyIsImludGVncml0"
+    "eSI6eyJhbGdvcml0aG0iOiJTSEEyNTYiLCJoYXNoIjoiOGU4ZWUxZmViYzE0ZDg2MTRlMWY4YmY2Mzg0YTM2NDFk"
+    "ZTMwMTdmYTQzYWQwNjAwZDY0M2QyOTFiMTRhNDJiMSIsImJsb2NrU2l6ZSI6NDE5NDMwNCwiYmxvY2tzIjpbIjhl"
+    "OGVlMWZlYmMxNGQ4NjE0ZTFmOGJmNjM4NGEzNjQxZGUzMDE3ZmE0M2FkMDYwMGQ2NDNkMjkxYjE0YTQyYjEiXX19"
+    "LCJwYWNrYWdlLmpzb24iOnsic2l6ZSI6MTMsIm9mZnNldCI6IjM1IiwiaW50ZWdyaXR5Ijp7ImFsZ29yaXRobSI6"
+    "IlNIQTI1NiIsImhhc2giOiJhMWM1ZTE1MDIzMGIzNDNlZDc5M2E5NTFjNGUwYzExZTJiYTQ4NzI0OTZjY2UzMDZi"
+    "NTBiZGU5YTZjNjJhMjUyIiwiYmxvY2tTaXplIjo0MTk0MzA0LCJibG9ja3MiOlsiYTFjNWUxNTAyMzBiMzQzZWQ3"
+    "OTNhOTUxYzRlMGMxMWUyYmE0ODcyNDk2Y2NlMzA2YjUwYmRlOWE2YzYyYTI1MiJdfX19fQAAbW9kdWxlLmV4cG9y"
+    "dHM9MQpjb25zb2xlLmxvZygiaGkiKQp7Im5hbWUiOiJ4In0K"
+)
+
+
+def test_an_archive_made_by_electron_asar_unpacks_with_intact_integrity(tmp_path: Path) -> None:
+    src = tmp_path / "app.asar"
+    src.write_bytes(REAL_ASAR)
+    tree = run_unpack(tmp_path, src, "asar")
+    assert [f.relpath for f in tree.files] == ["lib/util.js", "main.js", "package.json"]
+    assert (tree.root / "main.js").read_bytes() == b'console.log("hi")\n'
+    assert (tree.root / "lib/util.js").read_bytes() == b"module.exports=1\n"
+    assert tree.notices == ()
