@@ -113,3 +113,4 @@ def test_label_rows_do_not_override_known_hosts() -> None:
     known = table.classify_url("https://metrics.example.com/")
     assert known is not None and known.ignore
     assert table.classify_url("https://telemetry/") is None
+    assert table.classify_url("https://featureflags.com/flags/x") is None

@@ -66,7 +66,7 @@ class HostTable:
         first = host.split(".", 1)[0]
         for entry in self._ordered:
             if entry.label is not None:
-                if first == entry.label and "." in host:
+                if first == entry.label and host.count(".") >= 2:  # a subdomain, not the site
                     return Classification(entry.purpose, entry.name, entry.ignore)
                 continue
             if entry.host is not None and not _host_matches(host, entry.host):
