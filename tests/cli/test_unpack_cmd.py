@@ -63,8 +63,16 @@ def test_parse_size(text: str, size: int) -> None:
 
 
 @pytest.mark.online
+@pytest.mark.parametrize(
+    ("platform", "cli_js"),
+    [
+        ("linux-x64", "package/claude.x/$bunfs/root/src/entrypoints/cli.js"),
+        ("darwin-arm64", "package/claude.x/$bunfs/root/src/entrypoints/cli.js"),
+        ("win32-x64", "package/claude.exe.x/~BUN/root/src/entrypoints/cli.js"),
+    ],
+)
 def test_unpack_claude_code_2_1_197_from_the_registry(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], platform: str, cli_js: str
 ) -> None:
     out = tmp_path / "claude-src"
     args = [
@@ -73,9 +81,13 @@ def test_unpack_claude_code_2_1_197_from_the_registry(
         "-o",
         str(out),
         "--platform",
-        "linux-x64",
+        platform,
     ]
     assert main(args) == 0
-    cli = out / "package/claude.x/$bunfs/root/src/entrypoints/cli.js"
-    assert b"Asia/Urumqi" in cli.read_bytes()
+    assert b"Asia/Urumqi" in (out / cli_js).read_bytes()
+    doc = json.loads((out / "manifest.json").read_text())
+    entry = next(f for f in doc["files"] if f["relpath"] == cli_js)
+    assert entry["vpath"].endswith("/root/src/entrypoints/cli.js")
+    assert entry["kind"] == "javascript"
+    assert doc["artifact"]["platform"] == platform
     assert "javascript" in capsys.readouterr().out
