@@ -73,3 +73,33 @@ def test_hostile_inputs_become_notices(monkeypatch: pytest.MonkeyPatch) -> None:
     results = list(JsRulesDetector().run(unit("many.js", "javascript", src)))
     notices = [r for r in results if isinstance(r, Notice)]
     assert [n.code for n in notices] == ["facts-truncated"]
+
+
+def _ids(name: str, src: str) -> dict[str, str]:
+    found = JsRulesDetector().run(unit(name, "javascript", src))
+    return {f.rule: f.id for f in found if isinstance(f, Finding)}
+
+
+def test_ids_survive_a_new_version_of_the_artifact() -> None:
+    src = 'const u = "https://api.segment.io/v1/t"; fs.readFileSync(homedir() + "/.netrc");'
+    old = _ids("agent-1.0.0.tgz!package/cli.js", src)
+    new = _ids("agent-1.0.1.tgz!package/cli.js", "\n\n" + src)
+    assert old == new and {"AXR-TEL-001", "AXR-CRD-001"} <= set(old)
+
+
+def test_inventory_rules_share_ids_across_files_once_rules_do_not() -> None:
+    a = _ids("a.tgz!package/a.js", 'const u = "https://api.segment.io/v1/t"; spawn("ls");')
+    b = _ids("a.tgz!package/b.js", 'const u = "https://api.segment.io/v1/t"; spawn("ls");')
+    assert a["AXR-TEL-001"] == b["AXR-TEL-001"]  # one endpoint, reported once per artifact
+    assert a["AXR-CMD-002"] != b["AXR-CMD-002"]  # two places that start processes
+
+
+def test_once_rules_in_two_functions_of_one_file_get_two_ids() -> None:
+    src = "function a(){ const p = process.execPath; fs.rename(x, p); }\n"
+    src += "function b(){ const q = process.execPath; fs.copyFile(y, q); }\n"
+    found = [
+        f for f in JsRulesDetector().run(unit("u.js", "javascript", src)) if isinstance(f, Finding)
+    ]
+    upd = [f for f in found if f.rule == "AXR-UPD-003"]
+    assert [f.location.line for f in upd] == [1, 2]
+    assert len({f.id for f in upd}) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
+from collections import Counter
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -70,12 +71,16 @@ class RulesDetector(Detector):
                 f"{MAX_HITS} were analysed",
                 unit.entry.vpath,
             )
+        seen: Counter[tuple[str, str]] = Counter()
         for match in self.engine.run(facts):
-            yield self.finding(unit, match)
+            ordinal = seen[match.rule.id, match.key]
+            seen[match.rule.id, match.key] += 1
+            yield self.finding(unit, match, ordinal)
 
-    def finding(self, unit: SourceUnit, match: RuleMatch) -> Finding:
+    def finding(self, unit: SourceUnit, match: RuleMatch, ordinal: int = 0) -> Finding:
         """Turn a match into an evidence-bearing finding with the code around it."""
-        return to_finding(self.engine, match, unit.entry.vpath, snippet(unit, match.primary))
+        text = snippet(unit, match.primary)
+        return to_finding(self.engine, match, unit.entry.vpath, text, ordinal)
 
 
 def snippet(unit: SourceUnit, fact: Fact) -> str:

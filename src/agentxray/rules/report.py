@@ -25,17 +25,25 @@ def describe(engine: Engine, fact: Fact) -> str:
     return f"{text} [{known[0]}: {known[1]}]" if known else text
 
 
-def to_finding(engine: Engine, match: RuleMatch, source: str, snippet: str = "") -> Finding:
+def to_finding(
+    engine: Engine, match: RuleMatch, source: str, snippet: str = "", ordinal: int = 0
+) -> Finding:
     """An evidence-bearing finding for one match in ``source`` (a file's vpath, or a run id).
 
-    The id hashes the rule, the source, the function scope (for function rules) and the match
-    key, never a line number, so the same code keeps its id across versions.
+    Ids never contain line numbers or the artifact's own name (which carries its version), so
+    the same code keeps its id across versions: ``report: each`` rules (inventories) are keyed by
+    rule and value alone, one finding per value in the whole artifact; ``once`` rules also by the
+    path inside the artifact and ``ordinal``, the match's rank among same-keyed matches there.
     """
     rule, primary = match.rule, match.primary
     values = list(dict.fromkeys(describe(engine, f) for f in match.evidence))[:MAX_VALUES]
     related = tuple(dict.fromkeys(f.location for f in match.evidence[1:]))[:MAX_RELATED]
-    scope = primary.scope if rule.scope == "function" else ""
-    digest = hashlib.sha256(f"{rule.id}\0{source}\0{scope}\0{match.key}".encode()).hexdigest()
+    if rule.report == "each":
+        material = f"{rule.id}\0{match.key}"
+    else:
+        inner = source.rsplit("!", 1)[-1]
+        material = f"{rule.id}\0{inner}\0{match.key}\0{ordinal}"
+    digest = hashlib.sha256(material.encode()).hexdigest()
     return Finding(
         id=f"{rule.id}-{digest[:16]}",
         rule=rule.id,
