@@ -22,8 +22,8 @@ One YAML file per rule, `<pack>/<category>/<id>.yml`; unknown keys are refused.
   `message` (`{values}` becomes the matched values), `languages` (`javascript`, `typescript`,
   `python`, `strings`).
 - `scope`: `file` (default) or `function` (facts of one function body; live facts: one process).
-- `report`: `once` per scope (default) or `each` distinct value; `group_by: detail` groups URLs
-  by host.
+- `report`: `once` per scope (default) or `each` distinct value (an inventory: one finding per
+  value in the whole artifact, at its first occurrence); `group_by: detail` groups URLs by host.
 - `match`: an expression over facts:
   - a leaf `{fact: KIND, MATCHER: …}` with at most one matcher: `equals`, `any_of`, `contains`,
     `startswith`, `regex` (give `needles:`, literals for the prefilter), `host` (suffixes),
