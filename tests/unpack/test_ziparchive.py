@@ -139,3 +139,18 @@ def test_nesting_beyond_the_depth_limit_is_written_but_not_opened(tmp_path: Path
     assert tree.notices[0].path == "top.zip!layer3.zip!layer2.zip!layer1.zip"
     assert entry(tree, "!layer1.zip").relpath == "layer3.zip.x/layer2.zip.x/layer1.zip"
     assert not any(f.vpath.endswith("core.py") for f in tree.files)
+
+
+def test_members_sharing_compressed_data_are_flagged(tmp_path: Path) -> None:
+    # Two central-directory records pointing at one local header: the overlap zip bombs use.
+    src = make_zip(tmp_path / "o.zip", [("a.txt", b"hello " * 50)])
+    data = src.read_bytes()
+    cd = data.rfind(b"PK\x01\x02")
+    eocd = data.rfind(b"PK\x05\x06")
+    record = data[cd:eocd]
+    end = bytearray(data[eocd:])
+    struct.pack_into("<HHI", end, 8, 2, 2, 2 * len(record))  # entries on disk, total, cd size
+    src.write_bytes(data[:eocd] + record + bytes(end))
+    tree = run_unpack(tmp_path, src)
+    assert codes(tree) == ["overlapping-members"]
+    assert [f.relpath for f in tree.files] == ["a.txt", "a~2.txt"]

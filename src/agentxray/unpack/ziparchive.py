@@ -51,6 +51,17 @@ def _stored_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -
     return start if magic == b"PK\x03\x04" and start + info.compress_size <= size else None
 
 
+def _overlapping(infos: list[zipfile.ZipInfo]) -> int:
+    """How many members start inside the previous member's header or data."""
+    count = 0
+    end = -1
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        if info.header_offset < end:
+            count += 1
+        end = max(end, info.header_offset + 30 + len(info.orig_filename) + info.compress_size)
+    return count
+
+
 class ZipUnpacker(Unpacker):
     """Zip archives and the formats built on them (wheel, vsix, jar)."""
 
@@ -69,7 +80,16 @@ class ZipUnpacker(Unpacker):
                 raise
             raise UnpackError(f"{blob.vpath}: not a valid zip archive ({exc})") from exc
         with archive:
-            for info in archive.infolist():
+            infos = archive.infolist()
+            overlapping = _overlapping(infos)
+            if overlapping:
+                sink.notice(
+                    "overlapping-members",
+                    f"{overlapping} members share their compressed data with another "
+                    "(a zip bomb technique)",
+                    path=blob.vpath,
+                )
+            for info in infos:
                 self._member(blob, sink, archive, info)
 
     def _member(
