@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import struct
 from pathlib import Path
 from typing import Any
@@ -178,3 +179,35 @@ def test_an_archive_made_by_electron_asar_unpacks_with_intact_integrity(tmp_path
     assert (tree.root / "main.js").read_bytes() == b'console.log("hi")\n'
     assert (tree.root / "lib/util.js").read_bytes() == b"module.exports=1\n"
     assert tree.notices == ()
+
+
+def test_unpacked_entries_are_read_from_beside_a_top_level_archive(tmp_path: Path) -> None:
+    src = make_asar(
+        tmp_path / "app.asar",
+        {
+            "native": {"files": {"addon.node": {"size": 4, "unpacked": True}}},
+            "key": {"size": 4, "unpacked": True},
+            "pipe": {"size": 4, "unpacked": True},
+            "..": {"files": {"secret": {"size": 4, "unpacked": True}}},
+        },
+        b"",
+    )
+    beside = tmp_path / "app.asar.unpacked"
+    (beside / "native").mkdir(parents=True)
+    (beside / "native" / "addon.node").write_bytes(b"addn")
+    (tmp_path / "secret").write_text("PRIVATE")
+    (beside / "key").symlink_to(tmp_path / "secret")  # must not be followed
+    os.mkfifo(beside / "pipe")  # must not block
+    tree = run_unpack(tmp_path, src, "asar")
+    addon = entry(tree, "!native/addon.node")
+    assert (addon.relpath, addon.kind, addon.note) == (
+        "native/addon.node",
+        "native",
+        "from app.asar.unpacked/",
+    )
+    assert [(n.code, n.path) for n in tree.notices] == [
+        ("asar-unpacked", "app.asar!key"),
+        ("asar-unpacked", "app.asar!pipe"),
+        ("asar-unpacked", "app.asar!../secret"),
+    ]
+    assert [f.relpath for f in tree.files] == ["native/addon.node"]

@@ -3,7 +3,8 @@
 Layout: ``u32 4``, ``u32 header_size``, then the header pickle (``u32 payload size``,
 ``u32 json length``, the JSON index); file data starts at ``8 + header_size`` and each file's
 ``offset`` (a decimal string) is relative to it. Entries marked ``unpacked`` live beside the
-archive in ``app.asar.unpacked/`` (``asar-unpacked``), ``link`` entries are recorded
+archive in ``app.asar.unpacked/`` (read from there when the archive is the artifact itself, never
+through a symlink; else ``asar-unpacked``), ``link`` entries are recorded
 (``symlink-skipped``), offsets outside the file are refused (``malformed``), and content that
 does not match the index's SHA256 ``integrity`` (a tampered archive) is flagged
 (``integrity-mismatch``).
@@ -14,8 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import stat
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from agentxray.errors import UnpackError
@@ -24,6 +28,8 @@ from agentxray.unpack.interface import Blob, Sink, Unpacker
 logger = logging.getLogger(__name__)
 
 _PREFIX = struct.Struct("<IIII")
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 _MAX_HEADER = 256 * 1024**2
 
 
@@ -80,6 +86,25 @@ def read_index(handle: BinaryIO, size: int, vpath: str) -> tuple[dict[str, Any],
     return index, 8 + header_size
 
 
+def _open_beside(base: Path, parts: list[str]) -> BinaryIO | None:
+    """Open ``base/parts…`` for reading without following any symlink; ``None`` if absent."""
+    fd = os.open(base, _DIR)
+    try:
+        for part in parts[:-1]:
+            child = os.open(part, _DIR, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        file_fd = os.open(parts[-1], _FILE, dir_fd=fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(os.fstat(file_fd).st_mode):
+        os.close(file_fd)
+        return None
+    return os.fdopen(file_fd, "rb")
+
+
 class AsarUnpacker(Unpacker):
     """Electron asar archives."""
 
@@ -115,16 +140,33 @@ class AsarUnpacker(Unpacker):
                             level="info",
                         )
                     elif node.get("unpacked"):
-                        sink.notice(
-                            "asar-unpacked",
-                            f"stored outside the archive, in {blob.path.name}.unpacked/",
-                            path=where,
-                            level="info",
-                        )
+                        self._unpacked(blob, sink, path)
                     else:
                         self._file(blob, sink, handle, base, path, node)
                 else:  # this folder is done
                     stack.pop()
+
+    @staticmethod
+    def _unpacked(blob: Blob, sink: Sink, path: str) -> None:
+        """An entry kept beside the archive in ``<name>.unpacked/``: read it from there when the
+        archive is the artifact itself (nested, that folder is unpacked as ordinary members)."""
+        where = f"{blob.vpath}!{path}"
+        folder = f"{blob.path.name}.unpacked"
+        parts = path.split("/")
+        handle = None
+        if blob.depth == 0 and all(p not in ("", ".", "..") and "\x00" not in p for p in parts):
+            handle = _open_beside(blob.path.parent, [folder, *parts])
+        if handle is None:
+            sink.notice(
+                "asar-unpacked",
+                f"stored outside the archive, in {folder}/",
+                path=where,
+                level="info",
+            )
+            return
+        with handle:
+            size = os.fstat(handle.fileno()).st_size
+            sink.emit_stream(blob, path, handle, size=size, note=f"from {folder}/")
 
     def _file(
         self, blob: Blob, sink: Sink, handle: BinaryIO, base: int, path: str, node: dict[str, Any]
