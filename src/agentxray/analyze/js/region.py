@@ -67,6 +67,11 @@ def regional_label(kind: str, value: str) -> str | None:
     return None
 
 
+def _source_language(tag: str) -> bool:
+    """English, the source language of nearly all software: tests for it choose translations."""
+    return tag.replace("_", "-").lower().split("-")[0] == "en"
+
+
 def _hostlike(value: str) -> str | None:
     v = value.strip().lower().lstrip(".")
     if "://" in v:
@@ -94,6 +99,8 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
             continue
         vals = a.resolver.values(cmp.other)
         regional = [v for v in vals.items if regional_label(kind, v)]
+        if kind == "locale" and all(_source_language(v) for v in regional):
+            continue  # "is it English?": picks translations/formatting, not a region
         if not regional:
             continue
         key = (_function_key(cmp.node), kind)

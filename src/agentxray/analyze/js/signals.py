@@ -15,10 +15,18 @@ logger = logging.getLogger(__name__)
 REGION_KINDS = frozenset({"timezone", "tz-offset", "locale"})
 IDENTITY_KINDS = frozenset({"hostname", "username", "machine-id", "endpoint"})
 
-PREFILTER = re.compile(
-    rb"resolvedOptions\(\)|getTimezoneOffset\(\)|process\.env\.[A-Za-z_]\w*|"
-    rb"process\.env\[\s*[\"'][A-Za-z_]\w*[\"']\s*\]|navigator\.languages?\b|\.hostname\(\)|"
-    rb"userInfo\(\)|machine-id"
+# One literal-prefixed pattern each: re finds literal prefixes fast, alternations it scans slowly.
+PREFILTERS = tuple(
+    re.compile(p)
+    for p in (
+        rb"resolvedOptions\(\)",
+        rb"getTimezoneOffset\(\)",
+        rb"process\.env(?:\.[A-Za-z_]\w*|\[\s*[\"'][A-Za-z_]\w*[\"']\s*\])",
+        rb"navigator\.languages?\b",
+        rb"\.hostname\(\)",
+        rb"userInfo\(\)",
+        rb"machine-id",
+    )
 )
 _ENV = re.compile(rb"process\.env(?:\.|\[\s*[\"'])([A-Za-z_]\w*)")
 
@@ -59,7 +67,7 @@ def env_kind(name: str) -> str | None:
         return "hostname"
     if upper in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         return "endpoint"
-    if upper.endswith(("BASE_URL", "BASEURL", "_HOST", "API_URL")):
+    if upper.endswith(("BASE_URL", "BASEURL", "API_URL", "API_HOST", "API_BASE")):
         return "endpoint"
     return None
 
@@ -86,16 +94,21 @@ def _call_of(node: Node) -> Node | None:
 def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
     """Expression nodes whose value is an environment signal, found by a literal prefilter."""
     out: list[tuple[Node, Signal]] = []
-    for m in PREFILTER.finditer(data):
+    matches = sorted((m for p in PREFILTERS for m in p.finditer(data)), key=lambda m: m.start())
+    for m in matches:
         token = m.group()
-        node = index.node_at(m.start(), m.start() + 1)
         found: tuple[Node | None, Signal] | None = None
+        env: tuple[str, str] | None = None
         if token.startswith(b"process.env"):
             em = _ENV.match(token)
             name = em.group(1).decode() if em else ""
             kind = env_kind(name)
-            if kind is not None:
-                found = (_climb_member(node, name), Signal(kind, f"env:{name}"))
+            if kind is None:
+                continue
+            env = (name, kind)
+        node = index.node_at(m.start(), m.start() + 1)
+        if env is not None:
+            found = (_climb_member(node, env[0]), Signal(env[1], f"env:{env[0]}"))
         elif token.startswith(b"resolvedOptions"):
             call = _call_of(index.node_at(m.start(), m.end() - 2))
             found = (call, Signal("intl-options", "Intl.DateTimeFormat().resolvedOptions()"))
