@@ -256,12 +256,16 @@ def observe_agent(
     record: Path | None = None,
     store: Path | None = None,
     tls: bool = False,
+    api_host: str | None = None,
+    extra_env: dict[str, str] | None = None,
     timeout: float = 120.0,
     workdir: Path | None = None,
 ) -> AgentRun:
     """Run the agent ``text`` names against the mock model API playing ``scenario``; the record.
 
-    Every exchange goes to ``record`` (JSON lines) and ``store`` (SQLite) when given.
+    Every exchange goes to ``record`` (JSON lines) and ``store`` (SQLite) when given. With
+    ``api_host`` the agent believes its API lives at ``https://<api_host>`` (served by the mock
+    through its proxy); ``extra_env`` adds variables such as ``TZ`` to the agent's environment.
     """
     from agentxray.observe.mockapi.scenario import load_scenario
     from agentxray.observe.session import DEFAULT_PROMPT, run_agent
@@ -285,6 +289,8 @@ def observe_agent(
             record=record,
             sinks=sinks,
             tls=tls,
+            api_host=api_host,
+            extra_env=extra_env,
             timeout=timeout,
         )
         if db is not None and run_id is not None:

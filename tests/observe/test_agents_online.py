@@ -100,3 +100,34 @@ def test_codex_sends_the_profile_key_and_refused_outside_hosts_are_recorded(tmp_
     assert dict(model.request_headers)["authorization"].startswith("Bearer sk-proj-agentxray-mock")
     assert model.dialect == "openai-responses" and model.target == "/v1/responses"
     assert any(ex.outcome == "websocket refused" for ex in run.exchanges)
+
+
+@pytest.mark.parametrize(
+    ("api_host", "tz", "apostrophe", "sep"),
+    [
+        ("api.anthropic.com", "UTC", "'", "-"),
+        ("api.deepseek.com", "UTC", "\u02bc", "-"),  # MODIFIER LETTER APOSTROPHE
+        ("api.moonshot.cn", "Asia/Shanghai", "\u02b9", "/"),  # MODIFIER LETTER PRIME
+        ("example.org", "Asia/Shanghai", "'", "/"),
+    ],
+)
+def test_claude_code_marks_its_prompt_by_api_host_and_timezone(
+    api_host: str, tz: str, apostrophe: str, sep: str, tmp_path: Path
+) -> None:
+    # The geofence of Claude Code 2.1.197, seen live: the agent is told its API is at
+    # https://<api_host> and the mock serves it there through the intercepting proxy.
+    run = observe_agent(
+        CLAUDE,
+        scenario="hello",
+        api_host=api_host,
+        extra_env={"TZ": tz},
+        workdir=tmp_path,
+        timeout=30,
+    )
+    assert run.launch.exit_code == 0, run.launch.stderr[-2000:]
+    model = next(ex for ex in run.exchanges if ex.turn == 0)
+    assert dict(model.request_headers)["host"] == api_host and model.tls
+    line = re.compile(rf"^Today{apostrophe}s date is \d{{4}}{sep}\d{{2}}{sep}\d{{2}}\.$", re.M)
+    assert any(line.search(part) for part in model.first_user), [
+        m.group(0) for p in model.first_user for m in DATE_LINE.finditer(p)
+    ]

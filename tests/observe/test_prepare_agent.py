@@ -113,3 +113,40 @@ def test_visible_spells_out_invisible_and_confusable_characters() -> None:
     assert visible("Today\u2019s\u200b ok\n") == (
         "Today⟨U+2019 RIGHT SINGLE QUOTATION MARK⟩s⟨U+200B ZERO WIDTH SPACE⟩ ok\n"
     )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--api-host", "https://api.example.com/v1"], ["--env", "NOEQUALS"], ["--env", "1BAD=x"]],
+)
+def test_run_rejects_bad_options(tmp_path: Path, extra: list[str]) -> None:
+    from agentxray.cli.main import main
+
+    profile = tmp_path / "fake.yaml"
+    profile.write_text(PROFILE)
+    assert main(["run", str(_package(tmp_path)), "--profile", str(profile), *extra]) == 2
+
+
+def test_extra_env_and_api_host_reach_the_agent(tmp_path: Path) -> None:
+    profile = tmp_path / "fake.yaml"
+    profile.write_text(
+        PROFILE.replace(
+            'env: {AGENT_URL: "{base_url}"}',
+            'env: {AGENT_URL: "{base_url}"}\nca_env: [SSL_CERT_FILE]',
+        )
+    )
+    script_profile = profile.read_text().replace(
+        'argv: ["{program}", "{prompt}"]', 'argv: ["/bin/sh", "-c", "echo $TZ $AGENT_URL"]'
+    )
+    profile.write_text(script_profile)
+    run = observe_agent(
+        str(_package(tmp_path)),
+        profile=str(profile),
+        api_host="api.example.net",
+        extra_env={"TZ": "Asia/Urumqi"},
+        workdir=tmp_path / "run",
+        timeout=30,
+    )
+    assert run.launch.stdout.strip() == "Asia/Urumqi https://api.example.net"
+    assert run.agent_base_url == "https://api.example.net" and run.base_url.startswith("https://")
+    assert run.ca_file is not None and run.ca_file.is_file()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
+from agentxray.errors import UsageError
 from agentxray.observe.mockapi.recorder import display_headers
 from agentxray.observe.mockapi.scenario import builtin_names
 from agentxray.observe.profile import profile_names
@@ -32,6 +34,18 @@ def add_run_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
     p.add_argument("--store", type=Path, help="also keep the recording in this SQLite database")
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a CA made for this run")
     p.add_argument(
+        "--api-host",
+        help="tell the agent its API is at https://HOST (served by the mock through its proxy; "
+        "implies --tls), to see host-dependent behaviour",
+    )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="add a variable to the agent's environment, e.g. TZ=Asia/Shanghai (repeatable)",
+    )
+    p.add_argument(
         "--timeout", type=float, default=120.0, help="seconds before the agent is killed"
     )
     p.add_argument(
@@ -54,8 +68,24 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})(:[0-9]{1,5})?$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _extra_env(pairs: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not _NAME.match(name):
+            raise UsageError(f"--env {pair!r} is not NAME=VALUE")
+        env[name] = value
+    return env
+
+
 def execute(args: argparse.Namespace) -> AgentRun:
     """Run the agent as ``args`` say."""
+    if args.api_host is not None and not _HOST.match(args.api_host):
+        raise UsageError(f"--api-host {args.api_host!r} is not a host name (no scheme or path)")
     return observe_agent(
         args.spec,
         scenario=args.scenario,
@@ -65,6 +95,8 @@ def execute(args: argparse.Namespace) -> AgentRun:
         record=args.record,
         store=args.store,
         tls=args.tls,
+        api_host=args.api_host,
+        extra_env=_extra_env(args.env),
         timeout=args.timeout,
         workdir=args.workdir,
     )
@@ -94,7 +126,10 @@ def print_summary(result: AgentRun) -> None:
     launch = result.launch
     code = "killed at timeout" if launch.exit_code is None else str(launch.exit_code)
     print(f"agent:     {result.profile} ({launch.argv[0]})")
-    print(f"scenario:  {result.scenario}   mock: {result.base_url}")
+    shown = result.base_url
+    if result.agent_base_url != result.base_url:
+        shown = f"{result.base_url} (agent told {result.agent_base_url})"
+    print(f"scenario:  {result.scenario}   mock: {shown}")
     print(f"exit:      {code} after {launch.duration_s:.1f} s")
     print(f"workspace: {launch.workspace}")
     for path in sorted(launch.workspace.rglob("*")):

@@ -113,9 +113,13 @@ def launch(
     workspace: Path,
     ca_file: Path | None = None,
     proxy: str | None = None,
+    extra_env: dict[str, str] | None = None,
     timeout: float = 120.0,
 ) -> LaunchResult:
-    """Run the agent once with ``prompt`` against ``base_url``; never raises on a failing agent."""
+    """Run the agent once with ``prompt`` against ``base_url``; never raises on a failing agent.
+
+    ``extra_env`` is applied last (``TZ``, ``LANG``… of a persona).
+    """
     interpreter = None
     if profile.interpreter:
         interpreter = shutil.which(profile.interpreter)
@@ -136,6 +140,7 @@ def launch(
     workspace.mkdir(parents=True, exist_ok=True)
     argv = tuple(_fill(a, values) for a in profile.argv)
     env = build_env(profile, values, ca_file, interpreter, proxy)
+    env.update(extra_env or {})
     logger.info("launching %s in %s", profile.name, workspace)
     started = time.monotonic()
     try:

@@ -31,6 +31,8 @@ class AgentRun:
     """Scenario name."""
     base_url: str
     """Where the mock listened."""
+    agent_base_url: str
+    """The API base URL the agent was given (differs from :attr:`base_url` with ``api_host``)."""
     launch: LaunchResult
     """How the agent process ended."""
     exchanges: tuple[ApiExchange, ...]
@@ -62,9 +64,17 @@ def run_agent(
     record: Path | None = None,
     sinks: tuple[Callable[[ApiExchange], None], ...] = (),
     tls: bool = False,
+    api_host: str | None = None,
+    extra_env: dict[str, str] | None = None,
     timeout: float = 120.0,
 ) -> AgentRun:
-    """Serve ``scenario`` on loopback, run the agent once against it, stop, return the record."""
+    """Serve ``scenario`` on loopback, run the agent once against it, stop, return the record.
+
+    With ``api_host`` the agent is told its API lives at ``https://<api_host>``; its proxy (the
+    mock, with TLS) opens that tunnel and serves the API under that name, so host-dependent
+    behaviour shows without touching DNS. ``extra_env`` is added to the agent's environment.
+    """
+    tls = tls or api_host is not None
     base = workdir or Path(tempfile.mkdtemp(prefix=f"agentxray-{profile.name}-"))
     home, workspace = base / "home", base / "workspace"
     seed_files(scenario.workspace, workspace)
@@ -86,11 +96,12 @@ def run_agent(
             profile,
             program,
             prompt=prompt,
-            base_url=base_url,
+            base_url=f"https://{api_host}" if api_host else base_url,
             home=home,
             workspace=workspace,
             ca_file=ca_file,
             proxy=proxy_url,
+            extra_env=extra_env,
             timeout=timeout,
         )
     finally:
@@ -101,6 +112,7 @@ def run_agent(
         profile=profile.name,
         scenario=scenario.name,
         base_url=base_url,
+        agent_base_url=f"https://{api_host}" if api_host else base_url,
         launch=result,
         exchanges=tuple(recorder.exchanges),
         ca_file=ca_file,
