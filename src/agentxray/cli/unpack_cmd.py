@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import re
 import sys
@@ -141,18 +142,18 @@ def summary(tree: Tree) -> Table:
 
 def run(args: argparse.Namespace) -> int:
     """Unpack and print a summary; notices are listed, and the exit code stays 0."""
-    from agentxray.pipeline import unpack_target
+    from agentxray.pipeline import acquire_target
+    from agentxray.unpack import unpack
 
     limits = _limits(args)
     started = time.perf_counter()
-    tree = unpack_target(
-        args.target,
-        args.output,
-        platform=args.platform,
-        pretty=args.pretty,
-        progress=sys.stderr.isatty(),
-        limits=limits,
-    )
+    terminal = sys.stderr.isatty()
+    artifact = acquire_target(args.target, platform=args.platform, progress=terminal)
+    doing = "unpacking and formatting JavaScript" if args.pretty else "unpacking"
+    with contextlib.ExitStack() as stack:
+        if terminal:
+            stack.enter_context(Console(stderr=True).status(f"{doing} {artifact.name}…"))
+        tree = unpack(artifact, args.output, limits=limits, pretty=args.pretty)
     console = Console(highlight=False)
     art = tree.artifact
     what = " ".join(x for x in (art.name, art.version, art.platform) if x)
