@@ -82,19 +82,22 @@ class Engine:
         by_scope: dict[str, list[Fact]] = defaultdict(list)
         for f in kept:
             by_scope[f.scope].append(f)
+        whole = _index(kept)
+        scopes: list[dict[FactKind, list[Fact]]] | None = None
         out: list[RuleMatch] = []
         for rule in self.rules:
             if languages is not None and not languages.intersection(rule.languages):
                 continue
-            groups = [kept] if rule.scope == "file" else list(by_scope.values())
-            for group in groups:
-                out.extend(self._report(rule, group))
+            if rule.scope == "file":
+                out.extend(self._report(rule, whole))
+                continue
+            if scopes is None:
+                scopes = [_index(group) for group in by_scope.values()]
+            for index in scopes:
+                out.extend(self._report(rule, index))
         return out
 
-    def _report(self, rule: Rule, facts: list[Fact]) -> list[RuleMatch]:
-        index: dict[FactKind, list[Fact]] = defaultdict(list)
-        for f in facts:
-            index[f.kind].append(f)
+    def _report(self, rule: Rule, index: dict[FactKind, list[Fact]]) -> list[RuleMatch]:
         evidence = self.evaluate(rule.match, index)
         if not evidence:
             return []
@@ -162,6 +165,13 @@ class Engine:
             p = self.purpose(fact)
             return p is not None and p[0] in pat.purpose
         return True
+
+
+def _index(facts: list[Fact]) -> dict[FactKind, list[Fact]]:
+    index: dict[FactKind, list[Fact]] = defaultdict(list)
+    for f in facts:
+        index[f.kind].append(f)
+    return index
 
 
 def _inside(source: Fact, sink: Fact) -> bool:
