@@ -6,6 +6,7 @@ import bz2
 import gzip
 import hashlib
 import io
+import lzma
 import tarfile
 import zlib
 from pathlib import Path
@@ -222,6 +223,7 @@ def test_member_count_over_the_limit_is_an_error(tmp_path: Path) -> None:
         ("notes.md.gz", gzip.compress, "notes.md"),
         ("notes.md.zst", lambda d: zstandard.ZstdCompressor().compress(d), "notes.md"),
         ("notes.md.bz2", bz2.compress, "notes.md"),
+        ("notes.md.xz", lzma.compress, "notes.md"),
         ("blob", gzip.compress, "blob.out"),
     ],
 )
@@ -303,3 +305,18 @@ def test_huge_extended_header_in_a_compressed_tar_is_refused_without_reading_it(
     assert codes(tree) == ["malformed"]
     assert "single read of 1,073,741,824 bytes" in tree.notices[0].message
     assert tree.files == ()
+
+
+def test_tar_xz_and_a_hostile_xz_dictionary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentxray.unpack import streams
+
+    raw = make_tar(tmp_path / "r.tar", [("a.py", b"import os")], "w").read_bytes()
+    src = tmp_path / "r.tar.xz"
+    src.write_bytes(lzma.compress(raw, preset=6))  # an 8 MiB dictionary
+    assert [f.relpath for f in run_unpack(tmp_path, src).files] == ["a.py"]
+    monkeypatch.setattr(streams, "XZ_MEMLIMIT", 1 << 20)  # the decoder may not grow that big
+    (tmp_path / "second").mkdir()
+    with pytest.raises(UnpackError, match="not valid xz data.*[Mm]emory usage limit"):
+        run_unpack(tmp_path / "second", src)

@@ -1,6 +1,6 @@
 """Decompressing readers that enforce the compression-ratio limit while they stream.
 
-Gzip (also multi-member), zstd and bzip2 are supported; each reader only ever moves forward, so
+Gzip (also multi-member), zstd, bzip2 and xz are supported; each reader only ever moves forward, so
 a bomb can neither fill memory nor be rewound and replayed.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bz2
 import logging
+import lzma
 import zlib
 from types import ModuleType
 from typing import BinaryIO, Literal, cast
@@ -26,17 +27,20 @@ try:  # ISA-L inflates gzip two to three times faster than zlib
 except ImportError:  # pragma: no cover - isal is a dependency; zlib is the fallback
     _inflate = zlib
 
-Method = Literal["gzip", "zstd", "bzip2"]
+Method = Literal["gzip", "zstd", "bzip2", "xz"]
 
 _MAGIC: tuple[tuple[bytes, Method], ...] = (
     (b"\x1f\x8b", "gzip"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
     (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
 )
+XZ_MEMLIMIT = 256 << 20
+"""Memory an xz stream may ask for (its dictionary); more is refused as hostile."""
 MAX_READ = 64 << 20
 """Largest single read served (tar extended headers are the only big ones; file data is copied in
 chunks): a header claiming more is hostile."""
-_SUFFIXES = (".gz", ".gzip", ".zst", ".zstd", ".bz2")
+_SUFFIXES = (".gz", ".gzip", ".zst", ".zstd", ".bz2", ".xz")
 
 
 def compression_of(head: bytes) -> Method | None:
@@ -123,6 +127,34 @@ class _Gzip:
                 return data
 
 
+class _Xz:
+    """xz streams one after another, with a memory limit on the decoder."""
+
+    def __init__(self, raw: _Counting) -> None:
+        self._raw = raw
+        self._d = lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=XZ_MEMLIMIT)
+        self._pending = b""
+
+    def read(self, size: int = -1, /) -> bytes:
+        if size == 0:
+            return b""
+        while True:
+            if self._d.eof:
+                rest = self._d.unused_data.lstrip(b"\x00") or self._raw.read(CHUNK)
+                if not rest.startswith(b"\xfd7zXZ\x00"):
+                    return b""
+                self._d = lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=XZ_MEMLIMIT)
+                self._pending = rest
+            if self._d.needs_input and not self._pending:
+                self._pending = self._raw.read(CHUNK)
+                if not self._pending:
+                    raise EOFError("compressed data ends before its end-of-stream marker")
+            data: bytes = self._d.decompress(self._pending, max(size, 0))
+            self._pending = b""
+            if data:
+                return data
+
+
 class Decompressed:
     """A forward-only, ratio-checked reader over a compressed file, with ``tell``/``seek``."""
 
@@ -136,6 +168,8 @@ class Decompressed:
             self._stream = _Gzip(self._counter)
         elif method == "bzip2":
             self._stream = bz2.BZ2File(cast(BinaryIO, self._counter), mode="rb")
+        elif method == "xz":
+            self._stream = _Xz(self._counter)
         else:
             self._stream = zstandard.ZstdDecompressor().stream_reader(
                 cast(BinaryIO, self._counter), read_across_frames=True, closefd=False

@@ -1,4 +1,4 @@
-"""Tar archives (plain, gzip, zstd, bzip2: npm tarballs, sdists) and single compressed files.
+"""Tar archives (plain, gzip, zstd, bzip2, xz: npm tarballs, sdists) and lone compressed files.
 
 Members are streamed straight into their final files; links and device files are never created
 (``symlink-skipped``, ``hardlink-skipped``, ``special-file-skipped``), absolute names are
@@ -10,6 +10,7 @@ the archive with ``malformed`` (everything before it is kept), a compression bom
 from __future__ import annotations
 
 import logging
+import lzma
 import tarfile
 import zlib
 from typing import BinaryIO
@@ -23,7 +24,15 @@ from agentxray.unpack.writer import CHUNK, StopCopy, is_fatal
 
 logger = logging.getLogger(__name__)
 
-_BROKEN = (tarfile.TarError, EOFError, OSError, zlib.error, zstandard.ZstdError, ValueError)
+_BROKEN = (
+    lzma.LZMAError,
+    tarfile.TarError,
+    EOFError,
+    OSError,
+    zlib.error,
+    zstandard.ZstdError,
+    ValueError,
+)
 
 
 def is_tar_header(block: bytes) -> bool:
