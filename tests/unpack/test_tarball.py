@@ -318,5 +318,5 @@ def test_tar_xz_and_a_hostile_xz_dictionary(
     assert [f.relpath for f in run_unpack(tmp_path, src).files] == ["a.py"]
     monkeypatch.setattr(streams, "XZ_MEMLIMIT", 1 << 20)  # the decoder may not grow that big
     (tmp_path / "second").mkdir()
-    with pytest.raises(UnpackError, match="not valid xz data.*[Mm]emory usage limit"):
+    with pytest.raises(UnpackError, match=r"not valid xz data.*[Mm]emory usage limit"):
         run_unpack(tmp_path / "second", src)
