@@ -72,3 +72,26 @@ def test_bad_scenario_is_a_usage_error(tmp_path: Path) -> None:
         timeout=30,
     )
     assert proc.returncode == 2 and "no scenario named" in proc.stderr
+
+
+def test_tls_prints_the_ca_file_that_verifies_the_server(tmp_path: Path) -> None:
+    import ssl
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentxray.cli.main", "mock-api", "--tls"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        ca_line = proc.stdout.readline().strip()
+        assert url.startswith("https://127.0.0.1:") and ca_line.startswith("ca_file=")
+        trusted = ssl.create_default_context(cafile=ca_line.removeprefix("ca_file="))
+        r = httpx.get(f"{url}/v1/models", verify=trusted)
+        assert r.status_code == 200 and r.json()["object"] == "list"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
