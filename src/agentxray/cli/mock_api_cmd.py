@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import functools
 import logging
+import shutil
 import signal
 import sys
 import tempfile
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         logger.warning("listening on %s, not loopback: others can reach the mock", args.host)
     scenario = load_scenario(args.scenario)
     ssl_context = None
+    folder: Path | None = None
     if args.tls:
         folder = Path(tempfile.mkdtemp(prefix="agentxray-tls-"))
         material = make_tls(folder, (args.host,))
@@ -84,5 +86,7 @@ def run(args: argparse.Namespace) -> int:
         recorder.close()
         if store is not None:
             store.close()
+        if folder is not None:  # the CA dies with the server
+            shutil.rmtree(folder, ignore_errors=True)
         print(f"agentxray: {len(recorder.exchanges)} exchanges recorded", file=sys.stderr)
     return 0
