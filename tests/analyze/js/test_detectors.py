@@ -104,3 +104,21 @@ def test_finding_ids_ignore_identifier_names_and_offsets(run_all: RunDetectors) 
     (a,), _ = run_all(src)
     (b,), _ = run_all(renamed)
     assert a.id == b.id and a.location.line != b.location.line
+
+
+def test_language_only_locale_check_is_medium(run_all: RunDetectors) -> None:
+    path = FIXTURES / "positive" / "geofence_locale.js"
+    (finding,), _ = run_all(path.read_bytes())
+    assert finding.values == ("zh",)
+    assert finding.severity == "medium"
+
+
+def test_hostile_nesting_does_not_crash(run_all: RunDetectors) -> None:
+    chain = "||".join(["a"] * 4000)
+    blocks = "{" * 300 + "}" * 300
+    src = (
+        f"function f(a){{ if({chain}) return null; {blocks}\n"
+        'const t = Intl.DateTimeFormat().resolvedOptions().timeZone;\n return t === "Asia/Tokyo"; }'
+    )
+    findings, _ = run_all(src.encode())
+    assert [(f.rule, f.location.line) for f in findings] == [("js-geofence", 3)]

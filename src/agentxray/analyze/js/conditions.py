@@ -238,6 +238,13 @@ class Describer:
     def activation(self, node: Node) -> Formula:
         """The guards that must fail for ``node`` to run: early returns before it in its function
         (and in the functions holding it, when it sits in an inline callback)."""
+        try:
+            return self._activation(node)
+        except RecursionError:  # absurdly nested conditions: say nothing rather than guess
+            logger.debug("guard too deeply nested at byte %d", node.start_byte)
+            return True
+
+    def _activation(self, node: Node) -> Formula:
         result: Formula = True
         fn = enclosing_function(node)
         while fn is not None:

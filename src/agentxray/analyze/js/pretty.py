@@ -14,6 +14,8 @@ CLAUSES = frozenset(
 )
 MAX_LINE = 160
 INDENT = "  "
+MAX_DEPTH = 40
+"""Deeper blocks are printed on one line (hostile nesting must not exhaust the stack)."""
 
 
 def _cut(line: str) -> str:
@@ -23,6 +25,14 @@ def _cut(line: str) -> str:
 def _emit(node: Node, depth: int, out: list[str], data: bytes) -> None:
     """Append the lines of ``node`` at ``depth``."""
     pad = INDENT * depth
+    if depth > MAX_DEPTH:
+        out.append(
+            _cut(
+                pad
+                + " ".join(data[node.start_byte : node.end_byte].decode("utf-8", "replace").split())
+            )
+        )
+        return
     line = ""
     pos = node.start_byte
     for child in _structural_children(node):

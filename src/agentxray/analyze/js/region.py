@@ -67,6 +67,11 @@ def regional_label(kind: str, value: str) -> str | None:
     return None
 
 
+def _has_territory(tag: str) -> bool:
+    parts = tag.replace("_", "-").split(".")[0].split("-")
+    return any(len(p) == 2 and p.isalpha() for p in parts[1:])
+
+
 def _source_language(tag: str) -> bool:
     """English, the source language of nearly all software: tests for it choose translations."""
     return tag.replace("_", "-").lower().split("-")[0] == "en"
@@ -156,11 +161,19 @@ def _geofence(a: JsAnalysis, g: Group, labels: list[str]) -> Finding:
         f"{effects} Code that behaves differently for users in one region is a geofence."
         + (f" Active {condition}." if condition else "")
     )
+    # A language alone ("el", "zh") is weaker evidence of region than a zone, offset or territory.
+    regional = g.kind != "locale" or any(_has_territory(v) for v in g.values)
+    if not regional:
+        message += (
+            " Only a language is tested, not a territory: it may be a language accommodation, "
+            "so this is rated medium."
+        )
     return Finding(
         id=stable_id("js-geofence", g.kind, *sorted(g.values)),
         rule="js-geofence",
         category="geofence",
-        severity="critical",
+        severity="critical" if regional else "medium",
+        confidence="high" if regional else "medium",
         title=f"Behaviour depends on the user's {g.kind} being {', '.join(g.values[:4])} ({region})",
         location=location(a.unit.entry.vpath, first.node),
         message=message,

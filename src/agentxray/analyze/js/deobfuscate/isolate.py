@@ -12,6 +12,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ JOB_TIMEOUT_S = 1.0
 MAX_MEMORY = 64 * 1024 * 1024
 """Heap limit of the isolate, bytes."""
 MAX_RESULT_CHARS = 200_000
+BATCH_BUDGET_S = 20.0
+"""Wall time for a whole batch; jobs left when it is spent are reported as not run."""
 """Results longer than this (as JSON) are cut off."""
 
 SHIMS = r"""
@@ -90,7 +93,11 @@ def _child_main() -> None:
     timeout = float(request.get("timeout_s", JOB_TIMEOUT_S))
     max_memory = int(request.get("max_memory", MAX_MEMORY))
     results: dict[str, dict[str, object]] = {}
+    deadline = time.monotonic() + float(request.get("budget_s", BATCH_BUDGET_S))
     for job in request["jobs"]:
+        if time.monotonic() > deadline:
+            results[job["id"]] = {"error": "not run: the batch's time budget was spent"}
+            continue
         ctx = MiniRacer()
         try:
             ctx.eval(SHIMS)
@@ -127,8 +134,9 @@ def evaluate(
         "jobs": [{"id": jid, "code": code} for jid, code in jobs],
         "timeout_s": timeout_s,
         "max_memory": MAX_MEMORY,
+        "budget_s": BATCH_BUDGET_S,
     }
-    budget = 10.0 + timeout_s * 1.5 * len(jobs)
+    budget = 15.0 + BATCH_BUDGET_S + timeout_s
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "agentxray.analyze.js.deobfuscate.isolate"],
