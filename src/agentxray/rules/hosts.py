@@ -49,6 +49,7 @@ class HostTable:
         # Most specific first: host + path, then host alone, then path alone; longer first.
         self._ordered = sorted(entries, key=_specificity)
         self._memo: dict[tuple[str, str], Classification | None] = {}
+        self._paths: dict[tuple[str, str], Classification | None] = {}
 
     def classify_url(self, url: str) -> Classification | None:
         """The purpose of a URL, or ``None`` when unknown."""
@@ -80,6 +81,12 @@ class HostTable:
 
     def classify_path(self, path: str) -> Classification | None:
         """The purpose of a bare API path such as ``/api/v2/logs`` (path-only rows)."""
+        key = ("", path)
+        if key not in self._paths:
+            self._paths[key] = self._classify_path(path)
+        return self._paths[key]
+
+    def _classify_path(self, path: str) -> Classification | None:
         for entry in self._ordered:
             if entry.path is not None and entry.host is None and path.startswith(entry.path):
                 return Classification(entry.purpose, entry.name, entry.ignore)

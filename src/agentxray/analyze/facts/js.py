@@ -80,8 +80,12 @@ class JsFactExtractor:
         for index, i, j in self._automaton.find_matches_as_indexes(data, overlapping=True):
             family, _needle, tail = self.probes[index]
             before = _IDENT if family in ("env", "imp", "member") else _WORD
-            spread = data.endswith(b"...", 0, i)  # ...process.env is a read
-            if family not in ("str", "url") and i > 0 and data[i - 1] in before and not spread:
+            if (
+                family not in ("str", "url")
+                and i > 0
+                and data[i - 1] in before
+                and not data.endswith(b"...", 0, i)  # ...process.env is a read
+            ):
                 continue
             if family == "url":
                 m = _SCHEME.search(data, max(0, i - 5), i)
@@ -91,8 +95,9 @@ class JsFactExtractor:
                 hits.append((i, j, family))
             else:
                 t = tail.match(data, j)
-                if t is not None:
-                    hits.append((i, t.end(), family))
+                if t is None or (family == "imp" and data[t.end() : t.end() + 1] in b"./"):
+                    continue  # not a call/import, or a module of the same bundle
+                hits.append((i, t.end(), family))
         hits.sort()
         return hits
 
