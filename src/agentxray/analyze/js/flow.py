@@ -59,6 +59,20 @@ TEST_METHODS = frozenset(
     ["endsWith", "startsWith", "includes", "indexOf", "lastIndexOf", "match", "search"]
 )
 MEMBERSHIP_METHODS = frozenset({"includes", "has", "indexOf", "test", "get"})
+TARGETING_CALLS = frozenset(
+    {
+        "setAttributes",
+        "updateAttributes",
+        "updateUser",
+        "updateUserAsync",
+        "updateUserSync",
+        "identify",
+    }
+)
+"""Feature-flag SDK calls that take targeting attributes (GrowthBook, Statsig, LaunchDarkly)."""
+TARGETING_KEYS = frozenset({"attributes", "custom", "customAttributes"})
+SDK_OPTION_KEYS = frozenset({"clientKey", "apiHost", "sdkKey", "environment", "remoteEval"})
+"""Keys that mark an object as a feature-flag SDK's options (with ``attributes`` beside them)."""
 CALLBACK_METHODS = frozenset(["some", "every", "find", "filter", "findIndex", "forEach", "map"])
 
 
@@ -307,12 +321,36 @@ class Tracker:
             obj = parent.parent
             if key is None or obj is None:
                 return []
-            return [replace(item, node=obj, path=(text(key).strip("\"'"), *item.path))]
+            moved = replace(item, node=obj, path=(text(key).strip("\"'"), *item.path))
+            return self._targeting(moved)
         if node.type == "shorthand_property_identifier" and ptype == "object":
-            return [replace(item, node=parent, path=(text(node), *item.path))]
+            return self._targeting(replace(item, node=parent, path=(text(node), *item.path)))
         if ptype == "sequence_expression" and parent.named_children[-1] == node:
             return [replace(item, node=parent)]
         return []
+
+    def _targeting(self, item: _Item) -> list[_Item]:
+        """An object holding the signal handed to a feature-flag SDK as targeting attributes."""
+        parent = item.node.parent
+        if item.outcome or item.signal.kind not in ("timezone", "locale", "tz-offset"):
+            return [item]
+        if parent is not None and parent.type == "arguments" and parent.parent is not None:
+            callee = parent.parent.child_by_field_name("function")
+            prop = callee.child_by_field_name("property") if callee is not None else None
+            if prop is not None and text(prop) in TARGETING_CALLS:
+                self._compare(item, "targeting", parent.parent, None)
+        if parent is not None and parent.type == "pair":
+            key = parent.child_by_field_name("key")
+            holder = parent.parent
+            if key is not None and text(key).strip("\"'") in TARGETING_KEYS and holder is not None:
+                keys = {
+                    text(k).strip("\"'")
+                    for p in holder.named_children
+                    if (k := p.child_by_field_name("key")) is not None
+                }
+                if keys & SDK_OPTION_KEYS:
+                    self._compare(item, "targeting", parent, None)
+        return [item]
 
     # -- names -----------------------------------------------------------------------------
     def _uses_of(self, item: _Item, name_node: Node) -> list[_Item]:

@@ -98,9 +98,13 @@ def _domain(host: str) -> str:
 def region_findings(a: JsAnalysis) -> list[Finding]:
     """``geofence`` findings of one file."""
     groups: dict[tuple[int, str], Group] = {}
+    findings_targeting: list[Finding] = []
     for cmp in a.flow.comparisons:
         kind = cmp.signal.kind
         if kind not in REGION_KINDS:
+            continue
+        if cmp.operator == "targeting":
+            findings_targeting.append(_targeting(a, cmp))
             continue
         vals = a.resolver.values(cmp.other)
         regional = [v for v in vals.items if regional_label(kind, v)]
@@ -124,7 +128,31 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
             )
             continue
         findings.append(_geofence(a, g, sorted(x for x in labels if x)))
-    return findings
+    return findings + findings_targeting
+
+
+def _targeting(a: JsAnalysis, cmp: Comparison) -> Finding:
+    sig = cmp.signal
+    condition = _condition_text(a, cmp.node)
+    message = (
+        f"{_upper_first(fn_label(cmp.node))} reads the user's {sig.kind} ({sig.source})"
+        f"{helper_path(cmp.hops)} and hands it to a feature-flag SDK as a targeting attribute "
+        f"(`{describe(cmp.node, 80)}`). The flag server can then switch features by region "
+        "without any region check being visible in the code."
+        + (f" Active {condition}." if condition else "")
+    )
+    return Finding(
+        id=stable_id("js-geofence", "targeting", sig.kind, sig.source),
+        rule="js-geofence",
+        category="geofence",
+        severity="high",
+        title=f"The user's {sig.kind} is sent to a feature-flag service as a targeting attribute",
+        location=location(a.unit.entry.vpath, cmp.node),
+        message=message,
+        snippet=snippet(a.unit.data, cmp.node),
+        signals=tuple(dict.fromkeys([sig.kind, sig.source])),
+        condition=condition,
+    )
 
 
 def _outcomes(a: JsAnalysis, comparisons: list[Comparison]) -> list[Node]:
