@@ -155,6 +155,8 @@ def test_count_tokens_models_and_account_endpoints(mock_server: Started) -> None
     assert models["data"][0]["type"] == "model"
     profile = httpx.get(f"{url}/api/oauth/profile")
     assert profile.status_code == 401 and profile.json()["error"]["type"] == "authentication_error"
+    metrics = httpx.get(f"{url}/api/claude_code/organizations/metrics_enabled", headers=HEADERS)
+    assert metrics.json() == {"metrics_logging_enabled": False}
     unknown = httpx.get(f"{url}/nowhere")
     assert unknown.status_code == 404
     assert [ex.outcome for ex in recorder.exchanges][-1] == "unknown endpoint"

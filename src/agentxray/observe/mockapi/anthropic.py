@@ -177,11 +177,19 @@ def _deltas(block: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _anthropic_api_side(req: HttpRequest, path: str) -> HttpResponse:
-    """Claude Code's start-up endpoints on the API host: say hello; refuse account calls."""
+    """Claude Code's side endpoints on the API host: say hello; refuse account calls.
+
+    Seen from Claude Code 2.1.197 through the intercepting proxy (``run --tls`` without
+    ``CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC``): ``/api/event_logging/v2/batch``,
+    ``/api/claude_code/organizations/metrics_enabled``, ``/api/claude_cli/bootstrap``,
+    ``/api/claude_code_penguin_mode``, ``/api/eval/sdk-…``, ``/mcp-registry/v0/servers``.
+    """
     if path.endswith("/api/hello"):
         return json_response(200, {"message": "hello"}, _headers())
     if "/api/event_logging/" in path and req.method == "POST":
         return json_response(200, {}, _headers())
+    if path.endswith("/api/claude_code/organizations/metrics_enabled"):
+        return json_response(200, {"metrics_logging_enabled": False}, _headers())
     error = {
         "type": "error",
         "error": {
