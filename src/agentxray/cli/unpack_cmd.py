@@ -165,8 +165,9 @@ def run(args: argparse.Namespace) -> int:
     if tree.notices:
         codes = Counter(n.code for n in tree.notices)
         listed = ", ".join(f"{code} ×{n}" for code, n in codes.most_common())
-        console.print(f"{len(tree.notices):,} notices: {listed}")
-        for notice in tree.notices[:5]:
+        console.print(f"{len(tree.notices):,} notices (listed in the manifest): {listed}")
+        serious = [n for n in tree.notices if n.level != "info"]
+        for notice in serious[:5]:
             console.print(
                 f"  [{notice.level}] {notice.code}: {notice.message} ({notice.path})", markup=False
             )

@@ -49,7 +49,10 @@ def unpack(
 ) -> Tree:
     """Unpack ``artifact`` into the folder ``dest`` and return what was recovered.
 
-    ``dest`` must be missing, empty or an earlier output of this function (then it is replaced).
+    Each file goes to its member path; the members of a nested container go to a folder named
+    after it plus ``.x`` (``package/claude`` → ``package/claude.x/``); see
+    :mod:`agentxray.unpack.safepath`. ``dest`` must be missing, empty or an earlier output of this
+    function (then it is replaced).
     With ``pretty``, each JavaScript file also gets a formatted copy ``<name>.pretty.js`` beside
     it (the original stays, since offsets refer to it; the manifest lists the copy under
     ``pretty``). Raises :class:`UnpackError` when the artifact cannot be unpacked at all and
