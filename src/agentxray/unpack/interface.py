@@ -64,8 +64,8 @@ class Sink(Protocol):
         to a temporary file holding it (moved into place; left alone when ``write=False``).
         ``kind`` is guessed from the name and content when ``None``. ``offset`` is where the
         content lies uncompressed inside ``parent``. ``write=False`` records the entry without
-        writing it (e.g. a 139 MB bytecode blob); ``nested=False`` stops the dispatcher from
-        offering it to unpackers again. Unsafe names (absolute, ``..``, device names) are
+        writing it (e.g. a 139 MB bytecode blob; such an entry is never offered to unpackers);
+        ``nested=False`` stops the dispatcher from offering it to unpackers again. Unsafe names (absolute, ``..``, device names) are
         sanitised or refused with a notice by the sink, and size/count limits are enforced there.
         """
 
