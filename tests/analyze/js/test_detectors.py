@@ -122,3 +122,13 @@ def test_hostile_nesting_does_not_crash(run_all: RunDetectors) -> None:
     )
     findings, _ = run_all(src.encode())
     assert [(f.rule, f.location.line) for f in findings] == [("js-geofence", 3)]
+
+
+def test_hex_key_and_reversed_strings_are_decoded(run_all: RunDetectors) -> None:
+    path = FIXTURES / "positive" / "hex_xor_and_reversed.js"
+    findings, _ = run_all(path.read_bytes())
+    decoded = {f.title.split(":")[0]: f.decoded for f in findings}
+    assert decoded == {
+        "Hidden data (hex + XOR)": ("https://drop.evil.example/x",),
+        "Hidden data (reversed string)": ("live.example/collect",),
+    }

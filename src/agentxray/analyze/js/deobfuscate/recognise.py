@@ -211,7 +211,7 @@ def decoder_jobs(index: NameIndex, data: bytes) -> list[Job]:
                 jobs.append(Job("char-code array", call, None, "return " + text(call) + ";"))
                 continue
         if m.group().startswith(b".reverse"):
-            rev: Node | None = node.parent
+            rev: Node | None = node
             while rev is not None and rev.type != "call_expression":
                 rev = rev.parent
             if rev is not None and _reverse_receiver(rev) is not None:
@@ -279,5 +279,7 @@ def _key_of(index: NameIndex, fn: Node) -> str | None:
     token = m.group(1)
     if token[0].isdigit():
         return token
+    if token in parameter_names(fn):
+        return None  # the key is an argument; it shows in the decoded call
     value = _literal_value_of(index, token)
     return value if value is not None and len(value) < 40 else None
