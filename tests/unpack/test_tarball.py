@@ -320,3 +320,23 @@ def test_tar_xz_and_a_hostile_xz_dictionary(
     (tmp_path / "second").mkdir()
     with pytest.raises(UnpackError, match=r"not valid xz data.*[Mm]emory usage limit"):
         run_unpack(tmp_path / "second", src)
+
+
+def test_sparse_member_bomb_stops_at_the_ratio_limit(tmp_path: Path) -> None:
+    # A PAX 1.0 sparse file: 5 stored bytes declared to expand to 64 MiB of holes.
+    data = b"1\n0\n5\n".ljust(512, b"\0") + b"hello"
+    info = tarfile.TarInfo("GNUSparseFile.0/big.bin")
+    info.size = len(data)
+    info.pax_headers = {
+        "GNU.sparse.major": "1",
+        "GNU.sparse.minor": "0",
+        "GNU.sparse.name": "big.bin",
+        "GNU.sparse.realsize": str(64 << 20),
+    }
+    src = tmp_path / "sparse.tar"
+    with tarfile.open(src, "w", format=tarfile.PAX_FORMAT) as tar:
+        tar.addfile(info, io.BytesIO(data))
+    tree = run_unpack(tmp_path, src)
+    assert codes(tree) == ["ratio-exceeded"]
+    assert tree.notices[0].path == "sparse.tar!big.bin"
+    assert tree.files == ()

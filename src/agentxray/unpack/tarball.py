@@ -13,7 +13,7 @@ import logging
 import lzma
 import tarfile
 import zlib
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import zstandard
 
@@ -195,5 +195,11 @@ class TarballUnpacker(Unpacker):
         reader = archive.extractfile(member)
         if reader is None:  # pragma: no cover - regular files always have a reader
             return
-        offset = None if compressed or member.issparse() else member.offset_data
-        sink.emit_stream(blob, name, reader, size=member.size, offset=offset)
+        stored = None
+        if member.issparse():  # holes expand to zeros: judge the ratio against the stored data
+            holes = cast("list[tuple[int, int]]", member.sparse or [])
+            stored = sum(length for _, length in holes)
+        offset = None if compressed or stored is not None else member.offset_data
+        sink.emit_stream(
+            blob, name, reader, size=member.size, compressed_size=stored, offset=offset
+        )
