@@ -36,6 +36,18 @@ PACKAGES: list[tuple[str, str]] = [
     ("npm:dayjs@1.11.23", "locale files with CJK date formats and separators"),
     ("npm:countries-and-timezones@3.10.0", "country ↔ timezone table (CN ↔ Asia/Shanghai)"),
     ("npm:@segment/analytics-node@3.1.0", "analytics SDK sending context (telemetry only)"),
+    ("npm:moment@2.30.1", "130 locale files: CJK date formats, separators, curly quotes"),
+    ("npm:emoji-regex@10.4.0", "emoji ZWJ sequences and variation selectors in a regex"),
+    (
+        "npm:@growthbook/growthbook@1.6.5",
+        "the feature-flag SDK itself: attributes and targeting conditions are its job, not a "
+        "region check of ours (remote-control, not geofence)",
+    ),
+    (
+        "npm:javascript-obfuscator@4.1.1",
+        "the obfuscator's own source: templates of string-array, base64 and RC4 decoders that "
+        "hide nothing",
+    ),
     ("pypi:pytz==2026.6", "the Olson database as Python data and zone-name lookups"),
     ("pypi:python-dateutil==2.9.0.post0", "tz handling: tzlocal, offsets, zone files"),
     ("pypi:babel==2.19.0", "CLDR locale and territory data and locale negotiation"),
