@@ -287,7 +287,10 @@ class Tracker:
         fn = self.index.function_named(text(callee))
         if fn is None:
             return []
-        position = [c for c in args.named_children].index(item.node)
+        try:
+            position = list(args.named_children).index(item.node)
+        except ValueError:
+            return []
         params = parameter_names(fn)
         if position >= len(params) or not params[position]:
             return []

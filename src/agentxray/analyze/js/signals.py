@@ -23,11 +23,21 @@ PREFILTERS = tuple(
         rb"getTimezoneOffset\(\)",
         rb"process\.env(?:\.[A-Za-z_]\w*|\[\s*[\"'][A-Za-z_]\w*[\"']\s*\])",
         rb"navigator\.languages?\b",
-        rb"\.hostname\(\)",
+        rb"hostname\(\)",
         rb"userInfo\(\)",
         rb"machine-id",
     )
 )
+_IDENT_OR_DOT = frozenset(
+    bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
+)
+_OS_MODULE = re.compile(rb"[\"'](?:node:)?os[\"']")
+
+
+def _imports_os(data: bytes) -> bool:
+    return _OS_MODULE.search(data) is not None
+
+
 _ENV = re.compile(rb"process\.env(?:\.|\[\s*[\"'])([A-Za-z_]\w*)")
 
 
@@ -118,9 +128,12 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
         elif token.startswith(b"navigator"):
             prop = token.split(b".")[1].decode()
             found = (_climb_member(node, prop), Signal("locale", f"navigator.{prop}"))
-        elif token == b".hostname()":
-            call = _call_of(index.node_at(m.start() + 1, m.end() - 2))
-            found = (call, Signal("hostname", "os.hostname()"))
+        elif token == b"hostname()":
+            before = data[m.start() - 1 : m.start()] if m.start() else b""
+            bare = before not in _IDENT_OR_DOT
+            if before == b"." or (bare and _imports_os(data)):
+                call = _call_of(index.node_at(m.start(), m.end() - 2))
+                found = (call, Signal("hostname", "os.hostname()"))
         elif token == b"userInfo()":
             call = _call_of(node)
             found = (call, Signal("user-info", "os.userInfo()"))
