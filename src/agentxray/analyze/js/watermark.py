@@ -333,9 +333,9 @@ def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
     signals = list(dict.fromkeys(x.signal.label for x in tainted))
     condition = render(a.describer.activation(tainted[0].node)) if tainted else ""
     driven = f" The choice is driven by comparisons of {', '.join(signals)}." if signals else ""
-    sink_text = describe(sink, 80)
+    sink_text = _quoted(describe(sink, 80))
     message = (
-        f"The text `{sink_text}` is assembled from look-alike variants chosen by conditions: "
+        f"The text {sink_text} is assembled from look-alike variants chosen by conditions: "
         + "; it ".join(parts)
         + f".{driven} Readers see the same text; the exact code points encode which branch ran — "
         "a covert watermark in what the program writes."
@@ -349,7 +349,7 @@ def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
         severity="critical",
         title="Covert watermark: "
         + ", ".join(values[:6])
-        + f" chosen by condition in `{describe(sink, 40)}`",
+        + f" chosen by condition in {_quoted(describe(sink, 40))}",
         location=location(a.unit.entry.vpath, sink),
         message=message,
         related=tuple(location(a.unit.entry.vpath, n) for n in chooser_nodes),
@@ -358,6 +358,11 @@ def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
         values=tuple(values),
         condition=condition,
     )
+
+
+def _quoted(src: str) -> str:
+    """Source in backticks, unless it is a template literal (already in backticks)."""
+    return src if src.startswith("`") else f"`{src}`"
 
 
 def _name_arguments(a: JsAnalysis, choice: Choice) -> None:
