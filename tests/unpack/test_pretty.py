@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import tree_sitter
 import tree_sitter_javascript
 
+from agentxray.errors import UnpackError
+from agentxray.unpack import pretty
 from agentxray.unpack.pretty import MAX_INDENT, opaque_spans, prettify
 
 LANGUAGE = tree_sitter.Language(tree_sitter_javascript.language())
@@ -88,3 +91,30 @@ def test_deep_nesting_is_capped() -> None:
 )
 def test_odd_inputs_do_not_crash(source: bytes) -> None:
     assert squeeze(prettify(source)) == squeeze(source)
+
+
+def test_unbalanced_brace_flood_is_linear_and_untouched() -> None:
+    # Tree-sitter queries over error subtrees this deep take quadratic time; they are not run.
+    source = b"var keep='a;{b}';" + b"{" * 200_000
+    started = time.monotonic()
+    out = prettify(source)
+    assert time.monotonic() - started < 10
+    assert out.startswith(b"var keep='a;{b}';") and squeeze(out) == squeeze(source)
+
+
+def test_brace_heavy_output_growth_is_bounded() -> None:
+    source = b"{;}" * 300_000
+    out = prettify(source)
+    assert squeeze(out) == squeeze(source)
+    assert len(out) <= 2 * len(source) + (1 << 20)
+
+
+def test_parse_time_budget_leaves_the_rest_verbatim() -> None:
+    source = b"a();{b()}" * 1000
+    assert opaque_spans(source, seconds=0) == [(0, len(source))]
+
+
+def test_too_large_input_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pretty, "MAX_INPUT", 10)
+    with pytest.raises(UnpackError, match="too large"):
+        prettify(b"a();b();c();")

@@ -10,20 +10,32 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from functools import lru_cache
 
 import tree_sitter
 import tree_sitter_javascript
 
+from agentxray.errors import UnpackError
+
 logger = logging.getLogger(__name__)
 
 MAX_INDENT = 32
-"""Deeper nesting is not indented further (keeps hostile input from blowing up the output)."""
+"""Deeper nesting is not indented further."""
+MAX_INPUT = 48 * 1024**2
+"""Larger sources are refused (tree-sitter needs about 50 bytes of memory per source byte)."""
+PARSE_SECONDS = 30.0
+"""Parsing time budget; what is left unparsed after it is copied as is."""
+MAX_GROWTH = 2.0
+"""The output stays under ``MAX_GROWTH`` × the input + 1 MiB: with many braces, indentation shrinks."""
 _INDENTS = [b"\n" + b"  " * level for level in range(MAX_INDENT + 1)]
-_OPAQUE = (
-    "[(string) (template_string) (regex) (comment) (html_comment) (jsx_text) (hash_bang_line)"
-    " (ERROR)] @opaque"
+_OPAQUE_TYPES = frozenset(
+    ("string", "template_string", "regex", "comment", "html_comment", "jsx_text", "hash_bang_line")
 )
+_OPAQUE = "[" + " ".join(f"({name})" for name in sorted(_OPAQUE_TYPES)) + "] @opaque"
+_MAX_ERROR_DEPTH = 64
+_CHUNK = 1 << 20
+Span = tuple[int, int]
 # ``\\u{…}`` escapes inside identifiers (``espa\\u{f1}ol``) are matched whole, so their braces stay.
 _PUNCT = re.compile(rb"\\u\{[0-9A-Fa-f]*\}?|[{};]")
 _WS = re.compile(rb"[ \t\r\n]*")
@@ -36,13 +48,63 @@ def _language() -> tuple[tree_sitter.Language, tree_sitter.Query]:
     return language, tree_sitter.Query(language, _OPAQUE)
 
 
-def opaque_spans(data: bytes) -> list[tuple[int, int]]:
+def _parse(data: bytes, seconds: float) -> tuple[tree_sitter.Tree, int]:
+    """Parse ``data``; past the time budget, feed the parser an early end. Returns the tree and
+    where the input was cut (``len(data)`` when it was not)."""
+    language, _ = _language()
+    deadline = time.monotonic() + seconds
+    cut = len(data)
+
+    def read(offset: int, _point: object) -> bytes:
+        nonlocal cut
+        if offset < cut and time.monotonic() > deadline:
+            cut = offset
+        return data[offset : min(offset + _CHUNK, cut)]
+
+    tree = tree_sitter.Parser(language).parse(read)
+    if cut < len(data):
+        logger.warning("pretty: parsing stopped at byte %d of %d (time budget)", cut, len(data))
+    return tree, cut
+
+
+def _error_free(node: tree_sitter.Node, depth: int, ranges: list[Span], opaque: list[Span]) -> None:
+    """Split ``node`` (which contains a syntax error) into error-free ranges and opaque parts.
+
+    Queries over subtrees with errors can take quadratic time (``{{{{…``), so those subtrees are
+    not queried: error nodes, literal-bearing nodes and anything too deep are kept verbatim.
+    """
+    if node.type in _OPAQUE_TYPES or node.type == "ERROR" or depth > _MAX_ERROR_DEPTH:
+        opaque.append((node.start_byte, node.end_byte))
+        return
+    start = node.start_byte
+    for child in node.children:
+        if child.has_error:
+            if child.start_byte > start:
+                ranges.append((start, child.start_byte))
+            _error_free(child, depth + 1, ranges, opaque)
+            start = child.end_byte
+    if node.end_byte > start:
+        ranges.append((start, node.end_byte))
+
+
+def opaque_spans(data: bytes, *, seconds: float = PARSE_SECONDS) -> list[Span]:
     """Sorted, non-overlapping byte ranges that must be copied verbatim."""
-    language, query = _language()
-    tree = tree_sitter.Parser(language).parse(data)
-    nodes = tree_sitter.QueryCursor(query).captures(tree.root_node).get("opaque", [])
-    spans = sorted((node.start_byte, node.end_byte) for node in nodes)
-    merged: list[tuple[int, int]] = []
+    _, query = _language()
+    tree, cut = _parse(data, seconds)
+    root = tree.root_node
+    ranges: list[Span] = []
+    spans: list[Span] = [(cut, len(data))] if cut < len(data) else []
+    if root.has_error:
+        _error_free(root, 0, ranges, spans)
+    else:
+        ranges.append((root.start_byte, root.end_byte))
+    for start, end in ranges:
+        cursor = tree_sitter.QueryCursor(query)
+        cursor.set_byte_range(start, end)
+        for node in cursor.captures(root).get("opaque", []):
+            spans.append((node.start_byte, node.end_byte))
+    spans.sort()
+    merged: list[Span] = []
     for start, end in spans:
         if merged and start < merged[-1][1]:
             if end > merged[-1][1]:
@@ -53,8 +115,22 @@ def opaque_spans(data: bytes) -> list[tuple[int, int]]:
     return merged
 
 
+def _indent_cap(data: bytes) -> int:
+    """The deepest indentation level that keeps the worst-case output within the growth bound."""
+    breaks = data.count(b"{") + data.count(b"}") + data.count(b";")
+    room = int(len(data) * (MAX_GROWTH - 1)) + (1 << 20)
+    return max(0, min(MAX_INDENT, (room // max(breaks, 1) - 1) // 2))
+
+
 def prettify(data: bytes) -> bytes:
-    """``data`` (JavaScript source) with line breaks and indentation added."""
+    """``data`` (JavaScript source) with line breaks and indentation added.
+
+    Raises :class:`UnpackError` for sources over :data:`MAX_INPUT`.
+    """
+    if len(data) > MAX_INPUT:
+        raise UnpackError(f"{len(data)} bytes of JavaScript is too large to pretty-print")
+    cap = _indent_cap(data)
+    indents = _INDENTS[: cap + 1]
     spans = opaque_spans(data)
     spans.append((len(data), len(data)))
     out: list[bytes] = []
@@ -82,7 +158,7 @@ def prettify(data: bytes) -> bytes:
                 after = span_start
             if char == 0x3B:  # ;
                 if parens == 0 and after < end_of_data and data[after] != 0x7D:
-                    out += (data[last:at], _INDENTS[depth if depth < MAX_INDENT else MAX_INDENT])
+                    out += (data[last:at], indents[depth if depth < cap else cap])
                     last = after
             elif char == 0x7B:  # {
                 saved.append(parens)
@@ -91,12 +167,12 @@ def prettify(data: bytes) -> bytes:
                 if after < end_of_data and data[after] == 0x7D:
                     empty_close = after
                 else:
-                    out += (data[last:at], _INDENTS[depth if depth < MAX_INDENT else MAX_INDENT])
+                    out += (data[last:at], indents[depth if depth < cap else cap])
                     last = after
             else:  # }
                 depth = depth - 1 if depth else 0
                 parens = saved.pop() if saved else 0
-                indent = _INDENTS[depth if depth < MAX_INDENT else MAX_INDENT]
+                indent = indents[depth if depth < cap else cap]
                 if pos != empty_close:
                     out += (data[last:pos], indent)
                     last = pos
