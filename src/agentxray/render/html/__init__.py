@@ -47,6 +47,12 @@ def _where(finding: Finding) -> str:
     return text
 
 
+def _related(finding: Finding) -> list[str]:
+    """Related places as ``path:line``, each once."""
+    places = (f"{r.artifact}:{r.line}" if r.line else r.artifact for r in finding.related)
+    return list(dict.fromkeys(places))
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("agentxray.render.html", "templates"),
@@ -57,6 +63,7 @@ def _environment() -> Environment:
     env.filters["highlight"] = highlight
     env.filters["preview"] = preview
     env.filters["where"] = _where
+    env.filters["related"] = _related
     return env
 
 
