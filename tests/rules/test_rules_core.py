@@ -149,3 +149,27 @@ def test_one_rule_for_static_and_live_facts() -> None:
     )
     assert finding.values == ("POST https://collector.acme-corp.dev/env", "*")
     assert engine.run(other_process) == []
+
+
+def test_cli_rules_test_passes_on_the_fixtures_and_fails_on_a_wrong_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "test", str(ROOT / "tests/rules/fixtures")]) == 0
+    assert "0 failed" in capsys.readouterr().out
+    (tmp_path / "AXR-END-001.js").write_text(
+        '// ruleid: AXR-END-001\nconst a = 1;\n// ok: AXR-END-001\nconst b = "https://api.acme-corp.dev/";\n',
+        encoding="utf-8",
+    )
+    assert main(["rules", "test", str(tmp_path)]) == 1
+    assert "missed lines [2], unexpected lines [4]" in capsys.readouterr().out
+
+
+def test_cli_reports_an_invalid_pack_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "pack" / "telemetry"
+    bad.mkdir(parents=True)
+    (bad / "AXR-TEL-901.yml").write_text(RULE.replace("AXR-TEL-999", "AXR-TEL-901") + "x: 1\n")
+    assert main(["rules", "--pack", str(tmp_path / "pack"), "list"]) == 2
+    err = capsys.readouterr().err
+    assert "AXR-TEL-901.yml is invalid at x" in err and err.count("\n") == 1

@@ -1,4 +1,4 @@
-"""``agentxray rules list|show|lint|docs``: inspect, check and document the rule packs."""
+"""``agentxray rules list|show|lint|test|docs``: inspect, check, test and document rule packs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from agentxray.analyze.rules_fixtures import check_fixtures
 from agentxray.errors import UsageError
 from agentxray.rules.docs import rule_page, write_docs
 from agentxray.rules.lint import lint
@@ -34,6 +35,9 @@ def register(sub: Any) -> None:
     check = actions.add_parser("lint", help="check the rules; exit 1 on problems")
     check.add_argument("--fixtures", type=Path, help="fixture directory to require cases from")
     check.set_defaults(func=run_lint)
+    test = actions.add_parser("test", help="run the rules on their annotated fixtures")
+    test.add_argument("fixtures", type=Path, help="directory of <rule-id>.<js|ts|py|strings> files")
+    test.set_defaults(func=run_test)
     docs = actions.add_parser("docs", help="write Markdown docs, one page per rule")
     docs.add_argument("dest", type=Path, nargs="?", default=Path("docs/rules"))
     docs.set_defaults(func=run_docs)
@@ -70,6 +74,23 @@ def run_lint(args: argparse.Namespace) -> int:
         print(f"{p.rule}: [{p.check}] {p.message}")
     print(f"{len(ruleset.loaded)} rules, {len(problems)} problems")
     return 1 if problems else 0
+
+
+def run_test(args: argparse.Namespace) -> int:
+    """Print one line per fixture; exit 1 when a rule misses or over-fires."""
+    if not args.fixtures.is_dir():
+        raise UsageError(f"fixture directory {args.fixtures} does not exist")
+    results = check_fixtures(args.fixtures, _rules(args))
+    for r in results:
+        if r.passed:
+            print(f"ok    {r.path.name}")
+            continue
+        missed = sorted(r.expected - r.found)
+        extra = sorted(r.found - r.expected)
+        print(f"FAIL  {r.path.name}: missed lines {missed}, unexpected lines {extra}")
+    failed = sum(not r.passed for r in results)
+    print(f"{len(results)} fixtures, {failed} failed")
+    return 1 if failed or not results else 0
 
 
 def run_docs(args: argparse.Namespace) -> int:

@@ -37,7 +37,8 @@ Fact kinds: `string`, `url` (detail: host), `call` (dotted callee; detail: first
 `member`, `property` (object key or keyword argument; detail: value), `import`, `env_read`
 (`*` for the whole environment), `file_read`, `network_request`, `exec`, `comparison`.
 Every rule needs a fixture `tests/rules/fixtures/<id>.<js|ts|py|strings>` with `ruleid: <id>`
-(the next line must fire) and `ok: <id>` (the next line must not) annotations.
+(the next line must fire) and `ok: <id>` (the next line must not) annotations;
+`agentxray rules test DIR` runs them and `agentxray rules lint --fixtures DIR` requires them.
 """
 
 
