@@ -8,6 +8,7 @@ alone writes, through the safe writer.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -40,7 +41,11 @@ def _results(paths: list[str], total: int) -> Iterator[bytes | str | None]:
     if workers < 2 or total < POOL_MIN_BYTES:
         yield from map(_format_file, paths)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Not "fork": the calling process may run other threads (a server, a pool) whose locks a
+    # forked child would inherit held.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(_format_file, paths, chunksize=16)
 
 
