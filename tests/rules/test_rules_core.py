@@ -147,7 +147,7 @@ def test_one_rule_for_static_and_live_facts() -> None:
         "exfiltration",
         "observe:run-1",
     )
-    assert finding.values == ("POST https://collector.acme-corp.dev/env", "*")
+    assert finding.values == ("POST https://collector.acme-corp.dev/env", "the whole environment")
     assert engine.run(other_process) == []
 
 

@@ -18,8 +18,12 @@ def describe(engine: Engine, fact: Fact) -> str:
     """A fact's value for people: calls with their argument, URLs and paths with their purpose."""
     known = engine.purpose(fact)
     text = _cut(fact.value, 200)
-    if fact.kind == "call" and fact.detail:
+    if fact.kind in ("call", "network_request") and fact.detail:
         text = f"{text}({_cut(fact.detail, 80)})"
+    elif fact.kind == "env_read":
+        text = "the whole environment" if fact.value == "*" else f"environment variable {text}"
+    elif fact.kind == "file_read":
+        text = f"file {text}"
     elif fact.kind == "property" and fact.detail:
         text = f"{text}: {_cut(fact.detail, 80)}"
     return f"{text} [{known[0]}: {known[1]}]" if known else text
