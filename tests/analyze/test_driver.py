@@ -101,14 +101,17 @@ def test_detector_crash_becomes_notice_and_run_goes_on(tmp_path: Path) -> None:
     assert {f.location.artifact for f in result.findings} == {"pkg!/a.js", "pkg!/b.js"}
 
 
-def test_findings_deduped_by_id_and_sorted_most_severe_first(tmp_path: Path) -> None:
+def test_findings_sorted_most_severe_first_with_unique_ids(tmp_path: Path) -> None:
     same = b"info needle\nneedle\n"
     tree = make_tree(tmp_path, {"a.js": ("javascript", same), "copy/a.js": ("javascript", same)})
-    result = analyze(tree, detectors=(NeedleDetector(),))
-    # Identical content gives identical ids: one finding per id, the first file wins.
-    assert [(f.severity, f.location.artifact, f.location.line) for f in result.findings] == [
-        ("critical", "pkg!/a.js", 2),
-        ("info", "pkg!/a.js", 1),
+    result = analyze(tree, detectors=(NeedleDetector(), NeedleDetector()))
+    # Reported twice by two instances at the same place: once. Identical content elsewhere
+    # gives identical ids: kept, the later place in reading order numbered.
+    assert [(f.id, f.severity, f.location.artifact, f.location.line) for f in result.findings] == [
+        (f"needle:{tree.files[0].sha256[:8]}:2", "critical", "pkg!/a.js", 2),
+        (f"needle:{tree.files[0].sha256[:8]}:2#2", "critical", "pkg!/copy/a.js", 2),
+        (f"needle:{tree.files[0].sha256[:8]}:1", "info", "pkg!/a.js", 1),
+        (f"needle:{tree.files[0].sha256[:8]}:1#2", "info", "pkg!/copy/a.js", 1),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import time
@@ -96,12 +97,27 @@ def _run_one(
         )
 
 
+def _reading_order(finding: Finding) -> tuple[str, int, int]:
+    loc = finding.location
+    return (loc.artifact, loc.line or 0, loc.column or 0)
+
+
 def dedupe_and_sort(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """Keep the first finding of each id, most severe first."""
-    seen: dict[str, Finding] = {}
+    """One finding per id and place, most severe first; ids unique in the result.
+
+    The same id at the same place (a detector reporting twice) is one finding. The same id at
+    different places (two functions doing the same thing, a file present twice) stays several
+    findings: in reading order the first keeps the id, the others get ``#2``, ``#3``…
+    """
+    by_place: dict[tuple[str, str, int, int], Finding] = {}
     for finding in findings:
-        seen.setdefault(finding.id, finding)
-    return tuple(sorted(seen.values(), key=finding_sort_key))
+        by_place.setdefault((finding.id, *_reading_order(finding)), finding)
+    seen: dict[str, int] = {}
+    out: list[Finding] = []
+    for finding in sorted(by_place.values(), key=_reading_order):
+        n = seen[finding.id] = seen.get(finding.id, 0) + 1
+        out.append(finding if n == 1 else dataclasses.replace(finding, id=f"{finding.id}#{n}"))
+    return tuple(sorted(out, key=finding_sort_key))
 
 
 @dataclass
