@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 _PREFIX = struct.Struct("<IIII")
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-_MAX_HEADER = 256 * 1024**2
+_MAX_HEADER = 64 * 1024**2
+"""Largest JSON index read (big Electron apps have a few MB)."""
 
 
 class _Slice:
