@@ -107,6 +107,21 @@ def test_terminal_is_default(
     assert "Summary" in out and "telemetry" in out and "marker comment" in out
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("a.mjs", "javascript"), ("a.cjs", "javascript"), ("a.ts", "typescript"), ("a.py", "python")],
+)
+def test_single_source_file_of_each_kind(
+    marker: None, tmp_path: Path, name: str, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / name
+    path.write_text("let x = 1; // /*MEDIUM*/\n" if kind != "python" else "x = 1  # /*MEDIUM*/\n")
+    assert main(["scan", str(path), "--format", "json", "--fail-on", "medium"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [a["kind"] for a in doc["artifacts"]] == [kind]
+    assert [f["location"]["line"] for f in doc["findings"]] == [1]
+
+
 def test_python_file_is_scanned(
     marker: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
