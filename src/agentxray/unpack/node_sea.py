@@ -22,6 +22,7 @@ from agentxray.unpack.objfile import ObjectFile, iter_notes, load, sniff
 logger = logging.getLogger(__name__)
 
 MAGIC = 0x0143DA20
+_MAGIC_BYTES = struct.pack("<I", MAGIC)
 FUSE_ON = b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1"
 RESOURCE = b"NODE_SEA_BLOB"
 FLAG_DISABLE_WARNING = 1
@@ -184,8 +185,16 @@ def locate(buf: mmap.mmap, obj: ObjectFile | None, fmt: str) -> Span | None:
                 return Span(sec.offset, sec.size)
     if obj is not None and fmt == "pe":
         for res in obj.resources:
-            if RESOURCE.decode() in res.path.split("/"):
+            if RESOURCE.decode() not in res.path.split("/"):
+                continue
+            if buf[res.offset : res.offset + 4] == _MAGIC_BYTES:
                 return Span(res.offset, res.size)
+            # Should LIEF report an RVA rather than a file offset, look inside .rsrc instead.
+            for sec in obj.sections:
+                if sec.name == ".rsrc":
+                    at = buf.find(_MAGIC_BYTES, sec.offset, sec.offset + sec.size)
+                    if at != -1 and at + res.size <= sec.offset + sec.size:
+                        return Span(at, res.size)
     if fmt == "elf":  # section and program headers stripped or unreadable: scan for the note
         for m in _NOTE_RE.finditer(buf):
             (size,) = struct.unpack("<I", m.group(1))
