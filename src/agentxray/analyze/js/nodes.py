@@ -28,10 +28,6 @@ _IDENT_BEFORE = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
 )
 _FN_DECL = re.compile(rb"function\s*\*?\s*([\w$]+)\s*\(")
-_FN_BINDING = re.compile(
-    rb"=\s*(?:async\s*)?(?:function\b|\([^()]{0,200}\)\s*=>|[\w$]+\s*=>|[\w$]+\(\s*(?:async\s*)?\(\)\s*=>)"
-)
-_NAME_BEFORE = re.compile(rb"([\w$]+)\s*$")
 MAX_USES = 400
 """More uses of one name than this in one scope: give up on that name (too generic to follow)."""
 
@@ -311,21 +307,23 @@ class NameIndex:
         return out
 
     def _function_offsets(self) -> dict[str, list[int]]:
-        """Name → byte offsets of function declarations and function-valued bindings (one pass)."""
+        """Name → byte offsets of function declarations (one fast literal-prefixed pass)."""
         if self._fn_offsets is None:
             index: dict[str, list[int]] = {}
             for m in _FN_DECL.finditer(self.data):
                 index.setdefault(m.group(1).decode(), []).append(m.start(1))
-            for m in _FN_BINDING.finditer(self.data):
-                head = _NAME_BEFORE.search(self.data, max(0, m.start() - 80), m.start())
-                if head is not None:
-                    index.setdefault(head.group(1).decode(), []).append(head.start(1))
             self._fn_offsets = index
         return self._fn_offsets
 
+    def _binding_offsets(self, name: str) -> list[int]:
+        """Offsets of ``name = …`` bindings, searched on demand (few names need it)."""
+        found = self._find_identifiers(name, 0, None, rb"\s*=(?![=>])")
+        return [n.start_byte for _, n in zip(range(8), found, strict=False)]
+
     def function_named(self, name: str) -> Node | None:
         """The function a name is bound to (declaration, or a function/wrapper assigned to it)."""
-        for offset in self._function_offsets().get(name, [])[:8]:
+        offsets = self._function_offsets().get(name) or self._binding_offsets(name)
+        for offset in offsets[:8]:
             ident = self.node_at(offset, offset + len(name.encode()))
             d = ident.parent
             if d is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from agentxray.analyze.js.deobfuscate.isolate import evaluate
+from agentxray.analyze.js.deobfuscate.isolate import IsolateSession, evaluate
 from agentxray.analyze.js.deobfuscate.obfuscator import string_array_jobs
 from agentxray.analyze.js.deobfuscate.recognise import Job, decoder_jobs
 from agentxray.analyze.js.nodes import NameIndex
@@ -33,13 +33,15 @@ def meaningful(values: tuple[str, ...]) -> bool:
     return letters >= 4 and printable >= 0.9 * len(joined)
 
 
-def decode_all(index: NameIndex, data: bytes, vpath: str) -> tuple[list[Decoded], list[Notice]]:
+def decode_all(
+    index: NameIndex, data: bytes, vpath: str, session: IsolateSession | None = None
+) -> tuple[list[Decoded], list[Notice]]:
     """Decoded data of one file, and notices for decoders that could not be run."""
     jobs: list[Job] = decoder_jobs(index, data) + string_array_jobs(index, data)
     if len(jobs) > MAX_JOBS:
         logger.info("%s: %d decoder calls, evaluating the first %d", vpath, len(jobs), MAX_JOBS)
         jobs = jobs[:MAX_JOBS]
-    outcomes = evaluate([(str(i), job.code) for i, job in enumerate(jobs)])
+    outcomes = evaluate([(str(i), job.code) for i, job in enumerate(jobs)], session=session)
     decoded: list[Decoded] = []
     notices: list[Notice] = []
     for i, job in enumerate(jobs):

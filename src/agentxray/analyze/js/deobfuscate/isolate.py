@@ -120,47 +120,74 @@ def _child_main() -> None:
     json.dump(results, sys.stdout)
 
 
-def evaluate(
-    jobs: Sequence[tuple[str, str]], *, timeout_s: float = JOB_TIMEOUT_S
-) -> dict[str, Outcome]:
-    """Run ``(id, code)`` jobs (``code`` is a function body that ``return``s the value).
+class IsolateSession:
+    """A child process running the isolate; started early so its start-up overlaps other work.
 
-    One child process for the batch; the batch as a whole gets ``timeout_s`` per job plus start-up
-    time. If the child dies or hangs, every job gets an error outcome.
+    The child imports V8 and then waits for one request on stdin. :meth:`run` sends it and
+    collects the results; :meth:`close` ends an unused child.
     """
-    if not jobs:
-        return {}
-    request = {
-        "jobs": [{"id": jid, "code": code} for jid, code in jobs],
-        "timeout_s": timeout_s,
-        "max_memory": MAX_MEMORY,
-        "budget_s": BATCH_BUDGET_S,
-    }
-    budget = 15.0 + BATCH_BUDGET_S + timeout_s
-    try:
-        proc = subprocess.run(
+
+    def __init__(self) -> None:
+        self._proc = subprocess.Popen(
             [sys.executable, "-m", "agentxray.analyze.js.deobfuscate.isolate"],
-            input=json.dumps(request).encode(),
-            capture_output=True,
-            timeout=budget,
-            check=False,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env={"PATH": "", "PYTHONPATH": ":".join(p for p in sys.path if p)},
         )
-    except subprocess.TimeoutExpired:
-        logger.warning("decoder isolate exceeded %.0f s", budget)
-        return {jid: Outcome(error="isolate process timed out") for jid, _ in jobs}
-    if proc.returncode != 0:
-        tail = proc.stderr.decode(errors="replace")[-300:]
-        logger.warning("decoder isolate failed (%d): %s", proc.returncode, tail)
-        return {
-            jid: Outcome(error=f"isolate process failed ({proc.returncode})") for jid, _ in jobs
+
+    def run(
+        self, jobs: Sequence[tuple[str, str]], *, timeout_s: float = JOB_TIMEOUT_S
+    ) -> dict[str, Outcome]:
+        """Run ``(id, code)`` jobs (``code`` is a function body that ``return``s the value)."""
+        request = {
+            "jobs": [{"id": jid, "code": code} for jid, code in jobs],
+            "timeout_s": timeout_s,
+            "max_memory": MAX_MEMORY,
+            "budget_s": BATCH_BUDGET_S,
         }
-    raw = json.loads(proc.stdout)
-    out: dict[str, Outcome] = {}
-    for jid, _ in jobs:
-        item = raw.get(jid, {"error": "missing result"})
-        out[jid] = Outcome(value=item.get("value"), error=item.get("error"))
-    return out
+        budget = 15.0 + BATCH_BUDGET_S + timeout_s
+        try:
+            stdout, stderr = self._proc.communicate(json.dumps(request).encode(), timeout=budget)
+        except subprocess.TimeoutExpired:
+            self.close()
+            logger.warning("decoder isolate exceeded %.0f s", budget)
+            return {jid: Outcome(error="isolate process timed out") for jid, _ in jobs}
+        if self._proc.returncode != 0:
+            tail = stderr.decode(errors="replace")[-300:]
+            logger.warning("decoder isolate failed (%d): %s", self._proc.returncode, tail)
+            code = self._proc.returncode
+            return {jid: Outcome(error=f"isolate process failed ({code})") for jid, _ in jobs}
+        raw = json.loads(stdout)
+        out: dict[str, Outcome] = {}
+        for jid, _ in jobs:
+            item = raw.get(jid, {"error": "missing result"})
+            out[jid] = Outcome(value=item.get("value"), error=item.get("error"))
+        return out
+
+    def close(self) -> None:
+        """End the child if it is still running."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+
+
+def evaluate(
+    jobs: Sequence[tuple[str, str]],
+    *,
+    timeout_s: float = JOB_TIMEOUT_S,
+    session: IsolateSession | None = None,
+) -> dict[str, Outcome]:
+    """Run ``(id, code)`` jobs in a child process (``session`` if one was started early).
+
+    Each job gets ``timeout_s`` of CPU, the batch :data:`BATCH_BUDGET_S`; if the child dies or
+    hangs, every job gets an error outcome. Failures of the decoded code are outcomes too.
+    """
+    if not jobs:
+        if session is not None:
+            session.close()
+        return {}
+    return (session or IsolateSession()).run(jobs, timeout_s=timeout_s)
 
 
 if __name__ == "__main__":
