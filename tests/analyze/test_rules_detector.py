@@ -103,3 +103,14 @@ def test_once_rules_in_two_functions_of_one_file_get_two_ids() -> None:
     upd = [f for f in found if f.rule == "AXR-UPD-003"]
     assert [f.location.line for f in upd] == [1, 2]
     assert len({f.id for f in upd}) == 2
+
+
+def test_strings_findings_point_into_the_binary_and_show_the_line() -> None:
+    from agentxray.analyze.rules_detector import StringsRulesDetector
+
+    src = "0x10\tnothing\n0x2a0\thttps://o9.ingest.sentry.io/api/1/envelope/\n0x300\tmore\n"
+    found = list(StringsRulesDetector().run(unit("bin!strings/rodata.txt", "strings", src)))
+    tel = [f for f in found if isinstance(f, Finding) and f.rule == "AXR-TEL-001"]
+    assert [(f.location.line, f.location.offset, f.snippet) for f in tel] == [
+        (2, 0x2A0, "0x2a0\thttps://o9.ingest.sentry.io/api/1/envelope/")
+    ]

@@ -52,6 +52,10 @@ class RulesDetector(Detector):
     def facts(self, unit: SourceUnit) -> list[Fact]:
         """The facts of one file."""
 
+    def offset_of(self, fact: Fact) -> int | None:
+        """The fact's byte offset in the unit (JavaScript facts record it in the location)."""
+        return fact.location.offset
+
     def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
         """Findings of every rule that matches the file's facts."""
         try:
@@ -79,23 +83,28 @@ class RulesDetector(Detector):
 
     def finding(self, unit: SourceUnit, match: RuleMatch, ordinal: int = 0) -> Finding:
         """Turn a match into an evidence-bearing finding with the code around it."""
-        text = snippet(unit, match.primary)
+        text = snippet(unit, match.primary, self.offset_of(match.primary))
         return to_finding(self.engine, match, unit.entry.vpath, text, ordinal)
 
 
-def snippet(unit: SourceUnit, fact: Fact) -> str:
-    """The code around a fact: its line when short, a window of the line when minified."""
+def snippet(unit: SourceUnit, fact: Fact, offset: int | None) -> str:
+    """The code around a fact: its line when short, a window of the line when minified.
+
+    ``offset`` is the fact's byte offset in the unit when known; otherwise the line is found
+    from the fact's line number (Python facts carry lines, not offsets).
+    """
     data = unit.data
-    index = unit.context.get("rules.line_index")
-    if not isinstance(index, LineIndex):
-        index = unit.context["rules.line_index"] = LineIndex(data)
-    line = max(1, fact.location.line or 1)
-    start = index.starts[min(line, len(index.starts)) - 1]
-    end = data.find(b"\n", start)
+    if offset is None or not 0 <= offset <= len(data):
+        index = unit.context.get("rules.line_index")
+        if not isinstance(index, LineIndex):
+            index = unit.context["rules.line_index"] = LineIndex(data)
+        line = max(1, fact.location.line or 1)
+        offset = index.starts[min(line, len(index.starts)) - 1] + (fact.location.column or 1) - 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    end = data.find(b"\n", offset)
     end = len(data) if end == -1 else end
     if end - start > 2 * SNIPPET_CONTEXT + 80:
-        at = start + (fact.location.column or 1) - 1
-        start, end = max(start, at - SNIPPET_CONTEXT), min(end, at + 2 * SNIPPET_CONTEXT)
+        start, end = max(start, offset - SNIPPET_CONTEXT), min(end, offset + 2 * SNIPPET_CONTEXT)
     return data[start:end].decode("utf-8", "replace").strip()
 
 
@@ -121,6 +130,10 @@ class PythonRulesDetector(RulesDetector):
     kinds: ClassVar[frozenset[FileKind]] = frozenset({"python"})
     languages = frozenset({"python"})
 
+    def offset_of(self, fact: Fact) -> int | None:
+        """Python facts carry lines and columns only."""
+        return None
+
     def facts(self, unit: SourceUnit) -> list[Fact]:
         """Facts from the module's syntax tree (a file that does not parse has none)."""
         return extract_python(unit.entry.vpath, unit.text)
@@ -133,6 +146,10 @@ class StringsRulesDetector(RulesDetector):
     kinds: ClassVar[frozenset[FileKind]] = frozenset({"strings"})
     languages = frozenset({"strings"})
     _extractor: StringsFactExtractor | None = None
+
+    def offset_of(self, fact: Fact) -> int | None:
+        """The location's offset is in the binary; the span is in the strings file."""
+        return fact.span[0] if fact.span else None
 
     def facts(self, unit: SourceUnit) -> list[Fact]:
         """Facts from the strings lines."""

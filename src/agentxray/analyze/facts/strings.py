@@ -13,7 +13,7 @@ import re
 
 from ahocorasick_rs import BytesAhoCorasick
 
-from agentxray.analyze.facts.common import URL_BYTES, LineIndex, clean_url, host_of
+from agentxray.analyze.facts.common import URL_BYTES, clean_url, host_of
 from agentxray.model import Fact, FactKind, Location
 
 logger = logging.getLogger(__name__)
@@ -30,14 +30,13 @@ class StringsFactExtractor:
 
     def extract(self, vpath: str, data: bytes) -> list[Fact]:
         """``url`` facts for every URL, ``string`` facts for lines holding a needle."""
-        lines = LineIndex(data)
-        facts: list[Fact] = []
+        raw: list[tuple[int, FactKind, str, str]] = []
         for m in URL_BYTES.finditer(data):
             for piece, at in _split_joined(m.group(), m.start()):
                 url = clean_url(piece.decode("utf-8", "replace"))
                 host = host_of(_JOINED_WORD.sub("", url, count=1))
                 if host:
-                    facts.append(_fact("url", url, host, vpath, data, lines, at))
+                    raw.append((at, "url", url, host))
         seen: set[int] = set()
         if self._automaton is not None:
             for _index, start, _end in self._automaton.find_matches_as_indexes(
@@ -50,7 +49,22 @@ class StringsFactExtractor:
                 line_end = data.find(b"\n", start)
                 text = data[line_start : len(data) if line_end == -1 else line_end]
                 value = text.split(b"\t", 1)[-1].decode("utf-8", "replace")
-                facts.append(_fact("string", value, "", vpath, data, lines, start))
+                raw.append((start, "string", value, ""))
+        raw.sort(key=lambda r: r[0])
+        facts: list[Fact] = []
+        line, counted = 1, 0
+        for at, kind, value, detail in raw:
+            line += data.count(b"\n", counted, at)  # lines counted incrementally: O(file) in total
+            counted = at
+            line_start = data.rfind(b"\n", 0, at) + 1
+            tab = data.find(b"\t", line_start, line_start + 24)
+            try:
+                native: int | None = int(data[line_start:tab], 16) if tab != -1 else None
+            except ValueError:
+                native = None
+            # ``offset`` is the string's offset in the binary, from the line's prefix.
+            loc = Location(vpath, line, at - line_start + 1, native)
+            facts.append(Fact(kind, value, loc, detail, "", (at, at + 1)))
         return facts
 
 
@@ -64,19 +78,3 @@ def _split_joined(raw: bytes, start: int) -> list[tuple[bytes, int]]:
     each scheme; an upper-case tail glued to the host is dropped when the host is computed."""
     cuts = [0, *(m.start() for m in _NEXT_URL.finditer(raw)), len(raw)]
     return [(raw[a:b], start + a) for a, b in itertools.pairwise(cuts) if b > a]
-
-
-def _fact(
-    kind: FactKind, value: str, detail: str, vpath: str, data: bytes, lines: LineIndex, at: int
-) -> Fact:
-    loc = lines.location(vpath, at)
-    line_start = lines.starts[(loc.line or 1) - 1]
-    prefix = data[line_start : data.find(b"\t", line_start, line_start + 24)]
-    try:
-        native = int(prefix, 16)
-    except ValueError:
-        native = None
-    # ``offset`` is the string's offset in the binary when the line says so.
-    return Fact(
-        kind, value, Location(vpath, loc.line, loc.column, native), detail, "", (at, at + 1)
-    )
