@@ -56,6 +56,8 @@ class Fact:
     detail: str = ""
     """Secondary value: a URL's host, a call's first argument, a property's value text…"""
     scope: str = ""
-    """Key of the enclosing function (``""``: top level of the file, or the whole run)."""
+    """Key of the enclosing function (``""``: top level of the file); for live facts the process
+    (``pid:42``), so a rule's ``function`` scope means "in the same process" there."""
     span: tuple[int, int] | None = None
-    """Byte range of the whole construct (a call with its arguments), for containment tests."""
+    """Byte range of the whole construct (a call with its arguments), for containment tests;
+    ``None`` for live facts, where containment falls back to the same scope."""
