@@ -9,15 +9,16 @@ import pytest
 
 from agentxray.analyze.interface import SourceUnit
 from agentxray.analyze.js.detectors import JS_DETECTORS
-from agentxray.model import FileEntry, Finding, Notice
+from agentxray.model import FileEntry, FileKind, Finding, Notice
 
 RunDetectors = Callable[..., tuple[list[Finding], list[Notice]]]
 
 
 def make_unit(data: bytes, vpath: str = "fixture.js") -> SourceUnit:
     """A source unit for ``data`` as a JavaScript file."""
+    kind: FileKind = "typescript" if vpath.endswith((".ts", ".tsx")) else "javascript"
     entry = FileEntry(
-        vpath=vpath, kind="javascript", size=len(data), sha256=hashlib.sha256(data).hexdigest()
+        vpath=vpath, kind=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest()
     )
     return SourceUnit(entry, data)
 

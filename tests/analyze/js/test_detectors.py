@@ -25,8 +25,8 @@ def expected(path: Path) -> set[tuple[str, int]]:
     return out
 
 
-POSITIVE = sorted((FIXTURES / "positive").glob("*.js"))
-BENIGN = sorted((FIXTURES / "benign").glob("*.js"))
+POSITIVE = sorted(p for p in (FIXTURES / "positive").iterdir() if p.suffix in (".js", ".ts"))
+BENIGN = sorted(p for p in (FIXTURES / "benign").iterdir() if p.suffix in (".js", ".ts"))
 
 
 @pytest.mark.parametrize("path", POSITIVE + BENIGN, ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from agentxray.analyze.js.nodes import NameIndex, text
+from agentxray.analyze.js.nodes import NameIndex, scope_of, text
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ PREFILTERS = tuple(
     for p in (
         rb"resolvedOptions\(\)",
         rb"getTimezoneOffset\(\)",
-        rb"process\.env(?:\.[A-Za-z_]\w*|\[\s*[\"'][A-Za-z_]\w*[\"']\s*\])",
+        rb"process\.env(?:\.[A-Za-z_]\w*|\[\s*[\"'][A-Za-z_]\w*[\"']\s*\]|(?=\s*[;,)\n]))",
         rb"navigator\.languages?\b",
         rb"hostname\(\)",
         rb"userInfo\(\)",
@@ -101,6 +101,36 @@ def _call_of(node: Node) -> Node | None:
     return cur
 
 
+def _destructured(index: NameIndex, offset: int) -> list[tuple[Node, Signal]]:
+    """``const { TZ, LANG: lang } = process.env``: every use of the bound names is a read."""
+    node = index.node_at(offset, offset + len(b"process.env"))
+    decl = node.parent
+    if decl is None or decl.type != "variable_declarator":
+        return []
+    pattern = decl.child_by_field_name("name")
+    if pattern is None or pattern.type != "object_pattern":
+        return []
+    out: list[tuple[Node, Signal]] = []
+    scope = scope_of(decl)
+    for prop in pattern.named_children:
+        if prop.type == "shorthand_property_identifier_pattern":
+            key, local = text(prop), prop
+        elif prop.type == "pair_pattern":
+            k, v = prop.child_by_field_name("key"), prop.child_by_field_name("value")
+            if k is None or v is None or v.type != "identifier":
+                continue
+            key, local = text(k), v
+        else:
+            continue
+        kind = env_kind(key)
+        if kind is None:
+            continue
+        for use in index.identifiers(text(local), scope.start_byte, scope.end_byte):
+            if use.start_byte != local.start_byte:
+                out.append((use, Signal(kind, f"env:{key}")))
+    return out
+
+
 def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
     """Expression nodes whose value is an environment signal, found by a literal prefilter."""
     out: list[tuple[Node, Signal]] = []
@@ -109,6 +139,9 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
         token = m.group()
         found: tuple[Node | None, Signal] | None = None
         env: tuple[str, str] | None = None
+        if token == b"process.env":
+            out.extend(_destructured(index, m.start()))
+            continue
         if token.startswith(b"process.env"):
             em = _ENV.match(token)
             name = em.group(1).decode() if em else ""
