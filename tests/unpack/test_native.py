@@ -235,3 +235,12 @@ def test_malformed_macho_and_pe_fall_back(tmp_path: Path, head: bytes) -> None:
     NativeUnpacker().extract(blob_at(path), sink)
     assert sink.notices and sink.notices[0][0] in ("native-headers", "native-no-sections")
     assert "hidden-host.example.org/api" in lines_of(sink.by_name()["strings/file.txt"].data)
+
+
+def test_section_count_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(native, "MAX_SECTIONS", 3)
+    path = write(tmp_path, [Sec(f".rodata.{i}", b"string-of-section-%d" % i) for i in range(10)])
+    sink = FakeSink()
+    NativeUnpacker().extract(blob_at(path), sink)
+    assert sorted(sink.by_name()) == [f"strings/rodata.{i}.txt" for i in range(3)]
+    assert [code for code, _, _ in sink.notices] == ["too-many-sections"]

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 MIN_CHARS = 6
 MAX_STRINGS_BYTES = 256 * 1024**2
 """Strings written per binary at most (further sections are skipped with a notice)."""
+MAX_SECTIONS = 256
+"""Data sections scanned per binary at most (each becomes up to two files)."""
 MAX_LINE = 4096
 """Longer runs are cut to this many bytes (characters for UTF-16; the offset marks the start)."""
 
@@ -170,6 +172,13 @@ class NativeUnpacker(Unpacker):
             )
             return whole
         picked = [s for s in obj.sections if s.role == "data" or s.name in _EXTRA_SECTIONS]
+        if len(picked) > MAX_SECTIONS:
+            sink.notice(
+                "too-many-sections",
+                f"{len(picked)} data sections; strings of the first {MAX_SECTIONS} only",
+                path=blob.vpath,
+            )
+            picked = picked[:MAX_SECTIONS]
         for sec in picked:
             if sec.clamped:
                 sink.notice(
