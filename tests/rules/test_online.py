@@ -97,3 +97,30 @@ def test_claude_code_cli_js_telemetry_and_flags(
     assert "remoteEval" in growthbook.snippet and growthbook.location.line
     assert any("/api/eval/" in v for f in by_rule["AXR-RC-004"] for v in f.values)
     assert any("downloads.claude.ai" in v for f in by_rule["AXR-UPD-001"] for v in f.values)
+
+
+#: Honest packages that look like the accusing rules' targets, and what each pins.
+BENIGN: list[tuple[str, str]] = [
+    ("npm:axios@1.7.9", "an HTTP client reading proxy variables from the environment"),
+    ("npm:dotenv@16.4.7", "reading a project's own .env file into process.env"),
+    ("npm:execa@9.5.2", "spawning processes with the environment passed on"),
+    ("npm:node-fetch@2.7.0", "fetch itself: requests, bodies, redirects"),
+    ("npm:lodash@4.17.21", "template() compiling code with Function, no network"),
+]
+ACCUSING_RULES = ("AXR-EXF-", "AXR-CRD-001", "AXR-RC-003", "AXR-RC-005", "AXR-UPD-")
+
+
+@pytest.mark.online
+@pytest.mark.parametrize(("spec", "pins"), BENIGN, ids=[s for s, _ in BENIGN])
+def test_honest_packages_trigger_no_accusing_rule(
+    real_artifact, tmp_path: Path, spec: str, pins: str
+) -> None:
+    tree = unpack(real_artifact(spec), tmp_path / "out")
+    findings = _scan(tree, JsRulesDetector())
+    assert any(e.kind == "javascript" for e in tree.files)
+    accusing = [
+        f"{f.rule} {f.location.artifact}:{f.location.line} {f.values[:2]}"
+        for f in findings
+        if f.rule.startswith(ACCUSING_RULES)
+    ]
+    assert accusing == [], f"{spec} should not trigger these ({pins})"
