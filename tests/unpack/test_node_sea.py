@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import struct
+import subprocess
 import time
 from pathlib import Path
 
@@ -180,3 +182,33 @@ def test_broken_macho_with_fuse_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert NodeSeaUnpacker().matches(blob_at(path))
     with pytest.raises(UnpackError, match="no NODE_SEA_BLOB"):
         NodeSeaUnpacker().extract(blob_at(path), sink)
+
+
+@pytest.mark.skipif(
+    shutil.which("gcc") is None or shutil.which("objcopy") is None, reason="needs gcc and objcopy"
+)
+def test_real_toolchain_elf_with_objcopy_added_note(tmp_path: Path) -> None:
+    source = tmp_path / "app.c"
+    source.write_text(
+        f'const char fuse[] = "{FUSE_ON.decode()}";\nint main(void) {{ return fuse[0] == 0; }}\n'
+    )
+    plain, app, blob_file = tmp_path / "plain", tmp_path / "app", tmp_path / "note.bin"
+    subprocess.run(["gcc", "-O1", "-o", str(plain), str(source)], check=True)
+    blob_file.write_bytes(note(b"NODE_SEA_BLOB", sea_blob(flags=8, assets=[(b"x.bin", b"\x00X")])))
+    subprocess.run(
+        [
+            "objcopy",
+            f"--add-section=.note.node.sea={blob_file}",
+            "--set-section-flags=.note.node.sea=alloc,readonly",
+            str(plain),
+            str(app),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    sink = FakeSink()
+    assert NodeSeaUnpacker().matches(blob_at(app))
+    NodeSeaUnpacker().extract(blob_at(app), sink)
+    got = sink.by_name()
+    assert got["main.js"].data == MAIN
+    assert got["x.bin"].data == b"\x00X"
