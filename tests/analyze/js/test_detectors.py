@@ -132,3 +132,9 @@ def test_hex_key_and_reversed_strings_are_decoded(run_all: RunDetectors) -> None
         "Hidden data (hex + XOR)": ("https://drop.evil.example/x",),
         "Hidden data (reversed string)": ("live.example/collect",),
     }
+
+
+def test_obfuscator_checksum_rotation_is_run_to_the_right_order(run_all: RunDetectors) -> None:
+    path = FIXTURES / "positive" / "obfuscator_v4_checksum.js"
+    (finding,), _ = run_all(path.read_bytes())
+    assert {"https://beacon.evil.example/collect", "POST", "machine-id"} <= set(finding.decoded)
