@@ -106,6 +106,8 @@ BENIGN: list[tuple[str, str]] = [
     ("npm:execa@9.5.2", "spawning processes with the environment passed on"),
     ("npm:node-fetch@2.7.0", "fetch itself: requests, bodies, redirects"),
     ("npm:lodash@4.17.21", "template() compiling code with Function, no network"),
+    ("pypi:requests==2.32.3", "an HTTP client with netrc and proxy environment support"),
+    ("pypi:httpx==0.28.1", "an HTTP client reading SSL and proxy variables"),
 ]
 ACCUSING_RULES = ("AXR-EXF-", "AXR-CRD-001", "AXR-RC-003", "AXR-RC-005", "AXR-UPD-")
 
@@ -116,8 +118,8 @@ def test_honest_packages_trigger_no_accusing_rule(
     real_artifact, tmp_path: Path, spec: str, pins: str
 ) -> None:
     tree = unpack(real_artifact(spec), tmp_path / "out")
-    findings = _scan(tree, JsRulesDetector())
-    assert any(e.kind == "javascript" for e in tree.files)
+    findings = _scan(tree, JsRulesDetector()) + _scan(tree, PythonRulesDetector())
+    assert any(e.kind in ("javascript", "python") for e in tree.files)
     accusing = [
         f"{f.rule} {f.location.artifact}:{f.location.line} {f.values[:2]}"
         for f in findings
