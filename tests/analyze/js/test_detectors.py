@@ -138,3 +138,10 @@ def test_obfuscator_checksum_rotation_is_run_to_the_right_order(run_all: RunDete
     path = FIXTURES / "positive" / "obfuscator_v4_checksum.js"
     (finding,), _ = run_all(path.read_bytes())
     assert {"https://beacon.evil.example/collect", "POST", "machine-id"} <= set(finding.decoded)
+
+
+def test_obfuscator_rc4_entries_are_decrypted_with_their_keys(run_all: RunDetectors) -> None:
+    path = FIXTURES / "positive" / "obfuscator_rc4.js"
+    (finding,), _ = run_all(path.read_bytes())
+    assert finding.decoded == ("wss://c2.evil.example/ctl", "HOME", ".ssh/id_ed25519")
+    assert "RC4" in finding.title
