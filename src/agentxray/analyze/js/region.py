@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from agentxray.analyze.js.analysis import JsAnalysis
-from agentxray.analyze.js.conditions import render
 from agentxray.analyze.js.flow import Comparison
+from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.nodes import logical_function, text
 from agentxray.analyze.js.report import (
     describe,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from agentxray.analyze.js.analysis import JsAnalysis
-from agentxray.analyze.js.conditions import render
+from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.nodes import function_name
 from agentxray.analyze.js.report import location, snippet, stable_id
 from agentxray.analyze.js.values import Decoded
