@@ -114,3 +114,33 @@ def test_label_rows_do_not_override_known_hosts() -> None:
     assert known is not None and known.ignore
     assert table.classify_url("https://telemetry/") is None
     assert table.classify_url("https://featureflags.com/flags/x") is None
+
+
+class _BrokenEntryPoint:
+    name = "broken"
+
+    def load(self) -> object:
+        raise ImportError("no module named acme_rules")
+
+
+def test_a_broken_plugin_fails_rules_commands_but_not_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentxray.analyze.interface import SourceUnit
+    from agentxray.analyze.rules_detector import JsRulesDetector
+    from agentxray.model import FileEntry, Finding, Notice
+
+    clash = _pack(tmp_path / "clash", "AXR-END-001")
+    points = [_BrokenEntryPoint(), _EntryPoint(clash)]
+    monkeypatch.setattr(loader.metadata, "entry_points", lambda group: points)
+    with pytest.raises(ConfigError, match="broken"):
+        loader.load_rules()
+    rules = loader.load_rules(skip_broken=True)
+    assert len(rules.skipped) == 2 and rules.get("AXR-END-001") is not None
+    data = b'const u = "https://api.segment.io/v1/t";'
+    detector = JsRulesDetector(rules)
+    first = list(detector.run(SourceUnit(FileEntry("a.js", "javascript", len(data), ""), data)))
+    again = list(detector.run(SourceUnit(FileEntry("b.js", "javascript", len(data), ""), data)))
+    assert [n.code for n in first if isinstance(n, Notice)] == ["rulepack-skipped"] * 2
+    assert not [n for n in again if isinstance(n, Notice)]
+    assert any(isinstance(f, Finding) and f.rule == "AXR-TEL-001" for f in again)

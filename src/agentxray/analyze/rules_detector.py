@@ -32,6 +32,7 @@ class RulesDetector(Detector):
     def __init__(self, rules: RuleSet | None = None) -> None:
         self._rules = rules
         self._engine: Engine | None = None
+        self._told_skipped = False
 
     @property
     def ruleset(self) -> RuleSet:
@@ -58,6 +59,10 @@ class RulesDetector(Detector):
 
     def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
         """Findings of every rule that matches the file's facts."""
+        if self.ruleset.skipped and not self._told_skipped:
+            self._told_skipped = True
+            for problem in self.ruleset.skipped:
+                yield Notice("rulepack-skipped", problem, None, "error")
         try:
             facts = self.facts(unit)
         except (SyntaxError, ValueError) as exc:  # Python that does not parse

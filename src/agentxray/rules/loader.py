@@ -45,6 +45,8 @@ class RuleSet:
     loaded: tuple[LoadedRule, ...]
     retired: frozenset[str] = field(default=frozenset())
     """Ids that were used once and must never be reused."""
+    skipped: tuple[str, ...] = ()
+    """Third-party packs left out because they were broken (see ``skip_broken``)."""
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -141,22 +143,40 @@ def _retired() -> frozenset[str]:
     return frozenset(yaml.safe_load(text) or ())
 
 
-def _entry_point_packs() -> Iterator[tuple[str, Traversable | Path]]:
+def _third_party(skip_broken: bool, skipped: list[str]) -> list[LoadedRule]:
+    loaded: list[LoadedRule] = []
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             obj = ep.load()
             root = obj() if callable(obj) else resources.files(obj)
-        except Exception as exc:  # a broken plug-in must not stop the scan
-            raise ConfigError(f"rule pack entry point {ep.name!r} failed to load: {exc}") from exc
-        yield ep.name, root
+            loaded.extend(load_pack(root, ep.name))
+        except Exception as exc:  # a broken plug-in must not stop a scan
+            error = exc if isinstance(exc, ConfigError) else None
+            message = error.diagnostics() if error else f"{type(exc).__name__}: {exc}"
+            if not skip_broken:
+                raise ConfigError(f"rule pack {ep.name!r} failed to load: {message}") from exc
+            logger.warning("rule pack %s skipped: %s", ep.name, message)
+            skipped.append(f"rule pack {ep.name!r} skipped: {message}")
+    return loaded
 
 
-def load_rules(*, third_party: bool = True, extra: Iterable[Path] = ()) -> RuleSet:
-    """The core pack, entry-point packs and ``extra`` directories; duplicate ids are an error."""
+def load_rules(
+    *, third_party: bool = True, extra: Iterable[Path] = (), skip_broken: bool = False
+) -> RuleSet:
+    """The core pack, entry-point packs and ``extra`` directories; duplicate ids are an error.
+
+    With ``skip_broken``, a third-party pack that fails to load or clashes with loaded ids is
+    left out and named in :attr:`RuleSet.skipped` instead of raising.
+    """
     loaded = load_pack(core_pack_root(), "core")
+    skipped: list[str] = []
     if third_party:
-        for name, root in _entry_point_packs():
-            loaded.extend(load_pack(root, name))
+        for lr in _third_party(skip_broken, skipped):
+            clash = next((x for x in loaded if x.rule.id == lr.rule.id), None)
+            if clash is not None and skip_broken:
+                skipped.append(f"{lr.origin} skipped: id {lr.rule.id} already in {clash.origin}")
+                continue
+            loaded.append(lr)
     for path in extra:
         if not path.is_dir():
             raise ConfigError(f"rule pack directory {path} does not exist")
@@ -169,7 +189,7 @@ def load_rules(*, third_party: bool = True, extra: Iterable[Path] = ()) -> RuleS
             )
         seen[lr.rule.id] = lr.origin
     loaded.sort(key=lambda lr: lr.rule.id)
-    return RuleSet(tuple(loaded), _retired())
+    return RuleSet(tuple(loaded), _retired(), tuple(skipped))
 
 
 @cache
@@ -179,4 +199,4 @@ def default_rules() -> RuleSet:
     Renderers may use it for rule metadata (``default_rules().get(id)`` and
     :func:`agentxray.rules.docs.rule_page` for SARIF ``help``).
     """
-    return load_rules()
+    return load_rules(skip_broken=True)
