@@ -1,4 +1,4 @@
-"""A tiny ELF64 writer for hand-made fixtures: named sections with chosen bytes, optional PT_NOTE."""
+"""A tiny ELF64 writer for hand-made fixtures: named sections with given bytes, optional PT_NOTE."""
 
 from __future__ import annotations
 

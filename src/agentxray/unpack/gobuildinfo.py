@@ -1,4 +1,4 @@
-"""Go build information (``\\xff Go buildinf:``) and Rust toolchain/crate traces in native binaries."""
+"""Go build information (``\\xff Go buildinf:``) and Rust toolchain/crate traces in binaries."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ _GO_HEADER = 32
 _FLAG_INLINE = 2
 _MAX_TEXT = 1 << 20
 _MODINFO_SENTINEL = 16
-_CRATE = rb"([A-Za-z0-9_-]{1,64}?-\d{1,4}\.\d{1,4}\.\d{1,4}(?:-[0-9A-Za-z.]{1,32})?(?:\+[0-9A-Za-z.]{1,32})?)[/\\]"
+_CRATE = (
+    rb"([A-Za-z0-9_-]{1,64}?-\d{1,4}\.\d{1,4}\.\d{1,4}"
+    rb"(?:-[0-9A-Za-z.]{1,32})?(?:\+[0-9A-Za-z.]{1,32})?)[/\\]"
+)
 # Cargo's registry checkouts and Bazel's vendored crates, each with a literal prefix (fast scan).
 _RUST_CRATE_RES = (
     re.compile(rb"index\.crates\.io-[0-9a-f]{16}[/\\]" + _CRATE),

@@ -1,4 +1,4 @@
-"""Native binaries and ``.node`` addons: printable strings per data section, Go and Rust build traces.
+"""Native binaries and ``.node`` addons: strings per data section, Go and Rust build traces.
 
 Each data section (``.rodata``, ``.data.rel.ro``, ``__TEXT,__cstring``, ``.rdata``, …) becomes
 ``strings/<section>.txt`` (ASCII/UTF-8 runs) and ``strings/<section>.utf16.txt`` (UTF-16LE runs),
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from agentxray.errors import UnpackError
 from agentxray.unpack.gobuildinfo import find_go_buildinfo, rust_traces
 from agentxray.unpack.interface import Blob, Sink, Unpacker
-from agentxray.unpack.objfile import Section, load, sniff
+from agentxray.unpack.objfile import ObjFormat, Section, load, sniff
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.,-]+")
 def utf8_lines(buf: mmap.mmap | bytes, start: int, end: int) -> list[bytes]:
     """A line ``0x<offset>\\t<text>\\n`` per run of ≥ 6 printable ASCII/UTF-8 characters.
 
-    Stretches that look compressed or random (many bytes outside valid UTF-8) get ASCII runs only: re-splitting
-    their countless loose runs as UTF-8 would cost seconds and find nothing but noise.
+    Stretches that look compressed or random (many bytes outside valid UTF-8) get ASCII runs
+    only: re-splitting their countless loose runs as UTF-8 would cost seconds for noise.
     """
     out: list[bytes] = []
     for lo, hi, text_like in _stretches(buf, start, end):
@@ -73,7 +73,7 @@ def utf8_lines(buf: mmap.mmap | bytes, start: int, end: int) -> list[bytes]:
 
 
 def utf16_lines(buf: mmap.mmap | bytes, start: int, end: int) -> list[bytes]:
-    """A line ``0x<offset>\\t<text>\\n`` per run of ≥ 6 printable UTF-16LE (ASCII-range) characters."""
+    """A line ``0x<offset>\\t<text>\\n`` per run of ≥ 6 printable UTF-16LE (ASCII) characters."""
     return [
         _LINE % (m.start(), m.group()[: 2 * MAX_LINE : 2]) for m in _UTF16.finditer(buf, start, end)
     ]
@@ -94,12 +94,6 @@ def _stretches(buf: mmap.mmap | bytes, start: int, end: int) -> Iterator[tuple[i
         run_kind = kind
     if end > run_start:
         yield run_start, end, run_kind
-
-
-def utf16_strings(buf: mmap.mmap | bytes, start: int, end: int) -> Iterator[tuple[int, bytes]]:
-    """``(offset, text as UTF-8)`` for each run of ≥ 6 printable UTF-16LE (ASCII-range) characters."""
-    for m in _UTF16.finditer(buf, start, end):
-        yield m.start(), m.group().decode("utf-16-le").encode()
 
 
 def cap(lines: list[bytes], budget: int) -> tuple[bytes, bool]:
@@ -145,7 +139,9 @@ class NativeUnpacker(Unpacker):
                     if cut:
                         sink.notice(
                             "strings-truncated",
-                            f"strings of {sec.name} cut at the {MAX_STRINGS_BYTES >> 20} MiB cap",
+                            f"strings of {sec.name} cut: the per-binary cap "
+                            f"({MAX_STRINGS_BYTES >> 20} MiB or the member size limit) is "
+                            "reached; later sections skipped",
                             path=blob.vpath,
                         )
                     if text:
@@ -162,10 +158,10 @@ class NativeUnpacker(Unpacker):
                     break
             self._build_traces(blob, sink, mm, sections)
 
-    def _sections(self, blob: Blob, sink: Sink, fmt: str) -> list[Section]:
+    def _sections(self, blob: Blob, sink: Sink, fmt: ObjFormat) -> list[Section]:
         whole = [Section("file", 0, blob.size, "data")]
         try:
-            obj = load(blob.path, fmt, blob.size)  # type: ignore[arg-type]
+            obj = load(blob.path, fmt, blob.size)
         except UnpackError as exc:
             sink.notice(
                 "native-headers", f"{exc.message}; scanning the whole file", path=blob.vpath

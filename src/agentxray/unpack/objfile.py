@@ -103,7 +103,7 @@ class ObjectFile:
 
 
 def load(path: Path, fmt: ObjFormat, file_size: int) -> ObjectFile:
-    """Parse the headers of ``path`` with LIEF; raise :class:`UnpackError` when they are unusable."""
+    """Parse the headers of ``path`` with LIEF; :class:`UnpackError` when they are unusable."""
     lief.logging.disable()
     try:
         if fmt == "elf":

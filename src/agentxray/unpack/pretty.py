@@ -27,7 +27,7 @@ MAX_INPUT = 48 * 1024**2
 PARSE_SECONDS = 30.0
 """Parsing time budget; what is left unparsed after it is copied as is."""
 MAX_GROWTH = 2.0
-"""The output stays under ``MAX_GROWTH`` × the input + 1 MiB: with many braces, indentation shrinks."""
+"""Output stays under ``MAX_GROWTH`` × input + 1 MiB (with many braces, indentation shrinks)."""
 _INDENTS = [b"\n" + b"  " * level for level in range(MAX_INDENT + 1)]
 _OPAQUE_TYPES = frozenset(
     ("string", "template_string", "regex", "comment", "html_comment", "jsx_text", "hash_bang_line")
