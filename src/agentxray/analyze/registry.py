@@ -11,6 +11,12 @@ from agentxray.analyze.js.detectors import (
     ObfuscatedDataDetector,
     WatermarkDetector,
 )
+from agentxray.analyze.python.detectors import (
+    PyFingerprintDetector,
+    PyGeofenceDetector,
+    PyObfuscatedDataDetector,
+    PyWatermarkDetector,
+)
 from agentxray.analyze.rules_detector import (
     JsRulesDetector,
     PythonRulesDetector,
@@ -29,4 +35,8 @@ DETECTORS: tuple[Detector, ...] = (
     FingerprintDetector(),
     ObfuscatedDataDetector(),
     WatermarkDetector(),
+    PyGeofenceDetector(),
+    PyFingerprintDetector(),
+    PyObfuscatedDataDetector(),
+    PyWatermarkDetector(),
 )

@@ -1,0 +1,115 @@
+"""When a piece of Python code runs, in plain words, from the guards around it."""
+
+from __future__ import annotations
+
+import ast
+import logging
+
+from agentxray.analyze.python.comparisons import values_of
+from agentxray.analyze.python.evaluate import Evaluator
+from agentxray.analyze.python.flow import Flow
+from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
+
+logger = logging.getLogger(__name__)
+
+MAX_GUARDS = 4
+
+
+class Describer:
+    """Renders the guards (enclosing ``if``s, earlier early returns) of a node."""
+
+    def __init__(self, index: ModuleIndex, flow: Flow, ev: Evaluator) -> None:
+        self.index, self.flow, self.ev = index, flow, ev
+
+    def activation(self, node: ast.AST) -> str:
+        """``only when …`` or ``""`` when nothing guards ``node`` inside its function."""
+        words: list[str] = []
+        for test, positive in self._guards(node):
+            text = self.words(test, positive)
+            if text and text not in words:
+                words.append(text)
+        return "only when " + " and ".join(words[:MAX_GUARDS]) if words else ""
+
+    def _guards(self, node: ast.AST) -> list[tuple[ast.expr, bool]]:
+        out: list[tuple[ast.expr, bool]] = []
+        child, cur = node, self.index.parent(node)
+        while cur is not None and not isinstance(cur, (*FUNCTIONS, ast.Module, ast.Lambda)):
+            if isinstance(cur, (ast.If, ast.While, ast.IfExp)) and child is not cur.test:
+                in_body = child in cur.body if isinstance(cur.body, list) else child is cur.body
+                out.append((cur.test, in_body))
+            if isinstance(cur, ast.BoolOp) and isinstance(cur.op, ast.And):
+                for v in cur.values:
+                    if v is child:
+                        break
+                    out.append((v, True))
+            body = getattr(cur, "body", None)
+            if isinstance(body, list) and child in body:
+                out.extend(_early_exits(body[: body.index(child)]))
+            child, cur = cur, self.index.parent(cur)
+        if cur is not None and not isinstance(cur, ast.Module):
+            body = getattr(cur, "body", None)
+            if isinstance(body, list) and child in body:
+                out.extend(_early_exits(body[: body.index(child)]))
+        return list(reversed(out))
+
+    def words(self, test: ast.expr, positive: bool) -> str:
+        """One guard as words (``ANTHROPIC_BASE_URL is set``)."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return self.words(test.operand, not positive)
+        if isinstance(test, ast.BoolOp) and positive and isinstance(test.op, ast.And):
+            return " and ".join(w for v in test.values if (w := self.words(v, True)))
+        sigs = self.flow.signals(test)
+        if sigs:
+            return f"{_subject(sigs[0].label)} is {'set' if positive else 'not set'}"
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            text = self._comparison(test, positive)
+            if text:
+                return text
+        src = " ".join(ast.unparse(test).split())
+        src = src if len(src) <= 80 else src[:79] + "…"
+        return f"`{src}`" if positive else f"not `{src}`"
+
+    def _comparison(self, test: ast.Compare, positive: bool) -> str:
+        left, right = test.left, test.comparators[0]
+        sigs, other = self.flow.signals(left), right
+        if not sigs:
+            sigs, other = self.flow.signals(right), left
+        if not sigs:
+            return ""
+        vals = values_of(self.ev, self.index, other)
+        if vals is None:
+            return ""
+        op = type(test.ops[0])
+        equal = op in (ast.Eq, ast.In, ast.Is)
+        if not positive:
+            equal = not equal
+        shown = ", ".join(vals.items[:4]) + ("…" if len(vals.items) > 4 else "")
+        sig = sigs[0]
+        if sig.kind == "endpoint" and sig.host:
+            which = "one of" if len(vals.items) > 1 else ""
+            if equal:
+                return f"{sig.source.removeprefix('env:')} is set to {which} {shown}".replace(
+                    "  ", " "
+                )
+            return f"{sig.source.removeprefix('env:')} is set to a host other than {shown}"
+        return f"the {sig.label} is {'' if equal else 'not '}{shown}"
+
+
+def _subject(label: str) -> str:
+    if label.startswith("host of env:"):
+        return "the host of " + label.removeprefix("host of env:")
+    return label.removeprefix("env:")
+
+
+def _early_exits(stmts: list[ast.stmt]) -> list[tuple[ast.expr, bool]]:
+    """``if not url: return`` before a statement guards it with ``url``."""
+    out = []
+    for stmt in stmts:
+        if (
+            isinstance(stmt, ast.If)
+            and not stmt.orelse
+            and stmt.body
+            and isinstance(stmt.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+        ):
+            out.append((stmt.test, False))
+    return out

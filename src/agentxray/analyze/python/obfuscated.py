@@ -1,0 +1,159 @@
+"""Python ``obfuscated-data`` findings: encoded literals decoded by the safe evaluator (never by
+running the target), reported with their decoded values."""
+
+from __future__ import annotations
+
+import ast
+import logging
+
+from agentxray.analyze.python.analysis import PyAnalysis
+from agentxray.analyze.python.evaluate import Unsupported, is_decoder, is_decompressor
+from agentxray.analyze.python.report import location, snippet, stable_id
+from agentxray.model import Finding
+
+logger = logging.getLogger(__name__)
+
+RULE = "py-obfuscated-data"
+MAX_VALUE_CHARS = 400
+MAX_VALUES = 500
+_STRONG = frozenset({"XOR", "rot13", "character codes", "reversed", "zlib", "gzip", "bz2", "lzma"})
+_WRAPPERS = frozenset({"join", "decode", "split", "bytes", "bytearray", "str", "list", "strip"})
+
+
+def _candidate(a: PyAnalysis, node: ast.AST) -> bool:
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+        step = node.slice.step
+        return (
+            isinstance(step, ast.UnaryOp)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        )
+    if not isinstance(node, ast.Call):
+        return False
+    name = a.ev.dotted(node.func) or ""
+    if is_decoder(name) or is_decompressor(name) or name == "codecs.decode":
+        return True
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "join" and node.args:
+        return any(isinstance(n, ast.Name) and n.id == "chr" for n in ast.walk(node.args[0]))
+    if isinstance(node.func, ast.Name) and node.func.id in ("bytes", "bytearray") and node.args:
+        return any(
+            isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitXor)
+            for n in ast.walk(node.args[0])
+        )
+    if isinstance(node.func, ast.Name) and len(a.index.functions.get(node.func.id, [])) == 1:
+        return bool(node.args) and all(
+            isinstance(x, (ast.Constant, ast.Name, ast.List, ast.Tuple)) for x in node.args
+        )
+    return False
+
+
+def _texts(value: object) -> list[str] | None:
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, bytes):
+            try:
+                item = item.decode("utf-8")
+            except UnicodeDecodeError:
+                return None  # binary data: an asset, not hidden text
+        if not isinstance(item, str):
+            return None
+        out.append(item)
+    text = "".join(out)
+    if len(text) < 3:
+        return None
+    printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
+    if printable < 0.95 * len(text) or not any(c.isalpha() for c in text):
+        return None
+    return out
+
+
+def _outermost(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, list[str]] | None:
+    try:
+        value = a.ev.value(node)
+    except (Unsupported, RecursionError, MemoryError):
+        return None
+    best, methods = node, list(a.ev.methods)
+    cur = a.index.parent(node)
+    while isinstance(cur, (ast.Call, ast.Attribute, ast.Subscript, ast.BinOp)):
+        if isinstance(cur, ast.Attribute):
+            cur = a.index.parent(cur)
+            continue
+        try:
+            outer = a.ev.value(cur)
+        except (Unsupported, RecursionError, MemoryError):
+            break
+        best, value, methods = cur, outer, list(a.ev.methods)
+        cur = a.index.parent(cur)
+    return best, value, methods
+
+
+def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
+    """One finding per decoder function (or per standalone decoding expression)."""
+    done: set[int] = set()
+    groups: dict[str, list[tuple[ast.AST, list[str], list[str]]]] = {}
+    for node in ast.walk(a.index.tree):
+        if not _candidate(a, node):
+            continue
+        if id(node) in done:
+            continue
+        found = _outermost(a, node)
+        if found is None:
+            continue
+        site, value, methods = found
+        done.update(id(n) for n in ast.walk(site))
+        texts = _texts(value)
+        if texts is None or not any(not m.startswith("decoder ") for m in methods):
+            continue
+        if methods == ["character codes"] and len("".join(texts)) < 4:
+            continue
+        decoder = next((m for m in methods if m.startswith("decoder ")), None)
+        key = decoder or f"{getattr(site, 'lineno', 0)}:{getattr(site, 'col_offset', 0)}"
+        groups.setdefault(key, []).append((site, texts, methods))
+    return [_finding(a, key, items, compared) for key, items in groups.items()]
+
+
+def _finding(
+    a: PyAnalysis,
+    key: str,
+    items: list[tuple[ast.AST, list[str], list[str]]],
+    compared: set[str],
+) -> Finding:
+    site, _, methods = items[0]
+    anchor: ast.AST = site
+    if key.startswith("decoder "):
+        defs = a.index.functions.get(key.removeprefix("decoder ").removesuffix("()"), [])
+        anchor = defs[0] if defs else site
+    values = tuple(v[:MAX_VALUE_CHARS] for _, texts, _ in items for v in texts)[:MAX_VALUES]
+    method = " + ".join(m for m in methods if not m.startswith("decoder ")) or "decoder"
+    used = bool(compared.intersection(values))
+    strong = used or bool(_STRONG.intersection(methods)) or len(methods) > 1
+    where = key if key.startswith("decoder ") else "an expression"
+    sample = ", ".join(values[:8]) + ("…" if len(values) > 8 else "")
+    message = (
+        f"{where[:1].upper()}{where[1:]} hides {len(items)} encoded value(s) ({method}). "
+        f"Evaluated over its literal input by agentxray's pure evaluator (the code is not run), "
+        f"it yields {len(values)} string(s): {sample}."
+        + (
+            " The decoded values are compared with environment signals (see the fingerprint/"
+            "geofence finding): hidden data deciding behaviour."
+            if used
+            else ""
+        )
+    )
+    condition = a.describer.activation(items[0][0])
+    return Finding(
+        id=stable_id(RULE, method, *values[:500]),
+        rule=RULE,
+        category="obfuscated-data",
+        severity="critical" if used else "high" if strong else "medium",
+        confidence="high" if strong else "medium",
+        title=f"Hidden data ({method}): {len(values)} decoded value(s), e.g. "
+        + ", ".join(v[:60] for v in values[:3]),
+        location=location(a.vpath, anchor),
+        message=message + (f" Active {condition}." if condition else ""),
+        related=tuple(location(a.vpath, s) for s, _, _ in items[:20]),
+        snippet=snippet(a.index, a.unit.text, anchor, *(s for s, _, _ in items[:3])),
+        decoded=values,
+        condition=condition,
+    )
