@@ -145,3 +145,12 @@ def test_obfuscator_rc4_entries_are_decrypted_with_their_keys(run_all: RunDetect
     (finding,), _ = run_all(path.read_bytes())
     assert finding.decoded == ("wss://c2.evil.example/ctl", "HOME", ".ssh/id_ed25519")
     assert "RC4" in finding.title
+
+
+def test_regex_hours_and_country_code_are_understood(run_all: RunDetectors) -> None:
+    path = FIXTURES / "positive" / "geofence_regex_hours_region.js"
+    findings, _ = run_all(path.read_bytes())
+    by_line = {f.location.line: f for f in findings}
+    assert set(by_line[7].values) == {"Asia/Shanghai", "Asia/Urumqi"}
+    assert "UTC+08:00" in by_line[12].title
+    assert "China" in by_line[17].title and by_line[17].severity == "critical"

@@ -19,6 +19,7 @@ from agentxray.analyze.js.nodes import (
     NameIndex,
     enclosing_function,
     function_name,
+    number_value,
     parameter_names,
     scope_of,
     shadowed,
@@ -59,6 +60,8 @@ TEST_METHODS = frozenset(
     ["endsWith", "startsWith", "includes", "indexOf", "lastIndexOf", "match", "search"]
 )
 MEMBERSHIP_METHODS = frozenset({"includes", "has", "indexOf", "test", "get"})
+LOCALE_PARTS = frozenset({"language", "region", "baseName", "script"})
+"""Parts of an ``Intl.Locale`` that still name the user's language or territory."""
 TARGETING_CALLS = frozenset(
     {
         "setAttributes",
@@ -180,6 +183,11 @@ class Tracker:
             return self._binary(item, parent)
         if ptype == "unary_expression" and item.outcome:
             return [replace(item, node=parent)]
+        if ptype == "unary_expression" and item.signal.kind == "tz-offset" and not item.path:
+            if text(parent).startswith("-"):
+                negated = replace(item.signal, scale=-item.signal.scale)
+                return [replace(item, node=parent, signal=negated)]
+            return []
         if ptype == "member_expression" and parent.child_by_field_name("object") == node:
             return self._member(item, parent)
         if ptype == "subscript_expression" and parent.child_by_field_name("object") == node:
@@ -214,9 +222,23 @@ class Tracker:
             return [self._compare(item, op, parent, other)]
         if op in ("||", "??") and left == item.node:
             return [replace(item, node=parent)]
-        if op in ("/", "*", "-", "+") and item.signal.kind == "tz-offset":
-            return [replace(item, node=parent)]
+        if item.signal.kind == "tz-offset" and other is not None:
+            return self._offset_arithmetic(item, parent, op, other)
         return []
+
+    def _offset_arithmetic(self, item: _Item, parent: Node, op: str, other: Node) -> list[_Item]:
+        """Keep track of the unit of an offset through ``/ 60``, ``* -1``, ``0 - x``."""
+        n = number_value(other)
+        scale = item.signal.scale
+        if op == "/" and n and parent.child_by_field_name("left") == item.node:
+            scale *= n
+        elif op == "*" and n:
+            scale /= n
+        elif op == "-" and n == 0 and parent.child_by_field_name("right") == item.node:
+            scale = -scale
+        else:
+            return []
+        return [replace(item, node=parent, signal=replace(item.signal, scale=scale))]
 
     def _member(self, item: _Item, member: Node) -> list[_Item]:
         prop_node = member.child_by_field_name("property")
@@ -250,6 +272,8 @@ class Tracker:
                 ]
             return []
         if not is_call:
+            if sig.kind == "locale" and prop in LOCALE_PARTS:
+                return [replace(item, node=member)]
             return []
         args = call.child_by_field_name("arguments")
         first = args.named_children[0] if args is not None and args.named_child_count else None
@@ -266,8 +290,11 @@ class Tracker:
         call = args.parent
         if call is not None and call.type == "new_expression" and not item.outcome:
             ctor = call.child_by_field_name("constructor")
-            if ctor is not None and text(ctor) == "URL" and args.named_children[0] == item.node:
+            first = args.named_children[0] == item.node
+            if ctor is not None and text(ctor) == "URL" and first:
                 return [_Item(call, Signal("url", item.signal.source), (), item.hops)]
+            if ctor is not None and text(ctor) == "Intl.Locale" and first and not item.path:
+                return [replace(item, node=call)] if item.signal.kind == "locale" else []
             return []
         if call is None or call.type != "call_expression":
             return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -52,22 +53,44 @@ def _function_key(node: Node) -> int:
     return fn.start_byte if fn is not None else -1
 
 
-def regional_label(kind: str, value: str) -> str | None:
-    """What region a literal names for a signal kind, from tzdata/CLDR; ``None`` if none."""
+def regional_label(kind: str, value: str, scale: float = 1.0) -> str | None:
+    """What region a literal names for a signal kind, from tzdata/CLDR; ``None`` if none.
+
+    ``scale`` says how a tz-offset value relates to getTimezoneOffset() (minutes west):
+    minutes west = value × scale (``/ -60`` makes hours east, scale -60).
+    """
     if kind == "timezone":
         codes = zone_countries(value)
         return ", ".join(country_name(c) for c in codes) if codes else None
     if kind == "tz-offset":
         try:
-            return offset_region(float(value), minutes_west=True)
+            return offset_region(float(value) * scale, minutes_west=True)
         except ValueError:
             return None
     if kind == "locale":
+        if len(value) == 2 and value.isalpha() and value.isupper():
+            name = country_name(value)
+            return name if name != value else None
         return locale_region(value)
     return None
 
 
+def regex_literals(pattern: str) -> list[str]:
+    """The literal strings a simple regex matches: ``^(Asia\\/Shanghai|Asia\\/Urumqi)$``, ``^zh``."""
+    core = pattern.strip("^$").replace("\\b", "")
+    m = re.fullmatch(r"([^()|\[\]*+?{}]*)\(\??:?([^()\[\]*+?{}]*)\)([^()|\[\]*+?{}]*)", core)
+    if m is not None:
+        alts = [m.group(1) + a + m.group(3) for a in m.group(2).split("|")]
+    elif re.fullmatch(r"[^()\[\]*+?{}]*", core):
+        alts = core.split("|")
+    else:
+        return []
+    return [re.sub(r"\\(.)", r"\1", a).strip("-_") for a in alts if a.strip("-_")]
+
+
 def _has_territory(tag: str) -> bool:
+    if len(tag) == 2 and tag.isalpha() and tag.isupper():
+        return True  # a bare ISO 3166 country code
     parts = tag.replace("_", "-").split(".")[0].split("-")
     return any(len(p) == 2 and p.isalpha() for p in parts[1:])
 
@@ -107,7 +130,8 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
             findings_targeting.append(_targeting(a, cmp))
             continue
         vals = a.resolver.values(cmp.other)
-        regional = [v for v in vals.items if regional_label(kind, v)]
+        items = [x for v in vals.items for x in (regex_literals(v) if vals.regex else [v])]
+        regional = [v for v in items if regional_label(kind, v, cmp.signal.scale)]
         if kind == "locale" and all(_source_language(v) for v in regional):
             continue  # "is it English?": picks translations/formatting, not a region
         if not regional:
@@ -118,7 +142,8 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
         g.values.extend(v for v in regional if v not in g.values)
     findings = []
     for g in groups.values():
-        labels = {regional_label(g.kind, v) for v in g.values}
+        scale = g.comparisons[0].signal.scale
+        labels = {regional_label(g.kind, v, scale) for v in g.values}
         countries = (
             {c for v in g.values for c in zone_countries(v)} if g.kind == "timezone" else set()
         )

@@ -53,6 +53,8 @@ class Signal:
     """Where it is read: ``env:TZ``, ``Intl.DateTimeFormat().resolvedOptions().timeZone``…"""
     host: bool = False
     """The value is the host part of a URL read from ``source``."""
+    scale: float = 1.0
+    """For ``tz-offset``: the value is getTimezoneOffset() / scale (``/ -60`` gives hours east)."""
 
     @property
     def label(self) -> str:
