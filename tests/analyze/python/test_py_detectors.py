@@ -116,3 +116,29 @@ def test_python_detectors_are_registered() -> None:
     names = {d.name: d for d in DETECTORS}
     for name in ("py-geofence", "py-fingerprint", "py-obfuscated-data", "py-watermark"):
         assert names[name].kinds == {"python"}
+
+
+CONDITION = "only when ANTHROPIC_BASE_URL is set to a host other than api.anthropic.com"
+
+
+def test_claude_code_pattern_all_four_critical_with_activation(run_py: RunDetectors) -> None:
+    path = FIXTURES / "positive" / "claude_like_date_prompt.py"
+    findings, _ = run_py(path.read_bytes())
+    by_rule = _by_rule(findings)
+    assert {f.severity for f in findings} == {"critical"}
+    assert {f.condition for f in findings} == {CONDITION}
+    hidden = by_rule["py-obfuscated-data"]
+    assert hidden.decoded == ("moonshot.ai", "aliyuncs.com", "88code.ai", "deepseek", "minimax")
+    fp = by_rule["py-fingerprint"]
+    assert "two hidden lists (3 + 2 entries)" in fp.title
+    assert "_api_host()" in fp.message
+    assert by_rule["py-geofence"].values == ("Asia/Shanghai", "Asia/Urumqi")
+    mark = by_rule["py-watermark"]
+    assert set(mark.values) == {
+        "U+0027 '",
+        "U+2019 ’",
+        "U+02BC ʼ",
+        "U+02B9 ʹ",
+        "separator '-' → '/'",
+    }
+    assert set(mark.signals) == {"timezone", "host of env:ANTHROPIC_BASE_URL"}

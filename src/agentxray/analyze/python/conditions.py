@@ -20,17 +20,63 @@ class Describer:
 
     def __init__(self, index: ModuleIndex, flow: Flow, ev: Evaluator) -> None:
         self.index, self.flow, self.ev = index, flow, ev
+        self._calls: dict[str, list[ast.Call]] | None = None
+
+    def calls(self, name: str) -> list[ast.Call]:
+        """Calls of a function by its name (``f()`` or ``self.f()``)."""
+        if self._calls is None:
+            self._calls = {}
+            for n in ast.walk(self.index.tree):
+                if isinstance(n, ast.Call):
+                    f = n.func
+                    key = f.id if isinstance(f, ast.Name) else None
+                    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+                        key = f.attr if f.value.id in ("self", "cls") else None
+                    if key is not None:
+                        self._calls.setdefault(key, []).append(n)
+        return self._calls.get(name, [])
 
     def activation(self, node: ast.AST) -> str:
-        """``only when …`` or ``""`` when nothing guards ``node`` inside its function."""
+        """``only when …``: guards of ``node`` in its function and, when the function itself is
+        unguarded there, the guards every call site of it shares (a few calls up)."""
+        return self.render(self.all_guards(node, 3))
+
+    def render(self, guards: list[tuple[ast.expr, bool]]) -> str:
+        """Guards in words: ``only when A and B``, or ``""``."""
+        flat: list[tuple[ast.expr, bool]] = []
+        for test, positive in guards:
+            if positive and isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+                flat.extend((v, True) for v in test.values)
+            else:
+                flat.append((test, positive))
         words: list[str] = []
-        for test, positive in self._guards(node):
+        for test, positive in flat:
             text = self.words(test, positive)
             if text and text not in words:
                 words.append(text)
+        words = [w for w in words if not _implied(w, words)]
         return "only when " + " and ".join(words[:MAX_GUARDS]) if words else ""
 
-    def _guards(self, node: ast.AST) -> list[tuple[ast.expr, bool]]:
+    def all_guards(self, node: ast.AST, depth: int) -> list[tuple[ast.expr, bool]]:
+        """:meth:`guards`, preceded by the guards shared by the function's call sites."""
+        own = self.guards(node)
+        fn = self.index.function_of(node)
+        if fn is None or depth <= 0:
+            return own
+        sites = [c for c in self.calls(fn.name)[:20] if self.index.function_of(c) is not fn]
+        if not sites:
+            return own
+        lists = [self.all_guards(c, depth - 1) for c in sites]
+        common: list[tuple[ast.expr, bool]] = []
+        for i, (test, positive) in enumerate(lists[0]):
+            if all(len(x) > i and x[i][0] is test and x[i][1] == positive for x in lists[1:]):
+                common.append((test, positive))
+            else:
+                break
+        return common + own
+
+    def guards(self, node: ast.AST) -> list[tuple[ast.expr, bool]]:
+        """Tests that must hold (``True``) or fail (``False``) for ``node`` to run, outermost first."""
         out: list[tuple[ast.expr, bool]] = []
         child, cur = node, self.index.parent(node)
         while cur is not None and not isinstance(cur, (*FUNCTIONS, ast.Module, ast.Lambda)):
@@ -93,6 +139,14 @@ class Describer:
                 )
             return f"{sig.source.removeprefix('env:')} is set to a host other than {shown}"
         return f"the {sig.label} is {'' if equal else 'not '}{shown}"
+
+
+def _implied(word: str, words: list[str]) -> bool:
+    """``X is set`` says nothing more when another guard says ``X is set to …``."""
+    if not word.endswith(" is set"):
+        return False
+    subject = word.removesuffix(" is set").removeprefix("the host of ")
+    return any(w != word and w.startswith(f"{subject} is set to") for w in words)
 
 
 def _subject(label: str) -> str:

@@ -36,6 +36,8 @@ class Group:
     values: list[str] = field(default_factory=list)
     decoded: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
+    lists: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Each hidden list compared against (by the expression it was decoded from)."""
 
 
 def hostlike(value: str) -> str | None:
@@ -64,7 +66,9 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
         if sig.kind not in IDENTITY_KINDS or (cmp.values.regex and not cmp.values.methods):
             continue
         items = cmp.values.items
-        if sig.kind == "endpoint":
+        if cmp.values.methods:
+            kept = [v.lstrip(".") if cmp.operator == "endswith" else v for v in items]
+        elif sig.kind == "endpoint":
             kept = [v for v in items if hostlike(v)]
         else:
             kept = [v for v in items if v.strip().lower() not in NOT_IDENTITY]
@@ -76,6 +80,7 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
         if cmp.values.methods:
             g.decoded.extend(v for v in kept if v not in g.decoded)
             g.methods.extend(m for m in cmp.values.methods if m not in g.methods)
+            g.lists.setdefault(id(cmp.values.anchor), tuple(kept))
     findings: list[Finding] = []
     used: set[str] = set()
     for g in groups.values():
@@ -114,7 +119,7 @@ def _finding(a: PyAnalysis, g: Group) -> Finding:
         category="fingerprint",
         severity="critical" if g.decoded or sig.kind != "endpoint" else "high",
         title=f"Behaviour depends on the {sig.label} matching "
-        + (f"a hidden list ({len(g.decoded)} entries)" if g.decoded else shown),
+        + (_lists(g) if g.decoded else shown),
         location=location(a.vpath, first.node),
         message=message,
         related=tuple(location(a.vpath, c.node) for c in g.comparisons[1:8]),
@@ -124,6 +129,15 @@ def _finding(a: PyAnalysis, g: Group) -> Finding:
         decoded=tuple(g.decoded),
         condition=condition,
     )
+
+
+def _lists(g: Group) -> str:
+    sizes = " + ".join(str(len(x)) for x in g.lists.values())
+    n = len(g.lists)
+    return f"{_COUNT.get(n, str(n))} hidden list{'s' if n > 1 else ''} ({sizes} entries)"
+
+
+_COUNT = {1: "a", 2: "two", 3: "three"}
 
 
 def _identifiers_sent(a: PyAnalysis) -> list[Finding]:

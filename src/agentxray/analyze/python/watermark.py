@@ -27,12 +27,16 @@ class Choice:
     """Look-alike variants selected by a condition."""
 
     node: ast.AST
-    """The conditional expression, ``if`` statement or indexed literal."""
+    """The conditional expression, first assignment or indexed literal."""
     tests: list[ast.expr]
     variants: list[str]
     target: str | None = None
     """The variable the chosen value is assigned to, if any."""
     tainted: list[Comparison] = field(default_factory=list)
+    separator: bool = False
+    """A date/number separator replaced (``variants`` is ``[old, new]``)."""
+    guarded: list[ast.AST] = field(default_factory=list)
+    """The conditional assignments (their common guards say when the choice is made)."""
 
 
 def _str(a: PyAnalysis, node: ast.AST) -> str | None:
@@ -64,56 +68,89 @@ def lookalikes(values: list[str]) -> bool:
     return all(_separator_only(distinct[0], v) for v in distinct[1:])
 
 
-def _choices(a: PyAnalysis) -> list[Choice]:
+def _assigned(a: PyAnalysis, value: ast.expr) -> list[str] | None:
+    if isinstance(value, ast.IfExp):
+        body, orelse = _str(a, value.body), _str(a, value.orelse)
+        return [body, orelse] if body is not None and orelse is not None else None
+    text = _str(a, value)
+    return [text] if text is not None else None
+
+
+def _separator_change(node: ast.Assign, name: str) -> list[str] | None:
+    """``x = x.replace("-", "/")``: the separators (old, new)."""
+    v = node.value
+    if not (
+        isinstance(v, ast.Call)
+        and isinstance(v.func, ast.Attribute)
+        and v.func.attr == "replace"
+        and isinstance(v.func.value, ast.Name)
+        and v.func.value.id == name
+        and len(v.args) == 2
+    ):
+        return None
+    old, new = (x.value if isinstance(x, ast.Constant) else None for x in v.args)
+    if not (isinstance(old, str) and isinstance(new, str)) or old == new:
+        return None
+    if 0 < len(old) <= 2 and 0 < len(new) <= 2 and set(old + new) <= SEPARATORS:
+        return [old, new]
+    return None
+
+
+def _tests(a: PyAnalysis, node: ast.AST) -> list[ast.expr]:
+    tests = [t for t, _ in a.describer.guards(node)]
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.IfExp):
+        tests.append(node.value.test)
+    return tests
+
+
+def _variable_choices(a: PyAnalysis) -> tuple[list[Choice], set[int]]:
+    """Variables assigned look-alike strings in several places, some under conditions."""
+    per: dict[tuple[int, str], list[tuple[ast.Assign, list[str]]]] = {}
     out: list[Choice] = []
     for node in ast.walk(a.index.tree):
-        if isinstance(node, ast.IfExp):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target = node.targets[0]
+        if not isinstance(target, ast.Name):
+            continue
+        scope = id(a.index.scope_of(node))
+        change = _separator_change(node, target.id)
+        if change is not None:
+            tests = _tests(a, node)
+            if tests:
+                out.append(Choice(node, tests, change, target.id, separator=True, guarded=[node]))
+            continue
+        values = _assigned(a, node.value)
+        if values is not None:
+            per.setdefault((scope, target.id), []).append((node, values))
+    covered: set[int] = set()
+    for (_, name), assigns in per.items():
+        values = [v for _, vs in assigns for v in vs]
+        if len(assigns) < 2 or not lookalikes(values):
+            continue
+        guarded: list[ast.AST] = [n for n, _ in assigns if _tests(a, n)]
+        if not guarded:
+            continue
+        tests = [t for n in guarded for t in _tests(a, n)]
+        covered.update(id(n.value) for n, _ in assigns)
+        out.append(Choice(assigns[0][0], tests, list(dict.fromkeys(values)), name, guarded=guarded))
+    return out, covered
+
+
+def _choices(a: PyAnalysis) -> list[Choice]:
+    out, covered = _variable_choices(a)
+    for node in ast.walk(a.index.tree):
+        if isinstance(node, ast.IfExp) and id(node) not in covered:
             body, orelse = _str(a, node.body), _str(a, node.orelse)
             if body is not None and orelse is not None and lookalikes([body, orelse]):
-                out.append(Choice(node, [node.test], [body, orelse]))
-        elif isinstance(node, ast.If) and node.orelse:
-            branch = _if_chain(a, node)
-            if branch is not None:
-                out.append(branch)
+                out.append(Choice(node, [node.test], [body, orelse], guarded=[node]))
         elif isinstance(node, ast.Subscript) and isinstance(node.value, (ast.List, ast.Tuple)):
             vals = [_str(a, e) for e in node.value.elts]
             texts = [v for v in vals if v is not None]
             dynamic = not isinstance(node.slice, ast.Constant)
             if dynamic and len(texts) == len(vals) and lookalikes(texts):
-                out.append(Choice(node, [node.slice], texts))
+                out.append(Choice(node, [node.slice], texts, guarded=[node]))
     return out
-
-
-def _if_chain(a: PyAnalysis, node: ast.If) -> Choice | None:
-    """``if c: x = "’" else: x = "'"`` (with ``elif``s): the variants of ``x``."""
-    tests: list[ast.expr] = []
-    values: list[str] = []
-    target: str | None = None
-    cur: ast.If | None = node
-    branches: list[list[ast.stmt]] = []
-    while cur is not None:
-        tests.append(cur.test)
-        branches.append(cur.body)
-        nxt = cur.orelse[0] if len(cur.orelse) == 1 else None
-        if isinstance(nxt, ast.If):
-            cur = nxt
-        else:
-            branches.append(cur.orelse)
-            cur = None
-    for body in branches:
-        if len(body) != 1 or not isinstance(body[0], ast.Assign) or len(body[0].targets) != 1:
-            return None
-        t = body[0].targets[0]
-        v = _str(a, body[0].value)
-        if not isinstance(t, ast.Name) or v is None or target not in (None, t.id):
-            return None
-        target = t.id
-        values.append(v)
-    if isinstance(a.index.parent(node), ast.If) and node in getattr(
-        a.index.parent(node), "orelse", []
-    ):
-        return None  # an elif of a chain reported from its head
-    return Choice(node, tests, values, target) if lookalikes(values) else None
 
 
 def _sinks(a: PyAnalysis, choice: Choice) -> list[ast.AST]:
@@ -139,8 +176,11 @@ def _sinks(a: PyAnalysis, choice: Choice) -> list[ast.AST]:
                 ]
         else:
             starts = [choice.node]
+    own = {id(n) for g in [choice.node, *choice.guarded] for n in ast.walk(g)}
     out: list[ast.AST] = []
     for start in starts:
+        if id(start) in own and start is not choice.node:
+            continue
         cur: ast.AST | None = start
         for _ in range(4):
             parent = a.index.parent(cur) if cur is not None else None
@@ -184,7 +224,8 @@ def _tainted(a: PyAnalysis, choice: Choice) -> list[Comparison]:
 def watermark_findings(a: PyAnalysis) -> list[Finding]:
     """``watermark`` findings of one module."""
     groups: dict[int, tuple[ast.AST, list[Choice]]] = {}
-    for choice in _choices(a):
+    choices = _choices(a)
+    for choice in [c for c in choices if not c.separator]:
         choice.tainted = _tainted(a, choice)
         invisible = any(ch in INVISIBLE for v in choice.variants for ch in v)
         if not (invisible or choice.tainted or len(set(choice.variants)) >= 3):
@@ -194,6 +235,12 @@ def watermark_findings(a: PyAnalysis) -> list[Finding]:
             continue
         sink = sinks[0] if sinks else choice.node
         groups.setdefault(id(sink), (sink, []))[1].append(choice)
+    for change in [c for c in choices if c.separator]:
+        change.tainted = _tainted(a, change)
+        for sink in _sinks(a, change):
+            if id(sink) in groups or change.tainted:
+                groups.setdefault(id(sink), (sink, []))[1].append(change)
+                break
     return [_finding(a, sink, choices) for sink, choices in groups.values()]
 
 
@@ -205,23 +252,43 @@ def _returned(a: PyAnalysis, choice: Choice) -> bool:
     )
 
 
+def _common_condition(a: PyAnalysis, choices: list[Choice]) -> str:
+    """Guards shared by every conditional assignment of the choices, in words."""
+    lists = [a.describer.guards(n) for c in choices for n in c.guarded]
+    if not lists:
+        return ""
+    common: list[tuple[ast.expr, bool]] = []
+    for i, (test, positive) in enumerate(lists[0]):
+        if all(len(x) > i and x[i][0] is test and x[i][1] == positive for x in lists[1:]):
+            common.append((test, positive))
+        else:
+            break
+    return a.describer.render(common)
+
+
 def _finding(a: PyAnalysis, sink: ast.AST, choices: list[Choice]) -> Finding:
     values: list[str] = []
     parts: list[str] = []
     tainted: list[Comparison] = []
     for c in choices:
         tainted.extend(x for x in c.tainted if x not in tainted)
-        if all(_separator_only(c.variants[0], v) or v == c.variants[0] for v in c.variants):
+        if c.separator:
+            old, new = c.variants
+            values.append(f"separator {old!r} → {new!r}")
+            label = f"the separator {new!r} instead of {old!r}"
+        elif all(_separator_only(c.variants[0], v) or v == c.variants[0] for v in c.variants):
             label = f"date/number format {' or '.join(repr(v) for v in c.variants)}"
             values.extend(repr(v) for v in c.variants if repr(v) not in values)
         else:
             labels = [char_label(v) for v in c.variants]
             values.extend(x for x in labels if x not in values)
             label = " or ".join(labels)
-        when = describe(c.tests[0], 60)
+        when = describe(c.tests[-1], 60)
         parts.append(f"writes {label} depending on `{when}`")
     signals = list(dict.fromkeys(x.signal.label for x in tainted))
-    condition = a.describer.activation(tainted[0].node) if tainted else ""
+    condition = _common_condition(a, choices)
+    if not condition and tainted:
+        condition = a.describer.activation(tainted[0].node)
     driven = f" The choice is driven by comparisons of {', '.join(signals)}." if signals else ""
     message = (
         f"The text `{describe(sink, 80)}` is assembled from look-alike variants chosen by "
