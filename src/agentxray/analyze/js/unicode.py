@@ -51,6 +51,8 @@ def special(s: str) -> bool:
 
 def char_label(s: str) -> str:
     """``U+2019 ’`` (or ``U+200B ZERO WIDTH SPACE`` for invisible ones), joined for strings."""
+    if not s:
+        return "nothing (empty string)"
     out = []
     for ch in s:
         name = unicodedata.name(ch, "")

@@ -79,7 +79,11 @@ def _lookalikes(values: list[str]) -> bool:
     if len(distinct) < 2 or not any(special(v) for v in distinct):
         return False
     skel = {skeleton(v) for v in distinct}
-    return len(skel) == 1 and next(iter(skel)) != ""
+    if len(skel) != 1:
+        return False
+    # An invisible mark appended or not (`flag ? "\u200d" : ""`) has an empty skeleton.
+    invisible = any(ch in INVISIBLE for v in distinct for ch in v)
+    return next(iter(skel)) != "" or invisible
 
 
 def _function_choice(fn: Node) -> Choice | None:
@@ -222,7 +226,9 @@ def _sinks(a: JsAnalysis, node: Node) -> list[Node]:
     return out
 
 
-def _value_uses(a: JsAnalysis, node: Node) -> list[Node]:
+def _value_uses(a: JsAnalysis, node: Node, hops: int = 1) -> list[Node]:
+    """Where a value goes: the uses of the variable it is stored in, or the calls of the
+    function returning it (one hop)."""
     parent = node.parent
     while parent is not None and parent.type == "parenthesized_expression":
         node, parent = parent, parent.parent
@@ -235,6 +241,18 @@ def _value_uses(a: JsAnalysis, node: Node) -> list[Node]:
                 for u in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)
                 if u != name
             ]
+    if (
+        parent is not None
+        and hops > 0
+        and (
+            parent.type == "return_statement"
+            or (parent.type == "arrow_function" and parent.child_by_field_name("body") == node)
+        )
+    ):
+        fn = parent if parent.type == "arrow_function" else enclosing_function(parent)
+        callee = function_name(fn) if fn is not None else None
+        calls = a.index.calls(callee)[:10] if callee else []
+        return [u for call in calls for u in _value_uses(a, call, hops - 1)]
     return [node]
 
 
