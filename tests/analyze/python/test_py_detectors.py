@@ -142,3 +142,30 @@ def test_claude_code_pattern_all_four_critical_with_activation(run_py: RunDetect
         "separator '-' → '/'",
     }
     assert set(mark.signals) == {"timezone", "host of env:ANTHROPIC_BASE_URL"}
+
+
+HOSTILE = {
+    "decompression bomb": "import zlib, base64\nX = zlib.decompress(base64.b64decode({bomb!r}))\n",
+    "huge repeat": 'X = "ab" * 1000000000\nY = [1] * 100000000\n',
+    "endless recursion": "def f(s):\n    return f(s + s)\n\n\nX = f('ab')\n",
+    "long decoder loop": (
+        "def f(s):\n    out = []\n    for i in range(100000000):\n"
+        "        out.append(chr(i % 90 + 32))\n    return ''.join(out)\n\n\nX = f('x')\n"
+    ),
+    "nesting beyond the parser": "X = " + " + ".join(['"a"'] * 20000) + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_is_bounded(name: str, run_py: RunDetectors) -> None:
+    import base64
+    import time
+    import zlib
+
+    bomb = base64.b64encode(zlib.compress(b"\0" * (64 * 1024 * 1024), 9)).decode()
+    src = HOSTILE[name].format(bomb=bomb) if "{bomb" in HOSTILE[name] else HOSTILE[name]
+    started = time.monotonic()
+    findings, notices = run_py(src.encode())
+    assert time.monotonic() - started < 5
+    assert findings == []
+    assert notices == []  # unparsable nesting is the Python rules detector's notice

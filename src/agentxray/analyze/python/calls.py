@@ -8,7 +8,7 @@ import itertools
 import logging
 
 from agentxray.analyze.python.evaluate import (
-    MAX_OUTPUT,
+    MAX_STEPS,
     STR_METHODS,
     Cycle,
     Evaluator,
@@ -148,7 +148,7 @@ def _builtin(ev: Evaluator, name: str, args: list[object], local: dict[str, obje
     bounds = [a for a in args if isinstance(a, int)]
     if name == "range" and args and len(bounds) == len(args) <= 3:
         r = range(*bounds)
-        if len(r) > MAX_OUTPUT:
+        if len(r) > MAX_STEPS:
             raise Unsupported("range too long")
         return list(r)
     if name == "enumerate" and len(args) == 1:

@@ -10,6 +10,7 @@ from agentxray.analyze.interface import Detector, SourceUnit
 from agentxray.analyze.python.analysis import analyse
 from agentxray.analyze.python.identity import identity_findings
 from agentxray.analyze.python.obfuscated import obfuscation_findings
+from agentxray.analyze.python.parse import AST_KEY
 from agentxray.analyze.python.region import region_findings
 from agentxray.analyze.python.watermark import watermark_findings
 from agentxray.model import Category, FileKind, Finding, Notice
@@ -43,6 +44,8 @@ def py_findings(unit: SourceUnit) -> dict[Category, list[Finding]] | Notice | No
     except (SyntaxError, ValueError):
         return None
     except (RecursionError, MemoryError):
+        if isinstance(unit.context.get(AST_KEY), BaseException):
+            return None  # did not parse: the Python rules detector says so
         out = Notice(
             "analysis-skipped",
             "py-detectors: the module nests too deeply to follow its data flow",

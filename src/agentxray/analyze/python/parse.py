@@ -21,16 +21,17 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 def python_module(unit: SourceUnit) -> ast.Module:
     """The unit's module, parsed on first use and shared through ``unit.context``.
 
-    Raises :class:`SyntaxError` (or :class:`ValueError` for NUL bytes) when it does not parse.
+    Raises :class:`SyntaxError` (or :class:`ValueError` for NUL bytes, :class:`RecursionError`
+    for pathological nesting) when it does not parse; the failure is cached too.
     """
     cached = unit.context.get(AST_KEY)
     if isinstance(cached, ast.Module):
         return cached
-    if isinstance(cached, (SyntaxError, ValueError)):
+    if isinstance(cached, (SyntaxError, ValueError, RecursionError, MemoryError)):
         raise cached
     try:
         tree = ast.parse(unit.text, filename=unit.entry.vpath)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         unit.context[AST_KEY] = exc
         raise
     unit.context[AST_KEY] = tree
