@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentxray.model import FileKind, NoticeLevel
-from agentxray.unpack.interface import Blob
+from agentxray.unpack.interface import Blob, Readable
 from agentxray.unpack.limits import Limits
 
 
@@ -41,6 +41,26 @@ class FakeSink:
     ) -> None:
         content = Path(data).read_bytes() if isinstance(data, Path) else bytes(data)
         self.items.append(Emitted(name, content, kind, offset, note, write, nested))
+
+    def emit_stream(
+        self,
+        parent: Blob,
+        name: str,
+        stream: Readable,
+        *,
+        size: int | None = None,
+        compressed_size: int | None = None,
+        kind: FileKind | None = None,
+        offset: int | None = None,
+        note: str | None = None,
+        nested: bool = True,
+    ) -> None:
+        chunks = []
+        while chunk := stream.read(1 << 16):
+            chunks.append(chunk)
+        content = b"".join(chunks)
+        assert size is None or len(content) == size
+        self.items.append(Emitted(name, content, kind, offset, note, True, nested))
 
     def notice(
         self, code: str, message: str, *, path: str | None = None, level: NoticeLevel = "warning"

@@ -14,6 +14,7 @@ import mmap
 import re
 import struct
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from agentxray.errors import UnpackError
 from agentxray.unpack.interface import Blob, Sink, Unpacker
@@ -298,7 +299,31 @@ class NodeSeaUnpacker(Unpacker):
                 nested=False,
             )
         for key, asset in sea.assets:
-            sink.emit(blob, key, _read(mm, asset), offset=asset.offset, note="SEA asset")
+            # Assets (copilot.tgz: 88 MB) are copied from the file in chunks, not held in memory.
+            with blob.path.open("rb") as fh:
+                fh.seek(asset.offset)
+                sink.emit_stream(
+                    blob,
+                    key,
+                    _Bounded(fh, asset.size),
+                    size=asset.size,
+                    offset=asset.offset,
+                    note="SEA asset",
+                )
+
+
+class _Bounded:
+    """Reads at most ``left`` bytes from ``fh``'s current position."""
+
+    def __init__(self, fh: BinaryIO, left: int) -> None:
+        self.fh, self.left = fh, left
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.left <= 0:
+            return b""
+        data = self.fh.read(self.left if size < 0 or size > self.left else size)
+        self.left -= len(data)
+        return data
 
 
 def _read(mm: mmap.mmap, span: Span) -> bytes:
