@@ -147,6 +147,7 @@ def _builtin(ev: Evaluator, name: str, args: list[object], local: dict[str, obje
             raise Unsupported("int") from exc
     bounds = [a for a in args if isinstance(a, int)]
     if name == "range" and args and len(bounds) == len(args) <= 3:
+        ev._mark("range")  # generated values, not hidden ones
         r = range(*bounds)
         if len(r) > MAX_STEPS:
             raise Unsupported("range too long")

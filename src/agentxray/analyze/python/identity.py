@@ -54,6 +54,12 @@ def hostlike(value: str) -> str | None:
         return v
 
 
+def _specific(value: str) -> bool:
+    """A value that names someone (not ``"root"``, not a separator such as ``"."`` or ``":"``)."""
+    v = value.strip().lower()
+    return v not in NOT_IDENTITY and len(v) >= 2 and any(c.isalnum() for c in v)
+
+
 def _domain(host: str) -> str:
     return ".".join(host.split(".")[-2:])
 
@@ -71,7 +77,7 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
         elif sig.kind == "endpoint":
             kept = [v for v in items if hostlike(v)]
         else:
-            kept = [v for v in items if v.strip().lower() not in NOT_IDENTITY]
+            kept = [v for v in items if _specific(v)]
         if not kept:
             continue
         g = groups.setdefault((id(cmp.function), sig.label), Group())

@@ -24,7 +24,7 @@ def location(vpath: str, node: ast.AST) -> Location:
 
 
 def _span(index: ModuleIndex, node: ast.AST) -> tuple[int, int]:
-    fn = index.function_of(node)
+    fn = node if isinstance(node, FUNCTIONS) else index.function_of(node)
     if fn is not None and (fn.end_lineno or fn.lineno) - fn.lineno < MAX_SNIPPET_LINES:
         start = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
         return start, fn.end_lineno or fn.lineno
