@@ -11,6 +11,7 @@ from agentxray.analyze.python.conditions import Describer
 from agentxray.analyze.python.evaluate import Evaluator
 from agentxray.analyze.python.flow import Flow
 from agentxray.analyze.python.parse import ModuleIndex, module_index
+from agentxray.analyze.python.signals import HINTS
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def analyse(unit: SourceUnit) -> PyAnalysis:
     index = module_index(unit)
     flow = Flow(index)
     ev = Evaluator(index)
-    comparisons = Finder(index, flow, ev).run()
+    comparisons = Finder(index, flow, ev).run() if HINTS.search(unit.text) else []
     a = PyAnalysis(unit, index, flow, ev, Describer(index, flow, ev), comparisons)
     unit.context[_KEY] = a
     return a

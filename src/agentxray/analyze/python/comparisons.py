@@ -106,7 +106,7 @@ class Finder:
 
     def run(self) -> list[Comparison]:
         """Walk the whole module once."""
-        for node in ast.walk(self.index.tree):
+        for node in self.index.nodes(ast.Compare, ast.Call, ast.Match):
             self._visit(node, {})
         return self.found
 

@@ -26,7 +26,7 @@ class Describer:
         """Calls of a function by its name (``f()`` or ``self.f()``)."""
         if self._calls is None:
             self._calls = {}
-            for n in ast.walk(self.index.tree):
+            for n in self.index.nodes(ast.Call):
                 if isinstance(n, ast.Call):
                     f = n.func
                     key = f.id if isinstance(f, ast.Name) else None

@@ -149,7 +149,7 @@ _COUNT = {1: "a", 2: "two", 3: "three"}
 def _identifiers_sent(a: PyAnalysis) -> list[Finding]:
     """Hashes of identity signals in the arguments of a network request."""
     out: list[Finding] = []
-    for node in ast.walk(a.index.tree):
+    for node in a.index.nodes(ast.Call):
         if not isinstance(node, ast.Call):
             continue
         name = a.ev.dotted(node.func) or ""

@@ -106,7 +106,7 @@ def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
     """One finding per decoder function (or per standalone decoding expression)."""
     done: set[int] = set()
     groups: dict[str, list[tuple[ast.AST, list[str], list[str]]]] = {}
-    for node in ast.walk(a.index.tree):
+    for node in a.index.nodes(ast.Call, ast.Subscript):
         if not _candidate(a, node):
             continue
         if id(node) in done:

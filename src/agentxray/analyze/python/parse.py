@@ -53,6 +53,13 @@ class ModuleIndex:
     """(``id(scope)``, name) → the expressions assigned to it (``with … as`` items included)."""
     attributes: dict[str, list[ast.expr]] = field(default_factory=dict)
     """``self.x``/``obj.x`` attribute name → expressions assigned to it anywhere."""
+    by_type: dict[type[ast.AST], list[ast.AST]] = field(default_factory=dict)
+    """Every node of the module by its class (one walk serves every detector)."""
+
+    def nodes(self, *types: type[ast.AST]) -> list[ast.AST]:
+        """All nodes of the given classes, in source order."""
+        found = [n for t in types for n in self.by_type.get(t, [])]
+        return sorted(found, key=_position)
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         """The node directly enclosing ``node``."""
@@ -82,6 +89,10 @@ class ModuleIndex:
             if found is not None or isinstance(scope, ast.Module):
                 return found or [], scope
             scope = self.scope_of(scope)
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
 
 
 def module_index(unit: SourceUnit) -> ModuleIndex:
@@ -116,6 +127,7 @@ def build_index(tree: ast.Module) -> ModuleIndex:
     stack: list[tuple[ast.AST, ast.AST]] = [(tree, tree)]
     while stack:
         node, scope = stack.pop()
+        index.by_type.setdefault(type(node), []).append(node)
         inner = node if isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)) else scope
         if isinstance(node, FUNCTIONS):
             index.functions.setdefault(node.name, []).append(node)

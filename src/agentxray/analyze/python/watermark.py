@@ -107,7 +107,7 @@ def _variable_choices(a: PyAnalysis) -> tuple[list[Choice], set[int]]:
     """Variables assigned look-alike strings in several places, some under conditions."""
     per: dict[tuple[int, str], list[tuple[ast.Assign, list[str]]]] = {}
     out: list[Choice] = []
-    for node in ast.walk(a.index.tree):
+    for node in a.index.nodes(ast.Assign):
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
             continue
         target = node.targets[0]
@@ -139,7 +139,7 @@ def _variable_choices(a: PyAnalysis) -> tuple[list[Choice], set[int]]:
 
 def _choices(a: PyAnalysis) -> list[Choice]:
     out, covered = _variable_choices(a)
-    for node in ast.walk(a.index.tree):
+    for node in a.index.nodes(ast.IfExp, ast.Subscript):
         if isinstance(node, ast.IfExp) and id(node) not in covered:
             body, orelse = _str(a, node.body), _str(a, node.orelse)
             if body is not None and orelse is not None and lookalikes([body, orelse]):
