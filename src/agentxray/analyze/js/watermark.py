@@ -78,6 +78,8 @@ def _lookalikes(values: list[str]) -> bool:
     distinct = set(values)
     if len(distinct) < 2 or not any(special(v) for v in distinct):
         return False
+    if distinct <= {"\ufeff", ""}:
+        return False  # a byte-order mark kept or dropped when a file is written
     skel = {skeleton(v) for v in distinct}
     if len(skel) != 1:
         return False
