@@ -140,16 +140,6 @@ def logical_function(node: Node) -> Node | None:
     return fn
 
 
-def enclosing_statement(node: Node) -> Node:
-    """The nearest statement or declaration containing ``node``."""
-    cur = node
-    while cur.parent is not None and not (
-        cur.type.endswith("statement") or cur.type.endswith("declaration")
-    ):
-        cur = cur.parent
-    return cur
-
-
 def function_name(fn: Node) -> str | None:
     """The name a function can be called by: its own name or the variable it is assigned to."""
     name = fn.child_by_field_name("name")

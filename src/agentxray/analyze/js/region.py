@@ -12,7 +12,7 @@ from tree_sitter import Node
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.formula import render
-from agentxray.analyze.js.nodes import logical_function, text
+from agentxray.analyze.js.nodes import logical_function
 from agentxray.analyze.js.report import (
     describe,
     fn_label,
@@ -321,8 +321,3 @@ def _fingerprint(a: JsAnalysis, g: Group) -> Finding:
 
 def _count_word(n: int) -> str:
     return {1: "one", 2: "two", 3: "three"}.get(n, str(n))
-
-
-def operand_text(node: Node | None) -> str:
-    """Source of a compared operand, for debugging output."""
-    return text(node) if node is not None else ""
