@@ -24,6 +24,8 @@ PACKAGES = [
     ("pypi:tzlocal==5.4.5", "reading the local zone from TZ, /etc/timezone, symlinks"),
     ("pypi:babel==2.19.0", "CLDR locales, default-locale negotiation from LANG/LC_*"),
     ("pypi:aider-chat==0.86.2", "an AI coding agent: model API base URLs, git, prompts"),
+    ("pypi:open-interpreter==0.4.3", "an AI agent: base URLs, platform and user details"),
+    ("pypi:faker==40.63.0", "fake-data providers for 80 locales, zh_CN addresses and names"),
 ]
 
 

@@ -23,14 +23,18 @@ _TEST_PARTS = ("/test/", "/tests/", "/testing/")
 def _test_file(vpath: str) -> bool:
     """Test code of a package (fixtures of codecs there are test data, not hidden data)."""
     name = vpath.rsplit("/", 1)[-1]
-    return any(p in f"/{vpath}" for p in _TEST_PARTS) or name.startswith("test_") or (
-        name.endswith("_test.py")
+    return (
+        any(p in f"/{vpath}" for p in _TEST_PARTS)
+        or name.startswith("test_")
+        or (name.endswith("_test.py"))
     )
 
 
 def _addressy(text: str) -> bool:
     """Looks like a host, URL, path or e-mail (what reversed strings hide)."""
     return any(c in text for c in "./@:") and sum(c.isalnum() for c in text) >= 4
+
+
 _WRAPPERS = frozenset({"join", "decode", "split", "bytes", "bytearray", "str", "list", "strip"})
 
 

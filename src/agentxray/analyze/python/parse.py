@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import warnings
 from dataclasses import dataclass, field
 
 from agentxray.analyze.interface import SourceUnit
@@ -30,7 +31,9 @@ def python_module(unit: SourceUnit) -> ast.Module:
     if isinstance(cached, (SyntaxError, ValueError, RecursionError, MemoryError)):
         raise cached
     try:
-        tree = ast.parse(unit.text, filename=unit.entry.vpath)
+        with warnings.catch_warnings():  # the target's invalid escapes are not our warnings
+            warnings.simplefilter("ignore")
+            tree = ast.parse(unit.text, filename=unit.entry.vpath)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         unit.context[AST_KEY] = exc
         raise
