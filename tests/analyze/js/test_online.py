@@ -86,6 +86,10 @@ def test_claude_code_date_prompt_geofence(
     assert set(mark.values) >= APOSTROPHES
     assert "separator '-' → '/'" in mark.values
     assert "Today" in mark.snippet
+    # The message says what each field behind the choice tests.
+    assert "hidden list (147 entries)" in mark.message
+    assert "hidden list (11 entries)" in mark.message
+    assert "timezone is Asia/Shanghai or Asia/Urumqi" in mark.message
 
 
 def test_claude_code_2_1_90_has_none_of_the_four(scanned) -> None:  # type: ignore[no-untyped-def]

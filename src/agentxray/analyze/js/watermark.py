@@ -13,8 +13,11 @@ from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.nodes import (
+    FUNCTION_TYPES,
     enclosing_function,
     function_name,
+    is_callback,
+    logical_function,
     parameter_names,
     returned_expressions,
     scope_of,
@@ -301,6 +304,9 @@ def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
     signals = list(dict.fromkeys(x.signal.label for x in tainted))
     condition = render(a.describer.activation(tainted[0].node)) if tainted else ""
     driven = f" The choice is driven by comparisons of {', '.join(signals)}." if signals else ""
+    legend = _legend(a, tainted)
+    if legend:
+        driven += f" Where {legend}."
     sink_text = _quoted(describe(sink, 80))
     message = (
         f"The text {sink_text} is assembled from look-alike variants chosen by conditions: "
@@ -326,6 +332,75 @@ def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
         values=tuple(values),
         condition=condition,
     )
+
+
+def _field_of(cmp: Comparison) -> str | None:
+    """The object field a comparison's outcome is stored in (``{known: host === r …}``)."""
+    cur = cmp.node
+    while cur.parent is not None:
+        parent = cur.parent
+        if parent.type == "pair" and parent.child_by_field_name("value") == cur:
+            key = parent.child_by_field_name("key")
+            return text(key).strip("\"'") if key is not None else None
+        if parent.type == "variable_declarator" and parent.child_by_field_name("value") == cur:
+            name = parent.child_by_field_name("name")
+            scope = scope_of(parent)
+            for pair in _pairs_holding(scope, text(name) if name is not None else ""):
+                return pair
+            return None
+        if parent.type in FUNCTION_TYPES and not is_callback(parent):
+            return None
+        cur = parent
+    return None
+
+
+def _pairs_holding(scope: Node, name: str) -> list[str]:
+    """Keys of object fields in ``scope`` whose value is the variable ``name``."""
+    out: list[str] = []
+    stack = [scope]
+    while stack and len(out) < 1:
+        cur = stack.pop()
+        for child in cur.named_children:
+            if child.type == "pair":
+                value = child.child_by_field_name("value")
+                key = child.child_by_field_name("key")
+                if value is not None and key is not None and text(value) == name:
+                    out.append(text(key).strip("\"'"))
+            elif child.type == "shorthand_property_identifier" and text(child) == name:
+                out.append(name)
+            if child.type not in FUNCTION_TYPES or is_callback(child):
+                stack.append(child)
+    return out
+
+
+def _legend(a: JsAnalysis, tainted: list[Comparison]) -> str:
+    """``known`` = what the comparisons behind that field test, for each field used."""
+    fields: dict[str, list[Comparison]] = {}
+    for cmp in tainted:
+        name = _field_of(cmp)
+        if name:
+            fields.setdefault(name, []).append(cmp)
+    # Outcomes are followed from the first comparison of a chain (`t === a || t === b`): collect
+    # its siblings feeding the same field.
+    for name, cmps in fields.items():
+        home = logical_function(cmps[0].node)
+        for other in a.flow.comparisons:
+            if other in cmps or other.signal.label != cmps[0].signal.label:
+                continue
+            if logical_function(other.node) == home and _field_of(other) == name:
+                cmps.append(other)
+    parts = []
+    for name, cmps in fields.items():
+        vals = a.resolver.values(cmps[0].other)
+        subject = cmps[0].signal.label
+        verb = "contains" if {c.operator for c in cmps} == {"includes"} else "matches"
+        if vals.decoded:
+            what = f"{verb} an entry of a hidden list ({len(vals.decoded[0].values)} entries)"
+        else:
+            shown = sorted({v for c in cmps for v in a.resolver.values(c.other).items})
+            what = f"is {' or '.join(shown[:4])}" if shown else "passes a check"
+        parts.append(f"`{name}` is true when the {subject} {what}")
+    return "; ".join(parts)
 
 
 def _quoted(src: str) -> str:
