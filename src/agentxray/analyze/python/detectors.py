@@ -12,6 +12,7 @@ from agentxray.analyze.python.identity import identity_findings
 from agentxray.analyze.python.obfuscated import obfuscation_findings
 from agentxray.analyze.python.parse import AST_KEY
 from agentxray.analyze.python.region import region_findings
+from agentxray.analyze.python.targeting import targeting_findings
 from agentxray.analyze.python.watermark import watermark_findings
 from agentxray.model import Category, FileKind, Finding, Notice
 
@@ -32,7 +33,7 @@ def py_findings(unit: SourceUnit) -> dict[Category, list[Finding]] | Notice | No
         return cached
     try:
         a = analyse(unit)
-        geofences = region_findings(a)
+        geofences = region_findings(a) + targeting_findings(a)
         fingerprints, compared = identity_findings(a)
         compared.update(v for f in geofences for v in f.decoded)
         out: dict[Category, list[Finding]] | Notice = {

@@ -114,6 +114,8 @@ class Flow:
                 return _method(base, func.attr, node)
         name = _func_name(self.index, func)
         args = [self.signals(a, params) for a in node.args]
+        if name in ("json.loads", "orjson.loads", "ujson.loads") and args:
+            return [s for s in args[0] if s.kind == "ip-geo"]
         if name in _URL_PARSERS or name in ("str", "repr"):
             return [
                 Signal("url", s.source, hops=s.hops)
@@ -190,7 +192,7 @@ def _subscript(base: tuple[Signal, ...], node: ast.Subscript) -> list[Signal]:
 def _method(base: tuple[Signal, ...], attr: str, node: ast.Call) -> list[Signal]:
     out: list[Signal] = []
     for s in base:
-        if s.kind == "ip-geo" and attr == "json":
+        if s.kind == "ip-geo" and attr in ("json", "read", "text", "decode"):
             out.append(s)
         elif s.kind == "ip-geo" and attr == "get" and node.args:
             key = literal_str(node.args[0])

@@ -182,8 +182,15 @@ def _source(text: str) -> str:
     return text.replace("datetime.datetime.", "datetime.")
 
 
+def _url_prefix(node: ast.AST | None) -> str | None:
+    """A literal URL, or the literal start of an f-string URL."""
+    if isinstance(node, ast.JoinedStr) and node.values:
+        return literal_str(node.values[0])
+    return literal_str(node)
+
+
 def _call_signal(index: ModuleIndex, func: str, node: ast.Call) -> Signal | None:
-    first = literal_str(node.args[0]) if node.args else None
+    first = _url_prefix(node.args[0]) if node.args else None
     if func in ("open", "io.open", "pathlib.Path", "Path") and first in _MACHINE_ID:
         return Signal("machine-id-file", first or "")
     if func.startswith(("requests.", "httpx.", "urllib.request.urlopen", "aiohttp.")) and first:

@@ -35,6 +35,8 @@ class Choice:
     tainted: list[Comparison] = field(default_factory=list)
     separator: bool = False
     """A date/number separator replaced (``variants`` is ``[old, new]``)."""
+    insert: bool = False
+    """Invisible characters appended (``variants`` is ``["", inserted]``)."""
     guarded: list[ast.AST] = field(default_factory=list)
     """The conditional assignments (their common guards say when the choice is made)."""
 
@@ -93,6 +95,18 @@ def _separator_change(node: ast.Assign, name: str) -> list[str] | None:
         return None
     if 0 < len(old) <= 2 and 0 < len(new) <= 2 and set(old + new) <= SEPARATORS:
         return [old, new]
+    if lookalikes([old, new]):
+        return [old, new, "look-alike"]
+    return None
+
+
+def _insertion(a: PyAnalysis, node: ast.AugAssign) -> str | None:
+    """``x += "\u200b"``: the invisible text appended."""
+    if not (isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name)):
+        return None
+    text = _str(a, node.value)
+    if text and all(ch in INVISIBLE for ch in text):
+        return text
     return None
 
 
@@ -118,11 +132,21 @@ def _variable_choices(a: PyAnalysis) -> tuple[list[Choice], set[int]]:
         if change is not None:
             tests = _tests(a, node)
             if tests:
-                out.append(Choice(node, tests, change, target.id, separator=True, guarded=[node]))
+                sep = len(change) == 2
+                variants = change[:2]
+                out.append(Choice(node, tests, variants, target.id, separator=sep, guarded=[node]))
             continue
         values = _assigned(a, node.value)
         if values is not None:
             per.setdefault((scope, target.id), []).append((node, values))
+    for aug in a.index.nodes(ast.AugAssign):
+        if isinstance(aug, ast.AugAssign) and isinstance(aug.target, ast.Name):
+            inserted = _insertion(a, aug)
+            tests = _tests(a, aug) if inserted else []
+            if inserted and tests:
+                choice = Choice(aug, tests, ["", inserted], aug.target.id, guarded=[aug])
+                choice.insert = True
+                out.append(choice)
     covered: set[int] = set()
     for (_, name), assigns in per.items():
         values = [v for _, vs in assigns for v in vs]
@@ -227,6 +251,8 @@ def watermark_findings(a: PyAnalysis) -> list[Finding]:
     choices = _choices(a)
     for choice in [c for c in choices if not c.separator]:
         choice.tainted = _tainted(a, choice)
+        if choice.insert and not choice.tainted:
+            continue  # e.g. gettext's bidi isolation of file names: an encoding, not a signal
         invisible = any(ch in INVISIBLE for v in choice.variants for ch in v)
         if not (invisible or choice.tainted or len(set(choice.variants)) >= 3):
             continue
@@ -276,6 +302,9 @@ def _finding(a: PyAnalysis, sink: ast.AST, choices: list[Choice]) -> Finding:
             old, new = c.variants
             values.append(f"separator {old!r} → {new!r}")
             label = f"the separator {new!r} instead of {old!r}"
+        elif c.insert:
+            values.append(char_label(c.variants[1]))
+            label = f"an invisible {char_label(c.variants[1])} (or nothing)"
         elif all(_separator_only(c.variants[0], v) or v == c.variants[0] for v in c.variants):
             label = f"date/number format {' or '.join(repr(v) for v in c.variants)}"
             values.extend(repr(v) for v in c.variants if repr(v) not in values)
