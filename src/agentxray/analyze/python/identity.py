@@ -120,7 +120,7 @@ def _finding(a: PyAnalysis, g: Group) -> Finding:
     )
     shown = ", ".join(g.values[:3]) + ("…" if len(g.values) > 3 else "")
     return Finding(
-        id=stable_id(RULE, sig.kind, sig.source, *sorted(g.values)[:200]),
+        id=stable_id(RULE, sig.kind, sig.source, label, *sorted(g.values)[:200]),
         rule=RULE,
         category="fingerprint",
         severity="critical" if g.decoded or sig.kind != "endpoint" else "high",

@@ -142,7 +142,7 @@ def _finding(a: PyAnalysis, g: Group) -> Finding:
             "so this is rated medium."
         )
     return Finding(
-        id=stable_id(RULE, g.kind, *sorted(g.values)),
+        id=stable_id(RULE, g.kind, fn_label(a.index, first.node), *sorted(g.values)),
         rule=RULE,
         category="geofence",
         severity="critical" if regional else "medium",
