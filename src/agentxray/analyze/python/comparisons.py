@@ -192,16 +192,22 @@ class Finder:
 
     def _into_helper(self, node: ast.Call, params: Params) -> None:
         """A helper called with a signal: find its comparisons with the parameter bound."""
-        if not isinstance(node.func, ast.Name) or self._visits > MAX_CALLEE_VISITS:
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            name = func.attr if func.value.id in ("self", "cls") else ""
+        else:
+            name = func.id if isinstance(func, ast.Name) else ""
+        if not name or self._visits > MAX_CALLEE_VISITS:
             return
-        defs = self.index.functions.get(node.func.id, [])
+        defs = self.index.functions.get(name, [])
         if len(defs) != 1 or not node.args:
             return
         args = [self.flow.signals(a, params) for a in node.args]
         if not any(args):
             return
         fn = defs[0]
-        bound: Params = {p.arg: a for p, a in zip(fn.args.args, args, strict=False) if a}
+        params_of = [p for p in fn.args.args if p.arg not in ("self", "cls")]
+        bound: Params = {p.arg: a for p, a in zip(params_of, args, strict=False) if a}
         self._visits += 1
         for inner in ast.walk(fn):
             if inner is not fn and not isinstance(inner, FUNCTIONS):

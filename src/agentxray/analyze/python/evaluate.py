@@ -28,6 +28,8 @@ MAX_OUTPUT = 4 * 1024 * 1024
 MAX_STEPS = 400_000
 """Interpreted operations per evaluation."""
 MAX_DEPTH = 40
+MAX_TOTAL_STEPS = 8_000_000
+"""Interpreted operations per module: past this, every further evaluation is refused."""
 
 
 class Unsupported(Exception):
@@ -94,10 +96,13 @@ class Evaluator:
         self.index = index
         self.methods: list[str] = []
         self.steps = 0
+        self.total = 0
         self.depth = 0
 
     def value(self, node: ast.AST) -> object:
         """The value of ``node`` (fresh budget and method list); raises :class:`Unsupported`."""
+        if self.total > MAX_TOTAL_STEPS:
+            raise Unsupported("module step budget exhausted")
         self.methods, self.steps, self.depth = [], 0, 0
         return self.eval(node, {})
 
@@ -107,6 +112,7 @@ class Evaluator:
 
     def _tick(self, n: int = 1) -> None:
         self.steps += n
+        self.total += n
         if self.steps > MAX_STEPS:
             raise Unsupported("step budget exhausted")
 
@@ -145,6 +151,8 @@ class Evaluator:
             return [self.eval(e, local) for e in node.elts]
         if isinstance(node, ast.Name):
             return self._name(node, local)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return self._class_constant(node)
         if isinstance(node, ast.BinOp):
             return self._binop(node, local)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Invert)):
@@ -179,6 +187,21 @@ class Evaluator:
         if len(exprs) != 1:
             raise Unsupported(f"name {node.id} not bound once")
         return self.eval(exprs[0], {})
+
+    def _class_constant(self, node: ast.Attribute) -> object:
+        """``self.ZONES``/``cls.ZONES``/``Config.ZONES``: a class attribute bound once."""
+        assert isinstance(node.value, ast.Name)
+        owner = node.value.id
+        found: list[ast.expr] = []
+        for cls in self.index.nodes(ast.ClassDef):
+            assert isinstance(cls, ast.ClassDef)
+            if owner in ("self", "cls") or cls.name == owner:
+                found.extend(self.index.bindings.get((id(cls), node.attr), []))
+        if owner in ("self", "cls"):
+            found.extend(self.index.attributes.get(node.attr, []))
+        if len(found) != 1:
+            raise Unsupported(f"attribute {node.attr} not bound once")
+        return self.eval(found[0], {})
 
     def _binop(self, node: ast.BinOp, local: dict[str, object]) -> object:
         a, b = self.eval(node.left, local), self.eval(node.right, local)
