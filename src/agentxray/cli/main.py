@@ -38,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(f"agentxray.cli.{name}").register(sub)
+    # The global switches are accepted after the subcommand too (`agentxray scan X --debug`);
+    # SUPPRESS keeps a subcommand's absent switch from overriding one given before it.
+    for subparser in sub.choices.values():
+        subparser.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        subparser.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help=argparse.SUPPRESS,
+        )
     return parser
 
 
