@@ -65,3 +65,12 @@ def test_decodes(src: str, value: object, methods: list[str]) -> None:
 def test_refuses_what_is_not_pure_or_bounded(src: str) -> None:
     with pytest.raises(Unsupported):
         evaluate(src)
+
+
+@pytest.mark.parametrize(
+    "src",
+    ['X = "é".encode("ascii")', 'X = "a".encode("no-such-codec")', 'X = int("z", 99)', "X = 1 % 0"],
+)
+def test_errors_of_the_operations_become_unsupported(src: str) -> None:
+    with pytest.raises(Unsupported):
+        evaluate(src)

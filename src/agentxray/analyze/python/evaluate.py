@@ -104,7 +104,10 @@ class Evaluator:
         if self.total > MAX_TOTAL_STEPS:
             raise Unsupported("module step budget exhausted")
         self.methods, self.steps, self.depth = [], 0, 0
-        return self.eval(node, {})
+        try:
+            return self.eval(node, {})
+        except (ValueError, TypeError, LookupError, OverflowError, ArithmeticError) as exc:
+            raise Unsupported(f"{type(exc).__name__}: {exc}") from exc
 
     def _mark(self, method: str) -> None:
         if method not in self.methods:
