@@ -7,19 +7,21 @@ import ast
 import itertools
 import logging
 
+from agentxray.analyze.python.decoders import (
+    Unsupported,
+    decode_bytes,
+    decompress,
+    is_decoder,
+    is_decompressor,
+    rot13,
+)
 from agentxray.analyze.python.evaluate import (
     MAX_STEPS,
     STR_METHODS,
     Cycle,
     Evaluator,
-    Unsupported,
     assign,
-    decode_bytes,
-    decompress,
-    is_decoder,
-    is_decompressor,
     iterate,
-    rot13,
     truth,
 )
 

@@ -7,7 +7,7 @@ import ast
 import logging
 
 from agentxray.analyze.python.analysis import PyAnalysis
-from agentxray.analyze.python.evaluate import Unsupported, is_decoder, is_decompressor
+from agentxray.analyze.python.decoders import Unsupported, is_decoder, is_decompressor
 from agentxray.analyze.python.report import location, snippet, stable_id
 from agentxray.model import Finding
 
