@@ -1,1 +1,1 @@
-"""Analysis of python files."""
+"""Python detectors for geofence, fingerprint, obfuscated data and watermarks over the stdlib ``ast``."""
