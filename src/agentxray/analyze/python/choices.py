@@ -12,6 +12,8 @@ from agentxray.analyze.js.unicode import INVISIBLE, skeleton, special
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.comparisons import Comparison
 from agentxray.analyze.python.decoders import Unsupported
+from agentxray.analyze.python.flow import returns
+from agentxray.analyze.python.parse import FUNCTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -157,10 +159,29 @@ def _variable_choices(a: PyAnalysis) -> tuple[list[Choice], set[int]]:
     return out, covered
 
 
+def _function_choices(a: PyAnalysis) -> list[Choice]:
+    """Functions whose returns are look-alike strings, some of them under conditions."""
+    out: list[Choice] = []
+    for fn in a.index.nodes(*FUNCTIONS):
+        if not isinstance(fn, FUNCTIONS):
+            continue
+        rets = [r for r in returns(fn) if r.value is not None]
+        values = [_str(a, r.value) for r in rets if r.value is not None]
+        texts = [v for v in values if v is not None]
+        if len(rets) < 2 or len(texts) != len(rets) or not lookalikes(texts):
+            continue
+        guarded: list[ast.AST] = [r for r in rets if _tests(a, r)]
+        if guarded:
+            tests = [t for r in guarded for t in _tests(a, r)]
+            out.append(Choice(fn, tests, list(dict.fromkeys(texts)), guarded=guarded))
+    return out
+
+
 def find_choices(a: PyAnalysis) -> list[Choice]:
     """Every look-alike choice of the module: variables, conditional expressions, indexed lists,
     separator/look-alike substitutions and appended invisible characters."""
     out, covered = _variable_choices(a)
+    out.extend(_function_choices(a))
     for node in a.index.nodes(ast.IfExp, ast.Subscript):
         if isinstance(node, ast.IfExp) and id(node) not in covered:
             body, orelse = _str(a, node.body), _str(a, node.orelse)

@@ -11,6 +11,7 @@ from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.choices import Choice, find_choices, separator_only
 from agentxray.analyze.python.comparisons import Comparison
 from agentxray.analyze.python.flow import returns
+from agentxray.analyze.python.parse import FUNCTIONS
 from agentxray.analyze.python.report import describe, location, snippet, stable_id
 from agentxray.model import Finding
 
@@ -48,25 +49,38 @@ def _sinks(a: PyAnalysis, choice: Choice) -> list[ast.AST]:
     for start in starts:
         if id(start) in own and start is not choice.node:
             continue
-        cur: ast.AST | None = start
-        for _ in range(4):
-            parent = a.index.parent(cur) if cur is not None else None
-            if parent is None:
-                break
-            if isinstance(parent, ast.JoinedStr) or (
-                isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Add, ast.Mod))
-            ):
-                out.append(parent)
-                break
-            if (
-                isinstance(parent, ast.Call)
-                and isinstance(parent.func, ast.Attribute)
-                and parent.func.attr in _TEXT_METHODS
-            ):
-                out.append(parent)
-                break
-            cur = parent
+        sink = _climb(a, start)
+        if sink is not None:
+            out.append(sink)
+    if not out and _returned(a, choice):
+        owner = choice.node if isinstance(choice.node, FUNCTIONS) else None
+        owner = owner or a.index.function_of(choice.node)
+        for call in a.describer.calls(owner.name)[:20] if owner is not None else []:
+            sink = _climb(a, call)
+            if sink is not None:
+                out.append(sink)
     return out
+
+
+def _climb(a: PyAnalysis, start: ast.AST) -> ast.AST | None:
+    """The text-building expression (f-string, ``+``/``%``, format/join/…) around ``start``."""
+    cur: ast.AST | None = start
+    for _ in range(4):
+        parent = a.index.parent(cur) if cur is not None else None
+        if parent is None:
+            return None
+        if isinstance(parent, ast.JoinedStr) or (
+            isinstance(parent, ast.BinOp) and isinstance(parent.op, (ast.Add, ast.Mod))
+        ):
+            return parent
+        if (
+            isinstance(parent, ast.Call)
+            and isinstance(parent.func, ast.Attribute)
+            and parent.func.attr in _TEXT_METHODS
+        ):
+            return parent
+        cur = parent
+    return None
 
 
 def _tainted(a: PyAnalysis, choice: Choice) -> list[Comparison]:
@@ -114,6 +128,8 @@ def watermark_findings(a: PyAnalysis) -> list[Finding]:
 
 
 def _returned(a: PyAnalysis, choice: Choice) -> bool:
+    if isinstance(choice.node, FUNCTIONS):
+        return True
     fn = a.index.function_of(choice.node)
     return fn is not None and any(
         r.value is choice.node or (isinstance(r.value, ast.Name) and r.value.id == choice.target)
