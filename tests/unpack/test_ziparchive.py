@@ -154,3 +154,11 @@ def test_members_sharing_compressed_data_are_flagged(tmp_path: Path) -> None:
     tree = run_unpack(tmp_path, src)
     assert codes(tree) == ["overlapping-members"]
     assert [f.relpath for f in tree.files] == ["a.txt", "a~2.txt"]
+
+
+def test_member_with_an_empty_name_is_not_a_crash(tmp_path: Path) -> None:
+    # Found by tests/fuzz: a zeroed name length made zipfile's ZipInfo.is_dir() raise IndexError.
+    src = make_zip(tmp_path / "empty.zip", [(zipfile.ZipInfo(""), b"hidden"), ("a.txt", b"a")])
+    tree = run_unpack(tmp_path, src)
+    assert sorted(f.vpath.rsplit("!", 1)[1] for f in tree.files) == ["", "a.txt"]
+    assert (tree.root / "_").read_bytes() == b"hidden"

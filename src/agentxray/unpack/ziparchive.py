@@ -97,7 +97,7 @@ class ZipUnpacker(Unpacker):
     ) -> None:
         name = info.filename
         where = f"{blob.vpath}!{name}"
-        if info.is_dir():
+        if name.endswith("/"):  # a folder (ZipInfo.is_dir() fails on an empty name)
             return
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
