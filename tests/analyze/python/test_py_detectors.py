@@ -169,3 +169,15 @@ def test_hostile_input_is_bounded(name: str, run_py: RunDetectors) -> None:
     assert time.monotonic() - started < 5
     assert findings == []
     assert notices == []  # unparsable nesting is the Python rules detector's notice
+
+
+def test_hidden_env_name_is_decoded_and_named(run_py: RunDetectors) -> None:
+    path = FIXTURES / "positive" / "fingerprint_hidden_env_name.py"
+    findings, _ = run_py(path.read_bytes())
+    fp = _by_rule(findings)["py-fingerprint"]
+    assert fp.signals == ("endpoint", "env:OPENAI_BASE_URL")
+    assert fp.decoded == ("api.deepseek.com", "api.moonshot.cn")
+    assert "Even the name OPENAI_BASE_URL is hidden" in fp.message
+    hidden = {f.location.line: f for f in findings if f.rule == "py-obfuscated-data"}
+    assert hidden[9].decoded == ("OPENAI_BASE_URL",)
+    assert {f.severity for f in hidden.values()} == {"critical"}

@@ -36,6 +36,7 @@ def py_findings(unit: SourceUnit) -> dict[Category, list[Finding]] | Notice | No
         geofences = region_findings(a) + targeting_findings(a)
         fingerprints, compared = identity_findings(a)
         compared.update(v for f in geofences for v in f.decoded)
+        compared.update(a.flow.hidden)
         out: dict[Category, list[Finding]] | Notice = {
             "geofence": geofences,
             "fingerprint": fingerprints,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import logging
 
+from agentxray.analyze.python.decoders import Unsupported
+from agentxray.analyze.python.evaluate import Evaluator
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
 from agentxray.analyze.python.signals import GEO_KEYS, Signal, direct_signal, literal_str
 
@@ -31,6 +33,9 @@ class Flow:
 
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
+        self._ev = Evaluator(index)
+        self.hidden: set[str] = set()
+        """Decoded strings used as signal names or URLs (hidden data deciding what is read)."""
         self._memo: dict[tuple[int, int], tuple[Signal, ...]] = {}
         self._active: set[tuple[int, int]] = set()
         self.depth = 0
@@ -54,7 +59,7 @@ class Flow:
         return out
 
     def _signals(self, node: ast.AST, params: Params) -> list[Signal]:
-        direct = direct_signal(self.index, node)
+        direct = direct_signal(self.index, node, self._text)
         if direct is not None:
             return [direct]
         if isinstance(node, ast.Name):
@@ -84,6 +89,23 @@ class Flow:
                 s for v in node.values for s in self.signals(v, params) if s.kind == "identifier"
             ]
         return []
+
+    def _text(self, node: ast.AST) -> str | None:
+        """A literal string, or the string the safe evaluator decodes (hidden env names, URLs)."""
+        text = literal_str(node)
+        if text is not None or (isinstance(node, ast.Name) and node.id in ("self", "cls")):
+            return text
+        try:
+            value = self._ev.value(node)
+        except (Unsupported, RecursionError, MemoryError):
+            return None
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        if not isinstance(value, str):
+            return None
+        if self._ev.methods:
+            self.hidden.add(value)
+        return value
 
     def _name(self, node: ast.Name, params: Params) -> list[Signal]:
         if node.id in params:

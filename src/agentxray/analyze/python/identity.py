@@ -111,6 +111,10 @@ def _finding(a: PyAnalysis, g: Group) -> Finding:
             f" The values are hidden in the code ({' + '.join(g.methods)}); decoded they are "
             f"{len(g.decoded)} entries: {', '.join(g.decoded[:6])}{'…' if len(g.decoded) > 6 else ''}."
         )
+    if sig.source.removeprefix("env:") in a.flow.hidden:
+        hidden += (
+            f" Even the name {sig.source.removeprefix('env:')} is hidden (decoded) in the code."
+        )
     label = fn_label(a.index, first.node)
     message = (
         f"{label[:1].upper()}{label[1:]} takes the {sig.label}{helper_path(sig.hops)} and checks "

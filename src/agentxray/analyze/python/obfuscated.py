@@ -149,7 +149,7 @@ def _finding(
         anchor = defs[0] if defs else site
     values = tuple(v[:MAX_VALUE_CHARS] for _, texts, _ in items for v in texts)[:MAX_VALUES]
     method = " + ".join(m for m in methods if not m.startswith("decoder ")) or "decoder"
-    used = bool(compared.intersection(values))
+    used = any(c and c in v for c in compared for v in values)  # also lists split later
     layers = [m for m in methods if not m.startswith("decoder ")]
     strong = used or bool(_STRONG.intersection(methods)) or len(layers) > 1
     where = key if key.startswith("decoder ") else "an expression"

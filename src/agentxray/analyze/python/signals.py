@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from agentxray.analyze.js.signals import env_kind
@@ -149,11 +150,17 @@ def literal_str(node: ast.AST | None) -> str | None:
     return None
 
 
-def direct_signal(index: ModuleIndex, node: ast.AST) -> Signal | None:
-    """The signal ``node`` reads by itself (no data flow)."""
+TextOf = Callable[[ast.AST], "str | None"]
+
+
+def direct_signal(
+    index: ModuleIndex, node: ast.AST, text_of: TextOf = literal_str
+) -> Signal | None:
+    """The signal ``node`` reads by itself (no data flow); ``text_of`` gives the string an
+    argument stands for (a literal, or a value the safe evaluator decodes)."""
     if isinstance(node, ast.Subscript):
         if chain(index, node.value) == "os.environ":
-            return _env(literal_str(node.slice))
+            return _env(text_of(node.slice))
         return None
     if not isinstance(node, (ast.Attribute, ast.Call)):
         return None
@@ -163,8 +170,8 @@ def direct_signal(index: ModuleIndex, node: ast.AST) -> Signal | None:
     if isinstance(node, ast.Call):
         func = chain(index, node.func) or ""
         if func in _ENV_READS and node.args:
-            return _env(literal_str(node.args[0]))
-        special = _call_signal(index, func, node)
+            return _env(text_of(node.args[0]))
+        special = _call_signal(index, func, node, text_of)
         if special is not None:
             return special
     for pattern, kind, unit in _CHAINS:
@@ -189,8 +196,8 @@ def _url_prefix(node: ast.AST | None) -> str | None:
     return literal_str(node)
 
 
-def _call_signal(index: ModuleIndex, func: str, node: ast.Call) -> Signal | None:
-    first = _url_prefix(node.args[0]) if node.args else None
+def _call_signal(index: ModuleIndex, func: str, node: ast.Call, text_of: TextOf) -> Signal | None:
+    first = (_url_prefix(node.args[0]) or text_of(node.args[0])) if node.args else None
     if func in ("open", "io.open", "pathlib.Path", "Path") and first in _MACHINE_ID:
         return Signal("machine-id-file", first or "")
     if func.startswith(("requests.", "httpx.", "urllib.request.urlopen", "aiohttp.")) and first:
