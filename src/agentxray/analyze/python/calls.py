@@ -102,6 +102,8 @@ def _module_call(
             ev._mark("zlib")
             return decompress("zlib.decompress", data)[1]
         raise Unsupported("codec")
+    if name == "datetime.timedelta":
+        return _timedelta(ev, node, kw, local)
     if name == "itertools.cycle" and len(node.args) == 1:
         return Cycle(tuple(iterate(ev.eval(node.args[0], local))))
     if name.startswith("builtins.") and name[9:] in BUILTINS:
@@ -109,6 +111,24 @@ def _module_call(
     if strict:
         raise Unsupported(f"call of {name}")
     return _NOT_KNOWN
+
+
+_TIMEDELTA_UNITS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+
+
+def _timedelta(
+    ev: Evaluator, node: ast.Call, kw: dict[str, ast.expr], local: dict[str, object]
+) -> int:
+    """``timedelta(hours=8)`` as whole seconds (offsets are compared as timedeltas)."""
+    total = 0
+    for unit, arg in zip(("days", "seconds"), node.args, strict=False):
+        kw.setdefault(unit, arg)
+    for unit, expr in kw.items():
+        value = ev.eval(expr, local)
+        if unit not in _TIMEDELTA_UNITS or not isinstance(value, int) or isinstance(value, bool):
+            raise Unsupported("timedelta")
+        total += value * _TIMEDELTA_UNITS[unit]
+    return total
 
 
 def _builtin(ev: Evaluator, name: str, args: list[object], local: dict[str, object]) -> object:

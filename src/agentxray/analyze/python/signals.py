@@ -30,6 +30,12 @@ _CHAINS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
             "timezone",
             "",
         ),
+        (
+            r"datetime\.datetime\.(?:now|today)\(\)\.astimezone\(\)\.utcoffset\(\)"
+            r"(?:\.total_seconds\(\))?",
+            "tz-offset",
+            "seconds-east",
+        ),
         (r"tzlocal\.get_localzone(?:_name)?\(\)", "timezone", ""),
         (r"dateutil\.tz\.tzlocal\(\)", "timezone", ""),
         (r"locale\.(?:getlocale|getdefaultlocale|setlocale)\(\)", "locale", ""),
