@@ -144,3 +144,16 @@ def test_a_broken_plugin_fails_rules_commands_but_not_scans(
     assert [n.code for n in first if isinstance(n, Notice)] == ["rulepack-skipped"] * 2
     assert not [n for n in again if isinstance(n, Notice)]
     assert any(isinstance(f, Finding) and f.rule == "AXR-TEL-001" for f in again)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://launchdarkly.com", "https://www.sentry.io/", "https://posthog.com"]
+)
+def test_vendor_home_page_is_a_website_not_the_service(url: str) -> None:
+    # Pins a false positive on Gemini CLI 0.61.0: Lighthouse's third-party-web list bundled in
+    # chrome-devtools-mcp names `homepage: "https://launchdarkly.com"`, which AXR-RC-001 reported
+    # as a feature-flag service. The SDK endpoints (subdomains, paths) keep their purpose.
+    c = default_hosts().classify_url(url)
+    assert c is not None and c.purpose == "docs" and c.name.endswith("website")
+    sdk = default_hosts().classify_url("https://app.launchdarkly.com/sdk/evalx/x")
+    assert sdk is not None and sdk.purpose == "feature-flags"

@@ -76,6 +76,8 @@ class HostTable:
                 continue
             if entry.host is None and not path:
                 continue
+            if _website(host, path, entry):
+                return Classification("docs", f"{entry.name} website")
             return Classification(entry.purpose, entry.name, entry.ignore)
         return None
 
@@ -100,6 +102,26 @@ class HostTable:
 def _specificity(entry: HostEntry) -> tuple[int, int, int]:
     rank = 0 if entry.host and entry.path else 1 if entry.host else 2 if entry.label else 3
     return rank, -len(entry.host or ""), -len(entry.path or "")
+
+
+#: Purposes of services whose bare site root is their public website, not the service.
+_SERVICE_PURPOSES = frozenset({"telemetry", "error-reporting", "feature-flags"})
+
+
+def _website(host: str, path: str, entry: HostEntry) -> bool:
+    """``https://launchdarkly.com`` (a vendor's home page, e.g. in a list of third parties).
+
+    A service's SDK talks to a subdomain (``app.launchdarkly.com``) or a path under it; the bare
+    registered domain with no path is the vendor's web site, not a flag or telemetry endpoint.
+    """
+    return (
+        entry.purpose in _SERVICE_PURPOSES
+        and entry.host is not None
+        and entry.path is None
+        and entry.host.count(".") == 1
+        and host in (entry.host, "www." + entry.host)
+        and path in ("", "/")
+    )
 
 
 def _host_matches(host: str, suffix: str) -> bool:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
+import babel
 from tree_sitter import Node
 
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.formula import render
-from agentxray.analyze.js.nodes import logical_function
+from agentxray.analyze.js.nodes import logical_function, string_value
 from agentxray.analyze.js.report import (
     describe,
     fn_label,
@@ -100,6 +103,95 @@ def _source_language(tag: str) -> bool:
     return tag.replace("_", "-").lower().split("-")[0] == "en"
 
 
+#: ISO 15924 codes whose characters Unicode names differently from CLDR's English script name.
+_SCRIPT_PREFIXES: dict[str, tuple[str, ...]] = {
+    "Hans": ("CJK",),
+    "Hant": ("CJK",),
+    "Jpan": ("CJK", "HIRAGANA", "KATAKANA"),
+    "Kore": ("HANGUL", "CJK"),
+}
+
+
+@cache
+def _script_prefixes(language: str) -> tuple[str, ...]:
+    """Unicode character-name prefixes of a language's usual script (``el`` → ``GREEK``)."""
+    likely = babel.core.get_global("likely_subtags").get(language.lower())
+    parts = str(likely or "").split("_")
+    if len(parts) < 2 or len(parts[1]) != 4:
+        return ()
+    code = parts[1]
+    if code in _SCRIPT_PREFIXES:
+        return _SCRIPT_PREFIXES[code]
+    name = babel.Locale("en").scripts.get(code)
+    return (name.upper(),) if name else ()
+
+
+def _in_script(value: str, prefixes: tuple[str, ...]) -> bool:
+    """A non-ASCII literal written entirely in one of the scripts (``"\u03a9"`` in GREEK)."""
+    letters = [c for c in value if not c.isspace()]
+    return bool(letters) and all(
+        ord(c) > 127 and unicodedata.name(c, "").startswith(prefixes) for c in letters
+    )
+
+
+def _script_accommodation(languages: list[str], conditions: list[Node]) -> bool:
+    """The language test sits beside tests for characters of that language's own script.
+
+    ``isGreek && ch === "\u03a9"`` handles the Greek keyboard layout (Gemini CLI's key
+    parser): input or text handling for a language, which categories.md says is not a geofence.
+    """
+    prefixes = tuple(p for lang in languages for p in _script_prefixes(lang.split("-")[0]))
+    if not prefixes:
+        return False
+    stack = list(conditions)
+    while stack:
+        node = stack.pop()
+        value = string_value(node)
+        if value is not None and _in_script(value, prefixes):
+            return True
+        stack.extend(node.children)
+    return False
+
+
+_TAG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+
+def _locale_tag(node: Node | None) -> bool:
+    """A string literal that is a language tag such as ``"zh-CN"`` or ``"en"``."""
+    while node is not None and node.type in ("parenthesized_expression", "statement_block"):
+        node = node.named_children[0] if node.named_child_count == 1 else None
+    if node is not None and node.type == "return_statement" and node.named_child_count == 1:
+        node = node.named_children[0]
+    value = string_value(node) if node is not None else None
+    if value is None or not _TAG.fullmatch(value):
+        return False
+    try:
+        babel.Locale.parse(value.replace("-", "_"))
+    except (ValueError, babel.UnknownLocaleError):
+        return False
+    return True
+
+
+def _picks_language(outcomes: list[Node]) -> bool:
+    """Every outcome only picks a language tag: ``isZh(x) ? "zh-CN" : "en"``.
+
+    Normalising the user's language setting to a supported UI language chooses a translation,
+    which categories.md says is not a geofence (Qwen Code 0.24.4's web shell).
+    """
+    if not outcomes:
+        return False
+    for node in outcomes:
+        if node.type == "ternary_expression":
+            branches = [node.child_by_field_name(f) for f in ("consequence", "alternative")]
+        elif node.type == "if_statement":
+            branches = [node.child_by_field_name("consequence")]
+        else:
+            return False
+        if not all(_locale_tag(b) for b in branches):
+            return False
+    return True
+
+
 def _hostlike(value: str) -> str | None:
     v = value.strip().lower().lstrip(".")
     if "://" in v:
@@ -151,6 +243,15 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
             logger.debug(
                 "%d %s values in one function: a list, not a geofence", len(g.values), g.kind
             )
+            continue
+        language_only = g.kind == "locale" and not any(_has_territory(v) for v in g.values)
+        if language_only and _script_accommodation(
+            [v.replace("_", "-") for v in g.values], _outcomes(a, g.comparisons)
+        ):
+            logger.debug("locale %s tested beside its own script's characters", g.values)
+            continue
+        if g.kind == "locale" and _picks_language(_outcomes(a, g.comparisons)):
+            logger.debug("locale %s only picks a UI language", g.values)
             continue
         findings.append(_geofence(a, g, sorted(x for x in labels if x)))
     return findings + findings_targeting

@@ -272,6 +272,11 @@ def watermark_findings(a: JsAnalysis) -> list[Finding]:
             continue
         _name_arguments(a, choice)
         sinks = _sinks(a, choice.node)
+        if not sinks and not choice.tainted:
+            # Chosen by an ordinary condition and written into no text: editor state such as
+            # CodeMirror's `prevInput = selected ? "" : "\u200b"` textarea trick.
+            logger.debug("invisible variants at %d reach no text", choice.node.start_byte)
+            continue
         key = sinks[0].start_byte if sinks else choice.node.start_byte
         sinks_of.setdefault(key, sinks[0] if sinks else choice.node)
         groups.setdefault(key, []).append(choice)
