@@ -75,6 +75,16 @@ def test_hostile_inputs_become_notices(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [n.code for n in notices] == ["facts-truncated"]
 
 
+@pytest.mark.parametrize("prefix", ["-", "not ", "lambda: "])
+def test_python_too_complex_for_the_parser_is_a_parse_error_notice(prefix: str) -> None:
+    # Found by tests/fuzz: CPython's parser raises MemoryError (not RecursionError) on these.
+    deep = "x = " + prefix * 100_000 + "1\n"
+    out = list(PythonRulesDetector().run(unit("deep.py", "python", deep)))
+    assert [(o.code, o.message) for o in out if isinstance(o, Notice)] == [
+        ("parse-error", "rules-python: file nests too deeply")
+    ]
+
+
 def _ids(name: str, src: str) -> dict[str, str]:
     found = JsRulesDetector().run(unit(name, "javascript", src))
     return {f.rule: f.id for f in found if isinstance(f, Finding)}

@@ -70,7 +70,8 @@ class RulesDetector(Detector):
                 "parse-error", f"{self.name}: file does not parse: {exc}", unit.entry.vpath
             )
             return
-        except RecursionError:  # pathologically nested Python
+        except (RecursionError, MemoryError):  # pathologically nested Python (CPython's parser
+            # raises MemoryError when its own stack overflows, e.g. on 100,000 unary minuses)
             yield Notice("parse-error", f"{self.name}: file nests too deeply", unit.entry.vpath)
             return
         if TRUNCATED in unit.context:

@@ -30,3 +30,11 @@ def test_endless_loop_and_memory_bomb_become_errors() -> None:
     assert out["bomb"].error is not None
     assert out["throws"].error is not None and "no" in out["throws"].error
     assert out["after"].value == 42
+
+
+def test_errors_are_one_line_without_the_v8_stack() -> None:
+    # Found by tests/fuzz: V8 appends the source line, a caret and the stack to the message.
+    out = evaluate([("grow", "var r = 'ab'; while (true) { r = r + r; }")], timeout_s=2.0)
+    error = out["grow"].error
+    assert error is not None and "\n" not in error
+    assert "RangeError: Invalid string length" in error

@@ -114,7 +114,8 @@ def _child_main() -> None:
                 results[job["id"]] = {"value": json.loads(raw)}
         except Exception as exc:  # every failure of untrusted code is a result, not a crash
             kind = type(exc).__name__
-            results[job["id"]] = {"error": f"{kind}: {str(exc)[:200]}"}
+            first = next(iter(str(exc).strip().splitlines()), "")  # V8 adds source and stack
+            results[job["id"]] = {"error": f"{kind}: {first[:200]}"}
         finally:
             ctx.close()
     json.dump(results, sys.stdout)
