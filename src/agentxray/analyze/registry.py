@@ -11,6 +11,7 @@ from agentxray.analyze.js.detectors import (
     ObfuscatedDataDetector,
     WatermarkDetector,
 )
+from agentxray.analyze.js.launcher import LauncherDetector
 from agentxray.analyze.python.detectors import (
     PyFingerprintDetector,
     PyGeofenceDetector,
@@ -35,6 +36,7 @@ DETECTORS: tuple[Detector, ...] = (
     FingerprintDetector(),
     ObfuscatedDataDetector(),
     WatermarkDetector(),
+    LauncherDetector(),
     PyGeofenceDetector(),
     PyFingerprintDetector(),
     PyObfuscatedDataDetector(),
