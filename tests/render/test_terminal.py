@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from agentxray.model import Report
-from agentxray.render.terminal import render_terminal_text
+import dataclasses
+
+import pytest
+
+from agentxray.model import Finding, Location, Notice, Report
+from agentxray.render.terminal import PIPE_WIDTH, render_terminal_text, terminal_console
 
 
 def test_summary_and_evidence_are_shown(sample_report: Report) -> None:
@@ -14,7 +18,7 @@ def test_summary_and_evidence_are_shown(sample_report: Report) -> None:
     for category in ("geofence", "obfuscated-data", "watermark", "endpoint", "command-exec"):
         assert category in summary
     assert "Active when: ANTHROPIC_BASE_URL is set to a host other than api.anthropic.com" in text
-    assert "Compared with: 2 values: Asia/Shanghai, Asia/Urumqi" in text
+    assert "Compared with: Asia/Shanghai, Asia/Urumqi" in text
     assert "147 hidden values: host0.example.cn" in text and "(+135 more)" in text
     assert "claude!/$bunfs/root/src/entrypoints/cli.js:4211:17" in text
     assert 'if (tz === "Asia/Shanghai"' in text
@@ -39,3 +43,55 @@ def test_color_output_has_ansi_codes(sample_report: Report) -> None:
 
 def test_empty_report_says_no_findings(empty_report: Report) -> None:
     assert "No findings." in render_terminal_text(empty_report)
+
+
+def test_activation_condition_is_said_once(sample_report: Report) -> None:
+    # The detectors end their messages with "Active only when X."; the panel shows X on its own
+    # "Active when:" line, so the sentence is dropped from the message text there.
+    geo = next(f for f in sample_report.findings if f.category == "geofence")
+    assert geo.condition
+    msg = geo.message.rstrip(".") + f". Active {geo.condition}."
+    report = dataclasses.replace(sample_report, findings=(dataclasses.replace(geo, message=msg),))
+    text = " ".join(render_terminal_text(report, width=200).split())
+    assert text.count("ANTHROPIC_BASE_URL is set to a host other than api.anthropic.com") == 1
+    assert "Active when: ANTHROPIC_BASE_URL" in text
+
+
+def test_rule_values_are_not_called_comparisons(empty_report: Report) -> None:
+    rule = Finding(
+        id="AXR-RC-001-x",
+        rule="AXR-RC-001",
+        category="remote-control",
+        severity="medium",
+        title="Feature-flag or remote-configuration service",
+        location=Location("a.js", 1, 1),
+        message="Fetches feature flags from: https://cdn.growthbook.io [feature-flags].",
+        values=("https://cdn.growthbook.io [feature-flags]",),
+    )
+    other = dataclasses.replace(rule, id="y", message="Emits events.", values=("e.logEvent(x)",))
+    findings = (rule, other)
+    text = render_terminal_text(dataclasses.replace(empty_report, findings=findings), width=200)
+    assert "Compared with" not in text
+    assert text.count("https://cdn.growthbook.io") == 1  # only in the message
+    assert "Evidence: e.logEvent(x)" in text
+
+
+def test_launcher_notice_is_shown_under_the_header(empty_report: Report) -> None:
+    notice = Notice(
+        "launcher",
+        "launcher: this file downloads a platform-specific program at install or run time",
+        path="crush-0.96.1.tgz!package/lib.js",
+    )
+    text = render_terminal_text(dataclasses.replace(empty_report, notices=(notice,)), width=200)
+    head = text[: text.index("No findings.")]
+    assert "⚠ launcher: this file downloads" in head and "package/lib.js" in head
+
+
+def test_redirected_output_is_100_columns_unless_columns_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False)
+    assert terminal_console().width == PIPE_WIDTH == 100
+    monkeypatch.setenv("COLUMNS", "132")
+    assert terminal_console().width == 132

@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from agentxray.errors import UsageError
 from agentxray.model import SEVERITIES, Report, Severity, severity_rank
 
@@ -82,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--output {args.output} is a directory; give a file name")
     report = audit(args.target, platform=args.platform, progress=sys.stderr.isatty())
     if args.output is None and args.format == "terminal":
-        from agentxray.render.terminal import render_terminal
+        from agentxray.render.terminal import render_terminal, terminal_console
 
-        render_terminal(report, Console(highlight=False, emoji=False))
+        render_terminal(report, terminal_console())
     elif args.output is None:
         sys.stdout.write(render(report, args.format))
     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import sys
 from collections.abc import Sequence
 
 from rich import box
@@ -31,6 +33,10 @@ SNIPPET_LINES = 30
 INFO_ROWS = 40
 #: Characters of text per info-level row.
 INFO_TEXT = 160
+#: Width when stdout is not a terminal and $COLUMNS is unset (files, pipes, CI logs).
+PIPE_WIDTH = 100
+#: Notice codes that change how the whole report must be read; shown under the header.
+HEADLINE_NOTICES = ("launcher",)
 
 
 def _lexer(report: Report, vpath: str) -> str:
@@ -73,6 +79,15 @@ def _header(report: Report) -> RenderableType:
         lines.append(
             Text(f"resolved: {what}" + (f" · sha256 {art.sha256[:12]}…" if art.sha256 else ""))
         )
+    for notice in report.notices:
+        if notice.code in HEADLINE_NOTICES:
+            lines.append(
+                Text.assemble(
+                    ("⚠ ", "bold yellow"),
+                    (notice.message, "yellow"),
+                    (f" — {notice.path}" if notice.path else "", "dim"),
+                )
+            )
     analysed = sum(1 for e in report.artifacts if e.kind in ("javascript", "typescript", "python"))
     lines.append(
         Text(
@@ -102,11 +117,39 @@ def _summary(report: Report) -> RenderableType:
     return table
 
 
-def _evidence(label: str, values: Sequence[str], noun: str) -> Text:
+def _evidence(label: str, values: Sequence[str], noun: str, limit: int = 12) -> Text:
     text = Text.assemble((f"{label}: ", "bold"))
-    count = f"{len(values)} {noun}: " if len(values) > 1 else ""
-    text.append(count + preview(values, limit=12, width=100))
+    count = f"{len(values)} {noun}: " if len(values) > limit else ""
+    text.append(count + preview(values, limit=limit, width=100))
     return text
+
+
+def _values_label(finding: Finding) -> str | None:
+    """How to introduce ``finding.values``; ``None`` when the line would only repeat the message.
+
+    Geofence and fingerprint values are what the signal is compared with; watermark values are
+    the variants written; a rule's values are the evidence it matched, usually already quoted in
+    its message.
+    """
+    if finding.decoded and set(finding.values) <= set(finding.decoded):
+        return None  # the "Decoded" line shows them
+    if finding.category in ("geofence", "fingerprint"):
+        return "Compared with"
+    if finding.category == "watermark":
+        return "Variants"
+    if all(v in finding.message for v in finding.values):
+        return None
+    return "Evidence"
+
+
+def _message(finding: Finding) -> str:
+    """The message without its closing "Active only when …" sentence, shown on its own line."""
+    if finding.condition:
+        sentence = f" Active {finding.condition}."
+        if finding.message.endswith(sentence):
+            return finding.message[: -len(sentence)]
+        return finding.message.replace(sentence, "")
+    return finding.message
 
 
 def _condition(text: str) -> str:
@@ -133,7 +176,7 @@ def _finding_panel(report: Report, finding: Finding) -> RenderableType:
         Text(_where(finding), style="cyan", overflow="fold"),
     ]
     if finding.message:
-        parts.append(Text(finding.message))
+        parts.append(Text(_message(finding)))
     else:
         parts.append(Text(CATEGORY_EXPLANATIONS[finding.category], style="italic"))
     if finding.condition:
@@ -142,8 +185,9 @@ def _finding_panel(report: Report, finding: Finding) -> RenderableType:
         )
     if finding.signals:
         parts.append(_evidence("Signals", finding.signals, "signals"))
-    if finding.values:
-        parts.append(_evidence("Compared with", finding.values, "values"))
+    label = _values_label(finding) if finding.values else None
+    if label is not None:
+        parts.append(_evidence(label, finding.values, "values"))
     if finding.decoded:
         parts.append(_evidence("Decoded", finding.decoded, "hidden values"))
     if finding.related:
@@ -236,6 +280,13 @@ def render_terminal(report: Report, console: Console) -> None:
                 line.append(sev, style=SEVERITY_STYLES[sev])
                 line.append("  ")
         console.print(line)
+
+
+def terminal_console() -> Console:
+    """The console for ``agentxray scan`` on stdout: the terminal's width, else $COLUMNS, else
+    :data:`PIPE_WIDTH` (rich's 80 columns fold every virtual path in a redirected report)."""
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH
+    return Console(highlight=False, emoji=False, width=width)
 
 
 def render_terminal_text(report: Report, *, width: int = 100, color: bool = False) -> str:
