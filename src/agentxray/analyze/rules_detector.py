@@ -10,9 +10,10 @@ from typing import ClassVar
 
 from agentxray.analyze.facts.common import LineIndex
 from agentxray.analyze.facts.js import MAX_HITS, TRUNCATED, JsFactExtractor
-from agentxray.analyze.facts.python import extract_python
+from agentxray.analyze.facts.python import extract_python_tree
 from agentxray.analyze.facts.strings import StringsFactExtractor
 from agentxray.analyze.interface import Detector, SourceUnit
+from agentxray.analyze.python.parse import python_module
 from agentxray.model import Fact, FileKind, Finding, Notice
 from agentxray.rules.engine import Engine, RuleMatch
 from agentxray.rules.loader import RuleSet, default_rules
@@ -141,8 +142,9 @@ class PythonRulesDetector(RulesDetector):
         return None
 
     def facts(self, unit: SourceUnit) -> list[Fact]:
-        """Facts from the module's syntax tree (a file that does not parse has none)."""
-        return extract_python(unit.entry.vpath, unit.text)
+        """Facts from the module's syntax tree, parsed once per unit and shared with the Python
+        detectors (a file that does not parse has none)."""
+        return extract_python_tree(unit.entry.vpath, python_module(unit))
 
 
 class StringsRulesDetector(RulesDetector):

@@ -33,7 +33,11 @@ MAX_VALUE = 2000
 
 def extract_python(vpath: str, source: str) -> list[Fact]:
     """All facts of one module; raises :class:`SyntaxError` when it does not parse."""
-    tree = ast.parse(source, filename=vpath)
+    return extract_python_tree(vpath, ast.parse(source, filename=vpath))
+
+
+def extract_python_tree(vpath: str, tree: ast.Module) -> list[Fact]:
+    """All facts of an already parsed module (e.g. the tree shared through ``unit.context``)."""
     visitor = _Visitor(vpath)
     visitor.visit(tree)
     return visitor.facts
