@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from importlib import resources
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentxray.errors import ConfigError
+from agentxray.observe.config_file import builtin_yaml_names, load_yaml_model, parse_yaml_model
 
 logger = logging.getLogger(__name__)
 
@@ -45,39 +43,19 @@ class AgentProfile(BaseModel):
     """Variables that make the agent trust an extra CA file (for the mock's ``--tls``)."""
 
 
-def _folder() -> resources.abc.Traversable:
-    return resources.files("agentxray.observe") / "profiles"
-
-
 def profile_names() -> list[str]:
     """Names of the built-in profiles."""
-    return sorted(p.name[:-5] for p in _folder().iterdir() if p.name.endswith(".yaml"))
+    return builtin_yaml_names("profiles")
 
 
 def load_profile(name_or_path: str) -> AgentProfile:
     """A built-in profile by name, or one read from a YAML file."""
-    if name_or_path in profile_names():
-        text = (_folder() / f"{name_or_path}.yaml").read_text(encoding="utf-8")
-        return parse_profile(text, name_or_path)
-    path = Path(name_or_path)
-    if not path.is_file():
-        raise ConfigError(
-            f"no agent profile named {name_or_path!r}",
-            hint=f"Built-in profiles: {', '.join(profile_names())}; or give a YAML file path.",
-        )
-    return parse_profile(path.read_text(encoding="utf-8"), str(path))
+    return load_yaml_model(AgentProfile, name_or_path, what="agent profile", folder="profiles")
 
 
 def parse_profile(text: str, origin: str) -> AgentProfile:
     """Validate profile YAML ``text``."""
-    try:
-        return AgentProfile.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"agent profile {origin}: not valid YAML: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"agent profile {origin}: {where}: {first['msg']}") from exc
+    return parse_yaml_model(AgentProfile, text, origin, what="agent profile")
 
 
 def profile_for_package(package: str) -> AgentProfile:

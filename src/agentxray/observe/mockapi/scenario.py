@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agentxray.errors import ConfigError
+from agentxray.observe.config_file import builtin_yaml_names, load_yaml_model, parse_yaml_model
 from agentxray.observe.mockapi.schema_fill import fill_json
 from agentxray.observe.mockapi.vocabulary import ACTIONS, resolve_action
 from agentxray.observe.mockapi.wire import ModelCall, Reply, ToolCall
@@ -187,32 +184,14 @@ def _fallback(scenario: Scenario, call: ModelCall, reason: str) -> Decision:
 
 def builtin_names() -> list[str]:
     """Names of the scenarios shipped with agentxray."""
-    folder = resources.files("agentxray.observe") / "scenarios"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return builtin_yaml_names("scenarios")
 
 
 def load_scenario(name_or_path: str) -> Scenario:
     """A built-in scenario by name, or one read from a YAML file."""
-    if name_or_path in builtin_names():
-        text = resources.files("agentxray.observe") / "scenarios" / f"{name_or_path}.yaml"
-        return parse_scenario(text.read_text(encoding="utf-8"), name_or_path)
-    path = Path(name_or_path)
-    if not path.is_file():
-        raise ConfigError(
-            f"no scenario named {name_or_path!r}",
-            hint=f"Built-in scenarios: {', '.join(builtin_names())}; or give a YAML file path.",
-        )
-    return parse_scenario(path.read_text(encoding="utf-8"), str(path))
+    return load_yaml_model(Scenario, name_or_path, what="scenario", folder="scenarios")
 
 
 def parse_scenario(text: str, origin: str) -> Scenario:
     """Validate scenario YAML ``text`` (``origin`` names it in errors)."""
-    try:
-        data = yaml.safe_load(text)
-        return Scenario.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"scenario {origin}: not valid YAML: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"scenario {origin}: {where}: {first['msg']}") from exc
+    return parse_yaml_model(Scenario, text, origin, what="scenario")
