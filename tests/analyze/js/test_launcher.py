@@ -35,7 +35,7 @@ def test_platform_package_launcher_names_the_package() -> None:
     assert "scan the platform package" in n.message
 
 
-@pytest.mark.parametrize("name", ["benign_agent_tool.js"])
+@pytest.mark.parametrize("name", ["benign_agent_tool.js", "bundled_self_update.js"])
 def test_ordinary_code_is_not_a_launcher(name: str) -> None:
     assert notices(name) == []
 

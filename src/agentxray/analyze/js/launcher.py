@@ -26,6 +26,12 @@ _INSTALL = re.compile(
     rb"|JSZip|\bunzip\w*\s*\("
 )
 _RESOLVE = re.compile(rb"\brequire\.resolve\s*\(|\bimport\.meta\.resolve\s*\(")
+_BUNDLE_PART = re.compile(
+    rb"""from\s*["']\./chunk-|require\(["']\./chunk-|^// (?:packages|src)/\S+\.[cm]?[jt]sx?$""",
+    re.M,
+)
+"""A chunk of a bundled program (imports sibling chunks, keeps esbuild's source-path comments):
+part of the agent itself, e.g. Qwen Code's standalone self-updater, not a launcher."""
 _URL = re.compile(rb"[\"'`](https?://[^\"'`\s]{4,200})[\"'`]")
 _PACKAGE = re.compile(rb"[\"'`](@[a-z0-9][\w.-]*/[\w.-]*?-)(?:[\"'`]|\$\{)")
 
@@ -45,6 +51,8 @@ class LauncherDetector(Detector):
     def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
         data = unit.data
         if len(data) > MAX_LAUNCHER or not _RUN.search(data) or not _PLATFORM.search(data):
+            return []
+        if _BUNDLE_PART.search(data):
             return []
         if _DOWNLOAD.search(data) and _INSTALL.search(data):
             urls = _unique(_URL.findall(data), 3)
