@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 import unicodedata
@@ -12,6 +11,7 @@ from functools import cache
 import babel
 from tree_sitter import Node
 
+from agentxray.analyze.hosts import hostlike
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.formula import render
@@ -192,19 +192,6 @@ def _picks_language(outcomes: list[Node]) -> bool:
     return True
 
 
-def _hostlike(value: str) -> str | None:
-    v = value.strip().lower().lstrip(".")
-    if "://" in v:
-        v = v.split("://", 1)[1].split("/", 1)[0]
-    if not v or "." not in v or " " in v or v in NOT_IDENTITY:
-        return None
-    try:
-        ipaddress.ip_address(v)
-        return None
-    except ValueError:
-        return v
-
-
 def _domain(host: str) -> str:
     labels = host.split(".")
     return ".".join(labels[-2:])
@@ -352,7 +339,7 @@ def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
         if vals.decoded:
             kept = [v.lstrip(".") if cmp.operator == "endsWith" else v for v in vals.items]
         elif sig.kind == "endpoint":
-            kept = [v for v in vals.items if _hostlike(v)]
+            kept = [v for v in vals.items if hostlike(v, NOT_IDENTITY)]
         else:
             kept = [v for v in vals.items if v.strip().lower() not in NOT_IDENTITY]
         if not kept:
@@ -366,7 +353,7 @@ def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
     used: set[Decoded] = set()
     for g in groups.values():
         if g.kind == "endpoint" and not g.decoded:
-            hosts = {h for v in g.values if (h := _hostlike(v))}
+            hosts = {h for v in g.values if (h := hostlike(v, NOT_IDENTITY))}
             if len({_domain(h) for h in hosts}) < 2:
                 continue  # the vendor's own host(s): reading the base URL to use it
         used.update(g.decoded)

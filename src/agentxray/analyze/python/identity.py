@@ -4,10 +4,10 @@ MAC address, git e-mail) compared with specific values or hashed into an identif
 from __future__ import annotations
 
 import ast
-import ipaddress
 import logging
 from dataclasses import dataclass, field
 
+from agentxray.analyze.hosts import hostlike
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.comparisons import Comparison
 from agentxray.analyze.python.report import (
@@ -40,20 +40,6 @@ class Group:
     """Each hidden list compared against (by the expression it was decoded from)."""
 
 
-def hostlike(value: str) -> str | None:
-    """The host a literal names (``https://x.example/v1`` → ``x.example``), else ``None``."""
-    v = value.strip().lower().lstrip(".")
-    if "://" in v:
-        v = v.split("://", 1)[1].split("/", 1)[0]
-    if not v or "." not in v or " " in v or v in NOT_IDENTITY:
-        return None
-    try:
-        ipaddress.ip_address(v)
-        return None
-    except ValueError:
-        return v
-
-
 def _specific(value: str) -> bool:
     """A value that names someone (not ``"root"``, not a separator such as ``"."`` or ``":"``)."""
     v = value.strip().lower()
@@ -75,7 +61,7 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
         if cmp.values.methods:
             kept = [v.lstrip(".") if cmp.operator == "endswith" else v for v in items]
         elif sig.kind == "endpoint":
-            kept = [v for v in items if hostlike(v)]
+            kept = [v for v in items if hostlike(v, NOT_IDENTITY)]
         else:
             kept = [v for v in items if _specific(v)]
         if not kept:
@@ -92,7 +78,7 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
     for g in groups.values():
         sig = g.comparisons[0].signal
         if sig.kind == "endpoint" and not g.decoded:
-            hosts = {h for v in g.values if (h := hostlike(v))}
+            hosts = {h for v in g.values if (h := hostlike(v, NOT_IDENTITY))}
             if len({_domain(h) for h in hosts}) < 2:
                 continue  # the vendor's own host(s): reading the base URL to use it
         used.update(g.decoded)
