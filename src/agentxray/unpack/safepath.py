@@ -53,6 +53,12 @@ def clean_text(text: str) -> str:
     return text
 
 
+def looks_absolute(name: str) -> bool:
+    """Whether an archive member's name starts with ``/``, ``\\`` or ``X:`` (the tar and zip
+    readers report it as ``absolute-path``; :func:`split_name` writes it inside the output)."""
+    return name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":")
+
+
 def _shorten(part: str) -> str:
     encoded = part.encode("utf-8")
     if len(encoded) <= MAX_COMPONENT_BYTES:

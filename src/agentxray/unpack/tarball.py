@@ -19,6 +19,7 @@ import zstandard
 
 from agentxray.errors import UnpackError
 from agentxray.unpack.interface import Blob, Sink, Unpacker
+from agentxray.unpack.safepath import looks_absolute
 from agentxray.unpack.streams import Decompressed, Method, compression_of, inner_name
 from agentxray.unpack.writer import CHUNK, StopCopy, is_fatal
 
@@ -48,10 +49,6 @@ def is_tar_header(block: bytes) -> bool:
         return False
     computed = sum(block[:148]) + 8 * 0x20 + sum(block[156:512])
     return stored == computed and block[0] != 0
-
-
-def _absolute(name: str) -> bool:
-    return name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":")
 
 
 class TarballUnpacker(Unpacker):
@@ -186,7 +183,7 @@ class TarballUnpacker(Unpacker):
                 level="info",
             )
             return
-        if _absolute(name):
+        if looks_absolute(name):
             sink.notice(
                 "absolute-path",
                 f"absolute member name {name!r} written inside the output",

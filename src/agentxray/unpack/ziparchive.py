@@ -16,6 +16,7 @@ import zlib
 
 from agentxray.errors import UnpackError
 from agentxray.unpack.interface import Blob, Sink, Unpacker
+from agentxray.unpack.safepath import looks_absolute
 from agentxray.unpack.writer import is_fatal
 
 logger = logging.getLogger(__name__)
@@ -32,10 +33,6 @@ _BROKEN = (
     struct.error,
 )
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
-
-
-def _absolute(name: str) -> bool:
-    return name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":")
 
 
 def _stored_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> int | None:
@@ -117,7 +114,7 @@ class ZipUnpacker(Unpacker):
         if info.flag_bits & 0x1:
             sink.notice("encrypted", "encrypted member not extracted", path=where)
             return
-        if _absolute(name):
+        if looks_absolute(name):
             sink.notice(
                 "absolute-path",
                 f"absolute member name {name!r} written inside the output",
