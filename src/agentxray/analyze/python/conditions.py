@@ -67,13 +67,7 @@ class Describer:
         if not sites:
             return own
         lists = [self.all_guards(c, depth - 1) for c in sites]
-        common: list[tuple[ast.expr, bool]] = []
-        for i, (test, positive) in enumerate(lists[0]):
-            if all(len(x) > i and x[i][0] is test and x[i][1] == positive for x in lists[1:]):
-                common.append((test, positive))
-            else:
-                break
-        return common + own
+        return shared_guards(lists) + own
 
     def guards(self, node: ast.AST) -> list[tuple[ast.expr, bool]]:
         """Tests that must hold (``True``) or fail (``False``) for ``node`` to run, outermost first."""
@@ -139,6 +133,17 @@ class Describer:
                 )
             return f"{sig.source.removeprefix('env:')} is set to a host other than {shown}"
         return f"the {sig.label} is {'' if equal else 'not '}{shown}"
+
+
+def shared_guards(lists: list[list[tuple[ast.expr, bool]]]) -> list[tuple[ast.expr, bool]]:
+    """The leading guards every list has in common (the same test, the same way round)."""
+    common: list[tuple[ast.expr, bool]] = []
+    for i, (test, positive) in enumerate(lists[0]):
+        if all(len(x) > i and x[i][0] is test and x[i][1] == positive for x in lists[1:]):
+            common.append((test, positive))
+        else:
+            break
+    return common
 
 
 def _implied(word: str, words: list[str]) -> bool:

@@ -10,6 +10,7 @@ from agentxray.analyze.js.unicode import INVISIBLE, char_label
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.choices import Choice, find_choices, separator_only
 from agentxray.analyze.python.comparisons import Comparison
+from agentxray.analyze.python.conditions import shared_guards
 from agentxray.analyze.python.flow import returns
 from agentxray.analyze.python.parse import FUNCTIONS
 from agentxray.analyze.python.report import describe, location, snippet, stable_id
@@ -142,13 +143,7 @@ def _common_condition(a: PyAnalysis, choices: list[Choice]) -> str:
     lists = [a.describer.guards(n) for c in choices for n in c.guarded]
     if not lists:
         return ""
-    common: list[tuple[ast.expr, bool]] = []
-    for i, (test, positive) in enumerate(lists[0]):
-        if all(len(x) > i and x[i][0] is test and x[i][1] == positive for x in lists[1:]):
-            common.append((test, positive))
-        else:
-            break
-    return a.describer.render(common)
+    return a.describer.render(shared_guards(lists))
 
 
 def _finding(a: PyAnalysis, sink: ast.AST, choices: list[Choice]) -> Finding:
