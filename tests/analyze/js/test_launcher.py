@@ -49,3 +49,12 @@ def test_big_bundles_are_never_launchers() -> None:
 
 def test_launcher_detector_is_registered() -> None:
     assert any(isinstance(d, LauncherDetector) for d in DETECTORS)
+
+
+def test_a_dependency_install_script_is_not_the_agents_launcher() -> None:
+    # Pins a false notice on GitHub Copilot CLI 1.0.102: foundry-local-sdk's own
+    # script/install-native.cjs (under node_modules) fetches its native library at install time.
+    data = (FIXTURES / "download_release.js").read_bytes()
+    vpath = "copilot.tgz!package/node_modules/sdk/script/install-native.cjs"
+    unit = SourceUnit(FileEntry(vpath, "javascript", len(data), ""), data)
+    assert list(LauncherDetector().run(unit)) == []

@@ -52,8 +52,8 @@ class LauncherDetector(Detector):
         data = unit.data
         if len(data) > MAX_LAUNCHER or not _RUN.search(data) or not _PLATFORM.search(data):
             return []
-        if _BUNDLE_PART.search(data):
-            return []
+        if _BUNDLE_PART.search(data) or "/node_modules/" in unit.entry.vpath:
+            return []  # part of the agent's bundle, or a dependency's own install script
         if _DOWNLOAD.search(data) and _INSTALL.search(data):
             urls = _unique(_URL.findall(data), 3)
             where = f" (from {', '.join(urls)})" if urls else ""
