@@ -214,7 +214,9 @@ def run_detectors(
         if isinstance(data, Notice):
             total.notices.append(data)
             continue
-        total.merge(_analyse_unit(SourceUnit(entry, data), wanted, options))
+        unit = SourceUnit(entry, data)
+        total.merge(_analyse_unit(unit, wanted, options))
+        total.notices += unit.notices
     for name, seconds in sorted(total.spent.items(), key=lambda kv: -kv[1]):
         logger.debug("detector %s: %.3f s", name, seconds)
     return StaticResult(

@@ -29,6 +29,8 @@ class SourceUnit:
     """The raw bytes."""
     context: dict[str, object] = field(default_factory=dict)
     """Scratch space detectors may share within one unit (e.g. function summaries)."""
+    notices: list[Notice] = field(default_factory=list)
+    """Problems of the unit itself (e.g. a parse given up), reported once by the driver."""
 
     @cached_property
     def text(self) -> str:
@@ -37,10 +39,21 @@ class SourceUnit:
 
     @cached_property
     def js_tree(self) -> TsTree:
-        """The tree-sitter syntax tree (JavaScript or TypeScript by kind), parsed on first use."""
-        from agentxray.analyze.js.parse import parse_js
+        """The tree-sitter syntax tree (JavaScript or TypeScript by kind), parsed on first use.
 
-        return parse_js(self.data, typescript=self.entry.kind == "typescript")
+        Source whose parse would take too much memory gets the tree of an empty file and a
+        ``parse-too-costly`` notice, so every detector sees nothing rather than crashing.
+        """
+        from agentxray.analyze.js.parse import ParseTooCostly, parse_js
+
+        typescript = self.entry.kind == "typescript"
+        try:
+            return parse_js(self.data, typescript=typescript)
+        except ParseTooCostly as exc:
+            self.notices.append(
+                Notice("parse-too-costly", f"not analysed: {exc}", self.entry.vpath, "warning")
+            )
+            return parse_js(b"", typescript=typescript)
 
 
 class Detector(ABC):

@@ -1,0 +1,55 @@
+"""tree-sitter parsing: a memory budget stops pathological source (millions of error nodes)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from agentxray.analyze import analyze
+from agentxray.analyze.interface import SourceUnit
+from agentxray.analyze.js.parse import ParseTooCostly, parse_js
+from agentxray.model import Artifact, FileEntry, TargetSpec, Tree
+
+GARBAGE = b"@#)(" * 250_000
+"""1 MB that tree-sitter turns into error nodes at about 250 bytes of memory per byte."""
+
+
+def test_real_code_parses_within_the_default_budget() -> None:
+    src = b"function f(a) { return [a, {b: (a + 1) * 2}]; }\n" * 20_000
+    tree = parse_js(src)
+    assert tree.root_node.end_byte == len(src) and not tree.root_node.has_error
+
+
+def test_garbage_that_needs_too_much_memory_is_given_up() -> None:
+    # Found by tests/fuzz: 16 MB of punctuation took 21 s and 3.8 GB to parse.
+    with pytest.raises(ParseTooCostly, match="more than 16 MiB of memory for 1,000,000 bytes"):
+        parse_js(GARBAGE, max_memory=16 * 1024**2)
+
+
+def test_a_unit_given_up_has_an_empty_tree_and_a_notice(monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentxray.analyze.js.parse as parse
+
+    monkeypatch.setattr(parse, "MEMORY_FLOOR", 16 * 1024**2)
+    monkeypatch.setattr(parse, "MEMORY_PER_BYTE", 1)
+    unit = SourceUnit(FileEntry("junk.js", "javascript", len(GARBAGE), ""), GARBAGE)
+    assert unit.js_tree.root_node.end_byte == 0
+    assert [(n.code, n.path) for n in unit.notices] == [("parse-too-costly", "junk.js")]
+
+
+def test_analyze_reports_the_given_up_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agentxray.analyze.js.parse as parse
+
+    monkeypatch.setattr(parse, "MEMORY_FLOOR", 16 * 1024**2)
+    monkeypatch.setattr(parse, "MEMORY_PER_BYTE", 1)
+    (tmp_path / "junk.js").write_bytes(GARBAGE)
+    entry = FileEntry(
+        "pkg!/junk.js", "javascript", len(GARBAGE), hashlib.sha256(GARBAGE).hexdigest(), "junk.js"
+    )
+    spec = TargetSpec(raw=str(tmp_path), kind="path", name=str(tmp_path))
+    tree = Tree(Artifact(spec, tmp_path, "directory", "pkg"), tmp_path, (entry,))
+    result = analyze(tree)
+    assert [n.code for n in result.notices if n.code != "rulepack-skipped"] == ["parse-too-costly"]
