@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from agentxray.model.finding import Location
 
@@ -20,19 +20,7 @@ FactKind = Literal[
     "exec",
     "comparison",
 ]
-FACT_KINDS: tuple[FactKind, ...] = (
-    "string",
-    "url",
-    "call",
-    "member",
-    "property",
-    "import",
-    "env_read",
-    "file_read",
-    "network_request",
-    "exec",
-    "comparison",
-)
+FACT_KINDS: tuple[FactKind, ...] = get_args(FactKind)
 
 
 @dataclass(frozen=True, slots=True)

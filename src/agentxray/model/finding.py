@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 Category = Literal[
     "geofence",
@@ -18,22 +18,10 @@ Category = Literal[
     "command-exec",
     "endpoint",
 ]
-CATEGORIES: tuple[Category, ...] = (
-    "geofence",
-    "fingerprint",
-    "obfuscated-data",
-    "watermark",
-    "telemetry",
-    "remote-control",
-    "auto-update",
-    "credential-access",
-    "exfiltration",
-    "command-exec",
-    "endpoint",
-)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
-SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 """Most severe first."""
 
 Confidence = Literal["high", "medium", "low"]
