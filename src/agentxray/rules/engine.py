@@ -33,6 +33,12 @@ class RuleMatch:
         return self.evidence[0]
 
 
+#: ``Fact.detail`` of a string literal that is an element of an array literal: one entry of a
+#: list (allow-lists, CSP sources, third-party databases), not a host the code contacts.
+LIST_ITEM = "list-item"
+_HOSTNAME = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")
+
+
 @cache
 def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
@@ -59,6 +65,9 @@ class Engine:
             if cut == -1 or (cut > 0 and not fact.value[:cut].endswith("}")):
                 return None
             c = self.hosts.classify_path(fact.value[cut:])
+        elif fact.kind == "string" and fact.detail != LIST_ITEM and _HOSTNAME.fullmatch(fact.value):
+            # A bare host name handed to https.request({hostname}) (Qwen Code's usage logger).
+            c = self.hosts.classify(fact.value.lower(), "")
         else:
             return None
         return None if c is None or c.ignore else (c.purpose, c.name)

@@ -94,6 +94,14 @@ class HostTable:
                 return Classification(entry.purpose, entry.name, entry.ignore)
         return None
 
+    def service_hosts(self) -> tuple[str, ...]:
+        """Hosts of telemetry, error-reporting and flag services (needles for bare host names)."""
+        return tuple(
+            e.host
+            for e in self.entries
+            if e.host is not None and not e.ignore and e.purpose in _SERVICE_PURPOSES
+        )
+
     def path_prefixes(self) -> tuple[str, ...]:
         """Literal prefixes of the path-only rows (prefilter needles for strings)."""
         return tuple(e.path for e in self.entries if e.host is None and e.path)

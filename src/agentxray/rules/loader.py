@@ -68,6 +68,7 @@ class RuleSet:
             for pat in leaves(rule.match):
                 acc[pat.fact].update(pattern_needles(pat))
         acc["string"].update(default_hosts().path_prefixes())
+        acc["string"].update(default_hosts().service_hosts())
         return {k: frozenset(v) for k, v in acc.items()}
 
 

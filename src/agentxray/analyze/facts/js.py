@@ -27,6 +27,7 @@ from agentxray.analyze.facts.common import (
 )
 from agentxray.analyze.interface import SourceUnit
 from agentxray.model import Fact, FactKind, Location
+from agentxray.rules.engine import LIST_ITEM
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +198,8 @@ class _Collector:
         if node is None or node.start_byte in self._seen_strings:
             return
         self._seen_strings.add(node.start_byte)
-        self._add("string", self._text(node)[1:-1], node)
+        in_list = node.parent is not None and node.parent.type == "array"
+        self._add("string", self._text(node)[1:-1], node, LIST_ITEM if in_list else "")
 
     def env(self, start: int, end: int) -> None:
         node = self.root.descendant_for_byte_range(start, end)

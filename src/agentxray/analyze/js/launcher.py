@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
 from agentxray.analyze.interface import Detector, SourceUnit
 from agentxray.model import FileKind, Finding, Notice
@@ -46,7 +47,7 @@ class LauncherDetector(Detector):
     """
 
     name = "js-launcher"
-    kinds: frozenset[FileKind] = frozenset({"javascript", "typescript"})
+    kinds: ClassVar[frozenset[FileKind]] = frozenset({"javascript", "typescript"})
 
     def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
         data = unit.data
