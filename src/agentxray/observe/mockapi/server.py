@@ -27,6 +27,25 @@ logger = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
 
 
+def _tunnel_record(
+    req: HttpRequest, seq: int, started: float, status: int, outcome: str
+) -> ApiExchange:
+    """The record of a ``CONNECT`` tunnel event (no bodies, no response headers)."""
+    return ApiExchange(
+        seq=seq,
+        started=started,
+        duration_ms=0.0,
+        method=req.method,
+        target=req.target,
+        request_headers=req.headers,
+        request_body=b"",
+        status=status,
+        response_headers=(),
+        response_body=b"",
+        outcome=outcome,
+    )
+
+
 def _decode_body(body: bytes, encoding: str | None) -> bytes:
     """``body`` with its content-encoding undone, at most :data:`MAX_BODY` bytes; else as sent."""
     enc = (encoding or "").strip().lower()
@@ -222,19 +241,7 @@ class MockServer:
         host = req.target.rsplit(":", 1)[0].strip("[]")
         assert self.intercept is not None
         self.recorder.add(
-            ApiExchange(
-                seq=seq,
-                started=started,
-                duration_ms=0.0,
-                method=req.method,
-                target=req.target,
-                request_headers=req.headers,
-                request_body=b"",
-                status=200,
-                response_headers=(),
-                response_body=b"",
-                outcome=f"tunnel intercepted: {req.target}",
-            )
+            _tunnel_record(req, seq, started, 200, f"tunnel intercepted: {req.target}")
         )
         context = await asyncio.get_running_loop().run_in_executor(
             None, self.intercept.context_for, host
@@ -253,18 +260,12 @@ class MockServer:
         except (ssl.SSLError, ConnectionError, TimeoutError) as exc:
             # A ClientHello and then a refusal: the agent pins or does not trust our CA.
             self.recorder.add(
-                ApiExchange(
-                    seq=self.recorder.next_seq(),
-                    started=time.time(),
-                    duration_ms=0.0,
-                    method=req.method,
-                    target=req.target,
-                    request_headers=req.headers,
-                    request_body=b"",
-                    status=0,
-                    response_headers=(),
-                    response_body=b"",
-                    outcome=f"tunnel: TLS handshake failed ({type(exc).__name__}): "
+                _tunnel_record(
+                    req,
+                    self.recorder.next_seq(),
+                    time.time(),
+                    0,
+                    f"tunnel: TLS handshake failed ({type(exc).__name__}): "
                     "the agent does not trust the run's CA or pins its certificates",
                 )
             )
