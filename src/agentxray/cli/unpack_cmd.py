@@ -9,6 +9,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,41 +70,27 @@ def register(sub: Any) -> None:
         help="also write a formatted NAME.pretty.js beside each JavaScript file",
     )
     g = p.add_argument_group("limits (raise only for input you trust)")
-    g.add_argument(
-        "--max-total-bytes",
-        type=parse_size,
-        default=d.max_total_bytes,
-        metavar="N",
-        help=f"all content written (default {_human(d.max_total_bytes)})",
+    limits: tuple[tuple[str, Callable[[str], float], str, str, str], ...] = (
+        ("--max-total-bytes", parse_size, "N", _human(d.max_total_bytes), "all content written"),
+        ("--max-member-bytes", parse_size, "N", _human(d.max_member_bytes), "one file"),
+        ("--max-members", int, "N", f"{d.max_members:,}", "files in total"),
+        ("--max-ratio", float, "R", f"{d.max_ratio:g}", "compression ratio of one member"),
+        (
+            "--max-depth",
+            int,
+            "N",
+            str(d.max_depth),
+            "levels of containers inside the target to open",
+        ),
     )
-    g.add_argument(
-        "--max-member-bytes",
-        type=parse_size,
-        default=d.max_member_bytes,
-        metavar="N",
-        help=f"one file (default {_human(d.max_member_bytes)})",
-    )
-    g.add_argument(
-        "--max-members",
-        type=int,
-        default=d.max_members,
-        metavar="N",
-        help=f"files in total (default {d.max_members:,})",
-    )
-    g.add_argument(
-        "--max-ratio",
-        type=float,
-        default=d.max_ratio,
-        metavar="R",
-        help=f"compression ratio of one member (default {d.max_ratio:g})",
-    )
-    g.add_argument(
-        "--max-depth",
-        type=int,
-        default=d.max_depth,
-        metavar="N",
-        help=f"levels of containers inside the target to open (default {d.max_depth})",
-    )
+    for flag, kind, metavar, default, what in limits:
+        g.add_argument(
+            flag,
+            type=kind,
+            default=getattr(d, flag[2:].replace("-", "_")),
+            metavar=metavar,
+            help=f"{what} (default {default})",
+        )
     p.set_defaults(func=run)
 
 
