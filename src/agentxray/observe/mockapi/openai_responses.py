@@ -155,9 +155,6 @@ class OpenAIResponsesDialect(Dialect):
         ]
         return sse_response(chunks)
 
-    def side(self, req: HttpRequest) -> HttpResponse | None:
-        return None
-
 
 def _round_key(call_id: str) -> str:
     """Calls answered in one response share a key: ours carry ``call_axr<seq>_<turn>_<n>``."""
