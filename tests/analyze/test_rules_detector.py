@@ -105,8 +105,8 @@ def test_inventory_rules_share_ids_across_files_once_rules_do_not() -> None:
 
 
 def test_once_rules_in_two_functions_of_one_file_get_two_ids() -> None:
-    src = "function a(){ const p = process.execPath; fs.rename(x, p); }\n"
-    src += "function b(){ const q = process.execPath; fs.copyFile(y, q); }\n"
+    src = "function a(){ fs.rename(x, process.execPath); }\n"
+    src += "function b(){ fs.copyFile(y, process.execPath); }\n"
     found = [
         f for f in JsRulesDetector().run(unit("u.js", "javascript", src)) if isinstance(f, Finding)
     ]
@@ -124,3 +124,15 @@ def test_strings_findings_point_into_the_binary_and_show_the_line() -> None:
     assert [(f.location.line, f.location.offset, f.snippet) for f in tel] == [
         (2, 0x2A0, "0x2a0\thttps://o9.ingest.sentry.io/api/1/envelope/")
     ]
+
+
+def test_minified_js_snippet_is_the_statement_laid_out() -> None:
+    # A window cut mid-token out of a one-line bundle (Claude Code's cli.js) is hard to read; the
+    # statement holding the evidence is shown pretty-printed, with its line.
+    stmt = 'var gb={apiHost:"https://cdn.growthbook.io",clientKey:"sdk-abc",remoteEval:!0};'
+    src = "var a=1;" * 200 + stmt + "var b=2;" * 200
+    found = [
+        f for f in JsRulesDetector().run(unit("m.js", "javascript", src)) if isinstance(f, Finding)
+    ]
+    snippet = next(f.snippet for f in found if f.rule == "AXR-RC-001")
+    assert snippet == "// line 1\n" + stmt

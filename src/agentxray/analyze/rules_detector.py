@@ -111,8 +111,46 @@ def snippet(unit: SourceUnit, fact: Fact, offset: int | None) -> str:
     end = data.find(b"\n", offset)
     end = len(data) if end == -1 else end
     if end - start > 2 * SNIPPET_CONTEXT + 80:
+        if unit.entry.kind in ("javascript", "typescript"):
+            laid_out = _statement_snippet(unit, offset)
+            if laid_out:
+                return laid_out
         start, end = max(start, offset - SNIPPET_CONTEXT), min(end, offset + 2 * SNIPPET_CONTEXT)
     return data[start:end].decode("utf-8", "replace").strip()
+
+
+#: Largest statement shown laid out instead of a window of a minified line.
+MAX_STATEMENT = 1500
+_STATEMENTS = frozenset(
+    {
+        "expression_statement",
+        "lexical_declaration",
+        "variable_declaration",
+        "return_statement",
+        "if_statement",
+        "throw_statement",
+        "pair",
+        "method_definition",
+        "function_declaration",
+    }
+)
+
+
+def _statement_snippet(unit: SourceUnit, offset: int) -> str:
+    """The smallest statement around ``offset`` in a minified line, laid out for reading.
+
+    A 400-character window cut mid-token out of an 18 MB one-line bundle is hard to read; the
+    statement (a declaration, a call, an object entry) pretty-printed is what a reviewer checks.
+    """
+    from agentxray.analyze.js.pretty import pretty
+
+    node = unit.js_tree.root_node.descendant_for_byte_range(offset, offset + 1)
+    while node is not None and node.end_byte - node.start_byte <= MAX_STATEMENT:
+        if node.type in _STATEMENTS and node.end_byte - node.start_byte > 40:
+            header = f"// line {node.start_point[0] + 1}"
+            return header + "\n" + pretty(node, unit.data, max_lines=20)
+        node = node.parent
+    return ""
 
 
 class JsRulesDetector(RulesDetector):
