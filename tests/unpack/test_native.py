@@ -244,3 +244,39 @@ def test_section_count_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     NativeUnpacker().extract(blob_at(path), sink)
     assert sorted(sink.by_name()) == [f"strings/rodata.{i}.txt" for i in range(3)]
     assert [code for code, _, _ in sink.notices] == ["too-many-sections"]
+
+
+def test_zero_filled_megabytes_are_skipped_and_offsets_kept(tmp_path: Path) -> None:
+    # Found by the hostile-input sweep: a 2 GiB sparse file claiming to be ELF took 30 s of
+    # regex scans over zeros; all-zero 1 MiB chunks are now skipped (2 GiB: 7 s, mostly LIEF).
+    mib = 1 << 20
+    rodata = bytes(2 * mib) + b"\x00needle-between-zeros\x01\x02"
+    rodata += "Asia/Urumqi".encode("utf-16-le")
+    rodata += bytes(3 * mib) + b"tail-after-zeros"
+    path = write(tmp_path, [Sec(".rodata", rodata)])
+    image = path.read_bytes()
+    start = image.index(rodata)
+    assert native.nonzero_extents(image, start, start + len(rodata)) == [
+        (start + 2 * mib, start + 3 * mib),
+        (start + 5 * mib, start + len(rodata)),
+    ]
+    unpacker, sink = NativeUnpacker(), FakeSink()
+    unpacker.extract(blob_at(path), sink)
+    got = sink.by_name()
+    utf8 = lines_of(got["strings/rodata.txt"].data)
+    assert utf8["needle-between-zeros"] == image.index(b"needle-between-zeros")
+    assert utf8["tail-after-zeros"] == image.index(b"tail-after-zeros")
+    assert lines_of(got["strings/rodata.utf16.txt"].data) == {
+        "Asia/Urumqi": image.index("Asia/Urumqi".encode("utf-16-le"))
+    }
+
+
+def test_sparse_file_claiming_to_be_elf_is_scanned_quickly(tmp_path: Path) -> None:
+    path = tmp_path / "sparse"
+    with path.open("wb") as fh:
+        fh.write(b"\x7fELF\x02\x01\x01" + bytes(57))
+        fh.truncate(256 << 20)
+    sink = FakeSink()
+    NativeUnpacker().extract(blob_at(path), sink)
+    assert [code for code, _, _ in sink.notices] == ["native-no-sections"]
+    assert sink.items == []

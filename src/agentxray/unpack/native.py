@@ -40,6 +40,7 @@ _UTF8 = re.compile(
 _ASCII = re.compile(rb"[\x20-\x7e\t]{%d,}" % MIN_CHARS)
 _LINE = b"0x%x\t%s\n"
 _CHUNK = 1 << 20
+_ZEROS = bytes(_CHUNK)
 _MAX_INVALID_SHARE = 0.05
 _SAMPLE = 64 << 10
 _UTF16 = re.compile(rb"[\x20-\x7e\t]\x00(?:[\x20-\x7e\t]\x00){%d,}" % (MIN_CHARS - 1))
@@ -96,6 +97,21 @@ def _stretches(buf: mmap.mmap | bytes, start: int, end: int) -> Iterator[tuple[i
         yield run_start, end, run_kind
 
 
+def nonzero_extents(buf: mmap.mmap | bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` without its all-zero 1 MiB chunks (padding, or a sparse file claiming
+    to be a binary): no string can lie in them, and the scans cost seconds per GiB."""
+    out: list[tuple[int, int]] = []
+    for lo in range(start, end, _CHUNK):
+        hi = min(lo + _CHUNK, end)
+        if buf[lo:hi] == _ZEROS[: hi - lo]:
+            continue
+        if out and out[-1][1] == lo:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def cap(lines: list[bytes], budget: int) -> tuple[bytes, bool]:
     """The lines joined, cut to ``budget`` bytes at a line end; whether they were cut."""
     text = b"".join(lines)
@@ -130,11 +146,13 @@ class NativeUnpacker(Unpacker):
         budget = min(MAX_STRINGS_BYTES, sink.limits.max_member_bytes)
         taken: set[str] = set()
         with blob.path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            for sec in sections:
+            extents = [nonzero_extents(mm, s.offset, s.offset + s.size) for s in sections]
+            for sec, parts in zip(sections, extents, strict=True):
                 end = sec.offset + sec.size
                 stem = _file_name(sec.name, taken)
                 for suffix, scan in (("", utf8_lines), (".utf16", utf16_lines)):
-                    text, cut = cap(scan(mm, sec.offset, end), max(budget, 0))
+                    lines = [line for lo, hi in parts for line in scan(mm, lo, hi)]
+                    text, cut = cap(lines, max(budget, 0))
                     budget -= len(text)
                     if cut:
                         sink.notice(
@@ -156,7 +174,7 @@ class NativeUnpacker(Unpacker):
                         )
                 if budget <= 0:
                     break
-            self._build_traces(blob, sink, mm, sections)
+            self._build_traces(blob, sink, mm, [e for parts in extents for e in parts])
 
     def _sections(self, blob: Blob, sink: Sink, fmt: ObjFormat) -> list[Section]:
         whole = [Section("file", 0, blob.size, "data")]
@@ -187,7 +205,9 @@ class NativeUnpacker(Unpacker):
             return whole
         return picked
 
-    def _build_traces(self, blob: Blob, sink: Sink, mm: mmap.mmap, sections: list[Section]) -> None:
+    def _build_traces(
+        self, blob: Blob, sink: Sink, mm: mmap.mmap, extents: list[tuple[int, int]]
+    ) -> None:
         go = find_go_buildinfo(mm)
         if go is not None:
             sink.emit(
@@ -199,7 +219,7 @@ class NativeUnpacker(Unpacker):
                 note=f"Go build info ({go.go_version or 'pre-1.18 layout, not decoded'})",
                 nested=False,
             )
-        rust = rust_traces(mm, [(s.offset, s.offset + s.size) for s in sections])
+        rust = rust_traces(mm, extents)
         if rust is not None:
             sink.emit(
                 blob,
