@@ -12,7 +12,7 @@ import pytest
 
 from agentxray.acquire.local import acquire_path
 from agentxray.acquire.spec import parse_spec
-from agentxray.errors import TargetNotFound
+from agentxray.errors import TargetError, TargetNotFound
 
 from .fakeregistry import npm_tarball
 
@@ -69,3 +69,29 @@ def test_missing_path_hints_at_prefixes(tmp_path: Path, monkeypatch: pytest.Monk
     assert "npm:claude-code" in info.value.diagnostics()
     with pytest.raises(TargetNotFound, match="no such file"):
         acquire_path(parse_spec(str(tmp_path / "nope.tgz")))
+
+
+def test_symlink_loop_and_broken_link_are_named_as_such(tmp_path: Path) -> None:
+    # Found by the hostile-input sweep: a symlink loop was reported as "no such file".
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    for name in ("a", "dangling"):
+        with pytest.raises(TargetNotFound, match="symbolic link that leads nowhere"):
+            acquire_path(parse_spec(str(tmp_path / name)))
+
+
+def test_special_files_are_refused(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(TargetNotFound, match="neither a regular file nor a directory"):
+        acquire_path(parse_spec(str(tmp_path / "fifo")))
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="Linux /proc only")
+def test_read_error_is_a_one_line_target_error() -> None:
+    # Found by the hostile-input sweep: EIO reading /proc/self/mem escaped as a bare OSError.
+    with pytest.raises(TargetError) as info:
+        acquire_path(parse_spec("/proc/self/mem"))
+    assert info.value.diagnostics() == "cannot read /proc/self/mem: Input/output error."

@@ -8,7 +8,7 @@ import re
 import tarfile
 from pathlib import Path
 
-from agentxray.errors import TargetNotFound
+from agentxray.errors import TargetError, TargetNotFound
 from agentxray.model import Artifact, ArtifactFormat, TargetSpec
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,11 @@ def acquire_path(spec: TargetSpec) -> Artifact:
     """Describe a file or directory the user pointed at."""
     path = Path(spec.name).expanduser()
     if not path.exists():
+        if path.is_symlink():  # exists() follows the link: broken, or a loop (ELOOP)
+            raise TargetNotFound(
+                f"{spec.name} is a symbolic link that leads nowhere (broken or a loop)",
+                hint="Point at the file or folder itself.",
+            )
         hint = "Check the path."
         if ":" not in spec.name and "/" not in spec.name:
             hint = (
@@ -77,4 +82,6 @@ def acquire_path(spec: TargetSpec) -> Artifact:
         digest = sha256_file(path)
     except PermissionError:
         raise TargetNotFound(f"cannot read {spec.name}: permission denied") from None
+    except OSError as exc:  # e.g. EIO from a failing disk or a special file like /proc/self/mem
+        raise TargetError(f"cannot read {spec.name}: {exc.strerror or exc}") from None
     return Artifact(spec=spec, path=path, format=fmt, name=path.name, sha256=digest)
