@@ -280,3 +280,20 @@ def test_sparse_file_claiming_to_be_elf_is_scanned_quickly(tmp_path: Path) -> No
     NativeUnpacker().extract(blob_at(path), sink)
     assert [code for code, _, _ in sink.notices] == ["native-no-sections"]
     assert sink.items == []
+
+
+def test_unknown_section_type_warns_nothing(tmp_path: Path) -> None:
+    # Found by tests/fuzz: LIEF's enum printed "RuntimeWarning: … is not a valid TYPE" (with the
+    # source line) on the terminal for every hostile sh_type.
+    import warnings
+
+    path = write(tmp_path, [Sec(".rodata", b"a-string-to-keep\x00")])
+    data = bytearray(path.read_bytes())
+    (shoff,) = struct.unpack_from("<Q", data, 0x28)
+    struct.pack_into("<I", data, shoff + 64 + 4, 0xB8000000)  # section 1's sh_type
+    path.write_bytes(bytes(data))
+    sink = FakeSink()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        NativeUnpacker().extract(blob_at(path), sink)
+    assert [str(w.message) for w in caught] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import mmap
 import struct
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,11 +107,15 @@ def load(path: Path, fmt: ObjFormat, file_size: int) -> ObjectFile:
     """Parse the headers of ``path`` with LIEF; :class:`UnpackError` when they are unusable."""
     lief.logging.disable()
     try:
-        if fmt == "elf":
-            return _load_elf(path, file_size)
-        if fmt == "macho":
-            return _load_macho(path, file_size)
-        return _load_pe(path, file_size)
+        # LIEF's enums warn ("… is not a valid TYPE") for every out-of-range field of hostile
+        # headers; those values simply match no known type here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if fmt == "elf":
+                return _load_elf(path, file_size)
+            if fmt == "macho":
+                return _load_macho(path, file_size)
+            return _load_pe(path, file_size)
     except UnpackError:
         raise
     except Exception as exc:  # LIEF raises assorted types on malformed input
