@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from unpack_helpers import codes, entry, run_unpack
+
+from agentxray.errors import UnpackError
+from agentxray.unpack import directory
 
 
 def test_files_keep_their_relative_paths(tmp_path: Path) -> None:
@@ -50,3 +54,23 @@ def test_archives_inside_the_folder_are_opened(tmp_path: Path) -> None:
     inner = entry(tree, "!notes.txt")
     assert inner.vpath == "agent/notes.txt.gz!notes.txt"
     assert inner.relpath == "notes.txt.gz.x/notes.txt"
+
+
+def test_unreadable_folder_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by the hostile-input sweep (chmod 000 folder, run without root's override): the
+    # message repeated errno and path, "[Errno 13] Permission denied: '/…/locked'".
+    src = tmp_path / "locked"
+    src.mkdir()
+    real_open = os.open
+
+    def deny(path: object, flags: int, *args: object, **kw: object) -> int:
+        if str(path) == str(src):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(directory.os, "open", deny)
+    with pytest.raises(UnpackError) as info:
+        run_unpack(tmp_path, src, "directory")
+    assert info.value.diagnostics() == "cannot read locked: Permission denied."

@@ -121,7 +121,8 @@ class Dispatcher:
                 if is_fatal(exc):
                     raise
                 message = f"{unpacker.name} failed: {exc}"
-                failure = failure or UnpackError(f"cannot read {blob.vpath}: {exc}")
+                reason = exc.strerror or exc
+                failure = failure or UnpackError(f"cannot read {blob.vpath}: {reason}")
             except Exception as exc:  # an unpacker bug met on hostile input: record, go on
                 logger.debug("unpacker %s crashed on %s", unpacker.name, blob.vpath, exc_info=True)
                 message = f"{unpacker.name} failed: {type(exc).__name__}: {exc}"
