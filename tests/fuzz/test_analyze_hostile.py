@@ -101,6 +101,7 @@ CASES: dict[str, tuple[str, Callable[[], bytes]]] = {
 
 #: Cases that must leave a particular notice (so the hostile part was really reached).
 EXPECTED_NOTICE = {
+    "js-millions-of-error-nodes": "parse-too-costly",
     "js-decoder-while-true": "decoder-failed",
     "js-decoder-huge-string": "decoder-failed",
     "py-100k-unary-minus": "parse-error",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,28 @@ def test_real_code_parses_within_the_default_budget() -> None:
     src = b"function f(a) { return [a, {b: (a + 1) * 2}]; }\n" * 20_000
     tree = parse_js(src)
     assert tree.root_node.end_byte == len(src) and not tree.root_node.has_error
+
+
+CHECK_BIG_STRING = """
+from agentxray.analyze.js.nodes import text
+from agentxray.analyze.js.parse import parse_js
+src = b'var s = "' + b"A" * (50 << 20) + b'"; t = s;'
+stack = [parse_js(src).root_node]
+while stack:
+    node = stack.pop()
+    if node.type == "string":
+        assert len(text(node)) == (50 << 20) + 2
+    stack.extend(node.children)
+"""
+
+
+def test_text_of_a_50_mb_string_literal() -> None:
+    # Found by tests/fuzz: Node.text segfaulted on trees parsed from a read callback; run in a
+    # child so that a crash fails this test instead of killing the test run.
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK_BIG_STRING], capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
 
 
 def test_garbage_that_needs_too_much_memory_is_given_up() -> None:
