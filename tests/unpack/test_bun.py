@@ -424,3 +424,29 @@ def test_sourcemap_and_module_info_recorded(tmp_path: Path) -> None:
     assert image[emitted.offset or 0 :].startswith(smap)
     info = got["/$bunfs/root/cli.js.module_info"]
     assert (info.data, info.kind, info.nested) == (b"\x01info", "data", False)
+
+
+def test_records_pointing_at_one_module_are_not_an_amplifier(tmp_path: Path) -> None:
+    # Found by the hostile-input sweep: 200 records aimed at one 5 MB module made a 5 MB file
+    # write 1 GB (and 20,000 would write up to the 8 GiB total limit).
+    big = b"// @bun\n" + b"var a = 1;\n" * 20_000
+    graph = payload(
+        [Mod(b"/$bunfs/root/a.js", big, bytecode=BYTECODE), Mod(b"/$bunfs/root/b.js", HELPER)]
+    )
+    data = graph.data
+    table = len(data) - len(TRAILER) - 32
+    _, mod_off, mod_len = struct.unpack_from("<QII", data, table)
+    first = data[mod_off : mod_off + 52]
+    records = data[mod_off : mod_off + mod_len] + first * 50
+    body = data[:table] + records
+    offsets = bytearray(data[table : table + 32])
+    struct.pack_into("<QII", offsets, 0, len(body), table, len(records))
+    sink = run(write(tmp_path, elf_with_section(body + bytes(offsets) + TRAILER)[0]))
+    assert sorted(item.name for item in sink.items) == [
+        "/$bunfs/root/a.js",
+        "/$bunfs/root/a.js.jsc",
+        "/$bunfs/root/b.js",
+    ]
+    assert [(code, msg.split(" module")[0]) for code, msg, _ in sink.notices] == [
+        ("bun-overlapping-modules", "50")
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import mmap
 import os
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
@@ -21,7 +22,7 @@ import zstandard
 from agentxray.errors import UnpackError
 from agentxray.model import FileKind
 from agentxray.unpack.bun_container import BunRegion, locate, object_format
-from agentxray.unpack.bun_graph import BunGraph, BunModule, parse_graph
+from agentxray.unpack.bun_graph import BunGraph, BunModule, Span, parse_graph
 from agentxray.unpack.interface import Blob, Sink, Unpacker
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,26 @@ def unzstd(data: bytes, max_out: int) -> bytes:
     return b"".join(parts)
 
 
+def _overlapping(graph: BunGraph) -> set[int]:
+    """Indexes of modules whose contents, source map or module info reuse bytes an earlier one
+    (in file order) already covers. Real graphs lay these out disjointly; pointing thousands of
+    records at one big region would make a small file write gigabytes (as overlapping zip
+    members do)."""
+    spans = sorted(
+        (span.start, span.end, mod.index)
+        for mod in graph.modules
+        for span in (mod.contents, mod.sourcemap, mod.module_info)
+        if span.length
+    )
+    bad: set[int] = set()
+    covered = -1
+    for start, end, index in spans:
+        if start < covered:
+            bad.add(index)
+        covered = max(covered, end)
+    return bad
+
+
 def _bytecode_ends(graph: BunGraph) -> dict[int, int]:
     """Effective end of each bytecode start: code-split builds let every module's bytecode pointer
     run to the end of one shared area, so a blob really ends where the next one begins."""
@@ -153,7 +174,22 @@ class BunUnpacker(Unpacker):
                     level="info",
                 )
             ends = _bytecode_ends(graph)
+            skipped = _overlapping(graph)
+            if skipped:
+                sink.notice(
+                    "bun-overlapping-modules",
+                    f"{len(skipped):,} module records point into bytes another module already "
+                    "uses (an amplification trick); they were not extracted",
+                    path=blob.vpath,
+                )
+            bytecode_seen: set[int] = set()
             for mod in graph.modules:
+                if mod.index in skipped:
+                    continue
+                if mod.bytecode.start in bytecode_seen:  # one shared blob is recorded once
+                    mod = replace(mod, bytecode=Span(mod.bytecode.start, 0))
+                elif mod.bytecode.length:
+                    bytecode_seen.add(mod.bytecode.start)
                 self._emit_module(blob, sink, buf, graph, mod, ends)
 
     def _emit_module(
