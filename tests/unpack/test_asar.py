@@ -211,3 +211,15 @@ def test_unpacked_entries_are_read_from_beside_a_top_level_archive(tmp_path: Pat
         ("asar-unpacked", "app.asar!../secret"),
     ]
     assert [f.relpath for f in tree.files] == ["native/addon.node"]
+
+
+def test_entries_reusing_one_region_are_not_an_amplifier(tmp_path: Path) -> None:
+    # Found by the hostile-input sweep: 100 entries aimed at one 5 MB region made a 5 MB
+    # archive write 500 MB.
+    data = b"A" * 4096 + b"tail"
+    files = {f"f{i}.txt": f(i, 4096 - i) for i in range(100)}  # each shifted by one byte
+    src = make_asar(tmp_path / "amp.asar", {**files, "tail.txt": f(4096, 4)}, data)
+    tree = run_unpack(tmp_path, src)
+    assert sorted(e.vpath.split("!")[1] for e in tree.files) == ["f0.txt", "tail.txt"]
+    assert codes(tree) == ["asar-overlapping-entries"]
+    assert tree.notices[0].message.startswith("99 entries reuse bytes of entries already")

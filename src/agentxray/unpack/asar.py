@@ -5,13 +5,14 @@ Layout: ``u32 4``, ``u32 header_size``, then the header pickle (``u32 payload si
 ``offset`` (a decimal string) is relative to it. Entries marked ``unpacked`` live beside the
 archive in ``app.asar.unpacked/`` (read from there when the archive is the artifact itself, never
 through a symlink; else ``asar-unpacked``), ``link`` entries are recorded
-(``symlink-skipped``), offsets outside the file are refused (``malformed``), and content that
-does not match the index's SHA256 ``integrity`` (a tampered archive) is flagged
-(``integrity-mismatch``).
+(``symlink-skipped``), offsets outside the file are refused (``malformed``), entries reusing
+bytes already extracted are refused (``asar-overlapping-entries``), and content that does not
+match the index's SHA256 ``integrity`` (a tampered archive) is flagged (``integrity-mismatch``).
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
@@ -106,6 +107,29 @@ def _open_beside(base: Path, parts: list[str]) -> BinaryIO | None:
     return os.fdopen(file_fd, "rb")
 
 
+class _Claimed:
+    """Byte ranges of the archive already extracted. Entries of a real archive are disjoint;
+    entries pointing at one big region again and again would make a small file write gigabytes."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.refused = 0
+        """Entries refused for overlapping."""
+
+    def take(self, start: int, end: int) -> bool:
+        """Claim ``[start, end)`` unless it overlaps a claimed range (then count a refusal)."""
+        if start == end:
+            return True
+        at = bisect.bisect_right(self.starts, start)
+        if (at and self.ends[at - 1] > start) or (at < len(self.starts) and self.starts[at] < end):
+            self.refused += 1
+            return False
+        self.starts.insert(at, start)
+        self.ends.insert(at, end)
+        return True
+
+
 class AsarUnpacker(Unpacker):
     """Electron asar archives."""
 
@@ -119,6 +143,7 @@ class AsarUnpacker(Unpacker):
         """Emit every file stored in the archive."""
         with open(blob.path, "rb") as handle:
             index, base = read_index(handle, blob.size, blob.vpath)
+            claimed = _Claimed()
             # Depth first, in the index's own order (the order of the data), without recursion.
             stack: list[tuple[str, Iterator[tuple[str, Any]]]] = [
                 ("", iter(index["files"].items()))
@@ -143,9 +168,16 @@ class AsarUnpacker(Unpacker):
                     elif node.get("unpacked"):
                         self._unpacked(blob, sink, path)
                     else:
-                        self._file(blob, sink, handle, base, path, node)
+                        self._file(blob, sink, handle, base, path, node, claimed)
                 else:  # this folder is done
                     stack.pop()
+            if claimed.refused:
+                sink.notice(
+                    "asar-overlapping-entries",
+                    f"{claimed.refused:,} entries reuse bytes of entries already extracted "
+                    "(an amplification trick); not extracted",
+                    path=blob.vpath,
+                )
 
     @staticmethod
     def _unpacked(blob: Blob, sink: Sink, path: str) -> None:
@@ -170,7 +202,14 @@ class AsarUnpacker(Unpacker):
             sink.emit_stream(blob, path, handle, size=size, note=f"from {folder}/")
 
     def _file(
-        self, blob: Blob, sink: Sink, handle: BinaryIO, base: int, path: str, node: dict[str, Any]
+        self,
+        blob: Blob,
+        sink: Sink,
+        handle: BinaryIO,
+        base: int,
+        path: str,
+        node: dict[str, Any],
+        claimed: _Claimed,
     ) -> None:
         where = f"{blob.vpath}!{path}"
         offset, size = _number(node.get("offset")), _number(node.get("size"))
@@ -185,6 +224,8 @@ class AsarUnpacker(Unpacker):
                 f"({start + size:,} > {blob.size:,} bytes)",
                 path=where,
             )
+            return
+        if not claimed.take(start, start + size):
             return
         piece = _Slice(handle, start, size)
         sink.emit_stream(blob, path, piece, size=size, offset=start)
