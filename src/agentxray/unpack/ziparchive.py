@@ -48,15 +48,15 @@ def _stored_offset(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -
     return start if magic == b"PK\x03\x04" and start + info.compress_size <= size else None
 
 
-def _overlapping(infos: list[zipfile.ZipInfo]) -> int:
-    """How many members start inside the previous member's header or data."""
-    count = 0
+def _overlapping(infos: list[zipfile.ZipInfo]) -> set[int]:
+    """Ids of the members that start inside an earlier member's header or data (by offset)."""
+    found: set[int] = set()
     end = -1
     for info in sorted(infos, key=lambda i: i.header_offset):
         if info.header_offset < end:
-            count += 1
+            found.add(id(info))
         end = max(end, info.header_offset + 30 + len(info.orig_filename) + info.compress_size)
-    return count
+    return found
 
 
 class ZipUnpacker(Unpacker):
@@ -82,12 +82,13 @@ class ZipUnpacker(Unpacker):
             if overlapping:
                 sink.notice(
                     "overlapping-members",
-                    f"{overlapping} members share their compressed data with another "
-                    "(a zip bomb technique)",
+                    f"{len(overlapping)} members share their compressed data with another "
+                    "(a zip bomb technique); not extracted",
                     path=blob.vpath,
                 )
             for info in infos:
-                self._member(blob, sink, archive, info)
+                if id(info) not in overlapping:  # each copy would be written again in full
+                    self._member(blob, sink, archive, info)
 
     def _member(
         self, blob: Blob, sink: Sink, archive: zipfile.ZipFile, info: zipfile.ZipInfo
