@@ -42,6 +42,8 @@ class Outcome:
     """The one-line diagnostics of the AgentXrayError raised, if any."""
     notices: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
+    written: int = 0
+    """Bytes of content written."""
 
 
 def unpack_hostile(case: Path, name: str, data: bytes, limits: Limits = FUZZ_LIMITS) -> Outcome:
@@ -65,6 +67,7 @@ def unpack_hostile(case: Path, name: str, data: bytes, limits: Limits = FUZZ_LIM
     try:
         tree = run_unpack(case, source, limits=limits)
         outcome.notices = [n.code for n in tree.notices]
+        outcome.written = sum(f.size for f in tree.files if f.relpath)
     except AgentXrayError as exc:
         text = exc.diagnostics()
         assert "\n" not in text and text.strip(), repr(text)

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness import MAX_SECONDS, unpack_hostile
+from harness import FUZZ_LIMITS, MAX_SECONDS, unpack_hostile
 from mutate import mutants
 from seeds import SEEDS, Seed
 
-ITERATIONS = int(os.environ.get("AGENTXRAY_FUZZ_ITERATIONS", "60"))
+ITERATIONS = int(os.environ.get("AGENTXRAY_FUZZ_ITERATIONS", "300"))
 
 
 @pytest.mark.parametrize("make", SEEDS, ids=lambda make: make.__name__)
@@ -46,6 +46,8 @@ def test_mutants_end_in_notices_or_one_clear_error(
             continue
         if outcome.crashes:
             failures.append(f"#{index} ({how}): {outcome.crashes}")
+        if outcome.written > FUZZ_LIMITS.max_ratio * len(data) + (1 << 20):
+            failures.append(f"#{index} ({how}): wrote {outcome.written:,} bytes")
         if outcome.seconds > MAX_SECONDS:
             failures.append(f"#{index} ({how}): took {outcome.seconds:.1f}s")
     print(f"{seed.name}: {ITERATIONS} mutants in {time.perf_counter() - started:.2f}s")
