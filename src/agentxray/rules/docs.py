@@ -28,6 +28,7 @@ One YAML file per rule, `<pack>/<category>/<id>.yml`; unknown keys are refused.
   - a leaf `{fact: KIND, MATCHER: …}` with at most one matcher: `equals`, `any_of`, `contains`,
     `startswith`, `regex` (give `needles:`, literals for the prefilter), `host` (suffixes),
     `purpose` (from the known-hosts table), `name` (last dotted segment of a callee);
+    `in_list: false` leaves out string literals that are elements of an array (deny-lists);
   - `all: [...]`, `any: [...]`, `not: ...`;
   - `flow: {source: ..., sink: ..., inside: true}`: a source fact and a sink fact in the same
     scope, with `inside` the source within the sink's arguments.

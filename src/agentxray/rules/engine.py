@@ -154,6 +154,8 @@ class Engine:
 
     def matches(self, pat: FactPattern, fact: Fact) -> bool:
         """Whether one fact satisfies a leaf pattern's matcher."""
+        if pat.in_list is not None and (fact.detail == LIST_ITEM) != pat.in_list:
+            return False
         v = fact.value
         if pat.equals is not None:
             return v == pat.equals

@@ -49,6 +49,9 @@ class FactPattern(_Closed):
     """Last dotted segment of the value (``cp.spawn`` has name ``spawn``)."""
     needles: tuple[str, ...] = ()
     """Literals one of which every matching value contains (the fast prefilter for ``regex``)."""
+    in_list: bool | None = None
+    """``False``: only string literals that are not elements of an array literal (entries of a
+    deny-list or allow-list name paths and hosts without using them); ``True``: only elements."""
 
     @model_validator(mode="after")
     def _one_matcher(self) -> FactPattern:
