@@ -11,7 +11,7 @@ from typing import ClassVar
 from agentxray.analyze.facts.common import LineIndex
 from agentxray.analyze.facts.js import MAX_HITS, TRUNCATED, JsFactExtractor
 from agentxray.analyze.facts.python import extract_python_tree
-from agentxray.analyze.facts.strings import StringsFactExtractor
+from agentxray.analyze.facts.strings import MAX_FACTS, StringsFactExtractor
 from agentxray.analyze.interface import Detector, SourceUnit
 from agentxray.analyze.python.parse import python_module
 from agentxray.model import Fact, FileKind, Finding, Notice
@@ -201,4 +201,7 @@ class StringsRulesDetector(RulesDetector):
         """Facts from the strings lines."""
         if self._extractor is None:
             self._extractor = StringsFactExtractor(self.ruleset.needles(self.engine.rules))
-        return self._extractor.extract(unit.entry.vpath, unit.data)
+        facts = self._extractor.extract(unit.entry.vpath, unit.data)
+        if self._extractor.candidates > MAX_FACTS:
+            unit.context[TRUNCATED] = self._extractor.candidates
+        return facts

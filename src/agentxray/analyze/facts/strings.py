@@ -18,20 +18,33 @@ from agentxray.model import Fact, FactKind, Location
 
 logger = logging.getLogger(__name__)
 
+MAX_FACTS = 400_000
+"""Facts of each kind kept per strings file (the first in the file)."""
+
 
 class StringsFactExtractor:
     """Turns one strings file into facts; build once per rule set."""
 
     def __init__(self, needles: dict[FactKind, frozenset[str]]) -> None:
+        self.candidates = 0
+        """URLs (or needle lines, if more) the last :meth:`extract` found, kept or not."""
         self.needles = sorted(needles.get("string", frozenset()))
         self._automaton = (
             BytesAhoCorasick([n.encode() for n in self.needles]) if self.needles else None
         )
 
-    def extract(self, vpath: str, data: bytes) -> list[Fact]:
-        """``url`` facts for every URL, ``string`` facts for lines holding a needle."""
+    def extract(self, vpath: str, data: bytes, *, max_facts: int = MAX_FACTS) -> list[Fact]:
+        """``url`` facts for every URL, ``string`` facts for lines holding a needle.
+
+        At most ``max_facts`` of each kind, the first in the file; :attr:`candidates` tells
+        how many there were (a strings file of nothing but URLs took a minute and gigabytes).
+        """
         raw: list[tuple[int, FactKind, str, str]] = []
+        self.candidates = 0
         for m in URL_BYTES.finditer(data):
+            self.candidates += 1
+            if self.candidates > max_facts:
+                continue
             for piece, at in _split_joined(m.group(), m.start()):
                 url = clean_url(piece.decode("utf-8", "replace"))
                 host = host_of(_JOINED_WORD.sub("", url, count=1))
@@ -46,6 +59,9 @@ class StringsFactExtractor:
                 if line_start in seen:
                     continue
                 seen.add(line_start)
+                if len(seen) > max_facts:
+                    self.candidates = max(self.candidates, len(seen))
+                    break
                 line_end = data.find(b"\n", start)
                 text = data[line_start : len(data) if line_end == -1 else line_end]
                 value = text.split(b"\t", 1)[-1].decode("utf-8", "replace")
