@@ -97,11 +97,16 @@ CASES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "py-invalid-utf8-and-nul": ("python", lambda: b"x = '\xff\xfe'\x00\nimport os\n" * 5000),
     "py-decoder-huge-repeat": ("python", lambda: PY_DECODER_HUGE),
     "strings-50mb-one-line": ("strings", lambda: b"https://" + b"a" * (50 << 20) + b".com\n"),
+    "strings-450k-urls": (
+        "strings",
+        lambda: b"".join(b"0x%x\thttps://h%d.example.com/x\n" % (i, i) for i in range(450_000)),
+    ),
 }
 
 #: Cases that must leave a particular notice (so the hostile part was really reached).
 EXPECTED_NOTICE = {
     "js-millions-of-error-nodes": "parse-too-costly",
+    "strings-450k-urls": "facts-truncated",
     "js-decoder-while-true": "decoder-failed",
     "js-decoder-huge-string": "decoder-failed",
     "py-100k-unary-minus": "parse-error",
