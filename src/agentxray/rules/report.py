@@ -40,7 +40,10 @@ def to_finding(
     path inside the artifact and ``ordinal``, the match's rank among same-keyed matches there.
     """
     rule, primary = match.rule, match.primary
-    values = list(dict.fromkeys(describe(engine, f) for f in match.evidence))[:MAX_VALUES]
+    # What the code does (members, calls, URLs) before the string literals that qualify it, so
+    # that the message's first values name the act (`process.execPath`, `fs.rename(…)`).
+    shown = sorted(match.evidence, key=lambda f: f.kind == "string")
+    values = list(dict.fromkeys(describe(engine, f) for f in shown))[:MAX_VALUES]
     related = tuple(dict.fromkeys(f.location for f in match.evidence[1:]))[:MAX_RELATED]
     if rule.report == "each":
         material = f"{rule.id}\0{match.key}"
