@@ -94,6 +94,7 @@ CASES: dict[str, tuple[str, Callable[[], bytes]]] = {
         "python",
         lambda: b"".join(b" " * i + b"if x:\n" for i in range(90)) + b" " * 90 + b"pass\n",
     ),
+    "py-5mb-of-assignments": ("python", lambda: b"x = [1, 2, 3]\n" * 360_000),
     "py-invalid-utf8-and-nul": ("python", lambda: b"x = '\xff\xfe'\x00\nimport os\n" * 5000),
     "py-decoder-huge-repeat": ("python", lambda: PY_DECODER_HUGE),
     "strings-50mb-one-line": ("strings", lambda: b"https://" + b"a" * (50 << 20) + b".com\n"),
@@ -113,6 +114,7 @@ EXPECTED_NOTICE = {
     "py-100k-not": "parse-error",
     "py-deep-lambda": "parse-error",
     "py-invalid-utf8-and-nul": "parse-error",
+    "py-5mb-of-assignments": "parse-error",
 }
 
 

@@ -15,6 +15,17 @@ AST_KEY = "python.ast"
 """``unit.context`` key of the parsed :class:`ast.Module` (or the :class:`SyntaxError`)."""
 INDEX_KEY = "agentxray.analyze.python.index"
 
+MAX_SEPARATORS = 2_000_000
+"""Punctuation and whitespace bytes a module may have to be parsed. Every syntax-tree node
+needs at least one, and CPython's nodes take up to ~1 KB each: 14 MB of ``x = [1, 2, 3]`` lines
+took 32 s and 5.6 GB to parse. Real modules stay far below (the largest seen, 4 MB, has 1.5 M)."""
+_SEPARATORS = bytes(b for b in range(128) if not (chr(b).isalnum() or b == ord("_")))
+
+
+class TooLargeToParse(ValueError):
+    """A module with so many tokens that its syntax tree would take gigabytes."""
+
+
 Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -30,6 +41,14 @@ def python_module(unit: SourceUnit) -> ast.Module:
         return cached
     if isinstance(cached, (SyntaxError, ValueError, RecursionError, MemoryError)):
         raise cached
+    separators = len(unit.data) - len(unit.data.translate(None, _SEPARATORS))
+    if separators > MAX_SEPARATORS:
+        too_large = TooLargeToParse(
+            f"not parsed: {separators:,} punctuation and whitespace bytes (limit "
+            f"{MAX_SEPARATORS:,}); its syntax tree would take gigabytes"
+        )
+        unit.context[AST_KEY] = too_large
+        raise too_large
     try:
         with warnings.catch_warnings():  # the target's invalid escapes are not our warnings
             warnings.simplefilter("ignore")
