@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,17 +45,12 @@ def test_aider_chat_wheel_yields_python_files(
     assert not [n for n in tree.notices if n.level == "error"]
 
 
-@pytest.mark.slow
-def test_claude_code_2_1_197_linux_bun_executable_within_budget(
+def test_claude_code_2_1_197_linux_bun_executable(
     real_artifact: Callable[..., Artifact], tmp_path: Path
 ) -> None:
+    # Speed is measured by bench/bench_unpack.py (figures in the README), not asserted here.
     artifact = real_artifact("npm:@anthropic-ai/claude-code@2.1.197", platform="linux-x64")
-    unpack(artifact, tmp_path / "warm")  # warm the page cache and imports
-    times = []
-    for run in range(3):  # best of three: other work on a 2-core machine adds noise
-        started = time.perf_counter()
-        tree = unpack(artifact, tmp_path / f"out{run}")
-        times.append(time.perf_counter() - started)
+    tree = unpack(artifact, tmp_path / "out")
     cli = next(f for f in tree.files if f.vpath.endswith("!/$bunfs/root/src/entrypoints/cli.js"))
     assert cli.vpath == (
         "claude-code-linux-x64-2.1.197.tgz!package/claude!/$bunfs/root/src/entrypoints/cli.js"
@@ -64,4 +58,3 @@ def test_claude_code_2_1_197_linux_bun_executable_within_budget(
     assert cli.relpath == "package/claude.x/$bunfs/root/src/entrypoints/cli.js"
     assert cli.container == "claude-code-linux-x64-2.1.197.tgz!package/claude"
     assert b"Asia/Urumqi" in (tree.root / cli.relpath).read_bytes()
-    assert min(times) < 3.0, f"unpack took {', '.join(f'{t:.2f}s' for t in times)}"
