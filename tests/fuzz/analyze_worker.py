@@ -20,6 +20,19 @@ from agentxray.analyze import analyze
 from agentxray.model import Artifact, FileEntry, FileKind, TargetSpec, Tree
 
 
+def _own_peak_kib() -> int:
+    """This process's peak resident memory since its exec, in KiB.
+
+    Not ``getrusage(RUSAGE_SELF).ru_maxrss``: Linux carries the peak of the memory image replaced
+    by exec into it, and that image is the forked copy of the (possibly multi-GB) test process.
+    ``VmHWM`` belongs to the current image only.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main(path: Path, kind: FileKind) -> None:
     data = path.read_bytes()
     entry = FileEntry(
@@ -30,10 +43,7 @@ def main(path: Path, kind: FileKind) -> None:
     started = time.perf_counter()
     result = analyze(tree)
     seconds = time.perf_counter() - started
-    rss = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-    )
+    rss = max(_own_peak_kib(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     print(
         json.dumps(
             {
