@@ -12,16 +12,16 @@ from agentxray.model import Finding, Notice
 
 RunDetectors = Callable[..., tuple[list[Finding], list[Notice]]]
 FIXTURES = Path(__file__).parent / "fixtures"
-EXPECT = re.compile(r"//\s*expect:\s*([\w-]+)")
+EXPECT = re.compile(r"//\s*expect:\s*([\w\- ]+)")
 
 
 def expected(path: Path) -> set[tuple[str, int]]:
-    """``// expect: RULE`` annotations: the finding is on the next line."""
+    """``// expect: RULE [RULE…]`` annotations: the findings are on the next line."""
     out = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         m = EXPECT.search(line)
         if m:
-            out.add((m.group(1), number + 1))
+            out.update((rule, number + 1) for rule in m.group(1).split())
     return out
 
 

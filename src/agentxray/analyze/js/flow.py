@@ -25,11 +25,15 @@ from agentxray.analyze.js.nodes import (
     shadowed,
     text,
 )
-from agentxray.analyze.js.signals import Signal
+from agentxray.analyze.js.signals import IDENTITY_KINDS, Signal, env_kind
 
 logger = logging.getLogger(__name__)
 
+DERIVED = ("+",)
+"""Path of a string built from an identity value: followed to hashes and encoders only."""
 MAX_HOPS = 4
+SHORT_GLOBAL_USES = 40
+"""A global with a one- or two-letter name is followed only when it has at most this many uses."""
 MAX_ITEMS = 300
 LOCAL_SCOPE_LIMIT = 200_000
 """Functions larger than this (bundle wrappers) count as the global scope."""
@@ -77,6 +81,16 @@ TARGETING_KEYS = frozenset({"attributes", "custom", "customAttributes"})
 SDK_OPTION_KEYS = frozenset({"clientKey", "apiHost", "sdkKey", "environment", "remoteEval"})
 """Keys that mark an object as a feature-flag SDK's options (with ``attributes`` beside them)."""
 CALLBACK_METHODS = frozenset(["some", "every", "find", "filter", "findIndex", "forEach", "map"])
+COLLECTION_PASS = frozenset(
+    {"flat", "filter", "sort", "slice", "concat", "reverse", "values", "join"}
+)
+"""Methods whose result still holds the collection's (signal) elements."""
+CODE_POINTS = frozenset({"codePointAt", "charCodeAt"})
+STATIC_PASS = frozenset({"Object.values", "Object.entries", "Array.from", "Object.keys"})
+HASH_OBJECTS = ("createHash", "createHmac", "subtle.digest", "sha256", "sha1", "md5")
+"""Calls whose ``update``/argument turns a value into a derived identifier."""
+DERIVE_METHODS = frozenset({"exec", "match", "matchAll"})
+"""Regex methods whose result holds parts of the value (capture groups)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +208,9 @@ class Tracker:
             index = parent.child_by_field_name("index")
             if not item.path and not item.outcome and index is not None and index.type == "number":
                 return [replace(item, node=parent)]
+            if index is not None and index.type == "string" and not item.outcome:
+                projected = self._project(item, text(index).strip("\"'`"))
+                return [replace(projected, node=parent)] if projected is not None else []
             return []
         if ptype == "arguments":
             return self._argument(item, parent)
@@ -216,12 +233,16 @@ class Tracker:
         other = right if left == item.node else left
         if item.outcome:
             return [replace(item, node=parent)] if op in ("&&", "||", "??") else []
+        if item.path == DERIVED and op == "+":
+            return [replace(item, node=parent)]
         if item.path:
             return []
         if op in EQUALITY or (op in ORDER and item.signal.kind == "tz-offset"):
             return [self._compare(item, op, parent, other)]
-        if op in ("||", "??") and left == item.node:
+        if op in ("||", "??"):
             return [replace(item, node=parent)]
+        if op == "+" and item.signal.kind in IDENTITY_KINDS and item.signal.kind != "endpoint":
+            return [replace(item, node=parent, path=DERIVED)]
         if item.signal.kind == "tz-offset" and other is not None:
             return self._offset_arithmetic(item, parent, op, other)
         return []
@@ -245,6 +266,16 @@ class Tracker:
         prop = text(prop_node) if prop_node is not None else ""
         call = member.parent if member.parent is not None else member
         is_call = call.type == "call_expression" and call.child_by_field_name("function") == member
+        if item.path == DERIVED:
+            if is_call and (prop in PASS_METHODS or prop in COLLECTION_PASS or prop in CODE_POINTS):
+                return [replace(item, node=call)]
+            if is_call and prop in ("map", "flatMap"):
+                args = call.child_by_field_name("arguments")
+                cb = args.named_children[0] if args is not None and args.named_child_count else None
+                if cb is not None and cb.type in FUNCTION_TYPES:
+                    params = parameter_names(cb)
+                    return self._uses_in(item, cb, params[0]) if params and params[0] else []
+            return []
         if item.path:
             if prop == item.path[0]:
                 return [replace(item, node=member, path=item.path[1:])]
@@ -252,6 +283,21 @@ class Tracker:
         if item.outcome:
             return []
         sig = item.signal
+        if sig.kind == "env-object":
+            kind = env_kind(prop)
+            return [replace(item, node=member, signal=Signal(kind, f"env:{prop}"))] if kind else []
+        if sig.kind == "network-interfaces":
+            if prop == "mac":
+                return [replace(item, node=member, signal=Signal("mac", "MAC address"))]
+            if is_call and prop in COLLECTION_PASS:
+                return [replace(item, node=call)]
+            if is_call and prop in ("map", "filter", "some", "find", "forEach", "flatMap"):
+                args = call.child_by_field_name("arguments")
+                cb = args.named_children[0] if args is not None and args.named_child_count else None
+                if cb is not None and cb.type in FUNCTION_TYPES:
+                    params = parameter_names(cb)
+                    return self._uses_in(item, cb, params[0]) if params and params[0] else []
+            return []
         if sig.kind == "intl-options":
             kind = {"timeZone": "timezone", "locale": "locale"}.get(prop)
             return (
@@ -279,8 +325,17 @@ class Tracker:
         first = args.named_children[0] if args is not None and args.named_child_count else None
         if prop in PASS_METHODS:
             return [replace(item, node=call)]
+        if prop == "match" and first is not None and first.type == "regex" and "(" in text(first):
+            return [self._compare(item, prop, call, first), replace(item, node=call)]
         if prop in TEST_METHODS:
             return [self._compare(item, prop, call, first)]
+        if prop == "localeCompare":
+            return [self._compare(item, "===", call, first)]
+        if sig.kind in IDENTITY_KINDS and (prop in COLLECTION_PASS or prop in CODE_POINTS):
+            return [replace(item, node=call)]
+        if prop == "map" and first is not None and first.type in FUNCTION_TYPES:
+            params = parameter_names(first)
+            return self._uses_in(item, first, params[0]) if params and params[0] else []
         if prop in CALLBACK_METHODS and first is not None and first.type in FUNCTION_TYPES:
             params = parameter_names(first)
             return self._uses_in(item, first, params[0]) if params and params[0] else []
@@ -301,9 +356,29 @@ class Tracker:
         callee = call.child_by_field_name("function")
         if callee is None:
             return []
+        if callee.type == "member_expression" and not item.outcome and item.path == DERIVED:
+            derived = text(callee) in ("String.fromCodePoint", "String.fromCharCode") or (
+                text(callee).endswith(".update") and any(h in text(callee) for h in HASH_OBJECTS)
+            )
+            if derived:
+                op = "hash" if text(callee).endswith(".update") else "encode"
+                self._compare(replace(item, path=()), op, call, None)
+            return []
         if callee.type == "member_expression" and not item.outcome and not item.path:
             prop = callee.child_by_field_name("property")
             method = text(prop) if prop is not None else ""
+            if text(callee) in STATIC_PASS:
+                return [replace(item, node=call)]
+            if text(callee) in ("String.fromCodePoint", "String.fromCharCode"):
+                if item.signal.kind in IDENTITY_KINDS and item.signal.kind != "endpoint":
+                    self._compare(item, "encode", call, None)
+                return []
+            if method == "update" and any(h in text(callee) for h in HASH_OBJECTS):
+                if item.signal.kind in IDENTITY_KINDS:
+                    self._compare(item, "hash", call, None)
+                return []
+            if method == "exec":
+                return [replace(item, node=call)]
             if method in MEMBERSHIP_METHODS:
                 return [self._compare(item, "in", call, callee.child_by_field_name("object"))]
             return []
@@ -330,6 +405,40 @@ class Tracker:
             name = parent.child_by_field_name("name")
             if name is not None and name.type == "identifier":
                 return self._uses_of(item, name)
+            if name is not None and name.type == "object_pattern" and not item.outcome:
+                return self._destructure(item, name)
+            return []
+        if ptype == "assignment_pattern" and parent.child_by_field_name("right") == node:
+            left = parent.child_by_field_name("left")
+            fn = enclosing_function(parent)
+            if left is not None and left.type == "identifier" and fn is not None:
+                return self._uses_in(item, fn, text(left), exclude=left)
+            if left is not None and left.type == "object_pattern" and not item.outcome:
+                return self._destructure(item, left)
+            return []
+        if ptype in ("array", "spread_element") and not item.outcome and item.path in ((), DERIVED):
+            return [replace(item, node=parent)]
+        if (
+            ptype == "template_substitution"
+            and item.signal.kind in IDENTITY_KINDS
+            and item.signal.kind != "endpoint"
+            and parent.parent is not None
+        ):
+            return [replace(item, node=parent.parent, path=DERIVED)]
+        if ptype in ("required_parameter", "optional_parameter") and (
+            parent.child_by_field_name("value") == node
+        ):
+            pattern = parent.child_by_field_name("pattern")
+            fn = enclosing_function(parent)
+            if pattern is not None and pattern.type == "identifier" and fn is not None:
+                return self._uses_in(item, fn, text(pattern), exclude=pattern)
+            return []
+        if ptype == "augmented_assignment_expression" and (
+            parent.child_by_field_name("right") == node
+        ):
+            left = parent.child_by_field_name("left")
+            if left is not None and left.type == "identifier":
+                return self._uses_of(item, left)
             return []
         if ptype == "assignment_expression" and parent.child_by_field_name("right") == node:
             left = parent.child_by_field_name("left")
@@ -345,6 +454,10 @@ class Tracker:
                 call = _callback_call(fn)
                 if call is not None:
                     return [replace(item, node=call)]
+            if not item.outcome and fn is not None:
+                mapped = _callback_call(fn, ("map", "flatMap"))
+                if mapped is not None:
+                    return [replace(item, node=mapped)]
             return self._callers(item, fn)
         if ptype == "pair" and parent.child_by_field_name("value") == node:
             key = parent.child_by_field_name("key")
@@ -358,6 +471,65 @@ class Tracker:
         if ptype == "sequence_expression" and parent.named_children[-1] == node:
             return [replace(item, node=parent)]
         return []
+
+    def _destructure(self, item: _Item, pattern: Node) -> list[_Item]:
+        """``const {timeZone: tz = "UTC", locale} = value``: each bound name is a member read."""
+        out: list[_Item] = []
+        for prop in pattern.named_children:
+            if prop.type == "shorthand_property_identifier_pattern":
+                key, local = text(prop), prop
+            elif prop.type == "object_assignment_pattern":
+                local = prop.child_by_field_name("left") or prop
+                key = text(local)
+            elif prop.type == "pair_pattern":
+                k, local_node = prop.child_by_field_name("key"), prop.child_by_field_name("value")
+                if k is None or local_node is None:
+                    continue
+                key, local = text(k).strip("\"'"), local_node
+                if local.type == "assignment_pattern":
+                    local = local.child_by_field_name("left") or local
+            else:
+                continue
+            projected = self._project(item, key)
+            if projected is None:
+                continue
+            if local.type == "object_pattern":
+                out.extend(self._destructure(projected, local))
+                continue
+            name = text(local)
+            scope = self._declaring_scope(local, name) if local.type == "identifier" else None
+            if scope is None:
+                scope = scope_of(local)
+            out.extend(
+                u
+                for u in self._uses_in(projected, scope, name, exclude=local)
+                if self._declaring_scope(u.node, name) == scope
+            )
+            out.extend(
+                replace(projected, node=n)
+                for n in self.index.shorthands(name, scope.start_byte, scope.end_byte)
+                if n.start_byte != local.start_byte
+            )
+        return out
+
+    def _project(self, item: _Item, key: str) -> _Item | None:
+        """The value of member ``key`` of ``item``'s value, when it is still a signal."""
+        if item.path:
+            return replace(item, path=item.path[1:]) if key == item.path[0] else None
+        sig = item.signal
+        if sig.kind == "env-object":
+            kind = env_kind(key)
+            return replace(item, signal=Signal(kind, f"env:{key}")) if kind else None
+        if sig.kind == "intl-options":
+            kind = {"timeZone": "timezone", "locale": "locale"}.get(key)
+            return replace(item, signal=Signal(kind, f"{sig.source}.{key}")) if kind else None
+        if sig.kind == "user-info" and key == "username":
+            return replace(item, signal=Signal("username", f"{sig.source}.username"))
+        if sig.kind == "url" and key in ("hostname", "host", "origin"):
+            return replace(item, signal=Signal("endpoint", sig.source, host=True))
+        if sig.kind == "locale" and key in LOCALE_PARTS:
+            return item
+        return None
 
     def _targeting(self, item: _Item) -> list[_Item]:
         """An object holding the signal handed to a feature-flag SDK as targeting attributes."""
@@ -386,9 +558,18 @@ class Tracker:
     def _uses_of(self, item: _Item, name_node: Node) -> list[_Item]:
         name = text(name_node)
         scope = self._declaring_scope(name_node, name)
+        if (
+            scope.parent is None
+            and len(name) < 3
+            and len(self.index.identifiers(name, scope.start_byte, scope.end_byte))
+            > SHORT_GLOBAL_USES
+        ):
+            return []  # a minified global reused everywhere: following it is noise
+        uses = self._uses_in(item, scope, name, exclude=name_node)
         if scope.parent is None and len(name) < 3:
-            return []
-        return self._uses_in(item, scope, name, exclude=name_node)
+            # A short global: a use inside a function declaring its own `name` is another variable.
+            uses = [u for u in uses if self._declaring_scope(u.node, name) == scope]
+        return uses
 
     def _declaring_scope(self, use: Node, name: str) -> Node:
         """The function declaring ``name`` as seen from ``use``; the program when global."""
@@ -404,12 +585,11 @@ class Tracker:
     def _declares(self, fn: Node, name: str) -> bool:
         for ident in self.index.identifiers(name, fn.start_byte, fn.end_byte):
             parent = ident.parent
-            if (
-                parent is not None
-                and parent.type == "variable_declarator"
-                and parent.child_by_field_name("name") == ident
-                and scope_of(ident) == fn
-            ):
+            if parent is None or scope_of(ident) != fn:
+                continue
+            if parent.type == "variable_declarator" and parent.child_by_field_name("name") == ident:
+                return True
+            if parent.type == "for_in_statement" and parent.child_by_field_name("left") == ident:
                 return True
         return False
 
@@ -449,16 +629,16 @@ class Tracker:
         return [replace(item, node=call, hops=hops) for call in self.index.calls(name)]
 
 
-def _callback_call(fn: Node) -> Node | None:
+def _callback_call(
+    fn: Node, methods: tuple[str, ...] = ("some", "every", "find", "findIndex")
+) -> Node | None:
     args = fn.parent
     call = args.parent if args is not None and args.type == "arguments" else None
     callee = call.child_by_field_name("function") if call is not None else None
     if call is None or callee is None or callee.type != "member_expression":
         return None
     prop = callee.child_by_field_name("property")
-    return (
-        call if prop is not None and text(prop) in ("some", "every", "find", "findIndex") else None
-    )
+    return call if prop is not None and text(prop) in methods else None
 
 
 def _root(node: Node) -> Node:

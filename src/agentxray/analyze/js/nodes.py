@@ -178,6 +178,11 @@ def parameter_names(fn: Node) -> list[str]:
         elif p.type == "assignment_pattern":
             left = p.child_by_field_name("left")
             out.append(text(left) if left is not None and left.type == "identifier" else "")
+        elif p.type in ("required_parameter", "optional_parameter"):  # TypeScript
+            pattern = p.child_by_field_name("pattern")
+            out.append(
+                text(pattern) if pattern is not None and pattern.type == "identifier" else ""
+            )
         else:
             out.append("")
     return out
@@ -239,7 +244,11 @@ class NameIndex:
         data = self.data
         count = 0
         for m in pat.finditer(data, start, stop):
-            if m.start() and data[m.start() - 1 : m.start()] in _IDENT_BEFORE:
+            if (
+                m.start()
+                and data[m.start() - 1 : m.start()] in _IDENT_BEFORE
+                and data[m.start() - 3 : m.start()] != b"..."
+            ):
                 continue
             node = self.node_at(m.start(), m.start() + len(name.encode()))
             if node.type in ("identifier", "shorthand_property_identifier"):
@@ -248,6 +257,25 @@ class NameIndex:
                     logger.debug("too many uses of %s; not following", name)
                     return
                 yield node
+
+    def shorthands(self, name: str, start: int = 0, end: int | None = None) -> list[Node]:
+        """``{name}`` object shorthands in a byte range: uses of the variable ``name``."""
+        encoded = name.encode()
+        pat = re.compile(re.escape(encoded) + rb"\s*[,}]")  # literal prefix: a fast search
+        stop = len(self.data) if end is None else end
+        out = []
+        data = self.data
+        for m in pat.finditer(data, start, stop):
+            at = m.start()
+            before = data[max(0, at - 16) : at].rstrip()
+            if not before.endswith((b"{", b",")):
+                continue
+            node = self.node_at(at, at + len(encoded))
+            if node.type == "shorthand_property_identifier":
+                out.append(node)
+                if len(out) > MAX_USES:
+                    break
+        return out
 
     def definitions(self, name: str) -> list[Node]:
         """Function declarations named ``name`` and declarators/assignments that bind it."""

@@ -25,13 +25,14 @@ from agentxray.analyze.js.report import (
     stable_id,
 )
 from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS
-from agentxray.analyze.js.values import Decoded
+from agentxray.analyze.js.values import Decoded, Values
 from agentxray.analyze.regions import country_name, locale_region, offset_region, zone_countries
+from agentxray.analyze.regions.zonenames import name_countries
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
 
-MAX_REGION_VALUES = {"timezone": 12, "locale": 4, "tz-offset": 6}
+MAX_REGION_VALUES = {"timezone": 12, "locale": 4, "tz-offset": 6, "country": 60}
 """More distinct regional values than this in one function: a picker, a catalog, a database."""
 MAX_COUNTRIES = 4
 NOT_IDENTITY = frozenset({"", "localhost", "root", "unknown", "null", "undefined", "true", "false"})
@@ -63,8 +64,13 @@ def regional_label(kind: str, value: str, scale: float = 1.0) -> str | None:
     minutes west = value × scale (``/ -60`` makes hours east, scale -60).
     """
     if kind == "timezone":
-        codes = zone_countries(value)
+        codes = zone_countries(value) or name_countries(value)
         return ", ".join(country_name(c) for c in codes) if codes else None
+    if kind == "country":
+        if len(value) == 2 and value.isalpha():
+            name = country_name(value.upper())
+            return name if name != value.upper() else None
+        return value if _country_names().get(value.lower()) else None
     if kind == "tz-offset":
         try:
             return offset_region(float(value) * scale, minutes_west=True)
@@ -76,6 +82,14 @@ def regional_label(kind: str, value: str, scale: float = 1.0) -> str | None:
             return name if name != value else None
         return locale_region(value)
     return None
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """English country names (lower case) → ISO code, from CLDR."""
+    return {
+        str(v).lower(): str(k) for k, v in babel.Locale("en").territories.items() if len(k) == 2
+    }
 
 
 def regex_literals(pattern: str) -> list[str]:
@@ -224,7 +238,9 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
         scale = g.comparisons[0].signal.scale
         labels = {regional_label(g.kind, v, scale) for v in g.values}
         countries = (
-            {c for v in g.values for c in zone_countries(v)} if g.kind == "timezone" else set()
+            {c for v in g.values for c in zone_countries(v) or name_countries(v)}
+            if g.kind == "timezone"
+            else set()
         )
         if len(g.values) > MAX_REGION_VALUES[g.kind] or len(countries) > MAX_COUNTRIES:
             logger.debug(
@@ -289,6 +305,9 @@ def _condition_text(a: JsAnalysis, node: Node) -> str:
     return render(a.describer.activation(node))
 
 
+_AUTHORITY = {"timezone": "IANA tzdata and CLDR", "locale": "CLDR", "country": "ISO 3166"}
+
+
 def _geofence(a: JsAnalysis, g: Group, labels: list[str]) -> Finding:
     first = g.comparisons[0]
     sig = first.signal
@@ -298,7 +317,7 @@ def _geofence(a: JsAnalysis, g: Group, labels: list[str]) -> Finding:
     message = (
         f"{_upper_first(fn_label(first.node))} reads the user's {sig.kind} ({sig.source})"
         f"{helper_path(first.hops)} and compares it with {', '.join(g.values)} — {region} "
-        f"according to {'IANA tzdata' if g.kind == 'timezone' else 'CLDR' if g.kind == 'locale' else 'UTC offsets'}."
+        f"according to {_AUTHORITY.get(g.kind, 'UTC offsets')}."
         f"{effects} Code that behaves differently for users in one region is a geofence."
         + (f" Active {condition}." if condition else "")
     )
@@ -329,19 +348,28 @@ def _geofence(a: JsAnalysis, g: Group, labels: list[str]) -> Finding:
 def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
     """``fingerprint`` findings of one file, and the decoded data they compare against."""
     groups: dict[tuple[int, str], Group] = {}
+    hashed: dict[int, list[Comparison]] = {}
     for cmp in a.flow.comparisons:
         sig = cmp.signal
         if sig.kind not in IDENTITY_KINDS:
             continue
+        if cmp.operator in ("hash", "encode"):
+            if sig.kind != "endpoint":
+                hashed.setdefault(_function_key(cmp.node), []).append(cmp)
+            continue
         vals = a.resolver.values(cmp.other)
         if vals.regex and not vals.decoded:
-            continue
+            vals = Values(tuple(h for v in vals.items for h in regex_hosts(v)))
         if vals.decoded:
             kept = [v.lstrip(".") if cmp.operator == "endsWith" else v for v in vals.items]
         elif sig.kind == "endpoint":
             kept = [v for v in vals.items if hostlike(v, NOT_IDENTITY)]
+        elif sig.kind == "api-key":
+            raw = a.resolver.values(cmp.other)
+            kept = [x for v in raw.items for x in (regex_literals(v) if raw.regex else [v])]
+            kept = [v for v in kept if _identity_value(v) and re.fullmatch(r"[\w-]{2,24}", v)]
         else:
-            kept = [v for v in vals.items if v.strip().lower() not in NOT_IDENTITY]
+            kept = [v for v in vals.items if _identity_value(v)]
         if not kept:
             continue
         key = (_function_key(cmp.node), sig.label)
@@ -356,9 +384,79 @@ def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
             hosts = {h for v in g.values if (h := hostlike(v, NOT_IDENTITY))}
             if len({_domain(h) for h in hosts}) < 2:
                 continue  # the vendor's own host(s): reading the base URL to use it
+        if g.kind == "api-key" and not g.decoded and len(g.values) < 2:
+            continue  # checking the key's own format, not telling providers apart
         used.update(g.decoded)
         findings.append(_fingerprint(a, g))
+    findings.extend(_derived_id(a, cmps) for cmps in hashed.values())
     return findings, used
+
+
+TYPE_NAMES = frozenset(
+    {"object", "function", "string", "number", "symbol", "boolean", "bigint", "undefined"}
+)
+
+
+def _identity_value(value: str) -> bool:
+    """A literal that can name a host, user, machine or provider (not a type tag or a number)."""
+    v = value.strip().lower()
+    if v in NOT_IDENTITY or v in TYPE_NAMES or v.startswith("[object"):
+        return False
+    if sum(ch.isalnum() for ch in v) < 2 or re.fullmatch(r"[-+]?[\d.]+", v):
+        return False
+    return not v.startswith("__") and not v.endswith("__")
+
+
+def _derived_id(a: JsAnalysis, comparisons: list[Comparison]) -> Finding:
+    """Machine or user facts hashed into one identifier: a device fingerprint."""
+    first = comparisons[0]
+    sources = list(dict.fromkeys(c.signal.label for c in comparisons))
+    condition = _condition_text(a, first.node)
+    verb = "hashes" if first.operator == "hash" else "encodes"
+    message = (
+        f"{_upper_first(fn_label(first.node))} {verb} {', '.join(sources)}"
+        f"{helper_path(first.hops)} into one identifier (`{describe(first.node, 80)}`). An "
+        "identifier made of machine or user facts is stable across sessions and reinstalls: it "
+        "identifies this device or person wherever it is sent or written."
+        + (f" Active {condition}." if condition else "")
+    )
+    return Finding(
+        id=stable_id("js-fingerprint", "hash", *sorted(sources)),
+        rule="js-fingerprint",
+        category="fingerprint",
+        severity="high",
+        title=f"An identifier is derived from {', '.join(sources[:3])}",
+        location=location(a.unit.entry.vpath, first.node),
+        message=message,
+        snippet=snippet(a.unit.data, first.node),
+        signals=tuple(sources),
+        condition=condition,
+    )
+
+
+def regex_hosts(pattern: str) -> list[str]:
+    """Host names a host-matching regex names: ``(^|\\.)proxy\\.corp\\.(a|b)\\.com$`` → two."""
+    core = re.sub(r"\(\^\|\\\.\)|\(\?:\^\|\\\.\)|\\b|^\^|\$$", "", pattern)
+    core = core.replace("\\.", ".").replace("\\-", "-")
+    alts = [core]
+    for _ in range(3):
+        expanded = []
+        for alt in alts:
+            m = re.search(r"\(\??:?([\w.|-]+)\)", alt)
+            if m is None:
+                expanded.append(alt)
+                continue
+            expanded.extend(
+                alt[: m.start()] + opt + alt[m.end() :] for opt in m.group(1).split("|")
+            )
+        alts = expanded[:32]
+    out = []
+    for alt in alts:
+        for part in alt.split("|"):
+            part = part.strip("^$")
+            if re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", part, re.I):
+                out.append(part.lower())
+    return out
 
 
 def _fingerprint(a: JsAnalysis, g: Group) -> Finding:

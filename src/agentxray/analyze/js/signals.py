@@ -12,8 +12,10 @@ from agentxray.analyze.js.nodes import NameIndex, scope_of, text
 
 logger = logging.getLogger(__name__)
 
-REGION_KINDS = frozenset({"timezone", "tz-offset", "locale"})
-IDENTITY_KINDS = frozenset({"hostname", "username", "machine-id", "endpoint"})
+REGION_KINDS = frozenset({"timezone", "tz-offset", "locale", "country"})
+IDENTITY_KINDS = frozenset(
+    {"hostname", "username", "machine-id", "endpoint", "email", "mac", "api-key"}
+)
 
 # One literal-prefixed pattern each: re finds literal prefixes fast, alternations it scans slowly.
 PREFILTERS = tuple(
@@ -26,8 +28,19 @@ PREFILTERS = tuple(
         rb"hostname\(\)",
         rb"userInfo\(\)",
         rb"machine-id",
+        rb"networkInterfaces\(\)",
+        rb"user\.email",
+        rb"\.to(?:Time)?String\(\)",
+        rb"[\"'](?:cf-ipcountry|x-vercel-ip-country|cloudfront-viewer-country|x-appengine-country"
+        rb"|x-country-code|x-geo-country|x-client-country|fastly-geo-country|x-nf-country)[\"']",
+        rb"\.?(?:country_?[cC]ode|countryCode|country_?[nN]ame|country)\b",
+        rb"\b(?:apiKey|api_key|apikey|authToken)\b",
     )
 )
+GEO_FIELDS = frozenset({"country_code", "countryCode", "country", "country_name", "countryName"})
+"""Fields of an IP-geolocation answer that name the user's country."""
+RESPONSE_MARKS = (b".json()", b"fetch(", b"JSON.parse(", b".get(", b"request(", b".data")
+"""Text showing a value came from a network response."""
 _IDENT_OR_DOT = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
 )
@@ -79,9 +92,39 @@ def env_kind(name: str) -> str | None:
         return "hostname"
     if upper in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         return "endpoint"
-    if upper.endswith(("BASE_URL", "BASEURL", "API_URL", "API_HOST", "API_BASE")):
+    if upper.endswith(("BASE_URL", "BASEURL", "API_URL", "API_HOST", "API_BASE", "_ENDPOINT")):
         return "endpoint"
+    if upper in ("EMAIL", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        return "email"
+    if upper.endswith(("_API_KEY", "_AUTH_TOKEN")):
+        return "api-key"
     return None
+
+
+_OS_IMPORTS = (
+    re.compile(rb"import\s*\{([^}]*)\}\s*from\s*[\"'](?:node:)?os[\"']"),
+    re.compile(rb"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*[\"'](?:node:)?os[\"']\s*\)"),
+)
+
+
+def _os_aliases(data: bytes) -> dict[str, str]:
+    """Local names bound to ``os`` members (``import {hostname as h} from "os"``)."""
+    out: dict[str, str] = {}
+    for pattern in _OS_IMPORTS:
+        for m in pattern.finditer(data):
+            for part in m.group(1).decode(errors="replace").split(","):
+                bits = [b.strip() for b in re.split(r"\bas\b|:", part)]
+                if bits and bits[0] in OS_CALLS:
+                    out[bits[-1] or bits[0]] = bits[0]
+    return out
+
+
+OS_CALLS = {
+    "hostname": ("hostname", "os.hostname()"),
+    "userInfo": ("user-info", "os.userInfo()"),
+    "networkInterfaces": ("network-interfaces", "os.networkInterfaces()"),
+}
+"""``os`` functions whose result tells who or where the user is."""
 
 
 def _climb_member(node: Node, prop: str) -> Node | None:
@@ -142,7 +185,9 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
         found: tuple[Node | None, Signal] | None = None
         env: tuple[str, str] | None = None
         if token == b"process.env":
-            out.extend(_destructured(index, m.start()))
+            env_node = index.node_at(m.start(), m.start() + len(b"process.env"))
+            if env_node.type == "member_expression":
+                out.append((env_node, Signal("env-object", "process.env")))
             continue
         if token.startswith(b"process.env"):
             em = _ENV.match(token)
@@ -172,10 +217,175 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
         elif token == b"userInfo()":
             call = _call_of(node)
             found = (call, Signal("user-info", "os.userInfo()"))
+        elif token == b"networkInterfaces()":
+            call = _call_of(index.node_at(m.start(), m.end() - 2))
+            found = (call, Signal("network-interfaces", "os.networkInterfaces()"))
+        elif token == b"user.email":
+            found = (_command_call(node), Signal("email", "git config user.email"))
+        elif token.startswith(b".to"):
+            found = (
+                _date_string(index, m.start() + 1),
+                Signal("timezone", "the zone name in Date#toString()"),
+            )
+        elif token[:1] in (b'"', b"'"):
+            header = token.strip(b"\"'").decode()
+            found = (_header_read(node), Signal("country", f"response header {header}"))
+        elif token in _KEY_NAMES:
+            found = (_key_holder(node), Signal("api-key", f"the API key ({token.decode()})"))
+        elif token.lstrip(b".") in _GEO_BYTES:
+            found = (_geo_field(index, data, m), Signal("country", "IP-geolocation answer"))
         elif token == b"machine-id":
             call = _call_of(node)
             if call is not None and "read" in text(call.child_by_field_name("function") or call):
                 found = (call, Signal("machine-id", "/etc/machine-id"))
         if found is not None and found[0] is not None:
-            out.append((found[0], found[1]))
+            if found[0].type in ("identifier", "shorthand_property_identifier_pattern"):
+                out.extend((use, found[1]) for use in _pattern_uses(index, found[0]))
+            else:
+                out.append((found[0], found[1]))
+    for local, member in _os_aliases(data).items():
+        kind, source = OS_CALLS[member]
+        out.extend((call, Signal(kind, source)) for call in index.calls(local))
     return out
+
+
+_GEO_BYTES = frozenset(f.encode() for f in GEO_FIELDS)
+_KEY_NAMES = frozenset({b"apiKey", b"api_key", b"apikey", b"authToken"})
+
+
+def _key_holder(node: Node) -> Node | None:
+    """Where an API key named ``apiKey`` is read: a member, a destructured or plain parameter."""
+    parent = node.parent
+    if parent is None:
+        return None
+    if parent.type == "member_expression" and parent.child_by_field_name("property") == node:
+        return parent
+    if parent.type == "pair_pattern" and parent.child_by_field_name("key") == node:
+        local = parent.child_by_field_name("value")
+        if local is not None and local.type == "assignment_pattern":
+            local = local.child_by_field_name("left")
+        return local if local is not None and local.type == "identifier" else None
+    if node.type == "shorthand_property_identifier_pattern":
+        return node
+    if node.type == "identifier" and parent.type in ("formal_parameters", "assignment_pattern"):
+        return node
+    return None
+
+
+
+
+def _pattern_uses(index: NameIndex, local: Node) -> list[Node]:
+    """Uses of a name bound by a destructuring pattern, in the scope declaring it."""
+    name = text(local)
+    scope = scope_of(local)
+    return [
+        use
+        for use in index.identifiers(name, scope.start_byte, scope.end_byte)
+        if use.start_byte != local.start_byte
+    ] + [
+        n
+        for n in index.shorthands(name, scope.start_byte, scope.end_byte)
+        if n.start_byte != local.start_byte
+    ]
+
+
+def _command_call(node: Node) -> Node | None:
+    """The call running the command line that holds ``node`` (``git config user.email``).
+
+    The command text itself says what runs, so any callee counts (``execSync`` under an alias,
+    a ``run`` helper): the call whose arguments hold the string.
+    """
+    cur = node.parent
+    while cur is not None and cur.type not in ("arguments", "program"):
+        if cur.type not in ("string", "template_string", "array", "binary_expression"):
+            return None
+        cur = cur.parent
+    return cur.parent if cur is not None and cur.type == "arguments" else None
+
+
+def _date_string(index: NameIndex, offset: int) -> Node | None:
+    """``d.toString()`` where ``d`` is a ``Date`` (``new Date()``, a parameter defaulting to one)."""
+    prop = index.node_at(offset, offset + 2)
+    member = prop.parent
+    if member is None or member.type != "member_expression":
+        return None
+    obj = member.child_by_field_name("object")
+    call = member.parent
+    if obj is None or call is None or call.type != "call_expression":
+        return None
+    if _is_date(index, obj):
+        return call
+    return None
+
+
+def _is_date(index: NameIndex, obj: Node) -> bool:
+    src = text(obj)
+    if src.startswith("new Date") or src.startswith("(new Date"):
+        return True
+    if obj.type != "identifier":
+        return False
+    scope = scope_of(obj)
+    for ident in index.identifiers(src, scope.start_byte, obj.start_byte):
+        parent = ident.parent
+        if parent is None:
+            continue
+        if parent.type in ("assignment_pattern", "variable_declarator"):
+            value = parent.child_by_field_name("right") or parent.child_by_field_name("value")
+            if value is not None and text(value).startswith("new Date"):
+                return True
+    return False
+
+
+def _header_read(node: Node) -> Node | None:
+    """``headers.get("cf-ipcountry")`` or ``headers["cf-ipcountry"]`` around a header name."""
+    while node.type != "string" and node.parent is not None:
+        node = node.parent
+    parent = node.parent
+    if parent is not None and parent.type == "arguments":
+        return parent.parent
+    if parent is not None and parent.type == "subscript_expression":
+        return parent
+    return None
+
+
+def _geo_field(index: NameIndex, data: bytes, m: re.Match[bytes]) -> Node | None:
+    """A country field read from a value that came from a network response."""
+    start = m.start() + (1 if m.group().startswith(b".") else 0)
+    node = index.node_at(start, m.end())
+    parent = node.parent
+    if parent is None:
+        return None
+    if parent.type == "member_expression" and parent.child_by_field_name("property") == node:
+        obj = parent.child_by_field_name("object")
+        if obj is not None and _from_response(index, obj):
+            return parent
+        return None
+    if parent.type in ("pair_pattern", "object_pattern") or node.type == (
+        "shorthand_property_identifier_pattern"
+    ):
+        pattern = parent if parent.type == "object_pattern" else parent.parent
+        decl = pattern.parent if pattern is not None else None
+        if decl is None or decl.type != "variable_declarator":
+            return None
+        value = decl.child_by_field_name("value")
+        if value is None or not any(mark in text(value).encode() for mark in RESPONSE_MARKS):
+            return None
+        local = parent.child_by_field_name("value") if parent.type == "pair_pattern" else node
+        if local is not None and local.type == "assignment_pattern":
+            local = local.child_by_field_name("left")
+        return local
+    return None
+
+
+def _from_response(index: NameIndex, obj: Node) -> bool:
+    """Whether an expression's value (or its variable's) was read from a network response."""
+    src = text(obj).encode()
+    if any(mark in src for mark in RESPONSE_MARKS):
+        return True
+    if obj.type != "identifier":
+        return False
+    for d in index.definitions(text(obj))[:4]:
+        value = d.child_by_field_name("value") or d.child_by_field_name("right")
+        if value is not None and any(mark in text(value).encode() for mark in RESPONSE_MARKS):
+            return True
+    return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
@@ -36,6 +36,8 @@ class Decoded:
     values: tuple[str, ...]
     """The decoded strings (a decoded list gives one entry per element)."""
     decoder: Node | None = None
+    value: object = field(default=None, hash=False, compare=False)
+    """The decoded value as evaluated (a list or an object parsed from decoded JSON)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,16 @@ class Values:
             tuple(dict.fromkeys(self.decoded + other.decoded)),
             self.regex or other.regex,
         )
+
+
+def _leaves(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _leaves(v)]
+    return []
 
 
 def _dedupe(items: tuple[str, ...]) -> tuple[str, ...]:
@@ -106,9 +118,25 @@ class Resolver:
             )
         if t == "identifier":
             return self._identifier(node, depth)
+        if t in ("augmented_assignment_expression", "assignment_expression"):
+            return self.values(node.child_by_field_name("right"), depth + 1)
+        if t == "member_expression":
+            return self._member(node, depth)
         if t == "call_expression":
             return self._call(node, depth)
         return Values()
+
+    def _member(self, node: Node, depth: int) -> Values:
+        """A field of decoded data: ``D.domains`` where ``D`` is JSON decoded at run time."""
+        prop = node.child_by_field_name("property")
+        holder = self.values(node.child_by_field_name("object"), depth + 1)
+        key = text(prop) if prop is not None else ""
+        out = Values()
+        for d in holder.decoded:
+            if isinstance(d.value, dict) and key in d.value:
+                leaves = tuple(_leaves(d.value[key]))
+                out = out + Values(leaves, (replace(d, values=leaves),))
+        return out
 
     def _concat(self, node: Node, depth: int) -> Values:
         op = node.child_by_field_name("operator")

@@ -27,6 +27,7 @@ from agentxray.analyze.js.nodes import (
 )
 from agentxray.analyze.js.report import describe, location, snippet, stable_id
 from agentxray.analyze.js.unicode import INVISIBLE, char_label, skeleton, special
+from agentxray.analyze.js.watermark_marks import mark_findings
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,16 @@ def _separator_changes(a: JsAnalysis) -> list[Choice]:
             if change is not None:
                 c = Choice(t, [], list(cond.comparisons), change)
                 out.append(c)
+        pair = [string_value(unwrap(cons)), string_value(unwrap(alt))]
+        if (
+            pair[0] is not None
+            and pair[1] is not None
+            and pair[0] != pair[1]
+            and 0 < len(pair[0]) <= 2
+            and 0 < len(pair[1]) <= 2
+            and set(pair[0] + pair[1]) <= _SEPARATORS
+        ):
+            out.append(Choice(t, [], list(cond.comparisons), (pair[1], pair[0])))
     return out
 
 
@@ -228,6 +239,13 @@ def _sinks(a: JsAnalysis, node: Node) -> list[Node]:
                 and text(parent.child_by_field_name("operator") or parent) == "+"
             ):
                 out.append(parent)
+            elif (
+                parent is not None
+                and parent.type == "arguments"
+                and parent.parent is not None
+                and text(parent.parent.child_by_field_name("function") or parent).endswith(".join")
+            ):
+                out.append(parent.parent)
     return out
 
 
@@ -287,7 +305,9 @@ def watermark_findings(a: JsAnalysis) -> list[Finding]:
         elif sinks and change.tainted:
             groups.setdefault(sinks[0].start_byte, []).append(change)
             sinks_of.setdefault(sinks[0].start_byte, sinks[0])
-    return [_finding(a, sinks_of[k], choices) for k, choices in groups.items()]
+    findings = [_finding(a, sinks_of[k], choices) for k, choices in groups.items()]
+    taken = {c.node.start_byte for choices in groups.values() for c in choices}
+    return findings + mark_findings(a, taken)
 
 
 def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+from agentxray.analyze.js.deobfuscate.closed import ClosedFinder
 from agentxray.analyze.js.deobfuscate.isolate import IsolateSession, evaluate
 from agentxray.analyze.js.deobfuscate.obfuscator import string_array_jobs
 from agentxray.analyze.js.deobfuscate.recognise import Job, decoder_jobs
@@ -15,6 +16,8 @@ from agentxray.model import Notice
 logger = logging.getLogger(__name__)
 
 MAX_JOBS = 200
+MIN_HIDDEN_CHARS = 6
+"""A decoded word shorter than this (``atob("aGVsbG8=")``) is not worth calling hidden data."""
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -23,6 +26,26 @@ def _strings(value: object) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(v if isinstance(v, str) else json.dumps(v) for v in value)
     return (json.dumps(value),)
+
+
+def _leaves(value: object, out: list[str], budget: int = 5_000) -> list[str]:
+    """The strings inside a decoded value (a list, an object parsed from decoded JSON)."""
+    if len(out) >= budget:
+        return out
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, list):
+        for v in value:
+            _leaves(v, out, budget)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _leaves(v, out, budget)
+    return out
+
+
+def _hidden(values: tuple[str, ...], data: bytes) -> bool:
+    """Some value is not written in the file as it is: decoding revealed it."""
+    return any(len(v) >= 3 and v.encode() not in data for v in values)
 
 
 def meaningful(values: tuple[str, ...]) -> bool:
@@ -38,15 +61,39 @@ def decode_all(
 ) -> tuple[list[Decoded], list[Notice]]:
     """Decoded data of one file, and notices for decoders that could not be run."""
     jobs: list[Job] = decoder_jobs(index, data) + string_array_jobs(index, data)
+    known = [(j.site.start_byte, j.site.end_byte) for j in jobs]
+    finder = ClosedFinder(index, data)
+    closed = [
+        Job(c.method, c.site, c.decoder, c.code)
+        for c in finder.jobs()
+        if not any(s < c.site.end_byte and c.site.start_byte < e for s, e in known)
+    ]
+    notices: list[Notice] = []
+    if finder.exhausted:
+        notices.append(
+            Notice(
+                code="decoder-search-limited",
+                message=f"the search for decoded data stopped after {len(closed)} expressions "
+                "(site or time limit); hidden data further in the file may be missed",
+                path=vpath,
+                level="info",
+            )
+        )
+    first_closed = len(jobs)
+    jobs += closed
     if len(jobs) > MAX_JOBS:
         logger.info("%s: %d decoder calls, evaluating the first %d", vpath, len(jobs), MAX_JOBS)
         jobs = jobs[:MAX_JOBS]
     outcomes = evaluate([(str(i), job.code) for i, job in enumerate(jobs)], session=session)
     decoded: list[Decoded] = []
-    notices: list[Notice] = []
     for i, job in enumerate(jobs):
         outcome = outcomes[str(i)]
         line = job.site.start_point[0] + 1
+        if outcome.error is not None and i >= first_closed:
+            logger.debug(
+                "%s line %d: closed expression not evaluated: %s", vpath, line, outcome.error
+            )
+            continue
         if outcome.error is not None:
             notices.append(
                 Notice(
@@ -56,6 +103,16 @@ def decode_all(
                     level="info",
                 )
             )
+            continue
+        if i >= first_closed:
+            values = tuple(_leaves(outcome.value, []))
+            if (
+                values
+                and _hidden(values, data)
+                and meaningful(values)
+                and len("".join(values)) >= MIN_HIDDEN_CHARS
+            ):
+                decoded.append(Decoded(job.site, job.method, values, job.decoder, outcome.value))
             continue
         values = _strings(outcome.value)
         if values and meaningful(values):

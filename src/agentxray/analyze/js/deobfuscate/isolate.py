@@ -3,7 +3,8 @@
 Run as ``python -m agentxray.analyze.js.deobfuscate.isolate``: reads ``{"jobs": [{"id", "code"}],
 "timeout_s", "max_memory"}`` as JSON on stdin, writes ``{"id": {"value": …} | {"error": …}}`` on
 stdout. The isolate has no ``require``, no I/O, no timers: only the shims below (``atob``, ``btoa``,
-``Buffer.from(…, "base64"|"hex"|"utf8")``, ``TextDecoder``). :func:`evaluate` is the parent side.
+``Buffer.from(…, "base64"|"hex"|"utf8")``, ``TextDecoder``, and an inflate behind ``__zlib``
+for code that decodes with ``zlib.inflateSync`` and its siblings). :func:`evaluate` is the parent side.
 """
 
 from __future__ import annotations
@@ -69,6 +70,97 @@ SHIMS = r"""
       out += A[(n >> 18) & 63] + A[(n >> 12) & 63] + (i + 1 < s.length ? A[(n >> 6) & 63] : "=") + (i + 2 < s.length ? A[n & 63] : "=");
     }
     return out;
+  };
+  // RFC 1951 inflate (zlib and gzip wrappers skipped), for zlib.inflateSync & co.; bounded output.
+  function inflate(src, raw) {
+    var data = Array.from(src), pos = 0, bit = 0, out = [], LIMIT = 8 * 1024 * 1024;
+    if (!raw && data[0] === 0x1f && data[1] === 0x8b) {
+      var flg = data[3]; pos = 10;
+      if (flg & 4) { pos += 2 + (data[pos] | (data[pos + 1] << 8)); }
+      if (flg & 8) { while (data[pos++]) {} }
+      if (flg & 16) { while (data[pos++]) {} }
+      if (flg & 2) { pos += 2; }
+    } else if (!raw && (data[0] & 15) === 8 && ((data[0] << 8) | data[1]) % 31 === 0) { pos = 2; }
+    function bits(n) {
+      var v = 0;
+      for (var i = 0; i < n; i++) {
+        if (pos >= data.length) throw new Error("truncated deflate data");
+        v |= ((data[pos] >> bit) & 1) << i;
+        if (++bit === 8) { bit = 0; pos++; }
+      }
+      return v;
+    }
+    function table(lengths) {
+      var counts = [], offs = [], syms = [], i;
+      for (i = 0; i <= 15; i++) counts[i] = 0;
+      for (i = 0; i < lengths.length; i++) counts[lengths[i]]++;
+      counts[0] = 0; offs[1] = 0;
+      for (i = 1; i < 15; i++) offs[i + 1] = offs[i] + counts[i];
+      for (i = 0; i < lengths.length; i++) if (lengths[i]) syms[offs[lengths[i]]++] = i;
+      return { counts: counts, syms: syms };
+    }
+    function decode(t) {
+      var code = 0, first = 0, index = 0;
+      for (var len = 1; len <= 15; len++) {
+        code |= bits(1); var c = t.counts[len];
+        if (code - c < first) return t.syms[index + (code - first)];
+        index += c; first += c; first <<= 1; code <<= 1;
+      }
+      throw new Error("bad huffman code");
+    }
+    var LB = [3,4,5,6,7,8,9,10,11,13,15,17,19,23,27,31,35,43,51,59,67,83,99,115,131,163,195,227,258];
+    var LE = [0,0,0,0,0,0,0,0,1,1,1,1,2,2,2,2,3,3,3,3,4,4,4,4,5,5,5,5,0];
+    var DB = [1,2,3,4,5,7,9,13,17,25,33,49,65,97,129,193,257,385,513,769,1025,1537,2049,3073,4097,6145,8193,12289,16385,24577];
+    var DE = [0,0,0,0,1,1,2,2,3,3,4,4,5,5,6,6,7,7,8,8,9,9,10,10,11,11,12,12,13,13];
+    var last, type, i;
+    do {
+      last = bits(1); type = bits(2);
+      if (type === 0) {
+        if (bit) { bit = 0; pos++; }
+        var len0 = data[pos] | (data[pos + 1] << 8); pos += 4;
+        for (i = 0; i < len0; i++) out.push(data[pos++]);
+      } else if (type === 1 || type === 2) {
+        var lt, dt, l = [];
+        if (type === 1) {
+          for (i = 0; i < 288; i++) l[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
+          lt = table(l); l = []; for (i = 0; i < 30; i++) l[i] = 5; dt = table(l);
+        } else {
+          var hl = bits(5) + 257, hd = bits(5) + 1, hc = bits(4) + 4;
+          var ORD = [16,17,18,0,8,7,9,6,10,5,11,4,12,3,13,2,14,1,15], cl = [];
+          for (i = 0; i < 19; i++) cl[i] = 0;
+          for (i = 0; i < hc; i++) cl[ORD[i]] = bits(3);
+          var ct = table(cl), lens = [];
+          while (lens.length < hl + hd) {
+            var sym = decode(ct);
+            if (sym < 16) lens.push(sym);
+            else if (sym === 16) { var p = lens[lens.length - 1], r = 3 + bits(2); while (r--) lens.push(p); }
+            else if (sym === 17) { var z = 3 + bits(3); while (z--) lens.push(0); }
+            else { var z2 = 11 + bits(7); while (z2--) lens.push(0); }
+          }
+          lt = table(lens.slice(0, hl)); dt = table(lens.slice(hl));
+        }
+        for (;;) {
+          var s2 = decode(lt);
+          if (s2 < 256) out.push(s2);
+          else if (s2 === 256) break;
+          else {
+            s2 -= 257; var n = LB[s2] + bits(LE[s2]);
+            var ds = decode(dt), d = DB[ds] + bits(DE[ds]);
+            if (d > out.length) throw new Error("bad distance");
+            for (i = 0; i < n; i++) out.push(out[out.length - d]);
+          }
+          if (out.length > LIMIT) throw new Error("inflated data too large");
+        }
+      } else throw new Error("bad block type");
+    } while (!last);
+    return FakeBuffer(out);
+  }
+  function bytesOf(v) { return typeof v === "string" ? FakeBuffer.from(v, "latin1") : v; }
+  g.__zlib = {
+    inflateSync: function (b) { return inflate(bytesOf(b), false); },
+    unzipSync: function (b) { return inflate(bytesOf(b), false); },
+    gunzipSync: function (b) { return inflate(bytesOf(b), false); },
+    inflateRawSync: function (b) { return inflate(bytesOf(b), true); }
   };
   g.TextDecoder = function () {};
   g.TextDecoder.prototype.decode = function (b) { return utf8(b || []); };

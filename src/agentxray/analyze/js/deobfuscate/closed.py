@@ -1,0 +1,568 @@
+"""Hidden data found by what the code does: closed expressions around decoding primitives.
+
+A *decoding primitive* is an operation that turns stored text into other text: ``atob``,
+``Buffer.from(…, "base64"|"hex")``, ``String.fromCharCode``, ``TextDecoder``, ``reverse()``,
+``zlib.inflateSync``, a literal ``split(…)`` rejoined or mapped. Around each one the largest
+*closed* expression is taken: one whose free names all resolve, within the file, to literals,
+small functions or other closed expressions (a decoder helper, its key, the encoded constant).
+That expression, with the definitions it needs, is a job for the capability-free isolate. A
+decoder written in any style is found this way, without knowing its shape: base64 twice,
+multi-byte XOR, rot13 through ``replace``, char-code offsets, inflate, reversed or split strings.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from ahocorasick_rs import BytesAhoCorasick
+from tree_sitter import Node
+
+from agentxray.analyze.js.nodes import (
+    FUNCTION_TYPES,
+    NameIndex,
+    enclosing_function,
+    function_name,
+    parameter_names,
+    text,
+    unwrap,
+)
+
+logger = logging.getLogger(__name__)
+
+PRIMITIVES = tuple(
+    re.compile(p)
+    for p in (
+        rb"fromCharCode",
+        rb"fromCodePoint",
+        rb"atob\(",
+        rb"base64(?:url)?[\"']",
+        rb"hex[\"']",
+        rb"\.reverse\(\)",
+        rb"TextDecoder",
+        rb"\.decode\(",
+        rb"(?:inflate|inflateRaw|gunzip|unzip)Sync\b",
+        rb"\.join\(([\"'`])\1\)",
+    )
+)
+"""Operations that turn stored text into other text: one literal-prefixed pattern each, since
+``re`` searches a literal prefix fast and an alternation slowly (a cheap byte-level prefilter)."""
+METHOD_NAMES = {
+    b"fromCharCode": "char codes",
+    b"fromCodePoint": "char codes",
+    b"atob": "base64",
+    b"base64": "base64",
+    b"hex": "hex",
+    b"reverse": "reversed string",
+    b"TextDecoder": "byte array (TextDecoder)",
+    b"decode": "byte array (TextDecoder)",
+    b"Sync": "zlib-compressed",
+    b"split": "split and rejoined string",
+    b"join": "split and rejoined string",
+}
+MAX_FUNCTION_BYTES = 4_000
+"""A decoder helper is small; bigger functions are not evaluated whole."""
+MAX_DEFINITION_BYTES = 20_000
+MAX_DEPTH = 4
+MAX_SITES = 120
+MIN_PAYLOAD = 8
+"""Fewer characters of literal input than this: nothing worth hiding is decoded."""
+SEARCH_BUDGET_S = 2.0
+"""Wall time for finding closed expressions in one file (bundles have thousands of hits)."""
+BIG_FILE_BYTES = 2_000_000
+BIG_FILE_BUDGET_S = 0.6
+"""In a bundle the parse already costs seconds; the search gets less (a notice says if cut)."""
+LOCAL_SCAN_LIMIT = 20_000
+"""Enclosing functions bigger than this are not searched for local declarations."""
+LOCAL_SCOPE_LIMIT = 200_000
+"""Functions larger than this (bundle wrappers) are the file's global scope."""
+MAX_CALLS_PER_DECODER = 60
+ZLIB_MODULES = frozenset({"zlib", "node:zlib"})
+BUILTINS = frozenset(
+    [
+        "String",
+        "Number",
+        "Math",
+        "Array",
+        "Object",
+        "JSON",
+        "Buffer",
+        "atob",
+        "btoa",
+        "TextDecoder",
+        "TextEncoder",
+        "Uint8Array",
+        "Uint16Array",
+        "Int8Array",
+        "ArrayBuffer",
+        "DataView",
+        "parseInt",
+        "parseFloat",
+        "decodeURIComponent",
+        "encodeURIComponent",
+        "decodeURI",
+        "encodeURI",
+        "escape",
+        "unescape",
+        "RegExp",
+        "Boolean",
+        "undefined",
+        "NaN",
+        "Infinity",
+        "isNaN",
+        "isFinite",
+        "Symbol",
+        "Error",
+        "Map",
+        "Set",
+    ]
+)
+_CLIMB_THROUGH = frozenset(
+    {
+        "call_expression",
+        "member_expression",
+        "subscript_expression",
+        "arguments",
+        "array",
+        "spread_element",
+        "parenthesized_expression",
+        "binary_expression",
+        "new_expression",
+        "template_substitution",
+        "template_string",
+        "sequence_expression",
+    }
+)
+_LITERAL_TYPES = frozenset({"string", "number", "array", "template_string", "unary_expression"})
+_VALUE_TYPES = frozenset(
+    {
+        "call_expression",
+        "new_expression",
+        "member_expression",
+        "subscript_expression",
+        "binary_expression",
+        "parenthesized_expression",
+        "sequence_expression",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedJob:
+    """One closed expression to evaluate and the definitions it needs."""
+
+    site: Node
+    """The expression whose value is the hidden data."""
+    decoder: Node | None
+    """The helper function doing the decoding, when there is one."""
+    method: str
+    code: str
+    """A function body that returns the value."""
+
+
+class Closure:
+    """Resolves the free names of expressions to self-contained definitions, memoised."""
+
+    def __init__(self, index: NameIndex) -> None:
+        self.index = index
+        self._defs: dict[str, list[str] | None] = {}
+        self._locals: dict[int, frozenset[str]] = {}
+
+    def free_names(self, node: Node) -> set[str]:
+        """Identifiers ``node`` uses but does not declare (builtins and property keys excluded)."""
+        declared: set[str] = set()
+        used: set[str] = set()
+        stack = [node]
+        while stack:
+            cur = stack.pop()
+            t = cur.type
+            if t == "identifier":
+                parent = cur.parent
+                if (
+                    parent is not None
+                    and parent.type == "variable_declarator"
+                    and parent.child_by_field_name("name") == cur
+                ):
+                    declared.add(text(cur))
+                    continue
+                used.add(text(cur))
+                continue
+            if t == "shorthand_property_identifier":
+                used.add(text(cur))
+                continue
+            if t in FUNCTION_TYPES:
+                declared.update(parameter_names(cur))
+                own = cur.child_by_field_name("name")
+                if own is not None:
+                    declared.add(text(own))
+            elif t == "catch_clause":
+                p = cur.child_by_field_name("parameter")
+                if p is not None:
+                    declared.update(_pattern_names(p))
+            elif t in ("for_in_statement", "for_statement"):
+                left = cur.child_by_field_name("left")
+                if left is not None:
+                    declared.update(_pattern_names(left))
+            elif t == "variable_declarator":
+                name = cur.child_by_field_name("name")
+                if name is not None and name.type != "identifier":
+                    declared.update(_pattern_names(name))
+            stack.extend(cur.named_children)
+        return used - declared - BUILTINS
+
+    def definitions(self, names: set[str], at: Node, depth: int = 0) -> list[str] | None:
+        """Source lines defining ``names`` as seen from ``at`` (dependencies first).
+
+        ``None`` when one is unknown, or bound by a function around ``at`` (a parameter or a
+        local variable: its value is not a constant of the file).
+        """
+        out: list[str] = []
+        for name in sorted(names):
+            if self._locally_bound(at, name):
+                return None
+            lines = self._definition(name, depth)
+            if lines is None:
+                return None
+            out.extend(line for line in lines if line not in out)
+        return out
+
+    def _locally_bound(self, at: Node, name: str) -> bool:
+        """Whether a function around ``at`` binds ``name`` (parameter or local declaration)."""
+        fn = enclosing_function(at)
+        while fn is not None and fn.end_byte - fn.start_byte < LOCAL_SCOPE_LIMIT:
+            if fn.end_byte - fn.start_byte > LOCAL_SCAN_LIMIT:
+                return True  # too big to look through: treat the name as local (not a constant)
+            if name in self._declared(fn):
+                return True
+            fn = enclosing_function(fn)
+        return False
+
+    def _declared(self, fn: Node) -> frozenset[str]:
+        """Parameters and names declared directly in ``fn`` (nested functions excluded)."""
+        cached = self._locals.get(fn.start_byte)
+        if cached is not None:
+            return cached
+        names = set(parameter_names(fn))
+        stack = list(fn.named_children)
+        while stack:
+            cur = stack.pop()
+            if cur.type in FUNCTION_TYPES:
+                own = cur.child_by_field_name("name")
+                if own is not None and cur.type == "function_declaration":
+                    names.add(text(own))
+                continue
+            if cur.type == "variable_declarator":
+                n = cur.child_by_field_name("name")
+                if n is not None:
+                    names.update(_pattern_names(n))
+            elif cur.type in ("for_in_statement", "catch_clause"):
+                n = cur.child_by_field_name("left") or cur.child_by_field_name("parameter")
+                if n is not None:
+                    names.update(_pattern_names(n))
+            stack.extend(cur.named_children)
+        result = frozenset(names)
+        self._locals[fn.start_byte] = result
+        return result
+
+    def _definition(self, name: str, depth: int) -> list[str] | None:
+        if name in self._defs:
+            return self._defs[name]
+        if depth > MAX_DEPTH:
+            return None
+        self._defs[name] = None  # recursion guard: a name defined through itself is unresolved
+        result = self._resolve(name, depth)
+        self._defs[name] = result
+        return result
+
+    def _resolve(self, name: str, depth: int) -> list[str] | None:
+        defs = self.index.definitions(name)
+        if len(defs) != 1:
+            return None
+        d = defs[0]
+        value = (
+            d
+            if d.type in FUNCTION_TYPES
+            else (d.child_by_field_name("value") or d.child_by_field_name("right"))
+        )
+        if value is None or value.end_byte - value.start_byte > MAX_DEFINITION_BYTES:
+            return None
+        value = unwrap(value)
+        if value.type in FUNCTION_TYPES:
+            if value.end_byte - value.start_byte > MAX_FUNCTION_BYTES:
+                return None
+            deps = self.definitions(self.free_names(value) - {name}, value, depth + 1)
+            if deps is None:
+                return None
+            src = text(value)
+            own = src if value.type == "function_declaration" else f"var {name} = {src};"
+            return [*deps, own]
+        if _requires(value) in ZLIB_MODULES:
+            return [f"var {name} = __zlib;"]
+        deps = self.definitions(self.free_names(value) - {name}, value, depth + 1)
+        if deps is None:
+            return None
+        return [*deps, f"var {name} = {text(value)};"]
+
+
+def _pattern_names(node: Node) -> list[str]:
+    if node.type == "identifier":
+        return [text(node)]
+    out: list[str] = []
+    for c in node.named_children:
+        if c.type in ("identifier", "shorthand_property_identifier_pattern"):
+            out.append(text(c))
+        elif c.type == "variable_declarator":
+            n = c.child_by_field_name("name")
+            if n is not None:
+                out.extend(_pattern_names(n))
+        else:
+            out.extend(_pattern_names(c))
+    return out
+
+
+def _requires(value: Node) -> str | None:
+    """The module name of ``require("m")``, else ``None``."""
+    if value.type != "call_expression":
+        return None
+    callee = value.child_by_field_name("function")
+    args = value.child_by_field_name("arguments")
+    if callee is None or text(callee) != "require" or args is None or args.named_child_count != 1:
+        return None
+    return text(args.named_children[0]).strip("\"'`")
+
+
+def _zlib_imports(index: NameIndex, data: bytes) -> dict[str, str]:
+    """Names bound by ``import {inflateSync as i} from "zlib"`` (local name → zlib member)."""
+    out: dict[str, str] = {}
+    for m in re.finditer(rb"import\s*\{([^}]*)\}\s*from\s*[\"'](?:node:)?zlib[\"']", data):
+        for part in m.group(1).decode(errors="replace").split(","):
+            bits = part.split(" as ")
+            member = bits[0].strip()
+            local = bits[-1].strip()
+            if member and local:
+                out[local] = member
+    for m in re.finditer(rb"import\s*\*\s*as\s*([\w$]+)\s*from\s*[\"'](?:node:)?zlib[\"']", data):
+        out[m.group(1).decode()] = ""
+    return out
+
+
+class ClosedFinder:
+    """Finds closed decoding expressions in one file."""
+
+    def __init__(self, index: NameIndex, data: bytes, budget_s: float | None = None) -> None:
+        self.index = index
+        self.data = data
+        if budget_s is None:
+            budget_s = BIG_FILE_BUDGET_S if len(data) > BIG_FILE_BYTES else SEARCH_BUDGET_S
+        self.budget_s = budget_s
+        self.exhausted = False
+        """Whether the search stopped early (site cap or time budget): a notice says so."""
+        self.closure = Closure(index)
+        for local, member in _zlib_imports(index, data).items():
+            self.closure._defs[local] = [
+                f"var {local} = __zlib.{member};" if member else f"var {local} = __zlib;"
+            ]
+
+    def _prelude(self, node: Node) -> list[str] | None:
+        return self.closure.definitions(self.closure.free_names(node), node)
+
+    def _climb(self, node: Node) -> tuple[Node, list[str]] | None:
+        """The largest closed expression holding ``node``, with its definitions."""
+        best: tuple[Node, list[str]] | None = None
+        cur: Node | None = node
+        while cur is not None:
+            if cur.type not in _CLIMB_THROUGH and cur is not node:
+                break
+            if cur.type == "arguments":
+                cur = cur.parent
+                continue
+            if (
+                cur.type in ("member_expression", "subscript_expression")
+                and cur.parent is not None
+                and cur.parent.type == "call_expression"
+                and cur.parent.child_by_field_name("function") == cur
+            ):
+                cur = cur.parent  # a method is evaluated with its call
+                continue
+            prelude = self._prelude(cur)
+            if prelude is None:
+                break
+            if cur.type in _VALUE_TYPES:
+                best = (cur, prelude)
+            cur = cur.parent
+        return best
+
+    def jobs(self) -> list[ClosedJob]:
+        """Every closed expression around a decoding primitive, largest first, no overlaps."""
+        found: dict[tuple[int, int], ClosedJob] = {}
+        decoders: dict[int, tuple[Node, str]] = {}
+        hits = sorted(
+            (m for p in PRIMITIVES for m in p.finditer(self.data)), key=lambda m: m.start()
+        )
+        deadline = time.monotonic() + self.budget_s
+        for m in hits:
+            if not _relevant(m, self.data):
+                continue
+            if len(found) >= MAX_SITES or time.monotonic() > deadline:
+                self.exhausted = True
+                break
+            method = _method(m.group())
+            node = self.index.node_at(m.start(), m.end())
+            if _PAYLOAD_NEAR.search(self.data, max(0, m.start() - 300), m.end() + 300):
+                climbed = self._climb(node)
+                if climbed is not None and _contains(climbed[0], m.start()):
+                    self._add(found, climbed[0], None, method, climbed[1])
+                    continue
+            fn = enclosing_function(node)
+            # An anonymous callback (`s.replace(re, c => …)`) decodes for the named helper around it.
+            while fn is not None and function_name(fn) is None:
+                outer = enclosing_function(fn)
+                if outer is None or outer.end_byte - outer.start_byte > MAX_FUNCTION_BYTES:
+                    break
+                fn = outer
+            if fn is None or fn.start_byte in decoders:
+                continue
+            if fn.end_byte - fn.start_byte > MAX_FUNCTION_BYTES:
+                continue
+            decoders[fn.start_byte] = (fn, method)
+            callback = fn.parent is not None and fn.parent.type == "arguments"
+            if callback or function_name(fn) is None:  # `list.map(e => decode(e))` is closed
+                around = self._climb(fn)
+                if around is not None:
+                    self._add(found, around[0], fn, method, around[1])
+        named = {
+            name: (fn, method)
+            for fn, method in decoders.values()
+            if parameter_names(fn)
+            and (name := function_name(fn))
+            and not (fn.parent is not None and fn.parent.type == "arguments")
+        }
+        for name, uses in self._uses(named).items():
+            if len(found) >= MAX_SITES or time.monotonic() > deadline:
+                self.exhausted = True
+                break
+            fn, method = named[name]
+            self._decoder_uses(found, fn, method, uses)
+        jobs = sorted(found.values(), key=lambda j: j.site.start_byte - j.site.end_byte)
+        kept: list[ClosedJob] = []
+        for job in jobs:
+            if not any(_inside(job.site, k.site) for k in kept):
+                kept.append(job)
+        return sorted(kept, key=lambda j: j.site.start_byte)
+
+    def _uses(self, named: dict[str, tuple[Node, str]]) -> dict[str, list[Node]]:
+        """Identifier uses of every decoder name, found in one Aho-Corasick pass over the file."""
+        if not named:
+            return {}
+        names = list(named)
+        finder = BytesAhoCorasick([n.encode() for n in names])
+        out: dict[str, list[Node]] = {}
+        data = self.data
+        for which, start, end in finder.find_matches_as_indexes(data, overlapping=True):
+            if start and data[start - 1 : start] in _IDENT_CHARS:
+                continue
+            if data[end : end + 1] in _IDENT_CHARS:
+                continue
+            name = names[which]
+            bucket = out.setdefault(name, [])
+            if len(bucket) >= MAX_CALLS_PER_DECODER * 2:
+                continue
+            node = self.index.node_at(start, end)
+            if node.type == "identifier":
+                bucket.append(node)
+        return out
+
+    def _decoder_uses(
+        self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str, uses: list[Node]
+    ) -> None:
+        """Calls (and callback uses) of a small decoder function, each climbed to its closure."""
+        for use in uses:
+            if fn.start_byte <= use.start_byte < fn.end_byte:
+                continue
+            parent = use.parent
+            if parent is None or parent.type not in ("call_expression", "arguments"):
+                continue
+            if parent.type == "call_expression" and not self._constant_arguments(parent):
+                continue
+            climbed = self._climb(use)
+            if climbed is not None:
+                self._add(found, climbed[0], fn, method, climbed[1])
+
+    def _constant_arguments(self, call: Node) -> bool:
+        """Arguments that are literals, or names bound once to a literal (cheap to check)."""
+        args = call.child_by_field_name("arguments")
+        if args is None or not args.named_child_count:
+            return False
+        for arg in args.named_children:
+            arg = unwrap(arg)
+            if arg.type in _LITERAL_TYPES:
+                continue
+            if arg.type != "identifier":
+                return False
+            defs = self.index.definitions(text(arg))
+            value = defs[0].child_by_field_name("value") if len(defs) == 1 else None
+            if value is None or unwrap(value).type not in _LITERAL_TYPES:
+                return False
+        return True
+
+    @staticmethod
+    def _add(
+        found: dict[tuple[int, int], ClosedJob],
+        site: Node,
+        decoder: Node | None,
+        method: str,
+        prelude: list[str],
+    ) -> None:
+        key = (site.start_byte, site.end_byte)
+        if key in found or _payload(site, prelude) < MIN_PAYLOAD:
+            return
+        code = "\n".join(
+            [
+                *prelude,
+                f"var __v = ({text(site)});",
+                "return __v instanceof RegExp ? __v.source : __v;",
+            ]
+        )
+        found[key] = ClosedJob(site, decoder, method, code)
+
+
+_IDENT_CHARS = frozenset(
+    bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
+)
+_PAYLOAD_NEAR = re.compile(rb"[\"'`][^\"'`\n]{8,}[\"'`]|(?:\d+\s*,\s*){3,}\d+")
+"""A string literal of 8+ characters or a list of numbers: what a decoder nearby could decode."""
+_STRING_OR_NUMBERS = re.compile(r"""(["'`])((?:\\.|(?!\1).){4,})\1|(?:\d+\s*,\s*){3,}\d+""")
+
+
+def _payload(site: Node, prelude: list[str]) -> int:
+    """Characters of literal data the expression works on: hidden data must come from somewhere."""
+    total = 0
+    for src in [text(site), *prelude]:
+        for m in _STRING_OR_NUMBERS.finditer(src):
+            total += len(m.group(2) or m.group())
+    return total
+
+
+def _relevant(m: re.Match[bytes], data: bytes) -> bool:
+    """``.join("")`` counts only after a literal array, a split or a reverse (hidden fragments)."""
+    if not m.group().startswith(b".join"):
+        return True
+    before = data[max(0, m.start() - 200) : m.start()].rstrip()
+    return before.endswith(b"]") or (before.endswith(b")") and b".split(" in before[-60:])
+
+
+def _method(token: bytes) -> str:
+    for key, name in METHOD_NAMES.items():
+        if key in token:
+            return name
+    return "encoded data"
+
+
+def _contains(node: Node, offset: int) -> bool:
+    return node.start_byte <= offset < node.end_byte
+
+
+def _inside(inner: Node, outer: Node) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte

@@ -1,0 +1,348 @@
+"""Watermarks written as edits: marks added, look-alikes substituted, data spelled invisibly.
+
+:mod:`agentxray.analyze.js.watermark` finds a condition choosing between look-alike literals.
+The same covert channel is often written as an *edit* of the text instead:
+
+- **decoration**: a branch taken on a signal comparison adds invisible or look-alike characters
+  to the text (``if (offset === 8) return LRI + subject + PDI``);
+- **substitution**: ``replace`` puts look-alikes where the text had plain characters (an en dash
+  for a hyphen, NBSP for a space, Cyrillic ``а`` for Latin ``a``), under a condition driven by an
+  environment signal or by configuration fetched from a server;
+- **encoding**: data spelled in invisible characters: an alphabet of zero-width characters
+  indexed by bits, or code points shifted into the tag or variation-selector blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from agentxray.analyze.js.analysis import JsAnalysis
+from agentxray.analyze.js.flow import Comparison, Condition
+from agentxray.analyze.js.formula import render
+from agentxray.analyze.js.nodes import FUNCTION_TYPES, enclosing_function, string_value, text
+from agentxray.analyze.js.report import describe, location, snippet, stable_id
+from agentxray.analyze.js.unicode import INVISIBLE, char_label, prototypes
+from agentxray.model import Finding
+
+logger = logging.getLogger(__name__)
+
+INVISIBLE_BASES = (0xE0000, 0xE0020, 0xE0100, 0xFE00, 0x200B, 0x2060)
+"""Code points that start invisible blocks: tags, variation selectors, zero-width."""
+_BASE_LITERAL = re.compile(
+    r"\b(?:0x[eE]0{3,4}|0x[eE]01[0-9a-fA-F]{2}|917[5-9]\d\d|0x[fF][eE]0[0-9a-fA-F])\b"
+)
+_INVISIBLE_LITERAL = re.compile(
+    rb"\\u200[b-fB-F]|\\u206[0-9]|\\u\{[eE]00[0-7][0-9a-fA-F]\}|\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa9]"
+)
+"""Zero-width, word-joiner and bidi-isolate characters written in a literal (escaped or raw)."""
+REMOTE_MARKS = (".json()", "fetch(", "axios", "got(", "request(")
+"""Text showing a configuration object was fetched from a server."""
+MAX_NODES = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One edit that writes look-alike or invisible characters into text."""
+
+    kind: str
+    """``decoration``, ``substitution`` or ``encoding``."""
+    node: Node
+    chars: tuple[str, ...]
+    """The special characters written."""
+    why: str
+    """What the code does, in words."""
+    comparisons: tuple[Comparison, ...] = ()
+    remote: str = ""
+    """The fetched configuration field deciding it, when it is remote."""
+
+
+def _special_chars(s: str) -> list[str]:
+    table = prototypes()
+    return [ch for ch in s if ch in INVISIBLE or (ch in table and not ch.isascii())]
+
+
+def _strings_in(a: JsAnalysis, node: Node, follow: bool = True) -> list[str]:
+    """String literals in ``node``, and in the definitions of the names it uses (one level)."""
+    out: list[str] = []
+    stack = [node]
+    seen = 0
+    while stack and seen < MAX_NODES:
+        cur = stack.pop()
+        seen += 1
+        if cur.type == "string":
+            literal = string_value(cur)
+            if literal is not None:
+                out.append(literal)
+            continue
+        if cur.type == "identifier" and follow:
+            for bound in _declared_values(a, text(cur)):
+                if bound.end_byte - bound.start_byte < 4_000:
+                    out.extend(_strings_in(a, bound, follow=False))
+            continue
+        stack.extend(cur.named_children)
+    return out
+
+
+def _declared_values(a: JsAnalysis, name: str) -> list[Node]:
+    """Values bound to ``name`` by declarations (TypeScript annotations included)."""
+    out = []
+    for ident in a.index.identifiers(name)[:50]:
+        parent = ident.parent
+        if (
+            parent is not None
+            and parent.type == "variable_declarator"
+            and parent.child_by_field_name("name") == ident
+        ):
+            value = parent.child_by_field_name("value")
+            if value is not None:
+                out.append(value)
+        if len(out) >= 2:
+            break
+    return out
+
+
+def _guards(a: JsAnalysis, node: Node) -> list[Condition]:
+    """Signal-driven conditions deciding whether ``node`` runs (branches and early returns)."""
+    out = []
+    for cond in a.flow.conditions:
+        c = cond.node
+        if c.type in ("if_statement", "ternary_expression"):
+            test = c.child_by_field_name("condition")
+            inside = c.start_byte <= node.start_byte < c.end_byte
+            if inside and not (
+                test is not None and test.start_byte <= node.start_byte < test.end_byte
+            ):
+                out.append(cond)
+                continue
+            if c.type == "if_statement" and _returns_early(c) and _after_in_same_function(c, node):
+                out.append(cond)
+    return out
+
+
+def _returns_early(stmt: Node) -> bool:
+    body = stmt.child_by_field_name("consequence")
+    return body is not None and text(body).lstrip("{ \n").startswith("return")
+
+
+def _after_in_same_function(stmt: Node, node: Node) -> bool:
+    fn = enclosing_function(stmt)
+    return (
+        fn is not None
+        and node.start_byte > stmt.end_byte
+        and fn.end_byte >= node.end_byte
+        and (enclosing_function(node) == fn or _callback_of(node, fn))
+    )
+
+
+def _callback_of(node: Node, fn: Node) -> bool:
+    cur = enclosing_function(node)
+    while cur is not None and cur != fn:
+        cur = enclosing_function(cur)
+    return cur == fn
+
+
+def _remote_guard(a: JsAnalysis, node: Node) -> str:
+    """``f.fmt_v2 ? … : …`` where ``f`` holds configuration fetched from a server."""
+    cur = node.parent
+    while cur is not None and cur.type not in FUNCTION_TYPES:
+        if cur.type in ("ternary_expression", "if_statement"):
+            test = cur.child_by_field_name("condition")
+            if test is not None and not (test.start_byte <= node.start_byte < test.end_byte):
+                field = _remote_field(a, test)
+                if field:
+                    return field
+        cur = cur.parent
+    return ""
+
+
+def _remote_field(a: JsAnalysis, test: Node) -> str:
+    for m in re.finditer(r"([A-Za-z_$][\w$]*)\s*(?:\?\.|\.)\s*([A-Za-z_$][\w$]*)", text(test)):
+        holder = m.group(1)
+        for d in a.index.definitions(holder)[:6]:
+            value = d.child_by_field_name("value") or d.child_by_field_name("right")
+            if value is not None and any(mark in text(value) for mark in REMOTE_MARKS):
+                return f"{holder}.{m.group(2)}"
+    return ""
+
+
+def _decorations(a: JsAnalysis) -> list[Mark]:
+    out = []
+    for cond in a.flow.conditions:
+        c = cond.node
+        branch = c.child_by_field_name("consequence")
+        other = c.child_by_field_name("alternative")
+        if branch is None:
+            continue
+        added = _special_chars("".join(_strings_in(a, branch)))
+        kept = _special_chars("".join(_strings_in(a, other))) if other is not None else []
+        if added and not kept and _writes_text(branch):
+            out.append(
+                Mark(
+                    "decoration",
+                    c,
+                    tuple(dict.fromkeys(added)),
+                    "adds "
+                    + ", ".join(char_label(ch) for ch in dict.fromkeys(added))
+                    + " to the text when the condition holds",
+                    cond.comparisons,
+                )
+            )
+    return out
+
+
+def _writes_text(node: Node) -> bool:
+    """The branch builds text: a concatenation or template with the characters in it."""
+    src = text(node)
+    return "+" in src or "${" in src or ".join(" in src or ".replace(" in src
+
+
+def _substitutions(a: JsAnalysis) -> list[Mark]:
+    out = []
+    for m in re.finditer(rb"\.replace(?:All)?\(", a.unit.data):
+        call = a.index.node_at(m.start() + 1, m.end() - 1).parent
+        while call is not None and call.type != "call_expression":
+            call = call.parent
+        if call is None:
+            continue
+        args = call.child_by_field_name("arguments")
+        if args is None or args.named_child_count != 2:
+            continue
+        pattern, replacement = args.named_children
+        chars = _special_chars("".join(_strings_in(a, replacement)))
+        if not chars:
+            continue
+        imitated = {prototypes().get(ch, "") for ch in chars} - {""}
+        if not imitated and not any(ch in INVISIBLE for ch in chars):
+            continue
+        comparisons = tuple(c for g in _guards(a, call) for c in g.comparisons)
+        remote = _remote_guard(a, call)
+        if not comparisons and not remote:
+            continue  # an unconditional typographer (smart quotes): not a covert channel
+        labels = ", ".join(char_label(ch) for ch in dict.fromkeys(chars))
+        out.append(
+            Mark(
+                "substitution",
+                call,
+                tuple(dict.fromkeys(chars)),
+                f"replaces `{describe(pattern, 30)}` with look-alikes ({labels})",
+                comparisons,
+                remote,
+            )
+        )
+    return out
+
+
+def _encodings(a: JsAnalysis) -> list[Mark]:
+    out = []
+    for m in re.finditer(rb"fromCodePoint|fromCharCode", a.unit.data):
+        call = a.index.node_at(m.start(), m.end()).parent
+        while call is not None and call.type != "call_expression":
+            call = call.parent
+        if call is None:
+            continue
+        args = call.child_by_field_name("arguments")
+        if args is None or not _BASE_LITERAL.search(text(args)) or "+" not in text(args):
+            continue
+        out.append(
+            Mark(
+                "encoding",
+                call,
+                (),
+                "spells data in invisible characters by shifting code points into an invisible "
+                f"block (`{describe(call, 60)}`)",
+                tuple(c for g in _guards(a, call) for c in g.comparisons),
+            )
+        )
+    arrays: dict[int, Node] = {}
+    for m in _INVISIBLE_LITERAL.finditer(a.unit.data):
+        node = a.index.node_at(m.start(), m.end())
+        while node.type != "array" and node.parent is not None and node.type != "program":
+            if node.type not in ("string", "string_fragment", "escape_sequence"):
+                break
+            node = node.parent
+        if node.type == "array" and node.named_child_count >= 2:
+            arrays[node.start_byte] = node
+    for node in arrays.values():
+        values = [string_value(c) for c in node.named_children]
+        if not all(v and all(ch in INVISIBLE for ch in v) for v in values):
+            continue
+        use = _indexed_by_data(a, node)
+        if use is None:
+            continue
+        chars = tuple(dict.fromkeys(ch for v in values if v for ch in v))
+        out.append(
+            Mark(
+                "encoding",
+                use,
+                chars,
+                "spells data as an alphabet of invisible characters ("
+                + ", ".join(char_label(ch) for ch in chars)
+                + f") indexed by computed values (`{describe(use, 40)}`)",
+                tuple(c for g in _guards(a, use) for c in g.comparisons),
+            )
+        )
+    return out
+
+
+def _indexed_by_data(a: JsAnalysis, array: Node) -> Node | None:
+    """A computed index into the alphabet ``array`` (directly or through its variable)."""
+    parent = array.parent
+    if parent is not None and parent.type == "subscript_expression":
+        return parent
+    if parent is None or parent.type != "variable_declarator":
+        return None
+    name = parent.child_by_field_name("name")
+    if name is None or name.type != "identifier":
+        return None
+    for use in a.index.identifiers(text(name))[:20]:
+        holder = use.parent
+        if holder is not None and holder.type == "subscript_expression":
+            index = holder.child_by_field_name("index")
+            if index is not None and index.type not in ("number", "string"):
+                return holder
+    return None
+
+
+def mark_findings(a: JsAnalysis, taken: set[int]) -> list[Finding]:
+    """Watermarks written as edits; ``taken`` holds nodes already reported as choices."""
+    findings = []
+    for mark in [*_decorations(a), *_substitutions(a), *_encodings(a)]:
+        if mark.node.start_byte in taken:
+            continue
+        taken.add(mark.node.start_byte)
+        findings.append(_finding(a, mark))
+    return findings
+
+
+def _finding(a: JsAnalysis, mark: Mark) -> Finding:
+    signals = list(dict.fromkeys(c.signal.label for c in mark.comparisons))
+    condition = render(a.describer.activation(mark.comparisons[0].node)) if mark.comparisons else ""
+    driven = ""
+    if signals:
+        driven = f" It is decided by comparisons of {', '.join(signals)}."
+    if mark.remote:
+        driven += f" It is switched by `{mark.remote}`, configuration fetched from a server."
+    message = (
+        f"The code {mark.why}.{driven} Readers see the same text; the exact code points carry "
+        "information about this user or run — a covert watermark in what the program writes."
+        + (f" Active {condition}." if condition else "")
+    )
+    conditional = bool(mark.comparisons or mark.remote)
+    return Finding(
+        id=stable_id("js-watermark", mark.kind, *sorted(mark.chars)),
+        rule="js-watermark",
+        category="watermark",
+        severity="critical" if conditional else "high",
+        title=f"Covert watermark ({mark.kind}): "
+        + (", ".join(char_label(ch) for ch in mark.chars[:4]) or "invisible characters"),
+        location=location(a.unit.entry.vpath, mark.node),
+        message=message,
+        snippet=snippet(a.unit.data, mark.node),
+        signals=tuple(signals),
+        values=tuple(char_label(ch) for ch in mark.chars),
+        condition=condition,
+    )
