@@ -9,6 +9,7 @@ bytes and mapped to nodes with ``descendant_for_byte_range``.
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from dataclasses import dataclass, field, replace
 
@@ -26,6 +27,7 @@ from agentxray.analyze.js.nodes import (
     text,
 )
 from agentxray.analyze.js.signals import IDENTITY_KINDS, Signal, env_kind
+from agentxray.analyze.js.values import Resolver
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +92,8 @@ STATIC_PASS = frozenset({"Object.values", "Object.entries", "Array.from", "Objec
 HASH_OBJECTS = ("createHash", "createHmac", "subtle.digest", "sha256", "sha1", "md5")
 """Calls whose ``update``/argument turns a value into a derived identifier."""
 DERIVE_METHODS = frozenset({"exec", "match", "matchAll"})
+ELEMENT_METHODS = frozenset({"find", "filter", "findLast"})
+"""Callback methods whose result is (a list of) the elements themselves."""
 """Regex methods whose result holds parts of the value (capture groups)."""
 
 
@@ -143,6 +147,8 @@ class Tracker:
         self.result = FlowResult()
         self._seen_cmp: set[tuple[int, int, str]] = set()
         self._seen_cond: set[tuple[int, frozenset[int]]] = set()
+        self._methods: dict[str, Node | None] = {}
+        self._values: Resolver | None = None
 
     def track(self, start: Node, signal: Signal) -> None:
         """Follow one signal read."""
@@ -211,6 +217,14 @@ class Tracker:
             if index is not None and index.type == "string" and not item.outcome:
                 projected = self._project(item, text(index).strip("\"'`"))
                 return [replace(projected, node=parent)] if projected is not None else []
+            if index is not None and item.signal.kind == "env-object" and not item.outcome:
+                # `E[k]` with `k` ranging over a list of variable names.
+                names = self._resolver().values(index).items
+                kinds = [(n, k) for n in names if (k := env_kind(n))]
+                if kinds:
+                    kind = kinds[0][1]
+                    source = "env:" + "/".join(n for n, _ in kinds[:4])
+                    return [replace(item, node=parent, signal=Signal(kind, source))]
             return []
         if ptype == "arguments":
             return self._argument(item, parent)
@@ -232,7 +246,13 @@ class Tracker:
         right = parent.child_by_field_name("right")
         other = right if left == item.node else left
         if item.outcome:
-            return [replace(item, node=parent)] if op in ("&&", "||", "??") else []
+            if op in ("&&", "||", "??"):
+                return [replace(item, node=parent)]
+            # `a.localeCompare(b) === 0`, `list.indexOf(x) > -1`: still the comparison's outcome.
+            constant = other is not None and (
+                number_value(other) is not None or text(other) in ("true", "false", "!0", "!1")
+            )
+            return [replace(item, node=parent)] if constant and op in EQUALITY | ORDER else []
         if item.path == DERIVED and op == "+":
             return [replace(item, node=parent)]
         if item.path:
@@ -336,9 +356,17 @@ class Tracker:
         if prop == "map" and first is not None and first.type in FUNCTION_TYPES:
             params = parameter_names(first)
             return self._uses_in(item, first, params[0]) if params and params[0] else []
+        if prop in CALLBACK_METHODS and first is not None and first.type == "identifier":
+            named = self.index.function_named(text(first))  # `hosts.some(isGateway)`
+            params = parameter_names(named) if named is not None else []
+            if named is not None and params and params[0] and len(item.hops) < MAX_HOPS:
+                hopped = replace(item, hops=(*item.hops, text(first)))
+                return self._uses_in(hopped, named, params[0])
         if prop in CALLBACK_METHODS and first is not None and first.type in FUNCTION_TYPES:
             params = parameter_names(first)
-            return self._uses_in(item, first, params[0]) if params and params[0] else []
+            inside = self._uses_in(item, first, params[0]) if params and params[0] else []
+            # `parts.find(p => …)` returns one of the parts: the value goes on from the call.
+            return inside + ([replace(item, node=call)] if prop in ELEMENT_METHODS else [])
         return []
 
     def _argument(self, item: _Item, args: Node) -> list[_Item]:
@@ -381,12 +409,20 @@ class Tracker:
                 return [replace(item, node=call)]
             if method in MEMBERSHIP_METHODS:
                 return [self._compare(item, "in", call, callee.child_by_field_name("object"))]
-            return []
-        if callee.type != "identifier" or len(item.hops) >= MAX_HOPS:
+            if method == "localeCompare":
+                return [self._compare(item, "===", call, callee.child_by_field_name("object"))]
+            if not text(callee).startswith("this."):
+                return []
+        if len(item.hops) >= MAX_HOPS:
             return []
         if text(callee) in ("String", "Boolean"):
             return [replace(item, node=call)]
-        fn = self.index.function_named(text(callee))
+        if callee.type == "identifier":
+            fn = self.index.function_named(text(callee))
+        elif callee.type == "member_expression" and text(callee).startswith("this."):
+            fn = self._method(text(callee)[5:])
+        else:
+            return []
         if fn is None:
             return []
         try:
@@ -398,6 +434,30 @@ class Tracker:
             return []
         hopped = replace(item, hops=(*item.hops, text(callee)), calls=(*item.calls, call))
         return self._uses_in(hopped, fn, params[position])
+
+    def _resolver(self) -> Resolver:
+        if self._values is None:
+            self._values = Resolver(self.index)
+        return self._values
+
+    def _method(self, name: str) -> Node | None:
+        """The class method ``name`` (for ``this.name(…)``), when the file defines one."""
+        if name in self._methods:
+            return self._methods[name]
+        found = None
+        for m in re.finditer(re.escape(name.encode()) + rb"\s*\(", self.index.data):
+            node = self.index.node_at(m.start(), m.start() + len(name.encode()))
+            parent = node.parent
+            if (
+                node.type == "property_identifier"
+                and parent is not None
+                and parent.type == "method_definition"
+                and parent.child_by_field_name("name") == node
+            ):
+                found = parent
+                break
+        self._methods[name] = found
+        return found
 
     def _carry(self, item: _Item, parent: Node) -> list[_Item]:
         node, ptype = item.node, parent.type
@@ -505,11 +565,12 @@ class Tracker:
                 for u in self._uses_in(projected, scope, name, exclude=local)
                 if self._declaring_scope(u.node, name) == scope
             )
-            out.extend(
-                replace(projected, node=n)
-                for n in self.index.shorthands(name, scope.start_byte, scope.end_byte)
-                if n.start_byte != local.start_byte
-            )
+            if scope.end_byte - scope.start_byte < LOCAL_SCOPE_LIMIT or len(name) > 2:
+                out.extend(
+                    replace(projected, node=n)
+                    for n in self.index.shorthands(name, scope.start_byte, scope.end_byte)
+                    if n.start_byte != local.start_byte
+                )
         return out
 
     def _project(self, item: _Item, key: str) -> _Item | None:

@@ -221,6 +221,7 @@ class NameIndex:
     _calls: dict[str, list[Node]] = field(default_factory=dict)
     _idents: dict[tuple[str, int, int], list[Node]] = field(default_factory=dict)
     _fn_offsets: dict[str, list[int]] | None = None
+    _named: dict[str, Node | None] = field(default_factory=dict)
 
     def node_at(self, start: int, end: int) -> Node:
         """The smallest node covering the byte range."""
@@ -282,7 +283,7 @@ class NameIndex:
         if name in self._defs:
             return self._defs[name]
         out: list[Node] = []
-        for ident in self._find_identifiers(name, 0, None, rb"\s*(?:=(?![=>])|\()"):
+        for ident in self._find_identifiers(name, 0, None, rb"\s*(?:=(?![=>])|\(|:)"):
             parent = ident.parent
             if parent is None:
                 continue
@@ -340,6 +341,11 @@ class NameIndex:
 
     def function_named(self, name: str) -> Node | None:
         """The function a name is bound to (declaration, or a function/wrapper assigned to it)."""
+        if name not in self._named:
+            self._named[name] = self._function_named(name)
+        return self._named[name]
+
+    def _function_named(self, name: str) -> Node | None:
         offsets = self._function_offsets().get(name) or self._binding_offsets(name)
         for offset in offsets[:8]:
             ident = self.node_at(offset, offset + len(name.encode()))

@@ -31,12 +31,30 @@ PREFILTERS = tuple(
         rb"networkInterfaces\(\)",
         rb"user\.email",
         rb"\.to(?:Time)?String\(\)",
-        rb"[\"'](?:cf-ipcountry|x-vercel-ip-country|cloudfront-viewer-country|x-appengine-country"
-        rb"|x-country-code|x-geo-country|x-client-country|fastly-geo-country|x-nf-country)[\"']",
-        rb"\.?(?:country_?[cC]ode|countryCode|country_?[nN]ame|country)\b",
-        rb"\b(?:apiKey|api_key|apikey|authToken)\b",
+        *(
+            h + rb"[\"']"  # a literal prefix: re finds it fast
+            for h in (
+                rb"cf-ipcountry",
+                rb"x-vercel-ip-country",
+                rb"cloudfront-viewer-country",
+                rb"x-appengine-country",
+                rb"x-country-code",
+                rb"x-geo-country",
+                rb"x-client-country",
+                rb"fastly-geo-country",
+                rb"x-nf-country",
+            )
+        ),
+        rb"country(?:_?[cC]ode|_?[nN]ame)?\b",
+        rb"apiKey\b",
+        rb"api_key\b",
+        rb"apikey\b",
+        rb"authToken\b",
     )
 )
+WIDE_SCOPE = 200_000
+DATE_SCOPE_LIMIT = 100_000
+"""``d.toString()`` is a zone name only when ``d`` is seen to hold a Date in a function this big."""
 GEO_FIELDS = frozenset({"country_code", "countryCode", "country", "country_name", "countryName"})
 """Fields of an IP-geolocation answer that name the user's country."""
 RESPONSE_MARKS = (b".json()", b"fetch(", b"JSON.parse(", b".get(", b"request(", b".data")
@@ -101,21 +119,23 @@ def env_kind(name: str) -> str | None:
     return None
 
 
-_OS_IMPORTS = (
-    re.compile(rb"import\s*\{([^}]*)\}\s*from\s*[\"'](?:node:)?os[\"']"),
-    re.compile(rb"(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*[\"'](?:node:)?os[\"']\s*\)"),
-)
+_OS_BINDING = re.compile(rb"\{([^{}]*)\}\s*(?:from\s*|=\s*require\(\s*)[\"'](?:node:)?$")
 
 
 def _os_aliases(data: bytes) -> dict[str, str]:
-    """Local names bound to ``os`` members (``import {hostname as h} from "os"``)."""
+    """Local names bound to ``os`` members (``import {hostname as h} from "os"``, ``require``)."""
     out: dict[str, str] = {}
-    for pattern in _OS_IMPORTS:
-        for m in pattern.finditer(data):
-            for part in m.group(1).decode(errors="replace").split(","):
-                bits = [b.strip() for b in re.split(r"\bas\b|:", part)]
-                if bits and bits[0] in OS_CALLS:
-                    out[bits[-1] or bits[0]] = bits[0]
+    for m in re.finditer(rb"os[\"']", data):  # literal prefix; the binding is read backwards
+        if data[m.start() - 1 : m.start()] not in (b'"', b"'", b":"):
+            continue
+        window = data[max(0, m.start() - 400) : m.start()]
+        binding = _OS_BINDING.search(window)
+        if binding is None:
+            continue
+        for part in binding.group(1).decode(errors="replace").split(","):
+            bits = [b.strip() for b in re.split(r"\bas\b|:", part)]
+            if bits and bits[0] in OS_CALLS:
+                out[bits[-1] or bits[0]] = bits[0]
     return out
 
 
@@ -227,7 +247,7 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
                 _date_string(index, m.start() + 1),
                 Signal("timezone", "the zone name in Date#toString()"),
             )
-        elif token[:1] in (b'"', b"'"):
+        elif token[-1:] in (b'"', b"'"):
             header = token.strip(b"\"'").decode()
             found = (_header_read(node), Signal("country", f"response header {header}"))
         elif token in _KEY_NAMES:
@@ -272,12 +292,12 @@ def _key_holder(node: Node) -> Node | None:
     return None
 
 
-
-
 def _pattern_uses(index: NameIndex, local: Node) -> list[Node]:
     """Uses of a name bound by a destructuring pattern, in the scope declaring it."""
     name = text(local)
     scope = scope_of(local)
+    if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(name) <= 2:
+        return []  # a minified name at a bundle's top level: its uses are other variables
     return [
         use
         for use in index.identifiers(name, scope.start_byte, scope.end_byte)
@@ -325,6 +345,8 @@ def _is_date(index: NameIndex, obj: Node) -> bool:
     if obj.type != "identifier":
         return False
     scope = scope_of(obj)
+    if scope.end_byte - scope.start_byte > DATE_SCOPE_LIMIT:
+        return False  # a bundle's top level: too wide to look for the Date it holds
     for ident in index.identifiers(src, scope.start_byte, obj.start_byte):
         parent = ident.parent
         if parent is None:

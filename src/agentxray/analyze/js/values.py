@@ -10,6 +10,7 @@ from tree_sitter import Node
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     NameIndex,
+    function_name,
     literal,
     parameter_names,
     returned_expressions,
@@ -20,8 +21,10 @@ from agentxray.analyze.js.nodes import (
 
 logger = logging.getLogger(__name__)
 
-MAX_DEPTH = 5
+MAX_DEPTH = 6
 MAX_VALUES = 2_000
+MAX_CALL_SITES = 5
+"""A parameter is resolved through at most this many call sites."""
 LIST_METHODS = frozenset(["some", "every", "find", "filter", "findIndex", "forEach", "map"])
 
 
@@ -80,15 +83,17 @@ class Resolver:
 
     def values(self, node: Node | None, depth: int = 0) -> Values:
         """Every literal value ``node`` may evaluate to that can be seen statically."""
-        if node is None or depth > MAX_DEPTH:
+        if node is None:
             return Values()
         node = unwrap(node)
+        lit = literal(node)
+        if lit is not None:
+            return Values((lit,))  # a literal costs nothing: it counts toward no depth
+        if depth > MAX_DEPTH:
+            return Values()
         hit = self.decoded.get((node.start_byte, node.end_byte))
         if hit is not None:
             return Values(hit.values, (hit,))
-        lit = literal(node)
-        if lit is not None:
-            return Values((lit,))
         t = node.type
         if t == "regex":
             pattern = node.child_by_field_name("pattern")
@@ -98,6 +103,10 @@ class Resolver:
             for child in node.named_children:
                 out = out + self.values(child, depth + 1)
             return out
+        if t in ("as_expression", "satisfies_expression", "non_null_expression", "spread_element"):
+            if not node.named_child_count:
+                return Values()
+            return self.values(node.named_children[0], depth)
         if t == "switch_body":
             out = Values()
             for case in node.named_children:
@@ -168,7 +177,7 @@ class Resolver:
                         prop = callee.child_by_field_name("property")
                         if prop is not None and text(prop) in LIST_METHODS:
                             return self.values(callee.child_by_field_name("object"), depth + 1)
-                return Values()
+                return self._arguments_for(fn, params.index(name), depth)
             parent_fn = scope_of(fn)
             if parent_fn == fn:
                 break
@@ -177,6 +186,18 @@ class Resolver:
         for d in self._bindings(node, name):
             value = d.child_by_field_name("value") or d.child_by_field_name("right")
             out = out + self.values(value, depth + 1)
+        return out
+
+    def _arguments_for(self, fn: Node, position: int, depth: int) -> Values:
+        """A parameter's values: what the function's call sites (a few) pass in its place."""
+        name = function_name(fn)
+        if name is None or depth >= MAX_DEPTH - 1:
+            return Values()
+        out = Values()
+        for call in self.index.calls(name)[:MAX_CALL_SITES]:
+            args = call.child_by_field_name("arguments")
+            if args is not None and position < args.named_child_count:
+                out = out + self.values(args.named_children[position], depth + 1)
         return out
 
     def _bindings(self, use: Node, name: str) -> list[Node]:

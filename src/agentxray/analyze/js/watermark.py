@@ -46,8 +46,12 @@ _PREFILTER = [
         rb"\xe2\x81[\xa0-\xaf]",
         rb"\xca[\xb9-\xbc]",
         rb"\xf3\xa0[\x80\x81]",
+        rb"\\u00[aA]0",
+        rb"\xc2\xa0",
+        rb"\\u04[0-5][0-9a-fA-F]",
     )
 ]
+WIDE_SCOPE = 200_000
 _SEPARATORS = frozenset("-/.:_ \u2010\u2011\u2012\u2013\u2014\u2212\u2215")
 
 
@@ -111,41 +115,75 @@ def _function_choice(fn: Node) -> Choice | None:
     return Choice(fn, variants)
 
 
-def _choices(a: JsAnalysis) -> list[Choice]:
+def _constant_uses(a: JsAnalysis, literal: Node) -> list[Node]:
+    """Uses of a constant holding ``literal`` (``const ONE = "\u200c"``): where it is chosen."""
+    value = string_value(literal)
+    if value is None or not 0 < len(value) <= 4:
+        return []  # prose with a curly quote in it is not a variant some branch picks
+    decl = literal.parent
+    if decl is None or decl.type != "variable_declarator":
+        return []
+    name = decl.child_by_field_name("name")
+    if name is None or name.type != "identifier":
+        return []
+    scope = scope_of(decl)
+    if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
+        return []  # a minified name at a bundle's top level: too common to follow
+    uses = a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:20]
+    return [u for u in uses if u != name]
+
+
+def _arm_value(a: JsAnalysis, arm: Node | None) -> str | None:
+    """A ternary arm's string: a literal, or a constant bound to one."""
+    if arm is None:
+        return None
+    arm = unwrap(arm)
+    value = string_value(arm)
+    if value is None and arm.type == "identifier":
+        values = a.resolver.values(arm).items
+        value = values[0] if len(values) == 1 else None
+    return value
+
+
+def _choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
     out: dict[int, Choice] = {}
-    for s in _strings(a):
-        parent = s.parent
-        while parent is not None and parent.type == "parenthesized_expression":
-            parent = parent.parent
-        if parent is None:
-            continue
-        choice: Choice | None = None
-        if parent.type == "ternary_expression":
-            cons = parent.child_by_field_name("consequence")
-            alt = parent.child_by_field_name("alternative")
-            cond = parent.child_by_field_name("condition")
-            vals = [string_value(unwrap(x)) if x is not None else None for x in (cons, alt)]
-            if all(v is not None for v in vals) and cond is not None:
-                c = describe(cond, 80)
-                choice = Choice(parent, [(vals[0] or "", c), (vals[1] or "", f"not ({c})")])
-        elif parent.type == "return_statement":
-            fn = enclosing_function(parent)
-            if fn is not None and fn.start_byte not in out:
-                choice = _function_choice(fn)
-        elif parent.type == "array" and parent.parent is not None:
-            holder = parent.parent
-            if (
-                holder.type == "subscript_expression"
-                and holder.child_by_field_name("object") == parent
-            ):
-                vals = [string_value(c) for c in parent.named_children]
-                if all(v is not None for v in vals):
-                    index = holder.child_by_field_name("index")
-                    when = describe(index, 60) if index is not None else ""
-                    choice = Choice(holder, [(v or "", f"index {when}") for v in vals])
-        if choice is not None and _lookalikes([v for v, _ in choice.variants]):
-            out[choice.node.start_byte] = choice
+    for s in literals:
+        for held in [s, *_constant_uses(a, s)]:
+            choice = _choice_at(a, held, out)
+            if choice is not None and _lookalikes([v for v, _ in choice.variants]):
+                out[choice.node.start_byte] = choice
     return list(out.values())
+
+
+def _choice_at(a: JsAnalysis, s: Node, out: dict[int, Choice]) -> Choice | None:
+    """The choice a look-alike string (or a constant holding one) takes part in, if any."""
+    parent = s.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None:
+        return None
+    choice: Choice | None = None
+    if parent.type == "ternary_expression":
+        cons = parent.child_by_field_name("consequence")
+        alt = parent.child_by_field_name("alternative")
+        cond = parent.child_by_field_name("condition")
+        vals = [_arm_value(a, x) for x in (cons, alt)]
+        if all(v is not None for v in vals) and cond is not None:
+            c = describe(cond, 80)
+            choice = Choice(parent, [(vals[0] or "", c), (vals[1] or "", f"not ({c})")])
+    elif parent.type == "return_statement":
+        fn = enclosing_function(parent)
+        if fn is not None and fn.start_byte not in out:
+            choice = _function_choice(fn)
+    elif parent.type == "array" and parent.parent is not None:
+        holder = parent.parent
+        if holder.type == "subscript_expression" and holder.child_by_field_name("object") == parent:
+            vals = [string_value(c) for c in parent.named_children]
+            if all(v is not None for v in vals):
+                index = holder.child_by_field_name("index")
+                when = describe(index, 60) if index is not None else ""
+                choice = Choice(holder, [(v or "", f"index {when}") for v in vals])
+    return choice
 
 
 def _separator_changes(a: JsAnalysis) -> list[Choice]:
@@ -237,6 +275,10 @@ def _sinks(a: JsAnalysis, node: Node) -> list[Node]:
                 parent is not None
                 and parent.type == "binary_expression"
                 and text(parent.child_by_field_name("operator") or parent) == "+"
+            ) or (
+                parent is not None
+                and parent.type == "augmented_assignment_expression"
+                and text(parent.child_by_field_name("operator") or parent) == "+="
             ):
                 out.append(parent)
             elif (
@@ -283,7 +325,8 @@ def watermark_findings(a: JsAnalysis) -> list[Finding]:
     """``watermark`` findings of one file."""
     groups: dict[int, list[Choice]] = {}
     sinks_of: dict[int, Node] = {}
-    for choice in _choices(a):
+    literals = _strings(a)
+    for choice in _choices(a, literals):
         choice.tainted = _taint(a, choice)
         invisible = any(ch in INVISIBLE for v, _ in choice.variants for ch in v)
         if not (invisible or choice.tainted or len({v for v, _ in choice.variants}) >= 3):
@@ -307,7 +350,7 @@ def watermark_findings(a: JsAnalysis) -> list[Finding]:
             sinks_of.setdefault(sinks[0].start_byte, sinks[0])
     findings = [_finding(a, sinks_of[k], choices) for k, choices in groups.items()]
     taken = {c.node.start_byte for choices in groups.values() for c in choices}
-    return findings + mark_findings(a, taken)
+    return findings + mark_findings(a, taken, literals)
 
 
 def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:

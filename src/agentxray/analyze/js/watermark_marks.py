@@ -65,8 +65,8 @@ def _special_chars(s: str) -> list[str]:
     return [ch for ch in s if ch in INVISIBLE or (ch in table and not ch.isascii())]
 
 
-def _strings_in(a: JsAnalysis, node: Node, follow: bool = True) -> list[str]:
-    """String literals in ``node``, and in the definitions of the names it uses (one level)."""
+def _strings_in(node: Node, consts: dict[str, str], follow: bool = True) -> list[str]:
+    """String literals in ``node``, and the look-alike text of the constants it names."""
     out: list[str] = []
     stack = [node]
     seen = 0
@@ -79,30 +79,45 @@ def _strings_in(a: JsAnalysis, node: Node, follow: bool = True) -> list[str]:
                 out.append(literal)
             continue
         if cur.type == "identifier" and follow:
-            for bound in _declared_values(a, text(cur)):
-                if bound.end_byte - bound.start_byte < 4_000:
-                    out.extend(_strings_in(a, bound, follow=False))
+            held = consts.get(text(cur))
+            if held:
+                out.append(held)
             continue
         stack.extend(cur.named_children)
     return out
 
 
-def _declared_values(a: JsAnalysis, name: str) -> list[Node]:
-    """Values bound to ``name`` by declarations (TypeScript annotations included)."""
-    out = []
-    for ident in a.index.identifiers(name)[:50]:
-        parent = ident.parent
-        if (
-            parent is not None
-            and parent.type == "variable_declarator"
-            and parent.child_by_field_name("name") == ident
-        ):
-            value = parent.child_by_field_name("value")
-            if value is not None:
-                out.append(value)
-        if len(out) >= 2:
-            break
+def special_constants(literals: list[Node]) -> dict[str, str]:
+    """Constants whose value holds look-alike or invisible characters (name → those strings).
+
+    Found from the literals themselves (the watermark prefilter), so naming a constant costs
+    no search.
+    """
+    out: dict[str, str] = {}
+    for node in literals:
+        for _ in range(6):
+            parent = node.parent
+            if parent is None or parent.type == "variable_declarator":
+                break
+            if parent.type not in _HOLDERS:
+                break
+            node = parent
+        decl = node.parent
+        if decl is None or decl.type != "variable_declarator":
+            continue
+        name = decl.child_by_field_name("name")
+        value = decl.child_by_field_name("value")
+        if name is None or value is None or name.type != "identifier":
+            continue
+        if value.end_byte - value.start_byte > 4_000:
+            continue
+        out[text(name)] = "".join(_strings_in(value, {}, follow=False))
     return out
+
+
+_HOLDERS = frozenset(
+    {"string", "string_fragment", "escape_sequence", "pair", "object", "array", "as_expression"}
+)
 
 
 def _guards(a: JsAnalysis, node: Node) -> list[Condition]:
@@ -169,7 +184,7 @@ def _remote_field(a: JsAnalysis, test: Node) -> str:
     return ""
 
 
-def _decorations(a: JsAnalysis) -> list[Mark]:
+def _decorations(a: JsAnalysis, consts: dict[str, str]) -> list[Mark]:
     out = []
     for cond in a.flow.conditions:
         c = cond.node
@@ -177,8 +192,8 @@ def _decorations(a: JsAnalysis) -> list[Mark]:
         other = c.child_by_field_name("alternative")
         if branch is None:
             continue
-        added = _special_chars("".join(_strings_in(a, branch)))
-        kept = _special_chars("".join(_strings_in(a, other))) if other is not None else []
+        added = _special_chars("".join(_strings_in(branch, consts)))
+        kept = _special_chars("".join(_strings_in(other, consts))) if other is not None else []
         if added and not kept and _writes_text(branch):
             out.append(
                 Mark(
@@ -200,7 +215,7 @@ def _writes_text(node: Node) -> bool:
     return "+" in src or "${" in src or ".join(" in src or ".replace(" in src
 
 
-def _substitutions(a: JsAnalysis) -> list[Mark]:
+def _substitutions(a: JsAnalysis, consts: dict[str, str]) -> list[Mark]:
     out = []
     for m in re.finditer(rb"\.replace(?:All)?\(", a.unit.data):
         call = a.index.node_at(m.start() + 1, m.end() - 1).parent
@@ -212,7 +227,7 @@ def _substitutions(a: JsAnalysis) -> list[Mark]:
         if args is None or args.named_child_count != 2:
             continue
         pattern, replacement = args.named_children
-        chars = _special_chars("".join(_strings_in(a, replacement)))
+        chars = _special_chars("".join(_strings_in(replacement, consts)))
         if not chars:
             continue
         imitated = {prototypes().get(ch, "") for ch in chars} - {""}
@@ -307,10 +322,11 @@ def _indexed_by_data(a: JsAnalysis, array: Node) -> Node | None:
     return None
 
 
-def mark_findings(a: JsAnalysis, taken: set[int]) -> list[Finding]:
+def mark_findings(a: JsAnalysis, taken: set[int], literals: list[Node]) -> list[Finding]:
     """Watermarks written as edits; ``taken`` holds nodes already reported as choices."""
     findings = []
-    for mark in [*_decorations(a), *_substitutions(a), *_encodings(a)]:
+    consts = special_constants(literals)
+    for mark in [*_decorations(a, consts), *_substitutions(a, consts), *_encodings(a)]:
         if mark.node.start_byte in taken:
             continue
         taken.add(mark.node.start_byte)

@@ -72,7 +72,7 @@ MIN_PAYLOAD = 8
 SEARCH_BUDGET_S = 2.0
 """Wall time for finding closed expressions in one file (bundles have thousands of hits)."""
 BIG_FILE_BYTES = 2_000_000
-BIG_FILE_BUDGET_S = 0.6
+BIG_FILE_BUDGET_S = 0.3
 """In a bundle the parse already costs seconds; the search gets less (a notice says if cut)."""
 LOCAL_SCAN_LIMIT = 20_000
 """Enclosing functions bigger than this are not searched for local declarations."""
@@ -389,7 +389,7 @@ class ClosedFinder:
             prelude = self._prelude(cur)
             if prelude is None:
                 break
-            if cur.type in _VALUE_TYPES:
+            if cur.type in _VALUE_TYPES and (cur.type != "member_expression" or "(" in text(cur)):
                 best = (cur, prelude)
             cur = cur.parent
         return best
@@ -412,8 +412,11 @@ class ClosedFinder:
             node = self.index.node_at(m.start(), m.end())
             if _PAYLOAD_NEAR.search(self.data, max(0, m.start() - 300), m.end() + 300):
                 climbed = self._climb(node)
-                if climbed is not None and _contains(climbed[0], m.start()):
-                    self._add(found, climbed[0], None, method, climbed[1])
+                if (
+                    climbed is not None
+                    and _contains(climbed[0], m.start())
+                    and self._add(found, climbed[0], None, method, climbed[1])
+                ):
                     continue
             fn = enclosing_function(node)
             # An anonymous callback (`s.replace(re, c => …)`) decodes for the named helper around it.
@@ -432,6 +435,8 @@ class ClosedFinder:
                 around = self._climb(fn)
                 if around is not None:
                     self._add(found, around[0], fn, method, around[1])
+        if self.exhausted:
+            return self._kept(found)
         named = {
             name: (fn, method)
             for fn, method in decoders.values()
@@ -445,6 +450,11 @@ class ClosedFinder:
                 break
             fn, method = named[name]
             self._decoder_uses(found, fn, method, uses)
+        return self._kept(found)
+
+    @staticmethod
+    def _kept(found: dict[tuple[int, int], ClosedJob]) -> list[ClosedJob]:
+        """The outermost expressions (an inner one is part of an outer one's value)."""
         jobs = sorted(found.values(), key=lambda j: j.site.start_byte - j.site.end_byte)
         kept: list[ClosedJob] = []
         for job in jobs:
@@ -514,10 +524,13 @@ class ClosedFinder:
         decoder: Node | None,
         method: str,
         prelude: list[str],
-    ) -> None:
+    ) -> bool:
+        """Record a job; ``False`` when the expression works on no literal data."""
         key = (site.start_byte, site.end_byte)
-        if key in found or _payload(site, prelude) < MIN_PAYLOAD:
-            return
+        if key in found:
+            return True
+        if _payload(site, prelude) < MIN_PAYLOAD:
+            return False
         code = "\n".join(
             [
                 *prelude,
@@ -526,6 +539,7 @@ class ClosedFinder:
             ]
         )
         found[key] = ClosedJob(site, decoder, method, code)
+        return True
 
 
 _IDENT_CHARS = frozenset(

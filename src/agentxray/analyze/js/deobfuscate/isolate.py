@@ -60,6 +60,10 @@ SHIMS = r"""
     if (enc === "latin1" || enc === "binary" || enc === "ascii") return FakeBuffer(Array.from(v, function (c) { return c.charCodeAt(0) & 255; }));
     return FakeBuffer(utf8bytes(v));
   };
+  ["map", "filter", "slice", "subarray", "reverse"].forEach(function (k) {
+    var base = Uint8Array.prototype[k];
+    FakeBuffer.prototype[k] = function () { return FakeBuffer(Array.from(base.apply(new Uint8Array(this), arguments))); };
+  });
   FakeBuffer.isBuffer = function (x) { return x instanceof FakeBuffer; };
   g.Buffer = FakeBuffer;
   g.atob = function (s) { return latin1(b64bytes(s)); };
