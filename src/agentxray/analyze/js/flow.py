@@ -88,7 +88,8 @@ COLLECTION_PASS = frozenset(
 )
 """Methods whose result still holds the collection's (signal) elements."""
 CODE_POINTS = frozenset({"codePointAt", "charCodeAt"})
-STATIC_PASS = frozenset({"Object.values", "Object.entries", "Array.from", "Object.keys"})
+STATIC_PASS = frozenset({"Object.values", "Array.from"})
+"""Calls whose result still holds a collection's elements (interfaces → their MAC addresses)."""
 HASH_OBJECTS = ("createHash", "createHmac", "subtle.digest", "sha256", "sha1", "md5")
 """Calls whose ``update``/argument turns a value into a derived identifier."""
 DERIVE_METHODS = frozenset({"exec", "match", "matchAll"})
@@ -395,7 +396,7 @@ class Tracker:
         if callee.type == "member_expression" and not item.outcome and not item.path:
             prop = callee.child_by_field_name("property")
             method = text(prop) if prop is not None else ""
-            if text(callee) in STATIC_PASS:
+            if text(callee) in STATIC_PASS and item.signal.kind == "network-interfaces":
                 return [replace(item, node=call)]
             if text(callee) in ("String.fromCodePoint", "String.fromCharCode"):
                 if item.signal.kind in IDENTITY_KINDS and item.signal.kind != "endpoint":

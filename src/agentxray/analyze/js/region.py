@@ -359,6 +359,8 @@ def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
             continue
         vals = a.resolver.values(cmp.other)
         if vals.regex and not vals.decoded:
+            if sig.kind == "endpoint" and "PROXY" not in sig.source.upper():
+                continue  # a base URL matched by the vendor's own host pattern: using it, not profiling
             vals = Values(tuple(h for v in vals.items for h in regex_hosts(v)))
         if vals.decoded:
             kept = [v.lstrip(".") if cmp.operator == "endsWith" else v for v in vals.items]
@@ -367,7 +369,13 @@ def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
         elif sig.kind == "api-key":
             raw = a.resolver.values(cmp.other)
             kept = [x for v in raw.items for x in (regex_literals(v) if raw.regex else [v])]
-            kept = [v for v in kept if _identity_value(v) and re.fullmatch(r"[\w-]{2,24}", v)]
+            kept = [
+                v
+                for v in kept
+                if _identity_value(v)
+                and re.fullmatch(r"[\w-]{2,24}", v)
+                and ("-" in v or v.endswith("_"))  # key prefixes: sk-ant-, sk-or-, gsk_…
+            ]
         else:
             kept = [v for v in vals.items if _identity_value(v)]
         if not kept:

@@ -61,11 +61,19 @@ class Mark:
 
 
 def _special_chars(s: str) -> list[str]:
+    """Invisible characters, and look-alikes standing alone among Latin text.
+
+    A Russian sentence is all Cyrillic: its letters imitate nothing. A look-alike counts only
+    in a short variant (``"\u0430"``) or in text that is otherwise ASCII.
+    """
     table = prototypes()
-    return [ch for ch in s if ch in INVISIBLE or (ch in table and not ch.isascii())]
+    letters = [ch for ch in s if ch.isalpha()]
+    latin = sum(ch.isascii() for ch in letters)
+    mixed = len(s) <= 4 or (letters and latin >= 0.8 * len(letters))
+    return [ch for ch in s if ch in INVISIBLE or (mixed and ch in table and not ch.isascii())]
 
 
-def _strings_in(node: Node, consts: dict[str, str], follow: bool = True) -> list[str]:
+def _strings_in(node: Node, consts: dict[str, list[str]], follow: bool = True) -> list[str]:
     """String literals in ``node``, and the look-alike text of the constants it names."""
     out: list[str] = []
     stack = [node]
@@ -79,21 +87,19 @@ def _strings_in(node: Node, consts: dict[str, str], follow: bool = True) -> list
                 out.append(literal)
             continue
         if cur.type == "identifier" and follow:
-            held = consts.get(text(cur))
-            if held:
-                out.append(held)
+            out.extend(consts.get(text(cur), ()))
             continue
         stack.extend(cur.named_children)
     return out
 
 
-def special_constants(literals: list[Node]) -> dict[str, str]:
+def special_constants(literals: list[Node]) -> dict[str, list[str]]:
     """Constants whose value holds look-alike or invisible characters (name → those strings).
 
     Found from the literals themselves (the watermark prefilter), so naming a constant costs
     no search.
     """
-    out: dict[str, str] = {}
+    out: dict[str, list[str]] = {}
     for node in literals:
         for _ in range(6):
             parent = node.parent
@@ -111,7 +117,7 @@ def special_constants(literals: list[Node]) -> dict[str, str]:
             continue
         if value.end_byte - value.start_byte > 4_000:
             continue
-        out[text(name)] = "".join(_strings_in(value, {}, follow=False))
+        out[text(name)] = _strings_in(value, {}, follow=False)
     return out
 
 
@@ -184,7 +190,7 @@ def _remote_field(a: JsAnalysis, test: Node) -> str:
     return ""
 
 
-def _decorations(a: JsAnalysis, consts: dict[str, str]) -> list[Mark]:
+def _decorations(a: JsAnalysis, consts: dict[str, list[str]]) -> list[Mark]:
     out = []
     for cond in a.flow.conditions:
         c = cond.node
@@ -192,8 +198,12 @@ def _decorations(a: JsAnalysis, consts: dict[str, str]) -> list[Mark]:
         other = c.child_by_field_name("alternative")
         if branch is None:
             continue
-        added = _special_chars("".join(_strings_in(branch, consts)))
-        kept = _special_chars("".join(_strings_in(other, consts))) if other is not None else []
+        added = [ch for v in _strings_in(branch, consts) for ch in _special_chars(v)]
+        kept = (
+            [ch for v in _strings_in(other, consts) for ch in _special_chars(v)]
+            if other is not None
+            else []
+        )
         if added and not kept and _writes_text(branch):
             out.append(
                 Mark(
@@ -215,7 +225,7 @@ def _writes_text(node: Node) -> bool:
     return "+" in src or "${" in src or ".join(" in src or ".replace(" in src
 
 
-def _substitutions(a: JsAnalysis, consts: dict[str, str]) -> list[Mark]:
+def _substitutions(a: JsAnalysis, consts: dict[str, list[str]]) -> list[Mark]:
     out = []
     for m in re.finditer(rb"\.replace(?:All)?\(", a.unit.data):
         call = a.index.node_at(m.start() + 1, m.end() - 1).parent
@@ -227,7 +237,7 @@ def _substitutions(a: JsAnalysis, consts: dict[str, str]) -> list[Mark]:
         if args is None or args.named_child_count != 2:
             continue
         pattern, replacement = args.named_children
-        chars = _special_chars("".join(_strings_in(replacement, consts)))
+        chars = [ch for v in _strings_in(replacement, consts) for ch in _special_chars(v)]
         if not chars:
             continue
         imitated = {prototypes().get(ch, "") for ch in chars} - {""}
