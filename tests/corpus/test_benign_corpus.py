@@ -48,6 +48,19 @@ PACKAGES: list[tuple[str, str]] = [
         "the obfuscator's own source: templates of string-array, base64 and RC4 decoders that "
         "hide nothing",
     ),
+    (
+        "npm:highlight.js@11.11.1",
+        "keyword lists split and rejoined into regexes, in 190 language grammars (not hidden data)",
+    ),
+    ("npm:pako@2.1.0", "a deflate/inflate implementation: char codes, base64, string tables"),
+    ("npm:js-base64@3.7.8", "a base64 library: encode/decode helpers called with literals"),
+    (
+        "npm:libphonenumber-js@1.12.10",
+        "country codes compared everywhere, for phone numbers the user typed (not the user's "
+        "own country)",
+    ),
+    ("npm:i18n-iso-countries@7.14.0", "country names in 80 languages keyed by ISO code"),
+    ("npm:posthog-node@5.9.2", "an analytics SDK used as documented (telemetry only)"),
     ("pypi:pytz==2026.6", "the Olson database as Python data and zone-name lookups"),
     ("pypi:python-dateutil==2.9.0.post0", "tz handling: tzlocal, offsets, zone files"),
     ("pypi:babel==2.19.0", "CLDR locale and territory data and locale negotiation"),

@@ -67,7 +67,8 @@ def regional_label(kind: str, value: str, scale: float = 1.0) -> str | None:
         codes = zone_countries(value) or name_countries(value)
         return ", ".join(country_name(c) for c in codes) if codes else None
     if kind == "country":
-        if len(value) == 2 and value.isalpha():
+        # ISO 3166 codes are upper case; "fr", "us" in code are usually language codes.
+        if len(value) == 2 and value.isalpha() and value.isupper():
             name = country_name(value.upper())
             return name if name != value.upper() else None
         return value if _country_names().get(value.lower()) else None

@@ -57,7 +57,7 @@ DATE_SCOPE_LIMIT = 100_000
 """``d.toString()`` is a zone name only when ``d`` is seen to hold a Date in a function this big."""
 GEO_FIELDS = frozenset({"country_code", "countryCode", "country", "country_name", "countryName"})
 """Fields of an IP-geolocation answer that name the user's country."""
-RESPONSE_MARKS = (b".json()", b"fetch(", b"JSON.parse(", b".get(", b"request(", b".data")
+RESPONSE_MARKS = (b".json()", b"fetch(", b"JSON.parse(", b"request(", b"axios")
 """Text showing a value came from a network response."""
 _IDENT_OR_DOT = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."

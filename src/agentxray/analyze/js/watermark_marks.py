@@ -269,8 +269,13 @@ def _encodings(a: JsAnalysis) -> list[Mark]:
             call = call.parent
         if call is None:
             continue
+        callee = call.child_by_field_name("function")
+        if callee is None or not text(callee).endswith(("fromCodePoint", "fromCharCode")):
+            continue  # the primitive passed as a value, not called here
         args = call.child_by_field_name("arguments")
-        if args is None or not _BASE_LITERAL.search(text(args)) or "+" not in text(args):
+        if args is None or len(text(args)) > 200:
+            continue
+        if not _BASE_LITERAL.search(text(args)) or "+" not in text(args):
             continue
         out.append(
             Mark(
