@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentxray.analyze.interface import SourceUnit
 from agentxray.analyze.python.comparisons import Comparison, Finder
@@ -28,6 +28,8 @@ class PyAnalysis:
     ev: Evaluator
     describer: Describer
     comparisons: list[Comparison]
+    cache: dict[str, object] = field(default_factory=dict)
+    """Results computed once and shared by the detectors (e.g. invisible encodings)."""
 
     @property
     def vpath(self) -> str:

@@ -1,119 +1,198 @@
-"""Calls the safe evaluator understands: decoders, a few builtins, string methods, and small
-decoder functions of the analysed module interpreted statement by statement (never executed)."""
+"""Calls the safe evaluator understands: decoders, a few builtins and modules, the pure methods of
+the standard types, and small functions, methods and lambdas of the analysed module interpreted
+statement by statement (never executed)."""
 
 from __future__ import annotations
 
 import ast
-import itertools
+import json
 import logging
 
 from agentxray.analyze.python.decoders import (
+    CODECS,
+    MAX_OUTPUT,
     Unsupported,
     decode_bytes,
     decompress,
     is_decoder,
     is_decompressor,
     rot13,
+    unicode_escape,
 )
-from agentxray.analyze.python.evaluate import (
-    MAX_STEPS,
-    STR_METHODS,
-    Cycle,
-    Evaluator,
-    assign,
-    iterate,
-    truth,
-)
+from agentxray.analyze.python.evaluate import Cycle, Evaluator, iterate, truth
+from agentxray.analyze.python.interpret import callable_def, run_function, run_lambda
+from agentxray.analyze.python.library import BUILTINS, builtin, maketrans, method, zipped
 
 logger = logging.getLogger(__name__)
 
-MAX_CALL_DEPTH = 4
-BUILTINS = frozenset(
-    {"chr", "ord", "bytes", "bytearray", "str", "list", "tuple", "reversed", "len", "range"}
-    | {"zip", "enumerate", "map", "int", "sorted", "set", "frozenset"}
-)
-
-
-class _Return(Exception):
-    def __init__(self, value: object) -> None:
-        self.value = value
+_OPERATORS = {
+    "operator.xor": lambda a, b: a ^ b,
+    "operator.add": lambda a, b: a + b,
+    "operator.sub": lambda a, b: a - b,
+}
+MAX_LITERAL_CHARS = 200_000
+"""Longest text ``ast.literal_eval`` is given (its syntax tree costs ~1 KB per token)."""
+_TIMEDELTA_UNITS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+_NOT_KNOWN = object()
 
 
 def call(ev: Evaluator, node: ast.Call, local: dict[str, object]) -> object:
     """Evaluate a call to a whitelisted function with evaluated arguments."""
-    if any(isinstance(a, ast.Starred) for a in node.args):
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(
+        k.arg is None for k in node.keywords
+    ):
         raise Unsupported("starred arguments")
-    kw = {k.arg: k.value for k in node.keywords if k.arg}
-    if isinstance(node.func, ast.Attribute):
-        name = ev.dotted(node.func)
-        if name is not None and "." in name and name.split(".")[0] not in local:
-            known = _module_call(ev, name, node, kw, local)
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        name = ev.dotted(func)
+        root = name.split(".")[0] if name else ""
+        if name is not None and root not in local:
+            known = module_call(ev, name, node, local)
             if known is not _NOT_KNOWN:
                 return known
-        return _method(ev, node.func, node, local)
-    if isinstance(node.func, ast.Name):
-        fname = node.func.id
-        alias = ev.index.aliases.get(fname)
-        if alias is not None:
-            return _module_call(ev, alias, node, kw, local, strict=True)
-        if fname == "map" and len(node.args) == 2:
-            return _map(ev, node.args[0], ev.eval(node.args[1], local), local)
-        if fname in BUILTINS and not ev.index.functions.get(fname):
-            args = [ev.eval(a, local) for a in node.args]
-            return _builtin(ev, fname, args, local)
-        defs = ev.index.functions.get(fname, [])
-        if len(defs) == 1:
-            return run_function(ev, defs[0], [ev.eval(a, local) for a in node.args])
-    if isinstance(node.func, ast.Lambda):
-        return _lambda(ev, node.func, [ev.eval(a, local) for a in node.args], local)
+            fn = callable_def(ev.index, func)
+            if fn is not None:
+                return run_function(ev, fn, _args(ev, node, local), bound=True)
+        recv = ev.eval(func.value, local)
+        kw = {k.arg: ev.eval(k.value, local) for k in node.keywords if k.arg}
+        return method(ev, recv, func.attr, _args(ev, node, local), kw)
+    if isinstance(func, ast.Name):
+        return _named(ev, func, node, local)
+    if isinstance(func, ast.Lambda):
+        return run_lambda(ev, func, _args(ev, node, local), local)
     raise Unsupported("call")
 
 
-_NOT_KNOWN = object()
+def _args(ev: Evaluator, node: ast.Call, local: dict[str, object]) -> list[object]:
+    return [ev.eval(a, local) for a in node.args]
 
 
-def _module_call(
-    ev: Evaluator,
-    name: str,
-    node: ast.Call,
-    kw: dict[str, ast.expr],
-    local: dict[str, object],
-    strict: bool = False,
-) -> object:
+def _named(ev: Evaluator, func: ast.Name, node: ast.Call, local: dict[str, object]) -> object:
+    fname = func.id
+    if fname in local:
+        raise Unsupported("call of a local value")
+    alias = ev.index.aliases.get(fname)
+    if alias is not None:
+        known = module_call(ev, alias, node, local)
+        if known is _NOT_KNOWN:
+            raise Unsupported(f"call of {alias}")
+        return known
+    defined = ev.index.functions.get(fname, [])
+    if fname in ("map", "filter") and len(node.args) >= 2 and not defined:
+        return _map(ev, fname, node.args[0], [ev.eval(a, local) for a in node.args[1:]], local)
+    if fname in BUILTINS and not defined and not ev.index.lookup(fname, func)[0]:
+        return builtin(ev, fname, _args(ev, node, local))
+    fn = callable_def(ev.index, func)
+    if fn is not None:
+        return run_function(ev, fn, _args(ev, node, local))
+    bound, _ = ev.index.lookup(fname, func)
+    if len(bound) == 1 and isinstance(bound[0], ast.Lambda):
+        return run_lambda(ev, bound[0], _args(ev, node, local), {})
+    if len(bound) == 1 and isinstance(bound[0], ast.Attribute):
+        name = ev.dotted(bound[0])  # ``_d = base64.b64decode``
+        known = module_call(ev, name, node, local) if name else _NOT_KNOWN
+        if known is not _NOT_KNOWN:
+            return known
+    raise Unsupported("call")
+
+
+def module_call(ev: Evaluator, name: str, node: ast.Call, local: dict[str, object]) -> object:
+    """A call of a known module function by dotted name, or ``_NOT_KNOWN``."""
+    kw = {k.arg: k.value for k in node.keywords if k.arg}
     if is_decoder(name) or is_decompressor(name):
         if not node.args:
             raise Unsupported("no argument")
         arg = ev.eval(node.args[0], local)
-        method, out = decode_bytes(name, arg) if is_decoder(name) else decompress(name, arg)
-        ev._mark(method)
+        extra = node.args[1] if len(node.args) > 1 else kw.get("altchars", kw.get("wbits"))
+        second = ev.eval(extra, local) if extra is not None else None
+        if is_decoder(name):
+            method_name, out = decode_bytes(name, arg, second)
+        else:
+            method_name, out = decompress(name, arg, second)
+        ev._mark(method_name)
         return out
-    if name in ("codecs.decode", "codecs.encode") and len(node.args) >= 2:
-        data, enc = ev.eval(node.args[0], local), ev.eval(node.args[1], local)
-        enc = enc.lower().replace("-", "_") if isinstance(enc, str) else enc
-        if enc in ("rot13", "rot_13"):
-            ev._mark("rot13")
-            return rot13(data)
-        if enc in ("hex", "hex_codec"):
-            return decode_bytes("binascii.unhexlify", data)[1] if name == "codecs.decode" else 0
-        if enc in ("base64", "base64_codec") and name == "codecs.decode":
-            ev._mark("base64")
-            return decode_bytes("base64.b64decode", data)[1]
-        if enc in ("zlib", "zlib_codec") and name == "codecs.decode":
-            ev._mark("zlib")
-            return decompress("zlib.decompress", data)[1]
-        raise Unsupported("codec")
+    if name in ("codecs.decode", "codecs.encode") and node.args:
+        enc_node = node.args[1] if len(node.args) > 1 else kw.get("encoding")
+        if enc_node is None:
+            raise Unsupported("codec")
+        return _codec(ev, name, ev.eval(node.args[0], local), ev.eval(enc_node, local))
+    if name in ("json.loads", "ast.literal_eval") and len(node.args) == 1:
+        return _literal(ev, name, ev.eval(node.args[0], local))
+    if name in ("urllib.parse.unquote", "urllib.parse.unquote_plus") and len(node.args) == 1:
+        import urllib.parse
+
+        text = ev.eval(node.args[0], local)
+        if not isinstance(text, str):
+            raise Unsupported("unquote")
+        ev._mark("percent-encoding")
+        return (
+            urllib.parse.unquote_plus(text) if name.endswith("plus") else urllib.parse.unquote(text)
+        )
+    if name == "str.maketrans":
+        return maketrans(_args(ev, node, local))
     if name == "datetime.timedelta":
         return _timedelta(ev, node, kw, local)
     if name == "itertools.cycle" and len(node.args) == 1:
         return Cycle(tuple(iterate(ev.eval(node.args[0], local))))
+    if name == "functools.reduce" and len(node.args) in (2, 3):
+        return _reduce(ev, node, local)
     if name.startswith("builtins.") and name[9:] in BUILTINS:
-        return _builtin(ev, name[9:], [ev.eval(a, local) for a in node.args], local)
-    if strict:
-        raise Unsupported(f"call of {name}")
+        return builtin(ev, name[9:], _args(ev, node, local))
     return _NOT_KNOWN
 
 
-_TIMEDELTA_UNITS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+def _codec(ev: Evaluator, name: str, data: object, encoding: object) -> object:
+    if not isinstance(encoding, str):
+        raise Unsupported("codec name")
+    codec = CODECS.get(encoding.lower().replace("-", "_"))
+    if codec == "rot13":
+        ev._mark("rot13")
+        return rot13(data)
+    if name == "codecs.encode":
+        raise Unsupported("encoding")
+    if codec == "unicode_escape":
+        ev._mark("escapes")
+        return unicode_escape(data)
+    if codec is not None and is_decoder(codec):
+        method_name, out = decode_bytes(codec, data)
+        ev._mark(method_name)
+        return out
+    if codec is not None and is_decompressor(codec):
+        method_name, out = decompress(codec, data)
+        ev._mark(method_name)
+        return out
+    if isinstance(data, bytes):
+        from agentxray.analyze.python.library import decode
+
+        return decode(data, encoding)
+    raise Unsupported("codec")
+
+
+def _literal(ev: Evaluator, name: str, text: object) -> object:
+    """``json.loads``/``ast.literal_eval`` of an evaluated string: containers become lists/dicts."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="strict")
+    limit = MAX_OUTPUT if name == "json.loads" else MAX_LITERAL_CHARS
+    if not isinstance(text, str) or len(text) > limit:
+        raise Unsupported("literal input")
+    ev._tick(len(text) // 16)
+    try:
+        value: object = json.loads(text) if name == "json.loads" else ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError) as exc:
+        raise Unsupported(f"{name}: {exc}") from exc
+    return _plain(value, 0)
+
+
+def _plain(value: object, depth: int) -> object:
+    if depth > 20:
+        raise Unsupported("literal too deep")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (str, bytes, int, float, bool)) or value is None:
+        return value
+    raise Unsupported("literal value")
 
 
 def _timedelta(
@@ -125,193 +204,67 @@ def _timedelta(
         kw.setdefault(unit, arg)
     for unit, expr in kw.items():
         value = ev.eval(expr, local)
-        if unit not in _TIMEDELTA_UNITS or not isinstance(value, int) or isinstance(value, bool):
+        if unit not in _TIMEDELTA_UNITS or type(value) not in (int, float):
             raise Unsupported("timedelta")
-        total += value * _TIMEDELTA_UNITS[unit]
+        assert isinstance(value, (int, float))
+        total += int(value * _TIMEDELTA_UNITS[unit])
     return total
 
 
-def _builtin(ev: Evaluator, name: str, args: list[object], local: dict[str, object]) -> object:
-    if name == "chr" and len(args) == 1 and isinstance(args[0], int):
-        ev._mark("character codes")
-        if not 0 <= args[0] <= 0x10FFFF:
-            raise Unsupported("chr range")
-        return chr(args[0])
-    if name == "ord" and len(args) == 1 and isinstance(args[0], str) and len(args[0]) == 1:
-        return ord(args[0])
-    if name in ("bytes", "bytearray") and len(args) == 1 and isinstance(args[0], (list, bytes)):
-        ints = [i for i in args[0] if isinstance(i, int) and 0 <= i < 256]
-        if len(ints) != len(args[0]):
-            raise Unsupported("bytes of non-bytes")
-        return bytes(ints)
-    if name in ("bytes", "bytearray") and len(args) >= 2 and isinstance(args[0], str):
-        return args[0].encode(str(args[1]))
-    if name == "str" and len(args) == 1 and isinstance(args[0], (str, int)):
-        return str(args[0])
-    if name == "str" and len(args) >= 2 and isinstance(args[0], bytes):
-        return _decode(args[0], args[1])
-    if name in ("list", "tuple", "set", "frozenset", "sorted") and len(args) == 1:
-        items = iterate(args[0])
-        if name == "sorted":
-            if not all(isinstance(i, str) for i in items):
-                raise Unsupported("sorted of non-strings")
-            return sorted(str(i) for i in items)
-        return items
-    if name == "reversed" and len(args) == 1:
-        ev._mark("reversed")
-        return iterate(args[0])[::-1]
-    if name == "len" and len(args) == 1 and isinstance(args[0], (str, bytes, list)):
-        return len(args[0])
-    if name == "int" and args and isinstance(args[0], str):
-        try:
-            return int(args[0], *(a for a in args[1:2] if isinstance(a, int)))
-        except ValueError as exc:
-            raise Unsupported("int") from exc
-    bounds = [a for a in args if isinstance(a, int)]
-    if name == "range" and args and len(bounds) == len(args) <= 3:
-        ev._mark("range")  # generated values, not hidden ones
-        r = range(*bounds)
-        if len(r) > MAX_STEPS:
-            raise Unsupported("range too long")
-        return list(r)
-    if name == "enumerate" and len(args) == 1:
-        return [[i, v] for i, v in enumerate(iterate(args[0]))]
-    if name == "zip" and args:
-        finite = [iterate(a) for a in args if not isinstance(a, Cycle)]
-        if not finite:
-            raise Unsupported("zip of cycles only")
-        its = [itertools.cycle(a.items) if isinstance(a, Cycle) else iter(iterate(a)) for a in args]
-        ev._tick(min(len(f) for f in finite))
-        return [list(t) for t in zip(*its, strict=False)]
-    raise Unsupported(f"builtin {name}")
+def _apply(ev: Evaluator, fn: ast.expr, args: list[object], local: dict[str, object]) -> object:
+    """Apply a function expression (lambda, builtin, local def, ``operator.*``) to values."""
+    if isinstance(fn, ast.Lambda):
+        return run_lambda(ev, fn, args, local)
+    name = ev.dotted(fn) or ""
+    if name in _OPERATORS and len(args) == 2:
+        a, b = args
+        if type(a) is int and type(b) is int:
+            if name == "operator.xor":
+                ev._mark("XOR")
+            return _OPERATORS[name](a, b)
+        raise Unsupported("operator on non-integers")
+    if isinstance(fn, ast.Name) and fn.id in BUILTINS and not ev.index.functions.get(fn.id):
+        return builtin(ev, fn.id, args)
+    found = callable_def(ev.index, fn)
+    if found is not None:
+        return run_function(ev, found, args, bound=isinstance(fn, ast.Attribute))
+    if isinstance(fn, ast.Name):
+        bound, _ = ev.index.lookup(fn.id, fn)
+        if len(bound) == 1 and isinstance(bound[0], ast.Lambda):
+            return run_lambda(ev, bound[0], args, {})
+    raise Unsupported("function")
 
 
-def _map(ev: Evaluator, fn: ast.expr, items: object, local: dict[str, object]) -> list[object]:
+def _map(
+    ev: Evaluator, kind: str, fn: ast.expr, iterables: list[object], local: dict[str, object]
+) -> list[object]:
+    rows = zipped(ev, iterables) if len(iterables) > 1 else [[i] for i in iterate(iterables[0])]
     out: list[object] = []
-    defs = ev.index.functions.get(fn.id, []) if isinstance(fn, ast.Name) else []
-    for item in iterate(items):
+    for row in rows:
         ev._tick()
-        if isinstance(fn, ast.Name) and fn.id in BUILTINS and not defs:
-            out.append(_builtin(ev, fn.id, [item], local))
-        elif isinstance(fn, ast.Lambda):
-            out.append(_lambda(ev, fn, [item], local))
-        elif len(defs) == 1:
-            out.append(run_function(ev, defs[0], [item]))
+        args = row if isinstance(row, list) else [row]
+        if kind == "filter":
+            keep = (
+                truth(args[0])
+                if isinstance(fn, ast.Constant)
+                else truth(_apply(ev, fn, args, local))
+            )
+            if keep:
+                out.append(args[0])
         else:
-            raise Unsupported("map function")
+            out.append(_apply(ev, fn, args, local))
     return out
 
 
-def _decode(data: bytes, encoding: object) -> str:
-    try:
-        return data.decode(str(encoding) if encoding else "utf-8")
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise Unsupported("decode") from exc
-
-
-def _method(ev: Evaluator, func: ast.Attribute, node: ast.Call, local: dict[str, object]) -> object:
-    if func.attr not in STR_METHODS:
-        raise Unsupported(f"method {func.attr}")
-    recv = ev.eval(func.value, local)
-    args = [ev.eval(a, local) for a in node.args]
-    for k in node.keywords:
-        if k.arg == "encoding":
-            args = [ev.eval(k.value, local)]
-    if func.attr == "join" and isinstance(recv, (str, bytes)) and len(args) == 1:
-        items = iterate(args[0])
-        ev._tick(len(items))
-        if isinstance(recv, str):
-            strs = [i for i in items if isinstance(i, str)]
-            if len(strs) == len(items):
-                return recv.join(strs)
-        else:
-            blobs = [i for i in items if isinstance(i, bytes)]
-            if len(blobs) == len(items):
-                return recv.join(blobs)
-        raise Unsupported("join of mixed items")
-    if func.attr == "decode" and isinstance(recv, bytes):
-        return _decode(recv, args[0] if args else "utf-8")
-    if func.attr == "encode" and isinstance(recv, str):
-        return recv.encode(str(args[0]) if args else "utf-8", errors="strict")
-    if isinstance(recv, (str, bytes)) and func.attr != "join":
-        try:
-            return getattr(recv, func.attr)(*args)
-        except (TypeError, ValueError) as exc:
-            raise Unsupported(func.attr) from exc
-    raise Unsupported(f"method {func.attr}")
-
-
-def _lambda(ev: Evaluator, fn: ast.Lambda, args: list[object], local: dict[str, object]) -> object:
-    names = [a.arg for a in fn.args.args]
-    if len(names) != len(args):
-        raise Unsupported("lambda arity")
-    return ev.eval(fn.body, {**local, **dict(zip(names, args, strict=True))})
-
-
-def run_function(
-    ev: Evaluator, fn: ast.FunctionDef | ast.AsyncFunctionDef, args: list[object]
-) -> object:
-    """Interpret a small decoder function (assignments, loops, appends, one return)."""
-    params = fn.args.args
-    defaults = fn.args.defaults
-    if len(args) > len(params) or fn.args.vararg or fn.args.kwonlyargs:
-        raise Unsupported("signature")
-    env: dict[str, object] = {}
-    first_default = len(params) - len(defaults)
-    for i, p in enumerate(params):
-        if i < len(args):
-            env[p.arg] = args[i]
-        elif i >= first_default:
-            env[p.arg] = ev.eval(defaults[i - first_default], {})
-        else:
-            raise Unsupported("missing argument")
-    ev.depth += 10  # a call costs nesting budget, so recursion ends quickly
-    try:
-        _block(ev, fn.body, env)
-    except _Return as ret:
-        ev._mark(f"decoder {fn.name}()")
-        return ret.value
-    finally:
-        ev.depth -= 10
-    raise Unsupported("no return")
-
-
-def _block(ev: Evaluator, body: list[ast.stmt], env: dict[str, object]) -> None:
-    for stmt in body:
+def _reduce(ev: Evaluator, node: ast.Call, local: dict[str, object]) -> object:
+    items = iterate(ev.eval(node.args[1], local))
+    if len(node.args) == 3:
+        acc = ev.eval(node.args[2], local)
+    elif items:
+        acc, items = items[0], items[1:]
+    else:
+        raise Unsupported("reduce of nothing")
+    for item in items:
         ev._tick()
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
-            continue
-        if isinstance(stmt, ast.Return):
-            raise _Return(ev.eval(stmt.value, env) if stmt.value is not None else None)
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            assign(stmt.targets[0], ev.eval(stmt.value, env), env)
-        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            fake = ast.BinOp(left=stmt.target, op=stmt.op, right=stmt.value)
-            env[stmt.target.id] = ev.eval(ast.copy_location(fake, stmt), env)
-        elif isinstance(stmt, ast.For) and not stmt.orelse:
-            for item in iterate(ev.eval(stmt.iter, env)):
-                assign(stmt.target, item, env)
-                _block(ev, stmt.body, env)
-        elif isinstance(stmt, ast.If):
-            _block(ev, stmt.body if truth(ev.eval(stmt.test, env)) else stmt.orelse, env)
-        elif isinstance(stmt, ast.Expr) and _append(ev, stmt.value, env):
-            continue
-        else:
-            raise Unsupported(type(stmt).__name__)
-
-
-def _append(ev: Evaluator, node: ast.expr, env: dict[str, object]) -> bool:
-    if not (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "append"
-        and isinstance(node.func.value, ast.Name)
-        and len(node.args) == 1
-    ):
-        return False
-    target = env.get(node.func.value.id)
-    if not isinstance(target, list):
-        raise Unsupported("append to a non-list")
-    target.append(ev.eval(node.args[0], env))
-    ev._tick()
-    return True
+        acc = _apply(ev, node.args[0], [acc, item], local)
+    return acc

@@ -98,6 +98,9 @@ class Describer:
             return self.words(test.operand, not positive)
         if isinstance(test, ast.BoolOp) and positive and isinstance(test.op, ast.And):
             return " and ".join(w for v in test.values if (w := self.words(v, True)))
+        text = self._prefix_test(test, positive)
+        if text:
+            return text
         sigs = self.flow.signals(test)
         if sigs:
             return f"{_subject(sigs[0].label)} is {'set' if positive else 'not set'}"
@@ -108,6 +111,24 @@ class Describer:
         src = " ".join(ast.unparse(test).split())
         src = src if len(src) <= 80 else src[:79] + "…"
         return f"`{src}`" if positive else f"not `{src}`"
+
+    def _prefix_test(self, test: ast.expr, positive: bool) -> str:
+        """``lang.startswith(("ru", "be"))`` → ``the locale (env:LANG) starts with ru, be``."""
+        if not (
+            isinstance(test, ast.Call)
+            and isinstance(test.func, ast.Attribute)
+            and test.func.attr in ("startswith", "endswith")
+            and test.args
+        ):
+            return ""
+        sigs = self.flow.signals(test.func.value)
+        vals = values_of(self.ev, self.index, test.args[0]) if sigs else None
+        if not sigs or vals is None:
+            return ""
+        verb = "starts" if test.func.attr == "startswith" else "ends"
+        shown = ", ".join(vals.items[:4]) + ("…" if len(vals.items) > 4 else "")
+        label = sigs[0].label if sigs[0].kind != "endpoint" else _subject(sigs[0].label)
+        return f"the {label} {verb if positive else 'does not ' + verb[:-1]} with {shown}"
 
     def _comparison(self, test: ast.Compare, positive: bool) -> str:
         left, right = test.left, test.comparators[0]

@@ -1,20 +1,36 @@
 """A safe evaluator of pure expressions over literals: decodes hidden data without running code.
 
-Only a whitelist of side-effect-free operations is interpreted (base64/hex/rot13 decoding, XOR and
-other integer arithmetic, ``chr``/``ord``, joins, slices and reversal, bounded decompression, small
-decoder functions of the module itself, comprehensions). Everything else raises
-:class:`Unsupported`. Work and output are bounded; the target's code is never executed.
+Only a whitelist of side-effect-free operations is interpreted (base64/base32/base85/hex/rot13
+decoding, bounded decompression, XOR and other integer arithmetic, ``chr``/``ord``, joins, slices
+and reversal, ``str.translate``, ``json.loads``/``ast.literal_eval`` of decoded text, dictionaries,
+comparisons, small decoder functions and lambdas of the module itself, comprehensions). Everything
+else raises :class:`Unsupported`. Work and output are bounded; the target's code is never executed.
 """
 
 from __future__ import annotations
 
 import ast
 import logging
+import operator
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from agentxray.analyze.python.decoders import MAX_OUTPUT, Unsupported
 from agentxray.analyze.python.parse import ModuleIndex
+from agentxray.analyze.python.values import (
+    HASHABLE,
+    Cycle,
+    assign,
+    check_widths,
+    contains,
+    iterate,
+    key_of,
+    pair_of,
+    set_op,
+    string_constant,
+    truth,
+    unique,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +41,11 @@ __all__ = [
     "Evaluator",
     "Unsupported",
     "assign",
+    "check_widths",
+    "contains",
     "iterate",
     "truth",
+    "unique",
 ]
 
 MAX_STEPS = 400_000
@@ -34,28 +53,40 @@ MAX_STEPS = 400_000
 MAX_DEPTH = 40
 MAX_TOTAL_STEPS = 8_000_000
 """Interpreted operations per module: past this, every further evaluation is refused."""
-
-
-@dataclass(frozen=True, slots=True)
-class Cycle:
-    """``itertools.cycle(seq)``: only usable inside ``zip`` with a finite partner."""
-
-    items: tuple[object, ...]
+MAX_SECONDS = 1.0
+"""Wall-clock time one evaluation may take (checked every 1,024 operations)."""
+MAX_INT_BITS = 4096
+"""Largest integer an arithmetic step may produce (``10 ** 10 ** 10`` is refused)."""
 
 
 _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
-    ast.BitXor: lambda a, b: a ^ b,
-    ast.BitAnd: lambda a, b: a & b,
-    ast.BitOr: lambda a, b: a | b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mod: lambda a, b: a % b,
-    ast.FloorDiv: lambda a, b: a // b,
+    ast.BitXor: operator.xor,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Mod: operator.mod,
+    ast.FloorDiv: operator.floordiv,
     ast.RShift: lambda a, b: a >> b if b < 64 else 0,
     ast.LShift: lambda a, b: a << b if b < 64 else 0,
 }
+_CMP: dict[type[ast.cmpop], Callable[[object, object], bool]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: lambda a, b: bool(a < b),  # type: ignore[operator]
+    ast.LtE: lambda a, b: bool(a <= b),  # type: ignore[operator]
+    ast.Gt: lambda a, b: bool(a > b),  # type: ignore[operator]
+    ast.GtE: lambda a, b: bool(a >= b),  # type: ignore[operator]
+    ast.Is: lambda a, b: a is b if a is None or b is None else a == b,
+    ast.IsNot: lambda a, b: a is not b if a is None or b is None else a != b,
+}
 _STR_METHODS = frozenset(
     {"decode", "encode", "split", "rsplit", "strip", "lstrip", "rstrip", "lower", "upper"}
-    | {"replace", "splitlines", "join", "casefold", "title", "capitalize"}
+    | {"replace", "splitlines", "join", "casefold", "title", "capitalize", "swapcase"}
+    | {"startswith", "endswith", "find", "rfind", "index", "count", "zfill", "center"}
+    | {"ljust", "rjust", "partition", "rpartition", "removeprefix", "removesuffix", "hex"}
+    | {"translate", "format", "isdigit", "isalpha", "isalnum", "isupper", "islower"}
 )
 
 
@@ -68,14 +99,16 @@ class Evaluator:
         self.steps = 0
         self.total = 0
         self.depth = 0
+        self.deadline = 0.0
 
-    def value(self, node: ast.AST) -> object:
+    def value(self, node: ast.AST, local: dict[str, object] | None = None) -> object:
         """The value of ``node`` (fresh budget and method list); raises :class:`Unsupported`."""
         if self.total > MAX_TOTAL_STEPS:
             raise Unsupported("module step budget exhausted")
         self.methods, self.steps, self.depth = [], 0, 0
+        self.deadline = time.monotonic() + MAX_SECONDS
         try:
-            return self.eval(node, {})
+            return self.eval(node, dict(local or {}))
         except (ValueError, TypeError, LookupError, OverflowError, ArithmeticError) as exc:
             raise Unsupported(f"{type(exc).__name__}: {exc}") from exc
 
@@ -84,10 +117,13 @@ class Evaluator:
             self.methods.append(method)
 
     def _tick(self, n: int = 1) -> None:
+        before = self.steps
         self.steps += n
         self.total += n
         if self.steps > MAX_STEPS:
             raise Unsupported("step budget exhausted")
+        if before >> 10 != self.steps >> 10 and time.monotonic() > self.deadline:
+            raise Unsupported("time budget exhausted")
 
     def dotted(self, node: ast.AST) -> str | None:
         """``a.b.c`` with the first name resolved through imports."""
@@ -110,56 +146,108 @@ class Evaluator:
             out = self._eval(node, local)
         finally:
             self.depth -= 1
-        if isinstance(out, (str, bytes, list)) and len(out) > MAX_OUTPUT:
+        if isinstance(out, (str, bytes, list, dict)) and len(out) > MAX_OUTPUT:
             raise Unsupported("value over the size cap")
+        if type(out) is int and out.bit_length() > MAX_INT_BITS:
+            raise Unsupported("integer over the size cap")
         return out
 
     def _eval(self, node: ast.AST, local: dict[str, object]) -> object:
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, (str, bytes, int, float, bool)) or node.value is None:
+            if isinstance(node.value, HASHABLE):
                 return node.value
             raise Unsupported("constant")
-        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        if isinstance(node, (ast.List, ast.Tuple)):
             self._tick(len(node.elts))
-            return [self.eval(e, local) for e in node.elts]
+            return self._elements(node.elts, local)
+        if isinstance(node, ast.Set):
+            self._tick(len(node.elts))
+            return unique(self._elements(node.elts, local))
+        if isinstance(node, ast.Dict):
+            return self._dict(node, local)
         if isinstance(node, ast.Name):
             return self._name(node, local)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            return self._class_constant(node)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, local)
         if isinstance(node, ast.BinOp):
             return self._binop(node, local)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Invert)):
-            v = self.eval(node.operand, local)
-            if isinstance(v, int):
-                return -v if isinstance(node.op, ast.USub) else ~v
+        if isinstance(node, ast.UnaryOp):
+            return self._unary(node, local)
+        if isinstance(node, ast.BoolOp):
+            return self._boolop(node, local)
+        if isinstance(node, ast.Compare):
+            return self._compare(node, local)
+        if isinstance(node, ast.IfExp):
+            chosen = node.body if truth(self.eval(node.test, local)) else node.orelse
+            return self.eval(chosen, local)
         if isinstance(node, ast.Subscript):
             return self._subscript(node, local)
         if isinstance(node, ast.JoinedStr):
             return "".join(self._fpart(p, local) for p in node.values)
         if isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.SetComp)):
-            return list(self._comprehension(node, local))
+            return list(self._comprehension(node.elt, node.generators, local))
+        if isinstance(node, ast.DictComp):
+            pair = ast.Tuple(elts=[node.key, node.value], ctx=ast.Load())
+            items = self._comprehension(pair, node.generators, local)
+            return {key_of(k): v for k, v in (pair_of(i) for i in items)}
+        if isinstance(node, ast.NamedExpr):
+            return self.eval(node.value, local)
         if isinstance(node, ast.Call):
             from agentxray.analyze.python.calls import call
 
             return call(self, node, local)
         raise Unsupported(type(node).__name__)
 
+    def _elements(self, elts: list[ast.expr], local: dict[str, object]) -> list[object]:
+        out: list[object] = []
+        for e in elts:
+            if isinstance(e, ast.Starred):
+                out.extend(iterate(self.eval(e.value, local)))
+            else:
+                out.append(self.eval(e, local))
+        return out
+
+    def _dict(self, node: ast.Dict, local: dict[str, object]) -> dict[object, object]:
+        self._tick(len(node.keys))
+        out: dict[object, object] = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            value = self.eval(v, local)
+            if k is None:
+                if not isinstance(value, dict):
+                    raise Unsupported("** of a non-dict")
+                out.update(value)
+            else:
+                out[key_of(self.eval(k, local))] = value
+        return out
+
     def _fpart(self, part: ast.expr, local: dict[str, object]) -> str:
         if isinstance(part, ast.Constant) and isinstance(part.value, str):
             return part.value
-        if isinstance(part, ast.FormattedValue) and part.format_spec is None:
+        if isinstance(part, ast.FormattedValue):
             v = self.eval(part.value, local)
-            if isinstance(v, (str, int)):
-                return str(v)
+            spec = "" if part.format_spec is None else self.eval(part.format_spec, local)
+            if isinstance(v, (str, int, float)) and isinstance(spec, str) and part.conversion < 0:
+                check_widths(spec)
+                return format(v, spec)
         raise Unsupported("f-string part")
 
     def _name(self, node: ast.Name, local: dict[str, object]) -> object:
         if node.id in local:
             return local[node.id]
+        if self.index.aliases.get(node.id, "").startswith("string."):
+            return string_constant(self.index.aliases[node.id])
         exprs, _ = self.index.lookup(node.id, node)
         if len(exprs) != 1:
             raise Unsupported(f"name {node.id} not bound once")
         return self.eval(exprs[0], {})
+
+    def _attribute(self, node: ast.Attribute, local: dict[str, object]) -> object:
+        root = node.value
+        if isinstance(root, ast.Name) and self.index.aliases.get(root.id) == "string":
+            return string_constant(f"string.{node.attr}")
+        if isinstance(node.value, ast.Name) and node.value.id not in local:
+            return self._class_constant(node)
+        raise Unsupported("attribute")
 
     def _class_constant(self, node: ast.Attribute) -> object:
         """``self.ZONES``/``cls.ZONES``/``Config.ZONES``: a class attribute bound once."""
@@ -176,32 +264,87 @@ class Evaluator:
             raise Unsupported(f"attribute {node.attr} not bound once")
         return self.eval(found[0], {})
 
+    def _unary(self, node: ast.UnaryOp, local: dict[str, object]) -> object:
+        v = self.eval(node.operand, local)
+        if isinstance(node.op, ast.Not):
+            return not truth(v)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if isinstance(node.op, ast.USub):
+                return -v
+            if isinstance(node.op, ast.UAdd):
+                return v
+            if isinstance(node.op, ast.Invert) and isinstance(v, int):
+                return ~v
+        raise Unsupported("unary operation")
+
+    def _boolop(self, node: ast.BoolOp, local: dict[str, object]) -> object:
+        value: object = None
+        for v in node.values:
+            value = self.eval(v, local)
+            if truth(value) == isinstance(node.op, ast.Or):
+                return value
+        return value
+
+    def _compare(self, node: ast.Compare, local: dict[str, object]) -> bool:
+        left = self.eval(node.left, local)
+        for op, comp in zip(node.ops, node.comparators, strict=True):
+            right = self.eval(comp, local)
+            if isinstance(op, (ast.In, ast.NotIn)):
+                found = contains(right, left)
+                ok = found if isinstance(op, ast.In) else not found
+            else:
+                ok = _CMP[type(op)](left, right)
+            if not ok:
+                return False
+            left = right
+        return True
+
     def _binop(self, node: ast.BinOp, local: dict[str, object]) -> object:
         a, b = self.eval(node.left, local), self.eval(node.right, local)
         op = type(node.op)
-        if op is ast.Add:
-            if isinstance(a, str) and isinstance(b, str):
-                return a + b
-            if isinstance(a, bytes) and isinstance(b, bytes):
-                return a + b
-            if isinstance(a, list) and isinstance(b, list):
-                return a + b
-            if type(a) is int and type(b) is int:
-                return a + b
-        if op is ast.Mult and isinstance(a, (str, bytes, list)) and isinstance(b, int):
+        if op is ast.Add and type(a) is type(b) and isinstance(a, (str, bytes, list)):
+            return a + b  # type: ignore[operator]
+        if op is ast.Mult and isinstance(b, (str, bytes, list)) and type(a) is int:
+            a, b = b, a
+        if op is ast.Mult and isinstance(a, (str, bytes, list)) and type(b) is int:
             if len(a) * b > MAX_OUTPUT:
                 raise Unsupported("repeat over the size cap")
             return a * b
-        if isinstance(a, int) and isinstance(b, int) and op in _INT_OPS:
+        if op is ast.Mod and isinstance(a, str):
+            check_widths(a, "percent")
+            args = tuple(b) if isinstance(b, list) else b
+            return a % args
+        if isinstance(a, list) and isinstance(b, list) and op in (ast.BitOr, ast.BitAnd, ast.Sub):
+            return set_op(op, a, b)
+        if type(a) is int and type(b) is int and op in _INT_OPS:
             if op is ast.BitXor:
                 self._mark("XOR")
             if op in (ast.Mod, ast.FloorDiv) and b == 0:
                 raise Unsupported("division by zero")
+            if op is ast.Mult and a.bit_length() + b.bit_length() > MAX_INT_BITS:
+                raise Unsupported("product over the size cap")
             return _INT_OPS[op](a, b)
+        if op is ast.Pow and type(a) is int and type(b) is int and 0 <= b <= 64:
+            if a.bit_length() * b > MAX_INT_BITS:
+                raise Unsupported("power over the size cap")
+            return a**b
+        numbers = (int, float)
+        if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool):
+            if op is ast.Div and b:
+                return a / b
+            if op in (ast.Add, ast.Sub, ast.Mult) and (
+                isinstance(a, float) or isinstance(b, float)
+            ):
+                return float(_INT_OPS[op](a, b))  # type: ignore[arg-type]
         raise Unsupported("binary operation")
 
     def _subscript(self, node: ast.Subscript, local: dict[str, object]) -> object:
         seq = self.eval(node.value, local)
+        if isinstance(seq, dict):
+            key = key_of(self.eval(node.slice, local))
+            if key not in seq:
+                raise Unsupported("missing key")
+            return seq[key]
         if not isinstance(seq, (str, bytes, list)):
             raise Unsupported("subscript of a non-sequence")
         if isinstance(node.slice, ast.Slice):
@@ -209,7 +352,7 @@ class Evaluator:
                 self.eval(x, local) if x is not None else None
                 for x in (node.slice.lower, node.slice.upper, node.slice.step)
             ]
-            ints = [p if isinstance(p, int) else None for p in parts]
+            ints = [p if type(p) is int else None for p in parts]
             if ints != parts or ints[2] == 0:
                 raise Unsupported("slice")
             if ints[2] is not None and ints[2] < 0:
@@ -217,18 +360,18 @@ class Evaluator:
             self._tick(len(seq))
             return seq[slice(ints[0], ints[1], ints[2])]
         i = self.eval(node.slice, local)
-        if not isinstance(i, int) or not -len(seq) <= i < len(seq):
+        if type(i) is not int or not -len(seq) <= i < len(seq):
             raise Unsupported("index")
         return seq[i]
 
     def _comprehension(
-        self, node: ast.GeneratorExp | ast.ListComp | ast.SetComp, local: dict[str, object]
+        self, elt: ast.expr, generators: list[ast.comprehension], local: dict[str, object]
     ) -> Iterator[object]:
         def walk(i: int, env: dict[str, object]) -> Iterator[object]:
-            if i == len(node.generators):
-                yield self.eval(node.elt, env)
+            if i == len(generators):
+                yield self.eval(elt, env)
                 return
-            gen = node.generators[i]
+            gen = generators[i]
             for item in iterate(self.eval(gen.iter, env)):
                 self._tick()
                 inner = dict(env)
@@ -237,31 +380,6 @@ class Evaluator:
                     yield from walk(i + 1, inner)
 
         yield from walk(0, dict(local))
-
-
-def iterate(value: object) -> list[object]:
-    """The items of an evaluated iterable (bytes give ints, like Python)."""
-    if isinstance(value, (str, bytes, list)):
-        return list(value)
-    raise Unsupported("not iterable")
-
-
-def truth(value: object) -> bool:
-    """Python truthiness of an evaluated value."""
-    return bool(value)
-
-
-def assign(target: ast.AST, value: object, env: dict[str, object]) -> None:
-    """Bind a loop target (a name or a tuple of names) to ``value``."""
-    if isinstance(target, ast.Name):
-        env[target.id] = value
-    elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (list, tuple)):
-        if len(value) != len(target.elts):
-            raise Unsupported("unpacking")
-        for t, v in zip(target.elts, value, strict=True):
-            assign(t, v, env)
-    else:
-        raise Unsupported("target")
 
 
 STR_METHODS = _STR_METHODS

@@ -1,30 +1,74 @@
-"""Data flow of environment signals in a Python module: through variables, helper functions and
-their returns, attributes and simple transformations, to the expressions that carry them."""
+"""Data flow of environment signals in a Python module: through variables, loops and
+comprehensions, helper functions, methods, properties and lambdas and their returns, attributes,
+containers and simple transformations, to the expressions that carry them."""
 
 from __future__ import annotations
 
 import ast
 import logging
+import re
+from dataclasses import replace
 
 from agentxray.analyze.python.decoders import Unsupported
 from agentxray.analyze.python.evaluate import Evaluator
+from agentxray.analyze.python.interpret import callable_def
+from agentxray.analyze.python.network import GEO_KEYS, response_read
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
-from agentxray.analyze.python.signals import GEO_KEYS, Signal, direct_signal, literal_str
+from agentxray.analyze.python.signals import (
+    Signal,
+    direct_signal,
+    literal_str,
+    python_env_kind,
+)
+from agentxray.analyze.python.transforms import (
+    INTERMEDIATE,
+    KEEP_ATTRS,
+    STICKY,
+    body,
+    geo,
+    identifier,
+    is_identity,
+    loop_source,
+    method,
+    returns,
+    scaled,
+    subscript,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_HOPS = 5
-_KEEP_METHODS = frozenset(
-    {"lower", "upper", "strip", "lstrip", "rstrip", "casefold", "split", "rsplit", "partition"}
-    | {"rpartition", "replace", "decode", "encode", "removeprefix", "removesuffix", "title"}
-)
-_KEEP_ATTRS = frozenset({"key", "zone", "tzinfo", "value"})
 _HOST_ATTRS = frozenset({"hostname", "netloc", "host"})
 _URL_PARSERS = frozenset(
     {"urllib.parse.urlparse", "urllib.parse.urlsplit", "httpx.URL", "yarl.URL", "furl.furl"}
+    | {"urlparse.urlparse", "urllib3.util.parse_url"}
 )
-_READS = frozenset({"read", "read_text", "readline", "strip"})
-_HASHERS = ("hashlib.", "uuid.uuid3", "uuid.uuid5", "hmac.new")
+_HASHERS: tuple[str, ...] = (
+    "hashlib.",
+    "uuid.uuid3",
+    "uuid.uuid5",
+    "hmac.new",
+    "hmac.digest",
+    "zlib.crc32",
+    "zlib.adler32",
+    "binascii.crc32",
+    "mmh3.",
+    "xxhash.",
+)
+"""Functions whose result derived from identity signals is an identifier (hashes)."""
+_SERIALISERS = frozenset(
+    {"json.dumps", "urllib.parse.urlencode", "urllib.parse.quote", "orjson.dumps", "dict"}
+    | {"ujson.dumps", "pickle.dumps", "bytes", "str.encode", "msgpack.packb", "yaml.dump"}
+    | {"yaml.safe_dump", "copy.copy", "copy.deepcopy", "urllib.parse.quote_plus"}
+)
+_PASS = frozenset(
+    {"str", "repr", "list", "tuple", "set", "frozenset", "sorted", "next", "iter", "int"}
+    | {"float", "round", "reversed", "typing.cast", "cast", "os.fsdecode", "os.fspath"}
+    | {"babel.Locale.parse", "babel.core.Locale.parse", "babel.Locale", "babel.core.Locale"}
+    | {"codecs.lookup"}
+)
+_SDK_CLIENT = re.compile(r"(?:^|\.)(?:Async)?(?:Azure)?(?:OpenAI|Anthropic|AnthropicBedrock)$")
+_JSON_LOADS = frozenset({"json.loads", "json.load", "orjson.loads", "ujson.loads"})
 Params = dict[str, tuple[Signal, ...]]
 
 
@@ -39,6 +83,7 @@ class Flow:
         self._memo: dict[tuple[int, int], tuple[Signal, ...]] = {}
         self._active: set[tuple[int, int]] = set()
         self.depth = 0
+        self.classes = [c for c in index.nodes(ast.ClassDef) if isinstance(c, ast.ClassDef)]
 
     def signals(self, node: ast.AST, params: Params | None = None) -> tuple[Signal, ...]:
         """The signals ``node``'s value derives from (``params``: signals of the parameters)."""
@@ -67,38 +112,48 @@ class Flow:
         if isinstance(node, ast.Attribute):
             return self._attribute(node, params)
         if isinstance(node, ast.Subscript):
-            base = self.signals(node.value, params)
-            return _subscript(base, node)
+            return subscript(self.signals(node.value, params), node)
         if isinstance(node, ast.Call):
             return self._call(node, params)
         if isinstance(node, ast.BoolOp):
             return [s for v in node.values for s in self.signals(v, params)]
         if isinstance(node, ast.IfExp):
             return [*self.signals(node.body, params), *self.signals(node.orelse, params)]
-        if isinstance(node, (ast.Await, ast.NamedExpr, ast.Starred)):
+        if isinstance(node, (ast.Await, ast.NamedExpr, ast.Starred, ast.FormattedValue)):
             return list(self.signals(node.value, params))
         if isinstance(node, ast.JoinedStr):
-            return [s for v in node.values for s in self.signals(v, params) if _is_identity(s)]
-        if isinstance(node, ast.FormattedValue):
-            return list(self.signals(node.value, params))
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            both = [*self.signals(node.left, params), *self.signals(node.right, params)]
-            return [s for s in both if _is_identity(s)]
+            return self._sticky(node.values, params)
+        if isinstance(node, ast.BinOp):
+            return self._binop(node, params)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return [scaled(s, -1) for s in self.signals(node.operand, params)]
         if isinstance(node, ast.Dict):
-            return [
-                s for v in node.values for s in self.signals(v, params) if s.kind == "identifier"
-            ]
+            return self._sticky(node.values, params)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return [s for e in node.elts for s in self.signals(e, params)]
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return list(self.signals(node.elt, params))
+        if isinstance(node, ast.DictComp):
+            return self._sticky([node.key, node.value], params)
         return []
 
+    def _sticky(self, parts: list[ast.expr], params: Params) -> list[Signal]:
+        return [s for v in parts for s in self.signals(v, params) if s.kind in STICKY]
+
     def _text(self, node: ast.AST) -> str | None:
-        """A literal string, or the string the safe evaluator decodes (hidden env names, URLs)."""
+        """A literal string, or the string the safe evaluator decodes (hidden env names, URLs);
+        for a loop variable over literal names, the first name that is a signal."""
         text = literal_str(node)
         if text is not None or (isinstance(node, ast.Name) and node.id in ("self", "cls")):
             return text
+        target = loop_source(self.index, node)
         try:
-            value = self._ev.value(node)
+            value = self._ev.value(target if target is not None else node)
         except (Unsupported, RecursionError, MemoryError):
             return None
+        if target is not None and isinstance(value, list):
+            names = [v for v in value if isinstance(v, str)]
+            value = next((n for n in names if python_env_kind(n)), names[0] if names else None)
         if isinstance(value, bytes):
             value = value.decode("utf-8", errors="replace")
         if not isinstance(value, str):
@@ -110,22 +165,102 @@ class Flow:
     def _name(self, node: ast.Name, params: Params) -> list[Signal]:
         if node.id in params:
             return list(params[node.id])
+        source = loop_source(self.index, node)
+        if source is not None:
+            return list(self.signals(source, params))
         exprs, _ = self.index.lookup(node.id, node)
-        return [s for e in exprs[:8] for s in self.signals(e, params if exprs else None)]
+        out = [s for e in exprs[:8] for s in self.signals(e, params if exprs else None)]
+        if not out and exprs:
+            out = self._hash_updates(node, exprs)
+        return out
+
+    def _hash_updates(self, node: ast.Name, exprs: list[ast.expr]) -> list[Signal]:
+        """``h = hashlib.sha256(); h.update(host.encode())``: the identities fed to ``h``."""
+        if not any(
+            isinstance(e, ast.Call) and _func_name(self.index, e.func).startswith(_HASHERS)
+            for e in exprs
+        ):
+            return []
+        scope = self.index.scope_of(node)
+        found: list[Signal] = []
+        for n in ast.walk(scope):
+            if (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and n.func.attr == "update"
+                and isinstance(n.func.value, ast.Name)
+                and n.func.value.id == node.id
+            ):
+                found.extend(s for a in n.args for s in self.signals(a) if is_identity(s))
+        return identifier(found)
 
     def _attribute(self, node: ast.Attribute, params: Params) -> list[Signal]:
+        if node.attr in ("base_url", "api_base"):
+            sdk = self._sdk_client(node.value)
+            if sdk is not None:
+                return [Signal("endpoint", f"{sdk}().{node.attr}")]
         base = self.signals(node.value, params)
         out: list[Signal] = []
         for s in base:
             if node.attr in _HOST_ATTRS and s.kind in ("url", "endpoint"):
                 out.append(Signal("endpoint", s.source, host=True, hops=s.hops))
-            elif (node.attr in _KEEP_ATTRS and s.kind in ("timezone", "locale", "country")) or (
-                node.attr == "stdout" and s.kind in ("email", "username")
+            elif s.kind in ("ip-geo", "http-json") and node.attr in GEO_KEYS:
+                out.append(geo(s, node.attr))
+            elif s.kind == "locale" and node.attr == "territory":
+                out.append(Signal("country", f"territory of {s.source}", hops=s.hops))
+            elif s.kind == "http" and node.attr == "headers":
+                out.append(replace(s, kind="http-headers"))
+            elif s.kind in ("http", "ip-geo") and response_read(node.attr):
+                out.append(replace(s, kind="http-json" if s.kind == "http" else s.kind))
+            elif (
+                (node.attr in KEEP_ATTRS and s.kind in ("timezone", "locale", "country"))
+                or (node.attr in ("stdout", "output") and s.kind in STICKY)
+                or (node.attr in ("hex", "int", "bytes", "urn") and s.kind == "identifier")
+                or (node.attr in ("seconds",) and s.kind == "tz-offset")
+                or (node.attr in ("language", "script") and s.kind == "locale")
+                or s.kind == "param"
             ):
                 out.append(s)
-        if not base and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
-            for e in self.index.attributes.get(node.attr, [])[:8]:
-                out.extend(self.signals(e))
+        if not base and self.classes:
+            out.extend(self._member(node))
+        return out
+
+    def _sdk_client(self, node: ast.AST) -> str | None:
+        """The model SDK client class ``node`` is an instance of (``self.client =
+        anthropic.Anthropic()``), whose ``base_url`` is the configured API host."""
+        exprs: list[ast.expr] = []
+        if isinstance(node, ast.Name):
+            exprs = self.index.lookup(node.id, node)[0]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in ("self", "cls"):
+                exprs = self.index.attributes.get(node.attr, [])
+        elif isinstance(node, ast.Call):
+            exprs = [node]
+        for e in exprs[:4]:
+            if isinstance(e, ast.Call):
+                name = _func_name(self.index, e.func)
+                if name.split(".")[0] in ("openai", "anthropic") and _SDK_CLIENT.search(name):
+                    return name
+        return None
+
+    def _member(self, node: ast.Attribute) -> list[Signal]:
+        """``self.x`` assigned anywhere, a class attribute, or a ``@property`` (read through
+        ``self``, the class, an instance or ``Class()``)."""
+        owner = node.value.id if isinstance(node.value, ast.Name) else ""
+        classes = [c for c in self.classes if owner in ("self", "cls") or c.name == owner]
+        exprs: list[ast.expr] = [
+            e for c in classes for e in self.index.bindings.get((id(c), node.attr), [])
+        ]
+        if owner in ("self", "cls"):
+            exprs.extend(self.index.attributes.get(node.attr, []))
+        out = [s for e in exprs[:8] for s in self.signals(e)]
+        fn = callable_def(self.index, node)
+        if fn is not None and any(
+            (isinstance(d, ast.Name) and d.id in ("property", "cached_property"))
+            or (isinstance(d, ast.Attribute) and d.attr == "cached_property")
+            for d in fn.decorator_list
+        ):
+            out.extend(self._returns_of(fn, [], fn.name))
         return out
 
     def _call(self, node: ast.Call, params: Params) -> list[Signal]:
@@ -133,45 +268,74 @@ class Flow:
         if isinstance(func, ast.Attribute):
             base = self.signals(func.value, params)
             if base:
-                return _method(base, func.attr, node)
+                return method(base, func.attr, node)
+            if func.attr in ("join", "format") and isinstance(func.value, ast.Constant):
+                return self._sticky([*node.args, *(k.value for k in node.keywords)], params)
         name = _func_name(self.index, func)
         args = [self.signals(a, params) for a in node.args]
-        if name in ("json.loads", "orjson.loads", "ujson.loads") and args:
-            return [s for s in args[0] if s.kind == "ip-geo"]
-        if name in _URL_PARSERS or name in ("str", "repr"):
+        if name in _JSON_LOADS and args:
+            return [body(s) for s in args[0] if s.kind in (*INTERMEDIATE, *STICKY)]
+        if name in _URL_PARSERS:
             return [
-                Signal("url", s.source, hops=s.hops)
-                if s.kind == "endpoint" and name != "str"
-                else s
-                for sig in args[:1]
-                for s in sig
+                Signal("url", s.source, hops=s.hops) if s.kind == "endpoint" else s
+                for s in (args[0] if args else ())
             ]
+        if name in _PASS or name.startswith("builtins."):
+            return [s for s in (args[0] if args else ()) if s.kind not in INTERMEDIATE]
+        if name in _SERIALISERS:
+            kws = [self.signals(k.value, params) for k in node.keywords]
+            return [s for a in (*args, *kws) for s in a if s.kind in STICKY]
         if name.startswith(_HASHERS):
-            found = [
-                s
-                for a in (*args, *(self.signals(k.value, params) for k in node.keywords))
-                for s in a
-                if _is_identity(s)
-            ]
-            if found:
-                return [Signal("identifier", ", ".join(dict.fromkeys(s.label for s in found)))]
-            return []
+            kws = [self.signals(k.value, params) for k in node.keywords]
+            found = [s for a in (*args, *kws) for s in a if is_identity(s) or s.kind == "param"]
+            return [s for s in found if s.kind == "param"] + identifier(found)
         return self._summary(func, args)
 
+    def _binop(self, node: ast.BinOp, params: Params) -> list[Signal]:
+        left, right = self.signals(node.left, params), self.signals(node.right, params)
+        if isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mult)):
+            offsets = [s for s in left if s.kind == "tz-offset"]
+            factor = self._number(node.right)
+            if offsets and factor:
+                scale = 1 / factor if not isinstance(node.op, ast.Mult) else factor
+                return [scaled(s, scale) for s in offsets]
+            return []
+        if isinstance(node.op, ast.Mod) and isinstance(node.left, (ast.Constant, ast.JoinedStr)):
+            return [s for s in right if s.kind in STICKY]
+        if isinstance(node.op, (ast.Add, ast.Mod)):
+            return [s for s in (*left, *right) if s.kind in STICKY]
+        return []
+
+    def _number(self, node: ast.AST) -> float | None:
+        try:
+            value = self._ev.value(node)
+        except (Unsupported, RecursionError, MemoryError):
+            return None
+        return float(value) if isinstance(value, (int, float)) and value else None
+
     def _summary(self, func: ast.expr, args: list[tuple[Signal, ...]]) -> list[Signal]:
-        """Signals a local helper function returns, with the call's argument signals bound."""
-        if isinstance(func, ast.Name):
-            name = func.id
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            if func.value.id not in ("self", "cls"):
-                return []
-            name = func.attr
-        else:
+        """Signals a local helper function (or method, or lambda) returns, with the call's
+        argument signals bound."""
+        if self.depth > MAX_HOPS * 6:
             return []
-        defs = self.index.functions.get(name, [])
-        if len(defs) != 1 or self.depth > MAX_HOPS * 6:
+        fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None = callable_def(
+            self.index, func
+        )
+        name = fn.name if isinstance(fn, FUNCTIONS) else ""
+        if fn is None and isinstance(func, ast.Name):
+            bound, _ = self.index.lookup(func.id, func)
+            if len(bound) == 1 and isinstance(bound[0], ast.Lambda):
+                fn, name = bound[0], func.id
+        if fn is None:
             return []
-        fn = defs[0]
+        return self._returns_of(fn, args, name)
+
+    def _returns_of(
+        self,
+        fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+        args: list[tuple[Signal, ...]],
+        name: str,
+    ) -> list[Signal]:
         names = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
         bound: Params = {n: a for n, a in zip(names, args, strict=False) if a}
         out: list[Signal] = []
@@ -179,60 +343,6 @@ class Flow:
             if ret.value is not None:
                 out.extend(s.via(name) for s in self.signals(ret.value, bound or None))
         return out
-
-
-def returns(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.Return]:
-    """``return`` statements of ``fn`` itself (not of nested functions)."""
-    if isinstance(fn, ast.Lambda):
-        return [ast.copy_location(ast.Return(value=fn.body), fn.body)]
-    out: list[ast.Return] = []
-    stack: list[ast.AST] = list(fn.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Return):
-            out.append(node)
-        elif not isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
-    return out
-
-
-def _is_identity(s: Signal) -> bool:
-    return s.kind in ("hostname", "username", "machine-id", "mac-address", "email", "identifier")
-
-
-def _subscript(base: tuple[Signal, ...], node: ast.Subscript) -> list[Signal]:
-    out: list[Signal] = []
-    key = literal_str(node.slice)
-    for s in base:
-        if s.kind == "ip-geo" and key in GEO_KEYS:
-            out.append(Signal(GEO_KEYS[key], f"IP geolocation ({s.source}) {key}", hops=s.hops))
-        elif s.kind not in ("ip-geo", "machine-id-file", "url"):
-            out.append(s)
-    return out
-
-
-def _method(base: tuple[Signal, ...], attr: str, node: ast.Call) -> list[Signal]:
-    out: list[Signal] = []
-    for s in base:
-        if s.kind == "ip-geo" and attr in ("json", "read", "text", "decode"):
-            out.append(s)
-        elif s.kind == "ip-geo" and attr == "get" and node.args:
-            key = literal_str(node.args[0])
-            if key in GEO_KEYS:
-                out.append(Signal(GEO_KEYS[key], f"IP geolocation ({s.source}) {key}"))
-        elif s.kind == "machine-id-file" and attr in _READS:
-            out.append(Signal("machine-id", s.source, hops=s.hops))
-        elif _kept(s, attr):
-            out.append(s)
-    return out
-
-
-def _kept(s: Signal, attr: str) -> bool:
-    if s.kind == "identifier":
-        return attr in ("hexdigest", "digest")
-    if s.kind == "timezone" and attr in ("tzname", "key"):
-        return True
-    return attr in _KEEP_METHODS and s.kind not in ("ip-geo", "machine-id-file", "url")
 
 
 def _func_name(index: ModuleIndex, func: ast.expr) -> str:

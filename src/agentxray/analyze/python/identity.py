@@ -3,8 +3,8 @@ MAC address, git e-mail) compared with specific values or hashed into an identif
 
 from __future__ import annotations
 
-import ast
 import logging
+import re
 from dataclasses import dataclass, field
 
 from agentxray.analyze.hosts import hostlike
@@ -18,6 +18,7 @@ from agentxray.analyze.python.report import (
     snippet,
     stable_id,
 )
+from agentxray.analyze.python.sending import Sent, identifiers_sent
 from agentxray.analyze.python.signals import IDENTITY_KINDS
 from agentxray.model import Finding
 
@@ -25,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 RULE = "py-fingerprint"
 NOT_IDENTITY = frozenset({"", "localhost", "root", "unknown", "none", "null", "true", "false"})
-_NETWORK = ("requests.", "httpx.", "urllib.request.", "aiohttp.", "http.client.", "urllib3.")
+_COMPARED_KINDS = IDENTITY_KINDS | {"identifier"}
+_ENCODED_KINDS = (IDENTITY_KINDS - {"endpoint"}) | {"identifier"}
 
 
 @dataclass
@@ -46,6 +48,51 @@ def _specific(value: str) -> bool:
     return v not in NOT_IDENTITY and len(v) >= 2 and any(c.isalnum() for c in v)
 
 
+_HOST_IN_PATTERN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.I)
+
+
+def pattern_hosts(pattern: str) -> list[str]:
+    """Domain names a regular expression or glob spells (``\\.(corp|intra)\\.example$`` →
+    ``corp.example``, ``intra.example``); character classes and quantifiers name none."""
+    plain = re.sub(
+        r"\[[^\]]*\]|\{[^}]*\}|\(\?[:!=<]?", lambda m: "(" if m.group(0)[0] == "(" else " ", pattern
+    )
+    out = []
+    for variant in expand_alternatives(plain):
+        text = re.sub(r"\\(.)", r"\1", variant).replace("|", " ")
+        for token in _HOST_IN_PATTERN.findall(text):
+            tld = token.rsplit(".", 1)[-1]
+            if tld.isalpha() and len(tld) >= 2:
+                out.append(token.lower())
+    return list(dict.fromkeys(out))
+
+
+def expand_alternatives(pattern: str, limit: int = 32) -> list[str]:
+    """``a(b|c)d`` → ``abd``, ``acd`` (innermost groups first, at most ``limit`` variants)."""
+    variants = [pattern]
+    for _ in range(8):
+        done = True
+        expanded: list[str] = []
+        for v in variants:
+            m = re.search(r"\(([^()]*)\)", v)
+            if m is None:
+                expanded.append(v)
+                continue
+            done = False
+            for alt in m.group(1).split("|"):
+                expanded.append(v[: m.start()] + alt + v[m.end() :])
+        variants = expanded[:limit]
+        if done:
+            break
+    return variants
+
+
+def _digest(value: str) -> bool:
+    """A hex or base64 digest literal (what a hashed identity is compared with)."""
+    v = value.strip()
+    return len(v) >= 8 and (all(c in "0123456789abcdefABCDEF" for c in v) or v.isalnum())
+
+
 def _domain(host: str) -> str:
     return ".".join(host.split(".")[-2:])
 
@@ -55,18 +102,23 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
     groups: dict[tuple[int, str], Group] = {}
     for cmp in a.comparisons:
         sig = cmp.signal
-        if sig.kind not in IDENTITY_KINDS or (cmp.values.regex and not cmp.values.methods):
+        if sig.kind not in _COMPARED_KINDS:
             continue
         items = cmp.values.items
+        if cmp.values.regex:
+            items = tuple(h for p in items for h in pattern_hosts(p))
         if cmp.values.methods:
             kept = [v.lstrip(".") if cmp.operator == "endswith" else v for v in items]
         elif sig.kind == "endpoint":
             kept = [v for v in items if hostlike(v, NOT_IDENTITY)]
+        elif sig.kind == "identifier":
+            kept = [v for v in items if _digest(v)]
         else:
             kept = [v for v in items if _specific(v)]
         if not kept:
             continue
-        g = groups.setdefault((id(cmp.function), sig.label), Group())
+        key = sig.kind if sig.kind == "endpoint" else sig.label
+        g = groups.setdefault((id(cmp.function), key), Group())
         g.comparisons.append(cmp)
         g.values.extend(v for v in kept if v not in g.values)
         if cmp.values.methods:
@@ -83,7 +135,7 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
                 continue  # the vendor's own host(s): reading the base URL to use it
         used.update(g.decoded)
         findings.append(_finding(a, g))
-    return findings + _identifiers_sent(a), used
+    return findings + _sent_findings(a) + _encoded_findings(a), used
 
 
 def _finding(a: PyAnalysis, g: Group) -> Finding:
@@ -120,7 +172,7 @@ def _finding(a: PyAnalysis, g: Group) -> Finding:
         message=message,
         related=tuple(location(a.vpath, c.node) for c in g.comparisons[1:8]),
         snippet=snippet(a.index, a.unit.text, first.node),
-        signals=tuple(dict.fromkeys([sig.kind, sig.source])),
+        signals=tuple(dict.fromkeys([sig.kind, *(c.signal.source for c in g.comparisons)])),
         values=tuple(g.values),
         decoded=tuple(g.decoded),
         condition=condition,
@@ -136,39 +188,77 @@ def _lists(g: Group) -> str:
 _COUNT = {1: "a", 2: "two", 3: "three"}
 
 
-def _identifiers_sent(a: PyAnalysis) -> list[Finding]:
-    """Hashes of identity signals in the arguments of a network request."""
+def _encoded_findings(a: PyAnalysis) -> list[Finding]:
+    """Identity signals written into produced text as invisible characters."""
+    from agentxray.analyze.python.choices import find_choices
+
     out: list[Finding] = []
-    for node in a.index.nodes(ast.Call):
-        if not isinstance(node, ast.Call):
+    for choice in find_choices(a):
+        if choice.encoded is None:
             continue
-        name = a.ev.dotted(node.func) or ""
-        if not name.startswith(_NETWORK):
+        sigs = [s for s in a.flow.signals(choice.encoded) if s.kind in _ENCODED_KINDS]
+        if not sigs:
             continue
-        parts = [*node.args, *(k.value for k in node.keywords)]
-        ids = [s for p in parts for s in a.flow.signals(p) if s.kind == "identifier"]
-        if not ids:
-            continue
-        sources = ", ".join(dict.fromkeys(s.source for s in ids))
-        condition = a.describer.activation(node)
-        label = fn_label(a.index, node)
+        sources = ", ".join(dict.fromkeys(s.label for s in sigs))
+        label = fn_label(a.index, choice.node)
+        condition = a.describer.activation(choice.node)
         out.append(
             Finding(
-                id=stable_id(RULE, "identifier", sources, name),
+                id=stable_id(RULE, "encoded", sources, describe(choice.node, 60)),
                 rule=RULE,
                 category="fingerprint",
-                severity="high",
-                title=f"A hash of the {sources} is sent with a request ({name})",
-                location=location(a.vpath, node),
+                severity="critical",
+                title=f"The {sources} is written invisibly into produced text",
+                location=location(a.vpath, choice.node),
                 message=(
-                    f"{label[:1].upper()}{label[1:]} hashes the {sources} into an identifier and "
-                    f"sends it (`{describe(node, 90)}`): the receiver can recognise this machine "
-                    "or user across sessions — a fingerprint."
-                    + (f" Active {condition}." if condition else "")
+                    f"{label[:1].upper()}{label[1:]} encodes the {sources} as invisible "
+                    f"{choice.variants[0]} (`{describe(choice.node, 80)}`): whoever receives the "
+                    "text can read who produced it and on which machine — a fingerprint hidden "
+                    "from the user." + (f" Active {condition}." if condition else "")
                 ),
-                snippet=snippet(a.index, a.unit.text, node),
-                signals=tuple(dict.fromkeys(["identifier", *sources.split(", ")])),
+                snippet=snippet(a.index, a.unit.text, choice.node),
+                signals=tuple(dict.fromkeys(s.source for s in sigs)),
                 condition=condition,
             )
         )
     return out
+
+
+def _sent_findings(a: PyAnalysis) -> list[Finding]:
+    """Identifiers (hashes of identity signals, machine ids, MAC addresses) in requests."""
+    out: list[Finding] = []
+    seen: set[tuple[int, str]] = set()
+    for sent in identifiers_sent(a.index, a.flow):
+        sources = ", ".join(dict.fromkeys(s.source for s in sent.signals))
+        if (id(sent.sink), sources) in seen:
+            continue
+        seen.add((id(sent.sink), sources))
+        out.append(_sent_finding(a, sent, sources))
+    return out
+
+
+def _sent_finding(a: PyAnalysis, sent: Sent, sources: str) -> Finding:
+    condition = a.describer.activation(sent.site)
+    label = fn_label(a.index, sent.site)
+    hashed = any(s.kind == "identifier" for s in sent.signals)
+    what = f"hashes the {sources} into an identifier" if hashed else f"reads the {sources}"
+    via = ""
+    if sent.path:
+        via = f", which reaches `{describe(sent.sink, 70)}` through {', '.join(f'{p}()' for p in sent.path)},"
+    return Finding(
+        id=stable_id(RULE, "identifier", sources, describe(sent.sink, 60)),
+        rule=RULE,
+        category="fingerprint",
+        severity="high",
+        title=f"An identifier derived from the {sources} is sent out",
+        location=location(a.vpath, sent.site),
+        message=(
+            f"{label[:1].upper()}{label[1:]} {what} and sends it (`{describe(sent.site, 90)}`"
+            f"{via}): the receiver can recognise this machine or user across sessions and "
+            "installs — a fingerprint." + (f" Active {condition}." if condition else "")
+        ),
+        related=tuple(location(a.vpath, n) for n in [sent.sink] if n is not sent.site),
+        snippet=snippet(a.index, a.unit.text, sent.site, sent.sink),
+        signals=tuple(dict.fromkeys(["identifier", *(s.source for s in sent.signals)])),
+        condition=condition,
+    )

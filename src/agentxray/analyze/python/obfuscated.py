@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.decoders import Unsupported, is_decoder, is_decompressor
+from agentxray.analyze.python.interpret import callable_def
 from agentxray.analyze.python.report import location, snippet, stable_id
 from agentxray.model import Finding
 
@@ -16,7 +18,28 @@ logger = logging.getLogger(__name__)
 RULE = "py-obfuscated-data"
 MAX_VALUE_CHARS = 400
 MAX_VALUES = 500
-_STRONG = frozenset({"XOR", "rot13", "character codes", "reversed"})
+MAX_DATABASE_CHARS = 4000
+"""Decoded text this large, merely compressed or base64-encoded and compared with nothing, is an
+embedded database or asset (a tz table, a word list), not hidden values."""
+MAX_DATABASE_ENTRIES = 50
+MAX_CLIMB = 8
+_DOCUMENT = re.compile(r"^(?:<[!?a-zA-Z][\s\S]*>|-----BEGIN [A-Z ]+-----[\s\S]*|%PDF[\s\S]*)$")
+_STRONG = frozenset({"XOR", "rot13", "character codes", "reversed", "character substitution"})
+_PLAIN_LAYERS = frozenset({"base64", "zlib", "gzip", "bz2", "lzma", "base85", "ascii85"})
+_CLIMB = (
+    ast.Call,
+    ast.Attribute,
+    ast.Subscript,
+    ast.BinOp,
+    ast.GeneratorExp,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.comprehension,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+)
 _TEST_PARTS = ("/test/", "/tests/", "/testing/")
 
 
@@ -49,24 +72,54 @@ def _candidate(a: PyAnalysis, node: ast.AST) -> bool:
     if not isinstance(node, ast.Call):
         return False
     name = a.ev.dotted(node.func) or ""
-    if is_decoder(name) or is_decompressor(name) or name == "codecs.decode":
+    if is_decoder(name) or is_decompressor(name) or name in ("codecs.decode", "codecs.encode"):
         return True
     if isinstance(node.func, ast.Attribute) and node.func.attr == "join" and node.args:
         return any(isinstance(n, ast.Name) and n.id == "chr" for n in ast.walk(node.args[0]))
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "translate" and node.args:
+        return True
     if isinstance(node.func, ast.Name) and node.func.id in ("bytes", "bytearray") and node.args:
-        return any(
-            isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitXor)
-            for n in ast.walk(node.args[0])
+        arg = node.args[0]
+        elts = arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else []
+        codes = len(elts) >= 3 and all(
+            isinstance(e, ast.Constant) and type(e.value) is int for e in elts
         )
-    if isinstance(node.func, ast.Name) and len(a.index.functions.get(node.func.id, [])) == 1:
-        return bool(node.args) and all(
-            isinstance(x, (ast.Constant, ast.Name, ast.List, ast.Tuple)) for x in node.args
+        return codes or any(
+            isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitXor) for n in ast.walk(arg)
         )
+    if not node.args or not all(
+        isinstance(x, (ast.Constant, ast.Name, ast.List, ast.Tuple, ast.Attribute))
+        for x in node.args
+    ):
+        return False
+    if callable_def(a.index, node.func) is not None:
+        return True
+    if isinstance(node.func, ast.Name):
+        bound, _ = a.index.lookup(node.func.id, node.func)
+        return len(bound) == 1 and isinstance(bound[0], ast.Lambda)
     return False
 
 
+def _flatten(value: object, out: list[object], depth: int = 0) -> None:
+    """Strings of a decoded structure (lists, and the keys and values of dictionaries)."""
+    if depth > 8 or len(out) > MAX_VALUES * 4:
+        return
+    if isinstance(value, list):
+        for v in value:
+            _flatten(v, out, depth + 1)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(k, out, depth + 1)
+            _flatten(v, out, depth + 1)
+    elif isinstance(value, (str, bytes)):
+        out.append(value)
+
+
 def _texts(value: object) -> list[str] | None:
-    items = value if isinstance(value, list) else [value]
+    items: list[object] = []
+    _flatten(value, items)
+    if not items:
+        return None
     out: list[str] = []
     for item in items:
         if isinstance(item, bytes):
@@ -86,24 +139,52 @@ def _texts(value: object) -> list[str] | None:
     return out
 
 
-def _outermost(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, list[str]] | None:
+def _evaluate(a: PyAnalysis, node: ast.AST) -> tuple[object, list[str]] | None:
     try:
-        value = a.ev.value(node)
+        return a.ev.value(node), list(a.ev.methods)
     except (Unsupported, RecursionError, MemoryError):
         return None
-    best, methods = node, list(a.ev.methods)
-    cur = a.index.parent(node)
-    while isinstance(cur, (ast.Call, ast.Attribute, ast.Subscript, ast.BinOp)):
-        if isinstance(cur, ast.Attribute):
+
+
+def _outermost(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, list[str]] | None:
+    """The largest expression around ``node`` that still evaluates: the decoder with its
+    wrappers (``.decode().split(",")``), or the comprehension or list the decoder runs in when it
+    decodes a loop variable (``[bytes.fromhex(h).decode() for h in HEX]``)."""
+    found = _evaluate(a, node)
+    cur: ast.AST | None = node
+    climbed = 0
+    while found is None and climbed < MAX_CLIMB:
+        cur = a.index.parent(cur) if cur is not None else None
+        if cur is None or not isinstance(cur, _CLIMB):
+            return None
+        climbed += 1
+        if not isinstance(cur, (ast.Attribute, ast.comprehension)):
+            found = _evaluate(a, cur)
+    if found is None or cur is None:
+        return None
+    best, (value, methods) = cur, found
+    cur = a.index.parent(cur)
+    while isinstance(cur, _CLIMB):
+        if isinstance(cur, (ast.Attribute, ast.comprehension)):
             cur = a.index.parent(cur)
             continue
-        try:
-            outer = a.ev.value(cur)
-        except (Unsupported, RecursionError, MemoryError):
+        outer = _evaluate(a, cur)
+        if outer is None:
             break
-        best, value, methods = cur, outer, list(a.ev.methods)
+        best, (value, methods) = cur, outer
         cur = a.index.parent(cur)
     return best, value, methods
+
+
+def _database(texts: list[str], methods: list[str], compared: set[str]) -> bool:
+    """An embedded asset or database merely encoded or compressed: a large table, a markup
+    document (an SVG icon), a PEM block — unless its values decide behaviour."""
+    layers = {m for m in methods if not m.startswith("decoder ")}
+    if not layers <= _PLAIN_LAYERS or any(c and c in t for c in compared for t in texts):
+        return False
+    if sum(len(t) for t in texts) > MAX_DATABASE_CHARS or len(texts) > MAX_DATABASE_ENTRIES:
+        return True
+    return len(texts) == 1 and _DOCUMENT.match(texts[0].strip()) is not None
 
 
 def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
@@ -125,15 +206,44 @@ def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
             continue
         if "range" in methods or sum(c.isalnum() for t in texts for c in t) < 3:
             continue  # generated from a range, or nothing readable
+        if all(len(t) <= 1 for t in texts):
+            continue  # an alphabet split into characters (a codec's table)
         if methods == ["reversed"] and not all(_addressy(t) for t in texts):
             continue  # "spam\n"[::-1]: reversing text is not hiding it
+        if _database(texts, methods, compared):
+            continue
         decoder = next((m for m in methods if m.startswith("decoder ")), None)
         key = decoder or f"{getattr(site, 'lineno', 0)}:{getattr(site, 'col_offset', 0)}"
         groups.setdefault(key, []).append((site, texts, methods))
+    _drop_intermediate_steps(a, groups)
     findings = [_finding(a, key, items, compared) for key, items in groups.items()]
     if _test_file(a.vpath):
         return [f for f in findings if f.severity == "critical"]
     return findings
+
+
+def _drop_intermediate_steps(
+    a: PyAnalysis, groups: dict[str, list[tuple[ast.AST, list[str], list[str]]]]
+) -> None:
+    """``raw = b64decode(BLOB)`` followed by ``xor(raw)`` in the same scope: one hidden value
+    decoded in two steps is reported once, by its last step."""
+    sites = [site for items in groups.values() for site, _, _ in items]
+    for key in list(groups):
+        site = groups[key][0][0]
+        parent = a.index.parent(site)
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1):
+            continue
+        target = parent.targets[0]
+        if not isinstance(target, ast.Name):
+            continue
+        scope = a.index.scope_of(site)
+        if any(
+            other is not site
+            and a.index.scope_of(other) is scope
+            and any(isinstance(n, ast.Name) and n.id == target.id for n in ast.walk(other))
+            for other in sites
+        ):
+            del groups[key]
 
 
 def _finding(

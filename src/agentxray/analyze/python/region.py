@@ -11,15 +11,31 @@ from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.comparisons import Comparison
 from agentxray.analyze.python.report import fn_label, helper_path, location, snippet, stable_id
 from agentxray.analyze.python.signals import REGION_KINDS
-from agentxray.analyze.regions import country_name, locale_region, offset_region, zone_countries
+from agentxray.analyze.regions import (
+    country_code,
+    country_name,
+    encoding_locale,
+    lcid_locale,
+    locale_region,
+    offset_minutes_east,
+    offset_region,
+    windows_locale,
+    zone_countries_loose,
+)
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
 
 RULE = "py-geofence"
-MAX_REGION_VALUES = {"timezone": 12, "locale": 4, "tz-offset": 6, "country": 4}
-"""More distinct regional values than this in one function: a picker, a catalog, a database."""
-MAX_COUNTRIES = 4
+MAX_REGION_VALUES = {"timezone": 12, "locale": 4, "tz-offset": 6, "country": 60}
+"""More distinct regional values than this in one function: a picker, a catalog, a database
+(a country compared with a list is a geofence even when the list is long: sanctions, the EU).
+Values hidden by encoding are never a picker: up to ``MAX_HIDDEN`` of them, no limit applies."""
+MAX_HIDDEN = 50
+"""More hidden values than this are an embedded database (a compressed zone table), not a
+short list of targets."""
+MAX_COUNTRIES = 6
+_SCALE = {"seconds": 1 / 60, "minutes": 1.0, "hours": 60.0}
 _ZONE_TOKEN = re.compile(r"[A-Z][A-Za-z_+-]*(?:/[A-Z][A-Za-z_+-]*)+")
 _ALTERNATION = re.compile(r"([\w/]*)\(\??:?([\w/|]+)\)")
 _LOCALE_TOKEN = re.compile(r"\b[a-z]{2,3}(?:[_-][A-Z][a-z]{3})?(?:[_-][A-Z]{2})?\b")
@@ -37,25 +53,53 @@ class Group:
 def regional_label(kind: str, unit: str, value: str) -> str | None:
     """What region a literal names for a signal kind; ``None`` if none."""
     if kind == "timezone":
-        codes = zone_countries(value)
-        return ", ".join(country_name(c) for c in codes) if codes else None
+        codes = zone_countries_loose(value)
+        if codes:
+            return ", ".join(country_name(c) for c in codes)
+        minutes = offset_minutes_east(value) if value[:1] in "+-E" else None
+        if minutes is not None:
+            return offset_region(minutes, minutes_west=False)
+        code = country_code(value) if len(value) > 3 else None  # "China" in a Windows zone name
+        return country_name(code) if code else None
     if kind == "tz-offset":
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-        if unit.startswith("seconds"):
-            if number % 60:
-                return None
-            number /= 60
-        return offset_region(number, minutes_west=unit != "seconds-east")
+        return _offset_label(unit, value)
     if kind == "locale":
-        return locale_region(value)
+        tag = lcid_locale(value) if unit == "lcid" else locale_tag(value)
+        if tag is not None:
+            return locale_region(tag)
+        code = country_code(value) if len(value) > 3 else None  # "China" in "Chinese_China"
+        return country_name(code) if code else None
     if kind == "country":
-        code = value.strip().upper()
-        if len(code) == 2 and code.isalpha() and country_name(code) != code:
-            return country_name(code)
+        found = country_code(value)
+        return country_name(found) if found else None
     return None
+
+
+def _offset_label(unit: str, value: str) -> str | None:
+    if unit == "text":
+        minutes = offset_minutes_east(value)
+        return offset_region(minutes, minutes_west=False) if minutes is not None else None
+    scale, _, direction = unit.partition("-")
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if scale not in _SCALE:
+        return None
+    total = number * _SCALE[scale]
+    if total != int(total):
+        return None
+    return offset_region(total, minutes_west=direction == "west")
+
+
+def locale_tag(value: str) -> str | None:
+    """A locale literal as a CLDR tag: ``zh_`` (a prefix) → ``zh``, ``Chinese (Simplified)_China``
+    (a Windows name) → ``zh_CN``; ``None`` when it is not one."""
+    v = value.strip().rstrip("_-.@")
+    if locale_region(v):
+        return v
+    tag = windows_locale(v) or encoding_locale(v)
+    return tag if tag and locale_region(tag) else None
 
 
 def regex_candidates(kind: str, pattern: str) -> list[str]:
@@ -71,6 +115,7 @@ def regex_candidates(kind: str, pattern: str) -> list[str]:
     for p in expanded:
         if kind == "timezone":
             out.extend(_ZONE_TOKEN.findall(p))
+            out.extend(x.replace("\\", "") for x in re.split(r"[^\w/+-]+", p) if len(x) > 2)
         elif kind == "locale":
             out.extend(_LOCALE_TOKEN.findall(p.replace("\\b", " ")))
         else:
@@ -78,36 +123,46 @@ def regex_candidates(kind: str, pattern: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _has_territory(tag: str) -> bool:
+def _has_territory(value: str, unit: str = "") -> bool:
+    tag = lcid_locale(value) if unit == "lcid" else locale_tag(value)
+    if tag is None:
+        return country_code(value) is not None  # a country's name
     parts = tag.replace("_", "-").split(".")[0].split("-")
     return any(len(p) == 2 and p.isalpha() for p in parts[1:])
 
 
-def _english(tag: str) -> bool:
+def _english(value: str, unit: str = "") -> bool:
+    tag = (lcid_locale(value) if unit == "lcid" else locale_tag(value)) or value
     return tag.replace("_", "-").lower().split("-")[0] in ("en", "c", "posix")
 
 
 def region_findings(a: PyAnalysis) -> list[Finding]:
     """``geofence`` findings of one module."""
-    groups: dict[tuple[int, str], Group] = {}
+    groups: dict[tuple[int, str, str], Group] = {}
     for cmp in a.comparisons:
         sig = cmp.signal
         if sig.kind not in REGION_KINDS:
             continue
         items = cmp.values.items
+        if cmp.values.catalog and sig.kind == "locale":
+            continue  # a locale looked up among translation catalogs
         if cmp.values.regex:
             items = tuple(v for p in items for v in regex_candidates(sig.kind, p))
         regional = [v for v in items if regional_label(sig.kind, sig.unit, v)]
-        if not regional or (sig.kind == "locale" and all(_english(v) for v in regional)):
+        if not regional or (sig.kind == "locale" and all(_english(v, sig.unit) for v in regional)):
             continue
-        key = (id(cmp.function), sig.kind)
+        key = (id(cmp.function), sig.kind, sig.unit)
         g = groups.setdefault(key, Group(sig.kind))
         g.comparisons.append(cmp)
         g.values.extend(v for v in regional if v not in g.values)
     out = []
     for g in groups.values():
-        countries = {c for v in g.values for c in zone_countries(v)}
-        if len(g.values) > MAX_REGION_VALUES[g.kind] or len(countries) > MAX_COUNTRIES:
+        hidden = all(c.values.methods for c in g.comparisons) and len(g.values) <= MAX_HIDDEN
+        countries = {c for v in g.values for c in zone_countries_loose(v)}
+        if not hidden and (
+            len(g.values) > MAX_REGION_VALUES[g.kind]
+            or (g.kind == "timezone" and len(countries) > MAX_COUNTRIES)
+        ):
             logger.debug("%d %s values in one function: a list", len(g.values), g.kind)
             continue
         out.append(_finding(a, g))
@@ -125,8 +180,10 @@ def _finding(a: PyAnalysis, g: Group) -> Finding:
     )
     condition = a.describer.activation(first.node)
     effects = _effects(a, g.comparisons)
-    regional = g.kind != "locale" or any(_has_territory(v) for v in g.values)
-    decoded = tuple(v for c in g.comparisons if c.values.methods for v in c.values.items)
+    regional = g.kind != "locale" or any(_has_territory(v, first.signal.unit) for v in g.values)
+    decoded = tuple(
+        dict.fromkeys(v for c in g.comparisons if c.values.methods for v in c.values.items)
+    )
     message = (
         f"{fn_label(a.index, first.node)[:1].upper()}{fn_label(a.index, first.node)[1:]} reads "
         f"the user's {sig.kind} ({sig.source}){helper_path(sig.hops)} and compares it "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import logging
+from functools import lru_cache
 
 from agentxray.analyze.js.report import stable_id
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
@@ -37,9 +38,14 @@ def _span(index: ModuleIndex, node: ast.AST) -> tuple[int, int]:
     return max(1, line - 2), min(end, line + MAX_SNIPPET_LINES) + 2
 
 
+@lru_cache(maxsize=4)
+def _lines(source: str) -> list[str]:
+    return source.splitlines()
+
+
 def snippet(index: ModuleIndex, source: str, *nodes: ast.AST) -> str:
     """The source of the functions (or statements) holding ``nodes``, each once, in order."""
-    lines = source.splitlines()
+    lines = _lines(source)
     spans: list[tuple[int, int]] = []
     for n in nodes:
         s = _span(index, n)

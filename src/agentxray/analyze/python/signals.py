@@ -9,12 +9,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from agentxray.analyze.js.signals import env_kind
+from agentxray.analyze.python.network import (
+    GEO_HOSTS,
+    GEO_KEYS,
+    geo_service,
+    http_request,
+    url_host,
+)
 from agentxray.analyze.python.parse import ModuleIndex
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "GEO_HOSTS",
+    "GEO_KEYS",
+    "HINTS",
+    "IDENTITY_KINDS",
+    "REGION_KINDS",
+    "Signal",
+    "chain",
+    "direct_signal",
+    "literal_str",
+    "python_env_kind",
+]
+
 REGION_KINDS = frozenset({"timezone", "tz-offset", "locale", "country"})
-IDENTITY_KINDS = frozenset({"hostname", "username", "machine-id", "mac-address", "email"})
+IDENTITY_KINDS = frozenset(
+    {"hostname", "username", "machine-id", "mac-address", "email", "ip-address"}
+)
 IDENTITY_KINDS |= {"endpoint"}
 
 _CHAINS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
@@ -22,67 +44,89 @@ _CHAINS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     for p, kind, unit in (
         (r"time\.tzname", "timezone", ""),
         (r"time\.(?:timezone|altzone)", "tz-offset", "seconds-west"),
-        (r"time\.localtime\(\)\.tm_gmtoff", "tz-offset", "seconds-east"),
+        (r"time\.(?:localtime|gmtime)\(\)\.tm_gmtoff", "tz-offset", "seconds-east"),
         (r"time\.localtime\(\)\.tm_zone", "timezone", ""),
         (
-            r"datetime\.datetime\.(?:now|today)\(\)\.astimezone\(\)"
+            r"datetime\.datetime\.(?:now|today|fromtimestamp)\(\)\.astimezone\(\)"
             r"(?:\.tzinfo(?:\.tzname\(\)|\.key)?|\.tzname\(\))",
             "timezone",
             "",
         ),
         (
-            r"datetime\.datetime\.(?:now|today)\(\)\.astimezone\(\)\.utcoffset\(\)"
-            r"(?:\.total_seconds\(\))?",
+            r"datetime\.datetime\.(?:now|today|fromtimestamp)\(\)\.astimezone\(\)"
+            r"(?:\.utcoffset\(\)|\.tzinfo\.utcoffset\(\))(?:\.total_seconds\(\))?",
             "tz-offset",
             "seconds-east",
         ),
+        (r"datetime\.datetime\.(?:now|today)\(\)\.astimezone\(\)\.tzinfo\.zone", "timezone", ""),
         (r"tzlocal\.get_localzone(?:_name)?\(\)", "timezone", ""),
-        (r"dateutil\.tz\.tzlocal\(\)", "timezone", ""),
+        (r"dateutil\.tz\.(?:tzlocal|gettz)\(\)", "timezone", ""),
+        (r"pendulum\.(?:local_timezone\(\)|now\(\)\.timezone_name)", "timezone", ""),
         (r"locale\.(?:getlocale|getdefaultlocale|setlocale)\(\)", "locale", ""),
+        (r"locale\.(?:getpreferredencoding|getencoding)\(\)", "locale", ""),
+        (
+            r"ctypes\.windll\.kernel32\.Get(?:User|System)Default(?:UI)?(?:Language|LCID)\(\)",
+            "locale",
+            "lcid",
+        ),
+        (r"(?:babel\.)?(?:core\.)?Locale\.default\(\)", "locale", ""),
+        (r"babel\.(?:core\.)?default_locale\(\)", "locale", ""),
         (r"socket\.(?:gethostname|getfqdn)\(\)|platform\.node\(\)", "hostname", ""),
         (r"(?:os|platform)\.uname\(\)\.(?:nodename|node)", "hostname", ""),
-        (r"getpass\.getuser\(\)|os\.getlogin\(\)|pwd\.getpwuid\(\)\.pw_name", "username", ""),
-        (r"uuid\.getnode\(\)", "mac-address", ""),
-        (r"openai\.(?:base_url|api_base)", "endpoint", ""),
+        (r"getpass\.getuser\(\)|os\.getlogin\(\)", "username", ""),
+        (r"pwd\.getpwuid\(\)\.pw_(?:name|gecos)|pwd\.getpwnam\(\)\.pw_name", "username", ""),
+        (r"pathlib\.Path\.home\(\)(?:\.name)?|Path\.home\(\)(?:\.name)?", "username", ""),
+        (r"uuid\.getnode\(\)|getmac\.get_mac_address\(\)", "mac-address", ""),
+        (r"(?:openai|anthropic)\.(?:base_url|api_base)", "endpoint", ""),
+        (
+            r"(?:openai|anthropic)\.(?:\w+\.)?(?:OpenAI|AsyncOpenAI|Anthropic|AsyncAnthropic)"
+            r"\(\)\.base_url",
+            "endpoint",
+            "",
+        ),
+        (r"geocoder\.ip\(\)", "ip-geo", ""),
     )
 )
-_ENV_READS = frozenset({"os.environ.get", "os.getenv", "os.environ.__getitem__"})
-GEO_HOSTS = (
-    "ipinfo.io",
-    "ip-api.com",
-    "ipapi.co",
-    "ipwho.is",
-    "ipwhois.app",
-    "ipgeolocation.io",
-    "geojs.io",
-    "country.is",
-    "ipdata.co",
-    "ipregistry.co",
-    "ip2location.io",
-    "db-ip.com",
-    "geolocation-db.com",
-    "freegeoip.app",
-    "extreme-ip-lookup.com",
-    "ifconfig.co",
+_ENV_READS = frozenset(
+    {"os.environ.get", "os.getenv", "os.environ.__getitem__", "os.environ.setdefault"}
+    | {"os.environb.get", "os.getenvb"}
 )
-"""IP-geolocation services: their JSON answers name the caller's country."""
-GEO_KEYS = {
-    "country": "country",
-    "countryCode": "country",
-    "country_code": "country",
-    "country_code2": "country",
-    "countryName": "country",
-    "country_name": "country",
-    "timezone": "timezone",
-    "time_zone": "timezone",
+_FILES = {
+    "/etc/machine-id": "machine-id",
+    "/var/lib/dbus/machine-id": "machine-id",
+    "/sys/class/dmi/id/product_uuid": "machine-id",
+    "/sys/class/dmi/id/product_serial": "machine-id",
+    "/sys/class/dmi/id/board_serial": "machine-id",
+    "/etc/hostname": "hostname",
+    "/proc/sys/kernel/hostname": "hostname",
+    "/etc/timezone": "timezone",
+    "/etc/localtime": "timezone",
+    "/etc/locale.conf": "locale",
+    "/etc/default/locale": "locale",
 }
-_MACHINE_ID = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+"""Files whose content (or link target, for ``/etc/localtime``) is a signal."""
+_MAC_FILE = re.compile(r"^/sys/class/net/[^/]*/address$")
+_COMMANDS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(p), kind, source)
+    for p, kind, source in (
+        (r"\bgit\b.*\bconfig\b.*\buser\.email\b", "email", "git config user.email"),
+        (r"\bgit\b.*\bconfig\b.*\buser\.name\b", "username", "git config user.name"),
+        (r"^(?:/bin/)?hostname(?: -[fsA])?$|^uname -n$", "hostname", "hostname command"),
+        (r"^(?:/usr/bin/)?whoami$|^id -un$", "username", "whoami command"),
+        (r"IOPlatformUUID|IOPlatformSerialNumber|MachineGuid|csproduct", "machine-id", ""),
+        (r"machine-id", "machine-id", "machine-id"),
+        (r"\bAppleLocale\b|\bAppleLanguages\b", "locale", "macOS locale setting"),
+        (r"-gettimezone|timedatectl|readlink.*localtime", "timezone", "system timezone"),
+    )
+)
 HINTS = re.compile(
     "|".join(
         [
             r"environ|getenv|tzname|timezone|altzone|tm_gmtoff|tm_zone|astimezone|localzone",
-            r"tzlocal|locale|gethostname|getfqdn|node|getuser|getlogin|getpwuid|getnode",
-            r"machine-id|base_url|api_base|\bgit\b",
+            r"tzlocal|locale|gethostname|getfqdn|node|getuser|getlogin|getpw|getnode|uname",
+            r"machine-id|machine_id|base_url|api_base|\bgit\b|hostname|whoami|/etc/|/sys/",
+            r"country|Country|strftime|Path\.home|get_mac|geocoder|utcoffset|tzinfo|%Z|%z",
+            r"requests|httpx|urllib|aiohttp|http\.client|IOPlatform|MachineGuid|pendulum",
             *(re.escape(h) for h in GEO_HOSTS),
         ]
     )
@@ -96,14 +140,17 @@ class Signal:
 
     kind: str
     """A region or identity kind, or an intermediate: ``url`` (parsed URL), ``ip-geo`` (an
-    IP-geolocation answer), ``machine-id-file``, ``process`` (a subprocess result),
-    ``identifier`` (a hash of identity signals)."""
+    IP-geolocation answer), ``http`` (any HTTP response), ``http-json`` (its body),
+    ``http-headers``, ``file`` (an open signal file; ``unit`` says what reading it gives),
+    ``identifier`` (a hash of identity signals), ``param`` (a function parameter, when looking
+    for what a function sends)."""
     source: str
     """Where it is read: ``env:TZ``, ``time.timezone``, ``socket.gethostname()``…"""
     host: bool = False
     """The value is the host part of a URL read from ``source``."""
     unit: str = ""
-    """For offsets: ``seconds-west`` (``time.timezone``) or ``seconds-east``."""
+    """For offsets: ``seconds-west`` (``time.timezone``), ``seconds-east``, ``minutes-east``,
+    ``hours-west``…, or ``text`` (``+0800``); for ``file``: the kind its content is."""
     hops: tuple[str, ...] = ()
     """Helper functions the value passed through."""
 
@@ -112,6 +159,10 @@ class Signal:
         """Short text for reports: ``timezone``, ``host of env:ANTHROPIC_BASE_URL``."""
         if self.kind == "endpoint":
             return f"host of {self.source}" if self.host else self.source
+        if self.kind == "identifier":
+            return f"hash of the {self.source}"
+        if self.kind in ("http", "http-json", "http-headers", "ip-geo"):
+            return f"answer of {self.source}"
         if self.source.startswith("env:"):
             return f"{self.kind} ({self.source})"
         return self.kind
@@ -127,13 +178,21 @@ def python_env_kind(name: str) -> str | None:
     if kind is not None:
         return kind
     upper = name.upper()
-    if upper.endswith(("_HOST", "_API_BASE", "_ENDPOINT")) or upper in ("NO_PROXY",):
-        return "endpoint" if upper != "NO_PROXY" else None
+    if upper == "NO_PROXY":
+        return None
+    if upper.endswith(("_HOST", "_API_BASE", "_ENDPOINT", "_PROXY", "_BASE", "_API_URL")):
+        return "endpoint"
+    if upper in ("LC_ALL", "LC_MESSAGES", "LANGUAGE", "LANG"):
+        return "locale"
+    if upper in ("USERDOMAIN", "USERDNSDOMAIN"):
+        return "hostname"
     return None
 
 
-def chain(index: ModuleIndex, node: ast.AST) -> str | None:
-    """``datetime.datetime.now().astimezone().tzinfo``: attribute/call chain, imports resolved."""
+def chain(index: ModuleIndex, node: ast.AST, depth: int = 0) -> str | None:
+    """``datetime.datetime.now().astimezone().tzinfo``: attribute/call chain, imports resolved,
+    and local aliases followed (``env = os.environ``; ``E.get`` after ``from os import environ
+    as E``; ``client.base_url`` after ``client = OpenAI()``)."""
     parts: list[str] = []
     while True:
         if isinstance(node, ast.Attribute):
@@ -142,9 +201,15 @@ def chain(index: ModuleIndex, node: ast.AST) -> str | None:
         elif isinstance(node, ast.Call):
             parts.append("()")
             node = node.func
+        elif isinstance(node, ast.Await):
+            node = node.value
         elif isinstance(node, ast.Name):
-            root = index.aliases.get(node.id, node.id)
-            return root + "".join(reversed(parts))
+            root = index.aliases.get(node.id)
+            if root is None and depth < 3 and node.id not in ("self", "cls"):
+                bound, _ = index.lookup(node.id, node)
+                if len(bound) == 1 and isinstance(bound[0], (ast.Attribute, ast.Name, ast.Call)):
+                    root = chain(index, bound[0], depth + 1)
+            return (root or node.id) + "".join(reversed(parts))
         else:
             return None
 
@@ -165,7 +230,7 @@ def direct_signal(
     """The signal ``node`` reads by itself (no data flow); ``text_of`` gives the string an
     argument stands for (a literal, or a value the safe evaluator decodes)."""
     if isinstance(node, ast.Subscript):
-        if chain(index, node.value) == "os.environ":
+        if chain(index, node.value) in ("os.environ", "os.environb"):
             return _env(text_of(node.slice))
         return None
     if not isinstance(node, (ast.Attribute, ast.Call)):
@@ -202,22 +267,52 @@ def _url_prefix(node: ast.AST | None) -> str | None:
     return literal_str(node)
 
 
+def file_kind(path: str) -> str | None:
+    """What reading the file at ``path`` tells (``/etc/machine-id`` → ``machine-id``)."""
+    if _MAC_FILE.match(path):
+        return "mac-address"
+    return _FILES.get(path)
+
+
+def command_signal(words: list[str]) -> Signal | None:
+    """What a command's output tells (``git config user.email`` → ``email``)."""
+    line = " ".join(words)
+    for pattern, kind, source in _COMMANDS:
+        if pattern.search(line):
+            return Signal(kind, source or line[:60])
+    return None
+
+
 def _call_signal(index: ModuleIndex, func: str, node: ast.Call, text_of: TextOf) -> Signal | None:
     first = (_url_prefix(node.args[0]) or text_of(node.args[0])) if node.args else None
-    if func in ("open", "io.open", "pathlib.Path", "Path") and first in _MACHINE_ID:
-        return Signal("machine-id-file", first or "")
-    if func.startswith(("requests.", "httpx.", "urllib.request.urlopen", "aiohttp.")) and first:
-        host = re.sub(r"^\w+://", "", first).split("/", 1)[0].split(":")[0].lower()
-        if any(host == h or host.endswith("." + h) for h in GEO_HOSTS):
-            return Signal("ip-geo", host)
-    if func.startswith(("subprocess.", "os.popen")) and node.args:
+    if func in ("open", "io.open", "pathlib.Path", "Path", "codecs.open") and first:
+        kind = file_kind(first)
+        if kind is not None:
+            return Signal("file", first, unit=kind)
+    if func == "socket.gethostbyname" and node.args:
+        inner = chain(index, node.args[0]) or ""
+        if inner in ("socket.gethostname()", "socket.getfqdn()", "platform.node()"):
+            return Signal("ip-address", "local IP address")
+    if func in ("os.readlink", "os.path.realpath") and first == "/etc/localtime":
+        return Signal("timezone", f"{func}('/etc/localtime')")
+    if func in ("time.strftime",) or func.endswith(".astimezone().strftime"):
+        fmt = first or ""
+        if fmt.strip() in ("%Z", "%z"):
+            kind = "timezone" if fmt.strip() == "%Z" else "tz-offset"
+            return Signal(
+                kind, f"strftime('{fmt.strip()}')", unit="text" if kind != "timezone" else ""
+            )
+    url = http_request(index, node, text_of)
+    if url is not None:
+        if geo_service(url):
+            return Signal("ip-geo", url_host(url) or url)
+        return Signal("http", url_host(url) or "an HTTP endpoint")
+    if func.startswith(("subprocess.", "os.popen", "os.system")) and node.args:
         arg = node.args[0]
         words: list[str] = []
         if isinstance(arg, (ast.List, ast.Tuple)):
-            words = [w for e in arg.elts if (w := literal_str(e))]
+            words = [w for e in arg.elts if (w := literal_str(e) or text_of(e))]
         elif first:
             words = first.split()
-        if "config" in words and any(w in ("user.email", "user.name") for w in words):
-            kind = "email" if "user.email" in words else "username"
-            return Signal(kind, "git config " + ("user.email" if kind == "email" else "user.name"))
+        return command_signal(words) if words else None
     return None

@@ -1,0 +1,268 @@
+"""Small functions, methods and lambdas of the analysed module interpreted statement by statement
+over evaluated values (assignments, loops, conditions, appends, returns) — never executed."""
+
+from __future__ import annotations
+
+import ast
+import logging
+
+from agentxray.analyze.python.decoders import Unsupported
+from agentxray.analyze.python.evaluate import Evaluator, assign, iterate, truth
+from agentxray.analyze.python.parse import ModuleIndex
+
+logger = logging.getLogger(__name__)
+
+Def = ast.FunctionDef | ast.AsyncFunctionDef
+_MUTATORS = frozenset({"append", "extend", "insert"})
+MAX_ITEMS = 1_000_000
+"""Largest list a decoder function may build."""
+
+
+class _Return(Exception):
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+def _methods_named(index: ModuleIndex, name: str, owner: str | None) -> list[Def]:
+    out = []
+    for fn in index.functions.get(name, []):
+        cls = index.parent(fn)
+        if isinstance(cls, ast.ClassDef) and (owner is None or cls.name == owner):
+            out.append(fn)
+    return out
+
+
+def _class_names(index: ModuleIndex) -> set[str]:
+    return {c.name for c in index.nodes(ast.ClassDef) if isinstance(c, ast.ClassDef)}
+
+
+def instance_class(index: ModuleIndex, name: ast.Name) -> str | None:
+    """The local class a variable is an instance of (``c = Config()``), if bound once."""
+    bound, _ = index.lookup(name.id, name)
+    if len(bound) != 1:
+        return None
+    value = bound[0]
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id in _class_names(index)
+    ):
+        return value.func.id
+    return None
+
+
+def callable_def(index: ModuleIndex, func: ast.AST) -> Def | None:
+    """The one definition ``func`` calls: ``f``, ``self.f``, ``cls.f``, ``Class.f``,
+    ``Class().f`` or ``obj.f`` for an instance of a local class."""
+    if isinstance(func, ast.Name):
+        defs = index.functions.get(func.id, [])
+        return defs[0] if len(defs) == 1 else None
+    if not isinstance(func, ast.Attribute):
+        return None
+    recv = func.value
+    owner: str | None = None
+    if isinstance(recv, ast.Name) and recv.id in ("self", "cls"):
+        owner = None
+    elif isinstance(recv, ast.Name) and recv.id in _class_names(index):
+        owner = recv.id
+    elif isinstance(recv, ast.Name):
+        owner = instance_class(index, recv)
+        if owner is None:
+            return None
+    elif (
+        isinstance(recv, ast.Call)
+        and isinstance(recv.func, ast.Name)
+        and recv.func.id in _class_names(index)
+    ):
+        owner = recv.func.id
+    else:
+        return None
+    defs = _methods_named(index, func.attr, owner)
+    return defs[0] if len(defs) == 1 else None
+
+
+def _decorators(fn: Def) -> set[str]:
+    names = set()
+    for d in fn.decorator_list:
+        if isinstance(d, ast.Name):
+            names.add(d.id)
+        elif isinstance(d, ast.Attribute):
+            names.add(d.attr)
+    return names
+
+
+def takes_self(index: ModuleIndex, fn: Def) -> bool:
+    """Whether calls through an instance or class pass an implicit first argument."""
+    if not isinstance(index.parent(fn), ast.ClassDef) or "staticmethod" in _decorators(fn):
+        return False
+    return bool(fn.args.args)
+
+
+def run_lambda(
+    ev: Evaluator, fn: ast.Lambda, args: list[object], local: dict[str, object]
+) -> object:
+    """Apply a lambda to evaluated arguments (defaults of literal values supported)."""
+    params = [a.arg for a in fn.args.args]
+    defaults = fn.args.defaults
+    if len(args) > len(params) or fn.args.vararg or fn.args.kwonlyargs:
+        raise Unsupported("lambda arity")
+    env = dict(local)
+    first_default = len(params) - len(defaults)
+    for i, p in enumerate(params):
+        if i < len(args):
+            env[p] = args[i]
+        elif i >= first_default:
+            env[p] = ev.eval(defaults[i - first_default], {})
+        else:
+            raise Unsupported("lambda arity")
+    ev.depth += 5
+    try:
+        return ev.eval(fn.body, env)
+    finally:
+        ev.depth -= 5
+
+
+def run_function(ev: Evaluator, fn: Def, args: list[object], bound: bool = False) -> object:
+    """Interpret a small decoder function (assignments, loops, appends, returns)."""
+    if bound and takes_self(ev.index, fn):
+        args = [None, *args]  # ``self``/``cls``: attribute reads go through class constants
+    params = fn.args.args
+    defaults = fn.args.defaults
+    if len(args) > len(params) or fn.args.vararg or fn.args.kwonlyargs:
+        raise Unsupported("signature")
+    env: dict[str, object] = {}
+    first_default = len(params) - len(defaults)
+    for i, p in enumerate(params):
+        if i < len(args):
+            env[p.arg] = args[i]
+        elif i >= first_default:
+            env[p.arg] = ev.eval(defaults[i - first_default], {})
+        else:
+            raise Unsupported("missing argument")
+    if bound and takes_self(ev.index, fn):
+        env.pop(params[0].arg, None)  # ``self.X`` resolves to the class attribute
+    ev.depth += 10  # a call costs nesting budget, so recursion ends quickly
+    try:
+        _block(ev, fn.body, env)
+    except _Return as ret:
+        ev._mark(f"decoder {fn.name}()")
+        return ret.value
+    finally:
+        ev.depth -= 10
+    raise Unsupported("no return")
+
+
+def _block(ev: Evaluator, body: list[ast.stmt], env: dict[str, object]) -> None:
+    for stmt in body:
+        ev._tick()
+        _statement(ev, stmt, env)
+
+
+def _statement(ev: Evaluator, stmt: ast.stmt, env: dict[str, object]) -> None:
+    if isinstance(stmt, (ast.Pass, ast.Import, ast.ImportFrom)) or (
+        isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+    ):
+        return
+    if isinstance(stmt, ast.Return):
+        raise _Return(ev.eval(stmt.value, env) if stmt.value is not None else None)
+    if isinstance(stmt, ast.Assign):
+        value = ev.eval(stmt.value, env)
+        for target in stmt.targets:
+            _store(ev, target, value, env)
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        _store(ev, stmt.target, ev.eval(stmt.value, env), env)
+    elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, (ast.Name, ast.Subscript)):
+        load = _as_load(stmt.target)
+        fake = ast.copy_location(ast.BinOp(left=load, op=stmt.op, right=stmt.value), stmt)
+        _store(ev, stmt.target, ev.eval(fake, env), env)
+    elif isinstance(stmt, ast.For) and not stmt.orelse:
+        for item in iterate(ev.eval(stmt.iter, env)):
+            ev._tick()
+            assign(stmt.target, item, env)
+            try:
+                _block(ev, stmt.body, env)
+            except _Break:
+                break
+            except _Continue:
+                continue
+    elif isinstance(stmt, ast.While) and not stmt.orelse:
+        while truth(ev.eval(stmt.test, env)):
+            ev._tick()
+            try:
+                _block(ev, stmt.body, env)
+            except _Break:
+                break
+            except _Continue:
+                continue
+    elif isinstance(stmt, ast.If):
+        _block(ev, stmt.body if truth(ev.eval(stmt.test, env)) else stmt.orelse, env)
+    elif isinstance(stmt, ast.Break):
+        raise _Break
+    elif isinstance(stmt, ast.Continue):
+        raise _Continue
+    elif not (isinstance(stmt, ast.Expr) and _mutate(ev, stmt.value, env)):
+        raise Unsupported(type(stmt).__name__)
+
+
+def _as_load(target: ast.expr) -> ast.expr:
+    if isinstance(target, ast.Name):
+        return ast.copy_location(ast.Name(id=target.id, ctx=ast.Load()), target)
+    assert isinstance(target, ast.Subscript)
+    return ast.copy_location(
+        ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load()), target
+    )
+
+
+def _store(ev: Evaluator, target: ast.expr, value: object, env: dict[str, object]) -> None:
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        container = env.get(target.value.id)
+        key = ev.eval(target.slice, env)
+        if isinstance(container, dict) and not isinstance(key, list):
+            container[key] = value
+            ev._tick()
+            return
+        if (
+            isinstance(container, list)
+            and type(key) is int
+            and -len(container) <= key < len(container)
+        ):
+            container[key] = value
+            return
+        raise Unsupported("item assignment")
+    assign(target, value, env)
+
+
+def _mutate(ev: Evaluator, node: ast.expr, env: dict[str, object]) -> bool:
+    """``out.append(x)``, ``out.extend(xs)``, ``out.insert(i, x)`` on a local list."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _MUTATORS
+        and isinstance(node.func.value, ast.Name)
+    ):
+        return False
+    target = env.get(node.func.value.id)
+    if not isinstance(target, list):
+        raise Unsupported("mutation of a non-list")
+    args = [ev.eval(a, env) for a in node.args]
+    if node.func.attr == "append" and len(args) == 1:
+        target.append(args[0])
+    elif node.func.attr == "extend" and len(args) == 1:
+        items = iterate(args[0])
+        ev._tick(len(items))
+        target.extend(items)
+    elif node.func.attr == "insert" and len(args) == 2 and type(args[0]) is int:
+        target.insert(args[0], args[1])
+    else:
+        raise Unsupported("mutation")
+    if len(target) > MAX_ITEMS:
+        raise Unsupported("list over the size cap")
+    return True
