@@ -26,6 +26,7 @@ from agentxray.analyze.js.nodes import (
     enclosing_function,
     function_name,
     parameter_names,
+    string_value,
     text,
     unwrap,
 )
@@ -399,7 +400,8 @@ class ClosedFinder:
         found: dict[tuple[int, int], ClosedJob] = {}
         decoders: dict[int, tuple[Node, str]] = {}
         hits = sorted(
-            (m for p in PRIMITIVES for m in p.finditer(self.data)), key=lambda m: m.start()
+            [*(m for p in PRIMITIVES for m in p.finditer(self.data)), *self._split_primitives()],
+            key=lambda m: m.start(),
         )
         deadline = time.monotonic() + self.budget_s
         for m in hits:
@@ -408,7 +410,7 @@ class ClosedFinder:
             if len(found) >= MAX_SITES or time.monotonic() > deadline:
                 self.exhausted = True
                 break
-            method = _method(m.group())
+            method = _method(m.group()) if m.group() else "decoder spelled in pieces"
             node = self.index.node_at(m.start(), m.end())
             if _PAYLOAD_NEAR.search(self.data, max(0, m.start() - 300), m.end() + 300):
                 climbed = self._climb(node)
@@ -462,6 +464,31 @@ class ClosedFinder:
                 kept.append(job)
         return sorted(kept, key=lambda j: j.site.start_byte)
 
+    def _split_primitives(self) -> list[re.Match[bytes]]:
+        """Decoding primitives spelled in pieces (``'ba' + 'se' + '64'``), folded back.
+
+        Returns matches of the primitive patterns over the folded text, positioned at the
+        concatenation, so the search treats them like the plain spelling.
+        """
+        out: list[re.Match[bytes]] = []
+        for m in _SPLIT.finditer(self.data):
+            node = self.index.node_at(m.start(), m.start() + 1)
+            while node.parent is not None and node.parent.type in ("binary_expression", "string"):
+                node = node.parent
+            folded = _fold(node)
+            if folded is None:
+                continue
+            for p in PRIMITIVES:
+                spelled = folded.encode()
+                if p.search(spelled + b"'") or p.search(spelled + b"("):
+                    # A match object at the concatenation's place: search the same text there.
+                    found = p.search(self.data, node.start_byte, node.end_byte)
+                    out.append(found or _at(self.data, node.start_byte))
+                    break
+            if len(out) > MAX_SITES:
+                break
+        return out
+
     def _uses(self, named: dict[str, tuple[Node, str]]) -> dict[str, list[Node]]:
         """Identifier uses of every decoder name, found in one Aho-Corasick pass over the file."""
         if not named:
@@ -507,13 +534,15 @@ class ClosedFinder:
             return False
         for arg in args.named_children:
             arg = unwrap(arg)
-            if arg.type in _LITERAL_TYPES:
+            if arg.type in _LITERAL_TYPES or _fold(arg) is not None:
                 continue
             if arg.type != "identifier":
                 return False
             defs = self.index.definitions(text(arg))
             value = defs[0].child_by_field_name("value") if len(defs) == 1 else None
-            if value is None or unwrap(value).type not in _LITERAL_TYPES:
+            if value is None:
+                return False
+            if unwrap(value).type not in _LITERAL_TYPES and _fold(unwrap(value)) is None:
                 return False
         return True
 
@@ -557,6 +586,33 @@ def _payload(site: Node, prelude: list[str]) -> int:
         for m in _STRING_OR_NUMBERS.finditer(src):
             total += len(m.group(2) or m.group())
     return total
+
+
+_SPLIT = re.compile(rb"[\"'][\w.]{1,12}[\"']\s*\+\s*[\"']")
+"""A string literal concatenated with another: a split spelling to fold."""
+
+
+def _fold(node: Node) -> str | None:
+    """The value of a concatenation of string literals (``'ba' + 'se' + '64'``), else None."""
+    if node.type == "string":
+        return string_value(node)
+    if node.type == "parenthesized_expression" and node.named_child_count == 1:
+        return _fold(node.named_children[0])
+    if node.type != "binary_expression":
+        return None
+    op = node.child_by_field_name("operator")
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if op is None or text(op) != "+" or left is None or right is None:
+        return None
+    a, b = _fold(left), _fold(right)
+    return a + b if a is not None and b is not None else None
+
+
+def _at(data: bytes, offset: int) -> re.Match[bytes]:
+    """A zero-width match at ``offset`` (a hit whose text is spelled in pieces)."""
+    found = re.compile(rb"").match(data, offset)
+    assert found is not None
+    return found
 
 
 def _relevant(m: re.Match[bytes], data: bytes) -> bool:
