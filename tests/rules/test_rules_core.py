@@ -173,3 +173,40 @@ def test_cli_reports_an_invalid_pack_in_one_line(
     assert main(["rules", "--pack", str(tmp_path / "pack"), "list"]) == 2
     err = capsys.readouterr().err
     assert "AXR-TEL-901.yml is invalid at x" in err and err.count("\n") == 1
+
+
+def test_reaches_sees_only_carried_copies_and_the_source_is_judged_per_sink() -> None:
+    from agentxray.rules.engine import FLOW
+
+    rule = parse_rule(
+        RULE.replace(
+            """    source: {fact: env_read, equals: "*"}""",
+            """    source:
+      all:
+        - {fact: env_read, equals: "*", reaches: [payload]}
+        - not: {fact: url, purpose: [model-api], reaches: [destination]}""",
+        ),
+        "x.yml",
+    )
+    engine = Engine([rule])
+
+    def carried(kind: str, value: str, role: str, span: tuple[int, int]) -> Fact:
+        return Fact(kind, value, Location("a.js", 1, 1, 0), FLOW + role, "f", span)  # type: ignore[arg-type]
+
+    to_vendor = fact("network_request", "fetch", 3, span=(10, 50))
+    to_model = fact("network_request", "fetch", 5, span=(60, 90))
+    facts = [
+        to_vendor,
+        to_model,
+        carried("env_read", "*", "payload", (10, 50)),
+        carried("env_read", "*", "payload", (60, 90)),
+        carried("url", "https://api.anthropic.com/v1/messages", "destination", (60, 90)),
+    ]
+    [match] = engine.run(facts)
+    assert match.primary is to_vendor
+    # A copy carried in another role, or the fact where it occurs, does not satisfy `reaches`.
+    assert engine.run([to_vendor, carried("env_read", "*", "header", (10, 50))]) == []
+    assert engine.run([to_vendor, fact("env_read", "*", 3, span=(20, 30))]) == []
+    # A pattern without `reaches` never sees the copies.
+    plain = Engine([parse_rule(RULE, "x.yml")])
+    assert plain.run([to_vendor, carried("env_read", "*", "payload", (10, 50))]) == []

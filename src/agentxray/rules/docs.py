@@ -31,12 +31,18 @@ One YAML file per rule, `<pack>/<category>/<id>.yml`; unknown keys are refused.
     `in_list: false` leaves out string literals that are elements of an array (deny-lists);
   - `all: [...]`, `any: [...]`, `not: ...`;
   - `flow: {source: ..., sink: ..., inside: true}`: a source fact and a sink fact in the same
-    scope, with `inside` the source within the sink's arguments.
+    scope, with `inside` the source within the sink's arguments; the source expression is then
+    judged per sink, over the facts inside it (`not` speaks of that sink);
+  - `reaches: [payload, header, destination, condition, code, command, target, content]` on a
+    leaf: only copies of facts that the extractors' data flow carried into a sink in one of these
+    roles (through variables, helpers, queues, encodings); without it a leaf never sees them.
 - `doc`: `what`, `why`, `example`, `instead`, `references`.
 
 Fact kinds: `string`, `url` (detail: host), `call` (dotted callee; detail: first argument),
 `member`, `property` (object key or keyword argument; detail: value), `import`, `env_read`
-(`*` for the whole environment), `file_read`, `network_request`, `exec`, `comparison`.
+(`*` for the whole environment, `/pattern/` for the variables a secret-naming pattern picks),
+`file_read` (the path, spelled out: `~/.aws/credentials`), `network_request`, `exec` (the
+command line), `comparison`.
 Every rule needs a fixture `tests/rules/fixtures/<id>.<js|ts|py|strings>` with `ruleid: <id>`
 (the next line must fire) and `ok: <id>` (the next line must not) annotations;
 `agentxray rules test DIR` runs them and `agentxray rules lint --fixtures DIR` requires them.

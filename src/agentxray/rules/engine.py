@@ -36,6 +36,10 @@ class RuleMatch:
 #: ``Fact.detail`` of a string literal that is an element of an array literal: one entry of a
 #: list (allow-lists, CSP sources, third-party databases), not a host the code contacts.
 LIST_ITEM = "list-item"
+#: ``Fact.detail`` prefix of a fact the extractors' data flow carried into a sink: a copy of the
+#: source fact (its kind, value and location) with the sink's scope and span, and the role it
+#: plays there after the prefix (``flow:payload``). Only patterns with ``reaches`` see them.
+FLOW = "flow:"
 _HOSTNAME = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")
 
 
@@ -110,16 +114,29 @@ class Engine:
         evidence = self.evaluate(rule.match, index)
         if not evidence:
             return []
-        if rule.match.flow is None:
-            evidence = sorted(set(evidence), key=_order)
-        else:
+        if self._led_by_flow(rule.match, index):
+            # A flow's sink first: the finding is located at the request, not at the read.
             evidence = list(dict.fromkeys(evidence))
+        else:
+            evidence = sorted(set(evidence), key=_order)
         if rule.report == "once":
             return [RuleMatch(rule, tuple(evidence), evidence[0].value)]
         grouped: dict[str, list[Fact]] = defaultdict(list)
         for f in evidence:
             grouped[f.detail if rule.group_by == "detail" else f.value].append(f)
         return [RuleMatch(rule, tuple(fs), key) for key, fs in grouped.items() if key]
+
+    def _led_by_flow(self, expr: Expr, index: dict[FactKind, list[Fact]]) -> bool:
+        """Whether the match is a flow's: the expression is one, or the first ``any`` branch
+        that holds is."""
+        if expr.flow is not None:
+            return True
+        if expr.any is None:
+            return False
+        for branch in expr.any:
+            if self.evaluate(branch, index) is not None:
+                return self._led_by_flow(branch, index)
+        return False
 
     def evaluate(self, expr: Expr, index: dict[FactKind, list[Fact]]) -> Evidence | None:
         """Evidence (possibly empty, for ``not``) when ``expr`` holds, else ``None``."""
@@ -141,20 +158,34 @@ class Engine:
         if expr.not_ is not None:
             return [] if self.evaluate(expr.not_, index) is None else None
         assert expr.flow is not None
-        sources = self.evaluate(expr.flow.source, index)
         sinks = self.evaluate(expr.flow.sink, index)
-        if not sources or not sinks:
+        if not sinks:
             return None
         if not expr.flow.inside:
-            return sinks + sources
-        pairs = [(k, s) for k in sinks for s in sources if _inside(s, k)]
-        if not pairs:
+            sources = self.evaluate(expr.flow.source, index)
+            return sinks + sources if sources else None
+        # The source is judged per sink, over the facts inside that sink only.
+        kinds = {leaf.fact for leaf in _leaves(expr.flow.source)}
+        matched: list[Fact] = []
+        carried: list[Fact] = []
+        for sink in dict.fromkeys(sinks):
+            within = {k: [f for f in index.get(k, ()) if _inside(f, sink)] for k in kinds}
+            part = self.evaluate(expr.flow.source, within)
+            if part is not None:
+                matched.append(sink)
+                carried.extend(part)
+        if not matched:
             return None
-        return list(dict.fromkeys([k for k, _ in pairs] + [s for _, s in pairs]))
+        return list(dict.fromkeys(matched + carried))
 
     def matches(self, pat: FactPattern, fact: Fact) -> bool:
         """Whether one fact satisfies a leaf pattern's matcher."""
         if pat.in_list is not None and (fact.detail == LIST_ITEM) != pat.in_list:
+            return False
+        if fact.detail.startswith(FLOW):
+            if pat.reaches is None or fact.detail[len(FLOW) :] not in pat.reaches:
+                return False
+        elif pat.reaches is not None:
             return False
         v = fact.value
         if pat.equals is not None:
@@ -176,6 +207,17 @@ class Engine:
             p = self.purpose(fact)
             return p is not None and p[0] in pat.purpose
         return True
+
+
+def _leaves(expr: Expr) -> list[FactPattern]:
+    if expr.fact is not None:
+        return [expr.fact]
+    subs = [*(expr.all or ()), *(expr.any or ())]
+    if expr.not_ is not None:
+        subs.append(expr.not_)
+    if expr.flow is not None:
+        subs += [expr.flow.source, expr.flow.sink]
+    return [leaf for sub in subs for leaf in _leaves(sub)]
 
 
 def _index(facts: list[Fact]) -> dict[FactKind, list[Fact]]:

@@ -122,6 +122,8 @@ class RegexHasNeedles(Check):
     def problems(self, lr: LoadedRule, ctx: LintContext) -> Iterator[str]:
         prefiltered = {"javascript", "typescript", "strings"} & set(lr.rule.languages)
         for pat in leaves(lr.rule.match):
+            if pat.reaches is not None:
+                continue  # copies made by the data flow, not prefiltered
             if prefiltered and pat.fact in self.LITERAL_KINDS and pat.regex and not pat.needles:
                 yield f"regex on {pat.fact} facts needs needles (literals for the prefilter)"
             if pat.needles and pat.regex:

@@ -86,7 +86,14 @@ def leaves(expr: Expr) -> Iterator[FactPattern]:
 
 
 def pattern_needles(pat: FactPattern) -> tuple[str, ...]:
-    """Literals one of which a matching fact's value must contain (empty: no literal known)."""
+    """Literals one of which a matching fact's value must contain (empty: no literal known).
+
+    Patterns with ``reaches`` match copies the data flow makes of facts found otherwise (file
+    reads, environment reads, requests) or names it resolves itself (``os.hostname``): they ask
+    the prefilter for nothing, except calls, which must be found to be carried.
+    """
+    if pat.reaches is not None and pat.fact != "call":
+        return ()
     if pat.needles:
         return pat.needles
     for literal in (pat.equals, pat.contains, pat.startswith):

@@ -6,7 +6,7 @@ import hashlib
 import logging
 
 from agentxray.model import Fact, Finding
-from agentxray.rules.engine import Engine, RuleMatch
+from agentxray.rules.engine import FLOW, Engine, RuleMatch
 
 logger = logging.getLogger(__name__)
 
@@ -18,15 +18,25 @@ def describe(engine: Engine, fact: Fact) -> str:
     """A fact's value for people: calls with their argument, URLs and paths with their purpose."""
     known = engine.purpose(fact)
     text = _cut(fact.value, 200)
-    if fact.kind in ("call", "network_request") and fact.detail:
+    carried = fact.detail.startswith(FLOW)
+    if fact.kind in ("call", "network_request") and fact.detail and not carried:
         text = f"{text}({_cut(fact.detail, 80)})"
     elif fact.kind == "env_read":
-        text = "the whole environment" if fact.value == "*" else f"environment variable {text}"
+        if fact.value == "*":
+            text = "the whole environment"
+        elif fact.value.startswith("/"):
+            text = f"environment variables whose names match {text}"
+        else:
+            text = f"environment variable {text}"
+    elif fact.kind == "exec":
+        text = f"command `{text}`"
     elif fact.kind == "file_read":
         text = f"file {text}"
     elif fact.kind == "property" and fact.detail:
         text = f"{text}: {_cut(fact.detail, 80)}"
-    return f"{text} [{known[0]}: {known[1]}]" if known else text
+    if known:
+        text = f"{text} [{known[0]}: {known[1]}]"
+    return f"{text} → {fact.detail[len(FLOW) :]}" if carried else text
 
 
 def to_finding(

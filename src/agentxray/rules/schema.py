@@ -25,6 +25,15 @@ Purpose = Literal[
     "docs",
     "other",
 ]
+Role = Literal[
+    "payload", "header", "destination", "condition", "code", "command", "target", "content"
+]
+"""How a value reaches a sink (see :data:`agentxray.rules.engine.FLOW`): ``payload`` the data a
+network request sends (body, query string, beacon data, a DNS name), ``header`` its headers,
+``destination`` its URL or host, ``condition`` a test that decides whether the sink runs (an
+exit, a feature), ``code`` the code given to ``eval``/``Function``/``vm``/``import()``,
+``command`` a process's command line, ``target`` the file a write, rename or copy replaces and
+``content`` what it writes there."""
 MATCHERS = ("equals", "any_of", "contains", "startswith", "regex", "host", "purpose", "name")
 
 
@@ -52,6 +61,10 @@ class FactPattern(_Closed):
     in_list: bool | None = None
     """``False``: only string literals that are not elements of an array literal (entries of a
     deny-list or allow-list name paths and hosts without using them); ``True``: only elements."""
+    reaches: tuple[Role, ...] | None = None
+    """Only facts the extractors' data flow carried into a sink in one of these roles (a
+    credential file's contents reaching a request's payload through variables and helpers).
+    Without it a pattern sees only the facts where they occur, never those carried copies."""
 
     @model_validator(mode="after")
     def _one_matcher(self) -> FactPattern:
@@ -69,7 +82,9 @@ class Flow(_Closed):
     source: Expr
     sink: Expr
     inside: bool = False
-    """Require the source's span to lie inside the sink's span (an argument of the call)."""
+    """Require the source's span to lie inside the sink's span (an argument of the call). The
+    source expression is then evaluated once per sink over the facts inside it, so ``all`` and
+    ``not`` speak of one request (``not`` a model-API destination of *that* request)."""
 
 
 class Expr(_Closed):

@@ -84,3 +84,20 @@ class LineIndex:
         """A :class:`Location` for a byte offset."""
         i = bisect.bisect_right(self.starts, offset) - 1
         return Location(vpath, line=i + 1, column=offset - self.starts[i] + 1, offset=offset)
+
+
+# --- data-flow policy shared by the JavaScript and Python extractors -----------------------------
+
+STRING_ROLES = frozenset({"destination", "target"})
+"""Roles string literals are carried in: where a request goes (an API path), what a write
+replaces (a file name); elsewhere a literal is not data about anyone."""
+NETWORK_COMMANDS = re.compile(r"^(git\s+push|curl|wget|nc|ncat|scp|rsync)\b")
+"""Command lines that send data over the network: their arguments are a request's payload."""
+SECRET_NAMES = re.compile(r"(?i)(?<![a-z])(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)")
+"""Words of a pattern that picks secret variables out of the environment."""
+SECRET_FRAGMENT = re.compile(
+    r"^(_[A-Z_]*(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)S?|(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)S?_?)$"
+)
+"""A string literal that names a class of secret variables (``_TOKEN``), not one variable."""
+VERSIONISH = re.compile(r"(?i)version|latest|release|tag|etag|updated|modified|date|time|expir")
+"""Fields of a stored response that describe it (an update check), not switches it sets."""

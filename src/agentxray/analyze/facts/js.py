@@ -25,23 +25,14 @@ from agentxray.analyze.facts.common import (
     clean_url,
     host_of,
 )
+from agentxray.analyze.facts.jsflow import JsFlow
+from agentxray.analyze.facts.jsscope import FUNCTIONS
 from agentxray.analyze.interface import SourceUnit
 from agentxray.model import Fact, FactKind, Location
 from agentxray.rules.engine import LIST_ITEM
 
 logger = logging.getLogger(__name__)
 
-FUNCTIONS = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function_declaration",
-        "generator_function",
-    }
-)
 _ASSIGNMENTS = ("assignment_expression", "augmented_assignment_expression")
 STRINGS = frozenset({"string", "template_string"})
 MAX_VALUE = 2000
@@ -112,7 +103,8 @@ class JsFactExtractor:
             logger.info("%s: %d prefilter hits, keeping %d", unit.entry.vpath, len(hits), MAX_HITS)
             unit.context[TRUNCATED] = len(hits)
             hits = hits[:MAX_HITS]
-        out = _Collector(unit.entry.vpath, data, unit.js_tree.root_node)
+        root = unit.js_tree.root_node
+        out = _Collector(unit.entry.vpath, data, root)
         for start, end, family in hits:
             if family == "url":
                 out.url(start)
@@ -128,6 +120,7 @@ class JsFactExtractor:
                 out.member(start, end)
             else:
                 out.string(start, end)
+        JsFlow(unit.entry.vpath, data, root, out.facts).run()
         return out.facts
 
 
@@ -287,7 +280,11 @@ class _Collector:
             text = self._text(parent)
             callee = text if len(text) <= 80 and "\n" not in text and "(" not in text else name
             call = parent.parent
-            if call is None or call.child_by_field_name("function") != parent:
+            if call is not None and call.type == "new_expression":
+                if call.child_by_field_name("constructor") != parent:
+                    return
+                callee = "new " + callee  # new vm.Script(code)
+            elif call is None or call.child_by_field_name("function") != parent:
                 return
         elif parent.type == "call_expression" and parent.child_by_field_name("function") == ident:
             call = parent

@@ -7,6 +7,8 @@ import ast
 import logging
 
 from agentxray.analyze.facts.common import URL_TEXT, clean_url, host_of
+from agentxray.analyze.facts.pyflow import PyFlow
+from agentxray.analyze.facts.pyscope import write_mode
 from agentxray.model import Fact, FactKind, Location
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ def extract_python_tree(vpath: str, tree: ast.Module) -> list[Fact]:
     """All facts of an already parsed module (e.g. the tree shared through ``unit.context``)."""
     visitor = _Visitor(vpath)
     visitor.visit(tree)
+    PyFlow(vpath, tree, visitor.facts, visitor.dotted).run()
     return visitor.facts
 
 
@@ -123,7 +126,7 @@ class _Visitor(ast.NodeVisitor):
             self._add("call", name, node, detail)
             if name.startswith(NETWORK_PREFIXES):
                 self._add("network_request", name, node, detail)
-            if name in FILE_READS and first is not None:
+            if name in FILE_READS and first is not None and not write_mode(node):
                 self._add("file_read", detail, node, name)
             elif name.rsplit(".", 1)[-1] in FILE_READ_METHODS and isinstance(
                 node.func, ast.Attribute
@@ -133,6 +136,9 @@ class _Visitor(ast.NodeVisitor):
                 self._add("env_read", detail, node)
             elif name in WHOLE_ENV_CALLS:
                 self._add("env_read", "*", node)
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in FILE_READ_METHODS:
+            # (Path.home() / ".kube" / "config").read_bytes(): no dotted name, still a read
+            self._add("file_read", ast.unparse(node.func.value), node, node.func.attr)
         if name is None or "()" in name:
             self.visit(node.func)
         for arg in node.args:

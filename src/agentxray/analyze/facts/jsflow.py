@@ -1,0 +1,376 @@
+"""JavaScript data flow for the rules: which sources reach which sink, and in which role.
+
+Runs after the prefilter's facts are collected. It adds the facts those imply (``exec`` command
+lines, paths spelled out for file reads, requests made through aliases, request handles, DNS
+queries, image pixels, local helpers that read files or make requests) and, for each sink, copies
+of the source facts that reach it (see :data:`agentxray.rules.engine.FLOW`): a request's
+destination, payload and headers; the code given to ``eval``; the conditions that gate an exit;
+the target and content of a file write; a process's command line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from tree_sitter import Node
+
+from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
+from agentxray.analyze.facts.jsscope import Binding, enclosing_function, strip, text
+from agentxray.analyze.facts.jssinks import JsSinks, Sink, args_of, first_text
+from agentxray.analyze.facts.jsvalues import Visit
+from agentxray.model import Fact, Location
+from agentxray.rules.engine import FLOW
+
+logger = logging.getLogger(__name__)
+
+
+MAX_FILTER_FUNCTION = 4000
+
+_PATTERN_TEST = re.compile(r"\.(test|match|search|exec)\(")
+
+OWN_LOCATIONS = frozenset({"process.execPath", "process.argv0", "__dirname", "__filename"})
+"""Where the running program lives: a write whose target derives from these replaces it."""
+
+
+class JsFlow(JsSinks):
+    """Adds implied facts and flow copies to one file's facts."""
+
+    def __init__(self, vpath: str, data: bytes, root: Node, facts: list[Fact]) -> None:
+        super().__init__(vpath, data, root, facts)
+        self._projected: set[tuple[object, ...]] = set()
+        self._param_roles: dict[tuple[int, int], set[str]] = {}
+        self._sinks_done: set[int] = set()
+        self._helpers_done: set[int] = set()
+
+    def run(self) -> None:
+        """Add implied facts, then the copies of what reaches each sink."""
+        calls = [f for f in self.facts if f.kind == "call"]
+        self._aliased_reads()
+        self._resolve_paths()
+        self._secret_filters()
+        for f in list(self.facts):
+            self.values.add_source(f)
+        sinks: list[Sink] = []
+        sinks += self._execs(calls)
+        sinks += self._exec_aliases({s.fact.span for s in sinks})
+        sinks += self._requests()
+        sinks += self._aliased_requests(calls)
+        sinks += self._dns()
+        sinks += self._images()
+        sinks += self._clients()
+        sinks += self._handles(sinks)
+        sinks += self._codes(calls)
+        sinks += self._exits(calls)
+        sinks += self._file_ops(calls)
+        self._file_helpers()
+        for _round in range(2):
+            sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"])
+        for sink in sinks:
+            self._project_sink(sink)
+        self._gates([s for s in sinks if s.fact.kind == "network_request"])
+
+    def _project_sink(self, sink: Sink) -> None:
+        """Copy what reaches each role of a sink onto it (once per sink)."""
+        if id(sink) in self._sinks_done:
+            return
+        self._sinks_done.add(id(sink))
+        target: set[Fact] | None = None
+        for role, node in sorted(sink.roles, key=lambda r: r[0] == "content"):
+            if role == "content" and not any(_own_location(f) for f in target or ()):
+                continue  # what a write puts in place matters only where it replaces the program
+            visit = Visit()
+            labels = self.values.labels(node, visit)
+            if role == "target":
+                target = (target or set()) | labels
+                labels.add(self._spelled(node))
+            self._project(sink.fact, role, labels)
+            for fn_start, index in visit.params:
+                self._param_roles.setdefault((fn_start, index), set()).add(role)
+
+    def _spelled(self, node: Node) -> Fact:
+        """The path a target expression spells, as a ``string`` (``*/cli.js``)."""
+        row, col = node.start_point
+        loc = Location(self.vpath, line=row + 1, column=col + 1, offset=node.start_byte)
+        return Fact("string", self.values.path(node), loc)
+
+    def _project(self, sink: Fact, role: str, labels: Iterable[Fact]) -> None:
+        for label in labels:
+            if label is sink or (label.kind == "string" and role not in STRING_ROLES):
+                continue
+            key = (id(sink), role, label.kind, label.value, label.location.offset)
+            if key in self._projected:
+                continue
+            self._projected.add(key)
+            self.facts.append(
+                Fact(label.kind, label.value, label.location, FLOW + role, sink.scope, sink.span)
+            )
+
+    def _resolve_paths(self) -> None:
+        for i, f in enumerate(self.facts):
+            if f.kind != "file_read":
+                continue
+            call = self._node(f)
+            first = args_of(call)[0] if call is not None and args_of(call) else None
+            if first is None:
+                continue
+            spelled = self.values.path(first)
+            if spelled.strip("*/.") and spelled != f.value:
+                self.facts[i] = Fact(f.kind, spelled, f.location, f.detail, f.scope, f.span)
+
+    def _secret_filters(self) -> None:
+        """The whole environment filtered by a secret-naming pattern in the same small function:
+        an ``env_read`` whose value is the pattern (``/(KEY|TOKEN|SECRET)/i``)."""
+        for f in [f for f in self.facts if f.kind == "env_read" and f.value == "*"]:
+            node = self._node(f)
+            fn = enclosing_function(node) if node is not None else None
+            if node is None or fn is None or fn.end_byte - fn.start_byte > MAX_FILTER_FUNCTION:
+                continue
+            body = text(self.data, fn)
+            if not SECRET_NAMES.search(body) and not _PATTERN_TEST.search(body):
+                continue
+            pattern = self._secret_pattern(fn)
+            if pattern:
+                self._fact("env_read", pattern, node)
+
+    def _secret_pattern(self, fn: Node) -> str:
+        stack = [fn]
+        while stack:
+            node = stack.pop()
+            kind = node.type
+            if kind == "regex":
+                found = text(self.data, node)
+            elif kind == "identifier":
+                b = self.scopes.binding(node)
+                value = strip(b.value) if b is not None and b.value is not None else None
+                found = (
+                    text(self.data, value) if value is not None and value.type == "regex" else ""
+                )
+            elif kind == "string":
+                found = text(self.data, node)[1:-1]
+                found = found if SECRET_FRAGMENT.match(found) else ""
+            else:
+                stack.extend(node.named_children)
+                continue
+            if found and SECRET_NAMES.search(found) and not _negated(node):
+                return found if found.startswith("/") else f"/{re.escape(found)}/"
+        return ""
+
+    def _call_sites(self, fn: Node) -> list[Node]:
+        """Calls of a local function, through the name it is declared or assigned to."""
+        name: Node | None = None
+        if fn.type in ("function_declaration", "generator_function_declaration"):
+            name = fn.child_by_field_name("name")
+        else:
+            parent = fn.parent
+            while parent is not None and parent.type == "parenthesized_expression":
+                parent = parent.parent
+            if parent is not None and parent.type == "variable_declarator":
+                name = parent.child_by_field_name("name")
+        if name is None or name.type != "identifier":
+            return []
+        b = self.scopes.binding(name)
+        if b is None:
+            return []
+        sites = []
+        for occ in self.scopes.occurrences(b):
+            parent = occ.parent
+            if (
+                parent is not None
+                and parent.type == "call_expression"
+                and parent.child_by_field_name("function") == occ
+            ):
+                sites.append(parent)
+        return sites
+
+    def _file_helpers(self) -> None:
+        """A function that reads the file its parameter names: its calls read that file."""
+        for f in [f for f in self.facts if f.kind == "file_read"]:
+            call = self._node(f)
+            args = args_of(call) if call is not None else []
+            first = strip(args[0]) if args else None
+            if call is None or first is None or first.type != "identifier":
+                continue
+            b = self.scopes.binding(first)
+            if b is None or b.kind != "param":
+                continue
+            for site in self._call_sites(b.scope):
+                site_args = args_of(site)
+                if b.index < len(site_args):
+                    spelled = self.values.path(site_args[b.index])
+                    value = spelled if spelled.strip("*/.") else text(self.data, site_args[b.index])
+                    name = text(self.data, site.child_by_field_name("function") or site)
+                    self._fact("file_read", value, site, name)
+
+    def _helpers(self, sinks: list[Sink]) -> list[Sink]:
+        """A function that makes a request: its calls make it, with what reaches its inputs."""
+        out: list[Sink] = []
+        done = self._helpers_done
+        by_fn: dict[int, tuple[Node, list[Sink]]] = {}
+        for sink in sinks:
+            fn = sink.inside
+            for _level in range(3):  # the request may sit in a callback or a Promise executor
+                if fn is None:
+                    break
+                if fn.id not in done:
+                    by_fn.setdefault(fn.id, (fn, []))[1].append(sink)
+                fn = enclosing_function(fn)
+        for fn_id, (fn, inner) in by_fn.items():
+            done.add(fn_id)
+            for s in inner:
+                self._project_sink(s)
+            destination = [r for s in inner for r in s.roles if r[0] == "destination"]
+            for site in self._call_sites(fn):
+                callee = site.child_by_field_name("function")
+                name = text(self.data, callee) if callee is not None else "?"
+                fact = self._fact("network_request", name, site, first_text(self.data, site))
+                roles: list[tuple[str, Node]] = []
+                for i, arg in enumerate(args_of(site)):
+                    for role in sorted(self._param_roles.get((fn.start_byte, i), ())):
+                        roles.append((role, arg))
+                out.append(Sink(fact, roles + destination, enclosing_function(site)))
+        return out
+
+    def _gates(self, sinks: list[Sink]) -> None:
+        """A response kept in state another function tests: a remotely set switch."""
+        for sink in sinks:
+            node = self._node(sink.fact)
+            if node is None:
+                continue
+            home = enclosing_function(node)
+            pending = [b for b in [self._receiver(node)] if b is not None]
+            seen: set[int] = set()
+            while pending and len(seen) < 6:
+                b = pending.pop()
+                if id(b) in seen:
+                    continue
+                seen.add(id(b))
+                for occ in self.scopes.occurrences(b):
+                    top, test = climb(occ)
+                    if test is not None:
+                        field = _field(self.data, occ)
+                        if (
+                            field
+                            and not VERSIONISH.search(field)
+                            and not _nested(enclosing_function(test), home)
+                        ):
+                            gate = self._fact("member", text(self.data, top), top)
+                            self._project(gate, "condition", [sink.fact])
+                        continue
+                    nxt = self._receiver(top)
+                    if nxt is not None:
+                        pending.append(nxt)
+
+    def _receiver(self, node: Node) -> Binding | None:
+        """The variable an expression's value is stored in (through ``await``, ``.json()``)."""
+        top, _test = climb(node)
+        parent = top.parent
+        ident: Node | None = None
+        if parent is not None and parent.type == "variable_declarator":
+            ident = parent.child_by_field_name("name")
+        elif (
+            parent is not None
+            and parent.type == "assignment_expression"
+            and parent.child_by_field_name("right") == top
+        ):
+            ident = parent.child_by_field_name("left")
+        if ident is None or ident.type != "identifier":
+            return None
+        return self.scopes.binding(ident)
+
+
+def climb(node: Node) -> tuple[Node, Node | None]:
+    """Up through member reads, calls on the value, ``await`` and parentheses; returns the top
+    and, when that top is tested by a condition, the test."""
+    cur = node
+    while True:
+        parent = cur.parent
+        if parent is None:
+            return cur, None
+        kind = parent.type
+        if kind in ("await_expression", "parenthesized_expression", "non_null_expression"):
+            cur = parent
+        elif kind == "arguments" and _awaited(parent) and parent.parent is not None:
+            cur = parent.parent  # `await (x).json()` parsed as a call of `await`
+        elif kind in ("member_expression", "subscript_expression"):
+            if parent.child_by_field_name("object") != cur:
+                return cur, None
+            cur = parent
+        elif (
+            kind == "call_expression" and parent.child_by_field_name("function") == cur
+        ) or kind == "unary_expression":
+            cur = parent
+        elif kind in ("if_statement", "while_statement", "ternary_expression"):
+            if parent.child_by_field_name("condition") == cur:
+                return cur, parent
+            return cur, None
+        elif kind == "binary_expression" and parent.child_by_field_name("left") == cur:
+            op = parent.child_by_field_name("operator")
+            if op is not None and op.type in ("&&", "||"):
+                return cur, parent
+            return cur, None
+        else:
+            return cur, None
+
+
+def _own_location(fact: Fact) -> bool:
+    return fact.kind == "member" and fact.value in OWN_LOCATIONS
+
+
+def _field(data: bytes, occ: Node) -> str:
+    """The field a test reads from stored state: ``safe_mode`` in ``cfg.safe_mode``,
+    ``cfg["safe_mode"]`` or ``cfg.get("safe_mode")``; ``""`` when the state itself is tested."""
+    parent = occ.parent
+    if parent is None or parent.child_by_field_name("object") != occ:
+        return ""
+    if parent.type == "subscript_expression":
+        index = parent.child_by_field_name("index")
+        return text(data, index).strip("\"'`") if index is not None else ""
+    prop = parent.child_by_field_name("property")
+    if parent.type != "member_expression" or prop is None:
+        return ""
+    name = text(data, prop)
+    call = parent.parent
+    if name in ("get", "has") and call is not None and call.type == "call_expression":
+        args = args_of(call)
+        return text(data, args[0]).strip("\"'`") if args else ""
+    return name
+
+
+def _awaited(args: Node) -> bool:
+    """Whether an argument list is tree-sitter's reading of ``await (x)`` as a call."""
+    call = args.parent
+    fn = call.child_by_field_name("function") if call is not None else None
+    return fn is not None and fn.type == "identifier" and fn.text == b"await"
+
+
+def _negated(node: Node) -> bool:
+    """Whether a pattern's test is negated (``!re.test(k)``: secrets are left out)."""
+    cur = node
+    for _ in range(4):
+        parent = cur.parent
+        if parent is None:
+            return False
+        if parent.type == "unary_expression" and text_of(parent).startswith("!"):
+            return True
+        cur = parent
+    return False
+
+
+def text_of(node: Node) -> str:
+    """The text of a node (from the tree's own copy of the source)."""
+    raw = node.text
+    return raw.decode("utf-8", "replace") if raw is not None else ""
+
+
+def _nested(fn: Node | None, home: Node | None) -> bool:
+    """Whether ``fn`` is ``home`` or a function inside it (a callback of the same code)."""
+    if fn is None or home is None:
+        return fn is home
+    cur: Node | None = fn
+    while cur is not None:
+        if cur == home:
+            return True
+        cur = enclosing_function(cur)
+    return False

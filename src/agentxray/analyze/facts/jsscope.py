@@ -1,0 +1,513 @@
+"""JavaScript names resolved through the tree-sitter tree: bindings, later writes, module members.
+
+The data flow (:mod:`agentxray.analyze.facts.jsflow`) asks what an identifier holds. A binding is
+found by walking up to the nearest function (or the program) whose declarations name it; the
+tables are built lazily, per scope, by walking statements only (never expressions), so that an
+18 MB bundle costs what its few analysed functions cost. Later writes (``x = v``, ``x.push(v)``,
+``x.k = v``, ``writeFile(x, v)``) are found by a text search for the name inside the binding's
+scope, bounded by :data:`MAX_SCAN` bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from tree_sitter import Node
+
+FUNCTIONS = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "generator_function",
+    }
+)
+MAX_SCAN = 1 << 20
+"""Largest scope (bytes) searched for later writes and uses of a name."""
+MAX_TABLE = 200_000
+"""Statements walked per scope table."""
+MAX_OCCURRENCES = 200
+"""Occurrences of a name examined per search."""
+_CONTAINERS = frozenset(
+    {
+        "statement_block",
+        "if_statement",
+        "else_clause",
+        "try_statement",
+        "catch_clause",
+        "finally_clause",
+        "while_statement",
+        "do_statement",
+        "for_statement",
+        "for_in_statement",
+        "labeled_statement",
+        "switch_statement",
+        "switch_body",
+        "switch_case",
+        "switch_default",
+        "export_statement",
+        "program",
+    }
+)
+_DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
+GLOBALS = frozenset(
+    {
+        "process",
+        "Object",
+        "JSON",
+        "Buffer",
+        "Promise",
+        "Array",
+        "Math",
+        "String",
+        "Number",
+        "Boolean",
+        "Date",
+        "Error",
+        "TypeError",
+        "Symbol",
+        "Map",
+        "Set",
+        "WeakMap",
+        "RegExp",
+        "console",
+        "globalThis",
+        "window",
+        "document",
+        "navigator",
+        "require",
+        "module",
+        "exports",
+        "undefined",
+        "fetch",
+        "URL",
+        "URLSearchParams",
+        "encodeURIComponent",
+        "decodeURIComponent",
+        "parseInt",
+        "parseFloat",
+        "setTimeout",
+        "clearTimeout",
+        "TextDecoder",
+        "TextEncoder",
+        "Uint8Array",
+        "Reflect",
+        "Proxy",
+        "AbortSignal",
+        "AbortController",
+        "Blob",
+        "Headers",
+        "Request",
+        "Response",
+        "atob",
+        "btoa",
+        "__dirname",
+        "__filename",
+    }
+)
+"""Globals looked up by name, not through the scope chain."""
+MUTATORS = frozenset({"push", "unshift", "set", "add", "splice", "concat", "assign"})
+FILE_WRITES = frozenset({"writeFile", "writeFileSync", "appendFile", "appendFileSync"})
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Binding:
+    """One declared name."""
+
+    name: str
+    scope: Node
+    """The function or program whose body the name is visible in."""
+    kind: str
+    """``var``, ``param``, ``function``, ``import``, ``loop`` or ``catch``."""
+    value: Node | None = None
+    """Initializer, iterable (``loop``) or the function (``function``)."""
+    module: str = ""
+    """For imports and ``require``: the module (``os``); ``member`` then names what was taken."""
+    member: str = ""
+    index: int = -1
+    """For parameters: the position."""
+
+
+def text(data: bytes, node: Node) -> str:
+    """The source text of a node."""
+    return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def unquote(data: bytes, node: Node) -> str | None:
+    """The value of a plain string literal (no substitutions), else ``None``."""
+    if node.type == "string":
+        return text(data, node)[1:-1]
+    if node.type == "template_string" and not any(
+        c.type == "template_substitution" for c in node.named_children
+    ):
+        return text(data, node)[1:-1]
+    return None
+
+
+def module_name(raw: str) -> str:
+    """``node:fs/promises`` → ``fs.promises``."""
+    return raw.removeprefix("node:").replace("/", ".")
+
+
+def strip(node: Node) -> Node:
+    """Through parentheses, ``await``, TypeScript ``as``/``!`` and ``satisfies``."""
+    while node.type in (
+        "parenthesized_expression",
+        "await_expression",
+        "as_expression",
+        "non_null_expression",
+        "satisfies_expression",
+    ):
+        inner = node.named_children[0] if node.named_children else None
+        if inner is None:
+            break
+        node = inner
+    return node
+
+
+def enclosing_function(node: Node) -> Node | None:
+    """The nearest function around a node."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTIONS:
+            return cur
+        cur = cur.parent
+    return None
+
+
+def function_body(fn: Node) -> Node | None:
+    """The body of a function node."""
+    return fn.child_by_field_name("body")
+
+
+def parameters(fn: Node) -> list[Node]:
+    """Parameter nodes of a function, in order."""
+    single = fn.child_by_field_name("parameter")
+    if single is not None:
+        return [single]
+    params = fn.child_by_field_name("parameters")
+    return list(params.named_children) if params is not None else []
+
+
+@cache
+def _word(name: str) -> re.Pattern[bytes]:
+    return re.compile(rb"(?<![\w$.])" + re.escape(name.encode()) + rb"(?![\w$])")
+
+
+@cache
+def _writing(name: str) -> re.Pattern[bytes]:
+    """Occurrences of a name that may write into it: ``x =``, ``x +=``, ``x.k =``,
+    ``x[k] =``, ``x.push(``, ``writeFile(x,``, ``assign(x,``, ``createWriteStream(x``."""
+    word = re.escape(name.encode())
+    after = (
+        rb"(?P<name>"
+        + word
+        + rb")(?![\w$])\s*(?:[-+*/|&?]{0,3}=(?![=>])|\.\s*(?:[\w$]+\s*=(?!=)|(?:"
+    )
+    after += (
+        b"|".join(m.encode() for m in sorted(MUTATORS)) + rb")\s*\()|\[[^\]\n]{0,80}\]\s*=(?!=))"
+    )
+    into = rb"(?:" + b"|".join(
+        w.encode() for w in sorted(FILE_WRITES | {"assign", "createWriteStream"})
+    )
+    into += rb")\s*\(\s*(?P<into>" + word + rb")(?![\w$])"
+    return re.compile(rb"(?<![\w$.])" + after + rb"|" + into)
+
+
+class JsScopes:
+    """Binding lookup over one tree, with per-scope tables built on demand."""
+
+    def __init__(self, data: bytes, root: Node) -> None:
+        self.data = data
+        self.root = root
+        self._tables: dict[int, dict[str, list[Binding]]] = {}
+        self._writes: dict[int, list[Node]] = {}
+        self._bound: dict[int, Binding | None] = {}
+        self._chains: dict[int, list[Node]] = {}
+
+    def binding(self, ident: Node) -> Binding | None:
+        """The declaration an identifier refers to (``None``: a global or unknown)."""
+        key = ident.id
+        if key in self._bound:
+            return self._bound[key]
+        found = self._bound[key] = self._lookup(ident)
+        return found
+
+    def _lookup(self, ident: Node) -> Binding | None:
+        name = text(self.data, ident)
+        if name in GLOBALS:
+            return None  # never renamed by minifiers, and shadowing them is rare
+        cur: Node | None = ident.parent
+        while cur is not None and cur.type not in FUNCTIONS and cur.type != "program":
+            cur = cur.parent
+        if cur is None:
+            return None
+        for scope in self.chain(cur):
+            found = self.table(scope).get(name)
+            if found:
+                return found[0]
+        return None
+
+    def chain(self, scope: Node) -> list[Node]:
+        """A function and the functions around it, out to the program (cached per function)."""
+        got = self._chains.get(scope.id)
+        if got is not None:
+            return got
+        pending = [scope]
+        cur = scope.parent
+        while cur is not None:
+            if cur.type in FUNCTIONS or cur.type == "program":
+                known = self._chains.get(cur.id)
+                if known is not None:
+                    got = known
+                    break
+                pending.append(cur)
+            cur = cur.parent
+        got = got or []
+        for node in reversed(pending):
+            got = [node, *got]
+            self._chains[node.id] = got
+        return got
+
+    def table(self, scope: Node) -> dict[str, list[Binding]]:
+        """Names declared in one function (parameters and body) or the program."""
+        key = scope.start_byte * 7 + (scope.type == "program")
+        got = self._tables.get(key)
+        if got is None:
+            got = self._tables[key] = self._build(scope)
+        return got
+
+    def _build(self, scope: Node) -> dict[str, list[Binding]]:
+        out: dict[str, list[Binding]] = {}
+        if scope.type != "program":
+            for i, param in enumerate(parameters(scope)):
+                for name, member, default in self._names(param):
+                    out.setdefault(name, []).append(
+                        Binding(name, scope, "param", default, member=member, index=i)
+                    )
+            body = function_body(scope)
+            if body is None or body.type != "statement_block":
+                return out
+            stack = list(reversed(body.named_children))
+        else:
+            stack = list(reversed(scope.named_children))
+        walked = 0
+        while stack and walked < MAX_TABLE:
+            node = stack.pop()
+            walked += 1
+            kind = node.type
+            if kind in _DECLARATIONS:
+                for decl in node.named_children:
+                    if decl.type == "variable_declarator":
+                        self._declare(out, scope, decl)
+            elif kind in ("function_declaration", "generator_function_declaration"):
+                ident = node.child_by_field_name("name")
+                if ident is not None:
+                    b = Binding(text(self.data, ident), scope, "function", node)
+                    out.setdefault(b.name, []).append(b)
+            elif kind == "import_statement":
+                self._imports(out, scope, node)
+            elif kind == "for_in_statement":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is not None:
+                    for name, _member, _d in self._names(left):
+                        out.setdefault(name, []).append(Binding(name, scope, "loop", right))
+                body = node.child_by_field_name("body")
+                if body is not None:
+                    stack.append(body)
+            elif kind == "catch_clause":
+                caught = node.child_by_field_name("parameter")
+                if caught is not None:
+                    for name, _member, _d in self._names(caught):
+                        out.setdefault(name, []).append(Binding(name, scope, "catch"))
+                stack.extend(reversed(node.named_children))
+            elif kind in _CONTAINERS:
+                stack.extend(reversed(node.named_children))
+        return out
+
+    def _declare(self, out: dict[str, list[Binding]], scope: Node, decl: Node) -> None:
+        pattern, value = decl.child_by_field_name("name"), decl.child_by_field_name("value")
+        if pattern is None:
+            return
+        module, member = self.required(value) if value is not None else ("", "")
+        for name, taken, _default in self._names(pattern):
+            if module:
+                sub = ".".join(p for p in (member, taken) if p)
+                b = Binding(name, scope, "import", value, module, sub)
+            else:
+                b = Binding(name, scope, "var", value, member=taken)
+            out.setdefault(name, []).append(b)
+
+    def required(self, value: Node) -> tuple[str, str]:
+        """``(module, member)`` when ``value`` is ``require("m")``, ``require("m").x`` or an
+        ``await import("m")``; ``("", "")`` otherwise."""
+        value = strip(value)
+        member = ""
+        if value.type == "member_expression":
+            prop = value.child_by_field_name("property")
+            obj = value.child_by_field_name("object")
+            if prop is None or obj is None:
+                return "", ""
+            member, value = text(self.data, prop), strip(obj)
+        if value.type != "call_expression":
+            return "", ""
+        fn, args = value.child_by_field_name("function"), value.child_by_field_name("arguments")
+        if fn is None or args is None or text(self.data, fn) not in ("require", "import"):
+            return "", ""
+        first = args.named_children[0] if args.named_children else None
+        literal = unquote(self.data, first) if first is not None else None
+        return (module_name(literal), member) if literal else ("", "")
+
+    def _imports(self, out: dict[str, list[Binding]], scope: Node, node: Node) -> None:
+        source = node.child_by_field_name("source")
+        literal = unquote(self.data, source) if source is not None else None
+        if not literal:
+            return
+        module = module_name(literal)
+        for clause in node.named_children:
+            if clause.type != "import_clause":
+                continue
+            for part in clause.named_children:
+                if part.type == "identifier":  # default import: the module itself
+                    b = Binding(text(self.data, part), scope, "import", None, module)
+                    out.setdefault(b.name, []).append(b)
+                elif part.type == "namespace_import":
+                    for ident in part.named_children:
+                        b = Binding(text(self.data, ident), scope, "import", None, module)
+                        out.setdefault(b.name, []).append(b)
+                elif part.type == "named_imports":
+                    for spec in part.named_children:
+                        if spec.type != "import_specifier":
+                            continue
+                        name = spec.child_by_field_name("name")
+                        alias = spec.child_by_field_name("alias") or name
+                        if name is None or alias is None:
+                            continue
+                        member = text(self.data, name).strip("\"'")
+                        b = Binding(text(self.data, alias), scope, "import", None, module, member)
+                        out.setdefault(b.name, []).append(b)
+
+    def _names(
+        self, pattern: Node, member: str = "", depth: int = 0
+    ) -> list[tuple[str, str, Node | None]]:
+        """``(name, member taken, default value)`` for each name a pattern binds."""
+        kind = pattern.type
+        if depth > 20:
+            return []
+        if kind in ("identifier", "shorthand_property_identifier_pattern"):
+            name = text(self.data, pattern)
+            return [(name, member or (name if kind != "identifier" else ""), None)]
+        if kind in ("required_parameter", "optional_parameter"):
+            inner = pattern.child_by_field_name("pattern")
+            default = pattern.child_by_field_name("value")
+            found = self._names(inner, member, depth + 1) if inner is not None else []
+            return [(n, m, default) for n, m, _d in found]
+        if kind in ("assignment_pattern", "object_assignment_pattern"):
+            left, right = pattern.child_by_field_name("left"), pattern.child_by_field_name("right")
+            found = self._names(left, member, depth + 1) if left is not None else []
+            return [(n, m, d or right) for n, m, d in found]
+        if kind == "pair_pattern":
+            key, value = pattern.child_by_field_name("key"), pattern.child_by_field_name("value")
+            if key is None or value is None:
+                return []
+            return self._names(value, text(self.data, key).strip("\"'"), depth + 1)
+        if kind in ("object_pattern", "array_pattern", "rest_pattern"):
+            return [
+                n for child in pattern.named_children for n in self._names(child, member, depth + 1)
+            ]
+        return []
+
+    def occurrences(self, b: Binding, pattern: re.Pattern[bytes] | None = None) -> list[Node]:
+        """Identifiers in the binding's scope that refer to it (bounded); with ``pattern``, only
+        those where it matches (group ``name`` or ``into`` is the identifier)."""
+        scope = b.scope
+        if scope.end_byte - scope.start_byte > MAX_SCAN:
+            return []
+        out: list[Node] = []
+        found = (pattern or _word(b.name)).finditer(self.data, scope.start_byte, scope.end_byte)
+        for m in found:
+            start, end = m.span()
+            if pattern is not None:
+                start, end = m.span("name") if m.group("name") else m.span("into")
+            node = self.root.descendant_for_byte_range(start, end)
+            if node is None or node.type not in ("identifier", "shorthand_property_identifier"):
+                continue
+            if self.binding(node) is b:
+                out.append(node)
+            if len(out) >= MAX_OCCURRENCES:
+                break
+        return out
+
+    def writes(self, b: Binding) -> list[Node]:
+        """Values written into the name after its declaration (assignments, pushes, files)."""
+        key = id(b)
+        got = self._writes.get(key)
+        if got is None:
+            written = self.occurrences(b, _writing(b.name))
+            got = self._writes[key] = [v for n in written for v in self._written(n)]
+        return got
+
+    def _written(self, ident: Node) -> list[Node]:
+        parent = ident.parent
+        if parent is None:
+            return []
+        kind = parent.type
+        if kind in ("assignment_expression", "augmented_assignment_expression"):
+            right = parent.child_by_field_name("right")
+            if parent.child_by_field_name("left") == ident and right is not None:
+                return [right]
+            return []
+        if kind in ("member_expression", "subscript_expression"):
+            if parent.child_by_field_name("object") != ident:
+                return []
+            up = parent.parent
+            if up is None:
+                return []
+            if up.type == "assignment_expression" and up.child_by_field_name("left") == parent:
+                right = up.child_by_field_name("right")
+                return [right] if right is not None else []
+            prop = parent.child_by_field_name("property")
+            if (
+                up.type == "call_expression"
+                and prop is not None
+                and text(self.data, prop) in MUTATORS
+            ):
+                args = up.child_by_field_name("arguments")
+                return list(args.named_children) if args is not None else []
+            return []
+        if kind == "arguments":
+            call = parent.parent
+            fn = call.child_by_field_name("function") if call is not None else None
+            if fn is None or call is None:
+                return []
+            name = text(self.data, fn).rsplit(".", 1)[-1]
+            given: list[Node] = parent.named_children
+            if name in FILE_WRITES and given and given[0] == ident and len(given) > 1:
+                return [call, given[1]]
+            if name == "assign" and given and given[0] == ident:
+                return given[1:]
+            if name == "createWriteStream" and given and given[0] == ident:
+                return [call, *self._piped_into(call)]
+        return []
+
+    def _piped_into(self, stream: Node) -> list[Node]:
+        """What is piped into a write stream: ``pipeline(src, …, ws)`` or ``src.pipe(ws)``."""
+        holder = stream.parent
+        if holder is None or holder.type != "arguments":
+            return []
+        call = holder.parent
+        fn = call.child_by_field_name("function") if call is not None else None
+        if fn is None:
+            return []
+        name = text(self.data, fn).rsplit(".", 1)[-1]
+        if name == "pipeline":
+            return [a for a in holder.named_children if a != stream]
+        if name == "pipe" and fn.type == "member_expression":
+            obj = fn.child_by_field_name("object")
+            return [obj] if obj is not None else []
+        return []

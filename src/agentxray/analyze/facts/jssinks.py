@@ -1,0 +1,690 @@
+"""JavaScript sinks for the data flow: requests (direct, aliased, handles, DNS, clients, image
+pixels), code runners, exits, file writes and process starts, each with the expressions that reach
+it in each role (see :mod:`agentxray.analyze.facts.jsflow`)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from agentxray.analyze.facts.common import FILE_READ_CALLS, NETWORK_COMMANDS
+from agentxray.analyze.facts.jsscope import (
+    FUNCTIONS,
+    Binding,
+    JsScopes,
+    enclosing_function,
+    module_name,
+    strip,
+    text,
+)
+from agentxray.analyze.facts.jsvalues import JsValues
+from agentxray.model import Fact, FactKind, Location
+
+logger = logging.getLogger(__name__)
+
+EXEC_NAMES = frozenset(
+    {"spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork", "execa"}
+)
+
+CODE_NAMES = frozenset({"eval", "Function", "runInNewContext", "runInThisContext", "runInContext"})
+
+CODE_NAMES_MODULE = frozenset({"compileFunction", "Script", "SourceTextModule"})
+
+EXIT_CALLS = frozenset({"process.exit", "process.abort", "process.kill"})
+
+FILE_OPS = {
+    # name: (index of the file replaced, index of what is put there or -1)
+    "writeFile": (0, 1),
+    "writeFileSync": (0, 1),
+    "createWriteStream": (0, -1),
+    "rename": (1, 0),
+    "renameSync": (1, 0),
+    "copyFile": (1, 0),
+    "copyFileSync": (1, 0),
+    "cp": (1, 0),
+    "cpSync": (1, 0),
+    "symlink": (1, 0),
+    "symlinkSync": (1, 0),
+}
+
+HTTP_MODULES = frozenset({"http", "https"})
+
+CLIENT_MODULES = frozenset({"axios", "got", "ky", "node-fetch", "undici", "superagent", "needle"})
+
+SOCKET_MODULES = frozenset({"ws", "isomorphic-ws", "socket.io-client", "reconnecting-websocket"})
+
+HANDLE_SENDS = frozenset({"write", "end", "send"})
+
+DESTINATION_KEYS = frozenset({"host", "hostname", "path", "port", "url", "baseURL", "protocol"})
+
+PAYLOAD_KEYS = frozenset(
+    {"body", "data", "json", "form", "searchParams", "query", "qs", "params", "payload"}
+)
+
+
+DNS_QUERIES = re.compile(
+    r"^(lookup|lookupService|reverse|resolve(4|6|Any|Caa|Cname|Mx|Naptr|Ns|Ptr|Soa|Srv|Txt)?)$"
+)
+
+_WORDISH = frozenset(
+    bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
+)
+
+
+@dataclass
+class Sink:
+    """A fact that copies attach to, and the expressions that reach it in each role."""
+
+    fact: Fact
+    roles: list[tuple[str, Node]]
+    inside: Node | None = None
+    """The function the sink sits in (helpers: its parameters reach the sink)."""
+
+
+class JsSinks:
+    """Finds the sinks of one file and adds the facts they imply."""
+
+    def __init__(self, vpath: str, data: bytes, root: Node, facts: list[Fact]) -> None:
+        self.vpath = vpath
+        self.data = data
+        self.root = root
+        self.facts = facts
+        self.scopes = JsScopes(data, root)
+        self.values = JsValues(vpath, data, self.scopes, ())
+        self.imports = {
+            f.value.removeprefix("node:").split("/")[0] for f in facts if f.kind == "import"
+        }
+
+    def _fact(
+        self, kind: FactKind, value: str, node: Node, detail: str = "", at: Node | None = None
+    ) -> Fact:
+        where = at or node
+        row, col = where.start_point
+        scope = enclosing_function(node)
+        fact = Fact(
+            kind,
+            value[:2000],
+            Location(self.vpath, line=row + 1, column=col + 1, offset=where.start_byte),
+            detail[:200],
+            f"fn@{scope.start_byte}" if scope is not None else "",
+            (node.start_byte, node.end_byte),
+        )
+        self.facts.append(fact)
+        self.values.add_source(fact)
+        return fact
+
+    def _node(self, fact: Fact) -> Node | None:
+        if fact.span is None:
+            return None
+        got = self.root.descendant_for_byte_range(fact.span[0], fact.span[1])
+        while got is not None and (got.start_byte, got.end_byte) != fact.span:
+            if got.start_byte < fact.span[0] or got.end_byte > fact.span[1]:
+                return None
+            got = got.parent
+        return got
+
+    def _aliased_reads(self) -> None:
+        """File reads through imported names: ``import {readFile as r} from "fs/promises"``."""
+        have = {f.span for f in self.facts if f.kind == "file_read"}
+        for call, name in self._module_calls(frozenset({"fs"})):
+            if name.rsplit(".", 1)[-1] not in FILE_READ_CALLS or not args_of(call):
+                continue
+            if (call.start_byte, call.end_byte) in have:
+                continue
+            have.add((call.start_byte, call.end_byte))
+            self._fact("file_read", text(self.data, args_of(call)[0]), call, name)
+
+    def _execs(self, calls: list[Fact]) -> list[Sink]:
+        out: list[Sink] = []
+        for f in calls:
+            name = f.value.rsplit(".", 1)[-1]
+            if name not in EXEC_NAMES:
+                continue
+            call = self._node(f)
+            if call is None or call.type != "call_expression":
+                continue
+            fn = call.child_by_field_name("function")
+            canonical = self.values.canonical(fn) if fn is not None else None
+            if canonical is not None and canonical != name:  # imported, or a module member
+                if not canonical.startswith(("child_process", "execa")):
+                    continue
+            elif name in ("exec", "fork"):
+                continue  # RegExp.prototype.exec, cluster.fork…
+            out += self._exec_sinks(call, f)
+        return out
+
+    def _exec_sinks(self, call: Node, existing: Fact | None = None) -> list[Sink]:
+        """An ``exec`` fact for a command line with a known word (its command role attaches to
+        the call fact when nothing is known), and a request for ``git push``, ``curl``…"""
+        command = self.values.command(call)
+        at = _callee_at(call)
+        inside = enclosing_function(call)
+        known = any(word != "*" for word in command.split())
+        fact = self._fact("exec", command, call, at=at) if known or existing is None else existing
+        sinks = [Sink(fact, [("command", a) for a in args_of(call)], inside)]
+        if NETWORK_COMMANDS.match(command):
+            request = self._fact("network_request", command, call, command, at=at)
+            sinks.append(Sink(request, [("payload", a) for a in args_of(call)], inside))
+        return sinks
+
+    def _exec_aliases(self, done: set[tuple[int, int] | None]) -> list[Sink]:
+        """Calls through top-level aliases: ``e = promisify(execFile)``; ``e("security", …)``."""
+        if "child_process" not in self.imports:
+            return []
+        out: list[Sink] = []
+        for bindings in self.scopes.table(self.root).values():
+            for b in bindings:
+                if b.kind == "import" and b.module != "child_process":
+                    continue
+                if b.kind == "var":
+                    value = strip(b.value) if b.value is not None else None
+                    if value is None or value.type != "call_expression":
+                        continue
+                    if value.end_byte - value.start_byte > 300:
+                        continue
+                elif b.kind != "import":
+                    continue
+                if b.kind == "var" and b.value is not None:
+                    name = self.values.canonical(b.value)
+                else:
+                    name = f"{b.module}.{b.member}" if b.member else b.module
+                if not name or not name.startswith("child_process."):
+                    continue
+                if name.rsplit(".", 1)[-1] not in EXEC_NAMES:
+                    continue
+                for occ in self.scopes.occurrences(b):
+                    call = occ.parent
+                    if call is None or call.type != "call_expression":
+                        continue
+                    if call.child_by_field_name("function") != occ:
+                        continue
+                    if (call.start_byte, call.end_byte) in done:
+                        continue
+                    done.add((call.start_byte, call.end_byte))
+                    out += self._exec_sinks(call)
+        return out
+
+    def _request_roles(self, name: str, call: Node) -> list[tuple[str, Node]]:
+        args = args_of(call)
+        roles: list[tuple[str, Node]] = []
+        if not args:
+            return roles
+        if name == "sendBeacon":
+            roles += self._url_roles(args[0])
+            roles += [("payload", a) for a in args[1:]]
+            return roles
+        first = strip(args[0])
+        if first.type == "object":
+            roles += self._option_roles(first)
+        else:
+            roles += self._url_roles(first)
+        for extra in args[1:]:
+            if strip(extra).type not in FUNCTIONS:
+                roles += self._option_roles(extra)
+        return roles
+
+    def _url_roles(self, node: Node, depth: int = 0) -> list[tuple[str, Node]]:
+        """A URL expression: what precedes ``?`` is the destination, the query is payload."""
+        node = strip(node)
+        if node.type == "identifier" and depth < 3:
+            b = self.scopes.binding(node)
+            if b is not None and b.kind == "var" and b.value is not None:
+                asked = [r for r in self._url_roles(b.value, depth + 1) if r[0] == "payload"]
+                return [("destination", node), *asked]
+        parts: list[Node] = []
+        if node.type == "template_string":
+            parts = list(node.named_children)
+        elif node.type == "binary_expression":
+            parts = _concatenated(self.data, node)
+        if not parts:
+            return [("destination", node)]
+        roles: list[tuple[str, Node]] = [("destination", node)]
+        query = False
+        for part in parts:
+            if part.type in ("string_fragment", "string"):
+                query = query or "?" in text(self.data, part)
+                continue
+            inner = part.named_children[0] if part.type == "template_substitution" else part
+            if inner is not None and query:
+                roles.append(("payload", inner))
+        return _dedupe(roles)
+
+    def _option_roles(self, node: Node) -> list[tuple[str, Node]]:
+        node = strip(node)
+        if node.type != "object":
+            return [("payload", node)]
+        roles: list[tuple[str, Node]] = []
+        for child in node.named_children:
+            if child.type == "pair":
+                key = child.child_by_field_name("key")
+                value = child.child_by_field_name("value")
+                if key is None or value is None:
+                    continue
+                name = text(self.data, key).strip("\"'")
+                if name == "headers":
+                    roles.append(("header", value))
+                elif name in DESTINATION_KEYS:
+                    roles += self._url_roles(value)
+                elif name in PAYLOAD_KEYS:
+                    roles.append(("payload", value))
+            elif child.type in ("spread_element", "shorthand_property_identifier"):
+                roles.append(("payload", child))
+        return roles
+
+    def _requests(self) -> list[Sink]:
+        out: list[Sink] = []
+        for f in [f for f in self.facts if f.kind == "network_request"]:
+            call = self._node(f)
+            if call is None or call.type not in ("call_expression", "new_expression"):
+                continue
+            name = f.value.rsplit(".", 1)[-1].removeprefix("new ")
+            out.append(Sink(f, self._request_roles(name, call), enclosing_function(call)))
+        return out
+
+    def _aliased_requests(self, calls: list[Fact]) -> list[Sink]:
+        """``a.request(…)``/``a.get(…)`` when ``a = require("https")``."""
+        out: list[Sink] = []
+        have = {f.span for f in self.facts if f.kind == "network_request"}
+        for f in calls:
+            name = f.value.rsplit(".", 1)[-1]
+            if name not in ("request", "get") or f.span in have:
+                continue
+            call = self._node(f)
+            fn = call.child_by_field_name("function") if call is not None else None
+            if call is None or fn is None:
+                continue
+            canonical = self.values.canonical(fn) or ""
+            if canonical.split(".", 1)[0] not in HTTP_MODULES:
+                continue
+            fact = self._fact("network_request", canonical, call, f.detail)
+            have.add(fact.span)
+            out.append(Sink(fact, self._request_roles(name, call), enclosing_function(call)))
+        for call, name in self._module_calls(HTTP_MODULES):
+            if (call.start_byte, call.end_byte) in have:
+                continue
+            if name.rsplit(".", 1)[-1] not in ("get", "request"):
+                continue
+            fact = self._fact("network_request", name, call, first_text(self.data, call))
+            have.add(fact.span)
+            out.append(Sink(fact, self._request_roles("request", call), enclosing_function(call)))
+        return out
+
+    def _dns(self) -> list[Sink]:
+        """DNS queries: the name asked for carries data to whoever serves the zone."""
+        out: list[Sink] = []
+        for call, name in self._module_calls(frozenset({"dns"})):
+            if not DNS_QUERIES.match(name.rsplit(".", 1)[-1]):
+                continue
+            fact = self._fact("network_request", name, call, first_text(self.data, call))
+            args = args_of(call)
+            roles = [("payload", args[0]), ("destination", args[0])] if args else []
+            out.append(Sink(fact, roles, enclosing_function(call)))
+        return out
+
+    def _module_calls(self, modules: frozenset[str]) -> list[tuple[Node, str]]:
+        """Calls and ``new`` of what an import of one of ``modules`` binds, with the canonical
+        callee: ``(h.request(…), "https.request")``, ``(d.resolve4(…), "dns.promises.resolve4")``."""
+        out: list[tuple[Node, str]] = []
+        for b, base in self._module_bindings(modules):
+            for occ in self.scopes.occurrences(b):
+                name, cur = base, occ
+                for _ in range(3):
+                    parent = cur.parent
+                    if parent is None:
+                        break
+                    if parent.type in ("call_expression", "new_expression"):
+                        fn = parent.child_by_field_name("function")
+                        fn = fn or parent.child_by_field_name("constructor")
+                        if fn == cur:
+                            out.append((parent, name))
+                        break
+                    if parent.type != "member_expression":
+                        break
+                    prop = parent.child_by_field_name("property")
+                    if parent.child_by_field_name("object") != cur or prop is None:
+                        break
+                    name, cur = f"{name}.{text(self.data, prop)}", parent
+        return out
+
+    def _module_bindings(self, modules: frozenset[str]) -> list[tuple[Binding, str]]:
+        """Names bound to one of ``modules`` (or a member of it), from the file's imports."""
+        out: list[tuple[Binding, str]] = []
+        for f in self.facts:
+            if f.kind != "import":
+                continue
+            module = module_name(f.value)
+            if module.split(".", 1)[0] not in modules:
+                continue
+            node = self._node(f)
+            if node is None:
+                continue
+            if node.type == "import_statement":
+                for ident in _pattern_names(node):
+                    b = self.scopes.binding(ident)
+                    if b is not None:
+                        out.append((b, f"{b.module}.{b.member}" if b.member else b.module))
+                continue
+            member, cur = "", node
+            parent = cur.parent
+            while parent is not None and parent.type in (
+                "member_expression",
+                "parenthesized_expression",
+                "await_expression",
+                "arguments",
+                "call_expression",
+            ):
+                if parent.type == "member_expression":
+                    prop = parent.child_by_field_name("property")
+                    if parent.child_by_field_name("object") != cur or prop is None:
+                        break
+                    member = f"{member}.{text(self.data, prop)}"
+                elif parent.type == "arguments" and len(parent.named_children) != 1:
+                    break
+                cur, parent = parent, parent.parent
+            target: Node | None = None
+            if parent is not None and parent.type == "variable_declarator":
+                target = parent.child_by_field_name("name")
+            elif parent is not None and parent.type == "assignment_expression":
+                target = parent.child_by_field_name("left")
+            if target is None:
+                continue
+            for ident in _pattern_names(target):
+                b = self.scopes.binding(ident)
+                if b is not None and b.kind == "import":
+                    out.append((b, f"{b.module}.{b.member}" if b.member else b.module))
+                elif b is not None:
+                    out.append((b, module + member))
+        return out
+
+    def _images(self) -> list[Sink]:
+        """``img.src = url`` on a new ``Image`` or ``<img>``: a request to that URL."""
+        out: list[Sink] = []
+        for at in _finds(
+            self.data, (b"new Image", b'createElement("img")', b"createElement('img')")
+        ):
+            node = self.root.descendant_for_byte_range(at, at + 3)
+            while node is not None and node.type not in ("new_expression", "call_expression"):
+                node = node.parent
+            if node is None:
+                continue
+            for target in self._handle_uses(node):
+                up = target.parent
+                prop = target.child_by_field_name("property")
+                if (
+                    up is None
+                    or prop is None
+                    or text(self.data, prop) != "src"
+                    or up.type != "assignment_expression"
+                    or up.child_by_field_name("left") != target
+                ):
+                    continue
+                right = up.child_by_field_name("right")
+                if right is None:
+                    continue
+                fact = self._fact("network_request", "Image.src", up, text(self.data, right))
+                roles = [("payload", right), *self._url_roles(right)]
+                out.append(Sink(fact, roles, enclosing_function(up)))
+        return out
+
+    def _clients(self) -> list[Sink]:
+        """Calls of an HTTP or WebSocket client library: ``axios.post(url, data)``,
+        ``got(url, opts)``, ``new WS(url)``."""
+        out: list[Sink] = []
+        for call, name in self._module_calls(CLIENT_MODULES | SOCKET_MODULES):
+            method = name.rsplit(".", 1)[-1] if "." in name else ""
+            args = args_of(call)
+            roles: list[tuple[str, Node]] = []
+            if args:
+                first = strip(args[0])
+                roles += (
+                    self._option_roles(first) if first.type == "object" else self._url_roles(first)
+                )
+                rest = args[1:]
+                if method in ("post", "put", "patch") and rest:
+                    roles.append(("payload", rest[0]))
+                    rest = rest[1:]
+                roles += [r for a in rest for r in self._option_roles(a)]
+            fact = self._fact("network_request", name, call, first_text(self.data, call))
+            out.append(Sink(fact, roles, enclosing_function(call)))
+        return out
+
+    def _handles(self, sinks: list[Sink]) -> list[Sink]:
+        """``req.write(x)``, ``req.end(x)``, ``ws.send(x)`` on a request, socket or WebSocket."""
+        out: list[Sink] = []
+        creators = [s for s in sinks if s.fact.kind == "network_request"]
+        for call, name in self._module_calls(frozenset({"net", "tls"})):
+            if name.rsplit(".", 1)[-1] in ("connect", "createConnection", "Socket"):
+                fact = self._fact("network_request", name, call, first_text(self.data, call))
+                creators.append(Sink(fact, [("destination", a) for a in args_of(call)]))
+        for creator in creators:
+            node = self._node(creator.fact)
+            if node is None or node.type not in ("call_expression", "new_expression"):
+                continue
+            destination = [r for r in creator.roles if r[0] == "destination"]
+            for use in self._handle_uses(node):
+                prop = use.child_by_field_name("property")
+                sent = use.parent
+                if prop is None or sent is None or sent.type != "call_expression":
+                    continue
+                method = text(self.data, prop)
+                if method == "open" and args_of(sent)[1:]:
+                    creator.roles += self._url_roles(args_of(sent)[1])
+                    continue
+                if method not in HANDLE_SENDS or not args_of(sent):
+                    continue
+                value = f"{creator.fact.value}.{method}"
+                fact = self._fact("network_request", value, sent, first_text(self.data, sent))
+                roles = [("payload", a) for a in args_of(sent) if strip(a).type not in FUNCTIONS]
+                out.append(Sink(fact, roles + destination, enclosing_function(sent)))
+        return out
+
+    def _handle_uses(self, creation: Node) -> list[Node]:
+        """Member expressions on what a creating call returns: ``x.send`` for ``x = new W()``,
+        ``new Image().src``."""
+        parent = creation.parent
+        if parent is not None and parent.type == "member_expression":
+            return [parent]
+        while parent is not None and parent.type in (
+            "await_expression",
+            "parenthesized_expression",
+        ):
+            parent = parent.parent
+        ident: Node | None = None
+        if parent is not None and parent.type == "variable_declarator":
+            ident = parent.child_by_field_name("name")
+        elif parent is not None and parent.type == "assignment_expression":
+            ident = parent.child_by_field_name("left")
+        if ident is None or ident.type != "identifier":
+            return []
+        b = self.scopes.binding(ident)
+        if b is None:
+            return []
+        uses = []
+        for occ in self.scopes.occurrences(b):
+            up = occ.parent
+            if (
+                up is not None
+                and up.type == "member_expression"
+                and up.child_by_field_name("object") == occ
+            ):
+                uses.append(up)
+        return uses
+
+    def _codes(self, calls: list[Fact]) -> list[Sink]:
+        """``eval``/``new Function``/``vm.run*``/``import(expr)``: the code they run."""
+        out: list[Sink] = []
+        for f in calls:
+            name = f.value.rsplit(".", 1)[-1].removeprefix("new ")
+            if name not in CODE_NAMES and name not in CODE_NAMES_MODULE:
+                continue
+            call = self._node(f)
+            if call is None:
+                continue
+            args = args_of(call)
+            if name in ("runInContext", "runInNewContext", "runInThisContext", "compileFunction"):
+                args = args[:1]
+            out.append(Sink(f, [("code", a) for a in args], enclosing_function(call)))
+        for at in _finds(self.data, (b"import(",)):
+            after = self.data[at + 7 : at + 8]
+            if after in (b'"', b"'", b"`") or (at and self.data[at - 1 : at] in _WORDISH):
+                continue
+            node = self.root.named_descendant_for_byte_range(at, at + 6)
+            call = node.parent if node is not None else None
+            if call is None or call.type != "call_expression":
+                continue
+            if node is not None and call.child_by_field_name("function") != node:
+                continue
+            fact = self._fact("call", "import", call, first_text(self.data, call))
+            out.append(Sink(fact, [("code", a) for a in args_of(call)], enclosing_function(call)))
+        for at in _finds(self.data, (b",eval)(", b", eval)(")):
+            node = self.root.descendant_for_byte_range(at + 1, at + 2)
+            while node is not None and node.type != "call_expression":
+                node = node.parent
+            if node is None or any(f.span == (node.start_byte, node.end_byte) for f in calls):
+                continue
+            fact = self._fact("call", "eval", node, first_text(self.data, node))
+            out.append(Sink(fact, [("code", a) for a in args_of(node)], enclosing_function(node)))
+        return out
+
+    def _exits(self, calls: list[Fact]) -> list[Sink]:
+        """``process.exit()``: the conditions that decide whether it runs."""
+        out: list[Sink] = []
+        for f in calls:
+            if f.value.rsplit(".", 1)[-1] not in ("exit", "abort", "kill"):
+                continue
+            call = self._node(f)
+            fn = call.child_by_field_name("function") if call is not None else None
+            if call is None or fn is None or self.values.canonical(fn) not in EXIT_CALLS:
+                continue
+            roles = [("condition", c) for c in conditions(self.data, call)]
+            if roles:
+                out.append(Sink(f, roles, enclosing_function(call)))
+        return out
+
+    def _file_ops(self, calls: list[Fact]) -> list[Sink]:
+        out: list[Sink] = []
+        for f in calls:
+            name = f.value.rsplit(".", 1)[-1]
+            spec = FILE_OPS.get(name)
+            call = self._node(f) if spec is not None else None
+            if spec is None or call is None:
+                continue
+            args = args_of(call)
+            roles: list[tuple[str, Node]] = []
+            literal = self.values.string(args[spec[0]]) if spec[0] < len(args) else None
+            if literal and name in ("writeFile", "writeFileSync", "createWriteStream"):
+                self.values.files.setdefault(literal, []).append(call)
+            if spec[0] < len(args):
+                roles.append(("target", args[spec[0]]))
+            if 0 <= spec[1] < len(args):
+                roles.append(("content", args[spec[1]]))
+            if name == "createWriteStream":
+                roles += [("content", n) for n in self.scopes._piped_into(call)]
+            out.append(Sink(f, roles, enclosing_function(call)))
+        return out
+
+
+def conditions(data: bytes, node: Node) -> list[Node]:
+    """The tests that decide whether ``node`` runs, up to its function."""
+    out: list[Node] = []
+    cur = node
+    while cur.parent is not None and cur.type not in FUNCTIONS:
+        parent = cur.parent
+        kind = parent.type
+        if kind in ("if_statement", "ternary_expression"):
+            cond = parent.child_by_field_name("condition")
+            if cond is not None and cond != cur:
+                out.append(cond)
+        elif kind == "else_clause" and parent.parent is not None:
+            cond = parent.parent.child_by_field_name("condition")
+            if cond is not None:
+                out.append(cond)
+        elif kind == "binary_expression" and parent.child_by_field_name("right") == cur:
+            op = parent.child_by_field_name("operator")
+            left = parent.child_by_field_name("left")
+            if op is not None and left is not None and op.type in ("&&", "||"):
+                out.append(left)
+        cur = parent
+    return out
+
+
+def _callee_at(call: Node) -> Node:
+    """Where a call's fact is located: the callee's name (``spawn`` in ``cp.spawn(…)``)."""
+    fn = call.child_by_field_name("function")
+    if fn is not None and fn.type == "member_expression":
+        prop = fn.child_by_field_name("property")
+        return prop if prop is not None else fn
+    return fn if fn is not None else call
+
+
+def _finds(data: bytes, needles: tuple[bytes, ...]) -> list[int]:
+    """Offsets of every occurrence of the needles (``bytes.find`` beats a regex on 18 MB)."""
+    out: list[int] = []
+    for needle in needles:
+        at = data.find(needle)
+        while at != -1 and len(out) < 10_000:
+            out.append(at)
+            at = data.find(needle, at + 1)
+    return sorted(out)
+
+
+def _pattern_names(node: Node) -> list[Node]:
+    """Identifiers a declaration pattern or an import statement binds."""
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.type in ("identifier", "shorthand_property_identifier_pattern"):
+            parent = cur.parent
+            if parent is not None and parent.type == "import_specifier":
+                alias = parent.child_by_field_name("alias")
+                if alias is not None and alias != cur:
+                    continue
+            out.append(cur)
+        elif cur.type == "pair_pattern":
+            value = cur.child_by_field_name("value")
+            if value is not None:
+                stack.append(value)
+        elif cur.type in ("string", "property_identifier"):
+            continue
+        else:
+            stack.extend(cur.named_children)
+    return out
+
+
+def args_of(call: Node) -> list[Node]:
+    args = call.child_by_field_name("arguments")
+    return list(args.named_children) if args is not None else []
+
+
+def first_text(data: bytes, call: Node) -> str:
+    args = args_of(call)
+    return text(data, args[0])[:200] if args else ""
+
+
+def _concatenated(data: bytes, node: Node) -> list[Node]:
+    """Operands of a ``+`` chain, left to right."""
+    out: list[Node] = []
+    stack = [node]
+    while stack and len(out) < 200:
+        cur = strip(stack.pop())
+        op = cur.child_by_field_name("operator")
+        if cur.type != "binary_expression" or op is None or text(data, op) != "+":
+            out.append(cur)
+            continue
+        left, right = cur.child_by_field_name("left"), cur.child_by_field_name("right")
+        stack += [side for side in (right, left) if side is not None]
+    return out
+
+
+def _dedupe(roles: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for role, node in roles:
+        if (role, node.id) not in seen:
+            seen.add((role, node.id))
+            out.append((role, node))
+    return out

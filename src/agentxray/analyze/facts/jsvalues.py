@@ -1,0 +1,645 @@
+"""What a JavaScript expression carries: the source facts that reach it, its canonical name, the
+path or command line it spells.
+
+A *label* is a source fact (an environment or file read, a command, a response, a URL, a read of
+``os``/``process``/``navigator``) whose value reaches an expression. :meth:`JsValues.labels`
+follows identifiers to their declarations and later writes, calls of local functions to what
+they return (their parameters bound to the call's arguments, a few calls deep), callbacks'
+parameters to the call that invokes them and a ``new Promise`` to its executor. Everything else
+passes its operands' labels on: ``JSON.stringify``, ``Buffer.from(…).toString("hex")`` and
+``Object.entries(…).filter(…)`` do not clean data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from agentxray.analyze.facts.jsscope import (
+    FUNCTIONS,
+    Binding,
+    JsScopes,
+    function_body,
+    strip,
+    text,
+    unquote,
+)
+from agentxray.model import Fact, Location
+
+logger = logging.getLogger(__name__)
+
+MAX_DEPTH = 3
+"""Local function calls followed into, nested."""
+MAX_VISITS = 1000
+"""Nodes one question (one role of one sink) may visit."""
+MAX_NESTING = 40
+"""Nested walks (member chains, helper calls) before the walk stops narrowing."""
+MAX_FILE_VISITS = 400_000
+"""Nodes all questions about one file may visit (a huge bundle stops being followed)."""
+SYNTHETIC_ROOTS = frozenset({"os", "process", "navigator", "screen", "location"})
+"""Modules and globals whose member reads become ``member`` labels (``os.hostname``)."""
+SOURCE_KINDS = frozenset(
+    {"env_read", "file_read", "network_request", "url", "exec", "member", "string"}
+)
+"""Facts that label the expression they span (calls are named by synthetic ``member`` labels)."""
+WRITE_LABELS = frozenset({"writeFile", "writeFileSync", "createWriteStream"})
+"""File writes that label the file they write (a downloaded file then run carries both)."""
+OPAQUE_KINDS = frozenset({"file_read", "exec", "network_request"})
+"""Sources whose value is not their arguments: a file's contents are not its path."""
+RESPONSE_META = frozenset(
+    {"status", "statusCode", "statusText", "ok", "headers", "redirected", "status_code", "reason"}
+)
+"""Properties of a response that say how the request went, not what the server sent."""
+FREE_NAMES = frozenset({"__dirname", "__filename"})
+PATH_JOINS = frozenset({"join", "resolve", "normalize"})
+_BOOLEANS = frozenset({"Boolean", "isNaN", "isFinite"})
+
+Env = dict[tuple[int, int], tuple[Node, "Env"]]
+Const = str | list[int] | None
+"""A folded constant: text, or the numbers of an array literal (bytes, char codes)."""
+"""Parameters bound to arguments while a local function is followed: (function, index) → arg."""
+
+
+@dataclass
+class Visit:
+    """One question's budget and what it reached."""
+
+    left: int = field(default_factory=lambda: MAX_VISITS)
+    params: set[tuple[int, int]] = field(default_factory=set)
+    """Parameters of enclosing functions reached without a binding (helpers' inputs)."""
+    seen: set[int] = field(default_factory=set)
+
+
+class JsValues:
+    """Labels, canonical names, paths and command lines of expressions in one file."""
+
+    def __init__(self, vpath: str, data: bytes, scopes: JsScopes, facts: Iterable[Fact]) -> None:
+        self.vpath = vpath
+        self.data = data
+        self.scopes = scopes
+        self.by_span: dict[tuple[int, int], list[Fact]] = {}
+        for f in facts:
+            self.add_source(f)
+        self._synthetic: dict[tuple[int, int], Fact] = {}
+        self._canonical: dict[int, str | None] = {}
+        self._bound_labels: dict[int, tuple[frozenset[Fact], frozenset[tuple[int, int]]]] = {}
+        self.files: dict[str, list[Node]] = {}
+        """What is written to literal paths (``writeFile("/tmp/x", data)``): the write calls."""
+        self.budget = MAX_FILE_VISITS
+        self._nested = 0
+
+    def add_source(self, fact: Fact) -> None:
+        """Make a fact a label of the expression it spans."""
+        if fact.span is None:
+            return
+        if fact.kind in SOURCE_KINDS or (
+            fact.kind == "call" and fact.value.rsplit(".", 1)[-1] in WRITE_LABELS
+        ):
+            self.by_span.setdefault(fact.span, []).append(fact)
+
+    # --- names -------------------------------------------------------------------------------
+
+    def canonical(self, node: Node, depth: int = 0) -> str | None:
+        """``os.hostname`` for ``o.hostname`` when ``o = require("os")``; globals by name."""
+        key = node.id
+        if key not in self._canonical:
+            self._canonical[key] = self._canonical_of(node, depth)
+        return self._canonical[key]
+
+    def _canonical_of(self, node: Node, depth: int) -> str | None:
+        if depth > 12:
+            return None
+        node = strip(node)
+        kind = node.type
+        if kind == "identifier":
+            b = self.scopes.binding(node)
+            if b is None:
+                return text(self.data, node)
+            if b.kind == "import":
+                return f"{b.module}.{b.member}" if b.member else b.module
+            if b.kind == "var" and b.value is not None and depth < 4:
+                value = strip(b.value)
+                if value.type in ("identifier", "member_expression"):
+                    return self.canonical(value, depth + 1)
+                if value.type == "call_expression":
+                    return self._wrapped(value, depth + 1)
+            return None
+        if kind == "member_expression":
+            obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+            if obj is None or prop is None:
+                return None
+            base = self.canonical(obj, depth + 1)
+            return f"{base}.{text(self.data, prop)}" if base else None
+        if kind == "call_expression" and depth < 4:
+            return self._wrapped(node, depth + 1)
+        return None
+
+    def _wrapped(self, call: Node, depth: int) -> str | None:
+        """``promisify(execFile)`` and ``execFile.bind(…)`` name what they wrap."""
+        fn, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+        if fn is None or args is None:
+            return None
+        name = (self.canonical(fn, depth) or text(self.data, fn)).rsplit(".", 1)[-1]
+        if name == "promisify" and args.named_children:
+            return self.canonical(args.named_children[0], depth)
+        if name == "bind" and fn.type == "member_expression":
+            obj = fn.child_by_field_name("object")
+            return self.canonical(obj, depth) if obj is not None else None
+        module, member = self.scopes.required(call)
+        if module:
+            return f"{module}.{member}" if member else module
+        return None
+
+    def callee_name(self, call: Node) -> str:
+        """The last segment of a call's callee (``""`` when it is not a name)."""
+        fn = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+        if fn is None:
+            return ""
+        fn = strip(fn)
+        if fn.type == "sequence_expression" and fn.named_children:  # (0, eval)(…)
+            fn = fn.named_children[-1]
+        if fn.type == "member_expression":
+            prop = fn.child_by_field_name("property")
+            return text(self.data, prop) if prop is not None else ""
+        return text(self.data, fn) if fn.type in ("identifier", "import") else ""
+
+    def function_of(self, callee: Node) -> Node | None:
+        """The local function a callee names (a declaration or a variable holding one)."""
+        callee = strip(callee)
+        if callee.type in FUNCTIONS:
+            return callee
+        if callee.type != "identifier":
+            return None
+        b = self.scopes.binding(callee)
+        if b is None:
+            return None
+        if b.kind == "function":
+            return b.value
+        if b.kind == "var" and b.value is not None and strip(b.value).type in FUNCTIONS:
+            return strip(b.value)
+        return None
+
+    # --- labels ------------------------------------------------------------------------------
+
+    def labels(self, node: Node, visit: Visit, env: Env | None = None, depth: int = 0) -> set[Fact]:
+        """Source facts whose values reach ``node``."""
+        out: set[Fact] = set()
+        self._walk(node, visit, env or {}, depth, out)
+        return out
+
+    def _descend(self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        """A nested walk (a variable's value, a helper's return), bounded in depth."""
+        if self._nested > MAX_NESTING:
+            return
+        self._nested += 1
+        try:
+            self._walk(node, visit, env, depth, out)
+        finally:
+            self._nested -= 1
+
+    def _walk(self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if visit.left <= 0 or self.budget <= 0:
+                return
+            visit.left -= 1
+            self.budget -= 1
+            out.update(self.by_span.get((node.start_byte, node.end_byte), ()))
+            kind = node.type
+            if kind in FUNCTIONS or kind in ("comment", "regex"):
+                continue
+            if kind == "string" and self.files:
+                for write in self.files.get(text(self.data, node)[1:-1], ()):
+                    if write.id not in visit.seen:
+                        visit.seen.add(write.id)
+                        self._descend(write, visit, env, depth, out)
+                continue
+            if kind in ("identifier", "shorthand_property_identifier"):
+                self._identifier(node, visit, env, depth, out)
+                continue
+            if kind == "member_expression":
+                self._member(node, out)
+                obj = node.child_by_field_name("object")
+                prop = node.child_by_field_name("property")
+                if obj is None or prop is None:
+                    continue
+                if prop.type != "property_identifier":
+                    stack.append(obj)
+                    continue
+                meta = text(self.data, prop) in RESPONSE_META and self._response(obj)
+                self._narrowed(obj, visit, env, depth, out, meta)
+                continue
+            if kind == "subscript_expression":
+                obj, index = node.child_by_field_name("object"), node.child_by_field_name("index")
+                if obj is not None and index is not None and index.type == "string":
+                    self._narrowed(obj, visit, env, depth, out)
+                    continue
+            if kind == "pair":
+                value = node.child_by_field_name("value")
+                if value is not None:
+                    stack.append(value)
+                continue
+            if kind in ("call_expression", "new_expression"):
+                self._call(node, visit, env, depth, out, stack)
+                continue
+            if kind == "unary_expression" and text(self.data, node).startswith("typeof"):
+                continue
+            stack.extend(node.named_children)
+
+    def _response(self, node: Node, depth: int = 0) -> bool:
+        """Whether an expression is a request's response object itself (``res`` in
+        ``const res = await fetch(u)``), not data parsed out of it."""
+        node = strip(node)
+        if node.type == "identifier" and depth < 3:
+            b = self.scopes.binding(node)
+            return b is not None and b.value is not None and self._response(b.value, depth + 1)
+        here = self.by_span.get((node.start_byte, node.end_byte), ())
+        return any(f.kind == "network_request" for f in here)
+
+    def _narrowed(
+        self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact], meta: bool = False
+    ) -> None:
+        """What one key of ``node`` carries: ``env.HTTPS_PROXY`` is one variable, not the
+        whole environment it is read from; ``res.status`` (``meta``) is how a request went,
+        not data the server sent."""
+        inner: set[Fact] = set()
+        self._descend(node, visit, env, depth, inner)
+        out.update(
+            f for f in inner if not _whole_env(f) and not (meta and f.kind == "network_request")
+        )
+
+    def _call(
+        self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact], stack: list[Node]
+    ) -> None:
+        fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+        args = node.child_by_field_name("arguments")
+        arg_nodes = list(args.named_children) if args is not None else []
+        if fn is None:
+            stack.extend(arg_nodes)
+            return
+        name = self.callee_name(node)
+        if name in _BOOLEANS:
+            return
+        here = self.by_span.get((node.start_byte, node.end_byte), ())
+        if any(f.kind in OPAQUE_KINDS for f in here):
+            return
+        if node.type == "new_expression" and name == "Promise" and arg_nodes:
+            executor = strip(arg_nodes[0])
+            body = function_body(executor) if executor.type in FUNCTIONS else None
+            if body is not None:
+                stack.append(body)
+            return
+        target = self.function_of(fn)
+        if target is not None:
+            if depth < MAX_DEPTH and target.id not in visit.seen:
+                visit.seen.add(target.id)
+                bound = dict(env)
+                for i, arg in enumerate(arg_nodes):
+                    bound[(target.start_byte, i)] = (arg, env)
+                for ret in returned(self.data, target):
+                    self._descend(ret, visit, bound, depth + 1, out)
+                visit.seen.discard(target.id)
+            return
+        if fn.type == "identifier" or fn.type == "member_expression":
+            self._member(fn, out)
+        if fn.type == "member_expression":
+            obj = fn.child_by_field_name("object")
+            if obj is not None:
+                stack.append(obj)
+        elif fn.type not in ("identifier", "import"):
+            stack.append(fn)
+        stack.extend(a for a in arg_nodes if strip(a).type not in FUNCTIONS)
+
+    def _identifier(self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        name = text(self.data, node)
+        b = self.scopes.binding(node)
+        if b is None:
+            if name in FREE_NAMES:
+                out.add(self._synth(node, name))
+            return
+        if b.kind == "import":
+            self._member(node, out)
+            return
+        key = id(b)
+        if key in visit.seen:
+            return
+        cached = self._bound_labels.get(key) if not env else None
+        if cached is not None:
+            out.update(cached[0])
+            visit.params.update(cached[1])
+            return
+        visit.seen.add(key)
+        mine: set[Fact] = set()
+        outer = visit.params
+        visit.params = set()
+        try:
+            if b.kind == "param":
+                self._param(b, visit, env, depth, mine)
+            elif b.kind in ("var", "loop") and b.value is not None:
+                self._descend(b.value, visit, env, depth, mine)
+            if b.kind in ("var", "loop", "param"):
+                for written in self.scopes.writes(b):
+                    self._descend(written, visit, env, depth, mine)
+        finally:
+            visit.seen.discard(key)
+            reached = visit.params
+            visit.params = outer | reached
+        out.update(mine)
+        if not env and visit.left > 0 and self.budget > 0:
+            self._bound_labels[key] = (frozenset(mine), frozenset(reached))
+
+    def _param(self, b: Binding, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        bound = env.get((b.scope.start_byte, b.index))
+        if bound is not None:
+            arg, outer = bound
+            self._descend(arg, visit, outer, max(depth - 1, 0), out)
+            return
+        if b.value is not None:  # a default value
+            self._descend(b.value, visit, env, depth, out)
+        holder = b.scope.parent
+        if holder is not None and holder.type == "arguments" and holder.parent is not None:
+            # A callback's parameter receives what the call it is given to produces:
+            # res in https.get(url, res => …), r in fetch(u).then(r => …), x in xs.map(x => …).
+            call = holder.parent
+            out.update(self.by_span.get((call.start_byte, call.end_byte), ()))
+            fn = call.child_by_field_name("function")
+            if fn is not None and fn.type == "member_expression":
+                obj = fn.child_by_field_name("object")
+                if obj is not None:
+                    self._descend(obj, visit, env, depth, out)
+            return
+        visit.params.add((b.scope.start_byte, b.index))
+
+    def _member(self, node: Node, out: set[Fact]) -> None:
+        """A read of ``os.*``, ``process.*``, ``navigator.*`` becomes a ``member`` label."""
+        if node.type == "member_expression":
+            parent = node.parent
+            if (
+                parent is not None
+                and parent.type == "member_expression"
+                and parent.child_by_field_name("object") == node
+            ):
+                return  # the longer chain is the read
+        name = self.canonical(node)
+        if (
+            name
+            and "." in name
+            and name.split(".", 1)[0] in SYNTHETIC_ROOTS
+            and not name.startswith("process.env")
+        ):
+            out.add(self._synth(node, name))
+
+    def _synth(self, node: Node, name: str) -> Fact:
+        key = (node.start_byte, node.end_byte)
+        got = self._synthetic.get(key)
+        if got is None:
+            row, col = node.start_point
+            loc = Location(self.vpath, line=row + 1, column=col + 1, offset=node.start_byte)
+            got = self._synthetic[key] = Fact("member", name, loc, "", "", key)
+        return got
+
+    # --- spelled values ----------------------------------------------------------------------
+
+    def path(self, node: Node, depth: int = 0) -> str:
+        """The path an expression spells: ``~/.aws/credentials`` for
+        ``path.join(os.homedir(), ".aws", "credentials")``; ``*`` for what is not known."""
+        node = strip(node)
+        literal = unquote(self.data, node)
+        if literal is not None:
+            return literal
+        if depth > 6:
+            return "*"
+        kind = node.type
+        if kind == "template_string":
+            parts = []
+            for child in node.named_children:
+                if child.type == "string_fragment":
+                    parts.append(text(self.data, child))
+                elif child.type == "template_substitution" and child.named_children:
+                    parts.append(self.path(child.named_children[0], depth + 1))
+            return "".join(parts)
+        if kind == "binary_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            op = node.child_by_field_name("operator")
+            if left is None or right is None or op is None:
+                return "*"
+            if text(self.data, op) == "+":
+                return self.path(left, depth + 1) + self.path(right, depth + 1)
+            if text(self.data, op) in ("||", "??"):
+                spelled = self.path(left, depth + 1)
+                return spelled if spelled.strip("*/") else self.path(right, depth + 1)
+            return "*"
+        if kind == "call_expression":
+            return self._path_call(node, depth)
+        if kind == "member_expression":
+            name = self.canonical(node) or ""
+            return "~" if name in ("process.env.HOME", "process.env.USERPROFILE") else "*"
+        if kind == "identifier":
+            b = self.scopes.binding(node)
+            if b is None:
+                return "<dir>" if text(self.data, node) == "__dirname" else "*"
+            if b.kind in ("var", "param") and b.value is not None:
+                return self.path(b.value, depth + 1)
+        return "*"
+
+    def _path_call(self, node: Node, depth: int) -> str:
+        fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+        if fn is None or args is None:
+            return "*"
+        name = self.canonical(fn) or text(self.data, fn)
+        last = name.rsplit(".", 1)[-1]
+        parts = args.named_children
+        if last == "homedir":
+            return "~"
+        if last == "tmpdir":
+            return "/tmp"
+        if last == "cwd":
+            return "."
+        if last in PATH_JOINS and (name.startswith("path") or len(parts) >= 2):
+            pieces = [self.path(p, depth + 1) for p in parts]
+            return "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(pieces))
+        if last in ("fileURLToPath", "String") and parts:
+            return self.path(parts[0], depth + 1)
+        folded = self.constant(node)
+        return folded if isinstance(folded, str) else "*"
+
+    # --- constants -------------------------------------------------------------------------
+
+    def constant(
+        self, node: Node, env: dict[tuple[int, int], Node] | None = None, depth: int = 0
+    ) -> Const:
+        """The value of an expression built from literals with the standard decoders
+        (``TextDecoder().decode(Uint8Array.from([…]))``, ``String.fromCharCode``,
+        ``Buffer.from(s, "base64"|"hex").toString()``, ``atob``), through constants and local
+        helpers; ``None`` when it is not a constant."""
+        if depth > 8:
+            return None
+        node = strip(node)
+        env = env or {}
+        literal = unquote(self.data, node)
+        if literal is not None:
+            return literal
+        kind = node.type
+        if kind == "number":
+            try:
+                return [int(text(self.data, node), 0)]
+            except ValueError:
+                return None
+        if kind == "array":
+            out: list[int] = []
+            for e in node.named_children:
+                got = self.constant(e, env, depth + 1)
+                if not isinstance(got, list):
+                    return None
+                out += got
+            return out
+        if kind == "binary_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            first = self.constant(left, env, depth + 1) if left is not None else None
+            second = self.constant(right, env, depth + 1) if right is not None else None
+            if isinstance(first, str) and isinstance(second, str):
+                return first + second
+            return None
+        if kind == "identifier":
+            b = self.scopes.binding(node)
+            if b is None:
+                return None
+            if b.kind == "param":
+                arg = env.get((b.scope.start_byte, b.index))
+                return self.constant(arg, {}, depth + 1) if arg is not None else None
+            if b.kind == "var" and b.value is not None:
+                return self.constant(b.value, env, depth + 1)
+            return None
+        if kind == "call_expression":
+            return self._constant_call(node, env, depth)
+        return None
+
+    def _constant_call(self, node: Node, env: dict[tuple[int, int], Node], depth: int) -> Const:
+        fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+        if fn is None or args is None:
+            return None
+        parts = [a for a in args.named_children]
+        target = self.function_of(fn)
+        if target is not None:
+            bound = {(target.start_byte, i): a for i, a in enumerate(parts)}
+            rets = returned(self.data, target)
+            return self.constant(rets[0], bound, depth + 1) if len(rets) == 1 else None
+        name = self.callee_name(node)
+        values = [self.constant(a, env, depth + 1) for a in parts]
+        if name == "fromCharCode":
+            spread = (
+                parts[0].named_children[0] if parts and parts[0].type == "spread_element" else None
+            )
+            codes = self.constant(spread, env, depth + 1) if spread is not None else None
+            codes = (
+                codes
+                if isinstance(codes, list)
+                else [v[0] for v in values if isinstance(v, list) and len(v) == 1]
+            )
+            return "".join(chr(c) for c in codes if 0 <= c < 0x110000) if codes else None
+        if name in ("from", "Uint8Array") and values and isinstance(values[0], list):
+            return values[0]  # Uint8Array.from([…]), Buffer.from([…]), new Uint8Array([…])
+        if name == "decode" and values and isinstance(values[0], list):
+            return bytes(c & 0xFF for c in values[0]).decode("utf-8", "replace")
+        if name == "atob" and values and isinstance(values[0], str):
+            return _decoded(values[0], "base64")
+        if name == "toString" and fn.type == "member_expression":
+            inner = strip(fn.child_by_field_name("object") or fn)
+            if inner.type == "call_expression" and self.callee_name(inner) == "from":
+                inner_args = _arguments(inner)
+                src = self.constant(inner_args[0], env, depth + 1) if inner_args else None
+                enc = (
+                    self.constant(inner_args[1], env, depth + 1) if len(inner_args) > 1 else "utf8"
+                )
+                if isinstance(src, list):
+                    return bytes(c & 0xFF for c in src).decode("utf-8", "replace")
+                if isinstance(src, str) and isinstance(enc, str):
+                    return _decoded(src, enc)
+        return None
+
+    def string(self, node: Node, depth: int = 0) -> str | None:
+        """A string constant (a literal or a constant it names), else ``None``."""
+        node = strip(node)
+        literal = unquote(self.data, node)
+        if literal is not None or depth > 4 or node.type != "identifier":
+            return literal
+        b = self.scopes.binding(node)
+        if b is not None and b.kind == "var" and b.value is not None:
+            return self.string(b.value, depth + 1)
+        return None
+
+    def command(self, call: Node) -> str:
+        """The command line of a ``spawn``/``exec*`` call: ``git credential fill``."""
+        args = call.child_by_field_name("arguments")
+        if args is None or not args.named_children:
+            return "*"
+        first, *rest = args.named_children
+        words = [self.string(first) or "*"]
+        if rest and strip(rest[0]).type == "array":
+            words += [self.string(e) or "*" for e in strip(rest[0]).named_children]
+        return _SPACES.sub(" ", " ".join(words)).strip()
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _decoded(value: str, encoding: str) -> str | None:
+    """``Buffer.from(value, encoding).toString()`` for the encodings that hide strings."""
+    try:
+        if encoding in ("base64", "base64url"):
+            padded = value + "=" * (-len(value) % 4)
+            raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        elif encoding == "hex":
+            raw = bytes.fromhex(value)
+        elif encoding in ("utf8", "utf-8", "latin1", "ascii"):
+            return value
+        else:
+            return None
+    except (ValueError, binascii.Error):
+        return None
+    return raw.decode("utf-8", "replace")
+
+
+def _arguments(call: Node) -> list[Node]:
+    args = call.child_by_field_name("arguments")
+    return list(args.named_children) if args is not None else []
+
+
+def _whole_env(fact: Fact) -> bool:
+    return fact.kind == "env_read" and (fact.value == "*" or fact.value.startswith("/"))
+
+
+def returned(data: bytes, fn: Node) -> list[Node]:
+    """What a function returns: an arrow's expression body, or its ``return`` arguments."""
+    body = function_body(fn)
+    if body is None:
+        return []
+    if body.type != "statement_block":
+        return [body]
+    out: list[Node] = []
+    stack = list(body.named_children)
+    while stack and len(out) < 50:
+        node = stack.pop()
+        if node.type in FUNCTIONS or node.type == "class_declaration":
+            continue
+        if node.type == "return_statement":
+            out.extend(node.named_children)
+            continue
+        if node.type.endswith("statement") or node.type in (
+            "statement_block",
+            "else_clause",
+            "catch_clause",
+            "finally_clause",
+            "switch_body",
+            "switch_case",
+            "switch_default",
+        ):
+            stack.extend(node.named_children)
+    return out

@@ -1,0 +1,451 @@
+"""Python data flow for the rules: which sources reach which sink, and in which role.
+
+The Python counterpart of :mod:`agentxray.analyze.facts.jsflow`, over the ``ast``. It adds
+``exec`` command lines, paths spelled out for file reads (``Path.home() / ".kube" / "config"``,
+``netrc.netrc()``), requests made through handles (``HTTPSConnection(…).request``,
+``socket.create_connection(…).sendall``, sessions), DNS lookups and local helpers, then copies of
+the source facts reaching each sink (see :data:`agentxray.rules.engine.FLOW`).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
+from agentxray.analyze.facts.pyscope import FILE_KEY, FUNCTION_NODES, span
+from agentxray.analyze.facts.pysinks import PySinks, Sink
+from agentxray.model import Fact, Location
+from agentxray.rules.engine import FLOW
+
+logger = logging.getLogger(__name__)
+
+OPAQUE_KINDS = frozenset({"file_read", "exec", "network_request"})
+MAX_DEPTH = 3
+MAX_VISITS = 3000
+MAX_NESTING = 40
+RESPONSE_META = frozenset({"status", "status_code", "ok", "reason", "headers", "code"})
+"""Attributes of a response that say how the request went, not what the server sent."""
+ONE_KEY = frozenset({"get", "pop", "setdefault", "getenv"})
+"""Methods that read one key of a mapping."""
+MAX_FILTER_LINES = 60
+OWN_NAMES = frozenset({"__file__"})
+
+Env = dict[tuple[int, int], tuple[ast.AST, "Env"]]
+
+
+@dataclass
+class Visit:
+    """One question's budget and what it reached."""
+
+    left: int = MAX_VISITS
+    params: set[tuple[int, int]] = field(default_factory=set)
+    seen: set[int] = field(default_factory=set)
+
+
+class PyFlow(PySinks):
+    """Adds implied facts and flow copies to one module's facts."""
+
+    def __init__(
+        self,
+        vpath: str,
+        tree: ast.Module,
+        facts: list[Fact],
+        dotted: Callable[[ast.AST], str | None],
+    ) -> None:
+        super().__init__(vpath, tree, facts, dotted)
+        self._projected: set[tuple[object, ...]] = set()
+        self._param_roles: dict[tuple[int, int], set[str]] = {}
+        self._synthetic: dict[tuple[int, int], Fact] = {}
+        self._nested = 0
+
+    def run(self) -> None:
+        """Add implied facts, then the copies of what reaches each sink."""
+        self._resolve_paths()
+        for f in list(self.facts):
+            self._index(f)
+        self._secret_filters()
+        sinks: list[Sink] = []
+        sinks += self._execs()
+        sinks += self._requests()
+        sinks += self._handles()
+        sinks += self._codes_and_exits()
+        sinks += self._file_ops()
+        self._file_helpers()
+        done: set[int] = set()
+        for _round in range(2):
+            sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"], done)
+        for sink in sinks:
+            self._project_sink(sink)
+        self._gates([s for s in sinks if s.fact.kind == "network_request"])
+
+    def _project_sink(self, sink: Sink) -> None:
+        for role, node in sink.roles:
+            visit = Visit()
+            labels = self.labels(node, visit)
+            if role == "target":  # the path it spells, as a string (`*/core.py`)
+                loc = Location(self.vpath, getattr(node, "lineno", 1), 1)
+                labels.add(Fact("string", self.scopes.path(node), loc))
+            self._project(sink.fact, role, labels)
+            for key in visit.params:
+                self._param_roles.setdefault(key, set()).add(role)
+
+    def _project(self, sink: Fact, role: str, labels: Iterable[Fact]) -> None:
+        for label in labels:
+            if label is sink or (label.kind == "string" and role not in STRING_ROLES):
+                continue
+            key = (
+                id(sink),
+                role,
+                label.kind,
+                label.value,
+                label.location.line,
+                label.location.column,
+            )
+            if key in self._projected:
+                continue
+            self._projected.add(key)
+            self.facts.append(
+                Fact(label.kind, label.value, label.location, FLOW + role, sink.scope, sink.span)
+            )
+
+    def labels(
+        self, node: ast.AST, visit: Visit, env: Env | None = None, depth: int = 0
+    ) -> set[Fact]:
+        """Source facts whose values reach ``node``."""
+        out: set[Fact] = set()
+        self._walk(node, visit, env or {}, depth, out)
+        return out
+
+    def _descend(self, node: ast.AST, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        """A nested walk (a variable's value, a helper's return), bounded in depth."""
+        if self._nested > MAX_NESTING:
+            return
+        self._nested += 1
+        try:
+            self._walk(node, visit, env, depth, out)
+        finally:
+            self._nested -= 1
+
+    def _walk(self, node: ast.AST, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if visit.left <= 0:
+                return
+            visit.left -= 1
+            here = self.by_span.get(span(node), ()) if isinstance(node, ast.expr) else ()
+            out.update(here)
+            if isinstance(node, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if isinstance(node, ast.Name):
+                self._name(node, visit, env, depth, out)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for value in self.scopes.module.values.get(FILE_KEY + node.value, []):
+                    if id(value) not in visit.seen:
+                        visit.seen.add(id(value))
+                        self._descend(value, visit, env, depth, out)
+            elif isinstance(node, ast.Call):
+                if any(f.kind in OPAQUE_KINDS and "()." not in f.value for f in here):
+                    continue  # a file's contents are not its path; a response not its URL
+                fn = self.scopes.function_named(node.func)
+                if fn is not None:
+                    self._returns(fn, node, visit, env, depth, out)
+                    continue
+                if isinstance(node.func, ast.Attribute):
+                    if node.func.attr in ONE_KEY and node.args:
+                        self._narrowed(node.func.value, visit, env, depth, out)
+                    else:
+                        stack.append(node.func.value)
+                stack.extend(node.args)
+                stack.extend(kw.value for kw in node.keywords)
+            elif isinstance(node, ast.Attribute):
+                meta = node.attr in RESPONSE_META
+                self._narrowed(node.value, visit, env, depth, out, meta)
+            elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+                self._narrowed(node.value, visit, env, depth, out)
+            elif isinstance(node, ast.Dict):
+                stack.extend(v for v in node.values if v is not None)
+                stack.extend(
+                    k for k in node.keys if k is not None and not isinstance(k, ast.Constant)
+                )
+            elif isinstance(node, ast.DictComp | ast.ListComp | ast.SetComp | ast.GeneratorExp):
+                elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+                stack.extend(elts)
+                stack.extend(g.iter for g in node.generators)
+            elif isinstance(node, ast.expr):
+                stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
+
+    def _narrowed(
+        self,
+        node: ast.AST,
+        visit: Visit,
+        env: Env,
+        depth: int,
+        out: set[Fact],
+        meta: bool = False,
+    ) -> None:
+        """What one key of ``node`` carries: ``environ["HOME"]`` is one variable, not all;
+        ``r.status_code`` (``meta``) is how a request went, not data the server sent."""
+        inner: set[Fact] = set()
+        self._descend(node, visit, env, depth, inner)
+        out.update(
+            f for f in inner if not _whole_env(f) and not (meta and f.kind == "network_request")
+        )
+
+    def _name(self, node: ast.Name, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        if node.id in OWN_NAMES:
+            out.add(self._synth(node, node.id))
+            return
+        scope = self.scopes.resolve(node.id, self.scopes.scope_at(node))
+        if scope is None:
+            return
+        key = hash((id(scope), node.id))
+        if key in visit.seen:
+            return
+        visit.seen.add(key)
+        try:
+            param = scope.params.get(node.id)
+            if param is not None:
+                bound = env.get((id(param.function), param.index))
+                if bound is not None:
+                    self._descend(bound[0], visit, bound[1], max(depth - 1, 0), out)
+                else:
+                    if param.default is not None:
+                        self._descend(param.default, visit, env, depth, out)
+                    visit.params.add((id(param.function), param.index))
+            for value in scope.values.get(node.id, []):
+                self._descend(value, visit, env, depth, out)
+        finally:
+            visit.seen.discard(key)
+
+    def _returns(
+        self,
+        fn: ast.FunctionDef | ast.AsyncFunctionDef,
+        call: ast.Call,
+        visit: Visit,
+        env: Env,
+        depth: int,
+        out: set[Fact],
+    ) -> None:
+        if depth >= MAX_DEPTH or id(fn) in visit.seen:
+            return
+        visit.seen.add(id(fn))
+        bound = dict(env)
+        inner = self.scopes.scope_of_node[id(fn)]
+        for i, arg in enumerate(call.args):
+            bound[(id(fn), i)] = (arg, env)
+        for kw in call.keywords:
+            param = inner.params.get(kw.arg or "")
+            if param is not None:
+                bound[(id(fn), param.index)] = (kw.value, env)
+        for ret in _returned(fn):
+            self._descend(ret, visit, bound, depth + 1, out)
+        visit.seen.discard(id(fn))
+
+    def _field(self, name: ast.Name) -> str:
+        """The field a test reads from stored state: ``flag`` in ``cfg["flag"]``,
+        ``cfg.get("flag")`` or ``cfg.flag``; ``""`` when the state itself is tested."""
+        parent = self.scopes.parents.get(id(name))
+        if isinstance(parent, ast.Subscript) and isinstance(parent.slice, ast.Constant):
+            return str(parent.slice.value)
+        if not isinstance(parent, ast.Attribute):
+            return ""
+        call = self.scopes.parents.get(id(parent))
+        if parent.attr == "get" and isinstance(call, ast.Call) and call.args:
+            first = call.args[0]
+            return str(first.value) if isinstance(first, ast.Constant) else ""
+        return parent.attr
+
+    def _synth(self, node: ast.AST, name: str) -> Fact:
+        key = span(node)
+        got = self._synthetic.get(key)
+        if got is None:
+            line = getattr(node, "lineno", 1)
+            loc = Location(self.vpath, line=line, column=getattr(node, "col_offset", 0) + 1)
+            got = self._synthetic[key] = Fact("member", name, loc, "", "", key)
+        return got
+
+    def _resolve_paths(self) -> None:
+        for i, f in enumerate(self.facts):
+            if f.kind != "file_read":
+                continue
+            for call in self._calls(f):
+                if isinstance(call.func, ast.Attribute) and call.func.attr in (
+                    "read_text",
+                    "read_bytes",
+                ):
+                    target: ast.AST = call.func.value
+                elif call.args:
+                    target = call.args[0]
+                else:
+                    continue
+                spelled = self.scopes.path(target)
+                if spelled.strip("*/.") and spelled != f.value:
+                    self.facts[i] = Fact(f.kind, spelled, f.location, f.detail, f.scope, f.span)
+                break
+        for node in ast.walk(self.scopes.tree):
+            if isinstance(node, ast.Call) and (self.dotted(node.func) or "") == "netrc.netrc":
+                # netrc() reads ~/.netrc; a path the code does not spell out (requests tries a
+                # list of candidates to log in to the host it calls) is left alone.
+                where = self.scopes.path(node.args[0]) if node.args else "~/.netrc"
+                if where.strip("*/."):
+                    self._fact("file_read", where, node, "netrc.netrc")
+
+    def _secret_filters(self) -> None:
+        """The whole environment walked with a secret-naming test nearby: an ``env_read`` whose
+        value is the pattern (``/(KEY|TOKEN|SECRET)/``)."""
+        for f in [f for f in self.facts if f.kind == "env_read" and f.value == "*"]:
+            nodes = [n for n in self.scopes.by_span.get(f.span or (0, 0), [])]
+            if not nodes:
+                continue
+            scope = self.scopes.scope_at(nodes[0])
+            fn = scope.node
+            lines = getattr(fn, "end_lineno", 0) - getattr(fn, "lineno", 0)
+            if isinstance(fn, ast.Module) or lines > MAX_FILTER_LINES:
+                continue
+            pattern = self._secret_pattern(fn)
+            if pattern:
+                self._fact("env_read", pattern, nodes[0])
+
+    def _secret_pattern(self, fn: ast.AST) -> str:
+        for node in ast.walk(fn):
+            found = ""
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SECRET_FRAGMENT.match(node.value):
+                    found = node.value
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("search", "match", "fullmatch", "findall")
+            ):
+                found = self._regex_source(node.func.value, node)
+            if found and SECRET_NAMES.search(found) and not self._negated(node):
+                return found if found.startswith("/") else f"/{found}/"
+        return ""
+
+    def _regex_source(self, receiver: ast.AST, call: ast.Call) -> str:
+        """The pattern of ``PATTERN.search(k)`` or ``re.search(r"…", k)``."""
+        if (self.dotted(receiver) or "") == "re" and call.args:
+            return self.scopes.string(call.args[0]) or ""
+        if isinstance(receiver, ast.Name):
+            scope = self.scopes.resolve(receiver.id, self.scopes.scope_at(receiver))
+            for value in scope.values.get(receiver.id, []) if scope is not None else []:
+                if not isinstance(value, ast.Call) or not value.args:
+                    continue
+                if (self.dotted(value.func) or "") == "re.compile":
+                    return self.scopes.string(value.args[0]) or ""
+        return ""
+
+    def _negated(self, node: ast.AST) -> bool:
+        parent = self.scopes.parents.get(id(node))
+        return isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not)
+
+    def _file_helpers(self) -> None:
+        """A function that reads the file its parameter names: its calls read that file."""
+        for f in [f for f in self.facts if f.kind == "file_read"]:
+            for call in self._calls(f):
+                target = call.args[0] if call.args else None
+                if isinstance(call.func, ast.Attribute) and f.detail.endswith(
+                    ("read_text", "read_bytes")
+                ):
+                    target = call.func.value
+                if not isinstance(target, ast.Name):
+                    break
+                scope = self.scopes.scope_at(call)
+                param = scope.params.get(target.id)
+                fn = scope.node
+                if param is None or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                    break
+                for site, args, kwargs in self.scopes.call_sites(fn):
+                    given = (
+                        args[param.index] if 0 <= param.index < len(args) else kwargs.get(target.id)
+                    )
+                    if given is None:
+                        continue
+                    spelled = self.scopes.path(given)
+                    value = spelled if spelled.strip("*/.") else ast.unparse(given)
+                    self._fact("file_read", value, site, fn.name)
+                break
+
+    def _helpers(self, sinks: list[Sink], done: set[int]) -> list[Sink]:
+        """A function that makes a request: its calls make it, with what reaches its inputs."""
+        out: list[Sink] = []
+        by_fn: dict[int, tuple[ast.AST, list[Sink]]] = {}
+        for sink in sinks:
+            if sink.inside is not None and id(sink.inside) not in done:
+                by_fn.setdefault(id(sink.inside), (sink.inside, []))[1].append(sink)
+        for fn_id, (fn, inner) in by_fn.items():
+            done.add(fn_id)
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for s in inner:
+                self._project_sink(s)
+            destination = [r for s in inner for r in s.roles if r[0] == "destination"]
+            for site, args, kwargs in self.scopes.call_sites(fn):
+                name = self.dotted(site.func) or fn.name
+                fact = self._fact("network_request", name, site, fn.name)
+                roles: list[tuple[str, ast.AST]] = []
+                scope = self.scopes.scope_of_node[id(fn)]
+                for pname, param in scope.params.items():
+                    given = args[param.index] if 0 <= param.index < len(args) else kwargs.get(pname)
+                    for role in sorted(self._param_roles.get((id(fn), param.index), ())):
+                        if given is not None:
+                            roles.append((role, given))
+                out.append(Sink(fact, roles + destination, self._function_of(site)))
+        return out
+
+    def _gates(self, sinks: list[Sink]) -> None:
+        """A response kept in module state and tested by another function: a remote switch."""
+        module = self.scopes.module
+        remote: dict[str, list[Sink]] = {}
+        for name, values in module.values.items():
+            for value in values:
+                labels = self.labels(value, Visit())
+                hits = [s for s in sinks if s.fact in labels]
+                if hits:
+                    remote.setdefault(name, []).extend(hits)
+        if not remote:
+            return
+        for node in ast.walk(self.scopes.tree):
+            if not isinstance(node, ast.If | ast.IfExp | ast.While):
+                continue
+            home = self.scopes.scope_at(node)
+            if isinstance(home.node, ast.Module):
+                continue
+            for name_node in ast.walk(node.test):
+                if not isinstance(name_node, ast.Name) or name_node.id not in remote:
+                    continue
+                if self.scopes.resolve(name_node.id, home) is not module:
+                    continue
+                field = self._field(name_node)
+                if not field or VERSIONISH.search(field):
+                    continue
+                origin = [s for s in remote[name_node.id] if s.inside is not home.node]
+                if origin:
+                    gate = self._fact("member", ast.unparse(node.test)[:200], node.test)
+                    self._project(gate, "condition", [s.fact for s in origin])
+                break
+
+
+def _whole_env(fact: Fact) -> bool:
+    return fact.kind == "env_read" and (fact.value == "*" or fact.value.startswith("/"))
+
+
+def _returned(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*FUNCTION_NODES, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Return) and node.value is not None:
+            out.append(node.value)
+        elif isinstance(node, ast.stmt):
+            stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt))
+            stack.extend(h for h in getattr(node, "handlers", []))
+        elif isinstance(node, ast.ExceptHandler):
+            stack.extend(node.body)
+    return out

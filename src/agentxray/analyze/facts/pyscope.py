@@ -1,0 +1,342 @@
+"""Python names resolved over the ``ast``: what each scope assigns, and paths and command lines
+spelled out from constants.
+
+One walk records, per function (and for the module), the values assigned to each name (flow
+insensitive: every assignment counts), parameters, nested functions and ``global`` names, plus
+writes that make a name carry data without an assignment: ``open(name, "wb")`` then
+``f.write(data)``, ``urlretrieve(url, name)``, ``Path(name).write_bytes(data)``.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
+
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+SCOPE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+WRITE_MODES = frozenset("wax")
+FILE_KEY = "\0file:"
+"""Names under which a literal path's written contents are kept (``open("/tmp/x", "wb")``)."""
+CallSite = tuple[ast.Call, list[ast.AST], dict[str, ast.AST]]
+"""A call of a local function: the call, its positional and its keyword arguments."""
+
+
+def span(node: ast.AST) -> tuple[int, int]:
+    """The span the Python extractor gives a node (line and column packed)."""
+    line = getattr(node, "lineno", 1)
+    col = getattr(node, "col_offset", 0)
+    end = (getattr(node, "end_lineno", line), getattr(node, "end_col_offset", col))
+    return (line * 1_000_000 + col, end[0] * 1_000_000 + end[1])
+
+
+def write_mode(call: ast.Call) -> bool:
+    """Whether an ``open()`` call opens for writing (a literal mode with w, a or x)."""
+    mode: ast.AST | None = call.args[1] if len(call.args) > 1 else None
+    for kw in call.keywords:
+        if kw.arg == "mode":
+            mode = kw.value
+    if not isinstance(mode, ast.Constant) or not isinstance(mode.value, str):
+        return False
+    return bool(WRITE_MODES & set(mode.value)) and "+" not in mode.value
+
+
+@dataclass
+class Param:
+    """One parameter of a function."""
+
+    function: ast.AST
+    index: int
+    default: ast.AST | None = None
+
+
+@dataclass
+class Scope:
+    """Names bound in one function or the module."""
+
+    node: ast.AST
+    parent: Scope | None
+    values: dict[str, list[ast.AST]] = field(default_factory=dict)
+    params: dict[str, Param] = field(default_factory=dict)
+    functions: dict[str, ast.AST] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+
+    def bind(self, name: str, value: ast.AST) -> None:
+        """Record one value a name is given."""
+        target = self.module() if name in self.globals else self
+        target.values.setdefault(name, []).append(value)
+
+    def module(self) -> Scope:
+        """The module scope."""
+        cur = self
+        while cur.parent is not None:
+            cur = cur.parent
+        return cur
+
+
+class PyScopes:
+    """Scopes of one module, with a parent map for walking up from any node."""
+
+    def __init__(self, tree: ast.Module, dotted: Callable[[ast.AST], str | None]) -> None:
+        self.tree = tree
+        self.dotted = dotted
+        self.parents: dict[int, ast.AST] = {}
+        self.scope_of_node: dict[int, Scope] = {}
+        self.by_span: dict[tuple[int, int], list[ast.AST]] = {}
+        self.module = Scope(tree, None)
+        self.scope_of_node[id(tree)] = self.module
+        self._walk(tree, self.module)
+        self.calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+        self._opened_files()
+
+    def _opened_files(self) -> None:
+        """``with open(path, "wb") as f: f.write(data)``: ``path`` carries the open call and
+        what is written through ``f``."""
+        for scope in list(self.scope_of_node.values()):
+            for values in list(scope.values.values()):
+                opens = [
+                    v
+                    for v in values
+                    if isinstance(v, ast.Call)
+                    and v.args
+                    and (self.dotted(v.func) or "").rsplit(".", 1)[-1] == "open"
+                    and write_mode(v)
+                ]
+                for call in opens:
+                    path = call.args[0]
+                    names = _names(path)
+                    if isinstance(path, ast.Constant) and isinstance(path.value, str):
+                        names = [FILE_KEY + path.value]  # the same literal path elsewhere
+                    for name in names:
+                        for value in [call, *(v for v in values if v is not call)]:
+                            (self.module if name.startswith(FILE_KEY) else scope).bind(name, value)
+
+    def _walk(self, root: ast.AST, scope: Scope) -> None:
+        stack: list[tuple[ast.AST, Scope]] = [(root, scope)]
+        while stack:
+            node, scope = stack.pop()
+            inner = scope
+            if isinstance(node, FUNCTION_NODES):
+                if not isinstance(node, ast.Lambda):
+                    scope.functions[node.name] = node
+                inner = Scope(node, scope)
+                self.scope_of_node[id(node)] = inner
+                self._params(node, inner)
+                # Declared before the walk reaches the assignments (children pop in reverse).
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.Global):
+                        inner.globals.update(sub.names)
+            elif isinstance(node, ast.ClassDef):
+                scope.functions[node.name] = node
+            else:
+                self._binds(node, scope)
+            if isinstance(node, ast.expr | ast.stmt):
+                self.by_span.setdefault(span(node), []).append(node)
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+                stack.append((child, inner))
+
+    def _params(
+        self, fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, scope: Scope
+    ) -> None:
+        args = fn.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.AST | None] = [None] * (len(positional) - len(args.defaults))
+        defaults += list(args.defaults)
+        for i, (arg, default) in enumerate(zip(positional, defaults, strict=True)):
+            scope.params[arg.arg] = Param(fn, i, default)
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            scope.params[arg.arg] = Param(fn, -1, kw_default)
+
+    def _binds(self, node: ast.AST, scope: Scope) -> None:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                for name in _names(target):
+                    scope.bind(name, node.value)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and node.value:
+            for name in _names(node.target):
+                scope.bind(name, node.value)
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            for name in _names(node.target):
+                scope.bind(name, node.iter)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            for name in _names(node.optional_vars):
+                scope.bind(name, node.context_expr)
+        elif isinstance(node, ast.Call):
+            self._file_write(node, scope)
+
+    def _file_write(self, call: ast.Call, scope: Scope) -> None:
+        """Writes that make a name carry what is written: ``urlretrieve(url, name)``,
+        ``Path(name).write_bytes(data)``, ``shutil.copyfileobj(src, f)``, ``f.write(data)``."""
+        name = self.dotted(call.func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if last == "urlretrieve" and len(call.args) > 1:
+            for n in _names(call.args[1]):
+                scope.bind(n, call)
+            target = call.args[1]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                self.module.bind(FILE_KEY + target.value, call)
+        elif last in ("write_bytes", "write_text") and isinstance(call.func, ast.Attribute):
+            receiver = call.func.value
+            if isinstance(receiver, ast.Call) and receiver.args:
+                receiver = receiver.args[0]  # Path(name).write_bytes(…)
+            for n in _names(receiver):
+                scope.bind(n, call)
+        elif last in ("write", "writelines", "copyfileobj") and call.args:
+            handle = call.args[1] if last == "copyfileobj" and len(call.args) > 1 else None
+            if handle is None and isinstance(call.func, ast.Attribute):
+                handle = call.func.value
+            data = call.args[0]
+            for n in _names(handle) if handle is not None else []:
+                scope.bind(n, data)
+
+    # --- lookups -----------------------------------------------------------------------------
+
+    def scope_at(self, node: ast.AST) -> Scope:
+        """The innermost function (or the module) a node belongs to."""
+        cur: ast.AST | None = self.parents.get(id(node))
+        while cur is not None:
+            if isinstance(cur, SCOPE_NODES):
+                return self.scope_of_node[id(cur)]
+            cur = self.parents.get(id(cur))
+        return self.module
+
+    def resolve(self, name: str, at: Scope) -> Scope | None:
+        """The scope a name read in ``at`` refers to."""
+        cur: Scope | None = at
+        if name in at.globals:
+            return self.module
+        while cur is not None:
+            if name in cur.values or name in cur.params or name in cur.functions:
+                return cur
+            cur = cur.parent
+        return None
+
+    def function_named(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The local function a callee names."""
+        if not isinstance(node, ast.Name):
+            return None
+        scope = self.resolve(node.id, self.scope_at(node))
+        fn = scope.functions.get(node.id) if scope is not None else None
+        return fn if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+    def call_sites(
+        self, fn: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> list[tuple[ast.Call, list[ast.AST], dict[str, ast.AST]]]:
+        """Calls of a local function with their arguments; ``Thread(target=f, args=(…))``
+        counts as a call of ``f``."""
+        out: list[CallSite] = []
+        for node in self.calls:
+            kwargs: dict[str, ast.AST] = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+            if self.function_named(node.func) is fn:
+                out.append((node, list[ast.AST](node.args), kwargs))
+            target = kwargs.get("target")
+            if target is not None and self.function_named(target) is fn:
+                args = kwargs.get("args")
+                listed: list[ast.AST] = (
+                    list(args.elts) if isinstance(args, ast.Tuple | ast.List) else []
+                )
+                out.append((node, listed, {}))
+        return out
+
+    # --- spelled values ----------------------------------------------------------------------
+
+    def path(self, node: ast.AST, depth: int = 0) -> str:
+        """The path an expression spells (``~/.kube/config``); ``*`` where unknown."""
+        if depth > 6:
+            return "*"
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else "*"
+        if isinstance(node, ast.JoinedStr):
+            return "".join(
+                v.value
+                if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                else self.path(v.value, depth + 1)
+                if isinstance(v, ast.FormattedValue)
+                else "*"
+                for v in node.values
+            )
+        if isinstance(node, ast.BinOp):
+            left, right = self.path(node.left, depth + 1), self.path(node.right, depth + 1)
+            if isinstance(node.op, ast.Div):
+                return f"{left.rstrip('/')}/{right.lstrip('/')}"
+            if isinstance(node.op, ast.Add):
+                return left + right
+            return "*"
+        if isinstance(node, ast.Name):
+            scope = self.resolve(node.id, self.scope_at(node))
+            if scope is None:
+                return "*"
+            param = scope.params.get(node.id)
+            if param is not None:
+                return self.path(param.default, depth + 1) if param.default else "*"
+            values = scope.values.get(node.id, [])
+            return self.path(values[-1], depth + 1) if values else "*"
+        if isinstance(node, ast.Call):
+            return self._path_call(node, depth)
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            return self.path(node.value, depth + 1) + "/.."
+        return "*"
+
+    def _path_call(self, node: ast.Call, depth: int) -> str:
+        name = self.dotted(node.func) or ""
+        last = name.rsplit(".", 1)[-1]
+        args = node.args
+        if name.endswith("Path.home") or last == "gettempdir":
+            return "~" if last == "home" else "/tmp"
+        if last == "expanduser" and isinstance(node.func, ast.Attribute) and not args:
+            return self.path(node.func.value, depth + 1)  # Path(…).expanduser()
+        if last in ("expanduser", "abspath", "realpath", "normpath", "Path", "PurePath", "str"):
+            return self.path(args[0], depth + 1) if args else ("." if last == "Path" else "*")
+        if last in ("join", "joinpath") and (args or isinstance(node.func, ast.Attribute)):
+            parts = [self.path(a, depth + 1) for a in args]
+            if last == "joinpath" and isinstance(node.func, ast.Attribute):
+                parts.insert(0, self.path(node.func.value, depth + 1))
+            return "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(parts))
+        if name in ("os.environ.get", "os.getenv") and len(args) > 1:
+            return self.path(args[1], depth + 1)
+        if name in ("os.getcwd", "pathlib.Path.cwd"):
+            return "."
+        return "*"
+
+    def string(self, node: ast.AST, depth: int = 0) -> str | None:
+        """A string constant (a literal or a module constant it names), else ``None``."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):  # f"pass show {name}": the unknown parts as *
+            return "".join(
+                v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "*"
+                for v in node.values
+            )
+        if isinstance(node, ast.Name) and depth < 4:
+            scope = self.resolve(node.id, self.scope_at(node))
+            values = scope.values.get(node.id, []) if scope is not None else []
+            if len(values) == 1:
+                return self.string(values[0], depth + 1)
+        if isinstance(node, ast.Attribute) and (self.dotted(node) or "") == "sys.executable":
+            return "python"
+        return None
+
+    def command(self, call: ast.Call) -> str:
+        """The command line of a ``subprocess``/``os.system`` call: ``git credential fill``."""
+        if not call.args:
+            return "*"
+        first = call.args[0]
+        if isinstance(first, ast.List | ast.Tuple):
+            words = [self.string(e) or "*" for e in first.elts]
+        else:
+            words = [self.string(first) or "*"]
+            words += [self.string(a) or "*" for a in call.args[1:]]
+        return " ".join(" ".join(words).split())
+
+
+def _names(target: ast.AST | None, depth: int = 0) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List | ast.Starred) and depth < 20:
+        elts = target.elts if isinstance(target, ast.Tuple | ast.List) else [target.value]
+        return [n for e in elts for n in _names(e, depth + 1)]
+    return []

@@ -1,0 +1,374 @@
+"""Python sinks for the data flow: requests (calls, handles, sessions, sockets, DNS), code
+runners, exits, file writes and process starts, each with the expressions that reach it in each
+role (see :mod:`agentxray.analyze.facts.pyflow`)."""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agentxray.analyze.facts.common import NETWORK_COMMANDS
+from agentxray.analyze.facts.pyscope import FUNCTION_NODES, PyScopes, span, write_mode
+from agentxray.model import Fact, FactKind, Location
+
+logger = logging.getLogger(__name__)
+
+SOURCE_KINDS = frozenset(
+    {"env_read", "file_read", "network_request", "url", "exec", "member", "call", "string"}
+)
+EXEC_CALLS = frozenset(
+    {
+        "subprocess.run",
+        "subprocess.Popen",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "os.system",
+        "os.popen",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+        "pty.spawn",
+    }
+)
+EXIT_CALLS = frozenset({"sys.exit", "os._exit", "os.abort", "exit", "quit"})
+CODE_CALLS = frozenset({"builtins.exec", "builtins.eval", "compile"})
+FILE_OPS = {  # name: (index of the file replaced, index of what is put there)
+    "os.replace": (1, 0),
+    "os.rename": (1, 0),
+    "shutil.move": (1, 0),
+    "shutil.copy": (1, 0),
+    "shutil.copy2": (1, 0),
+    "shutil.copyfile": (1, 0),
+}
+HANDLE_MAKERS = (
+    "http.client.HTTPConnection",
+    "http.client.HTTPSConnection",
+    "socket.create_connection",
+    "socket.socket",
+    "ssl.wrap_socket",
+    "requests.Session",
+    "requests.session",
+    "httpx.Client",
+    "httpx.AsyncClient",
+    "aiohttp.ClientSession",
+    "urllib3.PoolManager",
+    "smtplib.SMTP",
+    "smtplib.SMTP_SSL",
+    "ftplib.FTP",
+    "websocket.create_connection",
+    "websockets.connect",
+)
+HANDLE_SENDS = frozenset(
+    {
+        "request",
+        "send",
+        "sendall",
+        "sendto",
+        "post",
+        "put",
+        "patch",
+        "get",
+        "delete",
+        "urlopen",
+        "sendmail",
+        "send_message",
+        "storbinary",
+        "putrequest",
+    }
+)
+DNS_CALLS = frozenset(
+    {
+        "socket.gethostbyname",
+        "socket.gethostbyname_ex",
+        "socket.getaddrinfo",
+        "dns.resolver.resolve",
+        "dns.resolver.query",
+        "dns.resolver.Resolver().resolve",
+    }
+)
+PAYLOAD_KEYWORDS = frozenset({"data", "json", "files", "params", "content", "body", "msg"})
+HEADER_KEYWORDS = frozenset({"headers", "auth", "cookies"})
+DESTINATION_KEYWORDS = frozenset({"url", "host", "address"})
+
+
+@dataclass
+class Sink:
+    """A fact that copies attach to, and the expressions that reach it in each role."""
+
+    fact: Fact
+    roles: list[tuple[str, ast.AST]]
+    inside: ast.AST | None = None
+
+
+class PySinks:
+    """Finds the sinks of one module and adds the facts they imply."""
+
+    def __init__(
+        self,
+        vpath: str,
+        tree: ast.Module,
+        facts: list[Fact],
+        dotted: Callable[[ast.AST], str | None],
+    ) -> None:
+        self.vpath = vpath
+        self.facts = facts
+        self.dotted = dotted
+        self.scopes = PyScopes(tree, dotted)
+        self.by_span: dict[tuple[int, int], list[Fact]] = {}
+
+    def _fact(self, kind: FactKind, value: str, node: ast.AST, detail: str = "") -> Fact:
+        line = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0)
+        fact = Fact(
+            kind,
+            value[:2000],
+            Location(self.vpath, line=line, column=col + 1),
+            detail[:200],
+            self._scope_name(node),
+            span(node),
+        )
+        self.facts.append(fact)
+        self._index(fact)
+        return fact
+
+    def _scope_name(self, node: ast.AST) -> str:
+        """The extractor's scope key: ``Class@3.method@7``."""
+        names: list[str] = []
+        cur = self.scopes.parents.get(id(node))
+        while cur is not None:
+            if isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.append(f"{cur.name}@{cur.lineno}")
+            cur = self.scopes.parents.get(id(cur))
+        return ".".join(reversed(names))
+
+    def _index(self, fact: Fact) -> None:
+        if fact.span is not None and fact.kind in SOURCE_KINDS:
+            self.by_span.setdefault(fact.span, []).append(fact)
+
+    def _calls(self, fact: Fact) -> list[ast.Call]:
+        if fact.span is None:
+            return []
+        return [n for n in self.scopes.by_span.get(fact.span, []) if isinstance(n, ast.Call)]
+
+    def _function_of(self, node: ast.AST) -> ast.AST | None:
+        scope = self.scopes.scope_at(node)
+        return None if isinstance(scope.node, ast.Module) else scope.node
+
+    def _execs(self) -> list[Sink]:
+        out: list[Sink] = []
+        for f in [f for f in self.facts if f.kind == "call"]:
+            if f.value not in EXEC_CALLS and not f.value.startswith("os.exec"):
+                continue
+            for call in self._calls(f):
+                command = self.scopes.command(call)
+                known = any(word != "*" for word in command.split())
+                fact = self._fact("exec", command, call) if known else f
+                roles: list[tuple[str, ast.AST]] = [("command", a) for a in call.args]
+                inside = self._function_of(call)
+                if NETWORK_COMMANDS.match(command):
+                    request = self._fact("network_request", command, call, command)
+                    sent: list[tuple[str, ast.AST]] = [("payload", a) for a in call.args]
+                    out.append(Sink(request, sent, inside))
+                out.append(Sink(fact, roles, inside))
+                break
+        return out
+
+    def _call_roles(self, name: str, call: ast.Call) -> list[tuple[str, ast.AST]]:
+        """Roles of a request call's arguments (requests/httpx/urllib style)."""
+        last = name.rsplit(".", 1)[-1]
+        args = list(call.args)
+        roles: list[tuple[str, ast.AST]] = []
+        if last == "request" and len(args) > 1 and _is_method(args[0]):
+            args = args[1:]  # request("POST", url, …)
+        if last == "urlopen" and args:
+            made = self._request_object(args[0])
+            if made is not None:
+                roles += self._call_roles("Request", made)
+            else:
+                roles += self._url_roles(args[0])
+            roles += [("payload", a) for a in args[1:2]]
+        elif args:
+            roles += self._url_roles(args[0])
+            if last in ("Request", "post", "put", "patch", "request", "send", "sendall", "sendto"):
+                roles += [("payload", a) for a in args[1:2]]
+            if last in ("Request", "request"):
+                roles += [("header", a) for a in args[2:3]]
+        for kw in call.keywords:
+            if kw.arg in PAYLOAD_KEYWORDS:
+                roles.append(("payload", kw.value))
+            elif kw.arg in HEADER_KEYWORDS:
+                roles.append(("header", kw.value))
+            elif kw.arg in DESTINATION_KEYWORDS:
+                roles += self._url_roles(kw.value)
+        return roles
+
+    def _request_object(self, node: ast.AST) -> ast.Call | None:
+        """The ``Request(…)`` a name or expression stands for."""
+        if isinstance(node, ast.Call) and (self.dotted(node.func) or "").endswith("Request"):
+            return node
+        if isinstance(node, ast.Name):
+            scope = self.scopes.resolve(node.id, self.scopes.scope_at(node))
+            for value in scope.values.get(node.id, []) if scope is not None else []:
+                if isinstance(value, ast.Call) and (self.dotted(value.func) or "").endswith(
+                    "Request"
+                ):
+                    return value
+        return None
+
+    def _url_roles(self, node: ast.AST) -> list[tuple[str, ast.AST]]:
+        """A URL: what precedes ``?`` is the destination, the query string is payload."""
+        roles: list[tuple[str, ast.AST]] = [("destination", node)]
+        if isinstance(node, ast.JoinedStr):
+            query = False
+            for v in node.values:
+                if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    query = query or "?" in v.value
+                elif isinstance(v, ast.FormattedValue) and query:
+                    roles.append(("payload", v.value))
+        elif isinstance(node, ast.Tuple) and node.elts:  # (host, port)
+            roles = [("destination", node.elts[0])]
+        return roles
+
+    def _requests(self) -> list[Sink]:
+        out: list[Sink] = []
+        for f in [f for f in self.facts if f.kind == "network_request"]:
+            if "()." in f.value:
+                continue  # urlopen(…).read: the request is the inner call
+            for call in self._calls(f):
+                out.append(Sink(f, self._call_roles(f.value, call), self._function_of(call)))
+                break
+        for f in [f for f in self.facts if f.kind == "call"]:
+            dns = f.value in DNS_CALLS
+            fetch = f.value.endswith("urlretrieve")
+            if not dns and not fetch:
+                continue
+            for call in self._calls(f):
+                fact = self._fact("network_request", f.value, call, f.detail)
+                first: list[ast.AST] = list(call.args[:1])
+                roles = [("payload", a) for a in first] + [("destination", a) for a in first]
+                if fetch:
+                    roles = self._url_roles(call.args[0]) if call.args else []
+                out.append(Sink(fact, roles, self._function_of(call)))
+                break
+        return out
+
+    def _handles(self) -> list[Sink]:
+        """``conn.request(…)``, ``sock.sendall(…)``, ``session.post(…)`` on a handle made by a
+        connection or session constructor (assigned, or bound by ``with … as``)."""
+        out: list[Sink] = []
+        for node in ast.walk(self.scopes.tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            method = node.func.attr
+            receiver = node.func.value
+            if method not in HANDLE_SENDS or not isinstance(receiver, ast.Name):
+                continue
+            maker = self._maker(receiver)
+            if maker is None:
+                continue
+            made_by = self.dotted(maker.func) or ""
+            value = f"{made_by}().{method}"
+            fact = self._fact("network_request", value, node, _first(node))
+            roles = self._call_roles(method, node)
+            if method in ("send", "sendall", "sendto", "sendmail", "send_message"):
+                roles = [("payload", a) for a in node.args] + [
+                    r for r in roles if r[0] != "destination"
+                ]
+            roles += [r for a in maker.args[:1] for r in self._url_roles(a)]
+            out.append(Sink(fact, roles, self._function_of(node)))
+        return out
+
+    def _maker(self, name: ast.Name) -> ast.Call | None:
+        scope = self.scopes.resolve(name.id, self.scopes.scope_at(name))
+        for value in scope.values.get(name.id, []) if scope is not None else []:
+            while isinstance(value, ast.Await):
+                value = value.value
+            if isinstance(value, ast.Call) and (self.dotted(value.func) or "") in HANDLE_MAKERS:
+                return value
+        return None
+
+    def _codes_and_exits(self) -> list[Sink]:
+        out: list[Sink] = []
+        for f in [f for f in self.facts if f.kind == "call"]:
+            code = f.value in CODE_CALLS or f.value in ("runpy.run_path", "importlib.import_module")
+            if not code and f.value not in EXIT_CALLS:
+                continue
+            for call in self._calls(f):
+                if code:
+                    out.append(
+                        Sink(f, [("code", a) for a in call.args[:1]], self._function_of(call))
+                    )
+                else:
+                    roles = [("condition", c) for c in self._conditions(call)]
+                    if roles:
+                        out.append(Sink(f, roles, self._function_of(call)))
+                break
+        return out
+
+    def _conditions(self, node: ast.AST) -> list[ast.AST]:
+        """The tests that decide whether ``node`` runs, up to its function."""
+        out: list[ast.AST] = []
+        cur = node
+        parent = self.scopes.parents.get(id(cur))
+        while parent is not None and not isinstance(parent, (*FUNCTION_NODES, ast.Module)):
+            if isinstance(parent, ast.If | ast.IfExp | ast.While) and cur is not parent.test:
+                out.append(parent.test)
+            elif isinstance(parent, ast.BoolOp):
+                index = next((i for i, v in enumerate(parent.values) if v is cur), 0)
+                out.extend(parent.values[:index])
+            cur, parent = parent, self.scopes.parents.get(id(parent))
+        return out
+
+    def _file_ops(self) -> list[Sink]:
+        out: list[Sink] = []
+        for f in [f for f in self.facts if f.kind == "call"]:
+            last = f.value.rsplit(".", 1)[-1]
+            spec = FILE_OPS.get(f.value)
+            for call in self._calls(f):
+                roles: list[tuple[str, ast.AST]] = []
+                if spec is not None:
+                    if spec[0] < len(call.args):
+                        roles.append(("target", call.args[spec[0]]))
+                    if spec[1] < len(call.args):
+                        roles.append(("content", call.args[spec[1]]))
+                elif last == "open" and call.args and write_mode(call):
+                    roles.append(("target", call.args[0]))
+                    roles += [("content", v) for v in self._written_through(call)]
+                elif last in ("write_bytes", "write_text") and isinstance(call.func, ast.Attribute):
+                    roles.append(("target", call.func.value))
+                    roles += [("content", a) for a in call.args[:1]]
+                if roles:
+                    out.append(Sink(f, roles, self._function_of(call)))
+                break
+        return out
+
+    def _written_through(self, opened: ast.Call) -> list[ast.AST]:
+        """What is written into the handle an ``open()`` call returns."""
+        parent = self.scopes.parents.get(id(opened))
+        names: list[str] = []
+        if isinstance(parent, ast.withitem) and isinstance(parent.optional_vars, ast.Name):
+            names.append(parent.optional_vars.id)
+        elif isinstance(parent, ast.Assign):
+            names += [t.id for t in parent.targets if isinstance(t, ast.Name)]
+        scope = self.scopes.scope_at(opened)
+        return [v for n in names for v in scope.values.get(n, []) if v is not opened]
+
+
+def _is_method(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and str(node.value).upper() in (
+        "GET",
+        "POST",
+        "PUT",
+        "PATCH",
+        "DELETE",
+        "HEAD",
+        "OPTIONS",
+    )
+
+
+def _first(call: ast.Call) -> str:
+    return ast.unparse(call.args[0])[:200] if call.args else ""
