@@ -1,6 +1,6 @@
-"""What the data flow says an expression carries: sources through aliases, loops, helpers,
-properties and lambdas; offsets rescaled by arithmetic; HTTP answers, headers and files read;
-identities hashed into identifiers."""
+"""What the data flow says an expression carries: sources through aliases, loops, helpers (with
+the values their call sites pass), properties and lambdas, caches; offsets rescaled by
+arithmetic; HTTP answers, headers and files read; identities hashed into identifiers."""
 
 from __future__ import annotations
 
@@ -93,6 +93,54 @@ def carried(src: str) -> set[tuple[str, str, str]]:
             'X = json.dumps({"id": hashlib.md5(getpass.getuser().encode()).hexdigest()})',
             ("identifier", "username", ""),
         ),
+        (  # a module-level cache filled in one function, read back in another
+            "import json, urllib.request\n_c = {}\ndef load():\n"
+            '    with urllib.request.urlopen("https://ipinfo.io/json") as r:\n'
+            '        _c["geo"] = json.load(r)\n    return _c["geo"]\n'
+            'X = load().get("country")',
+            ("country", "IP geolocation (ipinfo.io) country", ""),
+        ),
+        (  # a cache attribute, read with .get()
+            "import requests\nclass G:\n    def fill(self):\n"
+            '        self.memo["g"] = requests.get("https://ipwho.is/").json()\n'
+            '    def cc(self):\n        return self.memo.get("g")["country_code"]\n'
+            "X = G().cc()",
+            ("country", "IP geolocation (ipwho.is) country_code", ""),
+        ),
+        (
+            'import os\n_c = {}\nX = _c.setdefault("tz", os.environ.get("TZ"))',
+            ("timezone", "env:TZ", ""),
+        ),
+        (  # the command line is the helper's *args, named at the call site
+            'import subprocess\ndef git(*a):\n    return subprocess.run(["git", *a]).stdout\n'
+            'X = git("config", "user.email").strip()',
+            ("email", "git config user.email", ""),
+        ),
+        (  # a parameter passed on through a second helper; a command string
+            "import subprocess\ndef sh(cmd):\n"
+            "    return subprocess.check_output(cmd, shell=True, text=True)\n"
+            'def cfg(key):\n    return sh(f"git config --get {key}")\nX = cfg("user.email")',
+            ("email", "git config user.email", ""),
+        ),
+        (
+            'import os\ndef env(name, default=""):\n    return os.environ.get(name, default)\n'
+            'X = env("TZ")',
+            ("timezone", "env:TZ", ""),
+        ),
+        (
+            "import requests\ndef fetch(url):\n    return requests.get(url, timeout=3).json()\n"
+            'X = fetch("https://ipapi.co/json/")["country"]',
+            ("country", "IP geolocation (ipapi.co) country", ""),
+        ),
+        (
+            'import subprocess\ndef git(*a):\n    return subprocess.run(["git", *a]).stdout\n'
+            'X = git("remote", "get-url", "origin")',
+            ("repository", "git remote URL", ""),
+        ),
+        (  # any signal a command prints, not only identities
+            'import subprocess\nX = subprocess.run(["timedatectl", "show"], text=True).stdout',
+            ("timezone", "system timezone", ""),
+        ),
     ],
 )
 def test_signals_carried(src: str, expected: tuple[str, str, str]) -> None:
@@ -108,6 +156,17 @@ def test_signals_carried(src: str, expected: tuple[str, str, str]) -> None:
         "import time\nX = f'{time.tzname[0]}'",
         'import hashlib\nX = hashlib.sha256(b"data").hexdigest()',
         'import socket\nX = socket.gethostname() == "x"',
+        (  # another key of the same cache
+            'import os\n_c = {}\n_c["tz"] = os.environ.get("TZ")\n_c["n"] = 3\nX = _c["n"]'
+        ),
+        (  # a parameter that only shares the cache's name
+            'import os\n_c = {}\n_c["tz"] = os.environ.get("TZ")\n'
+            'def f(_c):\n    return _c["tz"]\nX = f({})'
+        ),
+        (  # the helper asked for something else
+            'import subprocess\ndef git(*a):\n    return subprocess.run(["git", *a]).stdout\n'
+            'X = git("rev-parse", "HEAD")'
+        ),
     ],
 )
 def test_no_region_or_identity_signal(src: str) -> None:

@@ -1,6 +1,7 @@
 """Data flow of environment signals in a Python module: through variables, loops and
-comprehensions, helper functions, methods, properties and lambdas and their returns, attributes,
-containers and simple transformations, to the expressions that carry them."""
+comprehensions, helper functions, methods, properties and lambdas and their returns (with the
+values their call sites pass), attributes, containers and caches, and simple transformations, to
+the expressions that carry them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,17 @@ import logging
 import re
 from dataclasses import replace
 
+from agentxray.analyze.python.arguments import (
+    Callee,
+    Local,
+    builds_text_from_parameters,
+    inside,
+    literal_arguments,
+)
 from agentxray.analyze.python.decoders import Unsupported
 from agentxray.analyze.python.evaluate import Evaluator
 from agentxray.analyze.python.interpret import callable_def
+from agentxray.analyze.python.items import LOADS, stored_values
 from agentxray.analyze.python.network import GEO_KEYS, response_read
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
 from agentxray.analyze.python.signals import (
@@ -80,14 +89,17 @@ class Flow:
         self._ev = Evaluator(index)
         self.hidden: set[str] = set()
         """Decoded strings used as signal names or URLs (hidden data deciding what is read)."""
-        self._memo: dict[tuple[int, int], tuple[Signal, ...]] = {}
-        self._active: set[tuple[int, int]] = set()
+        self._memo: dict[tuple[int, int, str], tuple[Signal, ...]] = {}
+        self._active: set[tuple[int, int, str]] = set()
         self.depth = 0
+        self._calls: list[tuple[Callee, Local, str]] = []
+        """Helpers being followed from a call site, with the values it passes (innermost last)."""
+        self._builds: dict[int, bool] = {}
         self.classes = [c for c in index.nodes(ast.ClassDef) if isinstance(c, ast.ClassDef)]
 
     def signals(self, node: ast.AST, params: Params | None = None) -> tuple[Signal, ...]:
         """The signals ``node``'s value derives from (``params``: signals of the parameters)."""
-        key = (id(node), id(params) if params else 0)
+        key = (id(node), id(params) if params else 0, self._calls[-1][2] if self._calls else "")
         if key in self._memo:
             return self._memo[key]
         if key in self._active or self.depth > 60:
@@ -112,7 +124,8 @@ class Flow:
         if isinstance(node, ast.Attribute):
             return self._attribute(node, params)
         if isinstance(node, ast.Subscript):
-            return subscript(self.signals(node.value, params), node)
+            found = subscript(self.signals(node.value, params), node)
+            return found or self._stored(node.value, node.slice)
         if isinstance(node, ast.Call):
             return self._call(node, params)
         if isinstance(node, ast.BoolOp):
@@ -141,19 +154,24 @@ class Flow:
         return [s for v in parts for s in self.signals(v, params) if s.kind in STICKY]
 
     def _text(self, node: ast.AST) -> str | None:
-        """A literal string, or the string the safe evaluator decodes (hidden env names, URLs);
-        for a loop variable over literal names, the first name that is a signal."""
+        """A literal string, or the string the safe evaluator decodes (hidden env names, URLs,
+        text built from what a call site passed); for a loop variable over literal names, the
+        first name that is a signal; words (a command line, ``*args``) joined by spaces."""
         text = literal_str(node)
         if text is not None or (isinstance(node, ast.Name) and node.id in ("self", "cls")):
             return text
+        if isinstance(node, ast.Starred):
+            node = node.value
         target = loop_source(self.index, node)
         try:
-            value = self._ev.value(target if target is not None else node)
+            value = self._ev.value(target if target is not None else node, self._local(node))
         except (Unsupported, RecursionError, MemoryError):
             return None
         if target is not None and isinstance(value, list):
             names = [v for v in value if isinstance(v, str)]
             value = next((n for n in names if python_env_kind(n)), names[0] if names else None)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            value = " ".join(str(v) for v in value)
         if isinstance(value, bytes):
             value = value.decode("utf-8", errors="replace")
         if not isinstance(value, str):
@@ -161,6 +179,16 @@ class Flow:
         if self._ev.methods:
             self.hidden.add(value)
         return value
+
+    def _local(self, node: ast.AST) -> Local | None:
+        """The values the current call site passes, when ``node`` is in that helper."""
+        if self._calls and inside(self.index, node, self._calls[-1][0]):
+            return self._calls[-1][1]
+        return None
+
+    def _stored(self, container: ast.expr, key: ast.expr | None) -> list[Signal]:
+        """Signals of the values a cache read (``cache[k]``, ``cache.get(k)``) gives back."""
+        return [s for v in stored_values(self.index, container, key) for s in self.signals(v)]
 
     def _name(self, node: ast.Name, params: Params) -> list[Signal]:
         if node.id in params:
@@ -214,7 +242,7 @@ class Flow:
                 out.append(replace(s, kind="http-json" if s.kind == "http" else s.kind))
             elif (
                 (node.attr in KEEP_ATTRS and s.kind in ("timezone", "locale", "country"))
-                or (node.attr in ("stdout", "output") and s.kind in STICKY)
+                or (node.attr in ("stdout", "output") and s.kind not in INTERMEDIATE)
                 or (node.attr in ("hex", "int", "bytes", "urn") and s.kind == "identifier")
                 or (node.attr in ("seconds",) and s.kind == "tz-offset")
                 or (node.attr in ("language", "script") and s.kind == "locale")
@@ -269,6 +297,12 @@ class Flow:
             base = self.signals(func.value, params)
             if base:
                 return method(base, func.attr, node)
+            if func.attr in LOADS and node.args:
+                found = self._stored(func.value, node.args[0])
+                if func.attr == "setdefault" and len(node.args) == 2:
+                    found.extend(self.signals(node.args[1], params))
+                if found:
+                    return found
             if func.attr in ("join", "format") and isinstance(func.value, ast.Constant):
                 return self._sticky([*node.args, *(k.value for k in node.keywords)], params)
         name = _func_name(self.index, func)
@@ -289,7 +323,7 @@ class Flow:
             kws = [self.signals(k.value, params) for k in node.keywords]
             found = [s for a in (*args, *kws) for s in a if is_identity(s) or s.kind == "param"]
             return [s for s in found if s.kind == "param"] + identifier(found)
-        return self._summary(func, args)
+        return self._summary(node, args)
 
     def _binop(self, node: ast.BinOp, params: Params) -> list[Signal]:
         left, right = self.signals(node.left, params), self.signals(node.right, params)
@@ -313,11 +347,13 @@ class Flow:
             return None
         return float(value) if isinstance(value, (int, float)) and value else None
 
-    def _summary(self, func: ast.expr, args: list[tuple[Signal, ...]]) -> list[Signal]:
+    def _summary(self, call: ast.Call, args: list[tuple[Signal, ...]]) -> list[Signal]:
         """Signals a local helper function (or method, or lambda) returns, with the call's
-        argument signals bound."""
+        argument signals bound (and its argument values, when the helper builds text from
+        them)."""
         if self.depth > MAX_HOPS * 6:
             return []
+        func = call.func
         fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None = callable_def(
             self.index, func
         )
@@ -328,7 +364,23 @@ class Flow:
                 fn, name = bound[0], func.id
         if fn is None:
             return []
-        return self._returns_of(fn, args, name)
+        passed = self._passed(fn, call)
+        if not passed:
+            return self._returns_of(fn, args, name)
+        self._calls.append((fn, passed, f"{id(fn)}:{hash(repr(sorted(passed.items(), key=str)))}"))
+        try:
+            return self._returns_of(fn, args, name)
+        finally:
+            self._calls.pop()
+
+    def _passed(self, fn: Callee, call: ast.Call) -> Local:
+        """The values ``call`` gives ``fn``'s parameters, if ``fn`` builds text from them."""
+        builds = self._builds.get(id(fn))
+        if builds is None:
+            builds = self._builds[id(fn)] = builds_text_from_parameters(fn)
+        if not builds or len(self._calls) > MAX_HOPS:
+            return {}
+        return literal_arguments(self.index, self._ev, fn, call, self._local(call))
 
     def _returns_of(
         self,

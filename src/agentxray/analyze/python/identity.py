@@ -87,6 +87,29 @@ def expand_alternatives(pattern: str, limit: int = 32) -> list[str]:
     return variants
 
 
+_EVERY_REMOTE = frozenset(
+    {"git", "github", "gitlab", "bitbucket", "codeberg", "gitea", "gitee", "sourcehut", "sr"}
+    | {"azure", "dev", "visualstudio", "ssh", "https", "http", "origin", "upstream", "fetch"}
+    | {"push"}
+)
+"""Forges and words any remote may show (a forge check is not an owner check)."""
+_REMOTE_PREFIX = re.compile(r"^(?:[a-z][\w+.-]*://)?(?:[\w.-]+@)?", re.I)
+
+
+def _names_owner(value: str) -> bool:
+    """A git remote compared with an owner or organisation (``acme``, ``github.com/acme/``),
+    not with what every remote has: a forge host, a scheme, ``git@``, ``.git``."""
+    rest = _REMOTE_PREFIX.sub("", value.strip()).strip("/:")
+    if not _specific(rest):
+        return False
+    if re.search(r"[/:]", rest):
+        return True  # a path after the host names its owner
+    return (
+        rest.lower().lstrip(".").split(".")[0] not in _EVERY_REMOTE
+        and hostlike(rest, NOT_IDENTITY) is None
+    )
+
+
 def _digest(value: str) -> bool:
     """A hex or base64 digest literal (what a hashed identity is compared with)."""
     v = value.strip()
@@ -113,6 +136,8 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
             kept = [v for v in items if hostlike(v, NOT_IDENTITY)]
         elif sig.kind == "identifier":
             kept = [v for v in items if _digest(v)]
+        elif sig.kind == "repository":
+            kept = [v for v in items if _names_owner(v)]
         else:
             kept = [v for v in items if _specific(v)]
         if not kept:

@@ -30,6 +30,16 @@ Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.C
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+@dataclass(frozen=True, slots=True)
+class ItemStore:
+    """A value stored into a container under a key: ``d[k] = v`` or ``d.setdefault(k, v)``."""
+
+    container: ast.expr
+    """The container as written at the store (``_cache``, ``self._cache``)."""
+    key: ast.expr
+    value: ast.expr
+
+
 def python_module(unit: SourceUnit) -> ast.Module:
     """The unit's module, parsed on first use and shared through ``unit.context``.
 
@@ -75,6 +85,8 @@ class ModuleIndex:
     """(``id(scope)``, name) → the expressions assigned to it (``with … as`` items included)."""
     attributes: dict[str, list[ast.expr]] = field(default_factory=dict)
     """``self.x``/``obj.x`` attribute name → expressions assigned to it anywhere."""
+    items: dict[str, list[ItemStore]] = field(default_factory=dict)
+    """Container name (see :func:`container_name`) → the values stored into it by key."""
     by_type: dict[type[ast.AST], list[ast.AST]] = field(default_factory=dict)
     """Every node of the module by its class (one walk serves every detector)."""
 
@@ -127,11 +139,33 @@ def module_index(unit: SourceUnit) -> ModuleIndex:
     return index
 
 
+def container_name(node: ast.AST) -> str | None:
+    """How stores into a container are filed: ``cache`` for a name, ``self.cache`` for an
+    attribute of ``self``/``cls`` (any class, like :attr:`ModuleIndex.attributes`)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("self", "cls")
+    ):
+        return f"self.{node.attr}"
+    return None
+
+
+def _store_item(index: ModuleIndex, container: ast.expr, key: ast.expr, value: ast.expr) -> None:
+    name = container_name(container)
+    if name is not None:
+        index.items.setdefault(name, []).append(ItemStore(container, key, value))
+
+
 def _bind(index: ModuleIndex, scope: ast.AST, target: ast.AST, value: ast.expr) -> None:
     if isinstance(target, ast.Name):
         index.bindings.setdefault((id(scope), target.id), []).append(value)
     elif isinstance(target, ast.Attribute):
         index.attributes.setdefault(target.attr, []).append(value)
+    elif isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
+        _store_item(index, target.value, target.slice, value)
     elif isinstance(target, (ast.Tuple, ast.List)):
         for i, elt in enumerate(target.elts):
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
@@ -169,6 +203,13 @@ def build_index(tree: ast.Module) -> ModuleIndex:
             for item in node.items:
                 if item.optional_vars is not None:
                     _bind(index, scope, item.optional_vars, item.context_expr)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "setdefault"
+            and len(node.args) == 2
+        ):
+            _store_item(index, node.func.value, node.args[0], node.args[1])
         for child in ast.iter_child_nodes(node):
             index.parents[id(child)] = node
             stack.append((child, inner))

@@ -37,7 +37,7 @@ REGION_KINDS = frozenset({"timezone", "tz-offset", "locale", "country"})
 IDENTITY_KINDS = frozenset(
     {"hostname", "username", "machine-id", "mac-address", "email", "ip-address"}
 )
-IDENTITY_KINDS |= {"endpoint"}
+IDENTITY_KINDS |= {"endpoint", "repository"}
 
 _CHAINS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(p), kind, unit)
@@ -111,6 +111,12 @@ _COMMANDS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     for p, kind, source in (
         (r"\bgit\b.*\bconfig\b.*\buser\.email\b", "email", "git config user.email"),
         (r"\bgit\b.*\bconfig\b.*\buser\.name\b", "username", "git config user.name"),
+        (
+            r"\bgit\b.*(?:\bremote\b.*(?:\bget-url\b|\s-v\b)|\bconfig\b.*\bremote\.[\w.-]+\.url\b"
+            r"|\bls-remote\b.*--get-url\b)",
+            "repository",
+            "git remote URL",
+        ),
         (r"^(?:/bin/)?hostname(?: -[fsA])?$|^uname -n$", "hostname", "hostname command"),
         (r"^(?:/usr/bin/)?whoami$|^id -un$", "username", "whoami command"),
         (r"IOPlatformUUID|IOPlatformSerialNumber|MachineGuid|csproduct", "machine-id", ""),
@@ -143,7 +149,8 @@ class Signal:
     IP-geolocation answer), ``http`` (any HTTP response), ``http-json`` (its body),
     ``http-headers``, ``file`` (an open signal file; ``unit`` says what reading it gives),
     ``identifier`` (a hash of identity signals), ``param`` (a function parameter, when looking
-    for what a function sends)."""
+    for what a function sends). ``repository`` is the git remote of the user's project (whose
+    organisation it is)."""
     source: str
     """Where it is read: ``env:TZ``, ``time.timezone``, ``socket.gethostname()``…"""
     host: bool = False
@@ -161,6 +168,8 @@ class Signal:
             return f"host of {self.source}" if self.host else self.source
         if self.kind == "identifier":
             return f"hash of the {self.source}"
+        if self.kind == "repository":
+            return "git remote of the user's repository"
         if self.kind in ("http", "http-json", "http-headers", "ip-geo"):
             return f"answer of {self.source}"
         if self.source.startswith("env:"):
@@ -308,11 +317,15 @@ def _call_signal(index: ModuleIndex, func: str, node: ast.Call, text_of: TextOf)
             return Signal("ip-geo", url_host(url) or url)
         return Signal("http", url_host(url) or "an HTTP endpoint")
     if func.startswith(("subprocess.", "os.popen", "os.system")) and node.args:
-        arg = node.args[0]
-        words: list[str] = []
-        if isinstance(arg, (ast.List, ast.Tuple)):
-            words = [w for e in arg.elts if (w := literal_str(e) or text_of(e))]
-        elif first:
-            words = first.split()
+        words = command_words(node.args[0], text_of)
         return command_signal(words) if words else None
     return None
+
+
+def command_words(arg: ast.AST, text_of: TextOf) -> list[str]:
+    """The words of a command line: a list's items (``*args`` and parameters as ``text_of``
+    gives them) or a string's words (as far as known: an f-string's literal start)."""
+    if isinstance(arg, (ast.List, ast.Tuple)):
+        return [w for e in arg.elts if (t := literal_str(e) or text_of(e)) for w in t.split()]
+    text = text_of(arg) or _url_prefix(arg)
+    return text.split() if text else []

@@ -165,11 +165,31 @@ def watermark_findings(a: PyAnalysis) -> list[Finding]:
     for change in [c for c in choices if c.separator]:
         change.tainted = _tainted(a, change)
         change.remote = _remote(a, change)
+        if _normalises_signal(a, change):
+            continue
         for sink in _sinks(a, change) or ([change.node] if _returned(a, change) else []):
             if id(sink) in groups or change.tainted or change.remote:
                 groups.setdefault(id(sink), (sink, []))[1].append(change)
                 break
     return [_finding(a, sink, choices) for sink, choices in groups.values()]
+
+
+def _normalises_signal(a: PyAnalysis, change: Choice) -> bool:
+    """The separator is swapped in the very value the condition tests (an SSH remote rewritten
+    as a web address, a host name's dashes as dots): the value read is normalised, no text the
+    program produces is marked."""
+    node = change.node
+    if not isinstance(node, ast.Call) or not change.tainted:
+        return False
+    subject: ast.AST | None = None
+    if isinstance(node.func, ast.Attribute) and node.func.attr in ("replace", "translate"):
+        subject = node.func.value
+    elif a.ev.dotted(node.func) in ("re.sub", "re.subn") and len(node.args) >= 3:
+        subject = node.args[2]
+    if subject is None:
+        return False
+    own = {(s.kind, s.source) for s in a.flow.signals(subject)}
+    return bool(own & {(c.signal.kind, c.signal.source) for c in change.tainted})
 
 
 def _returned(a: PyAnalysis, choice: Choice) -> bool:

@@ -1,4 +1,5 @@
-"""Region knowledge from real data: IANA time zones, CLDR locales, UTC offsets."""
+"""Region knowledge from real data: IANA time zones, CLDR locales, UTC offsets. One API for the
+JavaScript and Python detectors."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from agentxray.analyze.regions.names import (
     encoding_locale,
     language_code,
     lcid_locale,
-    offset_minutes_east,
     windows_locale,
-    zone_countries_loose,
 )
 from agentxray.analyze.regions.offsets import offset_region
 from agentxray.analyze.regions.timezones import country_name, zone_countries
+from agentxray.analyze.regions.zonenames import (
+    name_countries,
+    offset_minutes_east,
+    zone_countries_loose,
+    zones_of_name,
+)
 
 __all__ = [
     "country_code",
@@ -22,9 +27,11 @@ __all__ = [
     "language_code",
     "lcid_locale",
     "locale_region",
+    "name_countries",
     "offset_minutes_east",
     "offset_region",
     "windows_locale",
     "zone_countries",
     "zone_countries_loose",
+    "zones_of_name",
 ]

@@ -1,142 +1,19 @@
-"""Looser spellings of regions, from the same data: zone links and legacy names, city names,
-Windows zone names and abbreviations (``tzdata``, CLDR), country names and alpha-3 codes,
-language names (CLDR) and UTC offsets written as text (``+0800``, ``UTC+8``)."""
+"""Country and language names as programs spell them, from the same data: English country names
+and alpha-3 codes (``tzdata``, CLDR), language names, Windows locale names (``Chinese
+(Simplified)_China.936``), legacy code pages and Windows LCIDs."""
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from functools import cache
-from importlib import resources
 
 from babel import Locale
 from babel.core import get_global
 
-from agentxray.analyze.regions.timezones import _table, zone_countries
+from agentxray.analyze.regions.timezones import _table
 
 logger = logging.getLogger(__name__)
-
-AREAS = frozenset(
-    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe"}
-    | {"Indian", "Pacific"}
-)
-"""First components of geographic IANA names (``US/Eastern`` is a legacy name, not a city)."""
-_NOT_CITIES = frozenset(
-    {"north", "south", "east", "west", "central", "eastern", "western", "pacific", "mountain"}
-    | {"atlantic", "general", "continental", "island", "islands", "standard"}
-)
-MAX_ABBREVIATION_COUNTRIES = 4
-"""An abbreviation used in more countries than this (``CST``, ``EST``, ``CET``) names none."""
-_OFFSET_TEXT = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.I)
-_ETC = re.compile(r"^Etc/GMT([+-])(\d{1,2})$", re.I)
-_LEGACY_RULE = re.compile(
-    r"^(?:EST|MST|HST|CET|EET|MET|WET|[A-Z]{3}\d[A-Z]{3}|UCT|UTC|Zulu|Universal|Greenwich|GMT.*)$"
-)
-"""Legacy names that are rules or abbreviations (``EST`` links to America/Panama), not places."""
-
-
-@cache
-def _links() -> dict[str, str]:
-    """Legacy and alias zone names → canonical names (CLDR aliases first, then tzdata links)."""
-    out: dict[str, str] = {}
-    data = resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text("utf-8")
-    for line in data.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[0] == "L" and not _LEGACY_RULE.match(parts[2]):
-            out[parts[2]] = parts[1]
-    aliases = get_global("zone_aliases")
-    out.update({str(k): str(v) for k, v in aliases.items() if not _LEGACY_RULE.match(str(k))})
-    return out
-
-
-@cache
-def _zone_tab() -> dict[str, str]:
-    return {row[2]: row[0] for row in _table("zone.tab") if len(row) >= 3}
-
-
-@cache
-def _folded_zones() -> dict[str, tuple[str, ...]]:
-    """Every zone name, legacy name and city, case-folded → countries."""
-    tab = _zone_tab()
-    out: dict[str, tuple[str, ...]] = {}
-    names = set(tab) | set(_links())
-    for name in names:
-        codes = zone_countries(name)
-        if not codes:
-            target = _links().get(name, "")
-            codes = (tab[target],) if target in tab else zone_countries(target)
-        if codes:
-            out.setdefault(name.casefold(), codes)
-    cities: dict[str, set[str]] = {}
-    for name in names:
-        area, _, city = name.rpartition("/")
-        if area.split("/")[0] not in AREAS or not city:
-            continue
-        found = out.get(name.casefold(), ())
-        key = city.replace("_", " ").casefold()
-        if len(key) >= 4 and key not in _NOT_CITIES and found:
-            cities.setdefault(key, set()).update(found)
-    for key, members in cities.items():
-        out.setdefault(key, tuple(sorted(members)))
-        out.setdefault(key.replace(" ", "_"), tuple(sorted(members)))
-    for windows, zone in get_global("windows_zone_mapping").items():
-        codes = out.get(str(zone).casefold(), ())
-        if codes:
-            out.setdefault(str(windows).casefold(), codes)
-    return out
-
-
-@cache
-def _abbreviations() -> dict[str, tuple[str, ...]]:
-    """Zone abbreviations (``HKT``, ``MSK``) in use in January and July → countries."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    found: dict[str, set[str]] = {}
-    for zone, code in _zone_tab().items():
-        try:
-            tz = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        for month in (1, 7):
-            name = datetime(2025, month, 15, 12, tzinfo=tz).tzname() or ""
-            if name.isalpha():
-                found.setdefault(name.upper(), set()).add(code)
-    return {k: tuple(sorted(v)) for k, v in found.items()}
-
-
-def zone_countries_loose(name: str) -> tuple[str, ...]:
-    """ISO 3166 codes a zone-ish name covers: IANA names in any case, legacy names
-    (``Asia/Calcutta``, ``PRC``), city names (``Shanghai``), Windows names (``China Standard
-    Time``) and abbreviations used in at most four countries (``HKT``; not ``CST``)."""
-    text = name.strip()
-    if not text or len(text) > 64:
-        return ()
-    codes = zone_countries(text) or _folded_zones().get(text.casefold(), ())
-    if not codes and text.startswith("/"):
-        codes = _folded_zones().get(text.lstrip("/").replace("_", " ").casefold(), ())
-    if not codes and text.isalpha() and text.upper() == text and 3 <= len(text) <= 5:
-        found = _abbreviations().get(text.upper(), ())
-        codes = found if len(found) <= MAX_ABBREVIATION_COUNTRIES else ()
-    return codes
-
-
-def offset_minutes_east(text: str) -> int | None:
-    """Minutes east of UTC an offset written as text names (``+0800``, ``UTC+8``, ``+05:30``,
-    ``Etc/GMT-8`` — POSIX signs are inverted there)."""
-    t = text.strip()
-    m = _ETC.match(t)
-    if m:
-        hours = int(m.group(2))
-        return -hours * 60 if m.group(1) == "+" else hours * 60
-    m = _OFFSET_TEXT.match(t)
-    if not m:
-        return None
-    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
-    if hours > 14 or minutes >= 60 or (len(m.group(2)) == 1 and m.group(3) and ":" not in t):
-        return None
-    total = hours * 60 + minutes
-    return total if m.group(1) == "+" else -total
 
 
 @cache
