@@ -171,13 +171,21 @@ def _script_accommodation(languages: list[str], conditions: list[Node]) -> bool:
 _TAG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 
 
+_DIRECTIONS = frozenset({"rtl", "ltr", "auto"})
+
+
 def _locale_tag(node: Node | None) -> bool:
     """A string literal that is a language tag such as ``"zh-CN"`` or ``"en"``."""
     while node is not None and node.type in ("parenthesized_expression", "statement_block"):
         node = node.named_children[0] if node.named_child_count == 1 else None
     if node is not None and node.type == "return_statement" and node.named_child_count == 1:
         node = node.named_children[0]
+    if node is not None and node.type == "ternary_expression":  # `isTw ? "zh-Hant" : "zh-Hans"`
+        arms = [node.child_by_field_name(f) for f in ("consequence", "alternative")]
+        return all(_locale_tag(arm) for arm in arms)
     value = string_value(node) if node is not None else None
+    if value in _DIRECTIONS:
+        return True  # right-to-left layout follows the language: an accommodation
     if value is None or not _TAG.fullmatch(value):
         return False
     try:
