@@ -24,8 +24,8 @@ def analyze(
     """Run the registered detectors (or ``detectors``) over ``tree``.
 
     Findings are deduplicated by id and sorted most severe first; a detector failing on one file
-    becomes a :class:`~agentxray.model.Notice` and the run goes on. ``jobs=2`` lets detector
-    families share a big file across two forked processes (off by default: see
+    becomes a :class:`~agentxray.model.Notice` and the run goes on. ``jobs`` is how many
+    processes share one big file (default: two where there are two cores; see
     :attr:`AnalyzeOptions.jobs`).
     """
     if detectors is None:

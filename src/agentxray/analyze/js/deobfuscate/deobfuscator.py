@@ -1,0 +1,208 @@
+"""Deobfuscate a file: decode its string arrays, then simplify round after round until stable."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from agentxray.analyze.js.deobfuscate.aliases import inline_aliases
+from agentxray.analyze.js.deobfuscate.detect import looks_obfuscated
+from agentxray.analyze.js.deobfuscate.inline import inline_strings
+from agentxray.analyze.js.deobfuscate.objects import rebuild_objects
+from agentxray.analyze.js.deobfuscate.remove import remove_declarators, unused_declarators
+from agentxray.analyze.js.deobfuscate.rewrite import PositionMap, apply_edits
+from agentxray.analyze.js.deobfuscate.scope import Scopes
+from agentxray.analyze.js.deobfuscate.simplify import simplify
+from agentxray.analyze.js.deobfuscate.statements import rewrite_statements
+from agentxray.analyze.js.deobfuscate.syntax import parse
+from agentxray.analyze.js.deobfuscate.unflatten import unflatten
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """Limits that keep hostile or huge input from costing more than it is worth."""
+
+    max_input_bytes: int = 8 * 1024 * 1024
+    """Larger files are not deobfuscated (each round parses the whole text)."""
+    max_growth: float = 4.0
+    """The output may be at most this many times the input (plus 1 MB)."""
+    max_sites: int = 200_000
+    """Decoder calls inlined at most."""
+    max_rounds: int = 40
+    """Simplification rounds (each a parse and one set of non-overlapping rewrites)."""
+    seconds: float = 60.0
+    """Wall time for all simplification rounds of a file (the isolate has its own limits)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deobfuscation:
+    """The deobfuscated text of one file and what it took."""
+
+    data: bytes
+    positions: PositionMap
+    """Offsets in ``data`` → offsets in the original."""
+    arrays: int = 0
+    """String arrays found."""
+    strings: int = 0
+    """Decoder calls replaced by their string."""
+    distinct: int = 0
+    """Distinct strings recovered."""
+    dispatchers: int = 0
+    """Control-flow-flattening dispatchers straightened."""
+    rounds: int = 0
+    problems: tuple[str, ...] = field(default=())
+    """What went wrong without stopping the result (a decoder that failed, a budget reached)."""
+
+    def summary(self) -> str:
+        """One sentence for a notice."""
+        parts = [
+            f"{self.strings} string-array call(s) decoded to {self.distinct} distinct string(s)"
+            f" from {self.arrays} string array(s)"
+        ]
+        if self.dispatchers:
+            parts.append(f"{self.dispatchers} flattened control flow dispatcher(s) straightened")
+        return "; ".join(parts)
+
+
+MAX_PASSES = 3
+"""Decode-then-simplify passes (a later pass decodes what simplification exposed)."""
+
+
+class DeobfuscationFailed(Exception):
+    """Deobfuscation could not produce a usable text; the original should be analysed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Simplified:
+    """The outcome of the simplification rounds."""
+
+    data: bytes
+    positions: PositionMap
+    rounds: int
+    dispatchers: int
+    problems: tuple[str, ...]
+
+
+def simplify_until_stable(
+    data: bytes,
+    *,
+    typescript: bool = False,
+    budget: Budget | None = None,
+    positions: PositionMap | None = None,
+    deadline: float | None = None,
+) -> Simplified:
+    """Rewrite round after round (dispatchers, statements, expressions) until nothing changes.
+
+    A round whose result has syntax errors the input had not is dropped and the rounds stop.
+    """
+    budget = budget or Budget()
+    positions = positions or PositionMap()
+    limit = int(len(data) * budget.max_growth) + 1024 * 1024
+    text, tree = data, parse(data, typescript)
+    had_errors = tree.root_node.has_error
+    problems: list[str] = []
+    rounds = dispatchers = 0
+    if deadline is None:
+        deadline = time.monotonic() + budget.seconds
+    while rounds < budget.max_rounds:
+        if time.monotonic() > deadline:
+            problems.append(f"simplification stopped after {rounds} rounds (time budget)")
+            break
+        scopes = Scopes(tree.root_node, text, typescript)
+        flat, count = unflatten(tree.root_node, text, scopes, typescript)
+        edits = flat + inline_aliases(tree.root_node, scopes, typescript)
+        edits += rewrite_statements(tree.root_node, text, typescript)
+        edits += rebuild_objects(tree.root_node, text, scopes, typescript)
+        edits += remove_declarators(unused_declarators(tree.root_node, scopes, typescript))
+        edits += simplify(tree.root_node, text, typescript)
+        new, step = apply_edits(text, edits)
+        if new == text:
+            break
+        if len(new) > limit:
+            problems.append("simplification stopped: the text grew past its budget")
+            break
+        new_tree = parse(new, typescript)
+        if new_tree.root_node.has_error and not had_errors:
+            problems.append(f"simplification round {rounds + 1} was dropped: it broke the syntax")
+            logger.debug("deobfuscation round %d broke the syntax", rounds + 1)
+            break
+        text, tree, positions = new, new_tree, positions.then(step)
+        rounds += 1
+        dispatchers += count
+    return Simplified(text, positions, rounds, dispatchers, tuple(problems))
+
+
+def deobfuscate(
+    data: bytes, *, typescript: bool = False, budget: Budget | None = None
+) -> Deobfuscation | None:
+    """The deobfuscated text, or None when ``data`` shows no obfuscation this undoes.
+
+    Raises :class:`DeobfuscationFailed` when the file is obfuscated but could not be undone.
+    """
+    budget = budget or Budget()
+    if not looks_obfuscated(data):
+        return None
+    if len(data) > budget.max_input_bytes:
+        raise DeobfuscationFailed(
+            f"{len(data):,} bytes is more than the {budget.max_input_bytes:,} bytes deobfuscated"
+        )
+    text, positions = data, PositionMap()
+    strings = distinct = arrays = dispatchers = rounds = 0
+    problems: list[str] = []
+    deadline = time.monotonic() + budget.seconds
+    # Decode, simplify, and decode again what simplifying exposed (a decoder call whose
+    # arguments were hidden behind a proxy object), a few times at most.
+    for attempt in range(MAX_PASSES):
+        tree = parse(text, typescript)
+        scopes = Scopes(tree.root_node, text, typescript)
+        inlined = inline_strings(
+            tree.root_node, scopes, typescript, max_sites=budget.max_sites - strings
+        )
+        if attempt == 0 and inlined.problems and not inlined.replaced:
+            raise DeobfuscationFailed("; ".join(inlined.problems))
+        if (
+            attempt == 0
+            and not inlined.arrays
+            and not unflatten(tree.root_node, text, scopes, typescript)[1]
+        ):
+            return None  # the prefilter's hint was wrong: nothing here to undo
+        if attempt > 0 and not inlined.replaced:
+            break
+        problems += inlined.problems
+        new, step = apply_edits(text, inlined.edits)
+        if len(new) > int(len(data) * budget.max_growth) + 1024 * 1024:
+            raise DeobfuscationFailed("the decoded text would exceed its size budget")
+        broke = inlined.replaced and not tree.root_node.has_error
+        if broke and parse(new, typescript).root_node.has_error:
+            raise DeobfuscationFailed("inlining the decoded strings broke the syntax")
+        strings += inlined.replaced
+        distinct += inlined.distinct
+        arrays = max(arrays, inlined.arrays)
+        result = simplify_until_stable(
+            new,
+            typescript=typescript,
+            budget=budget,
+            positions=positions.then(step),
+            deadline=deadline,
+        )
+        text, positions = result.data, result.positions
+        dispatchers += result.dispatchers
+        rounds += result.rounds
+        problems += result.problems
+        if not inlined.replaced:
+            break
+    if not arrays and not dispatchers:
+        return None
+    return Deobfuscation(
+        data=text,
+        positions=positions,
+        arrays=arrays,
+        strings=strings,
+        distinct=distinct,
+        dispatchers=dispatchers,
+        rounds=rounds,
+        problems=tuple(problems),
+    )

@@ -1,0 +1,99 @@
+"""The simplification rounds on small hand-written snippets: each rewrite, and what it leaves alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentxray.analyze.js.deobfuscate.deobfuscator import simplify_until_stable
+from agentxray.analyze.js.deobfuscate.syntax import parse
+
+
+def simplified(source: str) -> str:
+    """``source`` after the simplification rounds (which must keep it free of syntax errors)."""
+    result = simplify_until_stable(source.encode())
+    assert not parse(result.data, False).root_node.has_error
+    return result.data.decode()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # split strings are joined, also after a non-constant head
+        ("x = 'Asi' + 'a/S' + 'hang' + 'hai';", "x = 'Asia/Shanghai';"),
+        ("y = a + 'b' + 'c';", "y = a + 'bc';"),
+        # escapes decoded, hex numbers written in decimal, !![] and ![] as booleans
+        ("z = '\\x41\\u0073ia';", "z = 'Asia';"),
+        ("n = 0x1e0; m = -0x1e0;", "n = 480; m = -480;"),
+        ("while (!![]) { go(![]); }", "while (true) { go(false); }"),
+        # computed member access and quoted keys with identifier names
+        (
+            "Intl['DateTimeFormat']()['resolvedOptions']();",
+            "Intl.DateTimeFormat().resolvedOptions();",
+        ),
+        ("o = {'timeZone': 1, 'a-b': 2};", "o = {timeZone: 1, 'a-b': 2};"),
+        # constant conditions choose their branch
+        ("if ('abc' === 'abc') { a(); } else { b(); }", "a();"),
+        ("if ('abc' !== 'abc') { a(); }\nc();", "c();"),
+        ("v = 'x' === 'y' ? p : q;", "v = q;"),
+        # an object built key by key is written as a literal
+        ("const o = {}; o['a'] = 1; o.b = f; use(o);", "const o = {a: 1, b: f};"),
+        # sequences become statements; guards become ifs
+        ("function f(g) { return g.a = 1, g.b = 2, g; }", "g.a = 1; g.b = 2; return g;"),
+        ("c && (a = 1, b = 2);", "if (c) { a = 1; b = 2; }"),
+        ("c || d();", "if (!(c)) { d(); }"),
+    ],
+)
+def test_rewrite(source: str, expected: str) -> None:
+    assert expected in simplified(source)
+
+
+def test_dead_branch_is_gone() -> None:
+    out = simplified("if ('abc' === 'abc') { a(); } else { b(); }")
+    assert "b()" not in out and "if" not in out
+
+
+def test_proxy_object_is_inlined_and_removed() -> None:
+    out = simplified(
+        "function f(x) {\n"
+        "  const p = {'cmp': function (a, b) { return a === b; }, 'call': function (g, v) "
+        "{ return g(v); }, 'lit': 'Asia/Shanghai'};\n"
+        "  if (p['cmp'](x, p.lit)) { p.call(go, x + 1); }\n"
+        "}"
+    )
+    assert "x === 'Asia/Shanghai'" in out
+    assert "go(x + 1)" in out
+    assert "cmp" not in out and "const p" not in out
+
+
+def test_proxy_object_written_to_is_kept() -> None:
+    source = "const p = {'k': 'v'}; use(p.k); p.k = 'w'; use(p.k);"
+    assert simplified(source).count("use(p.k)") == 2
+
+
+def test_aliases_are_followed_to_what_they_copy() -> None:
+    out = simplified(
+        "function f(x) {\n"
+        "  var store = {'pick': function (a, b) { return a + b; }, 'sep': '.'};\n"
+        "  var alias = store, other = alias;\n"
+        "  return other.pick(x, alias.sep);\n"
+        "}"
+    )
+    assert "return x + '.';" in out
+    assert "store" not in out and "alias" not in out and "other" not in out
+
+
+def test_an_alias_shadowed_at_a_use_is_kept() -> None:
+    source = "function f(o) { var a = o; return function (o) { return a.k + o; }; }"
+    assert "var a = o" in simplified(source)
+
+
+def test_unused_functions_stay_as_evidence() -> None:
+    source = "function f() { var unused = function () { return readToken(); }; var n = 1; }"
+    out = simplified(source)
+    assert "readToken" in out and "var n" not in out
+
+
+def test_plain_code_is_left_as_it_is() -> None:
+    source = "function add(a, b) {\n  return a + b;\n}\nmodule.exports = { add };\n"
+    result = simplify_until_stable(source.encode())
+    assert result.data.decode() == source and result.rounds == 0
