@@ -16,17 +16,9 @@ from functools import cache
 
 from tree_sitter import Node
 
-FUNCTIONS = frozenset(
-    {
-        "function_declaration",
-        "function_expression",
-        "function",
-        "arrow_function",
-        "method_definition",
-        "generator_function_declaration",
-        "generator_function",
-    }
-)
+from agentxray.analyze.js.nodes import FUNCTION_TYPES
+
+FUNCTIONS = FUNCTION_TYPES
 MAX_SCAN = 1 << 20
 """Largest scope (bytes) searched for later writes and uses of a name."""
 MAX_TABLE = 200_000

@@ -291,11 +291,7 @@ class Tracker:
             if is_call and (prop in PASS_METHODS or prop in COLLECTION_PASS or prop in CODE_POINTS):
                 return [replace(item, node=call)]
             if is_call and prop in ("map", "flatMap"):
-                args = call.child_by_field_name("arguments")
-                cb = args.named_children[0] if args is not None and args.named_child_count else None
-                if cb is not None and cb.type in FUNCTION_TYPES:
-                    params = parameter_names(cb)
-                    return self._uses_in(item, cb, params[0]) if params and params[0] else []
+                return self._into_callback(item, call)
             return []
         if item.path:
             if prop == item.path[0]:
@@ -313,11 +309,7 @@ class Tracker:
             if is_call and prop in COLLECTION_PASS:
                 return [replace(item, node=call)]
             if is_call and prop in ("map", "filter", "some", "find", "forEach", "flatMap"):
-                args = call.child_by_field_name("arguments")
-                cb = args.named_children[0] if args is not None and args.named_child_count else None
-                if cb is not None and cb.type in FUNCTION_TYPES:
-                    params = parameter_names(cb)
-                    return self._uses_in(item, cb, params[0]) if params and params[0] else []
+                return self._into_callback(item, call)
             return []
         if sig.kind == "intl-options":
             kind = {"timeZone": "timezone", "locale": "locale"}.get(prop)
@@ -435,6 +427,15 @@ class Tracker:
             return []
         hopped = replace(item, hops=(*item.hops, text(callee)), calls=(*item.calls, call))
         return self._uses_in(hopped, fn, params[position])
+
+    def _into_callback(self, item: _Item, call: Node) -> list[_Item]:
+        """``list.map(x => …)``: the element is the callback's first parameter."""
+        args = call.child_by_field_name("arguments")
+        cb = args.named_children[0] if args is not None and args.named_child_count else None
+        if cb is None or cb.type not in FUNCTION_TYPES:
+            return []
+        params = parameter_names(cb)
+        return self._uses_in(item, cb, params[0]) if params and params[0] else []
 
     def _resolver(self) -> Resolver:
         if self._values is None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from ahocorasick_rs import BytesAhoCorasick
 from tree_sitter import Node
 
+from agentxray.analyze.js.deobfuscate.recognise import BUILTINS as RECOGNISED_BUILTINS
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     NameIndex,
@@ -81,45 +82,15 @@ LOCAL_SCOPE_LIMIT = 200_000
 """Functions larger than this (bundle wrappers) are the file's global scope."""
 MAX_CALLS_PER_DECODER = 60
 ZLIB_MODULES = frozenset({"zlib", "node:zlib"})
-BUILTINS = frozenset(
-    [
-        "String",
-        "Number",
-        "Math",
-        "Array",
-        "Object",
-        "JSON",
-        "Buffer",
-        "atob",
-        "btoa",
-        "TextDecoder",
-        "TextEncoder",
-        "Uint8Array",
-        "Uint16Array",
-        "Int8Array",
-        "ArrayBuffer",
-        "DataView",
-        "parseInt",
-        "parseFloat",
-        "decodeURIComponent",
-        "encodeURIComponent",
-        "decodeURI",
-        "encodeURI",
-        "escape",
-        "unescape",
-        "RegExp",
-        "Boolean",
-        "undefined",
-        "NaN",
-        "Infinity",
-        "isNaN",
-        "isFinite",
-        "Symbol",
-        "Error",
-        "Map",
-        "Set",
-    ]
-)
+_MORE = {"TextEncoder", "Uint16Array", "Int8Array", "ArrayBuffer", "DataView", "Map", "Set"}
+BUILTINS = (RECOGNISED_BUILTINS | _MORE | {"decodeURI", "encodeURI", "isFinite"}) - {
+    "this",
+    "arguments",
+    "window",
+    "self",
+    "globalThis",
+}
+"""Names the isolate provides; ``this`` and ``arguments`` make an expression depend on its call."""
 _CLIMB_THROUGH = frozenset(
     {
         "call_expression",
