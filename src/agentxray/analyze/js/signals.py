@@ -53,6 +53,8 @@ PREFILTERS = tuple(
     )
 )
 WIDE_SCOPE = 200_000
+MAX_KEY_READS = 24
+"""API-key reads followed per file (the first ones, in file order)."""
 DATE_SCOPE_LIMIT = 100_000
 """``d.toString()`` is a zone name only when ``d`` is seen to hold a Date in a function this big."""
 GEO_FIELDS = frozenset({"country_code", "countryCode", "country", "country_name", "countryName"})
@@ -199,6 +201,7 @@ def _destructured(index: NameIndex, offset: int) -> list[tuple[Node, Signal]]:
 def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
     """Expression nodes whose value is an environment signal, found by a literal prefilter."""
     out: list[tuple[Node, Signal]] = []
+    keys = 0
     matches = sorted((m for p in PREFILTERS for m in p.finditer(data)), key=lambda m: m.start())
     for m in matches:
         token = m.group()
@@ -251,6 +254,9 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
             header = token.strip(b"\"'").decode()
             found = (_header_read(node), Signal("country", f"response header {header}"))
         elif token in _KEY_NAMES:
+            keys += 1
+            if keys > MAX_KEY_READS:
+                continue  # a bundle reads its key in hundreds of places; prefix lists sit near few
             found = (_key_holder(node), Signal("api-key", f"the API key ({token.decode()})"))
         elif token.lstrip(b".") in _GEO_BYTES:
             found = (_geo_field(index, data, m), Signal("country", "IP-geolocation answer"))

@@ -74,8 +74,9 @@ MIN_PAYLOAD = 8
 SEARCH_BUDGET_S = 2.0
 """Wall time for finding closed expressions in one file (bundles have thousands of hits)."""
 BIG_FILE_BYTES = 2_000_000
-BIG_FILE_BUDGET_S = 0.3
-"""In a bundle the parse already costs seconds; the search gets less (a notice says if cut)."""
+BIG_FILE_BUDGET_S = 0.2
+"""In a bundle the parse already costs seconds; the search gets less (a notice says if cut),
+and primitives spelled in pieces are not searched for (a bundler folds such constants)."""
 LOCAL_SCAN_LIMIT = 20_000
 """Enclosing functions bigger than this are not searched for local declarations."""
 LOCAL_SCOPE_LIMIT = 200_000
@@ -370,8 +371,9 @@ class ClosedFinder:
         """Every closed expression around a decoding primitive, largest first, no overlaps."""
         found: dict[tuple[int, int], ClosedJob] = {}
         decoders: dict[int, tuple[Node, str]] = {}
+        split = self._split_primitives() if len(self.data) <= BIG_FILE_BYTES else []
         hits = sorted(
-            [*(m for p in PRIMITIVES for m in p.finditer(self.data)), *self._split_primitives()],
+            [*(m for p in PRIMITIVES for m in p.finditer(self.data)), *split],
             key=lambda m: m.start(),
         )
         deadline = time.monotonic() + self.budget_s
