@@ -17,6 +17,7 @@ from tree_sitter import Node
 
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
+    WIDE_SCOPE,
     NameIndex,
     enclosing_function,
     function_name,
@@ -37,7 +38,6 @@ MAX_HOPS = 4
 SHORT_GLOBAL_USES = 40
 """A global with a one- or two-letter name is followed only when it has at most this many uses."""
 MAX_ITEMS = 300
-LOCAL_SCOPE_LIMIT = 200_000
 """Functions larger than this (bundle wrappers) count as the global scope."""
 EQUALITY = frozenset({"===", "==", "!==", "!="})
 ORDER = frozenset({"<", "<=", ">", ">="})
@@ -567,7 +567,7 @@ class Tracker:
                 for u in self._uses_in(projected, scope, name, exclude=local)
                 if self._declaring_scope(u.node, name) == scope
             )
-            if scope.end_byte - scope.start_byte < LOCAL_SCOPE_LIMIT or len(name) > 2:
+            if scope.end_byte - scope.start_byte < WIDE_SCOPE or len(name) > 2:
                 out.extend(
                     replace(projected, node=n)
                     for n in self.index.shorthands(name, scope.start_byte, scope.end_byte)
@@ -639,7 +639,7 @@ class Tracker:
         if use.parent is not None and use.parent.type == "variable_declarator":
             return scope_of(use)
         fn = enclosing_function(use)
-        while fn is not None and fn.end_byte - fn.start_byte < LOCAL_SCOPE_LIMIT:
+        while fn is not None and fn.end_byte - fn.start_byte < WIDE_SCOPE:
             if name in parameter_names(fn) or self._declares(fn, name):
                 return fn
             fn = enclosing_function(fn)

@@ -28,6 +28,9 @@ _IDENT_BEFORE = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
 )
 _FN_DECL = re.compile(rb"function\s*\*?\s*([\w$]+)\s*\(")
+WIDE_SCOPE = 200_000
+"""A function bigger than this (a bundle's wrapper) is treated as the file's global scope:
+minified names there are reused by unrelated code, so they are not followed or searched."""
 MAX_USES = 400
 """More uses of one name than this in one scope: give up on that name (too generic to follow)."""
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from agentxray.analyze.js.nodes import NameIndex, scope_of, text
+from agentxray.analyze.js.nodes import WIDE_SCOPE, NameIndex, scope_of, text
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,6 @@ PREFILTERS = tuple(
         rb"authToken\b",
     )
 )
-WIDE_SCOPE = 200_000
 MAX_KEY_READS = 24
 """API-key reads followed per file (the first ones, in file order)."""
 DATE_SCOPE_LIMIT = 100_000

@@ -9,6 +9,7 @@ from tree_sitter import Node
 
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
+    WIDE_SCOPE,
     NameIndex,
     function_name,
     literal,
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 MAX_DEPTH = 6
 MAX_VALUES = 2_000
 MAX_CALL_SITES = 5
+MAX_LEAVES = 5_000
+"""Strings taken from one decoded value at most."""
 """A parameter is resolved through at most this many call sites."""
 LIST_METHODS = frozenset(["some", "every", "find", "filter", "findIndex", "forEach", "map"])
 
@@ -60,14 +63,19 @@ class Values:
         )
 
 
-def _leaves(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [x for v in value for x in _leaves(v)]
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _leaves(v)]
-    return []
+def leaves(value: object, budget: int = MAX_LEAVES) -> list[str]:
+    """The strings inside a decoded value (a list, an object parsed from decoded JSON)."""
+    out: list[str] = []
+    stack = [value]
+    while stack and len(out) < budget:
+        cur = stack.pop()
+        if isinstance(cur, str):
+            out.append(cur)
+        elif isinstance(cur, list):
+            stack.extend(reversed(cur))
+        elif isinstance(cur, dict):
+            stack.extend(reversed(list(cur.values())))
+    return out
 
 
 def _dedupe(items: tuple[str, ...]) -> tuple[str, ...]:
@@ -143,8 +151,8 @@ class Resolver:
         out = Values()
         for d in holder.decoded:
             if isinstance(d.value, dict) and key in d.value:
-                leaves = tuple(_leaves(d.value[key]))
-                out = out + Values(leaves, (replace(d, values=leaves),))
+                found = tuple(leaves(d.value[key]))
+                out = out + Values(found, (replace(d, values=found),))
         return out
 
     def _concat(self, node: Node, depth: int) -> Values:
@@ -203,7 +211,7 @@ class Resolver:
     def _bindings(self, use: Node, name: str) -> list[Node]:
         scope = scope_of(use)
         while True:
-            if scope.end_byte - scope.start_byte > 200_000 and scope.parent is not None:
+            if scope.end_byte - scope.start_byte > WIDE_SCOPE and scope.parent is not None:
                 break
             local = []
             for ident in self.index.identifiers(name, scope.start_byte, scope.end_byte):

@@ -14,6 +14,7 @@ from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
+    WIDE_SCOPE,
     enclosing_function,
     function_name,
     is_callback,
@@ -51,7 +52,6 @@ _PREFILTER = [
         rb"\\u04[0-5][0-9a-fA-F]",
     )
 ]
-WIDE_SCOPE = 200_000
 _SEPARATORS = frozenset("-/.:_ \u2010\u2011\u2012\u2013\u2014\u2212\u2215")
 
 

@@ -150,20 +150,9 @@ def _returns_early(stmt: Node) -> bool:
 
 
 def _after_in_same_function(stmt: Node, node: Node) -> bool:
+    """``node`` comes after ``stmt`` inside the function holding ``stmt`` (callbacks included)."""
     fn = enclosing_function(stmt)
-    return (
-        fn is not None
-        and node.start_byte > stmt.end_byte
-        and fn.end_byte >= node.end_byte
-        and (enclosing_function(node) == fn or _callback_of(node, fn))
-    )
-
-
-def _callback_of(node: Node, fn: Node) -> bool:
-    cur = enclosing_function(node)
-    while cur is not None and cur != fn:
-        cur = enclosing_function(cur)
-    return cur == fn
+    return fn is not None and stmt.end_byte < node.start_byte and node.end_byte <= fn.end_byte
 
 
 def _remote_guard(a: JsAnalysis, node: Node) -> str:

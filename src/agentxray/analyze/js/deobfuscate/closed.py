@@ -23,6 +23,7 @@ from tree_sitter import Node
 from agentxray.analyze.js.deobfuscate.recognise import BUILTINS as RECOGNISED_BUILTINS
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
+    WIDE_SCOPE,
     NameIndex,
     enclosing_function,
     function_name,
@@ -79,8 +80,6 @@ BIG_FILE_BUDGET_S = 0.2
 and primitives spelled in pieces are not searched for (a bundler folds such constants)."""
 LOCAL_SCAN_LIMIT = 20_000
 """Enclosing functions bigger than this are not searched for local declarations."""
-LOCAL_SCOPE_LIMIT = 200_000
-"""Functions larger than this (bundle wrappers) are the file's global scope."""
 MAX_CALLS_PER_DECODER = 60
 ZLIB_MODULES = frozenset({"zlib", "node:zlib"})
 _MORE = {"TextEncoder", "Uint16Array", "Int8Array", "ArrayBuffer", "DataView", "Map", "Set"}
@@ -204,7 +203,7 @@ class Closure:
     def _locally_bound(self, at: Node, name: str) -> bool:
         """Whether a function around ``at`` binds ``name`` (parameter or local declaration)."""
         fn = enclosing_function(at)
-        while fn is not None and fn.end_byte - fn.start_byte < LOCAL_SCOPE_LIMIT:
+        while fn is not None and fn.end_byte - fn.start_byte < WIDE_SCOPE:
             if fn.end_byte - fn.start_byte > LOCAL_SCAN_LIMIT:
                 return True  # too big to look through: treat the name as local (not a constant)
             if name in self._declared(fn):

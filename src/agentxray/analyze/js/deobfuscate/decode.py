@@ -10,7 +10,7 @@ from agentxray.analyze.js.deobfuscate.isolate import IsolateSession, evaluate
 from agentxray.analyze.js.deobfuscate.obfuscator import string_array_jobs
 from agentxray.analyze.js.deobfuscate.recognise import Job, decoder_jobs
 from agentxray.analyze.js.nodes import NameIndex
-from agentxray.analyze.js.values import Decoded
+from agentxray.analyze.js.values import Decoded, leaves
 from agentxray.model import Notice
 
 logger = logging.getLogger(__name__)
@@ -26,21 +26,6 @@ def _strings(value: object) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(v if isinstance(v, str) else json.dumps(v) for v in value)
     return (json.dumps(value),)
-
-
-def _leaves(value: object, out: list[str], budget: int = 5_000) -> list[str]:
-    """The strings inside a decoded value (a list, an object parsed from decoded JSON)."""
-    if len(out) >= budget:
-        return out
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, list):
-        for v in value:
-            _leaves(v, out, budget)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _leaves(v, out, budget)
-    return out
 
 
 def _hidden(values: tuple[str, ...], data: bytes) -> bool:
@@ -105,7 +90,7 @@ def decode_all(
             )
             continue
         if i >= first_closed:
-            values = tuple(_leaves(outcome.value, []))
+            values = tuple(leaves(outcome.value))
             if (
                 values
                 and _hidden(values, data)
