@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agentxray.model.artifact import Artifact, ArtifactFormat
+from agentxray.model.event import Event, EventKind, FileAccess
 from agentxray.model.exchange import ApiExchange
 from agentxray.model.fact import FACT_KINDS, Fact, FactKind
 from agentxray.model.finding import (
@@ -30,8 +31,11 @@ __all__ = [
     "ArtifactFormat",
     "Category",
     "Confidence",
+    "Event",
+    "EventKind",
     "Fact",
     "FactKind",
+    "FileAccess",
     "FileEntry",
     "FileKind",
     "Finding",
