@@ -74,12 +74,17 @@ def run(args: argparse.Namespace) -> int:
         if args.tls:
             print(f"ca_file={material.ca_file}", flush=True)
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+    async def serve() -> None:
+        # Stop on SIGTERM or Ctrl-C through the loop, not by raising from a signal handler: an
+        # exception raised in the middle of the loop's own bookkeeping can leave it unable to close.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await server.serve_until(stop, ready)
 
-    signal.signal(signal.SIGTERM, stop)  # `kill` ends it as cleanly as Ctrl-C
     try:
-        asyncio.run(server.serve_forever(ready))
+        asyncio.run(serve())
     except KeyboardInterrupt:
         pass
     finally:

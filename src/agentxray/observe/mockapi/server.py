@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import ssl
@@ -25,6 +26,8 @@ from agentxray.observe.mockapi.wire import HttpRequest, HttpResponse
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024 * 1024
+#: Seconds a stopping server waits for its connections to close before it goes anyway.
+SHUTDOWN_GRACE_S = 2.0
 
 
 def _tunnel_record(
@@ -90,6 +93,7 @@ class MockServer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
 
     @property
     def base_url(self) -> str:
@@ -109,14 +113,22 @@ class MockServer:
         self.port = self._server.sockets[0].getsockname()[1]
         logger.info("mock model API listening on %s", self.base_url)
 
-    async def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
-        """Listen and serve until cancelled."""
+    async def serve_until(
+        self, stop: asyncio.Event, on_ready: Callable[[str], None] | None = None
+    ) -> None:
+        """Listen and serve until *stop* is set; then stop listening and drop open connections."""
         await self.start()
         assert self._server is not None
         if on_ready:
             on_ready(self.base_url)
-        async with self._server:
-            await self._server.serve_forever()
+        try:
+            await stop.wait()
+        finally:
+            self._server.close()
+            for writer in tuple(self._writers):
+                writer.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), SHUTDOWN_GRACE_S)
 
     def start_background(self) -> str:
         """Serve from a daemon thread; returns the base URL."""
@@ -159,12 +171,14 @@ class MockServer:
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
         tls = writer.get_extra_info("sslcontext") is not None
+        self._writers.add(writer)
         try:
             while await self._one_exchange(conn, reader, writer, tls):
                 conn.start_next_cycle()
         except (h11.RemoteProtocolError, ConnectionError, ssl.SSLError, TimeoutError) as exc:
             logger.debug("connection ended: %s", exc)
         finally:
+            self._writers.discard(writer)
             writer.close()
 
     async def _one_exchange(
