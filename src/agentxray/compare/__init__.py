@@ -1,1 +1,7 @@
-"""The compare stage."""
+"""The compare stage: Report × Report → Delta."""
+
+from __future__ import annotations
+
+from agentxray.compare.versions import compare, differences, similarity
+
+__all__ = ["compare", "differences", "similarity"]

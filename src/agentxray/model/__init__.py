@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agentxray.model.artifact import Artifact, ArtifactFormat
+from agentxray.model.delta import Change, Delta
 from agentxray.model.event import Event, EventKind, FileAccess
 from agentxray.model.exchange import ApiExchange
 from agentxray.model.fact import FACT_KINDS, Fact, FactKind
@@ -30,7 +31,9 @@ __all__ = [
     "Artifact",
     "ArtifactFormat",
     "Category",
+    "Change",
     "Confidence",
+    "Delta",
     "Event",
     "EventKind",
     "Fact",
