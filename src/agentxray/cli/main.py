@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 SUBCOMMANDS: tuple[str, ...] = (
     "unpack_cmd",
     "scan_cmd",
+    "diff_cmd",
     "mock_api_cmd",
     "run_cmd",
     "probe_cmd",

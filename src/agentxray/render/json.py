@@ -6,6 +6,7 @@ import json
 import logging
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from agentxray.model import FileEntry, FileKind, Finding, Location, Notice, Report
@@ -131,3 +132,73 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 def render_json(report: Report) -> str:
     """The report document as indented JSON text (ends with a newline)."""
     return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _location_from(obj: dict[str, Any]) -> Location:
+    return Location(
+        artifact=str(obj["artifact"]),
+        line=obj.get("line"),
+        column=obj.get("column"),
+        offset=obj.get("offset"),
+    )
+
+
+def finding_from_dict(obj: dict[str, Any]) -> Finding:
+    """The inverse of :func:`finding_to_dict`."""
+    return Finding(
+        id=obj["id"],
+        rule=obj["rule"],
+        category=obj["category"],
+        severity=obj["severity"],
+        title=obj["title"],
+        location=_location_from(obj["location"]),
+        message=obj.get("message", ""),
+        related=tuple(_location_from(r) for r in obj.get("related", ())),
+        snippet=obj.get("snippet", ""),
+        signals=tuple(obj.get("signals", ())),
+        values=tuple(obj.get("values", ())),
+        decoded=tuple(obj.get("decoded", ())),
+        confidence=obj.get("confidence", "high"),
+        condition=obj.get("condition", ""),
+    )
+
+
+def report_from_dict(doc: dict[str, Any]) -> Report:
+    """A report read back from its JSON document (validated against :func:`report_schema`).
+
+    What the document keeps is restored: target, findings, notices, analysed files and time.
+    Raises ``ValueError`` naming the first schema violation when ``doc`` is not a report.
+    """
+    import jsonschema
+
+    from agentxray.model import Artifact, TargetKind, TargetSpec
+
+    try:
+        jsonschema.Draft202012Validator(report_schema()).validate(doc)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "the document"
+        raise ValueError(f"not an agentxray.report/1 document: {where}: {exc.message}") from None
+    t = doc["target"]
+    kinds: dict[str, TargetKind] = {"npm": "npm", "pypi": "pypi", "command": "command"}
+    kind = kinds.get(str(t.get("kind")), "path")
+    spec = TargetSpec(raw=t["spec"], kind=kind, name=t.get("name", t["spec"]), version=None)
+    artifact = Artifact(
+        spec=spec,
+        path=Path(t["spec"]),
+        format="file",
+        name=t.get("name", t["spec"]),
+        version=t.get("version"),
+        platform=t.get("platform"),
+        sha256=t.get("sha256"),
+    )
+    return Report(
+        target=spec,
+        tool_version=doc["tool"]["version"],
+        artifact=artifact,
+        findings=tuple(finding_from_dict(f) for f in doc["findings"]),
+        notices=tuple(
+            Notice(n["code"], n["message"], n.get("path"), n.get("level", "warning"))
+            for n in doc.get("notices", ())
+        ),
+        duration_s=float(doc.get("summary", {}).get("duration_s", 0.0)),
+    )
