@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ahocorasick_rs import BytesAhoCorasick
 from tree_sitter import Node, Tree
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,33 @@ WIDE_SCOPE = 200_000
 minified names there are reused by unrelated code, so they are not followed or searched."""
 MAX_USES = 400
 """More uses of one name than this in one scope: give up on that name (too generic to follow)."""
+_FAST_FROM = 64 * 1024
+"""Ranges at least this long are searched with :func:`literal_matches` instead of ``re``."""
+_SEARCH_CHUNK = 1024 * 1024
+
+
+def literal_matches(
+    data: bytes, literal: bytes, follow: re.Pattern[bytes], start: int, stop: int
+) -> Iterator[int]:
+    """Starts of the matches of ``literal`` followed by ``follow`` in ``data[start:stop]``:
+    exactly those of ``re.compile(re.escape(literal) + follow.pattern).finditer(data, start,
+    stop)``, but the literal is found by a vectorised search (Rust ``memmem``), which is about
+    20x faster on a big bundle than ``re``'s prefix loop. Searched 1 MiB at a time, so an early
+    stop reads little and memory stays small even where the literal is everywhere."""
+    finder = BytesAhoCorasick([literal])
+    view = memoryview(data)
+    size = len(literal)
+    resume = start  # re.finditer's matches do not overlap: none starts inside the previous one
+    for chunk in range(start, stop, _SEARCH_CHUNK):
+        upto = min(chunk + _SEARCH_CHUNK + size - 1, stop)
+        for _, at, _ in finder.find_matches_as_indexes(view[chunk:upto], overlapping=True):
+            at += chunk
+            if at < resume:
+                continue
+            m = follow.match(data, at + size, stop)
+            if m is not None:
+                resume = m.end()
+                yield at
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -243,18 +271,20 @@ class NameIndex:
         self, name: str, start: int, end: int | None, follow: bytes = rb"(?![\w$])"
     ) -> Iterator[Node]:
         # No look-behind in the pattern: it would defeat re's literal-prefix search (30x slower).
-        pat = re.compile(re.escape(name.encode()) + follow)
+        literal = name.encode()
         stop = len(self.data) if end is None else end
         data = self.data
+        starts: Iterator[int]
+        if len(literal) > 1 and stop - start >= _FAST_FROM:
+            starts = literal_matches(data, literal, re.compile(follow), start, stop)
+        else:
+            pat = re.compile(re.escape(literal) + follow)
+            starts = (m.start() for m in pat.finditer(data, start, stop))
         count = 0
-        for m in pat.finditer(data, start, stop):
-            if (
-                m.start()
-                and data[m.start() - 1 : m.start()] in _IDENT_BEFORE
-                and data[m.start() - 3 : m.start()] != b"..."
-            ):
+        for at in starts:
+            if at and data[at - 1 : at] in _IDENT_BEFORE and data[at - 3 : at] != b"...":
                 continue
-            node = self.node_at(m.start(), m.start() + len(name.encode()))
+            node = self.node_at(at, at + len(literal))
             if node.type in ("identifier", "shorthand_property_identifier"):
                 count += 1
                 if count > MAX_USES:
