@@ -41,8 +41,10 @@ def test_color_output_has_ansi_codes(sample_report: Report) -> None:
     assert "\x1b[" not in render_terminal_text(sample_report, color=False)
 
 
-def test_empty_report_says_no_findings(empty_report: Report) -> None:
-    assert "No findings." in render_terminal_text(empty_report)
+def test_empty_report_says_what_was_analysed(empty_report: Report) -> None:
+    text = render_terminal_text(empty_report)
+    assert "Analysed: JavaScript 1 file, 3 B" in text
+    assert "No findings in the 1 file analysed (3 B)." in text
 
 
 def test_activation_condition_is_said_once(sample_report: Report) -> None:
@@ -83,7 +85,7 @@ def test_launcher_notice_is_shown_under_the_header(empty_report: Report) -> None
         path="crush-0.96.1.tgz!package/lib.js",
     )
     text = render_terminal_text(dataclasses.replace(empty_report, notices=(notice,)), width=200)
-    head = text[: text.index("No findings.")]
+    head = text[: text.index("No findings")]
     assert "⚠ launcher: this file downloads" in head and "package/lib.js" in head
 
 

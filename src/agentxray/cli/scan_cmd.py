@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentxray.errors import UsageError
+from agentxray.compare.suppress import DEFAULT_IGNORE_FILE
+from agentxray.errors import AgentXrayError, UsageError
 from agentxray.model import SEVERITIES, Report, Severity, severity_rank
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,21 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--platform", metavar="P", help="platform build to pick, e.g. linux-x64, darwin-arm64"
     )
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="OLD.json",
+        help="report only findings whose id is not in OLD.json (an earlier --format json or "
+        "sarif report)",
+    )
+    p.add_argument(
+        "--ignore-file",
+        type=Path,
+        metavar="FILE",
+        help=f"suppressions (YAML list of id or rule, optional path glob, required reason); "
+        f"default: {DEFAULT_IGNORE_FILE} in the current directory when present. Comments in "
+        "the scanned code are never honoured",
+    )
     p.set_defaults(func=run)
 
 
@@ -72,22 +88,87 @@ def exit_code(report: Report, fail_on: Severity | None) -> int:
     return 1 if any(severity_rank(f.severity) >= threshold for f in report.findings) else 0
 
 
+class NothingAnalysed(AgentXrayError):
+    """The target held no code or strings to analyse; an empty report would look like safety."""
+
+    hint = "Point agentxray at an agent's package, binary or source code (see `scan --help`)."
+
+
+def check_output(path: Path) -> None:
+    """Fail before the scan when the report cannot be written to ``path``."""
+    if path.is_dir():
+        raise UsageError(f"--output {path} is a directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(
+            f"--output {path}: folder {parent} does not exist",
+            hint="Create it first or give another path.",
+        )
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"--output {path} is not writable ({exc.strerror})",
+            hint="Give a path you can write to.",
+        ) from exc
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+def _suppressions_file(args: argparse.Namespace) -> Path | None:
+    if args.ignore_file is not None:
+        if not args.ignore_file.is_file():
+            raise UsageError(f"--ignore-file {args.ignore_file} does not exist")
+        path: Path = args.ignore_file
+        return path
+    default = Path(DEFAULT_IGNORE_FILE)
+    return default if default.is_file() else None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Scan, render and write the report; the exit code reflects ``--fail-on``."""
+    """Scan, render and write the report; the exit code reflects ``--fail-on``.
+
+    Exit 2 (after the report is shown) when nothing could be analysed: no findings from no code
+    is not a clean result.
+    """
+    from agentxray.compare.baseline import apply_baseline, load_baseline
+    from agentxray.compare.suppress import apply_suppressions, load_suppressions
+    from agentxray.model.coverage import coverage, human_bytes
     from agentxray.pipeline import audit
 
-    if args.output is not None and args.output.is_dir():
-        raise UsageError(f"--output {args.output} is a directory; give a file name")
+    if args.output is not None:
+        check_output(args.output)
+    known = load_baseline(args.baseline) if args.baseline is not None else None
+    ignore_path = _suppressions_file(args)
+    suppressions = load_suppressions(ignore_path) if ignore_path is not None else ()
     report = audit(args.target, platform=args.platform, progress=sys.stderr.isatty())
+    if suppressions and ignore_path is not None:
+        report = apply_suppressions(report, suppressions, str(ignore_path))
+    if known is not None:
+        report = apply_baseline(report, known, str(args.baseline))
     if args.output is None and args.format == "terminal":
         from agentxray.render.terminal import render_terminal, terminal_console
 
-        render_terminal(report, terminal_console())
+        render_terminal(report, terminal_console(), fail_on=args.fail_on)
     elif args.output is None:
         sys.stdout.write(render(report, args.format))
     else:
-        args.output.write_text(render(report, args.format), encoding="utf-8")
+        try:
+            args.output.write_text(render(report, args.format), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write --output {args.output} ({exc.strerror})") from exc
         logger.info("wrote %s report to %s", args.format, args.output)
+    cov = coverage(report)
+    if cov.nothing_analysed:
+        n = len(report.artifacts)
+        size = human_bytes(sum(e.size for e in report.artifacts))
+        what = f"{n} file{'' if n == 1 else 's'} ({size}) and" if n else "no files,"
+        raise NothingAnalysed(
+            f"nothing was analysed in {args.target}: {what} no JavaScript, TypeScript, Python "
+            "or binary strings with content"
+        )
     code = exit_code(report, args.fail_on)
     if code:
         threshold = severity_rank(args.fail_on)

@@ -15,7 +15,16 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from agentxray.model import CATEGORIES, SEVERITIES, Finding, Report, Severity, severity_rank
+from agentxray.model import (
+    CATEGORIES,
+    SEVERITIES,
+    Finding,
+    Notice,
+    Report,
+    Severity,
+    severity_rank,
+)
+from agentxray.model.coverage import Coverage, Share, coverage, human_bytes
 from agentxray.render.about import CATEGORY_EXPLANATIONS, CATEGORY_TITLES, preview
 
 logger = logging.getLogger(__name__)
@@ -62,7 +71,9 @@ def _where(finding: Finding) -> str:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("ry") else f"{n} {noun}s"
 
 
 def _badge(severity: Severity) -> Text:
@@ -88,11 +99,10 @@ def _header(report: Report) -> RenderableType:
                     (f" — {notice.path}" if notice.path else "", "dim"),
                 )
             )
-    analysed = sum(1 for e in report.artifacts if e.kind in ("javascript", "typescript", "python"))
+    lines += _coverage_lines(coverage(report))
     lines.append(
         Text(
-            f"{_count(len(report.artifacts), 'file')} unpacked, "
-            f"{_count(analysed, 'source file')} · "
+            f"{_count(len(report.artifacts), 'file')} unpacked · "
             f"{_count(len(report.findings), 'finding')} · {_count(len(report.notices), 'notice')} · "
             f"{report.duration_s:.1f} s · agentxray {report.tool_version}",
             style="dim",
@@ -101,9 +111,76 @@ def _header(report: Report) -> RenderableType:
     return Group(*lines)
 
 
+def _share(share: Share) -> str:
+    return f"{_count(share.files, 'file')}, {human_bytes(share.bytes)}"
+
+
+def _coverage_lines(cov: Coverage) -> list[Text]:
+    """What was analysed (files, languages, bytes) and what was not: skips, binaries, budgets."""
+    lines: list[Text] = []
+    if cov.nothing_analysed:
+        lines.append(
+            Text(
+                "Analysed: nothing — no JavaScript, TypeScript, Python or binary strings "
+                "with content",
+                style="bold yellow",
+            )
+        )
+    else:
+        parts = [f"{lang} {_share(share)}" for lang, share in cov.languages.items()]
+        if cov.strings.files:
+            parts.append(
+                f"strings of {_count(cov.binaries, 'native binary')} "
+                f"({_share(cov.strings)}, rules only)"
+            )
+        label = "Analysed (strings only): " if cov.strings_only else "Analysed: "
+        lines.append(Text.assemble((label, "bold"), "; ".join(parts)))
+    missed: list[str] = []
+    if cov.empty:
+        missed.append(f"{_count(cov.empty, 'empty file')}")
+    if cov.skipped:
+        codes = _codes(cov.skipped)
+        missed.append(f"{_count(len(cov.skipped), 'file')} skipped ({codes})")
+    if cov.binaries and not cov.strings.files:
+        missed.append(f"{_count(cov.binaries, 'native binary')} (no strings recovered)")
+    kinds = sorted(cov.other.items(), key=lambda kv: -kv[1].files)
+    if kinds:
+        shown = ", ".join(f"{kind} {share.files}" for kind, share in kinds[:6])
+        more = ", …" if len(kinds) > 6 else ""
+        files = sum(share.files for _, share in kinds)
+        missed.append(f"{_count(files, 'other file')} no detector reads ({shown}{more})")
+    if missed:
+        lines.append(Text.assemble(("Not analysed: ", "bold"), "; ".join(missed)))
+    if cov.budgets:
+        lines.append(
+            Text.assemble(
+                ("Limits hit: ", "bold yellow"),
+                f"{_codes(cov.budgets)} — results may be incomplete, see the notices",
+            )
+        )
+    return lines
+
+
+def _codes(notices: Sequence[Notice]) -> str:
+    counts: dict[str, int] = {}
+    for notice in notices:
+        counts[notice.code] = counts.get(notice.code, 0) + 1
+    return ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in counts.items())
+
+
 def _summary(report: Report) -> RenderableType:
     if not report.findings:
-        return Text("No findings.", style="bold green")
+        cov = coverage(report)
+        if cov.nothing_analysed:
+            return Text(
+                "Nothing was analysed, so no findings mean nothing: this is not a clean result.",
+                style="bold yellow",
+            )
+        return Text(
+            f"No findings in the {_count(cov.analysed.files, 'file')} analysed "
+            f"({human_bytes(cov.analysed.bytes)}).",
+            style="bold green",
+        )
     table = Table(box=box.SIMPLE_HEAD, title="Summary", title_justify="left", expand=False)
     table.add_column("category")
     table.add_column("findings", justify="right")
@@ -257,8 +334,22 @@ def _notices(report: Report) -> RenderableType:
     return table
 
 
-def render_terminal(report: Report, console: Console) -> None:
-    """Print the report on ``console``."""
+def _gate(report: Report, fail_on: Severity | None) -> Text:
+    """How this run gates a CI job, or how to make it gate one."""
+    if fail_on is not None:
+        rank = severity_rank(fail_on)
+        n = sum(1 for f in report.findings if severity_rank(f.severity) >= rank)
+        verdict = f"exit 1: {_count(n, 'finding')} at or above {fail_on}" if n else "exit 0"
+        return Text(f"Gate: --fail-on {fail_on} → {verdict}.", style="dim")
+    return Text(
+        "Exit status 0: add --fail-on high to fail CI on findings, --baseline OLD.json to see "
+        "only new ones.",
+        style="dim",
+    )
+
+
+def render_terminal(report: Report, console: Console, *, fail_on: Severity | None = None) -> None:
+    """Print the report on ``console``; the last line says how the exit status gates CI."""
     console.print(_header(report))
     console.print()
     console.print(_summary(report))
@@ -280,6 +371,8 @@ def render_terminal(report: Report, console: Console) -> None:
                 line.append(sev, style=SEVERITY_STYLES[sev])
                 line.append("  ")
         console.print(line)
+    if not coverage(report).nothing_analysed:
+        console.print(_gate(report, fail_on))
 
 
 def terminal_console() -> Console:

@@ -1,0 +1,96 @@
+"""What was analysed and what was not, in the terminal report: silence is never shown as safety."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from agentxray.model import FileEntry, Notice, Report, TargetSpec
+from agentxray.model.coverage import coverage, human_bytes
+from agentxray.render.terminal import render_terminal_text
+
+SPEC = TargetSpec("pkg", "path", "pkg")
+
+
+def entry(vpath: str, kind: str, size: int, container: str | None = None) -> FileEntry:
+    return FileEntry(vpath, kind, size, "00" * 32, vpath, container)  # type: ignore[arg-type]
+
+
+def report(*files: FileEntry, notices: tuple[Notice, ...] = ()) -> Report:
+    return Report(SPEC, "0", artifacts=files, notices=notices)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        (),  # an empty folder
+        (entry("a.js", "javascript", 0),),  # an empty file
+        (entry("x.json", "json", 8), entry("README", "text", 6)),  # no code at all
+    ],
+    ids=["empty-folder", "empty-file", "data-only"],
+)
+def test_nothing_analysed_is_not_called_clean(files: tuple[FileEntry, ...]) -> None:
+    r = report(*files)
+    assert coverage(r).nothing_analysed
+    text = render_terminal_text(r)
+    assert "Analysed: nothing" in text
+    assert "not a clean result" in text
+    assert "No findings" not in text
+
+
+def test_languages_bytes_and_other_kinds_are_listed() -> None:
+    r = report(
+        entry("a.js", "javascript", 1500),
+        entry("b.py", "python", 200),
+        entry("c.json", "json", 9),
+    )
+    cov = coverage(r)
+    assert cov.languages["JavaScript"].bytes == 1500 and cov.languages["Python"].files == 1
+    text = render_terminal_text(r)
+    assert "Analysed: JavaScript 1 file, 1.5 kB; Python 1 file, 200 B" in text
+    assert "Not analysed: 1 other file no detector reads (json 1)" in text
+    assert "No findings in the 2 files analysed (1.7 kB)." in text
+
+
+def test_binary_with_strings_only_says_so() -> None:
+    r = report(entry("tool!strings/rodata.txt", "strings", 3300, container="tool"))
+    cov = coverage(r)
+    assert cov.strings_only and cov.binaries == 1 and not cov.nothing_analysed
+    assert "Analysed (strings only): strings of 1 native binary" in render_terminal_text(r)
+
+
+def test_skipped_files_and_budgets_are_named() -> None:
+    files = (entry("big.js", "javascript", 900), entry("bad.py", "python", 40))
+    notices = (
+        Notice("too-large-to-analyze", "over the limit", "big.js"),
+        Notice("parse-error", "does not parse", "bad.py"),
+        Notice("facts-truncated", "only the first 400000 candidates", "x.js"),
+    )
+    r = report(*files, notices=notices)
+    cov = coverage(r)
+    assert cov.nothing_analysed  # both files were skipped
+    assert [n.code for n in cov.budgets] == ["facts-truncated"]
+    text = render_terminal_text(r, width=200)
+    assert "2 files skipped (too-large-to-analyze, parse-error)" in text
+    assert "Limits hit: facts-truncated" in text
+
+
+def test_gate_line_says_how_to_fail_ci(empty_report: Report) -> None:
+    assert "add --fail-on high to fail CI" in render_terminal_text(empty_report, width=200)
+
+
+def test_human_bytes() -> None:
+    assert [human_bytes(n) for n in (0, 999, 1500, 18_100_000)] == [
+        "0 B",
+        "999 B",
+        "1.5 kB",
+        "18.1 MB",
+    ]
+
+
+def test_unread_file_is_not_counted_as_analysed() -> None:
+    js = entry("a.js", "javascript", 10)
+    r = report(js, notices=(Notice("read-error", "cannot read", "a.js"),))
+    assert coverage(r).nothing_analysed
+    assert not coverage(dataclasses.replace(r, notices=())).nothing_analysed
