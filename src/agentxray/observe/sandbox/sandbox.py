@@ -1,0 +1,233 @@
+"""One contained run: the namespace, the resolver, the recorder and the packet sink around one
+command started under bubblewrap; the record of everything it tried."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agentxray.model import ApiExchange, Event
+from agentxray.observe.mockapi.recorder import Recorder
+from agentxray.observe.mockapi.scenario import Scenario
+from agentxray.observe.mockapi.tls import RunAuthority
+from agentxray.observe.sandbox import bwrap
+from agentxray.observe.sandbox.dns import FakeIps, Resolver
+from agentxray.observe.sandbox.dns import serve as serve_dns
+from agentxray.observe.sandbox.eventlog import EventLog
+from agentxray.observe.sandbox.netns import (
+    PROXY_PORT,
+    NetNamespace,
+    SandboxUnavailable,
+    open_namespace,
+)
+from agentxray.observe.sandbox.packets import PacketSink
+from agentxray.observe.sandbox.policy import Policy
+from agentxray.observe.sandbox.recorder import NetRecorder
+
+if TYPE_CHECKING:
+    from agentxray.observe.honeytokens import Honeypot
+
+logger = logging.getLogger(__name__)
+
+PROXY_URL = f"http://127.0.0.1:{PROXY_PORT}"
+"""The recorder's regular proxy port as the sandboxed program reaches it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contained:
+    """How a contained command ended, and everything the sandbox recorded."""
+
+    argv: tuple[str, ...]
+    exit_code: int | None
+    """``None`` when it was killed at the timeout."""
+    stdout: str
+    stderr: str
+    duration_s: float
+    events: tuple[Event, ...]
+    exchanges: tuple[ApiExchange, ...]
+
+
+class Sandbox:
+    """Context manager: ``with Sandbox(...) as box: box.run(argv, env, layout)``."""
+
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        workdir: Path,
+        policy: Policy | None = None,
+        exchanges: Recorder | None = None,
+        honeypot: Honeypot | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.workdir = workdir
+        self.policy = policy or Policy()
+        self.exchanges = exchanges or Recorder()
+        self.honeypot = honeypot
+        self.log = EventLog()
+        self.ips = FakeIps()
+        self.authority = RunAuthority(workdir / "tls")
+        self._ns: NetNamespace | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def __enter__(self) -> Sandbox:
+        self._ns = open_namespace()
+        try:
+            self._start_loop(self._ns)
+        except BaseException:
+            self._ns.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the recorder and release the namespace."""
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            if self._thread is not None:
+                self._thread.join(5)
+        if self._ns is not None:
+            self._ns.close()
+            self._ns = None
+
+    def _start_loop(self, ns: NetNamespace) -> None:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        loop = asyncio.new_event_loop()
+        resolver = Resolver(self.ips, self.log, self.policy, self._egress)
+        recorder = NetRecorder(
+            log=self.log, ips=self.ips, policy=self.policy, scenario=self.scenario,
+            exchanges=self.exchanges, authority=self.authority, on_egress=self._egress,
+        )  # fmt: skip
+        sink = PacketSink(self.log, self.ips)
+
+        def drain_tun() -> None:
+            while True:
+                try:
+                    data = os.read(ns.tun, 65536)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError as exc:
+                    logger.warning("packet sink stopped: %s", exc)
+                    loop.remove_reader(ns.tun)
+                    return
+                sink.handle(data)
+
+        async def setup() -> None:
+            await serve_dns(resolver, ns.dns_udp, ns.dns_tcp)
+            await recorder.serve(ns.transparent, ns.proxy)
+            loop.add_reader(ns.tun, drain_tun)
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(setup())
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            with contextlib.suppress(Exception):
+                loop.remove_reader(ns.tun)
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="agentxray-sandbox-net", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        if failure:
+            raise failure[0]
+        self._loop = loop
+
+    # -- egress inspection ----------------------------------------------------------------
+
+    def _egress(self, data: bytes, where: str, host: str | None) -> None:
+        if self.honeypot is None:
+            return
+        for hit in self.honeypot.search(data, where):
+            if host is not None and self.honeypot.expected(hit.token, host):
+                continue
+            self.log.add(
+                "honeytoken",
+                host=host,
+                path=hit.token.file,
+                detail=f"{hit.token.kind} from {hit.token.file} sent ({hit.encoding}) in {where}",
+            )
+
+    # -- running a command ----------------------------------------------------------------
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: dict[str, str],
+        layout: bwrap.Layout,
+        *,
+        cwd: str | None = None,
+        timeout: float = 120.0,
+    ) -> Contained:
+        """Run ``argv`` contained; never raises on a failing command."""
+        if self._ns is None:
+            raise RuntimeError("Sandbox.run outside its with-block")
+        files = bwrap.write_system_files(
+            self.workdir / "system", layout, self.authority.ca_file.read_bytes()
+        )
+        layout = dataclasses.replace(layout, files={**files, **layout.files})
+        inner = bwrap.command(argv, env, layout, cwd or str(layout.workspace))
+        full = [*self._ns.enter_command(), *inner]
+        logger.info("sandboxed: %s", " ".join(argv))
+        started = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                full,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+            )
+        except OSError as exc:
+            raise SandboxUnavailable(f"cannot start the sandbox: {exc.strerror}") from exc
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            code: int | None = proc.returncode
+        except subprocess.TimeoutExpired:
+            logger.warning("%s did not finish in %.0f s; killing it", argv[0], timeout)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            code = None
+        duration = time.monotonic() - started
+        self.log.add(
+            "exit", process=argv[0],
+            detail="killed at the timeout" if code is None else f"exit code {code}",
+        )  # fmt: skip
+        return Contained(
+            argv=tuple(argv),
+            exit_code=code,
+            stdout=out.decode("utf-8", "replace"),
+            stderr=err.decode("utf-8", "replace"),
+            duration_s=duration,
+            events=self.log.events(),
+            exchanges=tuple(self.exchanges.exchanges),
+        )
