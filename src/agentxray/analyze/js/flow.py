@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 DERIVED = ("+",)
 """Path of a string built from an identity value: followed to hashes and encoders only."""
+DERIVED_OPS = frozenset({"+", "&", "|", "^", "<<", ">>", ">>>", "%"})
+"""Operators whose result is still made from a derived value (code points masked, shifted)."""
 MAX_HOPS = 4
 SHORT_GLOBAL_USES = 40
 """A global with a one- or two-letter name is followed only when it has at most this many uses."""
@@ -60,6 +62,8 @@ PASS_METHODS = frozenset(
         "substr",
         "valueOf",
         "at",
+        "maximize",
+        "minimize",
     ]
 )
 TEST_METHODS = frozenset(
@@ -254,7 +258,7 @@ class Tracker:
                 number_value(other) is not None or text(other) in ("true", "false", "!0", "!1")
             )
             return [replace(item, node=parent)] if constant and op in EQUALITY | ORDER else []
-        if item.path == DERIVED and op == "+":
+        if item.path == DERIVED and op in DERIVED_OPS:
             return [replace(item, node=parent)]
         if item.path:
             return []
@@ -384,6 +388,8 @@ class Tracker:
             if derived:
                 op = "hash" if text(callee).endswith(".update") else "encode"
                 self._compare(replace(item, path=()), op, call, None)
+            elif text(callee) == "Array.from" and args.named_children[0] == item.node:
+                return self._into_callback(item, call, 1)  # `Array.from(s, ch => …)`
             return []
         if callee.type == "member_expression" and not item.outcome and not item.path:
             prop = callee.child_by_field_name("property")
@@ -423,15 +429,25 @@ class Tracker:
         except ValueError:
             return []
         params = parameter_names(fn)
-        if position >= len(params) or not params[position]:
+        if position >= len(params):
             return []
         hopped = replace(item, hops=(*item.hops, text(callee)), calls=(*item.calls, call))
+        if not params[position]:
+            # `function f({ zone, offset })` called with the object holding the signal.
+            pattern = _parameter_pattern(fn, position)
+            if pattern is None or item.outcome:
+                return []
+            return self._destructure(hopped, pattern, fn)
         return self._uses_in(hopped, fn, params[position])
 
-    def _into_callback(self, item: _Item, call: Node) -> list[_Item]:
+    def _into_callback(self, item: _Item, call: Node, position: int = 0) -> list[_Item]:
         """``list.map(x => …)``: the element is the callback's first parameter."""
         args = call.child_by_field_name("arguments")
-        cb = args.named_children[0] if args is not None and args.named_child_count else None
+        cb = (
+            args.named_children[position]
+            if args is not None and args.named_child_count > position
+            else None
+        )
         if cb is None or cb.type not in FUNCTION_TYPES:
             return []
         params = parameter_names(cb)
@@ -481,6 +497,17 @@ class Tracker:
         if ptype in ("array", "spread_element") and not item.outcome and item.path in ((), DERIVED):
             return [replace(item, node=parent)]
         if (
+            ptype == "spread_element"
+            and parent.parent is not None
+            and parent.parent.type == "object"
+            and not item.outcome
+        ):
+            # `{ ...defaults, ...overrides }`: the fields of `defaults` are the new object's.
+            return [replace(item, node=parent.parent)]
+        if ptype == "public_field_definition" and parent.child_by_field_name("value") == node:
+            prop = parent.child_by_field_name("property") or parent.child_by_field_name("name")
+            return self._field_uses(item, parent, text(prop)) if prop is not None else []
+        if (
             ptype == "template_substitution"
             and item.signal.kind in IDENTITY_KINDS
             and item.signal.kind != "endpoint"
@@ -506,6 +533,13 @@ class Tracker:
             left = parent.child_by_field_name("left")
             if left is not None and left.type == "identifier":
                 return self._uses_of(item, left)
+            if (
+                left is not None
+                and left.type == "member_expression"
+                and text(left).startswith("this.")
+            ):
+                prop = left.child_by_field_name("property")
+                return self._field_uses(item, parent, text(prop)) if prop is not None else []
             return []
         if ptype == "return_statement" or (
             ptype in FUNCTION_TYPES and parent.child_by_field_name("body") == node
@@ -534,8 +568,11 @@ class Tracker:
             return [replace(item, node=parent)]
         return []
 
-    def _destructure(self, item: _Item, pattern: Node) -> list[_Item]:
-        """``const {timeZone: tz = "UTC", locale} = value``: each bound name is a member read."""
+    def _destructure(self, item: _Item, pattern: Node, within: Node | None = None) -> list[_Item]:
+        """``const {timeZone: tz = "UTC", locale} = value``: each bound name is a member read.
+
+        ``within`` is the function whose parameter the pattern is (its names live there).
+        """
         out: list[_Item] = []
         for prop in pattern.named_children:
             if prop.type == "shorthand_property_identifier_pattern":
@@ -556,9 +593,12 @@ class Tracker:
             if projected is None:
                 continue
             if local.type == "object_pattern":
-                out.extend(self._destructure(projected, local))
+                out.extend(self._destructure(projected, local, within))
                 continue
             name = text(local)
+            if within is not None:
+                out.extend(self._uses_in(projected, within, name, exclude=local))
+                continue
             scope = self._declaring_scope(local, name) if local.type == "identifier" else None
             if scope is None:
                 scope = scope_of(local)
@@ -680,16 +720,103 @@ class Tracker:
             out.append(replace(item, node=use))
         return out
 
+    def _field_uses(self, item: _Item, where: Node, prop: str) -> list[_Item]:
+        """Reads of ``this.prop`` in the class holding ``where`` (fields, getters, methods)."""
+        body = _class_body(where)
+        if body is None or body.end_byte - body.start_byte > WIDE_SCOPE:
+            return []
+        out = []
+        pattern = re.compile(rb"\bthis\s*\.\s*" + re.escape(prop.encode()) + rb"(?![\w$])")
+        for m in pattern.finditer(self.index.data, body.start_byte, body.end_byte):
+            end = m.end()
+            node = self.index.node_at(end - len(prop.encode()), end)
+            member = node.parent
+            if member is None or member.type != "member_expression":
+                continue
+            holder = member.parent
+            if (
+                holder is not None
+                and holder.type in ("assignment_expression", "augmented_assignment_expression")
+                and holder.child_by_field_name("left") == member
+            ):
+                continue
+            out.append(replace(item, node=member))
+        return out[:40]
+
     def _callers(self, item: _Item, fn: Node | None) -> list[_Item]:
         if item.calls:
             return [replace(item, node=item.calls[-1], calls=item.calls[:-1])]
         if fn is None or len(item.hops) >= MAX_HOPS:
             return []
+        iife = _invocation(fn)
+        if iife is not None:
+            return [replace(item, node=iife)]  # `(() => { … return v })()`
+        if fn.type == "method_definition":
+            # A getter is read as `this.name`, a method called as `this.name(…)`.
+            key = fn.child_by_field_name("name")
+            if key is None:
+                return []
+            hopped = replace(item, hops=(*item.hops, text(key)))
+            getter = any(c.type == "get" for c in fn.children)
+            return [
+                replace(u, node=u.node.parent)
+                if not getter
+                and u.node.parent is not None
+                and u.node.parent.type == "call_expression"
+                else u
+                for u in self._field_uses(hopped, fn, text(key))
+                if getter
+                or (
+                    u.node.parent is not None
+                    and u.node.parent.type == "call_expression"
+                    and u.node.parent.child_by_field_name("function") == u.node
+                )
+            ]
         name = function_name(fn)
         if name is None:
             return []
         hops = (*item.hops, name)
         return [replace(item, node=call, hops=hops) for call in self.index.calls(name)]
+
+
+def _parameter_pattern(fn: Node, position: int) -> Node | None:
+    """The object pattern declaring parameter ``position`` of ``fn`` (``{a, b} = {}`` too)."""
+    params = fn.child_by_field_name("parameters")
+    if params is None or position >= params.named_child_count:
+        return None
+    p: Node | None = params.named_children[position]
+    for _ in range(3):
+        if p is None or p.type == "object_pattern":
+            break
+        if p.type == "assignment_pattern":
+            p = p.child_by_field_name("left")
+        elif p.type in ("required_parameter", "optional_parameter"):
+            p = p.child_by_field_name("pattern")
+        else:
+            return None
+    return p if p is not None and p.type == "object_pattern" else None
+
+
+def _invocation(fn: Node) -> Node | None:
+    """The call running a function expression where it is written (an IIFE)."""
+    cur = fn
+    while cur.parent is not None and cur.parent.type == "parenthesized_expression":
+        cur = cur.parent
+    call = cur.parent
+    if (
+        call is not None
+        and call.type == "call_expression"
+        and call.child_by_field_name("function") == cur
+    ):
+        return call
+    return None
+
+
+def _class_body(node: Node) -> Node | None:
+    cur = node.parent
+    while cur is not None and cur.type != "class_body":
+        cur = cur.parent
+    return cur
 
 
 def _callback_call(

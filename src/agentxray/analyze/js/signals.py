@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from agentxray.analyze.js.nodes import WIDE_SCOPE, NameIndex, scope_of, text
+from agentxray.analyze.js.nodes import (
+    FUNCTION_TYPES,
+    WIDE_SCOPE,
+    NameIndex,
+    parameter_names,
+    scope_of,
+    text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +258,12 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
             )
         elif token[-1:] in (b'"', b"'"):
             header = token.strip(b"\"'").decode()
-            found = (_header_read(node), Signal("country", f"response header {header}"))
+            sig = Signal("country", f"response header {header}")
+            read = _header_read(node)
+            if read is None:
+                # The name kept in a constant or a list of header names tried in turn.
+                out.extend((r, sig) for r in _header_reads_by_name(index, node))
+            found = (read, sig)
         elif token in _KEY_NAMES:
             keys += 1
             if keys > MAX_KEY_READS:
@@ -373,6 +385,76 @@ def _header_read(node: Node) -> Node | None:
     if parent is not None and parent.type == "subscript_expression":
         return parent
     return None
+
+
+def _header_reads_by_name(index: NameIndex, node: Node) -> list[Node]:
+    """Header reads whose name comes from a constant or a list holding the header name.
+
+    ``const H = ["cf-ipcountry", …]; for (const h of H) req.headers.get(h)``, ``H.map(h =>
+    headers[h])``, ``const C = "cf-ipcountry"; headers.get(C)``.
+    """
+    while node.type != "string" and node.parent is not None:
+        node = node.parent
+    holder = node.parent
+    while holder is not None and holder.type in ("array", "as_expression", "satisfies_expression"):
+        node, holder = holder, holder.parent
+    if holder is None or holder.type != "variable_declarator":
+        return []
+    name = holder.child_by_field_name("name")
+    if name is None or name.type != "identifier":
+        return []
+    listed = node.type != "string"
+    scope = scope_of(holder)
+    if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
+        return []
+    keys: list[Node] = []
+    for use in index.identifiers(text(name), scope.start_byte, scope.end_byte)[:20]:
+        if use == name or use.parent is None:
+            continue
+        parent = use.parent
+        if not listed:
+            keys.append(use)
+        elif parent.type == "for_in_statement" and parent.child_by_field_name("right") == use:
+            left = parent.child_by_field_name("left")
+            if left is not None and left.type == "identifier":
+                keys.extend(_loop_uses(index, parent, text(left)))
+        elif parent.type == "member_expression" and parent.child_by_field_name("object") == use:
+            call = parent.parent
+            args = call.child_by_field_name("arguments") if call is not None else None
+            cb = args.named_children[0] if args is not None and args.named_child_count else None
+            if cb is not None and cb.type in FUNCTION_TYPES:
+                params = parameter_names(cb)
+                if params and params[0]:
+                    keys.extend(_loop_uses(index, cb, params[0]))
+    reads = []
+    for key in keys:
+        holder_of_key = key.parent
+        if holder_of_key is None:
+            continue
+        parent = holder_of_key
+        if parent.type == "subscript_expression" and parent.child_by_field_name("index") == key:
+            if "eader" in text(parent.child_by_field_name("object") or parent):
+                reads.append(parent)
+        elif parent.type == "arguments" and parent.named_children[0] == key:
+            call = parent.parent
+            callee = call.child_by_field_name("function") if call is not None else None
+            if (
+                call is not None
+                and callee is not None
+                and re.search(r"eaders?\??\.get$|getHeader$|\.header$", text(callee))
+            ):
+                reads.append(call)
+    return reads
+
+
+def _loop_uses(index: NameIndex, scope: Node, name: str) -> list[Node]:
+    return [
+        u
+        for u in index.identifiers(name, scope.start_byte, scope.end_byte)[:20]
+        if u.parent is not None
+        and u.parent.type != "for_in_statement"
+        and u.parent.type != "formal_parameters"
+    ]
 
 
 def _geo_field(index: NameIndex, data: bytes, m: re.Match[bytes]) -> Node | None:

@@ -133,7 +133,7 @@ class Resolver:
             return self.values(node.child_by_field_name("consequence"), depth + 1) + self.values(
                 node.child_by_field_name("alternative"), depth + 1
             )
-        if t == "identifier":
+        if t in ("identifier", "shorthand_property_identifier"):
             return self._identifier(node, depth)
         if t in ("augmented_assignment_expression", "assignment_expression"):
             return self.values(node.child_by_field_name("right"), depth + 1)
@@ -153,7 +153,61 @@ class Resolver:
             if isinstance(d.value, dict) and key in d.value:
                 found = tuple(leaves(d.value[key]))
                 out = out + Values(found, (replace(d, values=found),))
+        if not out.items:
+            # `CONFIG.zones` where `const CONFIG = { zones: [...] }`: the field's value.
+            field_value = self._field(node.child_by_field_name("object"), key, depth)
+            if field_value is not None:
+                out = self.values(field_value, depth + 1)
         return out
+
+    def _field(self, holder: Node | None, key: str, depth: int) -> Node | None:
+        """The expression a constant object literal holds under ``key``, if one is seen."""
+        obj = self._object(holder, depth)
+        if obj is None:
+            return None
+        for pair in reversed(obj.named_children):
+            if pair.type == "pair":
+                k = pair.child_by_field_name("key")
+                if k is not None and text(k).strip("\"'`") == key:
+                    return pair.child_by_field_name("value")
+            elif pair.type == "shorthand_property_identifier" and text(pair) == key:
+                return pair
+        return None
+
+    def _object(self, node: Node | None, depth: int) -> Node | None:
+        """The object literal ``node`` names: a constant, a field of one, ``Object.freeze({…})``."""
+        for _ in range(MAX_DEPTH - depth):
+            if node is None:
+                return None
+            node = unwrap(node)
+            t = node.type
+            if t == "object":
+                return node
+            if t in ("as_expression", "satisfies_expression", "non_null_expression"):
+                node = node.named_children[0] if node.named_child_count else None
+            elif t == "call_expression" and text(node.child_by_field_name("function") or node) in (
+                "Object.freeze",
+                "Object.seal",
+            ):
+                args = node.child_by_field_name("arguments")
+                node = (
+                    args.named_children[0] if args is not None and args.named_child_count else None
+                )
+            elif t in ("identifier", "shorthand_property_identifier"):
+                bindings = self._bindings(node, text(node))
+                if len(bindings) != 1:
+                    return None
+                node = bindings[0].child_by_field_name("value") or bindings[0].child_by_field_name(
+                    "right"
+                )
+            elif t == "member_expression":
+                prop = node.child_by_field_name("property")
+                node = self._field(
+                    node.child_by_field_name("object"), text(prop) if prop else "", depth + 1
+                )
+            else:
+                return None
+        return None
 
     def _concat(self, node: Node, depth: int) -> Values:
         op = node.child_by_field_name("operator")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -121,6 +122,20 @@ def _constant_uses(a: JsAnalysis, literal: Node) -> list[Node]:
     if value is None or not 0 < len(value) <= 4:
         return []  # prose with a curly quote in it is not a variant some branch picks
     decl = literal.parent
+    key = ""
+    if decl is not None and decl.type == "pair" and decl.child_by_field_name("value") == literal:
+        # `const MARKS = Object.freeze({ right: "\u2019", … })`: read as `MARKS.right`.
+        key = text(decl.child_by_field_name("key") or decl).strip("\"'")
+        decl = decl.parent
+        if decl is not None and decl.parent is not None and decl.parent.type == "arguments":
+            call = decl.parent.parent
+            if call is None or text(call.child_by_field_name("function") or call) not in (
+                "Object.freeze",
+                "Object.seal",
+            ):
+                return []
+            decl = call
+        decl = decl.parent if decl is not None else None
     if decl is None or decl.type != "variable_declarator":
         return []
     name = decl.child_by_field_name("name")
@@ -129,8 +144,21 @@ def _constant_uses(a: JsAnalysis, literal: Node) -> list[Node]:
     scope = scope_of(decl)
     if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
         return []  # a minified name at a bundle's top level: too common to follow
-    uses = a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:20]
-    return [u for u in uses if u != name]
+    uses = [u for u in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:20]]
+    if not key:
+        return [u for u in uses if u != name]
+    out = []
+    for u in uses:
+        member = u.parent
+        prop = member.child_by_field_name("property") if member is not None else None
+        if (
+            member is not None
+            and member.type == "member_expression"
+            and prop is not None
+            and text(prop) == key
+        ):
+            out.append(member)
+    return out
 
 
 def _arm_value(a: JsAnalysis, arm: Node | None) -> str | None:
@@ -139,7 +167,7 @@ def _arm_value(a: JsAnalysis, arm: Node | None) -> str | None:
         return None
     arm = unwrap(arm)
     value = string_value(arm)
-    if value is None and arm.type == "identifier":
+    if value is None and arm.type in ("identifier", "member_expression"):
         values = a.resolver.values(arm).items
         value = values[0] if len(values) == 1 else None
     return value
@@ -315,10 +343,67 @@ def _value_uses(a: JsAnalysis, node: Node, hops: int = 1) -> list[Node]:
         )
     ):
         fn = parent if parent.type == "arrow_function" else enclosing_function(parent)
+        if fn is not None and fn.type == "method_definition":
+            return [u for use in _member_reads(a, fn) for u in _value_uses(a, use, hops - 1)]
         callee = function_name(fn) if fn is not None else None
         calls = a.index.calls(callee)[:10] if callee else []
         return [u for call in calls for u in _value_uses(a, call, hops - 1)]
     return [node]
+
+
+_BIT_OPS = frozenset({">>", ">>>", "<<", "&", "^"})
+
+
+def _bit_driven(choice: Choice) -> bool:
+    """Two look-alikes picked by bits of data: ``bits[i++] ? "\u2019" : "\u02bc"``, ``b >> k & 1``.
+
+    Each choice then spells one bit of an identifier into the text. An opening/closing quote
+    pair (typographic quotes picked by position) is not such a choice.
+    """
+    if choice.node.type != "ternary_expression":
+        return False
+    values = {v for v, _ in choice.variants}
+    cats = {unicodedata.category(v) for v in values if len(v) == 1}
+    if {"Pi", "Pf"} <= cats or {"Ps", "Pe"} <= cats:
+        return False
+    cond = choice.node.child_by_field_name("condition")
+    stack = [cond] if cond is not None else []
+    while stack:
+        cur = unwrap(stack.pop())
+        if cur.type == "subscript_expression":
+            index = cur.child_by_field_name("index")
+            if index is not None and index.type not in ("number", "string"):
+                return True
+        if cur.type == "binary_expression":
+            op = cur.child_by_field_name("operator")
+            if op is not None and text(op) in _BIT_OPS:
+                return True
+        if cur.type in ("binary_expression", "unary_expression", "parenthesized_expression"):
+            stack.extend(cur.named_children)
+    return False
+
+
+def _member_reads(a: JsAnalysis, method: Node) -> list[Node]:
+    """Where a class's getter is read (``this.space``) or its method called (``this.pick()``)."""
+    key = method.child_by_field_name("name")
+    body = method.parent
+    if key is None or body is None or body.end_byte - body.start_byte > WIDE_SCOPE:
+        return []
+    getter = any(c.type == "get" for c in method.children)
+    name = text(key).encode()
+    out: list[Node] = []
+    pattern = re.compile(rb"\bthis\s*\.\s*" + re.escape(name) + rb"(?![\w$])")
+    for m in pattern.finditer(a.unit.data, body.start_byte, body.end_byte):
+        member = a.index.node_at(m.end() - len(name), m.end()).parent
+        if member is None or member.type != "member_expression":
+            continue
+        call = member.parent
+        is_call = call is not None and call.type == "call_expression"
+        if getter and not is_call:
+            out.append(member)
+        elif not getter and is_call and call is not None:
+            out.append(call)
+    return out[:10]
 
 
 def watermark_findings(a: JsAnalysis) -> list[Finding]:
@@ -329,11 +414,12 @@ def watermark_findings(a: JsAnalysis) -> list[Finding]:
     for choice in _choices(a, literals):
         choice.tainted = _taint(a, choice)
         invisible = any(ch in INVISIBLE for v, _ in choice.variants for ch in v)
-        if not (invisible or choice.tainted or len({v for v, _ in choice.variants}) >= 3):
+        bits = _bit_driven(choice)
+        if not (invisible or bits or choice.tainted or len({v for v, _ in choice.variants}) >= 3):
             continue
         _name_arguments(a, choice)
         sinks = _sinks(a, choice.node)
-        if not sinks and not choice.tainted:
+        if not sinks and not choice.tainted and not bits:
             # Chosen by an ordinary condition and written into no text: editor state such as
             # CodeMirror's `prevInput = selected ? "" : "\u200b"` textarea trick.
             logger.debug("invisible variants at %d reach no text", choice.node.start_byte)
@@ -344,7 +430,10 @@ def watermark_findings(a: JsAnalysis) -> list[Finding]:
     for change in _separator_changes(a):
         sinks = _sinks(a, change.node)
         if sinks and sinks[0].start_byte in groups:
-            groups[sinks[0].start_byte].append(change)
+            if all(
+                c.node.start_byte != change.node.start_byte for c in groups[sinks[0].start_byte]
+            ):
+                groups[sinks[0].start_byte].append(change)
         elif sinks and change.tainted:
             groups.setdefault(sinks[0].start_byte, []).append(change)
             sinks_of.setdefault(sinks[0].start_byte, sinks[0])

@@ -264,7 +264,9 @@ def _encodings(a: JsAnalysis) -> list[Mark]:
         args = call.child_by_field_name("arguments")
         if args is None or len(text(args)) > 200:
             continue
-        if not _BASE_LITERAL.search(text(args)) or "+" not in text(args):
+        if "+" not in text(args):
+            continue
+        if not _BASE_LITERAL.search(text(args)) and not _named_base(a, args):
             continue
         out.append(
             Mark(
@@ -305,6 +307,28 @@ def _encodings(a: JsAnalysis) -> list[Mark]:
             )
         )
     return out
+
+
+def _invisible_base(value: float) -> bool:
+    """A code point that starts an invisible block (tags, variation selectors)."""
+    return 0xE0000 <= value <= 0xE01EF or 0xFE00 <= value <= 0xFE0F
+
+
+def _named_base(a: JsAnalysis, args: Node) -> bool:
+    """``String.fromCodePoint(TAG_BASE + c)`` with ``const TAG_BASE = 0xe0000``."""
+    stack = [args]
+    while stack:
+        cur = stack.pop()
+        if cur.type == "identifier":
+            for v in a.resolver.values(cur).items[:4]:
+                try:
+                    if _invisible_base(float(v)):
+                        return True
+                except ValueError:
+                    continue
+        elif cur.type not in FUNCTION_TYPES:
+            stack.extend(cur.named_children)
+    return False
 
 
 def _indexed_by_data(a: JsAnalysis, array: Node) -> Node | None:
