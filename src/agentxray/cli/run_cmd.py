@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import logging
 import re
+import shutil
+import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from agentxray.errors import UsageError
+from agentxray.model import ApiExchange
 from agentxray.observe.mockapi.recorder import display_headers
 from agentxray.observe.mockapi.scenario import builtin_names
 from agentxray.observe.profile import profile_names
-from agentxray.observe.session import AgentRun
+from agentxray.observe.sandbox.policy import POLICIES
+from agentxray.observe.session import DEFAULT_PROMPT, AgentRun, seed_files
 from agentxray.pipeline import observe_agent
 
 logger = logging.getLogger(__name__)
@@ -65,6 +72,26 @@ def register(sub: Any) -> None:
         "Exit status 0 when the agent exited 0, 1 otherwise.",
     )
     add_run_options(p, "edit")
+    p.add_argument(
+        "command",
+        nargs="*",
+        help="with `-- COMMAND ARGS…`: run an installed program instead of a package spec "
+        "(the matching agent profile is used when it is a known agent)",
+    )
+    p.add_argument(
+        "--policy",
+        choices=POLICIES,
+        default="audit",
+        help="audit: nothing leaves, everything recorded (default); strict: only the model API "
+        "host is allowed, anything else is blocked and logged as a violation",
+    )
+    p.add_argument("--workspace", type=Path, help="the agent's writable workspace (default: new)")
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run on the host with only a cleared environment and proxy variables (NOT contained)",
+    )
+    p.add_argument("--format", choices=("terminal", "json"), default="terminal")
     p.set_defaults(func=run)
 
 
@@ -82,10 +109,94 @@ def _extra_env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
+def _command_form(args: argparse.Namespace) -> list[str] | None:
+    """``agentxray run [options] -- COMMAND ARGS…``: the command, else ``None`` (a package spec)."""
+    command = getattr(args, "command", None)
+    if command is None:
+        return None
+    spec = str(args.spec)
+    if command or (":" not in spec and not Path(spec).exists() and shutil.which(spec)):
+        return [spec, *command]
+    return None
+
+
+def _contained(args: argparse.Namespace) -> AgentRun:
+    """A contained run of a package spec or a command, with ``--policy`` and ``--workspace``."""
+    from agentxray.observe.launch import run_contained
+    from agentxray.observe.mockapi.recorder import Recorder
+    from agentxray.observe.mockapi.scenario import load_scenario
+    from agentxray.observe.profile import AgentProfile, load_profile, profile_names
+    from agentxray.store.sqlite import Store
+
+    play = load_scenario(args.scenario)
+    command = _command_form(args)
+    profile: AgentProfile | None
+    if command is not None:
+        found = shutil.which(command[0])
+        if found is None:
+            raise UsageError(f"command {command[0]!r} is not on PATH")
+        program = Path(found).resolve()
+        name = args.profile or _KNOWN_COMMANDS.get(Path(command[0]).name)
+        profile = load_profile(name) if name in (*profile_names(), args.profile) and name else None
+        argv: list[str] | None = [found, *command[1:]]
+    else:
+        from agentxray.pipeline import prepare_agent
+
+        agent = prepare_agent(args.spec, platform=args.platform, profile=args.profile)
+        profile, program, argv = agent.profile, agent.program, None
+    base = args.workdir or Path(tempfile.mkdtemp(prefix="agentxray-run-"))
+    workspace = (args.workspace or base / "workspace").resolve()
+    home = base / "home"
+    seed_files(play.workspace, workspace)
+    seed_files(play.home, home)
+    name = profile.name if profile is not None else program.name
+    db = Store(args.store) if args.store is not None else None
+    run_id = None
+    sinks: tuple[Callable[[ApiExchange], None], ...] = ()
+    if db is not None:
+        run_id = db.new_run(target=str(args.spec), profile=name, scenario=play.name)
+        sinks = (functools.partial(db.add_exchange, run_id),)
+    recorder = Recorder(args.record, sinks)
+    try:
+        done = run_contained(
+            profile, program, play, recorder,
+            base=base, home=home, workspace=workspace, prompt=args.prompt or DEFAULT_PROMPT,
+            command=argv, api_host=args.api_host, extra_env=_extra_env(args.env),
+            timeout=args.timeout, policy=args.policy,
+        )  # fmt: skip
+        if db is not None and run_id is not None:
+            db.finish_run(
+                run_id, exit_code=done.launch.exit_code, duration_s=done.launch.duration_s
+            )
+    finally:
+        recorder.close()
+        if db is not None:
+            db.close()
+    return AgentRun(
+        profile=name,
+        scenario=play.name,
+        base_url=done.base_url,
+        agent_base_url=done.base_url,
+        launch=done.launch,
+        exchanges=tuple(recorder.exchanges),
+        ca_file=done.ca_file,
+        events=done.events,
+        sandboxed=True,
+        policy=args.policy,
+    )
+
+
+#: Installed command names of the agents the built-in profiles know.
+_KNOWN_COMMANDS = {"claude": "claude-code", "codex": "codex", "gemini": "gemini-cli"}
+
+
 def execute(args: argparse.Namespace) -> AgentRun:
     """Run the agent as ``args`` say."""
     if args.api_host is not None and not _HOST.match(args.api_host):
         raise UsageError(f"--api-host {args.api_host!r} is not a host name (no scheme or path)")
+    sandbox = not getattr(args, "no_sandbox", True)
+    if sandbox:
+        return _contained(args)
     return observe_agent(
         args.spec,
         scenario=args.scenario,
@@ -105,8 +216,39 @@ def execute(args: argparse.Namespace) -> AgentRun:
 def run(args: argparse.Namespace) -> int:
     """``agentxray run``."""
     result = execute(args)
-    print_summary(result)
+    if args.format == "json":
+        print(json.dumps(run_document(result, args), indent=2, ensure_ascii=False))
+    else:
+        print_summary(result)
     return 0 if result.launch.exit_code == 0 else 1
+
+
+def run_document(result: AgentRun, args: argparse.Namespace) -> dict[str, Any]:
+    """The ``agentxray.report/1`` document of a run: its ``run`` object and ``events``."""
+    from agentxray import __version__
+    from agentxray.model import Report, TargetSpec
+    from agentxray.render.json import run_report_to_dict
+
+    command = _command_form(args)
+    if command is not None:
+        target = TargetSpec(raw=" ".join(command), kind="command", name=command[0])
+    else:
+        from agentxray.acquire import parse_spec
+
+        target = parse_spec(args.spec, platform=args.platform)
+    launch = result.launch
+    run_obj: dict[str, Any] = {
+        "id": launch.workspace.parent.name,
+        "command": list(launch.argv),
+        "scenario": result.scenario,
+        "exit_code": launch.exit_code,
+        "duration_s": round(launch.duration_s, 3),
+        "complete": True,
+    }
+    if result.policy:
+        run_obj["policy"] = result.policy
+    report = Report(target=target, tool_version=__version__, duration_s=launch.duration_s)
+    return run_report_to_dict(report, run_obj, result.events)
 
 
 def visible(text: str) -> str:
@@ -119,6 +261,33 @@ def visible(text: str) -> str:
             name = unicodedata.name(ch, "")
             out.append(f"⟨U+{ord(ch):04X}{' ' + name if name else ''}⟩")
     return "".join(out)
+
+
+def print_events(result: AgentRun) -> None:
+    """What the sandbox recorded: names, hosts, refusals, packets, honeytokens, violations."""
+    events = result.events
+    print(f"sandbox:   contained (bubblewrap, no route out), policy {result.policy}")
+    names = sorted({e.host for e in events if e.kind == "dns" and e.host})
+    print(f"dns names: {len(names)}" + (f"  {', '.join(names)}" if names else ""))
+    hosts: dict[str, list[int]] = {}
+    for e in events:
+        if e.kind in ("http", "connect", "tls-refused") and e.host:
+            key = f"{e.host}:{e.port}" if e.port else e.host
+            hosts.setdefault(key, [0, 0])[0] += 1
+            hosts[key][1] += e.bytes_sent or 0
+    print(f"hosts:     {len(hosts)}")
+    for key, (n, sent) in sorted(hosts.items()):
+        print(f"  {key}  {n} event(s), {sent} bytes sent")
+    for kind in ("tls-refused", "honeytoken", "violation"):
+        picked = [e for e in events if e.kind == kind]
+        if picked:
+            print(f"{kind}: {len(picked)}")
+            for e in picked[:20]:
+                print(f"  {e.host or ''} {e.detail or ''}")
+    for kind, label in (("exec", "processes"), ("file", "files")):
+        picked = [e for e in events if e.kind == kind]
+        if picked:
+            print(f"{label}: {len(picked)} event(s)")
 
 
 def print_summary(result: AgentRun) -> None:
@@ -135,6 +304,8 @@ def print_summary(result: AgentRun) -> None:
     for path in sorted(launch.workspace.rglob("*")):
         if path.is_file():
             print(f"  {path.relative_to(launch.workspace)}  ({path.stat().st_size} bytes)")
+    if result.sandboxed:
+        print_events(result)
     print(f"exchanges: {len(result.exchanges)}")
     mock_host = result.base_url.split("://", 1)[-1]
     for ex in result.exchanges:

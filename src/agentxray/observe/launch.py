@@ -1,4 +1,6 @@
-"""Starts an agent headless, per its profile, in a fresh HOME and workspace with a cleared environment."""
+"""Starts an agent headless, per its profile, in a fresh HOME and workspace with a cleared
+environment: contained in the sandbox (:func:`run_contained`, the default) or on the host
+(:func:`launch`)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,18 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentxray.errors import ObserveError
+from agentxray.model import Event
+from agentxray.observe.mockapi.recorder import Recorder
+from agentxray.observe.mockapi.scenario import Scenario
 from agentxray.observe.profile import AgentProfile
+
+if TYPE_CHECKING:
+    from agentxray.observe.honeytokens import Honeypot
 
 logger = logging.getLogger(__name__)
 
@@ -175,3 +184,157 @@ def launch(
         home=home,
         workspace=workspace,
     )
+
+
+#: The user and home the contained agent sees.
+SANDBOX_USER = "dev"
+SANDBOX_HOME = "/home/dev"
+_PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy")
+
+
+@dataclass(frozen=True, slots=True)
+class ContainedRun:
+    """A run inside the sandbox: how it ended and what was recorded."""
+
+    launch: LaunchResult
+    events: tuple[Event, ...]
+    base_url: str
+    """The model API base URL the agent was given (its real host name)."""
+    ca_file: Path
+    """The run's CA (also appended to the CA bundle the sandbox sees)."""
+
+
+def _package_root(program: Path, suffix: str) -> Path:
+    """The folder holding the unpacked package: ``program`` minus the profile's path suffix."""
+    root = program
+    for _ in Path(suffix.lstrip("/")).parts:
+        root = root.parent
+    return root
+
+
+def _plant(home: Path, workspace: Path) -> Honeypot | None:
+    try:
+        from agentxray.observe.honeytokens import plant
+    except ImportError:  # pragma: no cover - the honeytoken module ships with the package
+        return None
+    return plant(home, workspace)
+
+
+def _trace(argv: list[str], log_dir: Path) -> list[str] | None:
+    try:
+        from agentxray.observe.trace import strace_command
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        return strace_command(argv, log_dir)
+    except ObserveError as exc:
+        logger.warning("%s; processes and files are not recorded", exc)
+        return None
+
+
+def run_contained(
+    profile: AgentProfile | None,
+    program: Path,
+    scenario: Scenario,
+    recorder: Recorder,
+    *,
+    base: Path,
+    home: Path,
+    workspace: Path,
+    prompt: str = "",
+    command: list[str] | None = None,
+    api_host: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+    policy: str = "audit",
+    trace: bool = True,
+    honeytokens: bool = True,
+) -> ContainedRun:
+    """Run the agent (its profile's command line, or ``command``) inside the sandbox.
+
+    The agent gets its model API under the real host name (``https://api.anthropic.com`` …, or
+    ``https://<api_host>``), served by the mock; a fresh ``$HOME`` (``/home/dev``) seeded by the
+    profile and with honeytokens; the workspace writable; no proxy variables (the redirect
+    catches everything). Processes and files are traced with strace when it is installed.
+    Raises :class:`~agentxray.observe.sandbox.SandboxUnavailable` where the sandbox cannot run.
+    """
+    from agentxray.observe.sandbox import Policy, Sandbox, model_hosts
+    from agentxray.observe.sandbox.bwrap import CA_BUNDLES, Layout
+
+    interpreter = None
+    if profile is not None and profile.interpreter:
+        interpreter = shutil.which(profile.interpreter)
+        if interpreter is None:
+            raise ObserveError(
+                f"{profile.name} needs {profile.interpreter!r}, which is not on PATH",
+                hint=f"Install {profile.interpreter} (e.g. the Debian package nodejs).",
+            )
+    dialect = profile.dialect if profile is not None else None
+    hosts = set(model_hosts(dialect))
+    model_host = api_host or (sorted(hosts)[0] if hosts else "api.anthropic.com")
+    hosts.add(model_host)
+    base_url = f"https://{model_host}"
+    home.mkdir(parents=True, exist_ok=True)
+    workspace.mkdir(parents=True, exist_ok=True)
+    honeypot = _plant(home, workspace) if honeytokens else None
+    values = {
+        "program": str(program),
+        "interpreter": interpreter or "",
+        "prompt": prompt,
+        "base_url": base_url,
+        "home": SANDBOX_HOME,
+        "workspace": str(workspace),
+    }
+    if profile is not None:
+        prepare_home(profile, home, values)
+        argv = command or [_fill(a, values) for a in profile.argv]
+        env = build_env(profile, values, Path(CA_BUNDLES[0]), interpreter, "http://unused")
+    else:
+        argv = list(command or [str(program)])
+        env = {
+            "PATH": ":".join(BASE_PATH), "HOME": SANDBOX_HOME, "TZ": "UTC",
+            "LANG": "C.UTF-8", "TERM": "dumb",
+        }  # fmt: skip
+    for name in _PROXY_VARS:
+        env.pop(name, None)
+    env["USER"] = env["LOGNAME"] = SANDBOX_USER
+    env.update(extra_env or {})
+    read_only = [_package_root(program, profile.program) if profile is not None else program.parent]
+    if interpreter:
+        read_only.append(Path(interpreter).resolve().parent.parent)
+    log_dir = base / "trace"
+    traced = _trace(argv, log_dir) if trace else None
+    layout = Layout(
+        home=home,
+        home_inside=SANDBOX_HOME,
+        workspace=workspace,
+        user=SANDBOX_USER,
+        read_only=tuple(dict.fromkeys(p for p in read_only if p != Path("/"))),
+        writable=(log_dir,) if traced else (),
+    )
+    with Sandbox(
+        scenario=scenario,
+        workdir=base / "sandbox",
+        policy=Policy("strict" if policy == "strict" else "audit", frozenset(hosts)),
+        exchanges=recorder,
+        honeypot=honeypot,
+    ) as box:
+        logger.info("launching %s in the sandbox, workspace %s", argv[0], workspace)
+        done = box.run(traced or argv, env, layout, cwd=str(workspace), timeout=timeout)
+        if traced:
+            from agentxray.observe.trace import read_trace
+
+            found = read_trace(log_dir, Path(SANDBOX_HOME), workspace)
+            box.log.extend([replace(e, time=e.time + done.started) for e in found])
+        events = box.log.events()
+        ca_file = box.authority.ca_file
+    result = LaunchResult(
+        argv=tuple(argv),
+        exit_code=done.exit_code,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        duration_s=done.duration_s,
+        home=home,
+        workspace=workspace,
+    )
+    return ContainedRun(result, events, base_url, ca_file)

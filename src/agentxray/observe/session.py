@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentxray.model import ApiExchange
-from agentxray.observe.launch import LaunchResult, launch
+from agentxray.model import ApiExchange, Event
+from agentxray.observe.launch import LaunchResult, launch, run_contained
 from agentxray.observe.mockapi.recorder import Recorder
 from agentxray.observe.mockapi.scenario import Scenario
 from agentxray.observe.mockapi.server import MockServer
@@ -39,6 +39,12 @@ class AgentRun:
     """Every request it made to the mock, in order."""
     ca_file: Path | None = None
     """The per-run CA the agent was told to trust, with ``tls``."""
+    events: tuple[Event, ...] = ()
+    """What the sandbox recorded (DNS, connections, HTTP, packets, processes, files), in order."""
+    sandboxed: bool = False
+    """Whether the agent ran contained (bubblewrap, no route out) or on the host."""
+    policy: str | None = None
+    """The egress policy of a contained run."""
 
 
 def seed_files(files: dict[str, str], folder: Path) -> None:
@@ -67,18 +73,47 @@ def run_agent(
     api_host: str | None = None,
     extra_env: dict[str, str] | None = None,
     timeout: float = 120.0,
+    sandbox: bool = False,
+    policy: str = "audit",
 ) -> AgentRun:
-    """Serve ``scenario`` on loopback, run the agent once against it, stop, return the record.
+    """Run the agent once against ``scenario``; return the record.
+
+    With ``sandbox`` (what ``agentxray run`` does) the agent runs contained (:func:`run_contained`): the mock answers
+    its model host under the real name, every other connection is recorded and answered by the
+    sandbox's recorder, ``policy`` (``audit`` or ``strict``) decides what counts as a violation.
+    Without it the agent runs on the host as follows.
 
     With ``api_host`` the agent is told its API lives at ``https://<api_host>``; its proxy (the
     mock, with TLS) opens that tunnel and serves the API under that name, so host-dependent
     behaviour shows without touching DNS. ``extra_env`` is added to the agent's environment.
     """
-    tls = tls or api_host is not None
     base = workdir or Path(tempfile.mkdtemp(prefix=f"agentxray-{profile.name}-"))
     home, workspace = base / "home", base / "workspace"
     seed_files(scenario.workspace, workspace)
     seed_files(scenario.home, home)
+    if sandbox:
+        recorder = Recorder(record, sinks)
+        try:
+            contained = run_contained(
+                profile, program, scenario, recorder,
+                prompt=prompt, base=base, home=home, workspace=workspace,
+                api_host=api_host, extra_env=extra_env, timeout=timeout, policy=policy,
+            )  # fmt: skip
+        finally:
+            recorder.close()
+        return AgentRun(
+            profile=profile.name,
+            scenario=scenario.name,
+            base_url=contained.base_url,
+            agent_base_url=contained.base_url,
+            launch=contained.launch,
+            exchanges=tuple(recorder.exchanges),
+            ca_file=contained.ca_file,
+            events=contained.events,
+            sandboxed=True,
+            policy=policy,
+        )
+    tls = tls or api_host is not None
     ca_file = None
     ssl_context = None
     if tls:

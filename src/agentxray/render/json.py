@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from agentxray.model import FileEntry, FileKind, Finding, Location, Notice, Report
+from agentxray.model import Event, FileEntry, FileKind, Finding, Location, Notice, Report
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,26 @@ def _notice(notice: Notice) -> dict[str, Any]:
     if notice.path is not None:
         out["path"] = notice.path
     return out
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """One event of a live run as the schema's ``events`` entry (fields that do not apply left out)."""
+    out: dict[str, Any] = {}
+    for name in Event.__dataclass_fields__:
+        value = getattr(event, name)
+        if value is not None:
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def run_report_to_dict(
+    report: Report, run: dict[str, Any], events: Sequence[Event]
+) -> dict[str, Any]:
+    """The document of a live run: the report plus its ``run`` object and ``events`` list."""
+    doc = report_to_dict(report)
+    doc["run"] = run
+    doc["events"] = [event_to_dict(e) for e in events]
+    return doc
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:

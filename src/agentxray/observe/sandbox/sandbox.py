@@ -56,6 +56,8 @@ class Contained:
     duration_s: float
     events: tuple[Event, ...]
     exchanges: tuple[ApiExchange, ...]
+    started: float = 0.0
+    """When the command started, in seconds since the record began."""
 
 
 class Sandbox:
@@ -230,4 +232,5 @@ class Sandbox:
             duration_s=duration,
             events=self.log.events(),
             exchanges=tuple(self.exchanges.exchanges),
+            started=started - self.log.started,
         )
