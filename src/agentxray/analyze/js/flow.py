@@ -359,6 +359,8 @@ class Tracker:
             if named is not None and params and params[0] and len(item.hops) < MAX_HOPS:
                 hopped = replace(item, hops=(*item.hops, text(first)))
                 return self._uses_in(hopped, named, params[0])
+            if named is None and prop in ELEMENT_METHODS:
+                return [replace(item, node=call)]  # `values.find(Boolean)`: still the elements
         if prop in CALLBACK_METHODS and first is not None and first.type in FUNCTION_TYPES:
             params = parameter_names(first)
             inside = self._uses_in(item, first, params[0]) if params and params[0] else []
@@ -396,6 +398,13 @@ class Tracker:
             method = text(prop) if prop is not None else ""
             if text(callee) in STATIC_PASS and item.signal.kind == "network-interfaces":
                 return [replace(item, node=call)]
+            if (
+                text(callee) == "Array.from"
+                and item.signal.kind in IDENTITY_KINDS - {"endpoint"}
+                and args.named_children[0] == item.node
+            ):
+                # `Array.from(host, ch => …)`: each character of the identity value.
+                return self._into_callback(replace(item, path=DERIVED), call, 1)
             if text(callee) in ("String.fromCodePoint", "String.fromCharCode"):
                 if item.signal.kind in IDENTITY_KINDS and item.signal.kind != "endpoint":
                     self._compare(item, "encode", call, None)

@@ -42,7 +42,16 @@ def zone_countries(zone: str) -> tuple[str, ...]:
     >>> zone_countries("Asia/Urumqi")
     ('CN',)
     """
-    return _zones().get(zone, ())
+    found = _zones().get(zone)
+    if found is None and "/" in zone:
+        # Code that lower-cases the zone first compares with "asia/kolkata".
+        found = _folded().get(zone.casefold())
+    return found or ()
+
+
+@cache
+def _folded() -> dict[str, tuple[str, ...]]:
+    return {zone.casefold(): codes for zone, codes in _zones().items()}
 
 
 def country_name(code: str) -> str:
