@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from agentxray.acquire import acquire, default_cache_dir, parse_spec
 from agentxray.model import ApiExchange, Artifact, FileEntry, Notice, Report, Tree
+from agentxray.model.progress import ProgressFn, no_progress
 from agentxray.unpack.limits import Limits
 
 if TYPE_CHECKING:
@@ -150,12 +151,14 @@ def audit(
     platform: str | None = None,
     progress: bool = False,
     workdir: Path | None = None,
+    steps: ProgressFn = no_progress,
 ) -> Report:
     """Acquire, unpack and statically analyse the target ``text`` names; the full report.
 
     Registry and command targets (and local files of 1 MiB or more) are unpacked once into the
     agentxray cache, keyed by digest, and reused; others (a directory, a small file) are unpacked
-    into ``workdir`` when given, else a temporary folder that is removed afterwards.
+    into ``workdir`` when given, else a temporary folder that is removed afterwards. ``steps``
+    is told each step (unpack, deobfuscate, parse, each detector) as it starts.
     """
     from agentxray import __version__
     from agentxray.analyze import analyze
@@ -165,6 +168,7 @@ def audit(
     spec = parse_spec(text, platform=platform)
     artifact = acquire(spec, progress=progress)
     scratch: Path | None = None
+    steps("unpack", artifact.name)
     if workdir is not None:
         tree = unpack(artifact, workdir)
     elif artifact.sha256 is not None and _worth_caching(artifact):
@@ -173,7 +177,7 @@ def audit(
         scratch = Path(tempfile.mkdtemp(prefix="agentxray-"))
         tree = unpack(artifact, scratch / "tree")
     try:
-        result = analyze(tree)
+        result = analyze(tree, progress=steps)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

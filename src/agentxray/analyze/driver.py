@@ -22,6 +22,7 @@ from agentxray.model import (
     Tree,
     severity_rank,
 )
+from agentxray.model.progress import ProgressFn, no_progress
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +137,12 @@ class _Outcome:
             self.spent[name] = self.spent.get(name, 0.0) + seconds
 
 
-def _run_all(unit: SourceUnit, detectors: Sequence[Detector]) -> _Outcome:
+def _run_all(
+    unit: SourceUnit, detectors: Sequence[Detector], progress: ProgressFn = no_progress
+) -> _Outcome:
     out = _Outcome()
     for detector in detectors:
+        progress("analyse", f"{detector.name} on {_label(unit.entry)}")
         t0 = time.perf_counter()
         _run_one(detector, unit, out.findings, out.notices)
         out.spent[detector.name] = out.spent.get(detector.name, 0.0) + time.perf_counter() - t0
@@ -158,14 +162,26 @@ def _child(unit: SourceUnit, detectors: Sequence[Detector], conn: Connection) ->
     conn.close()
 
 
-def _run_forked(unit: SourceUnit, here: Sequence[Detector], there: Sequence[Detector]) -> _Outcome:
+def _label(entry: FileEntry) -> str:
+    """``cli.js (18.1 MB)``: a file's last path segment and size, for progress lines."""
+    name = entry.vpath.replace("!", "/").rsplit("/", 1)[-1]
+    return f"{name} ({entry.size / 1e6:.1f} MB)"
+
+
+def _run_forked(
+    unit: SourceUnit,
+    here: Sequence[Detector],
+    there: Sequence[Detector],
+    progress: ProgressFn = no_progress,
+) -> _Outcome:
     """Run ``there`` in a forked child while ``here`` runs in this process."""
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(unit, there, sender), daemon=True)
     child.start()
     sender.close()
-    out = _run_all(unit, here)
+    out = _run_all(unit, here, progress)
+    progress("analyse", f"{', '.join(d.name for d in there)} on {_label(unit.entry)}")
     try:
         out.merge(receiver.recv())
     except (EOFError, OSError):
@@ -188,41 +204,52 @@ def _run_forked(unit: SourceUnit, here: Sequence[Detector], there: Sequence[Dete
 
 
 def _analyse_unit(
-    unit: SourceUnit, wanted: Sequence[Detector], options: AnalyzeOptions
+    unit: SourceUnit,
+    wanted: Sequence[Detector],
+    options: AnalyzeOptions,
+    progress: ProgressFn = no_progress,
 ) -> _Outcome:
     groups = families(wanted)
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if options.jobs < 2 or len(groups) < 2 or unit.entry.size < options.parallel_min_bytes:
-        return _run_all(unit, wanted)
+        return _run_all(unit, wanted, progress)
     if not forkable:
-        return _run_all(unit, wanted)
+        return _run_all(unit, wanted, progress)
     # Parse here, before the fork: the child inherits the tree (copy-on-write) instead of
     # parsing again. Then the first family (in registry order) runs here, the rest in the child.
     if unit.entry.kind in ("javascript", "typescript"):
+        progress("parse", _label(unit.entry))
         _ = unit.js_tree
-    return _run_forked(unit, groups[0], [d for g in groups[1:] for d in g])
+    return _run_forked(unit, groups[0], [d for g in groups[1:] for d in g], progress)
 
 
 def run_detectors(
-    tree: Tree, detectors: Sequence[Detector], options: AnalyzeOptions | None = None
+    tree: Tree,
+    detectors: Sequence[Detector],
+    options: AnalyzeOptions | None = None,
+    progress: ProgressFn = no_progress,
 ) -> StaticResult:
-    """Run ``detectors`` over every file of ``tree`` whose kind they accept."""
+    """Run ``detectors`` over every file of ``tree`` whose kind they accept.
+
+    ``progress`` is told each step (deobfuscate, parse, each detector) as it starts."""
     options = options or AnalyzeOptions()
     start = time.perf_counter()
     total = _Outcome()
-    for entry in tree.files:
+    todo = [e for e in tree.files if any(e.kind in d.kinds for d in detectors)]
+    for n, entry in enumerate(todo, 1):
         wanted = [d for d in detectors if entry.kind in d.kinds]
-        if not wanted:
-            continue
+        if len(todo) > 1:
+            progress("files", f"{n}/{len(todo)}")
         data = _read(tree, entry, options)
         if isinstance(data, Notice):
             total.notices.append(data)
             continue
         # Obfuscated JavaScript is analysed as deobfuscated text; findings come back to the original.
         t0 = time.perf_counter()
+        progress("deobfuscate", _label(entry))
         prepared = prepare(SourceUnit(entry, data))
         spent = time.perf_counter() - t0
-        outcome = _analyse_unit(prepared.unit, wanted, options)
+        outcome = _analyse_unit(prepared.unit, wanted, options, progress)
         outcome.spent["deobfuscate"] = outcome.spent.get("deobfuscate", 0.0) + spent
         if prepared.relocator is not None:
             outcome.findings = [prepared.relocator.finding(f) for f in outcome.findings]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from agentxray.cli.progress import step_progress
 from agentxray.compare.suppress import DEFAULT_IGNORE_FILE
 from agentxray.errors import AgentXrayError, UsageError
 from agentxray.model import SEVERITIES, Report, Severity, severity_rank
@@ -143,7 +144,10 @@ def run(args: argparse.Namespace) -> int:
     known = load_baseline(args.baseline) if args.baseline is not None else None
     ignore_path = _suppressions_file(args)
     suppressions = load_suppressions(ignore_path) if ignore_path is not None else ()
-    report = audit(args.target, platform=args.platform, progress=sys.stderr.isatty())
+    with step_progress() as steps:
+        report = audit(
+            args.target, platform=args.platform, progress=sys.stderr.isatty(), steps=steps
+        )
     if suppressions and ignore_path is not None:
         report = apply_suppressions(report, suppressions, str(ignore_path))
     if known is not None:
