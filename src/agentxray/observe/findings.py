@@ -184,15 +184,15 @@ def _finding(
 
 def _honeytoken_findings(events: Sequence[Event], run_id: str) -> list[Finding]:
     """One ``exfiltration`` finding per planted secret and destination (expected ones left out)."""
-    grouped: dict[tuple[str, str], list[Event]] = {}
+    grouped: dict[tuple[str, str, str], list[Event]] = {}
     for e in events:
         if e.kind == "honeytoken" and "; expected:" not in (e.detail or ""):
-            grouped.setdefault((e.path or "", e.host or e.url or "?"), []).append(e)
+            # The detail starts with the token's kind (hit_event's and the sandbox's wording).
+            kind = (e.detail or "secret").split(" ", 1)[0]
+            grouped.setdefault((kind, e.path or "", e.host or e.url or "?"), []).append(e)
     out = []
-    for (file, host), hits in grouped.items():
+    for (kind, file, host), hits in grouped.items():
         first = hits[0]
-        what = (first.detail or "a planted secret").split(" in ", 1)[0]
-        kind = what.split(" ", 1)[0]
         readers = [r for r in _readers(events, file) if r.seq < first.seq] or _readers(events, file)
         who = (
             f"read by {_who(readers)}" if readers else "no traced process was seen reading the file"
@@ -205,14 +205,14 @@ def _honeytoken_findings(events: Sequence[Event], run_id: str) -> list[Finding]:
                 "exfiltration",
                 "high",
                 "Planted secret sent out",
-                f"The secret planted in {file} ({what}) was sent to {host}"
+                f"The {kind} planted in {file} was sent to {host}"
                 f" ({len(hits)} time{'s' if len(hits) > 1 else ''}); {who}. {outcome}",
                 f"{kind}\0{file}\0{host}",
                 run_location(run_id, first),
                 [run_location(run_id, r) for r in readers]
                 + [run_location(run_id, h) for h in hits],
                 [
-                    what,
+                    *dict.fromkeys(h.detail or kind for h in hits[:3]),
                     f"file {file}",
                     f"destination {host}",
                     *(f"process {_who([r])}" for r in readers[:3]),
