@@ -266,3 +266,11 @@ def test_a_traced_program_that_sends_a_planted_secret(tmp_path: Path) -> None:
         assert "~/.aws/credentials" in f.message and "c2.attacker.net" in f.message
         assert f"(pid {reader.pid})" in f.message and "It left the sandbox." in f.message
     assert _by_rule(findings, "AXR-CRD-001")[0].location.line == reader.seq
+
+
+def test_rules_that_differ_only_by_language_report_a_process_once() -> None:
+    events = [
+        Event(seq=1, kind="exec", pid=2, process="git", path="/usr/bin/git", argv=("git", "status"))
+    ]
+    findings = [f for f in run_findings(events, "1") if f.category == "command-exec"]
+    assert [(f.rule, f.location.line, f.severity) for f in findings] == [("AXR-CMD-002", 1, "info")]

@@ -257,3 +257,9 @@ def test_strace_missing_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.M
 
 def test_no_logs_no_events(tmp_path: Path) -> None:
     assert read_trace(tmp_path, Path(os.sep), tmp_path) == []
+
+
+def test_times_can_count_from_the_start_of_the_run(tmp_path: Path) -> None:
+    _log(tmp_path, 3, '100.5 execve("/bin/agent", ["agent"], 0x1 /* 0 vars */) = 0\n')
+    (event,) = read_trace(tmp_path, Path("/h"), Path("/w"), since=100.0)
+    assert event.time == 0.5

@@ -93,13 +93,19 @@ def facts(events: Sequence[Event], run_id: str) -> list[Fact]:
 
 def live_rules(rules: Sequence[Rule]) -> list[Rule]:
     """The rules that can hold over a run's facts: some leaf of a live fact kind, none needing
-    a value the extractors' data flow carried (runs have no such copies)."""
+    a value the extractors' data flow carried (runs have no such copies), one per category and
+    live pattern."""
     out = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
     for rule in rules:
         pats = list(leaves(rule.match))
         if any(p.reaches is not None for p in pats):
             continue
-        if any(p.fact in LIVE_FACTS for p in pats):
+        live = tuple(sorted(p.model_dump_json() for p in pats if p.fact in LIVE_FACTS))
+        # Rules that differ only in what they see in source (one per language) see the same
+        # thing in a run: the first one speaks for all.
+        if live and (rule.category, live) not in seen:
+            seen.add((rule.category, live))
             out.append(rule)
     return out
 

@@ -440,7 +440,7 @@ class _Reader:
             )  # fmt: skip
             self.emit(event, (proc.pid, "connect", path, outcome))
 
-    def run(self, logs: dict[int, Path]) -> list[Event]:
+    def run(self, logs: dict[int, Path], since: float | None) -> list[Event]:
         parents: dict[int, tuple[int, float]] = {}
         order = sorted(logs)
         done: set[int] = set()
@@ -472,13 +472,16 @@ class _Reader:
                         parents[child] = (pid, when)
                         queue.append(child)
         events = sorted(self.events, key=lambda e: e.time)
-        start = events[0].time if events else 0.0
+        start = since if since is not None else events[0].time if events else 0.0
         return [replace(e, seq=i, time=round(e.time - start, 6)) for i, e in enumerate(events, 1)]
 
 
-def read_trace(log_dir: Path, home: Path, workspace: Path) -> list[Event]:
+def read_trace(
+    log_dir: Path, home: Path, workspace: Path, *, since: float | None = None
+) -> list[Event]:
     """The ``exec``, ``file`` and ``connect`` events of the logs :func:`strace_command` wrote,
-    in time order, ``seq`` from 1 and ``time`` from the first event.
+    in time order, ``seq`` from 1 and ``time`` from the first event, or from ``since`` (a Unix
+    time, e.g. when the run began, to line them up with other observers' events).
 
     ``home`` and ``workspace`` are the paths the traced program saw; paths under them are shown
     as ``~/…`` and workspace-relative. Repeats of one access by one process are kept once;
@@ -490,4 +493,4 @@ def read_trace(log_dir: Path, home: Path, workspace: Path) -> list[Event]:
         suffix = path.name.rsplit(".", 1)[-1]
         if suffix.isdigit():
             logs[int(suffix)] = path
-    return _Reader(home, workspace).run(logs)
+    return _Reader(home, workspace).run(logs, since)
