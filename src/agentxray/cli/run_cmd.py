@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agentxray.errors import UsageError
-from agentxray.model import ApiExchange
+from agentxray.model import ApiExchange, Finding
 from agentxray.observe.mockapi.recorder import display_headers
 from agentxray.observe.mockapi.scenario import builtin_names
 from agentxray.observe.profile import profile_names
@@ -183,6 +183,8 @@ def _contained(args: argparse.Namespace) -> AgentRun:
         events=done.events,
         sandboxed=True,
         policy=args.policy,
+        model_hosts=done.model_hosts,
+        payloads=done.payloads,
     )
 
 
@@ -238,7 +240,7 @@ def run_document(result: AgentRun, args: argparse.Namespace) -> dict[str, Any]:
         target = parse_spec(args.spec, platform=args.platform)
     launch = result.launch
     run_obj: dict[str, Any] = {
-        "id": launch.workspace.parent.name,
+        "id": run_id_of(result),
         "command": list(launch.argv),
         "scenario": result.scenario,
         "exit_code": launch.exit_code,
@@ -247,8 +249,32 @@ def run_document(result: AgentRun, args: argparse.Namespace) -> dict[str, Any]:
     }
     if result.policy:
         run_obj["policy"] = result.policy
-    report = Report(target=target, tool_version=__version__, duration_s=launch.duration_s)
+    report = Report(
+        target=target,
+        tool_version=__version__,
+        findings=tuple(findings_of(result)),
+        duration_s=launch.duration_s,
+    )
     return run_report_to_dict(report, run_obj, result.events)
+
+
+def run_id_of(result: AgentRun) -> str:
+    """The run's id: the name of its folder."""
+    return result.launch.workspace.parent.name
+
+
+def findings_of(result: AgentRun) -> list[Finding]:
+    """Findings of a contained run (its events through the rules and the live detectors)."""
+    if not result.sandboxed:
+        return []
+    from agentxray.observe.findings import run_findings
+
+    return run_findings(
+        result.events,
+        run_id_of(result),
+        model_hosts=sorted(result.model_hosts),
+        payloads=result.payloads,
+    )
 
 
 def visible(text: str) -> str:
@@ -288,6 +314,10 @@ def print_events(result: AgentRun) -> None:
         picked = [e for e in events if e.kind == kind]
         if picked:
             print(f"{label}: {len(picked)} event(s)")
+    found = findings_of(result)
+    print(f"findings:  {len(found)}")
+    for f in found:
+        print(f"  [{f.severity}] {f.category}: {f.title} - {f.message or ''}")
 
 
 def print_summary(result: AgentRun) -> None:

@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from agentxray.observe.profile import AgentProfile
 
 if TYPE_CHECKING:
     from agentxray.observe.honeytokens import Honeypot
+    from agentxray.observe.sandbox import Sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +203,10 @@ class ContainedRun:
     """The model API base URL the agent was given (its real host name)."""
     ca_file: Path
     """The run's CA (also appended to the CA bundle the sandbox sees)."""
+    model_hosts: frozenset[str] = frozenset()
+    """The hosts the mock answered as the model API."""
+    payloads: dict[int, bytes] = field(default_factory=dict)
+    """Request bodies by the ``seq`` of their ``http`` event."""
 
 
 def _package_root(program: Path, suffix: str) -> Path:
@@ -230,6 +235,12 @@ def _trace(argv: list[str], log_dir: Path) -> list[str] | None:
     except ObserveError as exc:
         logger.warning("%s; processes and files are not recorded", exc)
         return None
+
+
+def _named(box: Sandbox, event: Event) -> Event:
+    """A traced connection to one of the resolver's fake addresses, under the name it stood for."""
+    name = box.ips.name(event.host) if event.host else None
+    return replace(event, host=name) if name else event
 
 
 def run_contained(
@@ -325,8 +336,9 @@ def run_contained(
             from agentxray.observe.trace import read_trace
 
             found = read_trace(log_dir, Path(SANDBOX_HOME), workspace)
-            box.log.extend([replace(e, time=e.time + done.started) for e in found])
+            box.merge([_named(box, replace(e, time=e.time + done.started)) for e in found])
         events = box.log.events()
+        payloads = box.payloads()
         ca_file = box.authority.ca_file
     result = LaunchResult(
         argv=tuple(argv),
@@ -337,4 +349,4 @@ def run_contained(
         home=home,
         workspace=workspace,
     )
-    return ContainedRun(result, events, base_url, ca_file)
+    return ContainedRun(result, events, base_url, ca_file, frozenset(hosts), payloads)

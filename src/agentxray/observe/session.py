@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentxray.model import ApiExchange, Event
@@ -45,6 +45,10 @@ class AgentRun:
     """Whether the agent ran contained (bubblewrap, no route out) or on the host."""
     policy: str | None = None
     """The egress policy of a contained run."""
+    model_hosts: frozenset[str] = frozenset()
+    """Hosts answered as the model API (a contained run)."""
+    payloads: dict[int, bytes] = field(default_factory=dict)
+    """Request bodies by the ``seq`` of their ``http`` event (a contained run)."""
 
 
 def seed_files(files: dict[str, str], folder: Path) -> None:
@@ -112,6 +116,8 @@ def run_agent(
             events=contained.events,
             sandboxed=True,
             policy=policy,
+            model_hosts=contained.model_hosts,
+            payloads=contained.payloads,
         )
     tls = tls or api_host is not None
     ca_file = None

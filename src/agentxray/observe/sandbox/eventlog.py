@@ -30,11 +30,21 @@ class EventLog:
             self._events.append(event)
             return event
 
-    def extend(self, events: list[Event]) -> None:
-        """Merge events from another observer (the process tracer), renumbered in time order."""
+    def extend(self, events: list[Event]) -> dict[int, int]:
+        """Merge events from another observer (the process tracer), renumbered in time order;
+        returns the new ``seq`` of each event already here, by its old one."""
         with self._lock:
-            merged = sorted([*self._events, *events], key=lambda e: e.time)
-            self._events = [replace(e, seq=i) for i, e in enumerate(merged, 1)]
+            mine = [(e.time, 0, i, e) for i, e in enumerate(self._events)]
+            theirs = [(e.time, 1, i, e) for i, e in enumerate(events)]
+            merged = sorted([*mine, *theirs], key=lambda t: (t[0], t[1], t[2]))
+            moved: dict[int, int] = {}
+            out: list[Event] = []
+            for new, (_t, source, _i, event) in enumerate(merged, 1):
+                if source == 0:
+                    moved[event.seq] = new
+                out.append(replace(event, seq=new))
+            self._events = out
+            return moved
 
     def events(self) -> tuple[Event, ...]:
         """Everything recorded so far, in order."""

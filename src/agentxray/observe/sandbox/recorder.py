@@ -151,6 +151,8 @@ class NetRecorder:
         self.scenario, self.exchanges, self.authority = scenario, exchanges, authority
         self.on_egress = on_egress
         self._sni: dict[int, str] = {}
+        self.payloads: dict[int, bytes] = {}
+        """Request bodies by the ``seq`` of their ``http`` event."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def serve(self, transparent: socket.socket, proxy: socket.socket) -> list[object]:
@@ -402,12 +404,12 @@ class NetRecorder:
             )
             ex = ApiExchange(
                 seq=seq, started=started, duration_ms=(time.time() - started) * 1000,
-                method=method, target=url, request_headers=headers, request_body=body,
+                method=method, target=target, request_headers=headers, request_body=body,
                 status=status, response_headers=response.headers,
                 response_body=response.body, outcome=outcome, tls=tls,
             )  # fmt: skip
         self.exchanges.add(ex)
-        self.log.add(
+        event = self.log.add(
             "http",
             host=host,
             port=port or None,
@@ -419,4 +421,6 @@ class NetRecorder:
             blocked=blocked,
             detail=f"{via}; {outcome}; exchange {seq}",
         )
+        if body:
+            self.payloads[event.seq] = body
         return response

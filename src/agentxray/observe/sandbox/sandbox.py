@@ -81,6 +81,7 @@ class Sandbox:
         self.ips = FakeIps()
         self.authority = RunAuthority(workdir / "tls")
         self._ns: NetNamespace | None = None
+        self.recorder: NetRecorder | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -114,7 +115,7 @@ class Sandbox:
         failure: list[BaseException] = []
         loop = asyncio.new_event_loop()
         resolver = Resolver(self.ips, self.log, self.policy, self._egress)
-        recorder = NetRecorder(
+        recorder = self.recorder = NetRecorder(
             log=self.log, ips=self.ips, policy=self.policy, scenario=self.scenario,
             exchanges=self.exchanges, authority=self.authority, on_egress=self._egress,
         )  # fmt: skip
@@ -174,10 +175,22 @@ class Sandbox:
                 "honeytoken",
                 host=host,
                 path=hit.token.file,
+                blocked=True,
                 detail=f"{hit.token.kind} from {hit.token.file} sent ({hit.encoding}) in {where}",
             )
 
     # -- running a command ----------------------------------------------------------------
+
+    def payloads(self) -> dict[int, bytes]:
+        """Request bodies by the ``seq`` of their ``http`` event."""
+        return dict(self.recorder.payloads) if self.recorder is not None else {}
+
+    def merge(self, events: list[Event]) -> None:
+        """Add another observer's events (the tracer's), keeping :meth:`payloads` keyed right."""
+        moved = self.log.extend(events)
+        if self.recorder is not None:
+            old = self.recorder.payloads
+            self.recorder.payloads = {moved.get(k, k): v for k, v in old.items()}
 
     def run(
         self,
