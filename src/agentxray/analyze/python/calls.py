@@ -19,7 +19,7 @@ from agentxray.analyze.python.decoders import (
     rot13,
     unicode_escape,
 )
-from agentxray.analyze.python.evaluate import Cycle, Evaluator, iterate, truth
+from agentxray.analyze.python.evaluate import Cycle, Evaluator, FunctionRef, iterate, truth
 from agentxray.analyze.python.interpret import callable_def, run_function, run_lambda
 from agentxray.analyze.python.library import BUILTINS, builtin, maketrans, method, zipped
 
@@ -60,7 +60,30 @@ def call(ev: Evaluator, node: ast.Call, local: dict[str, object]) -> object:
         return _named(ev, func, node, local)
     if isinstance(func, ast.Lambda):
         return run_lambda(ev, func, _args(ev, node, local), local)
-    raise Unsupported("call")
+    return _call_value(ev, ev.eval(func, local), node, local)  # ``DECODERS[kind](blob)``
+
+
+def _call_value(ev: Evaluator, ref: object, node: ast.Call, local: dict[str, object]) -> object:
+    """Call a function held as a value (:class:`FunctionRef`) with the call's arguments."""
+    if not isinstance(ref, FunctionRef):
+        raise Unsupported("call of a non-function")
+    args = _args(ev, node, local)
+    if isinstance(ref.node, ast.Lambda):
+        return run_lambda(ev, ref.node, args, {})
+    if isinstance(ref.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return run_function(ev, ref.node, args)
+    kw = {k.arg: ev.eval(k.value, local) for k in node.keywords if k.arg}
+    if not args:
+        raise Unsupported("no argument")
+    second = args[1] if len(args) > 1 else kw.get("altchars", kw.get("wbits"))
+    if is_decoder(ref.name):
+        method_name, out = decode_bytes(ref.name, args[0], second)
+    elif is_decompressor(ref.name):
+        method_name, out = decompress(ref.name, args[0], second)
+    else:
+        raise Unsupported(f"call of {ref.name}")
+    ev._mark(method_name)
+    return out
 
 
 def _args(ev: Evaluator, node: ast.Call, local: dict[str, object]) -> list[object]:
@@ -70,7 +93,7 @@ def _args(ev: Evaluator, node: ast.Call, local: dict[str, object]) -> list[objec
 def _named(ev: Evaluator, func: ast.Name, node: ast.Call, local: dict[str, object]) -> object:
     fname = func.id
     if fname in local:
-        raise Unsupported("call of a local value")
+        return _call_value(ev, local[fname], node, local)
     alias = ev.index.aliases.get(fname)
     if alias is not None:
         known = module_call(ev, alias, node, local)
@@ -93,6 +116,8 @@ def _named(ev: Evaluator, func: ast.Name, node: ast.Call, local: dict[str, objec
         known = module_call(ev, name, node, local) if name else _NOT_KNOWN
         if known is not _NOT_KNOWN:
             return known
+    if len(bound) == 1:  # ``fn = DECODERS["b32"]`` then ``fn(blob)``
+        return _call_value(ev, ev.eval(bound[0], {}), node, local)
     raise Unsupported("call")
 
 

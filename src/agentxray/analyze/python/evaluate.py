@@ -15,11 +15,12 @@ import operator
 import time
 from collections.abc import Callable, Iterator
 
-from agentxray.analyze.python.decoders import MAX_OUTPUT, Unsupported
+from agentxray.analyze.python.decoders import MAX_OUTPUT, Unsupported, is_decoder, is_decompressor
 from agentxray.analyze.python.parse import ModuleIndex
 from agentxray.analyze.python.values import (
     HASHABLE,
     Cycle,
+    FunctionRef,
     assign,
     check_widths,
     contains,
@@ -39,6 +40,7 @@ __all__ = [
     "STR_METHODS",
     "Cycle",
     "Evaluator",
+    "FunctionRef",
     "Unsupported",
     "assign",
     "check_widths",
@@ -58,6 +60,8 @@ MAX_SECONDS = 1.0
 MAX_INT_BITS = 4096
 """Largest integer an arithmetic step may produce (``10 ** 10 ** 10`` is refused)."""
 
+
+_MISSING = object()
 
 _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.BitXor: operator.xor,
@@ -100,6 +104,9 @@ class Evaluator:
         self.total = 0
         self.depth = 0
         self.deadline = 0.0
+        self.params: dict[tuple[int, str], object] = {}
+        """Values assumed for parameters (``(id(def), name)``) while a decoder is evaluated over
+        the arguments its callers pass or the keys of the table it indexes."""
 
     def value(self, node: ast.AST, local: dict[str, object] | None = None) -> object:
         """The value of ``node`` (fresh budget and method list); raises :class:`Unsupported`."""
@@ -192,6 +199,8 @@ class Evaluator:
             return {key_of(k): v for k, v in (pair_of(i) for i in items)}
         if isinstance(node, ast.NamedExpr):
             return self.eval(node.value, local)
+        if isinstance(node, ast.Lambda):
+            return FunctionRef("<lambda>", node)
         if isinstance(node, ast.Call):
             from agentxray.analyze.python.calls import call
 
@@ -234,14 +243,43 @@ class Evaluator:
     def _name(self, node: ast.Name, local: dict[str, object]) -> object:
         if node.id in local:
             return local[node.id]
-        if self.index.aliases.get(node.id, "").startswith("string."):
-            return string_constant(self.index.aliases[node.id])
+        alias = self.index.aliases.get(node.id, "")
+        if alias.startswith("string."):
+            return string_constant(alias)
+        if is_decoder(alias) or is_decompressor(alias):
+            return FunctionRef(alias)
         exprs, _ = self.index.lookup(node.id, node)
+        if not exprs:
+            param = self._parameter(node) if self.params else _MISSING
+            if param is not _MISSING:
+                return param
+            defs = self.index.functions.get(node.id, [])
+            if (
+                len(defs) == 1
+                and not alias
+                and not isinstance(self.index.parent(defs[0]), ast.ClassDef)
+            ):
+                return FunctionRef(node.id, defs[0])
         if len(exprs) != 1:
             raise Unsupported(f"name {node.id} not bound once")
         return self.eval(exprs[0], {})
 
+    def _parameter(self, node: ast.Name) -> object:
+        """The assumed value of a parameter of an enclosing ``def`` (see :attr:`params`)."""
+        fn = self.index.function_of(node)
+        while fn is not None:
+            args = fn.args
+            names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+            if node.id in names:
+                return self.params.get((id(fn), node.id), _MISSING)
+            fn = self.index.function_of(fn)
+        return _MISSING
+
     def _attribute(self, node: ast.Attribute, local: dict[str, object]) -> object:
+        name = self.dotted(node)
+        known = name is not None and (is_decoder(name) or is_decompressor(name))
+        if name is not None and known and name.split(".")[0] not in local:
+            return FunctionRef(name)
         root = node.value
         if isinstance(root, ast.Name) and self.index.aliases.get(root.id) == "string":
             return string_constant(f"string.{node.attr}")

@@ -211,9 +211,10 @@ def method(
     if kw:
         raise Unsupported("keyword arguments")
     try:
-        return getattr(recv, attr)(*args)
+        out = getattr(recv, attr)(*args)
     except (TypeError, ValueError) as exc:
         raise Unsupported(attr) from exc
+    return list(out) if isinstance(out, tuple) else out  # ``partition``: sequences are lists
 
 
 def _dict_method(recv: dict[object, object], attr: str, args: list[object]) -> object:

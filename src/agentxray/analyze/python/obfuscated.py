@@ -9,6 +9,8 @@ import re
 
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.decoders import Unsupported, is_decoder, is_decompressor
+from agentxray.analyze.python.domains import parameter_bindings
+from agentxray.analyze.python.evaluate import FunctionRef
 from agentxray.analyze.python.interpret import callable_def
 from agentxray.analyze.python.report import location, snippet, stable_id
 from agentxray.model import Finding
@@ -40,6 +42,7 @@ _CLIMB = (
     ast.Tuple,
     ast.Set,
 )
+_SPLITS = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines"})
 _TEST_PARTS = ("/test/", "/tests/", "/testing/")
 
 
@@ -74,6 +77,11 @@ def _candidate(a: PyAnalysis, node: ast.AST) -> bool:
     name = a.ev.dotted(node.func) or ""
     if is_decoder(name) or is_decompressor(name) or name in ("codecs.decode", "codecs.encode"):
         return True
+    if isinstance(node.func, ast.Subscript) and node.args:  # ``DECODERS[kind](blob)``
+        table = _evaluate(a, node.func.value)
+        items = table[0] if table is not None else None
+        items = list(items.values()) if isinstance(items, dict) else items
+        return isinstance(items, list) and any(isinstance(i, FunctionRef) for i in items)
     if isinstance(node.func, ast.Attribute) and node.func.attr == "join" and node.args:
         return any(isinstance(n, ast.Name) and n.id == "chr" for n in ast.walk(node.args[0]))
     if isinstance(node.func, ast.Attribute) and node.func.attr == "translate" and node.args:
@@ -176,6 +184,36 @@ def _outermost(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, list[str]
     return best, value, methods
 
 
+def _over_parameters(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, list[str]] | None:
+    """A decoding inside a function that depends on its parameters, evaluated for the values its
+    callers pass and the keys of the tables it indexes (``resolve(tag)`` over ``_TABLE``)."""
+    fn = a.index.function_of(node)
+    if fn is None:
+        return None
+    key = f"bindings {id(fn)}"
+    bindings = a.cache.get(key)
+    if not isinstance(bindings, list):
+        bindings = parameter_bindings(a.index, a.ev, fn)
+        a.cache[key] = bindings
+    site: ast.AST | None = None
+    values: list[object] = []
+    methods: list[str] = []
+    try:
+        for binding in bindings:
+            a.ev.params = binding
+            found = _outermost(a, node)
+            if found is None:
+                continue
+            site = site or found[0]
+            values.append(found[1])
+            methods.extend(m for m in found[2] if m not in methods)
+    finally:
+        a.ev.params = {}
+    if site is None:
+        return None
+    return site, values, methods
+
+
 def _database(texts: list[str], methods: list[str], compared: set[str]) -> bool:
     """An embedded asset or database merely encoded or compressed: a large table, a markup
     document (an SVG icon), a PEM block — unless its values decide behaviour."""
@@ -187,39 +225,73 @@ def _database(texts: list[str], methods: list[str], compared: set[str]) -> bool:
     return len(texts) == 1 and _DOCUMENT.match(texts[0].strip()) is not None
 
 
+Group = list[tuple[ast.AST, list[str], list[str]]]
+
+
 def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
     """One finding per decoder function (or per standalone decoding expression)."""
     done: set[int] = set()
-    groups: dict[str, list[tuple[ast.AST, list[str], list[str]]]] = {}
+    groups: dict[str, Group] = {}
+    pending: list[ast.AST] = []
     for node in a.index.nodes(ast.Call, ast.Subscript):
-        if not _candidate(a, node):
-            continue
-        if id(node) in done:
+        if id(node) in done or not _candidate(a, node):
             continue
         found = _outermost(a, node)
         if found is None:
+            pending.append(node)
+        else:
+            _add(a, node, found, None, groups, done, compared)
+    for node in pending:  # decodings of parameters: unless their callers were decoded already
+        fn = a.index.function_of(node)
+        if id(node) in done or fn is None or f"decoder {fn.name}()" in groups:
             continue
-        site, value, methods = found
-        done.update(id(n) for n in ast.walk(site))
-        texts = _texts(value)
-        if texts is None or not any(not m.startswith("decoder ") for m in methods):
-            continue
-        if "range" in methods or sum(c.isalnum() for t in texts for c in t) < 3:
-            continue  # generated from a range, or nothing readable
-        if all(len(t) <= 1 for t in texts):
-            continue  # an alphabet split into characters (a codec's table)
-        if methods == ["reversed"] and not all(_addressy(t) for t in texts):
-            continue  # "spam\n"[::-1]: reversing text is not hiding it
-        if _database(texts, methods, compared):
-            continue
-        decoder = next((m for m in methods if m.startswith("decoder ")), None)
-        key = decoder or f"{getattr(site, 'lineno', 0)}:{getattr(site, 'col_offset', 0)}"
-        groups.setdefault(key, []).append((site, texts, methods))
+        found = _over_parameters(a, node)
+        if found is not None:
+            _add(a, node, found, f"decoder {fn.name}()", groups, done, compared)
     _drop_intermediate_steps(a, groups)
     findings = [_finding(a, key, items, compared) for key, items in groups.items()]
     if _test_file(a.vpath):
         return [f for f in findings if f.severity == "critical"]
     return findings
+
+
+def _add(
+    a: PyAnalysis,
+    node: ast.AST,
+    found: tuple[ast.AST, object, list[str]],
+    decoder: str | None,
+    groups: dict[str, Group],
+    done: set[int],
+    compared: set[str],
+) -> None:
+    site, value, methods = found
+    done.update(id(n) for n in ast.walk(site))
+    texts = _texts(value)
+    inner = _evaluate(a, node) if site is not node and texts else None
+    core = _texts(inner[0]) if inner is not None else None
+    if (
+        core is not None
+        and len(core) == 1
+        and texts is not None
+        and core[0] not in texts
+        and isinstance(site, ast.Call)
+        and isinstance(site.func, ast.Attribute)
+        and site.func.attr in _SPLITS
+    ):
+        texts = [*core, *texts]  # ``decode(B).partition("/")``: the whole decoded text too
+    if texts is None or not any(not m.startswith("decoder ") for m in methods):
+        return
+    if "range" in methods or sum(c.isalnum() for t in texts for c in t) < 3:
+        return  # generated from a range, or nothing readable
+    if all(len(t) <= 1 for t in texts):
+        return  # an alphabet split into characters (a codec's table)
+    if methods == ["reversed"] and not all(_addressy(t) for t in texts):
+        return  # "spam\n"[::-1]: reversing text is not hiding it
+    if _database(texts, methods, compared):
+        return
+    decoder = decoder or next((m for m in methods if m.startswith("decoder ")), None)
+    key = decoder or f"{getattr(site, 'lineno', 0)}:{getattr(site, 'col_offset', 0)}"
+    groups.setdefault(key, []).append((site, texts, methods))
 
 
 def _drop_intermediate_steps(

@@ -24,6 +24,15 @@ class Cycle:
     items: tuple[object, ...]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class FunctionRef:
+    """A function used as a value (``DECODERS = {"b32": base64.b32decode}``, ``f = lambda s: …``):
+    a known decoder by its dotted name, or a ``def``/lambda of the analysed module."""
+
+    name: str
+    node: ast.AST | None = None
+
+
 _STRING_CONSTANTS = {
     "ascii_lowercase": "abcdefghijklmnopqrstuvwxyz",
     "ascii_uppercase": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
