@@ -263,3 +263,13 @@ def test_times_can_count_from_the_start_of_the_run(tmp_path: Path) -> None:
     _log(tmp_path, 3, '100.5 execve("/bin/agent", ["agent"], 0x1 /* 0 vars */) = 0\n')
     (event,) = read_trace(tmp_path, Path("/h"), Path("/w"), since=100.0)
     assert event.time == 0.5
+
+
+def test_a_multi_call_program_is_named_by_its_argv0(tmp_path: Path) -> None:
+    _log(tmp_path, 4, '1.0 execve("/opt/claude/claude", ["rg", "--files"], 0x1 /* 0 vars */) = 0\n')
+    (event,) = read_trace(tmp_path, Path("/h"), Path("/w"))
+    assert (event.process, event.path, event.argv) == (
+        "rg",
+        "/opt/claude/claude",
+        ("rg", "--files"),
+    )

@@ -337,7 +337,8 @@ class _Reader:
             return
         path = self.resolve(proc, args[0] if at else None, s[0])
         argv, truncated = _argv(args[at + 1])
-        proc.name = posixpath.basename(path)
+        # argv[0] names multi-call programs (Claude Code runs itself as `rg`).
+        proc.name = posixpath.basename(argv[0]) if argv and argv[0] else posixpath.basename(path)
         proc.history.append((call.time, proc.name, proc.cwd))
         self.emit(
             Event(
