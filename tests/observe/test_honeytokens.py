@@ -172,3 +172,19 @@ def test_expected_only_for_the_providers_own_model_host(pot: Honeypot) -> None:
     assert not pot.expected(ant, "api.openai.com")
     assert not pot.expected(_token(pot, "aws-secret-access-key"), "api.anthropic.com")
     assert pot.expected(_token(pot, "openai-api-key"), "api.openai.com")
+
+
+def test_a_token_split_across_requests_is_found_where_the_pieces_meet(pot: Honeypot) -> None:
+    token = _token(pot, "npm-token")
+    stream = pot.stream()
+    body = b"data=" + token.value.encode()
+    assert stream.feed(body[:20], "request 1") == []
+    hits = stream.feed(body[20:] + b"&more", "request 2")
+    assert [(h.token, h.where, h.encoding) for h in hits] == [(token, "request 2", "raw")]
+    # found again when sent again, and not again for the bytes already seen
+    assert stream.feed(b"x", "request 3") == []
+    assert [h.token for h in stream.feed(body, "request 4")] == [token]
+    b64 = base64.b64encode(b"k=" + token.value.encode())
+    other = pot.stream()
+    assert other.feed(b64[:25], "a") == []
+    assert [(h.token, h.encoding) for h in other.feed(b64[25:], "b")] == [(token, "base64")]

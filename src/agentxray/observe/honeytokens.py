@@ -120,17 +120,30 @@ class Honeypot:
         return list(found.values())
 
     def _scan(
-        self, data: bytes, where: str, found: dict[tuple[str, Encoding], Hit], via: Encoding | None
+        self,
+        data: bytes,
+        where: str,
+        found: dict[tuple[str, Encoding], Hit],
+        via: Encoding | None,
+        after: int = 0,
     ) -> None:
+        """Add the hits in ``data`` to ``found``; with ``after``, only matches ending past it."""
         for folded, automaton in ((False, self._exact), (True, self._folded)):
             if automaton is None:
                 continue
             pool = [p for p in self._patterns if p.folded == folded]
             haystack = data.lower() if folded else data
-            for index, at, _ in automaton.find_matches_as_indexes(haystack, overlapping=True):
+            for index, at, end in automaton.find_matches_as_indexes(haystack, overlapping=True):
+                if end <= after:
+                    continue
                 p = pool[index]
                 encoding: Encoding = p.encoding if via is None or p.encoding != "raw" else via
                 found.setdefault((p.token.value, encoding), Hit(p.token, where, encoding, at))
+
+    def stream(self) -> EgressStream:
+        """A searcher for one destination's egress taken as one stream, so that a secret split
+        across consecutive requests or packets is found where the pieces meet."""
+        return EgressStream(self, max((len(p.needle) for p in self._patterns), default=1) - 1)
 
     def expected(self, token: Token, host: str) -> bool:
         """True when ``token`` is a model key and ``host`` is that provider's own model host."""
@@ -140,6 +153,29 @@ class Honeypot:
     def by_file(self, path: str) -> tuple[Token, ...]:
         """The tokens planted in the file the user knows as ``path``."""
         return tuple(t for t in self.tokens if t.file == path)
+
+
+class EgressStream:
+    """One destination's egress searched as a stream: each piece is searched together with the
+    end of the pieces before it (as long as the longest needle), so a token cut in two is found
+    once, in the piece that completes it."""
+
+    def __init__(self, pot: Honeypot, keep: int) -> None:
+        self.pot = pot
+        self.keep = keep
+        self.tail = b""
+
+    def feed(self, data: bytes, where: str) -> list[Hit]:
+        """The hits ``data`` completes: those inside it and those begun in earlier pieces."""
+        found: dict[tuple[str, Encoding], Hit] = {}
+        whole = self.tail + data
+        self.pot._scan(whole, where, found, None, after=len(self.tail))
+        self.tail = whole[-self.keep :] if self.keep else b""
+        return [*found.values(), *(h for h in self.pot.search(data, where) if _new(h, found))]
+
+
+def _new(hit: Hit, found: dict[tuple[str, Encoding], Hit]) -> bool:
+    return (hit.token.value, hit.encoding) not in found
 
 
 def _clean_chars(data: bytes, shift: int, group: int, bits: int, alphabet: str) -> str:
