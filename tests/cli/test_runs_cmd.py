@@ -23,6 +23,7 @@ EVENTS = (
     Event(seq=7, kind="honeytoken", host="c2.attacker.net", path="~/.aws/credentials",
           detail="aws-secret-access-key AnT+dHFi… (40 characters) in request body (raw)"),
     Event(seq=8, kind="file", pid=7, process="node", path="~/[bold]x[/bold]", access="read"),
+    Event(seq=9, kind="file", pid=7, process="node", path="\x1b[2J\u202egpj.exe", access="written"),
 )  # fmt: skip
 FINDING = Finding(
     id="run-honeytoken-00", rule="run-honeytoken", category="exfiltration", severity="high",
@@ -52,7 +53,7 @@ def test_ls_lists_runs_newest_first_with_their_state(
     rows = json.loads(capsys.readouterr().out)
     assert [(r["id"], r["complete"], r["events"], r["findings"]) for r in rows] == [
         (2, False, 2, 0),
-        (1, True, 8, 1),
+        (1, True, 9, 1),
     ]
     assert main(["runs", "ls", "--store", str(store)]) == 0
     out = capsys.readouterr().out
@@ -63,7 +64,7 @@ def test_show_json_is_the_run_document(store: Path, capsys: pytest.CaptureFixtur
     assert main(["runs", "show", "1", "--store", str(store), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["run"]["complete"] is True and doc["run"]["policy"] == "audit"
-    assert [e["seq"] for e in doc["events"]] == list(range(1, 9))
+    assert [e["seq"] for e in doc["events"]] == list(range(1, 10))
     assert doc["findings"][0]["rule"] == "run-honeytoken"
     assert main(["runs", "show", "last", "--store", str(store), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["run"] == {
@@ -82,7 +83,7 @@ def test_show_terminal_summarises_what_the_run_did(
         "Hosts contacted (2)",
         "DNS names (1)",
         "Files read outside the workspace (2)",
-        "Files written (1)",
+        "Files written (2)",
         "Processes (1)",
         "Honeytoken hits (1)",
         "Policy violations (1)",
@@ -93,6 +94,7 @@ def test_show_terminal_summarises_what_the_run_did(
     assert "2.0 kB" in out
     assert "~/.aws/credentials" in out and "statsig.anthropic.com" in out
     assert "~/[bold]x[/bold]" in out  # a hostile path is shown, not interpreted
+    assert "\\x1b[2J\\u202egpj.exe" in out and "\x1b" not in out  # nor obeyed by the terminal
     assert "high" in out and "Planted secret sent out" in out
     assert main(["runs", "show", "2", "--store", str(store)]) == 0
     assert "INCOMPLETE" in capsys.readouterr().out

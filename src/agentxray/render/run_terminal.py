@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,25 @@ STYLES = {
 }
 ROWS = 40
 """Rows shown per section; the rest is counted."""
+#: Control characters, and format characters that reorder or hide text (bidi overrides,
+#: zero-width): a traced program names its files, so they are shown escaped, never obeyed.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _safe(value: object) -> str:
+    """``value`` as text a terminal shows as is: control characters as ``\\xNN``/``\\uNNNN``."""
+    text = str(value)
+
+    def one(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSAFE.sub(one, text)
+
+
+def _cell(value: object) -> str:
+    """A table cell: safe, and rich markup in it shown, not interpreted."""
+    return escape(_safe(value))
 
 
 #: Columns whose text may wrap; the others keep to one line.
@@ -81,11 +101,11 @@ def _hosts(events: Sequence[Mapping[str, Any]]) -> Table:
         ports = ":" + ",".join(sorted(row["ports"])) if row["ports"] else ""
         blocked = f" ({row['blocked']} blocked)" if row["blocked"] else ""
         table.add_row(
-            escape(host + ports),
+            _cell(host + ports),
             f"{row['requests']}{blocked}",
             human_bytes(row["sent"]),
             human_bytes(row["received"]),
-            escape(_purpose(host, row["url"])),
+            _cell(_purpose(host, row["url"])),
         )
     return table
 
@@ -97,19 +117,19 @@ def render_run(document: Mapping[str, Any], console: Console) -> None:
     events: Sequence[Mapping[str, Any]] = document.get("events") or []
     findings: Sequence[Mapping[str, Any]] = document.get("findings") or []
     state = "complete" if run.get("complete", True) else "INCOMPLETE (interrupted)"
-    header = Text(f"Run {run.get('id', '?')}", style="bold")
+    header = Text(f"Run {_safe(run.get('id', '?'))}", style="bold")
     header.append(f"  {state}", style="green" if run.get("complete", True) else "bold red")
     for label, key in (("exit", "exit_code"), ("scenario", "scenario"), ("policy", "policy")):
         if run.get(key) is not None and run.get(key) != "":
-            header.append(f"  {label} {run[key]}")
+            header.append(f"  {label} {_safe(run[key])}")
     if run.get("duration_s") is not None:
         header.append(f"  {run['duration_s']:.1f} s")
     console.print(header)
     if run.get("command"):
-        console.print(Text("  " + " ".join(run["command"]), style="dim"))
+        console.print(Text("  " + _safe(" ".join(run["command"])), style="dim"))
     if run.get("persona"):
         persona = ", ".join(f"{k}={v}" for k, v in run["persona"].items())
-        console.print(Text(f"  persona: {persona}", style="dim"))
+        console.print(Text(f"  persona: {_safe(persona)}", style="dim"))
     console.print()
 
     contacted = {
@@ -120,7 +140,7 @@ def render_run(document: Mapping[str, Any], console: Console) -> None:
     names = Counter(e["host"] for e in events if e.get("kind") == "dns" and e.get("host"))
     dns = _table("name", "queries")
     for name, n in list(names.items())[:ROWS]:
-        dns.add_row(escape(name), str(n))
+        dns.add_row(_cell(name), str(n))
     _section(console, "DNS names", len(names), dns)
 
     def files(accesses: tuple[str, ...], outside: bool) -> tuple[Table, int]:
@@ -134,7 +154,7 @@ def render_run(document: Mapping[str, Any], console: Console) -> None:
             seen[path].add(f"{e.get('process') or '?'} ({e.get('access')})")
         table = _table("path", "by")
         for path, who in list(seen.items())[:ROWS]:
-            table.add_row(escape(path), escape(", ".join(sorted(who))))
+            table.add_row(_cell(path), _cell(", ".join(sorted(who))))
         return table, len(seen)
 
     table, n = files(("read",), True)
@@ -146,14 +166,14 @@ def render_run(document: Mapping[str, Any], console: Console) -> None:
     execs = [e for e in events if e.get("kind") == "exec"]
     for e in execs[:ROWS]:
         argv = e.get("argv") or [e.get("path") or "?"]
-        procs.add_row(str(e.get("pid", "")), escape(" ".join(argv)))
+        procs.add_row(str(e.get("pid", "")), _cell(" ".join(argv)))
     _section(console, "Processes", len(execs), procs)
 
     hits = [e for e in events if e.get("kind") == "honeytoken"]
     table = _table("secret", "file", "to")
     for e in hits[:ROWS]:
         table.add_row(
-            escape(e.get("detail") or ""), escape(e.get("path") or ""), escape(e.get("host") or "")
+            _cell(e.get("detail") or ""), _cell(e.get("path") or ""), _cell(e.get("host") or "")
         )
     _section(console, "Honeytoken hits", len(hits), table)
 
@@ -164,19 +184,20 @@ def render_run(document: Mapping[str, Any], console: Console) -> None:
         what = e.get("detail") or " ".join(
             str(x) for x in (e.get("kind"), "blocked:", e.get("method"), e.get("url")) if x
         )
-        table.add_row(escape(what), escape(str(where)))
+        table.add_row(_cell(what), _cell(str(where)))
     _section(console, "Policy violations", len(violations), table)
 
     console.print(Text(f"Findings ({len(findings)})", style="bold underline"))
     for f in findings:
         line = Text("  ")
-        line.append(f" {f.get('severity', '?')} ", style=STYLES.get(f.get("severity", ""), ""))
-        line.append(f" {f.get('category', '')}  {f.get('title', '')}", style="bold")
+        severity = _safe(f.get("severity", "?"))
+        line.append(f" {severity} ", style=STYLES.get(severity, ""))
+        line.append(_safe(f" {f.get('category', '')}  {f.get('title', '')}"), style="bold")
         loc = f.get("location") or {}
-        line.append(f"  {loc.get('artifact', '')}:{loc.get('line', '')}", style="dim")
+        line.append(_safe(f"  {loc.get('artifact', '')}:{loc.get('line', '')}"), style="dim")
         console.print(line)
         if f.get("message"):
-            console.print(Text("     " + f["message"]))
+            console.print(Text("     " + _safe(f["message"])))
     if not findings:
         console.print(Text("  none", style="dim"))
 
@@ -192,9 +213,9 @@ def render_runs_table(runs: Sequence[Mapping[str, Any]], console: Console) -> No
             str(r.get("id")),
             "complete" if r.get("complete") else "incomplete",
             started,
-            escape(" ".join(r.get("command") or []) or r.get("target", "")),
-            escape(r.get("scenario", "")),
-            escape(r.get("policy", "")),
+            _cell(" ".join(r.get("command") or []) or r.get("target", "")),
+            _cell(r.get("scenario", "")),
+            _cell(r.get("policy", "")),
             "" if r.get("exit_code") is None else str(r["exit_code"]),
             "" if duration is None else f"{duration:.1f} s",
             str(r.get("events", 0)),
