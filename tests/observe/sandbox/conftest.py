@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,8 @@ def _available() -> str | None:
             return f"{tool} is not installed"
     if subprocess.run(["unshare", "-Urn", "true"], capture_output=True).returncode != 0:
         return "unprivileged user namespaces are blocked here"
+    if not os.access("/dev/net/tun", os.R_OK | os.W_OK):
+        return "/dev/net/tun is not usable here"
     return None
 
 
