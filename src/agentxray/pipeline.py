@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentxray.acquire import acquire, default_cache_dir, parse_spec
-from agentxray.model import ApiExchange, Artifact, FileEntry, Notice, Report, Tree
+from agentxray.model import (
+    ApiExchange,
+    Artifact,
+    FileEntry,
+    History,
+    Notice,
+    Report,
+    Tree,
+    VersionResult,
+)
 from agentxray.model.progress import ProgressFn, no_progress
 from agentxray.unpack.limits import Limits
 
@@ -303,3 +312,187 @@ def observe_agent(
         if db is not None:
             db.close()
     return run
+
+
+# -- releases: history sweeps ------------------------------------------------------------------
+
+
+@functools.cache
+def analyzer_key() -> str:
+    """Digest of agentxray's version and its analysis code and rules: a stored report is reused
+    only by the analyzer that produced it."""
+    import hashlib
+
+    import agentxray
+    import agentxray.analyze as analyze_pkg
+    import agentxray.rules as rules_pkg
+
+    digest = hashlib.sha256(agentxray.__version__.encode())
+    for pkg in (analyze_pkg, rules_pkg):
+        folder = Path(str(pkg.__file__)).parent
+        for source in sorted(folder.rglob("*")):
+            if source.suffix in (".py", ".yml", ".yaml", ".json", ".txt") and source.is_file():
+                digest.update(str(source.relative_to(folder)).encode() + b"\0")
+                digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def audit_release(text: str, *, platform: str | None = None) -> Report:
+    """Audit like :func:`audit`, leaving the download cache as it was found.
+
+    For sweeps over many releases: a release this call downloads is dropped after its scan, and
+    it is unpacked into a temporary folder unless an unpacked copy is already cached.
+    """
+    from agentxray import __version__
+    from agentxray.acquire import Cache
+    from agentxray.analyze import analyze
+    from agentxray.unpack import unpack
+
+    start = time.perf_counter()
+    cache = Cache()
+    spec = parse_spec(text, platform=platform)
+    before = {p.name for p in cache.blobs_dir.glob("*/*")} if cache.blobs_dir.is_dir() else set()
+    artifact = acquire(spec, cache=cache)
+    fresh = artifact.sha256 is not None and artifact.sha256 not in before
+    scratch = Path(tempfile.mkdtemp(prefix="agentxray-sweep-"))
+    try:
+        cached_tree = default_cache_dir() / "unpacked" / f"{artifact.sha256}-{_unpack_code_key()}"
+        if artifact.sha256 and (cached_tree / ".agentxray-tree.json").is_file():
+            tree = unpack_cached(artifact)
+        else:
+            tree = unpack(artifact, scratch / "tree")
+        result = analyze(tree)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if fresh and artifact.sha256:
+            cache.discard(artifact.sha256)
+    return Report(
+        target=spec,
+        tool_version=__version__,
+        artifact=artifact,
+        artifacts=tree.files,
+        findings=result.findings,
+        notices=(*tree.notices, *result.notices),
+        duration_s=time.perf_counter() - start,
+    )
+
+
+def _die_with_parent() -> None:
+    """Pool worker initializer: end when the sweep's process ends, even by SIGKILL (Linux)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _sweep_one(text: str, platform: str | None) -> tuple[str | None, str, float]:
+    """Worker: (report JSON or None, error, seconds) for one release."""
+    from agentxray.errors import AgentXrayError
+    from agentxray.render.json import render_json
+
+    start = time.perf_counter()
+    try:
+        report = audit_release(text, platform=platform)
+    except (AgentXrayError, OSError, ValueError) as exc:
+        return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 0.0
+    return render_json(report), "", time.perf_counter() - start
+
+
+def sweep(
+    target: str,
+    versions: str | None,
+    *,
+    store: Path,
+    platform: str | None = None,
+    jobs: int = 1,
+    on_version: Callable[[VersionResult, int, int], None] | None = None,
+) -> History:
+    """Scan every selected release of ``target`` not already in ``store``; the timeline.
+
+    Each finished release is written to the store at once, in its own transaction, so an
+    interrupted sweep (SIGKILL included) restarts where it stopped and scans nothing twice.
+    ``on_version(result, done, total)`` is called as each release is settled.
+    """
+    import concurrent.futures
+
+    from agentxray.acquire import host_platform
+    from agentxray.acquire.releases import releases, select
+    from agentxray.compare import timeline
+    from agentxray.errors import UsageError
+    from agentxray.render.json import report_from_dict
+    from agentxray.store.reports import get_report, put_report
+    from agentxray.store.sqlite import Store
+
+    spec = parse_spec(target, platform=platform)
+    if spec.kind not in ("npm", "pypi"):
+        raise UsageError(f"history needs a registry package (npm:NAME or pypi:NAME), not {target}")
+    if spec.version:
+        raise UsageError(f"give the package without a version and use --versions: {spec.name}")
+    chosen = select(releases(spec), versions)
+    if not chosen:
+        raise UsageError(f"no release of {spec.name} matches --versions {versions}")
+    package = f"{spec.kind}:{spec.name}"
+    plat = platform or (host_platform() if spec.kind == "npm" else "")
+    analyzer = analyzer_key()
+    store.parent.mkdir(parents=True, exist_ok=True)
+    db = Store(store)
+    results: dict[str, VersionResult] = {}
+    documents: dict[str, str] = {}
+    total = len(chosen)
+
+    def settle(result: VersionResult) -> None:
+        results[result.version] = result
+        if on_version is not None:
+            on_version(result, len(results), total)
+
+    try:
+        todo = []
+        for rel in chosen:
+            row = get_report(
+                db, package=package, version=rel.version, platform=plat, analyzer=analyzer
+            )
+            if row is not None and row.status == "ok" and row.document:
+                documents[rel.version] = row.document
+                settle(VersionResult(rel.version, rel.published, "stored", seconds=row.seconds))
+            else:
+                todo.append(rel)
+        sep = "==" if spec.kind == "pypi" else "@"
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=max(1, jobs), initializer=_die_with_parent
+        ) as pool:
+            futures = {
+                pool.submit(_sweep_one, f"{package}{sep}{rel.version}", platform): rel
+                for rel in todo
+            }
+            for future in concurrent.futures.as_completed(futures):
+                rel = futures[future]
+                try:
+                    document, error, seconds = future.result()
+                except concurrent.futures.process.BrokenProcessPool as exc:
+                    document, error, seconds = None, f"the scan's process died: {exc}", 0.0
+                put_report(
+                    db,
+                    package=package,
+                    version=rel.version,
+                    platform=plat,
+                    analyzer=analyzer,
+                    document=document,
+                    error=error,
+                    published=rel.published,
+                    seconds=seconds,
+                )
+                if document is not None:
+                    documents[rel.version] = document
+                    settle(VersionResult(rel.version, rel.published, "scanned", seconds=seconds))
+                else:
+                    settle(VersionResult(rel.version, rel.published, "failed", error=error))
+    finally:
+        db.close()
+    ordered = [r.version for r in chosen]
+    reports = [(v, report_from_dict(json.loads(documents[v]))) for v in ordered if v in documents]
+    return History(
+        target=package,
+        versions=tuple(results[v] for v in ordered if v in results),
+        timeline=timeline(reports),
+    )

@@ -36,13 +36,17 @@ def test_a_new_regional_branch_is_reported_as_added(
     old = _write(tmp_path / "a", "greet.js", PLAIN)
     new = _write(tmp_path / "b", "greet.js", REGIONAL)
     out = tmp_path / "d.json"
-    code = main(["diff", str(old), str(new), "--format", "json", "-o", str(out), "--fail-on", "high"])
+    code = main(
+        ["diff", str(old), str(new), "--format", "json", "-o", str(out), "--fail-on", "high"]
+    )
     doc = json.loads(out.read_text(encoding="utf-8"))
     diff_validator().validate(doc)
     assert any(f["category"] == "geofence" for f in doc["added"])
     assert doc["removed"] == [] and code == 1
     # The other way round the geofence is removed, and nothing was added: exit 0.
-    code = main(["diff", str(new), str(old), "--format", "json", "-o", str(out), "--fail-on", "low"])
+    code = main(
+        ["diff", str(new), str(old), "--format", "json", "-o", str(out), "--fail-on", "low"]
+    )
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert any(f["category"] == "geofence" for f in doc["removed"]) and code == 0
 

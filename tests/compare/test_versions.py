@@ -76,8 +76,16 @@ def test_unrelated_findings_of_one_rule_are_not_paired() -> None:
 
 
 def test_other_rules_and_endpoints_are_never_paired_by_evidence() -> None:
-    old_ep = _f(id="endpoint-1", rule="AXR-END-001", category="endpoint", severity="info",
-                values=("https://a.example.com/v1",), signals=(), decoded=(), snippet="")
+    old_ep = _f(
+        id="endpoint-1",
+        rule="AXR-END-001",
+        category="endpoint",
+        severity="info",
+        values=("https://a.example.com/v1",),
+        signals=(),
+        decoded=(),
+        snippet="",
+    )
     new_ep = dataclasses.replace(old_ep, id="endpoint-2", values=("https://b.example.com/v1",))
     old_fp = _f()
     new_fp = _f(id="js-fingerprint:1", rule="js-fingerprint", category="fingerprint")
@@ -87,8 +95,13 @@ def test_other_rules_and_endpoints_are_never_paired_by_evidence() -> None:
 
 def test_the_diff_document_validates_and_renders() -> None:
     new = _f(id="js-geofence:bbbb", snippet=GEO_NEW, decoded=("a.example.cn", "d.example.cn"))
-    added = _f(id="js-watermark:1", rule="js-watermark", category="watermark", severity="medium",
-               title="Covert mark <b>in</b> prompt")
+    added = _f(
+        id="js-watermark:1",
+        rule="js-watermark",
+        category="watermark",
+        severity="medium",
+        title="Covert mark <b>in</b> prompt",
+    )
     delta = compare(_report(_f()), _report(new, added, raw="npm:pkg@1.1.0"))
     doc = delta_to_dict(delta)
     diff_validator().validate(doc)
@@ -110,3 +123,19 @@ def test_a_saved_report_reads_back_with_its_findings() -> None:
     back = report_from_dict(doc)
     assert [finding_to_dict(f) for f in back.findings] == doc["findings"]
     assert back.target.raw == "npm:pkg@1.0.0"
+
+
+def test_calls_that_differ_only_in_minified_names_are_not_a_change() -> None:
+    old = _f(
+        id="t-1",
+        rule="AXR-TEL-001",
+        category="telemetry",
+        decoded=(),
+        snippet="",
+        values=("We.logEvent(q)", "https://events.example.com/v1"),
+    )
+    new = dataclasses.replace(old, values=("He.logEvent(_)", "https://events.example.com/v1"))
+    assert compare(_report(old), _report(new)).unchanged == (new,)
+    moved = dataclasses.replace(old, values=("He.logEvent(_)", "https://events.example.net/v1"))
+    (change,) = compare(_report(old), _report(moved)).changed
+    assert change.how == ("values +https://events.example.net/v1, -https://events.example.com/v1",)

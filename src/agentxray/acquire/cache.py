@@ -258,6 +258,14 @@ class Cache:
             logger.info("cache: evicted %d bytes to stay under %d", freed, self.max_bytes)
         return freed
 
+    def discard(self, sha256: str) -> None:
+        """Remove one blob and its record (a sweep dropping a release it downloaded)."""
+        path = self.blob_path(sha256)
+        with self.lock("<evict>"):
+            for item in (path, path.with_name(sha256 + ".json")):
+                with contextlib.suppress(FileNotFoundError):
+                    item.unlink()
+
     @staticmethod
     def _remove(entry: CacheEntry) -> None:
         for path in (entry.path, entry.path.with_name(entry.sha256 + ".json")):

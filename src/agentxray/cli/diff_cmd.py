@@ -29,7 +29,9 @@ def register(sub: Any) -> None:
         "above --fail-on, 2 usage or input error.",
     )
     p.add_argument("old", metavar="OLD", help="the version you have, e.g. npm:agent@1.0.0")
-    p.add_argument("new", metavar="NEW", help="the version to compare it with, e.g. npm:agent@1.1.0")
+    p.add_argument(
+        "new", metavar="NEW", help="the version to compare it with, e.g. npm:agent@1.1.0"
+    )
     p.add_argument(
         "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)"
     )

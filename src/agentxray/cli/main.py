@@ -19,6 +19,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "unpack_cmd",
     "scan_cmd",
     "diff_cmd",
+    "history_cmd",
     "mock_api_cmd",
     "run_cmd",
     "runs_cmd",

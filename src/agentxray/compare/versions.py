@@ -27,10 +27,15 @@ from agentxray.model.delta import Change, Delta
 MATCH_THRESHOLD = 0.5
 #: Categories whose identity is their value (never paired by evidence).
 VALUE_IDENTITY = frozenset({"endpoint"})
+#: At most this many added/removed values are named in one change.
+MAX_LISTED = 8
 #: At most this many leading tokens of a snippet are compared.
 SHAPE_TOKENS = 400
 
 _TOKEN = re.compile(r"[A-Za-z_$][\w$]*|\d+(?:\.\d+)?|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\S")
+#: A value that is a call (``We.logEvent(q)``, ``pR7.spawn(z.file)``) may hold minified names;
+#: URLs, hosts and other literal values never do.
+_CODE_VALUE = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\(.*\)$", re.S)
 _VOLATILE = re.compile(r"\d+(?:\.\d+)*|[0-9a-f]{8,}")
 
 
@@ -40,6 +45,7 @@ def compare(old: Report, new: Report, *, old_name: str = "", new_name: str = "")
     removed: list[Finding] = []
     changed: list[Change] = []
     unchanged: list[Finding] = []
+    renamed: list[Change] = []
 
     old_by_id: dict[str, list[Finding]] = defaultdict(list)
     for f in old.findings:
@@ -58,10 +64,17 @@ def compare(old: Report, new: Report, *, old_name: str = "", new_name: str = "")
             rest_new.append(f)
     rest_old = [f for twins in old_by_id.values() for f in twins]
 
+    paired_old: set[int] = set()
+    paired_new: set[int] = set()
     for before, after in _pair_by_evidence(rest_old, rest_new):
-        changed.append(Change(before, after, differences(before, after), "evidence"))
-    paired_old = {id(c.before) for c in changed if c.matched_by == "evidence"}
-    paired_new = {id(c.after) for c in changed if c.matched_by == "evidence"}
+        paired_old.add(id(before))
+        paired_new.add(id(after))
+        how = differences(before, after)
+        if how:
+            changed.append(Change(before, after, how, "evidence"))
+        else:  # only minified names differ: the same finding under a new id
+            unchanged.append(after)
+            renamed.append(Change(before, after, (), "evidence"))
     removed = [f for f in rest_old if id(f) not in paired_old]
     added = [f for f in rest_new if id(f) not in paired_new]
     return Delta(
@@ -71,6 +84,7 @@ def compare(old: Report, new: Report, *, old_name: str = "", new_name: str = "")
         removed=tuple(removed),
         changed=tuple(changed),
         unchanged=tuple(unchanged),
+        renamed=tuple(renamed),
         old_version=_version(old),
         new_version=_version(new),
     )
@@ -95,15 +109,22 @@ def differences(before: Finding, after: Finding) -> tuple[str, ...]:
         gone, new = _set_change(getattr(before, name), getattr(after, name))
         if gone or new:
             parts = [f"+{v}" for v in new] + [f"-{v}" for v in gone]
-            how.append(f"{name} " + ", ".join(parts))
+            more = f" and {len(parts) - MAX_LISTED} more" if len(parts) > MAX_LISTED else ""
+            how.append(f"{name} " + ", ".join(parts[:MAX_LISTED]) + more)
     if _inner_path(before.location.artifact) != _inner_path(after.location.artifact):
         how.append(f"moved to {_inner_path(after.location.artifact)}")
     return tuple(how)
 
 
 def _set_change(old: Sequence[str], new: Sequence[str]) -> tuple[list[str], list[str]]:
-    a, b = set(old), set(new)
-    return [v for v in old if v not in b], [v for v in new if v not in a]
+    """Values gone and values new, ignoring differences of minified names alone
+    (``We.logEvent(q)`` and ``He.logEvent(_)`` are the same call in two builds)."""
+    a, b = {_blank(v) for v in old}, {_blank(v) for v in new}
+    return [v for v in old if _blank(v) not in b], [v for v in new if _blank(v) not in a]
+
+
+def _blank(value: str) -> str:
+    return " ".join(_shape(value)) if _CODE_VALUE.match(value) and "://" not in value else value
 
 
 def _pair_by_evidence(

@@ -17,6 +17,7 @@ from agentxray.model.finding import (
     Severity,
     severity_rank,
 )
+from agentxray.model.history import History, Lineage, VersionResult, VersionStatus
 from agentxray.model.notice import Notice, NoticeLevel
 from agentxray.model.report import Report
 from agentxray.model.result import StaticResult
@@ -42,6 +43,8 @@ __all__ = [
     "FileEntry",
     "FileKind",
     "Finding",
+    "History",
+    "Lineage",
     "Location",
     "Notice",
     "NoticeLevel",
@@ -51,5 +54,7 @@ __all__ = [
     "TargetKind",
     "TargetSpec",
     "Tree",
+    "VersionResult",
+    "VersionStatus",
     "severity_rank",
 ]

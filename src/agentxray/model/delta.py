@@ -31,6 +31,9 @@ class Delta:
     removed: tuple[Finding, ...] = field(default=())
     changed: tuple[Change, ...] = field(default=())
     unchanged: tuple[Finding, ...] = field(default=())
-    """Findings of the new report the same as in the old (kept for counts and context)."""
+    """Findings of the new report the same as in the old (kept for counts and context), including
+    those whose id alone changed (also listed, with their old form, in :attr:`renamed`)."""
+    renamed: tuple[Change, ...] = field(default=())
+    """Unchanged findings whose id changed (only minified names differ): before and after."""
     old_version: str | None = None
     new_version: str | None = None

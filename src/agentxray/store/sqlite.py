@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -37,6 +39,11 @@ class Store:
             raise ObserveError(f"cannot open the store {path}: {exc}") from exc
         self._lock = threading.Lock()
         self._db.execute("PRAGMA foreign_keys = ON")
+        # WAL: readers (`reports ls`) never block a sweep's writer, and a writer killed mid-way
+        # leaves the last committed state; wait for another process's write instead of failing.
+        with contextlib.suppress(sqlite3.Error):  # e.g. a read-only medium
+            self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA busy_timeout = 10000")
         self.migrate()
 
     @property
@@ -52,6 +59,13 @@ class Store:
             logger.info("store %s: applying migration %s", self.path, name)
             with self._lock, self._db:
                 self._db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection, inside one transaction: committed when the block ends, rolled back
+        when it raises. Callers keep each unit of work (a run's row, a version's report) in one."""
+        with self._lock, self._db:
+            yield self._db
 
     def close(self) -> None:
         """Close the database."""
