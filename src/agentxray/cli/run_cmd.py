@@ -340,7 +340,8 @@ def print_summary(result: AgentRun) -> None:
     mock_host = result.base_url.split("://", 1)[-1]
     for ex in result.exchanges:
         host = dict(ex.request_headers).get("host", mock_host)
-        where = "" if host == mock_host or ex.method == "CONNECT" else f"https://{host}"
+        scheme = "https" if ex.tls or not result.sandboxed else "http"
+        where = "" if host == mock_host or ex.method == "CONNECT" else f"{scheme}://{host}"
         print(f"  {ex.seq:3d} {ex.method} {where}{ex.target} -> {ex.status}  [{ex.outcome}]")
     models = [ex for ex in result.exchanges if ex.dialect]
     if models:

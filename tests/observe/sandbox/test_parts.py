@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
+import pytest
 from dnslib import QTYPE, RCODE, DNSRecord
 
+from agentxray.cli.main import main
+from agentxray.observe.sandbox import SandboxUnavailable, preflight
 from agentxray.observe.sandbox.bwrap import Layout, command
 from agentxray.observe.sandbox.dns import FakeIps, Resolver
 from agentxray.observe.sandbox.eventlog import EventLog
@@ -118,3 +122,26 @@ def test_bwrap_line_hides_the_real_home_and_clears_the_environment(tmp_path: Pat
     assert "--unshare-net" not in argv  # the namespace is the recorder's, entered by nsenter
     assert f"--tmpfs {Path.home()}" in joined or str(Path.home()).startswith(("/root", "/home"))
     assert argv[argv.index("--setenv") + 1 : argv.index("--setenv") + 3] == ["PATH", "/usr/bin"]
+
+
+def test_blocked_user_namespaces_stop_the_run_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for tool in ("unshare", "nsenter", "bwrap", "nft", "ip"):
+        script = fake / tool
+        script.write_text(
+            "#!/bin/sh\necho 'unshare: unshare failed: Operation not permitted' >&2\nexit 1\n"
+        )
+        script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    with pytest.raises(SandboxUnavailable) as info:
+        preflight()
+    assert "user namespaces are blocked" in str(info.value) and "\n" not in str(info.value)
+    ws = tmp_path / "ws"
+    argv = ["run", "--scenario", "hello", "--workdir", str(tmp_path / "r"), "--workspace", str(ws)]
+    code = main([*argv, "--", "touch", "ran"])
+    err = capsys.readouterr().err
+    assert code == 2 and "user namespaces are blocked" in err
+    assert not (ws / "ran").exists()  # never run unconfined
