@@ -7,8 +7,9 @@ import posixpath
 import re
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from agentxray.errors import ObserveError
 from agentxray.model import Event, FileAccess
@@ -233,7 +234,8 @@ class _Reader:
     def __init__(self, home: Path, workspace: Path) -> None:
         self.home = posixpath.normpath(str(home))
         self.workspace = posixpath.normpath(str(workspace))
-        self.events: list[Event] = []
+        self.events: list[dict[str, Any]] = []
+        """Each event's fields but ``seq``, its ``time`` still absolute."""
         self.seen: set[tuple[object, ...]] = set()
         self.missing: set[str] = set()
         self.procs: dict[int, _Proc] = {}
@@ -257,7 +259,7 @@ class _Reader:
                 base = unescape(m.group("path"))
         return posixpath.normpath(posixpath.join(base, arg))
 
-    def emit(self, event: Event, key: tuple[object, ...] | None = None) -> None:
+    def emit(self, event: dict[str, Any], key: tuple[object, ...] | None = None) -> None:
         if key is not None:
             if key in self.seen:
                 return
@@ -281,8 +283,7 @@ class _Reader:
             self.missing.discard(path)
         shown = self.display(path)
         self.emit(
-            Event(
-                seq=0,
+            dict(
                 kind="file",
                 time=call.time,
                 pid=proc.pid,
@@ -341,8 +342,7 @@ class _Reader:
         proc.name = posixpath.basename(argv[0]) if argv and argv[0] else posixpath.basename(path)
         proc.history.append((call.time, proc.name, proc.cwd))
         self.emit(
-            Event(
-                seq=0,
+            dict(
                 kind="exec",
                 time=call.time,
                 pid=proc.pid,
@@ -422,11 +422,11 @@ class _Reader:
             if port is None or host is None:
                 return
             ip = host.group(1) or host.group(2)
-            event = Event(
-                seq=0, kind="connect", time=call.time, pid=proc.pid, process=proc.name,
+            event = dict(
+                kind="connect", time=call.time, pid=proc.pid, process=proc.name,
                 host=ip, port=int(port.group(1)), detail=outcome,
             )  # fmt: skip
-            self.emit(event, (proc.pid, "connect", ip, event.port, outcome))
+            self.emit(event, (proc.pid, "connect", ip, event["port"], outcome))
         elif family.group(1) == "AF_UNIX":
             s = re.search(r'sun_path=(@?"(?:[^"\\]|\\.)*")', addr)
             if s is None:
@@ -435,8 +435,8 @@ class _Reader:
             abstract = raw.startswith("@")
             text = unescape(raw.lstrip("@")[1:-1])
             path = "@" + text if abstract else self.display(self.resolve(proc, None, text))
-            event = Event(
-                seq=0, kind="connect", time=call.time, pid=proc.pid, process=proc.name,
+            event = dict(
+                kind="connect", time=call.time, pid=proc.pid, process=proc.name,
                 path=path, detail=f"unix socket, {outcome}",
             )  # fmt: skip
             self.emit(event, (proc.pid, "connect", path, outcome))
@@ -472,9 +472,12 @@ class _Reader:
                     if child in logs and child not in done:
                         parents[child] = (pid, when)
                         queue.append(child)
-        events = sorted(self.events, key=lambda e: e.time)
-        start = since if since is not None else events[0].time if events else 0.0
-        return [replace(e, seq=i, time=round(e.time - start, 6)) for i, e in enumerate(events, 1)]
+        events = sorted(self.events, key=lambda e: float(e["time"]))
+        start = since if since is not None else events[0]["time"] if events else 0.0
+        return [
+            Event(seq=i, **{**e, "time": round(e["time"] - start, 6)})
+            for i, e in enumerate(events, 1)
+        ]
 
 
 def read_trace(
