@@ -256,7 +256,7 @@ def _ssh_key(kind: Literal["ed25519", "rsa"], comment: str) -> tuple[str, str, t
     if kind == "ed25519":
         key = ed25519.Ed25519PrivateKey.generate()
     else:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.OpenSSH,
