@@ -271,6 +271,7 @@ def run_contained(
     """
     from agentxray.observe.sandbox import Policy, Sandbox, model_hosts
     from agentxray.observe.sandbox.bwrap import CA_BUNDLES, Layout
+    from agentxray.observe.sandbox.policy import api_host as default_api_host
 
     interpreter = None
     if profile is not None and profile.interpreter:
@@ -282,7 +283,7 @@ def run_contained(
             )
     dialect = profile.dialect if profile is not None else None
     hosts = set(model_hosts(dialect))
-    model_host = api_host or (sorted(hosts)[0] if hosts else "api.anthropic.com")
+    model_host = api_host or default_api_host(dialect)
     hosts.add(model_host)
     base_url = f"https://{model_host}"
     home.mkdir(parents=True, exist_ok=True)

@@ -145,3 +145,17 @@ def test_blocked_user_namespaces_stop_the_run_with_one_line(
     err = capsys.readouterr().err
     assert code == 2 and "user namespaces are blocked" in err
     assert not (ws / "ran").exists()  # never run unconfined
+
+
+def test_each_profile_dialect_has_its_own_model_host() -> None:
+    from agentxray.observe.profile import load_profile, profile_names
+    from agentxray.observe.sandbox.policy import api_host
+
+    hosts = {load_profile(n).dialect: api_host(load_profile(n).dialect) for n in profile_names()}
+    assert hosts == {
+        "anthropic": "api.anthropic.com",
+        "openai-responses": "api.openai.com",
+        "gemini": "generativelanguage.googleapis.com",
+    }
+    assert model_hosts("openai-responses") == {"api.openai.com", "chatgpt.com"}
+    assert "api.anthropic.com" not in model_hosts("gemini")

@@ -13,19 +13,26 @@ from typing import Literal
 PolicyName = Literal["audit", "strict"]
 POLICIES: tuple[PolicyName, ...] = ("audit", "strict")
 
-#: The model API hosts the mock answers under their real names, by dialect.
+#: The model API hosts the mock answers under their real names, by dialect (the names the mock's
+#: dialects and the profiles use); the first is the one an agent is given as its API base.
 MODEL_HOSTS: dict[str, tuple[str, ...]] = {
     "anthropic": ("api.anthropic.com",),
-    "openai": ("api.openai.com", "chatgpt.com"),
+    "openai-responses": ("api.openai.com", "chatgpt.com"),
+    "openai-chat": ("api.openai.com",),
     "gemini": ("generativelanguage.googleapis.com",),
 }
 
 
 def model_hosts(dialect: str | None = None) -> frozenset[str]:
-    """Model hosts of ``dialect``, or of every dialect."""
-    if dialect is None:
+    """Model hosts of ``dialect``, or of every dialect (also for a dialect not listed)."""
+    if dialect is None or dialect not in MODEL_HOSTS:
         return frozenset(h for hosts in MODEL_HOSTS.values() for h in hosts)
-    return frozenset(MODEL_HOSTS.get(dialect, ()))
+    return frozenset(MODEL_HOSTS[dialect])
+
+
+def api_host(dialect: str | None) -> str:
+    """The host an agent of ``dialect`` is told its model API lives at."""
+    return MODEL_HOSTS.get(dialect or "", MODEL_HOSTS["anthropic"])[0]
 
 
 @dataclass(frozen=True, slots=True)
