@@ -274,3 +274,23 @@ def test_rules_that_differ_only_by_language_report_a_process_once() -> None:
     ]
     findings = [f for f in run_findings(events, "1") if f.category == "command-exec"]
     assert [(f.rule, f.location.line, f.severity) for f in findings] == [("AXR-CMD-002", 1, "info")]
+
+
+@pytest.mark.parametrize(
+    ("body", "signals"),
+    [
+        (b'{"cwd":"/home/amorgan/src"}', ("user",)),
+        (b'{"host":"amorgan-laptop"}', ("hostname",)),
+        (b'{"name":"amorgans"}', ()),
+    ],
+    ids=["user-in-a-path", "user-inside-the-hostname-is-the-hostname", "longer-word"],
+)
+def test_environment_values_count_as_whole_words(body: bytes, signals: tuple[str, ...]) -> None:
+    env = {"hostname": "amorgan-laptop", "user": "amorgan"}
+    events = [
+        Event(seq=1, kind="http", method="POST", url="https://t.acme.dev/e", host="t.acme.dev")
+    ]
+    found = _by_rule(
+        run_findings(events, "1", environment=env, payloads={1: body}), "run-environment-sent"
+    )
+    assert tuple(s for f in found for s in f.signals) == signals
