@@ -98,6 +98,29 @@ def test_a_sweep_finds_when_a_behaviour_came_and_went_and_back(
     assert history_to_dict(again)["timeline"] == doc["timeline"]
 
 
+def test_stored_reports_are_listed_and_shown(
+    served: FakeRegistry, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentxray.cli.main import main
+
+    _publish(served, [("1.0.0", PLAIN), ("1.1.0", REGIONAL)])
+    sweep("npm:greeter", None, store=env)
+    assert main(["reports", "ls", "--json", "--store", str(env)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {(r["package"], r["version"], r["status"]) for r in listed} == {
+        ("npm:greeter", "1.0.0", "ok"),
+        ("npm:greeter", "1.1.0", "ok"),
+    }
+    assert (
+        main(["reports", "show", "npm:greeter@1.1.0", "--format", "json", "--store", str(env)]) == 0
+    )
+    shown = json.loads(capsys.readouterr().out)
+    assert any(f["category"] == "geofence" for f in shown["findings"])
+    assert shown["artifacts"] and shown["target"]["version"] == "1.1.0"
+    assert main(["reports", "show", "npm:greeter@9.9.9", "--store", str(env)]) == 2
+    assert "no stored report" in capsys.readouterr().err
+
+
 def test_bad_ranges_are_usage_errors(served: FakeRegistry, env: Path) -> None:
     from agentxray.errors import UsageError
 

@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
         type=Path,
         metavar="PATH",
         help="the SQLite store (default: "
-        "$AGENTXRAY_STORE or ~/.local/share/agentxray/agentxray.db)",
+        "$AGENTXRAY_STORE or ~/.local/share/agentxray/agentxray.sqlite)",
     )
     p.add_argument("--format", choices=FORMATS, default="terminal", help="output format")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE, not stdout")

@@ -20,6 +20,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "scan_cmd",
     "diff_cmd",
     "history_cmd",
+    "reports_cmd",
     "mock_api_cmd",
     "run_cmd",
     "runs_cmd",

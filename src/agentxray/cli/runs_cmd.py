@@ -12,7 +12,8 @@ from agentxray.errors import UsageError
 from agentxray.render.json import finding_to_dict
 from agentxray.render.run_terminal import render_run, render_runs_table
 from agentxray.render.terminal import terminal_console
-from agentxray.store.runs import RunStore, StoredRun, default_store_path, event_to_dict
+from agentxray.store import default_store_path
+from agentxray.store.runs import RunStore, StoredRun, event_to_dict
 
 logger = logging.getLogger(__name__)
 

@@ -184,6 +184,34 @@ def finding_from_dict(obj: dict[str, Any]) -> Finding:
     )
 
 
+def _artifact_from(obj: dict[str, Any]) -> FileEntry:
+    """A file entry read back; the document's kinds are coarser than the model's, so the finer
+    kind is recovered from the name where it decides (strings files, source maps, JSON)."""
+    path = str(obj["path"])
+    kind: FileKind = {
+        "javascript": "javascript",
+        "typescript": "typescript",
+        "python": "python",
+        "native": "native",
+        "data": "data",
+    }.get(str(obj.get("kind")), "other")  # type: ignore[assignment]
+    if kind == "native" and path.endswith(".strings"):
+        kind = "strings"
+    elif kind == "data" and path.endswith(".map"):
+        kind = "sourcemap"
+    elif kind == "data" and path.endswith(".json"):
+        kind = "json"
+    return FileEntry(
+        vpath=path,
+        kind=kind,
+        size=int(obj.get("size", 0)),
+        sha256=str(obj.get("sha256", "")),
+        container=obj.get("container"),
+        offset=obj.get("offset"),
+        note=obj.get("note"),
+    )
+
+
 def report_from_dict(doc: dict[str, Any]) -> Report:
     """A report read back from its JSON document (validated against :func:`report_schema`).
 
@@ -216,6 +244,7 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
         target=spec,
         tool_version=doc["tool"]["version"],
         artifact=artifact,
+        artifacts=tuple(_artifact_from(a) for a in doc.get("artifacts", ())),
         findings=tuple(finding_from_dict(f) for f in doc["findings"]),
         notices=tuple(
             Notice(n["code"], n["message"], n.get("path"), n.get("level", "warning"))

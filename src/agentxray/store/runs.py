@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
@@ -18,17 +17,6 @@ from agentxray.model import Event, Finding, Location
 from agentxray.store.sqlite import Store
 
 logger = logging.getLogger(__name__)
-
-
-def default_store_path() -> Path:
-    """``$AGENTXRAY_STORE``, else ``$XDG_DATA_HOME/agentxray/agentxray.sqlite``, else
-    ``~/.local/share/agentxray/agentxray.sqlite``."""
-    explicit = os.environ.get("AGENTXRAY_STORE")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "agentxray" / "agentxray.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
