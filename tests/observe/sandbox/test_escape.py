@@ -304,3 +304,31 @@ def test_no_descriptor_leads_outside(contained: Runner) -> None:
     )
     (line,) = run.stdout.splitlines()
     assert line == "[]", line  # nothing inherited beyond stdin, stdout and stderr
+
+
+def test_hostile_bytes_are_recorded_and_the_recorder_keeps_serving(contained: Runner) -> None:
+    run = contained(
+        _script(
+            """
+            for payload in (b"\\x16\\x03\\x01\\x00\\x05garbage-hello",
+                            b"GET / HTTP/1.1\\r\\nHost: a\\r\\nbad header line\\r\\n\\r\\n"):
+                s = socket.create_connection(("198.51.100.7", 443), timeout=5)
+                s.sendall(payload)
+                try:
+                    print(repr(s.recv(40)))
+                except OSError as exc:
+                    print("error", type(exc).__name__)
+                s.close()
+            s = socket.create_connection(("198.51.100.7", 80), timeout=5)
+            s.sendall(b"GET /after HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+            print(s.recv(12).decode())
+            """
+        )
+    )
+    assert run.stdout.splitlines()[-1] == "HTTP/1.1 503", run.stdout + run.stderr
+    assert not [e for e in run.events if e.kind == "tls-refused"]  # garbage is no refusal
+    tls, http = [e for e in run.events if e.kind == "connect"]
+    assert (tls.host, tls.port) == ("198.51.100.7", 443) and "malformed TLS" in (tls.detail or "")
+    assert b"garbage-hello".hex() in (tls.detail or "")
+    assert "malformed HTTP" in (http.detail or "")
+    assert [e.url for e in run.events if e.kind == "http"] == ["http://198.51.100.7/after"]

@@ -70,6 +70,8 @@ class _Conn:
         self.reader, self.writer = reader, writer
         self.pending = b""
         self.tls: ssl.SSLObject | None = None
+        self.certificate_sent = False
+        """Whether our side of the handshake (with the certificate) went out."""
         self._in = ssl.MemoryBIO()
         self._out = ssl.MemoryBIO()
 
@@ -79,9 +81,10 @@ class _Conn:
             return data
         return await self.reader.read(65536)
 
-    async def _flush(self) -> None:
+    async def _flush(self, alert: bool = False) -> None:
         data = self._out.read()
         if data:
+            self.certificate_sent = self.certificate_sent or not alert
             self.writer.write(data)
             await self.writer.drain()
 
@@ -99,7 +102,7 @@ class _Conn:
                 continue
             except ssl.SSLError:
                 with contextlib.suppress(ConnectionError):
-                    await self._flush()  # the alert
+                    await self._flush(alert=True)
                 raise
             await self._flush()
             return
@@ -291,13 +294,17 @@ class NetRecorder:
             await conn.start_tls(self._context(host))
         except (ssl.SSLError, ConnectionError) as exc:
             name = self._sni.pop(id(conn.tls), host)
+            reason = getattr(exc, "reason", None) or type(exc).__name__
+            if not conn.certificate_sent:  # no valid ClientHello: not a refusal, hostile bytes
+                self._raw(conn, first, name, port, f"{via}: malformed TLS ({reason})")
+                return
             self.log.add(
                 "tls-refused",
                 host=name,
                 port=port,
                 bytes_sent=len(first),
                 detail=f"{via}: TLS handshake abandoned after our certificate "
-                f"({getattr(exc, 'reason', None) or type(exc).__name__}): the client "
+                f"({reason}): the client "
                 "does not trust the run's CA or pins its certificates",
             )
             return
@@ -322,6 +329,25 @@ class NetRecorder:
     ) -> None:
         h = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
         h.receive_data(first)
+        try:
+            await self._requests(conn, h, host, port, tls=tls, via=via)
+        except h11.RemoteProtocolError as exc:
+            # Hostile or broken HTTP: on the record, with what was sent, and the connection closed.
+            self._egress(first, f"malformed http to {host}:{port}", host)
+            self.log.add(
+                "connect",
+                host=host,
+                port=port or None,
+                bytes_sent=len(first),
+                blocked=True,
+                detail=f"{via}: malformed HTTP ({exc}); first bytes {preview(first)}; closed",
+            )
+            with contextlib.suppress(ConnectionError, h11.LocalProtocolError):
+                await conn.write(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+
+    async def _requests(
+        self, conn: _Conn, h: h11.Connection, host: str | None, port: int, *, tls: bool, via: str
+    ) -> None:
         while True:
             request: h11.Request | None = None
             body = bytearray()
