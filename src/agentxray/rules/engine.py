@@ -49,7 +49,8 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 def _last(value: str) -> str:
-    return value.rsplit(".", 1)[-1]
+    """The called name: ``spawn`` for ``cp.spawn``, ``Function`` for ``new Function``."""
+    return value.rsplit(".", 1)[-1].removeprefix("new ")
 
 
 class Engine:
@@ -127,10 +128,12 @@ class Engine:
         return [RuleMatch(rule, tuple(fs), key) for key, fs in grouped.items() if key]
 
     def _led_by_flow(self, expr: Expr, index: dict[FactKind, list[Fact]]) -> bool:
-        """Whether the match is a flow's: the expression is one, or the first ``any`` branch
-        that holds is."""
+        """Whether the match is a flow's: the expression is one, the first part of an ``all``
+        is, or the first ``any`` branch that holds is."""
         if expr.flow is not None:
             return True
+        if expr.all:
+            return self._led_by_flow(expr.all[0], index)
         if expr.any is None:
             return False
         for branch in expr.any:

@@ -27,8 +27,13 @@ logger = logging.getLogger(__name__)
 
 
 MAX_FILTER_FUNCTION = 4000
+MAX_ALTERNATIVES = 32
+"""Paths of one loop's list spelled out as reads."""
 
 _PATTERN_TEST = re.compile(r"\.(test|match|search|exec)\(")
+
+WRITES = frozenset({"writeFile", "writeFileSync", "createWriteStream"})
+"""File writes whose target then holds what was written."""
 
 OWN_LOCATIONS = frozenset({"process.execPath", "process.argv0", "__dirname", "__filename"})
 """Where the running program lives: a write whose target derives from these replaces it."""
@@ -64,6 +69,7 @@ class JsFlow(JsSinks):
         sinks += self._codes(calls)
         sinks += self._exits(calls)
         sinks += self._file_ops(calls)
+        self._downloads([s for s in sinks if s.fact.kind == "call"])
         self._file_helpers()
         for _round in range(2):
             sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"])
@@ -89,6 +95,41 @@ class JsFlow(JsSinks):
             for fn_start, index in visit.params:
                 self._param_roles.setdefault((fn_start, index), set()).add(role)
 
+    def _downloads(self, sinks: list[Sink]) -> None:
+        """A file written from a response: the variable holding its path carries the request
+        and the write from then on, also through a helper's parameter (``save(url, file)``)."""
+        for sink in sinks:
+            if sink.fact.value.rsplit(".", 1)[-1] not in WRITES:
+                continue
+            targets = [n for role, n in sink.roles if role == "target"]
+            contents = [n for role, n in sink.roles if role == "content"]
+            if not targets or not contents:
+                continue
+            got: set[Fact] = set()
+            for node in contents:
+                got |= self.values.labels(node, Visit())
+            requests = {f for f in got if f.kind == "network_request"}
+            if not requests:
+                continue
+            target = strip(targets[0])
+            b = self.scopes.binding(target) if target.type == "identifier" else None
+            if b is None:
+                continue
+            carried = requests | {sink.fact}
+            if b.kind != "param":
+                self.values.carry(b, carried)
+                continue
+            for site in self._call_sites(b.scope):
+                args = args_of(site)
+                arg = strip(args[b.index]) if b.index < len(args) else None
+                outer = (
+                    self.scopes.binding(arg)
+                    if arg is not None and arg.type == "identifier"
+                    else None
+                )
+                if outer is not None:
+                    self.values.carry(outer, carried)
+
     def _spelled(self, node: Node) -> Fact:
         """The path a target expression spells, as a ``string`` (``*/cli.js``)."""
         row, col = node.start_point
@@ -108,7 +149,7 @@ class JsFlow(JsSinks):
             )
 
     def _resolve_paths(self) -> None:
-        for i, f in enumerate(self.facts):
+        for i, f in enumerate(list(self.facts)):
             if f.kind != "file_read":
                 continue
             call = self._node(f)
@@ -118,6 +159,12 @@ class JsFlow(JsSinks):
             spelled = self.values.path(first)
             if spelled.strip("*/.") and spelled != f.value:
                 self.facts[i] = Fact(f.kind, spelled, f.location, f.detail, f.scope, f.span)
+            elif not spelled.strip("*/."):
+                # A loop over paths: one read per path the loop variable takes.
+                for element in self.values.iterated(first)[:MAX_ALTERNATIVES]:
+                    each = self.values.path(element)
+                    if each.strip("*/."):
+                        self.facts.append(Fact(f.kind, each, f.location, f.detail, f.scope, f.span))
 
     def _secret_filters(self) -> None:
         """The whole environment filtered by a secret-naming pattern in the same small function:

@@ -488,7 +488,32 @@ class JsScopes:
         return []
 
     def _piped_into(self, stream: Node) -> list[Node]:
-        """What is piped into a write stream: ``pipeline(src, …, ws)`` or ``src.pipe(ws)``."""
+        """What is piped into a write stream: ``pipeline(src, …, ws)`` or ``src.pipe(ws)``, also
+        through the variable it is kept in (``out = createWriteStream(f); res.pipe(out)``, and
+        ``out.write(chunk)``)."""
+        parent = stream.parent
+        if parent is not None and parent.type == "variable_declarator":
+            ident = parent.child_by_field_name("name")
+            b = self.binding(ident) if ident is not None and ident.type == "identifier" else None
+            out: list[Node] = []
+            for occ in self.occurrences(b) if b is not None else []:
+                if occ == ident:
+                    continue
+                up = occ.parent
+                if (
+                    up is not None
+                    and up.type == "member_expression"
+                    and up.child_by_field_name("object") == occ
+                    and (prop := up.child_by_field_name("property")) is not None
+                    and text(self.data, prop) in ("write", "end")
+                    and up.parent is not None
+                    and up.parent.type == "call_expression"
+                ):
+                    args = up.parent.child_by_field_name("arguments")
+                    out += list(args.named_children[:1]) if args is not None else []
+                else:
+                    out += self._piped_into(occ)
+            return out
         holder = stream.parent
         if holder is None or holder.type != "arguments":
             return []

@@ -19,6 +19,7 @@ from agentxray.analyze.facts.jsscope import (
     module_name,
     strip,
     text,
+    unquote,
 )
 from agentxray.analyze.facts.jsvalues import JsValues
 from agentxray.model import Fact, FactKind, Location
@@ -55,6 +56,14 @@ HTTP_MODULES = frozenset({"http", "https"})
 CLIENT_MODULES = frozenset({"axios", "got", "ky", "node-fetch", "undici", "superagent", "needle"})
 
 SOCKET_MODULES = frozenset({"ws", "isomorphic-ws", "socket.io-client", "reconnecting-websocket"})
+
+CLIENT_FACTORIES = frozenset({"create", "extend"})
+"""Client calls that make a configured instance (``axios.create``, ``got.extend``)."""
+
+CLIENT_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "request"})
+
+SOCKET_MAKERS = frozenset({"connect", "createConnection", "Socket", "createSocket"})
+"""``net``/``tls``/``dgram`` calls that open a socket (``dgram.createSocket("udp4")``)."""
 
 HANDLE_SENDS = frozenset({"write", "end", "send"})
 
@@ -435,28 +444,48 @@ class JsSinks:
         out: list[Sink] = []
         for call, name in self._module_calls(CLIENT_MODULES | SOCKET_MODULES):
             method = name.rsplit(".", 1)[-1] if "." in name else ""
-            args = args_of(call)
-            roles: list[tuple[str, Node]] = []
-            if args:
-                first = strip(args[0])
-                roles += (
-                    self._option_roles(first) if first.type == "object" else self._url_roles(first)
-                )
-                rest = args[1:]
-                if method in ("post", "put", "patch") and rest:
-                    roles.append(("payload", rest[0]))
-                    rest = rest[1:]
-                roles += [r for a in rest for r in self._option_roles(a)]
+            roles = self._client_roles(method, call)
             fact = self._fact("network_request", name, call, first_text(self.data, call))
             out.append(Sink(fact, roles, enclosing_function(call)))
+            if method not in CLIENT_FACTORIES:
+                continue
+            # An instance: api = axios.create({baseURL}); api.post("/x", data).
+            base = [r for r in roles if r[0] in ("destination", "header")]
+            for use in self._handle_uses(call):
+                prop = use.child_by_field_name("property")
+                sent = use.parent
+                if prop is None or sent is None or sent.type != "call_expression":
+                    continue
+                verb = text(self.data, prop)
+                if verb not in CLIENT_VERBS:
+                    continue
+                value = f"{name}().{verb}"
+                made = self._fact("network_request", value, sent, first_text(self.data, sent))
+                roles = self._client_roles(verb, sent) + base
+                out.append(Sink(made, roles, enclosing_function(sent)))
         return out
+
+    def _client_roles(self, method: str, call: Node) -> list[tuple[str, Node]]:
+        """Roles of a client call's arguments: ``(url, data, options)`` for post/put/patch,
+        ``(url, options)`` or ``(options)`` otherwise."""
+        args = args_of(call)
+        roles: list[tuple[str, Node]] = []
+        if args:
+            first = strip(args[0])
+            roles += self._option_roles(first) if first.type == "object" else self._url_roles(first)
+            rest = args[1:]
+            if method in ("post", "put", "patch") and rest:
+                roles.append(("payload", rest[0]))
+                rest = rest[1:]
+            roles += [r for a in rest for r in self._option_roles(a)]
+        return roles
 
     def _handles(self, sinks: list[Sink]) -> list[Sink]:
         """``req.write(x)``, ``req.end(x)``, ``ws.send(x)`` on a request, socket or WebSocket."""
         out: list[Sink] = []
         creators = [s for s in sinks if s.fact.kind == "network_request"]
-        for call, name in self._module_calls(frozenset({"net", "tls"})):
-            if name.rsplit(".", 1)[-1] in ("connect", "createConnection", "Socket"):
+        for call, name in self._module_calls(frozenset({"net", "tls", "dgram"})):
+            if name.rsplit(".", 1)[-1] in SOCKET_MAKERS:
                 fact = self._fact("network_request", name, call, first_text(self.data, call))
                 creators.append(Sink(fact, [("destination", a) for a in args_of(call)]))
         for creator in creators:
@@ -539,6 +568,22 @@ class JsSinks:
                 continue
             fact = self._fact("call", "import", call, first_text(self.data, call))
             out.append(Sink(fact, [("code", a) for a in args_of(call)], enclosing_function(call)))
+        for at in _finds(self.data, (b"require(",)):
+            # require() of a computed path loads whatever file that path names as code.
+            after = self.data[at + 8 : at + 9]
+            if after in (b'"', b"'", b")") or (at and self.data[at - 1 : at] in _WORDISH):
+                continue
+            node = self.root.named_descendant_for_byte_range(at, at + 7)
+            call = node.parent if node is not None else None
+            if call is None or call.type != "call_expression" or node is None:
+                continue
+            args = args_of(call)
+            if call.child_by_field_name("function") != node or len(args) != 1:
+                continue
+            if unquote(self.data, args[0]) is not None:
+                continue
+            fact = self._fact("call", "require", call, first_text(self.data, call), at=node)
+            out.append(Sink(fact, [("code", args[0])], enclosing_function(call)))
         for at in _finds(self.data, (b",eval)(", b", eval)(")):
             node = self.root.descendant_for_byte_range(at + 1, at + 2)
             while node is not None and node.type != "call_expression":

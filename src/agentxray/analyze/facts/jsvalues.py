@@ -58,6 +58,10 @@ RESPONSE_META = frozenset(
 """Properties of a response that say how the request went, not what the server sent."""
 FREE_NAMES = frozenset({"__dirname", "__filename"})
 PATH_JOINS = frozenset({"join", "resolve", "normalize"})
+ITERATORS = frozenset({"map", "forEach", "filter", "flatMap", "some", "every", "find"})
+"""Array methods whose callback's first parameter takes each element."""
+MAPPERS = frozenset({"map", "flatMap", "reduce"})
+"""Array methods whose result is made of what their callback returns."""
 _BOOLEANS = frozenset({"Boolean", "isNaN", "isFinite"})
 
 Env = dict[tuple[int, int], tuple[Node, "Env"]]
@@ -91,6 +95,9 @@ class JsValues:
         self._bound_labels: dict[int, tuple[frozenset[Fact], frozenset[tuple[int, int]]]] = {}
         self.files: dict[str, list[Node]] = {}
         """What is written to literal paths (``writeFile("/tmp/x", data)``): the write calls."""
+        self.carried: dict[int, set[Fact]] = {}
+        """Labels a variable gets without an assignment, by ``id`` of its binding: the path a
+        downloaded file is written to carries the request and the write."""
         self.budget = MAX_FILE_VISITS
         self._nested = 0
 
@@ -316,6 +323,11 @@ class JsValues:
         elif fn.type not in ("identifier", "import"):
             stack.append(fn)
         stack.extend(a for a in arg_nodes if strip(a).type not in FUNCTIONS)
+        if name in MAPPERS:  # xs.map((x) => ({ x, body: readFileSync(x) })) carries the body
+            for cb in arg_nodes[:1]:
+                if strip(cb).type in FUNCTIONS:
+                    for ret in returned(self.data, strip(cb)):
+                        self._descend(ret, visit, env, depth, out)
 
     def _identifier(self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
         name = text(self.data, node)
@@ -351,9 +363,15 @@ class JsValues:
             visit.seen.discard(key)
             reached = visit.params
             visit.params = outer | reached
+        mine.update(self.carried.get(key, ()))
         out.update(mine)
         if not env and visit.left > 0 and self.budget > 0:
             self._bound_labels[key] = (frozenset(mine), frozenset(reached))
+
+    def carry(self, b: Binding, labels: Iterable[Fact]) -> None:
+        """Make a variable carry labels from now on (cached answers are dropped)."""
+        self.carried.setdefault(id(b), set()).update(labels)
+        self._bound_labels.clear()
 
     def _param(self, b: Binding, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
         bound = env.get((b.scope.start_byte, b.index))
@@ -374,6 +392,12 @@ class JsValues:
                 obj = fn.child_by_field_name("object")
                 if obj is not None:
                     self._descend(obj, visit, env, depth, out)
+            return
+        receiver = _handler_receiver(b.scope)
+        if receiver is not None:
+            # An event handler's parameter receives what its receiver delivers:
+            # ev in ws.onmessage = (ev) => …, a socket's message or a response.
+            self._descend(receiver, visit, env, depth, out)
             return
         visit.params.add((b.scope.start_byte, b.index))
 
@@ -448,6 +472,35 @@ class JsValues:
             if b.kind in ("var", "param") and b.value is not None:
                 return self.path(b.value, depth + 1)
         return "*"
+
+    def iterated(self, node: Node) -> list[Node]:
+        """The elements a loop variable or an iteration callback's parameter takes: ``f`` in
+        ``for (const f of [a, b])`` or ``files.map((f) => …)`` with ``files = [a, b]``."""
+        node = strip(node)
+        b = self.scopes.binding(node) if node.type == "identifier" else None
+        if b is None:
+            return []
+        if b.kind == "loop" and b.value is not None:
+            return self._elements(b.value)
+        holder = b.scope.parent if b.kind == "param" and b.index == 0 else None
+        call = holder.parent if holder is not None and holder.type == "arguments" else None
+        fn = call.child_by_field_name("function") if call is not None else None
+        if fn is None or fn.type != "member_expression":
+            return []
+        prop, obj = fn.child_by_field_name("property"), fn.child_by_field_name("object")
+        if prop is None or obj is None or text(self.data, prop) not in ITERATORS:
+            return []
+        return self._elements(obj)
+
+    def _elements(self, node: Node, depth: int = 0) -> list[Node]:
+        node = strip(node)
+        if node.type == "array":
+            return [e for e in node.named_children if e.type != "spread_element"]
+        if node.type == "identifier" and depth < 3:
+            b = self.scopes.binding(node)
+            if b is not None and b.kind == "var" and b.value is not None:
+                return self._elements(b.value, depth + 1)
+        return []
 
     def _path_call(self, node: Node, depth: int) -> str:
         fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
@@ -581,7 +634,11 @@ class JsValues:
         if args is None or not args.named_children:
             return "*"
         first, *rest = args.named_children
-        words = [self.string(first) or "*"]
+        head = self.string(first)
+        if head is None and strip(first).type in ("template_string", "binary_expression"):
+            spelled = self.path(first)  # `tar -xzf ${file} -C ${dir}` → tar -xzf * -C *
+            head = spelled if spelled.strip("* ") else None
+        words = [head or "*"]
         if rest and strip(rest[0]).type == "array":
             words += [self.string(e) or "*" for e in strip(rest[0]).named_children]
         return _SPACES.sub(" ", " ".join(words)).strip()
@@ -632,6 +689,11 @@ def returned(data: bytes, fn: Node) -> list[Node]:
         if node.type == "return_statement":
             out.extend(node.named_children)
             continue
+        if node.type == "expression_statement" and node.named_children:
+            made = node.named_children[0]  # a generator's `yield x` is what it produces
+            if made.type == "yield_expression":
+                out.extend(made.named_children)
+            continue
         if node.type.endswith("statement") or node.type in (
             "statement_block",
             "else_clause",
@@ -643,3 +705,21 @@ def returned(data: bytes, fn: Node) -> list[Node]:
         ):
             stack.extend(node.named_children)
     return out
+
+
+def _handler_receiver(fn: Node) -> Node | None:
+    """The object a function is installed on as an event handler (``ws`` for
+    ``ws.onmessage = fn``), else ``None``."""
+    parent = fn.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        parent = parent.parent
+    if parent is None or parent.type != "assignment_expression":
+        return None
+    left = parent.child_by_field_name("left")
+    if left is None or left.type != "member_expression":
+        return None
+    prop = left.child_by_field_name("property")
+    name = prop.text.decode("utf-8", "replace") if prop is not None and prop.text else ""
+    if not name.startswith("on") or len(name) < 5:
+        return None
+    return left.child_by_field_name("object")

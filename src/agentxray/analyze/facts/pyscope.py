@@ -336,6 +336,8 @@ class PyScopes:
 def _names(target: ast.AST | None, depth: int = 0) -> list[str]:
     if isinstance(target, ast.Name):
         return [target.id]
+    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+        return [target.value.id]  # out[key] = value: the container now holds the value
     if isinstance(target, ast.Tuple | ast.List | ast.Starred) and depth < 20:
         elts = target.elts if isinstance(target, ast.Tuple | ast.List) else [target.value]
         return [n for e in elts for n in _names(e, depth + 1)]

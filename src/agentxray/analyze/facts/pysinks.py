@@ -265,9 +265,14 @@ class PySinks:
                 continue
             method = node.func.attr
             receiver = node.func.value
-            if method not in HANDLE_SENDS or not isinstance(receiver, ast.Name):
+            if method not in HANDLE_SENDS:
                 continue
-            maker = self._maker(receiver)
+            if isinstance(receiver, ast.Name):
+                maker = self._maker(receiver)
+            elif isinstance(receiver, ast.Attribute):
+                maker = self._attribute_maker(receiver)
+            else:
+                continue
             if maker is None:
                 continue
             made_by = self.dotted(maker.func) or ""
@@ -281,6 +286,35 @@ class PySinks:
             roles += [r for a in maker.args[:1] for r in self._url_roles(a)]
             out.append(Sink(fact, roles, self._function_of(node)))
         return out
+
+    def _attribute_maker(self, attr: ast.Attribute) -> ast.Call | None:
+        """The constructor call behind ``self.sock``: an assignment to ``self.sock`` in the
+        class, or a class-level field (``sock = field(default_factory=lambda: socket(…))``)."""
+        if not isinstance(attr.value, ast.Name) or attr.value.id not in ("self", "cls"):
+            return None
+        cls = self.scopes.parents.get(id(attr))
+        while cls is not None and not isinstance(cls, ast.ClassDef):
+            cls = self.scopes.parents.get(id(cls))
+        if cls is None:
+            return None
+        for node in ast.walk(cls):
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            else:
+                continue
+            named = any(
+                (isinstance(t, ast.Attribute) and t.attr == attr.attr)
+                or (isinstance(t, ast.Name) and t.id == attr.attr)
+                for t in targets
+            )
+            if not named:
+                continue
+            for sub in ast.walk(value):
+                if isinstance(sub, ast.Call) and (self.dotted(sub.func) or "") in HANDLE_MAKERS:
+                    return sub
+        return None
 
     def _maker(self, name: ast.Name) -> ast.Call | None:
         scope = self.scopes.resolve(name.id, self.scopes.scope_at(name))
