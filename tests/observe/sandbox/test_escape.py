@@ -332,3 +332,27 @@ def test_hostile_bytes_are_recorded_and_the_recorder_keeps_serving(contained: Ru
     assert b"garbage-hello".hex() in (tls.detail or "")
     assert "malformed HTTP" in (http.detail or "")
     assert [e.url for e in run.events if e.kind == "http"] == ["http://198.51.100.7/after"]
+
+
+def test_io_uring_and_vsock_are_refused(contained: Runner) -> None:
+    run = contained(
+        _script(
+            """
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            params = ctypes.create_string_buffer(120)
+            print("io_uring_setup", libc.syscall(425, 4, params), ctypes.get_errno())
+            try:
+                socket.socket(40, socket.SOCK_STREAM)  # AF_VSOCK
+                print("VSOCK")
+            except OSError as exc:
+                print("vsock refused", exc.errno)
+            print("ordinary calls work:", len(os.listdir("/")) > 0)
+            """
+        )
+    )
+    assert run.stdout.splitlines() == [
+        "io_uring_setup -1 1",
+        "vsock refused 1",
+        "ordinary calls work: True",
+    ], run.stdout + run.stderr

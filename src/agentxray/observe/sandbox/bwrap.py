@@ -90,8 +90,15 @@ def _parents_hidden(path: str) -> bool:
     return any(path == h or path.startswith(h + "/") for h in HIDDEN)
 
 
-def command(argv: Iterable[str], env: dict[str, str], layout: Layout, cwd: str) -> list[str]:
-    """``bwrap …`` running ``argv`` in ``cwd`` with exactly ``env``."""
+def command(
+    argv: Iterable[str],
+    env: dict[str, str],
+    layout: Layout,
+    cwd: str,
+    seccomp_fd: int | None = None,
+) -> list[str]:
+    """``bwrap …`` running ``argv`` in ``cwd`` with exactly ``env`` (and the seccomp filter read
+    from ``seccomp_fd``, see :mod:`agentxray.observe.sandbox.seccomp`)."""
     out = [
         bwrap_path(),
         "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
@@ -118,6 +125,8 @@ def command(argv: Iterable[str], env: dict[str, str], layout: Layout, cwd: str) 
         out += ["--bind", str(path), str(path)]
     for inside, host_file in layout.files.items():
         out += ["--ro-bind", str(host_file), inside]
+    if seccomp_fd is not None:
+        out += ["--seccomp", str(seccomp_fd)]
     out += ["--clearenv"]
     for name, value in env.items():
         out += ["--setenv", name, value]

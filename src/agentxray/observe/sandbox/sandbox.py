@@ -21,7 +21,7 @@ from agentxray.model import ApiExchange, Event
 from agentxray.observe.mockapi.recorder import Recorder
 from agentxray.observe.mockapi.scenario import Scenario
 from agentxray.observe.mockapi.tls import RunAuthority
-from agentxray.observe.sandbox import bwrap
+from agentxray.observe.sandbox import bwrap, seccomp
 from agentxray.observe.sandbox.dns import FakeIps, Resolver
 from agentxray.observe.sandbox.dns import serve as serve_dns
 from agentxray.observe.sandbox.eventlog import EventLog
@@ -208,7 +208,15 @@ class Sandbox:
             self.workdir / "system", layout, self.authority.ca_file.read_bytes()
         )
         layout = dataclasses.replace(layout, files={**files, **layout.files})
-        inner = bwrap.command(argv, env, layout, cwd or str(layout.workspace))
+        arch = seccomp.machine_arch()
+        filter_fd = None
+        if arch is not None:
+            bpf = self.workdir / "seccomp.bpf"
+            bpf.write_bytes(seccomp.program(arch))
+            filter_fd = os.open(bpf, os.O_RDONLY)
+        else:
+            logger.warning("no seccomp filter for this architecture: io_uring stays available")
+        inner = bwrap.command(argv, env, layout, cwd or str(layout.workspace), filter_fd)
         full = [*self._ns.enter_command(), *inner]
         logger.info("sandboxed: %s", " ".join(argv))
         started = time.monotonic()
@@ -220,9 +228,13 @@ class Sandbox:
                 stderr=subprocess.PIPE,
                 start_new_session=True,
                 env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+                pass_fds=() if filter_fd is None else (filter_fd,),
             )
         except OSError as exc:
             raise SandboxUnavailable(f"cannot start the sandbox: {exc.strerror}") from exc
+        finally:
+            if filter_fd is not None:
+                os.close(filter_fd)
         try:
             out, err = proc.communicate(timeout=timeout)
             code: int | None = proc.returncode
