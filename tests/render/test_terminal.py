@@ -32,7 +32,7 @@ def test_confusables_are_named_by_code_point(sample_report: Report) -> None:
 
 def test_critical_before_info_and_notices_listed(sample_report: Report) -> None:
     text = render_terminal_text(sample_report, width=120)
-    assert text.index("Timezone compared") < text.index("https://api.anthropic.com")
+    assert text.index("Timezone compared") < text.index("api.anthropic.com")
     assert "parse-error" in text and "Notices" in text
 
 

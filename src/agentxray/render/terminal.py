@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -317,6 +319,55 @@ def _info_table(category: str, findings: Sequence[Finding]) -> RenderableType:
     return table
 
 
+_ENDPOINT_VALUE = re.compile(r"^(?P<url>\S+?)(?: \[(?P<purpose>[^\]:]+): (?P<name>[^\]]+)\])?$")
+
+
+def _short_where(finding: Finding) -> str:
+    """``cli.js:121``: the file's own name and the line (the full path is in JSON and SARIF)."""
+    loc = finding.location
+    name = re.split(r"[/!]", loc.artifact.rstrip("/!"))[-1] or loc.artifact
+    return f"{name}:{loc.line}" if loc.line else name
+
+
+def _endpoint_table(findings: Sequence[Finding]) -> RenderableType:
+    """One row per host: what it is for (known hosts), its URLs, where it appears; 100 columns."""
+    table = Table(
+        box=box.SIMPLE,
+        title=f"endpoint ({len(findings)}) — hosts the program can contact",
+        title_justify="left",
+    )
+    table.add_column("host", overflow="fold", ratio=3)
+    table.add_column("purpose", overflow="fold", ratio=2)
+    table.add_column("URLs", overflow="ellipsis", no_wrap=True, ratio=3)
+    table.add_column("where", style="cyan", overflow="fold", ratio=2)
+    for finding in findings[:INFO_ROWS]:
+        urls: list[str] = []
+        purpose = ""
+        for value in finding.values:
+            m = _ENDPOINT_VALUE.match(value)
+            if m is None:
+                continue
+            urls.append(m["url"])
+            if m["purpose"] and not purpose:
+                purpose = f"{m['purpose']}: {m['name']}"
+        if not urls:
+            table.add_row(finding.message or finding.title, "", "", _short_where(finding))
+            continue
+        host = (urlsplit(urls[0]).hostname if "://" in urls[0] else None) or urls[0]
+        paths = [urlsplit(u).path or "/" for u in urls if "://" in u]
+        more = f" +{len(paths) - 1}" if len(paths) > 1 else ""
+        shown = f"{paths[0]}{more}" if paths else ""
+        table.add_row(host, purpose, shown, _short_where(finding))
+    if len(findings) > INFO_ROWS:
+        table.add_row(f"… {len(findings) - INFO_ROWS} more (see --format json)", "", "", "")
+    note = Text(
+        "Links in messages and help text are not endpoints; every URL and full path: "
+        "--format json.",
+        style="dim",
+    )
+    return Group(table, note)
+
+
 def _notices(report: Report) -> RenderableType:
     by_code: dict[str, int] = {}
     for notice in report.notices:
@@ -358,7 +409,9 @@ def render_terminal(report: Report, console: Console, *, fail_on: Severity | Non
         console.print(_finding_panel(report, finding))
     for category in CATEGORIES:
         infos = [f for f in report.findings if f.severity == "info" and f.category == category]
-        if infos:
+        if infos and category == "endpoint":
+            console.print(_endpoint_table(infos))
+        elif infos:
             console.print(_info_table(category, infos))
     if report.notices:
         console.print(_notices(report))

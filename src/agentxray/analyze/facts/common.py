@@ -60,11 +60,19 @@ def host_of(url: str) -> str:
 
 
 def clean_url(raw: str) -> str:
-    """Cut a URL at a template hole and drop trailing punctuation."""
+    """Cut a URL at a template hole and drop trailing punctuation; ``""`` for a fragment.
+
+    A URL whose host ends in a dot with nothing after it (``https://portal.sso.`` before a
+    ``{Region}`` hole, ``http://ns.adobe.`` cut from a longer string) is a piece of a name
+    built elsewhere, not an address: it has no host of its own.
+    """
     for stop in ("$", "%s", "{"):
         cut = raw.find(stop)
         if cut != -1:
             raw = raw[:cut]
+    rest = raw.split("://", 1)[-1]
+    if rest.endswith(".") and not re.search(r"[/?#]", rest):
+        return ""
     return raw.rstrip(TRAILING)
 
 
@@ -93,6 +101,24 @@ STRING_ROLES = frozenset({"destination", "target"})
 replaces (a file name); elsewhere a literal is not data about anyone."""
 NETWORK_COMMANDS = re.compile(r"^(git\s+push|curl|wget|nc|ncat|scp|rsync)\b")
 """Command lines that send data over the network: their arguments are a request's payload."""
+_PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?]?\s+\(?[A-Za-z]{2,}")
+_FLAG = re.compile(r"(?:^|\s)--?[A-Za-z]")
+
+
+def in_prose(before: str, after: str) -> bool:
+    """True when a URL sits inside a sentence (``before`` and ``after`` it in one string).
+
+    ``"Please use expo/fetch: https://docs.expo.dev/…"`` or ``"…described in
+    https://tools.ietf.org/html/rfc7515"``: a message or help text the program prints, with a
+    link for the reader; not an address the program requests. A command line (``curl -d @f
+    https://…``) is not prose: its URL is contacted.
+    """
+    outside = f"{before} {after}"
+    if NETWORK_COMMANDS.match(before.lstrip()) or _FLAG.search(outside):
+        return False
+    return _PROSE.search(outside) is not None
+
+
 SECRET_NAMES = re.compile(r"(?i)(?<![a-z])(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)")
 """Words of a pattern that picks secret variables out of the environment."""
 SECRET_FRAGMENT = re.compile(

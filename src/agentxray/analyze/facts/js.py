@@ -24,6 +24,7 @@ from agentxray.analyze.facts.common import (
     URL_BYTES,
     clean_url,
     host_of,
+    in_prose,
 )
 from agentxray.analyze.facts.jsflow import JsFlow
 from agentxray.analyze.facts.jsscope import FUNCTIONS
@@ -183,7 +184,9 @@ class _Collector:
             return
         url = clean_url(m.group().decode("utf-8", "replace"))
         host = host_of(url)
-        if host:
+        before = self.data[node.start_byte + 1 : start].decode("utf-8", "replace")
+        after = self.data[m.end() : node.end_byte - 1].decode("utf-8", "replace")
+        if host and not in_prose(before, after):
             self._add("url", url, node, host)
 
     def string(self, start: int, end: int) -> None:
