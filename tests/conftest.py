@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -31,3 +31,64 @@ def real_artifact() -> RealArtifact:
         return memo[key]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server (Debian's ``postgresql``, which scripts/test installs) started
+    for the session on a Unix socket only (no TCP port), as the ``postgres`` user when root."""
+    import glob
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or [shutil.which("initdb") or ""]
+    initdb = found[-1]
+    if not initdb:
+        pytest.fail(
+            "PostgreSQL is not installed; run scripts/test (it installs Debian's postgresql)"
+        )
+    bindir = os.path.dirname(initdb)
+    # Not under pytest's base temp: its root-only parent would keep the postgres user out.
+    root = Path(tempfile.mkdtemp(prefix="agentxray-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
+    port = "5433"
+    options = f"-k {sock} -c listen_addresses='' -p {port} -F"
+    subprocess.run(
+        [
+            *prefix,
+            f"{bindir}/pg_ctl",
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-w",
+            "-s",
+            "start",
+            "-l",
+            str(root / "log"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://postgres@/postgres?host={sock}&port={port}"
+    finally:
+        subprocess.run(
+            [*prefix, f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "-s", "stop"],
+            check=False,
+            capture_output=True,
+        )

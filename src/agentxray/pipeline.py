@@ -403,12 +403,13 @@ def sweep(
     target: str,
     versions: str | None,
     *,
-    store: Path,
+    store: Path | str,
     platform: str | None = None,
     jobs: int = 1,
     on_version: Callable[[VersionResult, int, int], None] | None = None,
 ) -> History:
-    """Scan every selected release of ``target`` not already in ``store``; the timeline.
+    """Scan every selected release of ``target`` not already in ``store`` (a SQLite file or a
+    ``postgresql://`` URL); the timeline.
 
     Each finished release is written to the store at once, in its own transaction, so an
     interrupted sweep (SIGKILL included) restarts where it stopped and scans nothing twice.
@@ -421,8 +422,7 @@ def sweep(
     from agentxray.compare import timeline
     from agentxray.errors import UsageError
     from agentxray.render.json import report_from_dict
-    from agentxray.store.reports import get_report, put_report
-    from agentxray.store.sqlite import Store
+    from agentxray.store.reports import get_report, open_store, put_report
 
     spec = parse_spec(target, platform=platform)
     if spec.kind not in ("npm", "pypi"):
@@ -435,8 +435,7 @@ def sweep(
     package = f"{spec.kind}:{spec.name}"
     plat = platform or (host_platform() if spec.kind == "npm" else "")
     analyzer = analyzer_key()
-    store.parent.mkdir(parents=True, exist_ok=True)
-    db = Store(store)
+    db = open_store(store)
     results: dict[str, VersionResult] = {}
     documents: dict[str, str] = {}
     total = len(chosen)

@@ -190,3 +190,15 @@ def test_a_sweep_killed_at_random_points_loses_nothing_and_scans_nothing_twice(
     assert all(_rows(env)[key] == created for key, created in kept.items())
     (geo,) = [t for t in doc["timeline"] if t["category"] == "geofence"]
     assert geo["present_in"] == ["1.1.0", "1.4.0", "1.7.0"]
+
+
+def test_a_team_store_on_postgresql_keeps_the_sweep(
+    served: FakeRegistry, env: Path, postgres_url: str
+) -> None:
+    _publish(served, [("1.0.0", PLAIN), ("1.1.0", REGIONAL)])
+    first = sweep("npm:greeter", None, store=postgres_url)
+    assert [v.status for v in first.versions] == ["scanned", "scanned"]
+    again = sweep("npm:greeter", None, store=postgres_url)
+    assert [v.status for v in again.versions] == ["stored", "stored"]
+    (geo,) = [ln for ln in again.timeline if ln.finding.category == "geofence"]
+    assert geo.present_in == ("1.1.0",)

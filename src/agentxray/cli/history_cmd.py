@@ -36,9 +36,8 @@ def register(sub: Any) -> None:
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="releases scanned at once")
     p.add_argument(
         "--store",
-        type=Path,
-        metavar="PATH",
-        help="the SQLite store (default: "
+        metavar="PATH|URL",
+        help="the store: a SQLite file or a postgresql://… URL shared by a team (default: "
         "$AGENTXRAY_STORE or ~/.local/share/agentxray/agentxray.sqlite)",
     )
     p.add_argument("--format", choices=FORMATS, default="terminal", help="output format")

@@ -26,25 +26,34 @@ def register(sub: Any) -> None:
     ls = actions.add_parser("ls", help="list stored reports, newest first")
     ls.add_argument("package", nargs="?", metavar="PACKAGE", help="only this npm:NAME/pypi:NAME")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    ls.add_argument("--store", type=Path, metavar="PATH", help="the store (default: see above)")
+    ls.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="the store: a SQLite file or postgresql://… (default: see above)",
+    )
     ls.set_defaults(func=run_ls)
     show = actions.add_parser("show", help="show one stored report")
     show.add_argument("package", metavar="PACKAGE@VERSION", help="e.g. npm:agent@1.2.3")
     show.add_argument("--format", choices=FORMATS, default="terminal")
-    show.add_argument("--store", type=Path, metavar="PATH", help="the store (default: see above)")
+    show.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="the store: a SQLite file or postgresql://… (default: see above)",
+    )
     show.set_defaults(func=run_show)
 
 
 def _store(args: argparse.Namespace) -> Any:
     from agentxray.store import default_store_path
-    from agentxray.store.sqlite import Store
+    from agentxray.store.postgres import is_url
+    from agentxray.store.reports import open_store
 
-    path: Path = args.store or default_store_path()
-    if not path.exists():
+    where: str = args.store or str(default_store_path())
+    if not is_url(where) and not Path(where).exists():
         raise UsageError(
-            f"no store at {path}", hint="Run `agentxray history npm:PKG` first, or pass --store."
+            f"no store at {where}", hint="Run `agentxray history npm:PKG` first, or pass --store."
         )
-    return Store(path)
+    return open_store(where)
 
 
 def run_ls(args: argparse.Namespace) -> int:

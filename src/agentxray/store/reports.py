@@ -8,10 +8,41 @@ does not interpret it (the store never imports the renderers).
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 from agentxray.store.sqlite import Store
+
+
+class _Cursor(Protocol):
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class _Connection(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> _Cursor: ...
+
+
+class ReportsDB(Protocol):
+    """A store the report functions work on: SQLite (:class:`Store`) or PostgreSQL."""
+
+    def transaction(self) -> contextlib.AbstractContextManager[_Connection]: ...
+    def close(self) -> None: ...
+
+
+def open_store(where: str | Path) -> ReportsDB:
+    """The store at ``where``: a ``postgresql://`` URL, else a SQLite file (created if absent)."""
+    from agentxray.store.postgres import PgStore, is_url
+
+    if isinstance(where, str) and is_url(where):
+        return PgStore(where)
+    path = Path(where)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Store(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +69,7 @@ _COLUMNS = (
 
 
 def put_report(
-    store: Store,
+    store: ReportsDB,
     *,
     package: str,
     version: str,
@@ -53,8 +84,12 @@ def put_report(
     status = "ok" if document is not None else "failed"
     with store.transaction() as db:
         db.execute(
-            "INSERT OR REPLACE INTO reports (created, package, version, platform, analyzer,"
-            " status, error, published, seconds, document) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO reports (created, package, version, platform, analyzer, status, error,"
+            " published, seconds, document) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (package, version, platform, analyzer) DO UPDATE SET"
+            " created = excluded.created, status = excluded.status, error = excluded.error,"
+            " published = excluded.published, seconds = excluded.seconds,"
+            " document = excluded.document",
             (
                 time.time(),
                 package,
@@ -71,7 +106,7 @@ def put_report(
 
 
 def get_report(
-    store: Store, *, package: str, version: str, platform: str, analyzer: str
+    store: ReportsDB, *, package: str, version: str, platform: str, analyzer: str
 ) -> StoredReport | None:
     """The stored result for exactly this version, platform and analyzer, if any."""
     with store.transaction() as db:
@@ -83,7 +118,7 @@ def get_report(
     return StoredReport(*row) if row else None
 
 
-def list_reports(store: Store, package: str | None = None) -> list[StoredReport]:
+def list_reports(store: ReportsDB, package: str | None = None) -> list[StoredReport]:
     """Stored results, newest first (one package's when ``package`` is given)."""
     query = f"SELECT {_COLUMNS} FROM reports"
     args: tuple[str, ...] = ()
