@@ -6,6 +6,7 @@ import argparse
 import functools
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -332,7 +333,9 @@ def print_summary(result: AgentRun) -> None:
     print(f"exit:      {code} after {launch.duration_s:.1f} s")
     print(f"workspace: {launch.workspace}")
     for path in sorted(launch.workspace.rglob("*")):
-        if path.is_file():
+        if path.is_symlink():  # never followed on the host: the agent may point it anywhere
+            print(f"  {path.relative_to(launch.workspace)}  -> {os.readlink(path)} (link)")
+        elif path.is_file():
             print(f"  {path.relative_to(launch.workspace)}  ({path.stat().st_size} bytes)")
     if result.sandboxed:
         print_events(result)

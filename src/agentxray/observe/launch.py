@@ -237,6 +237,19 @@ def _trace(argv: list[str], log_dir: Path) -> list[str] | None:
         return None
 
 
+def _only_regular_files(folder: Path) -> None:
+    """Remove what the sandboxed program may have planted in a folder it could write (the
+    tracer's logs): links to host files and anything else that is not a regular file, so the
+    host never follows them when it reads the folder."""
+    for entry in folder.iterdir():
+        if entry.is_symlink() or not entry.is_file():
+            logger.warning("removed %s from %s: not a regular file (planted?)", entry.name, folder)
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
 def _named(box: Sandbox, event: Event) -> Event:
     """A traced connection to one of the resolver's fake addresses, under the name it stood for."""
     name = box.ips.name(event.host) if event.host else None
@@ -336,6 +349,7 @@ def run_contained(
         if traced:
             from agentxray.observe.trace import read_trace
 
+            _only_regular_files(log_dir)
             found = read_trace(log_dir, Path(SANDBOX_HOME), workspace)
             box.merge([_named(box, replace(e, time=e.time + done.started)) for e in found])
         events = box.log.events()

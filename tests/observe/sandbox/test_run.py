@@ -154,3 +154,30 @@ def test_run_command_that_only_talks_to_its_model_has_no_secret_in_egress(
     findings = doc["findings"]
     assert isinstance(findings, list)
     assert not [f for f in findings if f["category"] == "exfiltration"]
+
+
+PLANT_LINKS = """
+import glob, os
+os.symlink("/etc/shadow", "shadow-link")
+for log in glob.glob("/tmp/**/trace/trace.*", recursive=True):
+    os.symlink("/etc/passwd", os.path.join(os.path.dirname(log), "trace.99999"))
+    open("planted-trace", "w").close()
+    break
+print("planted")
+"""
+
+
+def test_links_the_agent_plants_are_never_followed_on_the_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "prog.py").write_text(PLANT_LINKS)
+    argv = ["run", "--scenario", "hello", "--workdir", str(tmp_path / "run"), "--workspace"]
+    code = main([*argv, str(ws), "--", str(PYTHON), "prog.py"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "shadow-link  -> /etc/shadow (link)" in out
+    assert (ws / "planted-trace").exists()  # the link was planted in the tracer's folder...
+    assert not (tmp_path / "run" / "trace" / "trace.99999").is_symlink()  # ...and removed
+    assert list((tmp_path / "run" / "trace").glob("trace.*"))  # the real logs were read
