@@ -6,7 +6,14 @@ import argparse
 import logging
 from typing import Any
 
-from agentxray.cli.run_cmd import add_run_options, execute, print_summary, visible
+from agentxray.cli.run_cmd import (
+    add_run_options,
+    claim_workdir,
+    execute,
+    print_summary,
+    release_workdir,
+    visible,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +32,22 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``agentxray probe``."""
-    result = execute(args)
-    print_summary(result)
-    first = next((ex for ex in result.exchanges if ex.system or ex.first_user), None)
-    if first is None:
-        print("no model request was recorded")
-        return 1
-    for title, parts in (("system prompt", first.system), ("first user message", first.first_user)):
-        for n, part in enumerate(parts):
-            print(f"\n===== {title} [{n}] ({len(part)} characters) =====")
-            print(visible(part))
+    """``agentxray probe``; the temporary run folder is removed afterwards unless ``--keep``."""
+    made = claim_workdir(args)
+    try:
+        result = execute(args)
+        print_summary(result)
+        first = next((ex for ex in result.exchanges if ex.system or ex.first_user), None)
+        if first is None:
+            print("no model request was recorded")
+            return 1
+        for title, parts in (
+            ("system prompt", first.system),
+            ("first user message", first.first_user),
+        ):
+            for n, part in enumerate(parts):
+                print(f"\n===== {title} [{n}] ({len(part)} characters) =====")
+                print(visible(part))
+    finally:
+        release_workdir(args, made)
     return 0 if result.launch.exit_code == 0 else 1

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable
@@ -59,7 +60,13 @@ def add_run_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
     p.add_argument(
         "--workdir",
         type=Path,
-        help="put HOME and workspace here (default: a new temporary folder, kept)",
+        help="put HOME and workspace here (default: a new temporary folder, removed at the end "
+        "unless --keep)",
+    )
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary run folder (the agent's HOME and workspace) and print where",
     )
 
 
@@ -216,13 +223,39 @@ def execute(args: argparse.Namespace) -> AgentRun:
     )
 
 
+def claim_workdir(args: argparse.Namespace) -> Path | None:
+    """Make the run's temporary folder when ``--workdir`` is not given; it is ours to remove."""
+    if args.workdir is not None:
+        return None
+    args.workdir = Path(tempfile.mkdtemp(prefix="agentxray-run-"))
+    return Path(args.workdir)
+
+
+def release_workdir(args: argparse.Namespace, made: Path | None) -> None:
+    """Remove the folder :func:`claim_workdir` made, unless ``--keep``; say where it is if kept."""
+    if made is None:
+        return
+    if getattr(args, "keep", False):
+        print(f"agentxray: run folder kept: {made} (the agent's home/ and workspace/)",
+              file=sys.stderr)  # fmt: skip
+        return
+    shutil.rmtree(made, ignore_errors=True)
+    if made.exists():
+        print(f"agentxray: could not remove the run folder {made}; delete it by hand",
+              file=sys.stderr)  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
-    """``agentxray run``."""
-    result = execute(args)
-    if args.format == "json":
-        print(json.dumps(run_document(result, args), indent=2, ensure_ascii=False))
-    else:
-        print_summary(result)
+    """``agentxray run``; the temporary run folder is removed afterwards unless ``--keep``."""
+    made = claim_workdir(args)
+    try:
+        result = execute(args)
+        if args.format == "json":
+            print(json.dumps(run_document(result, args), indent=2, ensure_ascii=False))
+        else:
+            print_summary(result)
+    finally:
+        release_workdir(args, made)
     return 0 if result.launch.exit_code == 0 else 1
 
 
