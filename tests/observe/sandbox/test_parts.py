@@ -159,3 +159,18 @@ def test_each_profile_dialect_has_its_own_model_host() -> None:
     }
     assert model_hosts("openai-responses") == {"api.openai.com", "chatgpt.com"}
     assert "api.anthropic.com" not in model_hosts("gemini")
+
+
+def test_refusals_are_well_formed_and_never_answer_icmp() -> None:
+    from agentxray.observe.sandbox.packets import checksum, refusal
+
+    udp = _ipv4_udp(b"\x09\x09\x09\x09", 4444, b"beacon")
+    reply = refusal(udp)
+    assert reply is not None
+    assert checksum(reply[:20]) == 0  # IPv4 header checksum holds
+    assert reply[12:16] == b"\x09\x09\x09\x09" and reply[16:20] == b"\x0a\xff\xff\x01"
+    icmp = reply[20:]
+    assert (icmp[0], icmp[1], checksum(icmp)) == (3, 13, 0)
+    assert icmp[8:] == udp[:28]  # quotes the header and 8 bytes, so the socket is found
+    assert refusal(reply) is None  # an ICMP message is never answered
+    assert refusal(b"") is None and refusal(b"\x45\x00") is None

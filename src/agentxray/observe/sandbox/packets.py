@@ -1,4 +1,6 @@
-"""The TUN sink: every packet that is neither TCP nor DNS over IPv4 ends here, logged, dropped.
+"""The TUN sink: every packet that is neither TCP nor DNS over IPv4 ends here: logged,
+refused (a TCP reset or an ICMP "administratively prohibited", so senders fail at once), never
+sent anywhere.
 
 One event per flow (protocol, destination, port): the first packet's first bytes are kept, later
 packets of the same flow only counted, so a retrying client does not flood the record.
@@ -68,6 +70,61 @@ def preview(data: bytes, limit: int = 48) -> str:
     return head.hex() + ("…" if len(data) > limit else "")
 
 
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071) of ``data``."""
+    if len(data) % 2:
+        data += b"\0"
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _ipv4(src: bytes, dst: bytes, proto: int, payload: bytes) -> bytes:
+    head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0, 64, proto, 0, src, dst)
+    return head[:10] + struct.pack("!H", checksum(head)) + head[12:] + payload
+
+
+def _ipv6(src: bytes, dst: bytes, proto: int, payload: bytes) -> bytes:
+    head = struct.pack("!IHBB16s16s", 6 << 28, len(payload), proto, 64, src, dst)
+    pseudo = src + dst + struct.pack("!IxxxB", len(payload), proto)
+    csum_at = {58: 2, 6: 16}[proto]
+    csum = checksum(pseudo + payload)
+    return head + payload[:csum_at] + struct.pack("!H", csum) + payload[csum_at + 2 :]
+
+
+def refusal(data: bytes) -> bytes | None:
+    """What a router would answer a packet it may not forward, so the sender fails at once
+    instead of waiting for a timeout: a TCP reset to an IPv6 SYN, ICMP "administratively
+    prohibited" to anything else. Nothing is answered to ICMP messages themselves."""
+    if not data:
+        return None
+    version = data[0] >> 4
+    if version == 4 and len(data) >= 20:
+        ihl = (data[0] & 0x0F) * 4
+        if data[9] == 1:
+            return None
+        quoted = data[: ihl + 8]
+        icmp = struct.pack("!BBHI", 3, 13, 0, 0) + quoted
+        icmp = icmp[:2] + struct.pack("!H", checksum(icmp)) + icmp[4:]
+        return _ipv4(data[16:20], data[12:16], 1, icmp)
+    if version == 6 and len(data) >= 40:
+        proto, src, dst = data[6], data[8:24], data[24:40]
+        if proto == 58:
+            return None
+        rest = data[40:]
+        if proto == 6 and len(rest) >= 20:
+            sport, dport, seq = struct.unpack("!HHI", rest[:8])
+            if not rest[13] & 0x02:  # only a SYN is answered; the reset ends the attempt
+                return None
+            tcp = struct.pack("!HHIIBBHHH", dport, sport, 0, (seq + 1) & 0xFFFFFFFF,
+                              5 << 4, 0x14, 0, 0, 0)  # fmt: skip
+            return _ipv6(dst, src, 6, tcp)
+        icmp = struct.pack("!BBHI", 1, 1, 0, 0) + data[: 1280 - 48]
+        return _ipv6(dst, src, 58, icmp)
+    return None
+
+
 def _kernel_chatter(packet: Packet) -> bool:
     """Router solicitations and multicast listener reports the kernel itself sends on link-up."""
     return packet.protocol == "icmpv6" and (
@@ -82,15 +139,18 @@ class PacketSink:
         self.log, self.ips = log, ips
         self.flows: dict[tuple[str, str, int | None], int] = {}
 
-    def handle(self, data: bytes) -> None:
-        """Record one packet read from the device."""
+    def handle(self, data: bytes) -> bytes | None:
+        """Record one packet read from the device; returns the refusal to write back, if any."""
         packet = parse(data)
         if packet is None or _kernel_chatter(packet):
-            return
+            return None
         key = (packet.protocol, packet.dst, packet.port)
         self.flows[key] = self.flows.get(key, 0) + 1
-        if self.flows[key] > 1:
-            return
+        if self.flows[key] == 1:
+            self._record(packet)
+        return refusal(data)
+
+    def _record(self, packet: Packet) -> None:
         host = self.ips.name(packet.dst) or packet.dst
         what = f"{packet.protocol} over IPv{packet.version}"
         if packet.protocol == "tcp":

@@ -131,7 +131,10 @@ class Sandbox:
                     logger.warning("packet sink stopped: %s", exc)
                     loop.remove_reader(ns.tun)
                     return
-                sink.handle(data)
+                reply = sink.handle(data)
+                if reply is not None:
+                    with contextlib.suppress(OSError):
+                        os.write(ns.tun, reply)
 
         async def setup() -> None:
             await serve_dns(resolver, ns.dns_udp, ns.dns_tcp)
