@@ -253,6 +253,7 @@ def run_detectors(
         outcome.spent["deobfuscate"] = outcome.spent.get("deobfuscate", 0.0) + spent
         if prepared.relocator is not None:
             outcome.findings = [prepared.relocator.finding(f) for f in outcome.findings]
+        outcome.findings += prepared.findings
         total.merge(outcome)
         total.notices += prepared.notices
         total.notices += prepared.unit.notices

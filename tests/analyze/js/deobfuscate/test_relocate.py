@@ -59,8 +59,17 @@ def test_obfuscated_copies_have_the_same_findings(
     result = scan(tmp_path, name, data)
     found = by_rule(result)
     assert {r for r in by_rule(plain) if r.startswith("js-")} <= set(found)
-    hidden = found["js-obfuscated-data"]
+    hidden = next(
+        f
+        for f in result.findings
+        if f.rule == "js-obfuscated-data" and not f.title.startswith("Hidden data (string array)")
+    )
     assert hidden.decoded == by_rule(plain)["js-obfuscated-data"].decoded
+    # The string array itself is hidden data: its decoded strings, at its declaration.
+    (table,) = [f for f in result.findings if f.title.startswith("Hidden data (string array)")]
+    assert "Asia/Shanghai" in table.decoded and "Asia/Shanghai".encode() not in data
+    assert table.location.offset is not None and table.location.line is not None
+    assert data[table.location.offset :].startswith(b"function")
     assert set(found["js-fingerprint"].decoded) == {
         "partner.example",
         "mirror.example.org",

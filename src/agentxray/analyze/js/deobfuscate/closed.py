@@ -108,6 +108,7 @@ _CLIMB_THROUGH = frozenset(
     }
 )
 _LITERAL_TYPES = frozenset({"string", "number", "array", "template_string", "unary_expression"})
+_TABLE_TYPES = _LITERAL_TYPES | {"object"}
 _VALUE_TYPES = frozenset(
     {
         "call_expression",
@@ -508,13 +509,17 @@ class ClosedFinder:
             arg = unwrap(arg)
             if arg.type in _LITERAL_TYPES or _fold(arg) is not None:
                 continue
+            while arg.type in ("member_expression", "subscript_expression"):
+                arg = unwrap(arg.child_by_field_name("object") or arg)  # ``TABLE.list``
+                if arg.type == "identifier":
+                    break
             if arg.type != "identifier":
                 return False
             defs = self.index.definitions(text(arg))
             value = defs[0].child_by_field_name("value") if len(defs) == 1 else None
             if value is None:
                 return False
-            if unwrap(value).type not in _LITERAL_TYPES and _fold(unwrap(value)) is None:
+            if unwrap(value).type not in _TABLE_TYPES and _fold(unwrap(value)) is None:
                 return False
         return True
 

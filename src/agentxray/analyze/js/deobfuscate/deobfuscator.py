@@ -17,6 +17,7 @@ from agentxray.analyze.js.deobfuscate.simplify import simplify
 from agentxray.analyze.js.deobfuscate.statements import rewrite_statements
 from agentxray.analyze.js.deobfuscate.syntax import parse
 from agentxray.analyze.js.deobfuscate.unflatten import unflatten
+from agentxray.analyze.js.nodes import string_value
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class Deobfuscation:
     rounds: int = 0
     problems: tuple[str, ...] = field(default=())
     """What went wrong without stopping the result (a decoder that failed, a budget reached)."""
+    hidden: tuple[HiddenStrings, ...] = field(default=())
+    """String arrays whose decoders revealed text the original does not contain."""
 
     def summary(self) -> str:
         """One sentence for a notice."""
@@ -65,6 +68,35 @@ class Deobfuscation:
         if self.dispatchers:
             parts.append(f"{self.dispatchers} flattened control flow dispatcher(s) straightened")
         return "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenStrings:
+    """The strings one string array hid: decoded, and not written as they are in the file."""
+
+    offset: int
+    """Where the array's declaration starts in the original file."""
+    values: tuple[str, ...]
+
+
+MAX_HIDDEN = 500
+"""Strings kept per array (the finding's evidence, not the inlining)."""
+
+
+def _hidden(original: bytes, text: bytes, offset: int, typescript: bool) -> HiddenStrings | None:
+    """The string literals of the deobfuscated ``text`` that the ``original`` does not contain:
+    what the string arrays hid, after split pieces were joined again."""
+    kept: dict[str, None] = {}
+    stack = [parse(text, typescript).root_node]
+    while stack and len(kept) < MAX_HIDDEN:
+        node = stack.pop()
+        if node.type in ("string", "template_string"):
+            value = string_value(node)
+            if value is not None and len(value.strip()) >= 3 and value.encode() not in original:
+                kept[value] = None
+            continue
+        stack.extend(reversed(node.children))
+    return HiddenStrings(offset, tuple(kept)) if kept else None
 
 
 MAX_PASSES = 3
@@ -152,6 +184,7 @@ def deobfuscate(
     text, positions = data, PositionMap()
     strings = distinct = arrays = dispatchers = rounds = 0
     problems: list[str] = []
+    first: int | None = None
     deadline = time.monotonic() + budget.seconds
     # Decode, simplify, and decode again what simplifying exposed (a decoder call whose
     # arguments were hidden behind a proxy object), a few times at most.
@@ -172,6 +205,8 @@ def deobfuscate(
         if attempt > 0 and not inlined.replaced:
             break
         problems += inlined.problems
+        if inlined.tables and first is None:
+            first = positions.to_original(inlined.tables[0][0])
         new, step = apply_edits(text, inlined.edits)
         if len(new) > int(len(data) * budget.max_growth) + 1024 * 1024:
             raise DeobfuscationFailed("the decoded text would exceed its size budget")
@@ -196,6 +231,7 @@ def deobfuscate(
             break
     if not arrays and not dispatchers:
         return None
+    found = _hidden(data, text, first, typescript) if strings and first is not None else None
     return Deobfuscation(
         data=text,
         positions=positions,
@@ -205,4 +241,5 @@ def deobfuscate(
         dispatchers=dispatchers,
         rounds=rounds,
         problems=tuple(problems),
+        hidden=(found,) if found is not None else (),
     )

@@ -41,6 +41,9 @@ class Inlined:
     """Distinct strings recovered."""
     problems: tuple[str, ...]
     """Why some decoding failed, for a notice."""
+    tables: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    """Per string array used: where its declaration starts in this text, and the strings its
+    call sites decoded to (first use order)."""
 
 
 def _jobs(sa: StringArray, data: bytes, expressions: list[str], tag: str) -> list[tuple[str, str]]:
@@ -74,6 +77,7 @@ def inline_strings(root: Node, scopes: Scopes, typescript: bool, *, max_sites: i
     problems: list[str] = list(blocked)
     replaced = used = 0
     distinct: set[str] = set()
+    tables: list[tuple[int, tuple[str, ...]]] = []
     for i, (sa, found, expressions) in enumerate(plans):
         values: dict[str, str] = {}
         failed = False
@@ -103,6 +107,8 @@ def inline_strings(root: Node, scopes: Scopes, typescript: bool, *, max_sites: i
         if done or (sa.decoders and not failed):
             used += 1
             edits += removal_edits(sa, found, done, scopes)
+            strings = (values[s.expression] for s in found.sites if s.expression in values)
+            tables.append((sa.array_decl.start_byte, tuple(dict.fromkeys(strings))))
         logger.debug(
             "string array %s: %d decoders, %d sites, %d inlined",
             sa.array.name,
@@ -110,4 +116,4 @@ def inline_strings(root: Node, scopes: Scopes, typescript: bool, *, max_sites: i
             len(found.sites),
             len(done),
         )
-    return Inlined(tuple(edits), used, replaced, len(distinct), tuple(problems))
+    return Inlined(tuple(edits), used, replaced, len(distinct), tuple(problems), tuple(tables))

@@ -14,6 +14,7 @@ from agentxray.analyze.js.deobfuscate.deobfuscator import (
     deobfuscate,
 )
 from agentxray.analyze.js.deobfuscate.rewrite import PositionMap
+from agentxray.analyze.js.report import stable_id
 from agentxray.model import Finding, Location, Notice
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,9 @@ class Prepared:
     unit: SourceUnit
     relocator: Relocator | None = None
     notices: tuple[Notice, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    """What the deobfuscation itself revealed (the strings its string arrays hid), located in
+    the original file."""
 
 
 def _notice(vpath: str, result: Deobfuscation) -> Notice:
@@ -105,6 +109,39 @@ def _notice(vpath: str, result: Deobfuscation) -> Notice:
     if result.problems:
         message += "; partly: " + "; ".join(result.problems)
     return Notice("deobfuscated", message, vpath, "info")
+
+
+RULE = "js-obfuscated-data"
+SNIPPET_CHARS = 400
+
+
+def hidden_findings(vpath: str, original: bytes, result: Deobfuscation) -> list[Finding]:
+    """One ``obfuscated-data`` finding per string array whose decoders revealed hidden text."""
+    lines = Lines.of(original)
+    out: list[Finding] = []
+    for table in result.hidden:
+        line, column = lines.point(table.offset)
+        values = table.values
+        sample = ", ".join(values[:8]) + ("…" if len(values) > 8 else "")
+        start = lines.starts[line - 1]
+        text = original[start : start + SNIPPET_CHARS].decode("utf-8", "replace")
+        out.append(
+            Finding(
+                id=stable_id(RULE, "string array", *values),
+                rule=RULE,
+                category="obfuscated-data",
+                severity="high",
+                title=f"Hidden data (string array): {len(values)} decoded value(s), e.g. "
+                + ", ".join(v[:60] for v in values[:3]),
+                location=Location(vpath, line, column, table.offset),
+                message=f"A string array hides {len(values)} string(s) that are not written in "
+                "the file as they are; its rotation and decoders, run in a sandboxed V8 isolate, "
+                f"yield: {sample}. The rest of the analysis reads the file with them inlined.",
+                snippet=f"// line {line}\n{text}",
+                decoded=values,
+            )
+        )
+    return out
 
 
 def prepare(unit: SourceUnit) -> Prepared:
@@ -127,4 +164,5 @@ def prepare(unit: SourceUnit) -> Prepared:
     relocator = Relocator(
         vpath, result.positions, Lines.of(unit.data), Lines.of(result.data), len(unit.data)
     )
-    return Prepared(SourceUnit(entry, result.data), relocator, (_notice(vpath, result),))
+    found = tuple(hidden_findings(vpath, unit.data, result))
+    return Prepared(SourceUnit(entry, result.data), relocator, (_notice(vpath, result),), found)
