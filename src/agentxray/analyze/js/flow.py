@@ -153,6 +153,7 @@ class Tracker:
         self._seen_cmp: set[tuple[int, int, str]] = set()
         self._seen_cond: set[tuple[int, frozenset[int]]] = set()
         self._methods: dict[str, Node | None] = {}
+        self._declared: dict[tuple[int, int, str], bool] = {}
         self._values: Resolver | None = None
 
     def track(self, start: Node, signal: Signal) -> None:
@@ -215,6 +216,17 @@ class Tracker:
             return []
         if ptype == "member_expression" and parent.child_by_field_name("object") == node:
             return self._member(item, parent)
+        if (
+            ptype == "subscript_expression"
+            and parent.child_by_field_name("index") == node
+            and not item.path
+            and not item.outcome
+            and item.signal.kind != "env-object"
+            and _tested(parent)
+        ):
+            # `if (TABLE[tz])`: a lookup keyed by the signal, used as a test, is a membership
+            # test of the table's keys (a lookup used as data, a zone's label, is not).
+            return [self._compare(item, "in", parent, parent.child_by_field_name("object"))]
         if ptype == "subscript_expression" and parent.child_by_field_name("object") == node:
             index = parent.child_by_field_name("index")
             if not item.path and not item.outcome and index is not None and index.type == "number":
@@ -264,6 +276,8 @@ class Tracker:
             return []
         if op in EQUALITY or (op in ORDER and item.signal.kind == "tz-offset"):
             return [self._compare(item, op, parent, other)]
+        if op == "in" and left == item.node:
+            return [self._compare(item, "in", parent, right)]  # `tz in BLOCKED`
         if op in ("||", "??"):
             return [replace(item, node=parent)]
         if op == "+" and item.signal.kind in IDENTITY_KINDS and item.signal.kind != "endpoint":
@@ -350,6 +364,12 @@ class Tracker:
             return [self._compare(item, "===", call, first)]
         if sig.kind in IDENTITY_KINDS and (prop in COLLECTION_PASS or prop in CODE_POINTS):
             return [replace(item, node=call)]
+        if prop == "then" and first is not None and first.type in FUNCTION_TYPES:
+            params = parameter_names(first)  # `readZone().then(tz => …)`
+            if params and params[0]:
+                return self._uses_in(item, first, params[0])
+            pattern = _parameter_pattern(first, 0)
+            return self._destructure(item, pattern, first) if pattern is not None else []
         if prop == "map" and first is not None and first.type in FUNCTION_TYPES:
             params = parameter_names(first)
             return self._uses_in(item, first, params[0]) if params and params[0] else []
@@ -398,6 +418,8 @@ class Tracker:
             method = text(prop) if prop is not None else ""
             if text(callee) in STATIC_PASS and item.signal.kind == "network-interfaces":
                 return [replace(item, node=call)]
+            if text(callee) == "Promise.resolve":
+                return [replace(item, node=call)]
             if (
                 text(callee) == "Array.from"
                 and item.signal.kind in IDENTITY_KINDS - {"endpoint"}
@@ -426,7 +448,7 @@ class Tracker:
         if text(callee) in ("String", "Boolean"):
             return [replace(item, node=call)]
         if callee.type == "identifier":
-            fn = self.index.function_named(text(callee))
+            fn = self.index.function_named(text(callee)) or self._passed_callback(callee, item.hops)
         elif callee.type == "member_expression" and text(callee).startswith("this."):
             fn = self._method(text(callee)[5:])
         else:
@@ -448,6 +470,29 @@ class Tracker:
                 return []
             return self._destructure(hopped, pattern, fn)
         return self._uses_in(hopped, fn, params[position])
+
+    def _passed_callback(self, callee: Node, hops: tuple[str, ...]) -> Node | None:
+        """``function withZone(cb) { cb(zone) }`` called as ``withZone(z => …)``: that arrow."""
+        outer = enclosing_function(callee)
+        name = text(callee)
+        while outer is not None and name not in parameter_names(outer):
+            outer = enclosing_function(outer)
+        outer_name = function_name(outer) if outer is not None else None
+        if outer is None or outer_name is None or len(hops) >= MAX_HOPS:
+            return None
+        position = parameter_names(outer).index(name)
+        for call in self.index.calls(outer_name)[:8]:
+            args = call.child_by_field_name("arguments")
+            if args is None or position >= args.named_child_count:
+                continue
+            arg = args.named_children[position]
+            if arg.type in FUNCTION_TYPES:
+                return arg
+            if arg.type == "identifier":
+                named = self.index.function_named(text(arg))
+                if named is not None:
+                    return named
+        return None
 
     def _into_callback(self, item: _Item, call: Node, position: int = 0) -> list[_Item]:
         """``list.map(x => …)``: the element is the callback's first parameter."""
@@ -695,6 +740,14 @@ class Tracker:
         return _root(use)
 
     def _declares(self, fn: Node, name: str) -> bool:
+        key = (fn.start_byte, fn.end_byte, name)
+        found = self._declared.get(key)
+        if found is None:
+            found = self._declares_uncached(fn, name)
+            self._declared[key] = found
+        return found
+
+    def _declares_uncached(self, fn: Node, name: str) -> bool:
         for ident in self.index.identifiers(name, fn.start_byte, fn.end_byte):
             parent = ident.parent
             if parent is None or scope_of(ident) != fn:
@@ -702,6 +755,19 @@ class Tracker:
             if parent.type == "variable_declarator" and parent.child_by_field_name("name") == ident:
                 return True
             if parent.type == "for_in_statement" and parent.child_by_field_name("left") == ident:
+                return True
+            if parent.type in _PATTERN_PARTS and _declared_by_pattern(ident):
+                return True  # `const { timeZone: tz } = …`, `const [a, tz] = …`
+        # `const { timeZone } = …`: a shorthand in a pattern is no identifier node.
+        encoded = name.encode()
+        pattern = re.compile(re.escape(encoded) + rb"\s*[,}=]")
+        for m in pattern.finditer(self.index.data, fn.start_byte, fn.end_byte):
+            node = self.index.node_at(m.start(), m.start() + len(encoded))
+            if (
+                node.type == "shorthand_property_identifier_pattern"
+                and scope_of(node) == fn
+                and _declared_by_pattern(node)
+            ):
                 return True
         return False
 
@@ -730,13 +796,33 @@ class Tracker:
         return out
 
     def _field_uses(self, item: _Item, where: Node, prop: str) -> list[_Item]:
-        """Reads of ``this.prop`` in the class holding ``where`` (fields, getters, methods)."""
-        body = _class_body(where)
+        """Reads of ``this.prop`` in the class holding ``where`` (fields, getters, methods), and
+        of ``Holder.prop`` where the class or object literal is bound to the name ``Holder``."""
+        body = _class_body(where) or _object_of(where)
         if body is None or body.end_byte - body.start_byte > WIDE_SCOPE:
             return []
         out = []
-        pattern = re.compile(rb"\bthis\s*\.\s*" + re.escape(prop.encode()) + rb"(?![\w$])")
-        for m in pattern.finditer(self.index.data, body.start_byte, body.end_byte):
+        prop_re = re.escape(prop.encode()) + rb"(?![\w$])"
+        ranges = []
+        if body.type == "class_body":
+            ranges.append(
+                (re.compile(rb"\bthis\s*\.\s*" + prop_re), body.start_byte, body.end_byte)
+            )
+        holder_name = _holder_name(body)
+        if holder_name is not None and len(holder_name) > 2:
+            # `Holder.prop` in the scope declaring the holder (a literal prefix: a fast search).
+            scope = scope_of(body)
+            if scope.end_byte - scope.start_byte <= WIDE_SCOPE:
+                pattern = re.compile(re.escape(holder_name.encode()) + rb"\s*\.\s*" + prop_re)
+                ranges.append((pattern, scope.start_byte, scope.end_byte))
+        data = self.index.data
+        matches = [
+            m
+            for pat, lo, hi in ranges
+            for m in pat.finditer(data, lo, hi)
+            if m.start() == 0 or data[m.start() - 1 : m.start()] not in _IDENT_TAIL
+        ]
+        for m in matches:
             end = m.end()
             node = self.index.node_at(end - len(prop.encode()), end)
             member = node.parent
@@ -788,6 +874,60 @@ class Tracker:
         return [replace(item, node=call, hops=hops) for call in self.index.calls(name)]
 
 
+_PATTERN_PARTS = frozenset(
+    {
+        "object_pattern",
+        "array_pattern",
+        "pair_pattern",
+        "assignment_pattern",
+        "object_assignment_pattern",
+        "rest_pattern",
+    }
+)
+
+
+def _declared_by_pattern(node: Node) -> bool:
+    """``node`` is a name bound by a destructuring declaration (``const {a: node} = …``)."""
+    cur = node
+    while cur.parent is not None and cur.parent.type in _PATTERN_PARTS:
+        # Only the bound side: not the key of `{key: local}` nor a default's value.
+        if (
+            cur.parent.type in ("pair_pattern", "assignment_pattern")
+            and cur.parent.child_by_field_name("value") != cur
+            and cur.parent.child_by_field_name("left") != cur
+        ):
+            return False
+        cur = cur.parent
+    decl = cur.parent
+    return (
+        cur != node
+        and decl is not None
+        and decl.type == "variable_declarator"
+        and decl.child_by_field_name("name") == cur
+    )
+
+
+def _tested(node: Node) -> bool:
+    """Whether ``node``'s truthiness decides a branch (``if (x)``, ``!x ? …``, ``x && …``)."""
+    cur = node
+    while cur.parent is not None:
+        parent = cur.parent
+        if parent.type in ("parenthesized_expression", "unary_expression"):
+            cur = parent
+            continue
+        if parent.type == "binary_expression" and text(
+            parent.child_by_field_name("operator") or parent
+        ) in ("&&", "||"):
+            cur = parent
+            continue
+        if parent.type in ("if_statement", "while_statement"):
+            return parent.child_by_field_name("condition") == cur
+        if parent.type == "ternary_expression":
+            return parent.child_by_field_name("condition") == cur
+        return False
+    return False
+
+
 def _parameter_pattern(fn: Node, position: int) -> Node | None:
     """The object pattern declaring parameter ``position`` of ``fn`` (``{a, b} = {}`` too)."""
     params = fn.child_by_field_name("parameters")
@@ -818,6 +958,32 @@ def _invocation(fn: Node) -> Node | None:
         and call.child_by_field_name("function") == cur
     ):
         return call
+    return None
+
+
+_IDENT_TAIL = frozenset(
+    bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
+)
+
+
+def _object_of(node: Node) -> Node | None:
+    """The object literal a method or getter ``node`` is written in (``{ get zone() {…} }``)."""
+    parent = node.parent if node.type == "method_definition" else None
+    return parent if parent is not None and parent.type == "object" else None
+
+
+def _holder_name(body: Node) -> str | None:
+    """``C`` for ``class C {…}``; ``V`` for ``const V = {…}`` or ``const V = class {…}``."""
+    owner = body.parent if body.type == "class_body" else body
+    if owner is None:
+        return None
+    name = owner.child_by_field_name("name") if owner.type != "object" else None
+    if name is not None:
+        return text(name)
+    decl = owner.parent
+    if decl is not None and decl.type == "variable_declarator":
+        n = decl.child_by_field_name("name")
+        return text(n) if n is not None and n.type == "identifier" else None
     return None
 
 

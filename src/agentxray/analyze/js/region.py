@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 MAX_REGION_VALUES = {"timezone": 12, "locale": 4, "tz-offset": 6, "country": 60}
 """More distinct regional values than this in one function: a picker, a catalog, a database."""
 MAX_COUNTRIES = 4
+PART_TESTS = frozenset({"endsWith", "startsWith", "includes", "indexOf", "lastIndexOf", "match"})
+"""Comparisons with a part of the value: ``"-CN"`` there names the territory ``CN``."""
 NOT_IDENTITY = frozenset({"", "localhost", "root", "unknown", "null", "undefined", "true", "false"})
 
 
@@ -96,14 +98,35 @@ def _country_names() -> dict[str, str]:
 def regex_literals(pattern: str) -> list[str]:
     """The literal strings a simple regex matches: ``^(Asia\\/Shanghai|Asia\\/Urumqi)$``, ``^zh``."""
     core = pattern.strip("^$").replace("\\b", "")
+    core = re.sub(r"\[(?:-_|_-|\\-_|_\\-)\]", "-", core)  # `[-_]` between language and territory
     m = re.fullmatch(r"([^()|\[\]*+?{}]*)\(\??:?([^()\[\]*+?{}]*)\)([^()|\[\]*+?{}]*)", core)
     if m is not None:
         alts = [m.group(1) + a + m.group(3) for a in m.group(2).split("|")]
     elif re.fullmatch(r"[^()\[\]*+?{}]*", core):
         alts = core.split("|")
+    elif re.fullmatch(r"(?:[^()|\[\]*+?{}]*\(\??:?[^()\[\]*+?{}]*\))+[^()|\[\]*+?{}]*", core):
+        # `^(zh|ru)[-_](CN|RU)$` written as groups in a row: their combinations (a few).
+        alts = [""]
+        for literal_part, group in re.findall(r"([^()]*)\(\??:?([^()]*)\)", core):
+            alts = [a + literal_part + g for a in alts for g in group.split("|")][:64]
+        alts = [a + core[core.rfind(")") + 1 :] for a in alts]
     else:
         return []
     return [re.sub(r"\\(.)", r"\1", a).strip("-_") for a in alts if a.strip("-_")]
+
+
+def _region_key(kind: str, value: str) -> str:
+    """What a value stands for, so ``ru`` and ``RU`` (or ``be`` and ``BY``) count once."""
+    if kind != "locale":
+        return value
+    parts = value.replace("_", "-").split(".")[0].split("-")
+    territory = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
+    if territory is None and len(parts[0]) == 2 and parts[0].isupper():
+        territory = parts[0]
+    if territory is None:
+        likely = str(babel.core.get_global("likely_subtags").get(parts[0].lower()) or "")
+        territory = likely.split("_")[-1] if "_" in likely else None
+    return (territory or parts[0]).upper()
 
 
 def _has_territory(tag: str) -> bool:
@@ -231,8 +254,12 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
         if cmp.operator == "targeting":
             findings_targeting.append(_targeting(a, cmp))
             continue
-        vals = a.resolver.values(cmp.other)
+        vals = (
+            a.resolver.members(cmp.other) if cmp.operator == "in" else a.resolver.values(cmp.other)
+        )
         items = [x for v in vals.items for x in (regex_literals(v) if vals.regex else [v])]
+        if kind in ("locale", "country") and cmp.operator in PART_TESTS:
+            items = [v.strip("-_.") for v in items]  # `locale.endsWith("-CN")`
         regional = [v for v in items if regional_label(kind, v, cmp.signal.scale)]
         if kind == "locale" and all(_source_language(v) for v in regional):
             continue  # "is it English?": picks translations/formatting, not a region
@@ -251,7 +278,8 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
             if g.kind == "timezone"
             else set()
         )
-        if len(g.values) > MAX_REGION_VALUES[g.kind] or len(countries) > MAX_COUNTRIES:
+        distinct = {_region_key(g.kind, v) for v in g.values}
+        if len(distinct) > MAX_REGION_VALUES[g.kind] or len(countries) > MAX_COUNTRIES:
             logger.debug(
                 "%d %s values in one function: a list, not a geofence", len(g.values), g.kind
             )
@@ -366,7 +394,9 @@ def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
             if sig.kind != "endpoint":
                 hashed.setdefault(_function_key(cmp.node), []).append(cmp)
             continue
-        vals = a.resolver.values(cmp.other)
+        vals = (
+            a.resolver.members(cmp.other) if cmp.operator == "in" else a.resolver.values(cmp.other)
+        )
         if vals.regex and not vals.decoded:
             if sig.kind == "endpoint" and "PROXY" not in sig.source.upper():
                 continue  # a base URL matched by the vendor's own host pattern: using it, not profiling

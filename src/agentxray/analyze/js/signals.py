@@ -14,6 +14,7 @@ from agentxray.analyze.js.nodes import (
     NameIndex,
     parameter_names,
     scope_of,
+    string_value,
     text,
 )
 
@@ -38,20 +39,9 @@ PREFILTERS = tuple(
         rb"networkInterfaces\(\)",
         rb"user\.email",
         rb"\.to(?:Time)?String\(\)",
-        *(
-            h + rb"[\"']"  # a literal prefix: re finds it fast
-            for h in (
-                rb"cf-ipcountry",
-                rb"x-vercel-ip-country",
-                rb"cloudfront-viewer-country",
-                rb"x-appengine-country",
-                rb"x-country-code",
-                rb"x-geo-country",
-                rb"x-client-country",
-                rb"fastly-geo-country",
-                rb"x-nf-country",
-            )
-        ),
+        # The end of a country header's name in any spelling (`CF-IPCountry`, `x-country-code`):
+        # the whole literal is read back from the tree.
+        rb"[Cc](?:ountry|OUNTRY)(?:-[Cc]ode|-CODE)?[\"'`]",
         rb"country(?:_?[cC]ode|_?[nN]ame)?\b",
         rb"apiKey\b",
         rb"api_key\b",
@@ -256,8 +246,10 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
                 _date_string(index, m.start() + 1),
                 Signal("timezone", "the zone name in Date#toString()"),
             )
-        elif token[-1:] in (b'"', b"'"):
-            header = token.strip(b"\"'").decode()
+        elif token[-1:] in (b'"', b"'", b"`"):
+            header = _header_name(node)
+            if header is None:
+                continue
             sig = Signal("country", f"response header {header}")
             read = _header_read(node)
             if read is None:
@@ -387,6 +379,36 @@ def _header_read(node: Node) -> Node | None:
     return None
 
 
+COUNTRY_HEADERS = frozenset(
+    {
+        "cf-ipcountry",
+        "x-vercel-ip-country",
+        "cloudfront-viewer-country",
+        "x-appengine-country",
+        "x-country-code",
+        "x-geo-country",
+        "x-client-country",
+        "fastly-geo-country",
+        "x-nf-country",
+        "x-forwarded-country",
+        "x-country",
+        "akamai-country",
+        "x-akamai-edgescape-country",
+        "x-azure-clientcountry",
+    }
+)
+"""Response and request headers in which CDNs and edge platforms put the client's country."""
+
+
+def _header_name(node: Node) -> str | None:
+    """The country header a string literal names (lower case), if it names one."""
+    while node.type not in ("string", "template_string") and node.parent is not None:
+        node = node.parent
+    value = string_value(node)
+    name = value.strip().lower() if value is not None else None
+    return name if name in COUNTRY_HEADERS else None
+
+
 def _header_reads_by_name(index: NameIndex, node: Node) -> list[Node]:
     """Header reads whose name comes from a constant or a list holding the header name.
 
@@ -474,16 +496,38 @@ def _geo_field(index: NameIndex, data: bytes, m: re.Match[bytes]) -> Node | None
     ):
         pattern = parent if parent.type == "object_pattern" else parent.parent
         decl = pattern.parent if pattern is not None else None
-        if decl is None or decl.type != "variable_declarator":
-            return None
-        value = decl.child_by_field_name("value")
-        if value is None or not any(mark in text(value).encode() for mark in RESPONSE_MARKS):
-            return None
+        if decl is not None and decl.type in ("formal_parameters", "assignment_pattern"):
+            # `.then(({ country }) => …)` on a response.
+            if not _response_callback(decl):
+                return None
+        else:
+            if decl is None or decl.type != "variable_declarator":
+                return None
+            value = decl.child_by_field_name("value")
+            if value is None or not any(mark in text(value).encode() for mark in RESPONSE_MARKS):
+                return None
         local = parent.child_by_field_name("value") if parent.type == "pair_pattern" else node
         if local is not None and local.type == "assignment_pattern":
             local = local.child_by_field_name("left")
         return local
     return None
+
+
+def _response_callback(params: Node) -> bool:
+    """``params`` belong to a callback of ``.then`` on a chain that holds a network response."""
+    fn = params.parent
+    while fn is not None and fn.type not in FUNCTION_TYPES:
+        fn = fn.parent
+    args = fn.parent if fn is not None else None
+    call = args.parent if args is not None and args.type == "arguments" else None
+    callee = call.child_by_field_name("function") if call is not None else None
+    if callee is None or callee.type != "member_expression":
+        return False
+    prop = callee.child_by_field_name("property")
+    receiver = callee.child_by_field_name("object")
+    if prop is None or receiver is None or text(prop) != "then":
+        return False
+    return any(mark in text(receiver).encode() for mark in RESPONSE_MARKS)
 
 
 def _from_response(index: NameIndex, obj: Node) -> bool:
@@ -493,6 +537,10 @@ def _from_response(index: NameIndex, obj: Node) -> bool:
         return True
     if obj.type != "identifier":
         return False
+    fn = scope_of(obj)
+    if fn.type in FUNCTION_TYPES and text(obj) in parameter_names(fn):
+        params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+        return params is not None and _response_callback(params)
     for d in index.definitions(text(obj))[:4]:
         value = d.child_by_field_name("value") or d.child_by_field_name("right")
         if value is not None and any(mark in text(value).encode() for mark in RESPONSE_MARKS):

@@ -160,6 +160,30 @@ class Resolver:
                 out = self.values(field_value, depth + 1)
         return out
 
+    def members(self, node: Node | None) -> Values:
+        """What a membership test (``x in T``, ``T[x]``, ``T.includes(x)``) compares with: the
+        keys of a constant object literal, else the values of a list or set."""
+        obj = self._object(node, 0)
+        return self._keys(obj) if obj is not None else self.values(node)
+
+    def _keys(self, obj: Node) -> Values:
+        keys = []
+        for pair in obj.named_children:
+            k = pair.child_by_field_name("key") if pair.type == "pair" else None
+            if k is not None and k.type in ("string", "property_identifier", "number"):
+                keys.append(literal(k) if k.type != "property_identifier" else text(k))
+        return Values(tuple(k for k in keys if k is not None))
+
+    def _field_values(self, holder: Node | None, depth: int) -> Values:
+        """``Object.values(CONFIG)``: the values of a constant object's fields."""
+        obj = self._object(holder, depth)
+        out = Values()
+        if obj is not None:
+            for pair in obj.named_children:
+                if pair.type == "pair":
+                    out = out + self.values(pair.child_by_field_name("value"), depth + 1)
+        return out
+
     def _field(self, holder: Node | None, key: str, depth: int) -> Node | None:
         """The expression a constant object literal holds under ``key``, if one is seen."""
         obj = self._object(holder, depth)
@@ -200,6 +224,13 @@ class Resolver:
                 node = bindings[0].child_by_field_name("value") or bindings[0].child_by_field_name(
                     "right"
                 )
+            elif t == "call_expression" and (
+                (callee := node.child_by_field_name("function")) is not None
+                and callee.type == "identifier"
+            ):
+                fn = self.index.function_named(text(callee))
+                rets = returned_expressions(fn) if fn is not None else []
+                node = rets[0] if len(rets) == 1 else None  # `config().zones`
             elif t == "member_expression":
                 prop = node.child_by_field_name("property")
                 node = self._field(
@@ -292,6 +323,20 @@ class Resolver:
         callee = node.child_by_field_name("function")
         if callee is None:
             return Values()
+        if callee.type == "member_expression" and text(callee) in (
+            "Object.keys",
+            "Object.values",
+            "Object.entries",
+            "Object.freeze",
+        ):
+            args = node.child_by_field_name("arguments")
+            arg = args.named_children[0] if args is not None and args.named_child_count else None
+            if text(callee) == "Object.values":
+                return self._field_values(arg, depth)
+            if text(callee) == "Object.keys":
+                obj = self._object(arg, depth)
+                return self._keys(obj) if obj is not None else Values()
+            return self.values(arg, depth + 1)
         if callee.type == "member_expression":
             prop = callee.child_by_field_name("property")
             method = text(prop) if prop is not None else ""
