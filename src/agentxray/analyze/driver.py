@@ -181,7 +181,8 @@ def _run_forked(
     child.start()
     sender.close()
     out = _run_all(unit, here, progress)
-    progress("analyse", f"{', '.join(d.name for d in there)} on {_label(unit.entry)}")
+    more = f" +{len(there) - 1} more" if len(there) > 1 else ""
+    progress("analyse", f"{there[0].name}{more} (second process) on {_label(unit.entry)}")
     try:
         out.merge(receiver.recv())
     except (EOFError, OSError):
