@@ -273,6 +273,7 @@ def run_contained(
     policy: str = "audit",
     trace: bool = True,
     honeytokens: bool = True,
+    layout_changes: dict[str, object] | None = None,
 ) -> ContainedRun:
     """Run the agent (its profile's command line, or ``command``) inside the sandbox.
 
@@ -337,6 +338,10 @@ def run_contained(
         read_only=tuple(dict.fromkeys(p for p in read_only if p != Path("/"))),
         writable=(log_dir,) if traced else (),
     )
+    if layout_changes:  # a persona's hostname, user, /etc/localtime… (agentxray probe)
+        import dataclasses
+
+        layout = dataclasses.replace(layout, **layout_changes)
     with Sandbox(
         scenario=scenario,
         workdir=base / "sandbox",
