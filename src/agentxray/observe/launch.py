@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,6 @@ from agentxray.observe.profile import AgentProfile
 
 if TYPE_CHECKING:
     from agentxray.observe.honeytokens import Honeypot
-    from agentxray.observe.sandbox import Sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -225,37 +224,6 @@ def _plant(home: Path, workspace: Path) -> Honeypot | None:
     return plant(home, workspace)
 
 
-def _trace(argv: list[str], log_dir: Path) -> list[str] | None:
-    try:
-        from agentxray.observe.trace import strace_command
-    except ImportError:  # pragma: no cover
-        return None
-    try:
-        return strace_command(argv, log_dir)
-    except ObserveError as exc:
-        logger.warning("%s; processes and files are not recorded", exc)
-        return None
-
-
-def _only_regular_files(folder: Path) -> None:
-    """Remove what the sandboxed program may have planted in a folder it could write (the
-    tracer's logs): links to host files and anything else that is not a regular file, so the
-    host never follows them when it reads the folder."""
-    for entry in folder.iterdir():
-        if entry.is_symlink() or not entry.is_file():
-            logger.warning("removed %s from %s: not a regular file (planted?)", entry.name, folder)
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-
-
-def _named(box: Sandbox, event: Event) -> Event:
-    """A traced connection to one of the resolver's fake addresses, under the name it stood for."""
-    name = box.ips.name(event.host) if event.host else None
-    return replace(event, host=name) if name else event
-
-
 def run_contained(
     profile: AgentProfile | None,
     program: Path,
@@ -280,7 +248,8 @@ def run_contained(
     The agent gets its model API under the real host name (``https://api.anthropic.com`` …, or
     ``https://<api_host>``), served by the mock; a fresh ``$HOME`` (``/home/dev``) seeded by the
     profile and with honeytokens; the workspace writable; no proxy variables (the redirect
-    catches everything). Processes and files are traced with strace when it is installed.
+    catches everything). Processes and files are traced with strace when it is installed (from
+    outside the sandbox, into ``base/trace``, which the agent cannot see).
     Raises :class:`~agentxray.observe.sandbox.SandboxUnavailable` where the sandbox cannot run.
     """
     from agentxray.observe.sandbox import Policy, Sandbox, model_hosts
@@ -328,15 +297,13 @@ def run_contained(
     read_only = [_package_root(program, profile.program) if profile is not None else program.parent]
     if interpreter:
         read_only.append(Path(interpreter).resolve().parent.parent)
-    log_dir = base / "trace"
-    traced = _trace(argv, log_dir) if trace else None
+    trace_dir = base / "trace" if trace else None
     layout = Layout(
         home=home,
         home_inside=SANDBOX_HOME,
         workspace=workspace,
         user=SANDBOX_USER,
         read_only=tuple(dict.fromkeys(p for p in read_only if p != Path("/"))),
-        writable=(log_dir,) if traced else (),
     )
     if layout_changes:  # a persona's hostname, user, /etc/localtime… (agentxray probe)
         import dataclasses
@@ -350,13 +317,7 @@ def run_contained(
         honeypot=honeypot,
     ) as box:
         logger.info("launching %s in the sandbox, workspace %s", argv[0], workspace)
-        done = box.run(traced or argv, env, layout, cwd=str(workspace), timeout=timeout)
-        if traced:
-            from agentxray.observe.trace import read_trace
-
-            _only_regular_files(log_dir)
-            found = read_trace(log_dir, Path(SANDBOX_HOME), workspace)
-            box.merge([_named(box, replace(e, time=e.time + done.started)) for e in found])
+        done = box.run(argv, env, layout, cwd=str(workspace), timeout=timeout, trace_dir=trace_dir)
         events = box.log.events()
         payloads = box.payloads()
         ca_file = box.authority.ca_file

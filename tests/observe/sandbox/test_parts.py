@@ -151,11 +151,13 @@ def test_each_profile_dialect_has_its_own_model_host() -> None:
     from agentxray.observe.profile import load_profile, profile_names
     from agentxray.observe.sandbox.policy import api_host
 
-    hosts = {load_profile(n).dialect: api_host(load_profile(n).dialect) for n in profile_names()}
+    names = ("claude-code", "codex", "gemini-cli")
+    assert set(names) <= set(profile_names())
+    hosts = {n: api_host(load_profile(n).dialect) for n in names}
     assert hosts == {
-        "anthropic": "api.anthropic.com",
-        "openai-responses": "api.openai.com",
-        "gemini": "generativelanguage.googleapis.com",
+        "claude-code": "api.anthropic.com",
+        "codex": "api.openai.com",
+        "gemini-cli": "generativelanguage.googleapis.com",
     }
     assert model_hosts("openai-responses") == {"api.openai.com", "chatgpt.com"}
     assert "api.anthropic.com" not in model_hosts("gemini")

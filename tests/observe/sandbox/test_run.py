@@ -159,15 +159,12 @@ def test_run_command_that_only_talks_to_its_model_has_no_secret_in_egress(
 PLANT_LINKS = """
 import glob, os
 os.symlink("/etc/shadow", "shadow-link")
-for log in glob.glob("/tmp/**/trace/trace.*", recursive=True):
-    os.symlink("/etc/passwd", os.path.join(os.path.dirname(log), "trace.99999"))
-    open("planted-trace", "w").close()
-    break
-print("planted")
+if not glob.glob("/tmp/**/trace/trace.*", recursive=True):
+    open("trace-hidden", "w").close()
 """
 
 
-def test_links_the_agent_plants_are_never_followed_on_the_host(
+def test_links_are_not_followed_on_the_host_and_the_trace_is_out_of_reach(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ws = tmp_path / "ws"
@@ -178,6 +175,5 @@ def test_links_the_agent_plants_are_never_followed_on_the_host(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "shadow-link  -> /etc/shadow (link)" in out
-    assert (ws / "planted-trace").exists()  # the link was planted in the tracer's folder...
-    assert not (tmp_path / "run" / "trace" / "trace.99999").is_symlink()  # ...and removed
-    assert list((tmp_path / "run" / "trace").glob("trace.*"))  # the real logs were read
+    assert (ws / "trace-hidden").exists()  # the tracer's logs are out of the agent's sight
+    assert list((tmp_path / "run" / "trace").glob("trace.*"))  # ...and were written

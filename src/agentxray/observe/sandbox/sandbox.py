@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -195,6 +195,37 @@ class Sandbox:
             old = self.recorder.payloads
             self.recorder.payloads = {moved.get(k, k): v for k, v in old.items()}
 
+    @staticmethod
+    def _traced(full: list[str], trace_dir: Path) -> list[str]:
+        from agentxray.errors import ObserveError
+        from agentxray.observe.trace import strace_command
+
+        try:
+            return strace_command(full, trace_dir)
+        except ObserveError as exc:
+            logger.warning("%s; processes and files are not recorded", exc)
+            return full
+
+    def _merge_trace(self, trace_dir: Path, program: str, layout: bwrap.Layout, at: float) -> None:
+        from agentxray.observe.trace import read_trace
+
+        found = read_trace(trace_dir, Path(layout.home_inside), layout.workspace)
+        # Everything before bubblewrap starts the program is nsenter's and bubblewrap's set-up;
+        # the program cannot act before it exists, so this cut cannot hide anything it did.
+        start = next(
+            (
+                i
+                for i, e in enumerate(found)
+                if e.kind == "exec" and e.argv and e.argv[0] == program
+            ),
+            len(found),
+        )
+        events = []
+        for e in found[start:]:
+            name = self.ips.name(e.host) if e.host else None
+            events.append(replace(e, time=e.time + at, host=name or e.host))
+        self.merge(events)
+
     def run(
         self,
         argv: Sequence[str],
@@ -203,8 +234,14 @@ class Sandbox:
         *,
         cwd: str | None = None,
         timeout: float = 120.0,
+        trace_dir: Path | None = None,
     ) -> Contained:
-        """Run ``argv`` contained; never raises on a failing command."""
+        """Run ``argv`` contained; never raises on a failing command.
+
+        With ``trace_dir`` the whole sandbox is traced by strace from outside (logs in
+        ``trace_dir``, out of the agent's sight and reach); the processes and files of ``argv``
+        are merged into the record, the sandbox's own set-up left out.
+        """
         if self._ns is None:
             raise RuntimeError("Sandbox.run outside its with-block")
         files = bwrap.write_system_files(
@@ -221,6 +258,10 @@ class Sandbox:
             logger.warning("no seccomp filter for this architecture: io_uring stays available")
         inner = bwrap.command(argv, env, layout, cwd or str(layout.workspace), filter_fd)
         full = [*self._ns.enter_command(), *inner]
+        if trace_dir is not None:
+            full = self._traced(full, trace_dir)
+            if full[0] == inner[0] or full[0] == self._ns.enter_command()[0]:
+                trace_dir = None
         logger.info("sandboxed: %s", " ".join(argv))
         started = time.monotonic()
         try:
@@ -248,6 +289,8 @@ class Sandbox:
             out, err = proc.communicate()
             code = None
         duration = time.monotonic() - started
+        if trace_dir is not None:
+            self._merge_trace(trace_dir, argv[0], layout, started - self.log.started)
         self.log.add(
             "exit", process=argv[0],
             detail="killed at the timeout" if code is None else f"exit code {code}",
