@@ -118,6 +118,12 @@ def client_object(index: ModuleIndex, node: ast.AST, depth: int = 0) -> str | No
             found = client_object(index, value, depth + 1)
             if found:
                 return found
+        default = _parameter_default(index, node)
+        if default is not None:  # ``def report(e, session=requests)``: the module or a client
+            module = dotted(index, default) or ""
+            if f"{module}.".startswith(_HTTP_MODULES) and "." not in module:
+                return module
+            return client_object(index, default, depth + 1)
     if (
         isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
@@ -128,6 +134,20 @@ def client_object(index: ModuleIndex, node: ast.AST, depth: int = 0) -> str | No
             if found:
                 return found
     return None
+
+
+def _parameter_default(index: ModuleIndex, name: ast.Name) -> ast.expr | None:
+    """The default value of the parameter ``name`` of the function around it, if any."""
+    fn = index.function_of(name)
+    if fn is None:
+        return None
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(
+        zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d]
+    return next((d for a, d in pairs if a.arg == name.id), None)
 
 
 def _request_url(index: ModuleIndex, node: ast.AST, text_of: TextOf) -> str:

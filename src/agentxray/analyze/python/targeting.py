@@ -7,6 +7,7 @@ import ast
 import logging
 
 from agentxray.analyze.python.analysis import PyAnalysis
+from agentxray.analyze.python.deciding import deciding_requests
 from agentxray.analyze.python.report import (
     describe,
     fn_label,
@@ -46,13 +47,15 @@ def _sdk_call(a: PyAnalysis, node: ast.Call, sdk_names: set[str]) -> bool:
 
 def targeting_findings(a: PyAnalysis) -> list[Finding]:
     """One ``geofence`` (high) per region signal passed into a feature-flag SDK call."""
+    out: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for request, gate, signals in deciding_requests(a):
+        out.append(_deciding_finding(a, request, gate, signals))
     sdk_names = {
         local for local, path in a.index.aliases.items() if path.split(".")[0] in SDK_MODULES
     }
     if not sdk_names:
-        return []
-    out: list[Finding] = []
-    seen: set[tuple[str, str]] = set()
+        return out
     for node in a.index.nodes(ast.Call):
         if not isinstance(node, ast.Call) or not _sdk_call(a, node, sdk_names):
             continue
@@ -97,5 +100,35 @@ def _finding(a: PyAnalysis, node: ast.Call, sig: Signal) -> Finding:
         message=message,
         snippet=snippet(a.index, a.unit.text, node),
         signals=tuple(dict.fromkeys([sig.kind, sig.source])),
+        condition=condition,
+    )
+
+
+def _deciding_finding(
+    a: PyAnalysis, request: ast.Call, gate: ast.AST, signals: list[Signal]
+) -> Finding:
+    condition = a.describer.activation(request)
+    label = fn_label(a.index, request)
+    test = getattr(gate, "test", gate)
+    kinds = " and ".join(dict.fromkeys(s.kind for s in signals))
+    read = "; ".join(f"{s.kind} ({s.source}){helper_path(s.hops)}" for s in signals)
+    message = (
+        f"{label[:1].upper()}{label[1:]} reads the user's {read}"
+        f" and sends it in a request (`{describe(request, 80)}`) whose "
+        f"answer then decides what the program does (`{describe(test, 60)}`). The server can "
+        "switch behaviour by region without any region check being visible in the code."
+        + (f" Active {condition}." if condition else "")
+    )
+    return Finding(
+        id=stable_id(RULE, "remote decision", *(f"{s.kind}:{s.source}" for s in signals)),
+        rule=RULE,
+        category="geofence",
+        severity="high",
+        title=f"The user's {kinds} is sent to a server whose answer decides behaviour",
+        location=location(a.vpath, request),
+        message=message,
+        related=(location(a.vpath, gate),),
+        snippet=snippet(a.index, a.unit.text, request, gate),
+        signals=tuple(dict.fromkeys(x for s in signals for x in (s.kind, s.source))),
         condition=condition,
     )
