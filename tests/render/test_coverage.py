@@ -8,6 +8,7 @@ import pytest
 
 from agentxray.model import FileEntry, Notice, Report, TargetSpec
 from agentxray.model.coverage import coverage, human_bytes
+from agentxray.render.html import render_html
 from agentxray.render.terminal import render_terminal_text
 
 SPEC = TargetSpec("pkg", "path", "pkg")
@@ -94,3 +95,12 @@ def test_unread_file_is_not_counted_as_analysed() -> None:
     r = report(js, notices=(Notice("read-error", "cannot read", "a.js"),))
     assert coverage(r).nothing_analysed
     assert not coverage(dataclasses.replace(r, notices=())).nothing_analysed
+
+
+def test_html_report_says_what_was_analysed_too() -> None:
+    empty = render_html(report(entry("a.js", "javascript", 0)))
+    assert "Nothing was analysed, so no findings mean nothing" in empty
+    assert "No findings" not in empty
+    some = render_html(report(entry("a.js", "javascript", 1500)))
+    assert "<dt>Analysed</dt><dd>JavaScript 1 file, 1.5 kB</dd>" in some
+    assert "No findings in the 1 file analysed (1.5 kB)." in some

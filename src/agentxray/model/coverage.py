@@ -125,3 +125,75 @@ def human_bytes(n: int) -> str:
         if value < 1000 or unit == "TB":
             break
     return f"{value:.1f} {unit}"
+
+
+def _count(n: int, noun: str) -> str:
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("ry") else f"{n} {noun}s"
+
+
+def _share(share: Share) -> str:
+    return f"{_count(share.files, 'file')}, {human_bytes(share.bytes)}"
+
+
+def _codes(notices: tuple[Notice, ...]) -> str:
+    counts: dict[str, int] = {}
+    for notice in notices:
+        counts[notice.code] = counts.get(notice.code, 0) + 1
+    return ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in counts.items())
+
+
+#: What a report says when it analysed nothing.
+NOTHING = "nothing — no JavaScript, TypeScript, Python or binary strings with content"
+#: What a report without findings says when it did analyse something (``{files}``, ``{size}``).
+NO_FINDINGS = "No findings in the {files} analysed ({size})."
+#: What a report without findings says when it analysed nothing.
+NOT_CLEAN = "Nothing was analysed, so no findings mean nothing: this is not a clean result."
+
+
+def describe(cov: Coverage) -> list[tuple[str, str]]:
+    """The coverage as ``(label, text)`` lines for people: Analysed, Not analysed, Limits hit.
+
+    One wording for every renderer (terminal, HTML).
+    """
+    lines: list[tuple[str, str]] = []
+    if cov.nothing_analysed:
+        lines.append(("Analysed", NOTHING))
+    else:
+        parts = [f"{lang} {_share(share)}" for lang, share in cov.languages.items()]
+        if cov.strings.files:
+            parts.append(
+                f"strings of {_count(cov.binaries, 'native binary')} "
+                f"({_share(cov.strings)}, rules only)"
+            )
+        label = "Analysed (strings only)" if cov.strings_only else "Analysed"
+        lines.append((label, "; ".join(parts)))
+    missed: list[str] = []
+    if cov.empty:
+        missed.append(_count(cov.empty, "empty file"))
+    if cov.skipped:
+        missed.append(f"{_count(len(cov.skipped), 'file')} skipped ({_codes(cov.skipped)})")
+    if cov.binaries and not cov.strings.files:
+        missed.append(f"{_count(cov.binaries, 'native binary')} (no strings recovered)")
+    kinds = sorted(cov.other.items(), key=lambda kv: -kv[1].files)
+    if kinds:
+        shown = ", ".join(f"{kind} {share.files}" for kind, share in kinds[:6])
+        more = ", …" if len(kinds) > 6 else ""
+        files = sum(share.files for _, share in kinds)
+        missed.append(f"{_count(files, 'other file')} no detector reads ({shown}{more})")
+    if missed:
+        lines.append(("Not analysed", "; ".join(missed)))
+    if cov.budgets:
+        lines.append(
+            ("Limits hit", f"{_codes(cov.budgets)} — results may be incomplete, see the notices")
+        )
+    return lines
+
+
+def verdict(cov: Coverage) -> str:
+    """The sentence a report without findings ends with: never "clean" when nothing was read."""
+    if cov.nothing_analysed:
+        return NOT_CLEAN
+    total = cov.analysed
+    return NO_FINDINGS.format(files=_count(total.files, "file"), size=human_bytes(total.bytes))

@@ -21,12 +21,11 @@ from agentxray.model import (
     CATEGORIES,
     SEVERITIES,
     Finding,
-    Notice,
     Report,
     Severity,
     severity_rank,
 )
-from agentxray.model.coverage import Coverage, Share, coverage, human_bytes
+from agentxray.model.coverage import Coverage, coverage, describe, verdict
 from agentxray.render.about import CATEGORY_EXPLANATIONS, CATEGORY_TITLES, preview
 
 logger = logging.getLogger(__name__)
@@ -113,76 +112,21 @@ def _header(report: Report) -> RenderableType:
     return Group(*lines)
 
 
-def _share(share: Share) -> str:
-    return f"{_count(share.files, 'file')}, {human_bytes(share.bytes)}"
-
-
 def _coverage_lines(cov: Coverage) -> list[Text]:
     """What was analysed (files, languages, bytes) and what was not: skips, binaries, budgets."""
     lines: list[Text] = []
-    if cov.nothing_analysed:
-        lines.append(
-            Text(
-                "Analysed: nothing — no JavaScript, TypeScript, Python or binary strings "
-                "with content",
-                style="bold yellow",
-            )
-        )
-    else:
-        parts = [f"{lang} {_share(share)}" for lang, share in cov.languages.items()]
-        if cov.strings.files:
-            parts.append(
-                f"strings of {_count(cov.binaries, 'native binary')} "
-                f"({_share(cov.strings)}, rules only)"
-            )
-        label = "Analysed (strings only): " if cov.strings_only else "Analysed: "
-        lines.append(Text.assemble((label, "bold"), "; ".join(parts)))
-    missed: list[str] = []
-    if cov.empty:
-        missed.append(f"{_count(cov.empty, 'empty file')}")
-    if cov.skipped:
-        codes = _codes(cov.skipped)
-        missed.append(f"{_count(len(cov.skipped), 'file')} skipped ({codes})")
-    if cov.binaries and not cov.strings.files:
-        missed.append(f"{_count(cov.binaries, 'native binary')} (no strings recovered)")
-    kinds = sorted(cov.other.items(), key=lambda kv: -kv[1].files)
-    if kinds:
-        shown = ", ".join(f"{kind} {share.files}" for kind, share in kinds[:6])
-        more = ", …" if len(kinds) > 6 else ""
-        files = sum(share.files for _, share in kinds)
-        missed.append(f"{_count(files, 'other file')} no detector reads ({shown}{more})")
-    if missed:
-        lines.append(Text.assemble(("Not analysed: ", "bold"), "; ".join(missed)))
-    if cov.budgets:
-        lines.append(
-            Text.assemble(
-                ("Limits hit: ", "bold yellow"),
-                f"{_codes(cov.budgets)} — results may be incomplete, see the notices",
-            )
-        )
+    for label, text in describe(cov):
+        warn = label == "Limits hit" or (label == "Analysed" and cov.nothing_analysed)
+        style = "bold yellow" if warn else "bold"
+        lines.append(Text.assemble((f"{label}: ", style), (text, "yellow" if warn else "")))
     return lines
-
-
-def _codes(notices: Sequence[Notice]) -> str:
-    counts: dict[str, int] = {}
-    for notice in notices:
-        counts[notice.code] = counts.get(notice.code, 0) + 1
-    return ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in counts.items())
 
 
 def _summary(report: Report) -> RenderableType:
     if not report.findings:
         cov = coverage(report)
-        if cov.nothing_analysed:
-            return Text(
-                "Nothing was analysed, so no findings mean nothing: this is not a clean result.",
-                style="bold yellow",
-            )
-        return Text(
-            f"No findings in the {_count(cov.analysed.files, 'file')} analysed "
-            f"({human_bytes(cov.analysed.bytes)}).",
-            style="bold green",
-        )
+        style = "bold yellow" if cov.nothing_analysed else "bold green"
+        return Text(verdict(cov), style=style)
     table = Table(box=box.SIMPLE_HEAD, title="Summary", title_justify="left", expand=False)
     table.add_column("category")
     table.add_column("findings", justify="right")

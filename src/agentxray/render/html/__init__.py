@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 
 from agentxray.model import CATEGORIES, SEVERITIES, Finding, Report
+from agentxray.model.coverage import coverage, describe, verdict
 from agentxray.render.about import CATEGORY_EXPLANATIONS, CATEGORY_TITLES, preview
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,12 @@ def _environment() -> Environment:
 def render_html(report: Report) -> str:
     """The whole report as one HTML document."""
     counts = report.counts()
+    cov = coverage(report)
     context: dict[str, Any] = {
         "report": report,
+        "coverage": describe(cov),
+        "verdict": verdict(cov),
+        "nothing_analysed": cov.nothing_analysed,
         "categories": [c for c in CATEGORIES if c in counts],
         "severities": [s for s in SEVERITIES if s in report.severity_counts()],
         "counts": counts,
