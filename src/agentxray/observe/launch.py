@@ -266,6 +266,9 @@ def run_contained(
             )
     dialect = profile.dialect if profile is not None else None
     hosts = set(model_hosts(dialect))
+    if profile is not None:
+        hosts.update(h.lower() for h in profile.hosts)
+        api_host = api_host or profile.api_host
     model_host = api_host or default_api_host(dialect)
     hosts.add(model_host)
     base_url = f"https://{model_host}"

@@ -30,7 +30,14 @@ class AgentProfile(BaseModel):
     interpreter: str | None = None
     """Command that runs ``program`` (``node``), found on the host's PATH; ``None`` for binaries."""
     dialect: str
-    """Model API dialect it speaks."""
+    """Model API dialect it speaks (``anthropic``, ``openai-chat``, ``openai-responses``,
+    ``gemini``); decides the default model host."""
+    api_host: str | None = None
+    """Host the agent is told its API lives at (``{base_url}`` is ``https://<api_host>``);
+    default: the dialect's usual host (``api.anthropic.com``, ``api.openai.com``…)."""
+    hosts: list[str] = Field(default_factory=list)
+    """Further hosts the mock answers as the agent's own API in the sandbox (token exchange,
+    endpoint discovery, a second model host); every other host is recorded and refused."""
     argv: list[str] = Field(min_length=1)
     """Command line; placeholders ``{program}``, ``{interpreter}``, ``{prompt}``, ``{base_url}``, ``{home}``."""
     env: dict[str, str] = Field(default_factory=dict)

@@ -10,6 +10,7 @@ from agentxray.model import ApiExchange
 from agentxray.observe.mockapi.anthropic import AnthropicDialect
 from agentxray.observe.mockapi.dialect import Dialect, new_id
 from agentxray.observe.mockapi.gemini import GeminiDialect
+from agentxray.observe.mockapi.github_copilot import GitHubCopilotDialect
 from agentxray.observe.mockapi.openai_chat import OpenAIChatDialect
 from agentxray.observe.mockapi.openai_responses import OpenAIResponsesDialect
 from agentxray.observe.mockapi.scenario import Scenario, decide
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 #: Every dialect the server speaks, tried in order.
 DIALECTS: tuple[Dialect, ...] = (
+    GitHubCopilotDialect(),
     AnthropicDialect(),
     OpenAIResponsesDialect(),
     OpenAIChatDialect(),

@@ -14,15 +14,19 @@ logger = logging.getLogger(__name__)
 
 #: Action → tool names to try, in order of preference. The first one the request offers is used.
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "shell": ("Bash", "run_shell_command", "shell_command", "exec_command", "shell", "local_shell"),
-    "read_file": ("Read", "read_file"),
-    "write_file": ("Write", "write_file", "apply_patch"),
+    "shell": (
+        "Bash", "run_shell_command", "shell_command", "exec_command", "shell", "local_shell",
+        "bash",
+    ),
+    "read_file": ("Read", "read_file", "view"),
+    "write_file": ("Write", "write_file", "apply_patch", "create"),
     "list_files": ("LS", "list_directory"),
-}
+}  # fmt: skip
 
 #: Argument names an agent's tool may use for the same thing, in order of preference.
 _PATH_KEYS = ("file_path", "absolute_path", "path", "dir_path", "directory")
 _COMMAND_KEYS = ("command", "cmd")
+_CONTENT_KEYS = ("content", "file_text")
 
 
 def _pick(props: dict[str, Any], keys: tuple[str, ...]) -> str:
@@ -77,7 +81,7 @@ def resolve_action(
             return ToolCall(name, {_pick(props, ("input", "patch")): patch}, call_id)
         args: dict[str, Any] = {_pick(props, _PATH_KEYS): _absolute(path, call)}
         if action == "write_file":
-            args["content"] = content
+            args[_pick(props, _CONTENT_KEYS)] = content
         return ToolCall(name, args, call_id)
     quoted = shlex.quote(path)
     fallback = {
