@@ -168,11 +168,14 @@ def run(args: argparse.Namespace) -> int:
     if cov.nothing_analysed:
         n = len(report.artifacts)
         size = human_bytes(sum(e.size for e in report.artifacts))
-        what = f"{n} file{'' if n == 1 else 's'} ({size}) and" if n else "no files,"
-        raise NothingAnalysed(
-            f"nothing was analysed in {args.target}: {what} no JavaScript, TypeScript, Python "
-            "or binary strings with content"
+        files, verb = ("1 file", "holds") if n == 1 else (f"{n} files", "hold")
+        held = (
+            f"its {files} ({size}) {verb} no JavaScript, TypeScript, Python or binary strings "
+            "with content"
+            if n
+            else "it holds no files"
         )
+        raise NothingAnalysed(f"nothing was analysed in {args.target}: {held}")
     code = exit_code(report, args.fail_on)
     if code:
         threshold = severity_rank(args.fail_on)
