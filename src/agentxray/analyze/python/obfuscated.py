@@ -42,6 +42,7 @@ _CLIMB = (
     ast.Tuple,
     ast.Set,
 )
+_GENERATED = frozenset({"range", "character codes", "XOR"})
 _SPLITS = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines"})
 _TEST_PARTS = ("/test/", "/tests/", "/testing/")
 
@@ -281,8 +282,9 @@ def _add(
         texts = [*core, *texts]  # ``decode(B).partition("/")``: the whole decoded text too
     if texts is None or not any(not m.startswith("decoder ") for m in methods):
         return
-    if "range" in methods or sum(c.isalnum() for t in texts for c in t) < 3:
-        return  # generated from a range, or nothing readable
+    layers = {m for m in methods if not m.startswith("decoder ")}
+    if "range" in layers and layers <= _GENERATED or sum(c.isalnum() for t in texts for c in t) < 3:
+        return  # generated from a range (an alphabet), or nothing readable
     if all(len(t) <= 1 for t in texts):
         return  # an alphabet split into characters (a codec's table)
     if methods == ["reversed"] and not all(_addressy(t) for t in texts):
