@@ -283,8 +283,10 @@ def _add(
     if texts is None or not any(not m.startswith("decoder ") for m in methods):
         return
     layers = {m for m in methods if not m.startswith("decoder ")}
-    if "range" in layers and layers <= _GENERATED or sum(c.isalnum() for t in texts for c in t) < 3:
-        return  # generated from a range (an alphabet), or nothing readable
+    if "range" in layers and layers <= _GENERATED:
+        return  # generated from a range: an alphabet, not hidden data
+    if sum(c.isalnum() for t in texts for c in t) < 3:
+        return  # nothing readable
     if all(len(t) <= 1 for t in texts):
         return  # an alphabet split into characters (a codec's table)
     if methods == ["reversed"] and not all(_addressy(t) for t in texts):
