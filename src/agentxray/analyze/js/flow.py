@@ -407,7 +407,11 @@ class Tracker:
             derived = text(callee) in ("String.fromCodePoint", "String.fromCharCode") or (
                 text(callee).endswith(".update") and any(h in text(callee) for h in HASH_OBJECTS)
             )
-            if derived:
+            if text(callee).endswith("subtle.digest"):
+                self._compare(replace(item, path=()), "hash", call, None)
+            elif text(callee) == "Buffer.from" or text(callee).endswith(".encode"):
+                return [replace(item, node=call)]  # text made from the identity, as bytes
+            elif derived:
                 op = "hash" if text(callee).endswith(".update") else "encode"
                 self._compare(replace(item, path=()), op, call, None)
             elif text(callee) == "Array.from" and args.named_children[0] == item.node:
@@ -420,6 +424,13 @@ class Tracker:
                 return [replace(item, node=call)]
             if text(callee) == "Promise.resolve":
                 return [replace(item, node=call)]
+            if text(callee).endswith("subtle.digest") and item.signal.kind in IDENTITY_KINDS:
+                self._compare(item, "hash", call, None)  # `crypto.subtle.digest(alg, bytes)`
+                return []
+            if item.signal.kind in IDENTITY_KINDS and (
+                text(callee) == "Buffer.from" or text(callee).endswith(".encode")
+            ):
+                return [replace(item, node=call)]  # the same identity as bytes
             if (
                 text(callee) == "Array.from"
                 and item.signal.kind in IDENTITY_KINDS - {"endpoint"}

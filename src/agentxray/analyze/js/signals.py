@@ -36,6 +36,10 @@ PREFILTERS = tuple(
         rb"hostname\(\)",
         rb"userInfo\(\)",
         rb"machine-id",
+        rb"IOPlatformUUID",
+        rb"MachineGuid",
+        rb"product_uuid",
+        rb"machineId(?:Sync)?\(",
         rb"networkInterfaces\(\)",
         rb"user\.email",
         rb"\.to(?:Time)?String\(\)",
@@ -263,10 +267,20 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
             found = (_key_holder(node), Signal("api-key", f"the API key ({token.decode()})"))
         elif token.lstrip(b".") in _GEO_BYTES:
             found = (_geo_field(index, data, m), Signal("country", "IP-geolocation answer"))
-        elif token == b"machine-id":
-            call = _call_of(node)
-            if call is not None and "read" in text(call.child_by_field_name("function") or call):
-                found = (call, Signal("machine-id", "/etc/machine-id"))
+        elif token in _MACHINE_ID_MARKS:
+            # A file read or a command whose text names the machine identifier.
+            call = _command_call(node)
+            if call is None:
+                call = _call_of(node)
+                callee = text(call.child_by_field_name("function") or call) if call else ""
+                call = call if "read" in callee or "exec" in callee else None
+            if call is not None:
+                found = (call, Signal("machine-id", _MACHINE_ID_MARKS[token]))
+        elif token.startswith(b"machineId"):
+            before = data[m.start() - 1 : m.start()] if m.start() else b""
+            if before not in _IDENT_OR_DOT or before == b".":
+                call = _call_of(index.node_at(m.start(), m.end() - 1))
+                found = (call, Signal("machine-id", "node-machine-id"))
         if found is not None and found[0] is not None:
             if found[0].type in ("identifier", "shorthand_property_identifier_pattern"):
                 out.extend((use, found[1]) for use in _pattern_uses(index, found[0]))
@@ -278,6 +292,12 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
     return out
 
 
+_MACHINE_ID_MARKS = {
+    b"machine-id": "/etc/machine-id",
+    b"IOPlatformUUID": "the macOS hardware UUID (IOPlatformUUID)",
+    b"MachineGuid": "the Windows MachineGuid",
+    b"product_uuid": "the DMI product UUID",
+}
 _GEO_BYTES = frozenset(f.encode() for f in GEO_FIELDS)
 _KEY_NAMES = frozenset({b"apiKey", b"api_key", b"apikey", b"authToken"})
 

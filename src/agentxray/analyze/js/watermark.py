@@ -43,6 +43,7 @@ _PREFILTER = [
         rb"\\u02[bB][9a-cA-C]",
         rb"\\u\{[eE]00[0-7][0-9a-fA-F]\}",
         rb"\\u[fF][eE][fF][fF]",
+        rb"\\u[fF][eE]0[0-9a-fA-F]",
         rb"\xef\xbb\xbf",
         rb"\xe2\x80[\x80-\xaf]",
         rb"\xe2\x81[\xa0-\xaf]",
@@ -83,8 +84,20 @@ def _strings(a: JsAnalysis) -> list[Node]:
     return list(found.values())
 
 
+SELECTORS = frozenset(chr(c) for c in range(0xFE00, 0xFE10))
+"""Variation selectors: invisible, but also how emoji presentation is chosen, so a choice of
+them counts only when data bits or an environment signal drive it."""
+
+
+def _selector_pair(values: set[str]) -> bool:
+    """Two or more variants made only of variation selectors (``b ? "\ufe0f" : "\ufe0e"``)."""
+    return len(values) >= 2 and all(v and set(v) <= SELECTORS for v in values)
+
+
 def _lookalikes(values: list[str]) -> bool:
     distinct = set(values)
+    if _selector_pair(distinct):
+        return True
     if len(distinct) < 2 or not any(special(v) for v in distinct):
         return False
     if distinct <= {"\ufeff", ""}:
@@ -367,6 +380,8 @@ def _bit_driven(choice: Choice) -> bool:
     if {"Pi", "Pf"} <= cats or {"Ps", "Pe"} <= cats:
         return False
     cond = choice.node.child_by_field_name("condition")
+    if cond is not None and _element_of_list(unwrap(cond)):
+        return True
     stack = [cond] if cond is not None else []
     while stack:
         cur = unwrap(stack.pop())
@@ -381,6 +396,19 @@ def _bit_driven(choice: Choice) -> bool:
         if cur.type in ("binary_expression", "unary_expression", "parenthesized_expression"):
             stack.extend(cur.named_children)
     return False
+
+
+def _element_of_list(cond: Node) -> bool:
+    """``bits.map(b => b ? X : Y)``: the condition is each element of a list in turn."""
+    if cond.type != "identifier":
+        return False
+    fn = enclosing_function(cond)
+    if fn is None or not is_callback(fn) or parameter_names(fn)[:1] != [text(cond)]:
+        return False
+    call = fn.parent.parent if fn.parent is not None else None
+    callee = call.child_by_field_name("function") if call is not None else None
+    prop = callee.child_by_field_name("property") if callee is not None else None
+    return prop is not None and text(prop) in ("map", "flatMap", "forEach", "reduce")
 
 
 def _member_reads(a: JsAnalysis, method: Node) -> list[Node]:
@@ -415,6 +443,8 @@ def watermark_findings(a: JsAnalysis) -> list[Finding]:
         choice.tainted = _taint(a, choice)
         invisible = any(ch in INVISIBLE for v, _ in choice.variants for ch in v)
         bits = _bit_driven(choice)
+        if _selector_pair({v for v, _ in choice.variants}) and not (bits or choice.tainted):
+            continue  # emoji or text presentation picked by an ordinary option
         if not (invisible or bits or choice.tainted or len({v for v, _ in choice.variants}) >= 3):
             continue
         _name_arguments(a, choice)
