@@ -19,6 +19,7 @@ from agentxray.model.finding import (
 )
 from agentxray.model.history import History, Lineage, VersionResult, VersionStatus
 from agentxray.model.notice import Notice, NoticeLevel
+from agentxray.model.probe import Aspect, Difference, Persona, ProbeResult, Recording
 from agentxray.model.report import Report
 from agentxray.model.result import StaticResult
 from agentxray.model.target import TargetKind, TargetSpec
@@ -31,10 +32,12 @@ __all__ = [
     "ApiExchange",
     "Artifact",
     "ArtifactFormat",
+    "Aspect",
     "Category",
     "Change",
     "Confidence",
     "Delta",
+    "Difference",
     "Event",
     "EventKind",
     "Fact",
@@ -48,6 +51,9 @@ __all__ = [
     "Location",
     "Notice",
     "NoticeLevel",
+    "Persona",
+    "ProbeResult",
+    "Recording",
     "Report",
     "Severity",
     "StaticResult",

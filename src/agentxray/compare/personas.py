@@ -1,0 +1,399 @@
+"""Compare the runs of one agent as different personas: learn what is noise from the repeats of
+each persona, remove it, then diff every persona against the first and explain each difference
+(named characters, date and number formats, the persona fields that differ).
+
+Noise is learned, not guessed: two repeats of one persona are diffed token by token; a token that
+differs (an id, a timestamp, a temporary path) is remembered by its *context* — the word before
+it (digits generalised) and the punctuation between — so the same slot is masked in every run.
+Lines that still differ between repeats afterwards (a retry, a flaky file) and aspects missing
+from some repeats are set aside too. Two personas then differ only where no repeat of one
+equals any repeat of the other.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from agentxray.model import Aspect, Difference, Persona, ProbeResult, Recording
+
+MARK = "\u27e8noise\u27e9"
+"""What a masked token becomes."""
+
+_TOKEN = re.compile(r"[A-Za-z0-9_]+|\s+|.", re.S)
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+Context = tuple[str, str]
+AspectKey = tuple[str, str]
+
+
+def tokens(text: str) -> list[str]:
+    """``text`` split into words, runs of white space and single other characters."""
+    return _TOKEN.findall(text)
+
+
+def _context(prefix: Sequence[str]) -> Context:
+    """The slot a token sits in: the last word before it (digits as 0, a mask as the mask) and
+    the punctuation between that word and the token."""
+    punct: list[str] = []
+    for tok in reversed(prefix[-12:]):
+        if tok == MARK or _WORD.fullmatch(tok):
+            return (MARK if tok == MARK else re.sub(r"\d", "0", tok), "".join(reversed(punct)))
+        if not tok.isspace():
+            punct.append(tok)
+    return ("", "".join(reversed(punct)))
+
+
+@dataclass
+class Noise:
+    """What differs between repeats of one persona, learned from the recordings."""
+
+    contexts: dict[str, set[Context]] = field(default_factory=dict)
+    """Per ``where``: the slots whose token varies from repeat to repeat."""
+    flaky_lines: dict[AspectKey, set[str]] = field(default_factory=dict)
+    """Per aspect: normalised lines not present in every repeat."""
+    unstable: set[AspectKey] = field(default_factory=set)
+    """Aspects not recorded in every repeat of some persona."""
+
+    def describe(self) -> list[str]:
+        """One readable line per learned rule."""
+        out = []
+        for where, ctxs in sorted(self.contexts.items()):
+            for word, punct in sorted(ctxs):
+                out.append(f"{where}: the token after {word + punct!r}")
+        for (where, key), lines in sorted(self.flaky_lines.items()):
+            out.append(f"{where} {key}: {len(lines)} line(s) not in every repeat".replace("  ", " "))
+        for where, key in sorted(self.unstable):
+            out.append(f"{where} {key}: not in every repeat".replace("  ", " "))
+        return out
+
+
+def mask(text: str, contexts: set[Context]) -> str:
+    """``text`` with every token in a learned noisy slot replaced by :data:`MARK`."""
+    if not contexts:
+        return text
+    out: list[str] = []
+    for tok in tokens(text):
+        if not tok.isspace() and _context(out) in contexts:
+            out.append(MARK)
+        else:
+            out.append(tok)
+    return "".join(out)
+
+
+def _learn_pair(a: str, b: str, into: set[Context]) -> None:
+    ta, tb = tokens(a), tokens(b)
+    matcher = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
+    marked_a: list[str] = []
+    marked_b: list[str] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            marked_a += ta[i1:i2]
+            marked_b += tb[j1:j2]
+            continue
+        for side, toks, marked in ((0, ta[i1:i2], marked_a), (1, tb[j1:j2], marked_b)):
+            del side
+            for tok in toks:
+                if tok.isspace():
+                    marked.append(tok)
+                    continue
+                into.add(_context(marked))
+                marked.append(MARK)
+
+
+def _by_persona(recordings: Iterable[Recording]) -> dict[str, list[Recording]]:
+    out: dict[str, list[Recording]] = {}
+    for rec in recordings:
+        out.setdefault(rec.persona, []).append(rec)
+    return out
+
+
+def _aspects(rec: Recording) -> dict[AspectKey, Aspect]:
+    return {(a.where, a.key): a for a in rec.aspects}
+
+
+def learn_noise(recordings: Sequence[Recording]) -> Noise:
+    """Learn the noise from the repeats of each persona (one repeat teaches nothing)."""
+    noise = Noise()
+    groups = _by_persona(recordings)
+    for runs in groups.values():
+        maps = [_aspects(r) for r in runs]
+        keys = set().union(*maps) if maps else set()
+        for key in keys:
+            if any(key not in m for m in maps):
+                noise.unstable.add(key)
+                continue
+            first = maps[0][key].text
+            for other in maps[1:]:
+                if other[key].text != first:
+                    _learn_pair(first, other[key].text, noise.contexts.setdefault(key[0], set()))
+    # Lines that still differ once the slots are masked.
+    for runs in groups.values():
+        if len(runs) < 2:
+            continue
+        maps = [_aspects(r) for r in runs]
+        for key in set(maps[0]):
+            if key in noise.unstable:
+                continue
+            ctx = noise.contexts.get(key[0], set())
+            line_sets = [set(mask(m[key].text, ctx).splitlines()) for m in maps]
+            common = set.intersection(*line_sets)
+            flaky = set.union(*line_sets) - common
+            if flaky:
+                noise.flaky_lines.setdefault(key, set()).update(flaky)
+    return noise
+
+
+def normalised(aspect: Aspect, noise: Noise) -> str:
+    """The aspect's text with the learned noise removed."""
+    text = mask(aspect.text, noise.contexts.get(aspect.where, set()))
+    flaky = noise.flaky_lines.get((aspect.where, aspect.key))
+    lines = text.splitlines()
+    if flaky:
+        lines = [line for line in lines if line not in flaky]
+    if aspect.lines_are_set:
+        lines = sorted(set(lines))
+    return "\n".join(lines)
+
+
+# -- naming characters -----------------------------------------------------------------------
+
+_CONTROL_NAMES = {
+    "\n": "LINE FEED",
+    "\r": "CARRIAGE RETURN",
+    "\t": "CHARACTER TABULATION",
+    "\x00": "NULL",
+    "\x1b": "ESCAPE",
+    "\x7f": "DELETE",
+}
+
+
+def char_name(ch: str) -> str:
+    """``U+02B9 MODIFIER LETTER PRIME``: the code point and its Unicode name."""
+    name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch) or unicodedata.category(ch)
+    return f"U+{ord(ch):04X} {name}"
+
+
+def _names(text: str) -> str:
+    return " + ".join(char_name(c) for c in text) if text else "(nothing)"
+
+
+def char_changes(before: str, after: str) -> Counter[str]:
+    """The characters that change from ``before`` to ``after``, named, with how often."""
+    out: Counter[str] = Counter()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        old, new = before[i1:i2], after[j1:j2]
+        if op == "replace" and len(old) == len(new):
+            for a, b in zip(old, new, strict=True):
+                if a != b:
+                    out[f"{char_name(a)} -> {char_name(b)}"] += 1
+        else:
+            out[f"{_names(old)} -> {_names(new)}"] += 1
+    return out
+
+
+def is_confusable_change(change: str) -> bool:
+    """Whether a named change is one character for another (not text added or removed)."""
+    return " + " not in change and "(nothing)" not in change
+
+
+def visible(text: str) -> str:
+    """``text`` with invisible and non-ASCII characters written ``⟨U+XXXX NAME⟩``."""
+    out = []
+    for ch in text:
+        if ch in "\n\t" or 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.append(f"\u27e8{char_name(ch)}\u27e9")
+    return "".join(out)
+
+
+# -- formats ---------------------------------------------------------------------------------
+
+_DATE = re.compile(
+    r"\b\d{4}[-/.年]\s?\d{1,2}[-/.月]\s?\d{1,2}日?"
+    r"|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b"
+    r"|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? \w+ \d{1,2},? \d{4}"
+    r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2},? \d{4}"
+)
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?(?:\s?[+-]\d{2}:?\d{2}|Z)?")
+_NUMBER = re.compile(r"\b\d{1,3}(?:[,.\u00a0\u202f' ]\d{3})+(?:[.,]\d+)?\b|\b\d+[.,]\d+\b")
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def format_notes(before: str, after: str) -> list[str]:
+    """Date, time and number format changes between two versions of a text, called out."""
+    notes: list[str] = []
+    for what, pattern in (("date", _DATE), ("time", _TIME), ("number", _NUMBER)):
+        old = [m.group(0) for m in pattern.finditer(before)]
+        new = [m.group(0) for m in pattern.finditer(after)]
+        if old == new:
+            continue
+        gone = [x for x in old if x not in new]
+        came = [x for x in new if x not in old]
+        for a, b in zip(gone, came, strict=False):
+            same = sorted(_digits(a)) == sorted(_digits(b))
+            kind = "format" if same else "value"
+            notes.append(f"{what} {kind} {a} \u2192 {b}")
+        for a in gone[len(came) :]:
+            notes.append(f"{what} {a} gone")
+        for b in came[len(gone) :]:
+            notes.append(f"{what} {b} new")
+    return notes
+
+
+# -- attribution -----------------------------------------------------------------------------
+
+_CLOCK_FIELDS = ("tz", "date", "lang", "env.TZ", "env.LANG", "env.LC_ALL", "env.LC_TIME")
+
+
+def differing_fields(a: Persona, b: Persona) -> list[str]:
+    """The persona fields whose values differ (one side may lack the field)."""
+    da, db = a.as_dict(), b.as_dict()
+    return sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k))
+
+
+def attribute(notes: Sequence[str], before: str, after: str, fields: Sequence[str]) -> list[str]:
+    """The fields a difference is attributed to: a date, time or number format change goes to
+    the clock and locale fields that differ (when any do); everything else to every field that
+    differs; a field's value appearing in the changed text claims the difference."""
+    named = [f for f in fields if f.startswith(("flag.", "env."))]
+    claimed = [f for f in named if f.split(".", 1)[1] in before + after]
+    if claimed:
+        return claimed
+    if any(n.startswith(("date ", "time ", "number ")) for n in notes):
+        clock = [f for f in fields if f in _CLOCK_FIELDS or f.startswith("env.LC_")]
+        if clock:
+            return clock
+    return list(fields)
+
+
+# -- the comparison --------------------------------------------------------------------------
+
+
+def _changed_lines(old: list[str], new: list[str], as_set: bool) -> tuple[list[str], list[str]]:
+    if as_set:
+        ns = set(new)
+        os_ = set(old)
+        return [x for x in old if x not in ns], [x for x in new if x not in os_]
+    gone: list[str] = []
+    came: list[str] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "equal":
+            gone += old[i1:i2]
+            came += new[j1:j2]
+    return gone, came
+
+
+def _pair_lines(gone: list[str], came: list[str]) -> list[tuple[str, str]]:
+    """Lines of before and after that are versions of one another (most similar first)."""
+    pairs = []
+    used: set[int] = set()
+    for g in gone:
+        best, best_ratio = None, 0.5
+        for j, c in enumerate(came):
+            if j in used:
+                continue
+            ratio = difflib.SequenceMatcher(None, g, c, autojunk=False).quick_ratio()
+            if ratio > best_ratio:
+                best, best_ratio = j, ratio
+        if best is not None:
+            used.add(best)
+            pairs.append((g, came[best]))
+    return pairs
+
+
+def diff_aspect(
+    pair: tuple[Persona, Persona], where: str, key: str, old: str, new: str, as_set: bool
+) -> Difference:
+    """The difference between two normalised versions of one aspect, explained."""
+    gone, came = _changed_lines(old.splitlines(), new.splitlines(), as_set)
+    chars: Counter[str] = Counter()
+    notes: list[str] = []
+    for a, b in _pair_lines(gone, came):
+        chars.update(char_changes(a, b))
+        notes += [n for n in format_notes(a, b) if n not in notes]
+    before, after = "\n".join(gone), "\n".join(came)
+    swaps = [c for c, _ in chars.most_common() if is_confusable_change(c)]
+    for change in swaps:
+        notes.append(f"{change} ({chars[change]}\u00d7)")
+    fields = attribute(notes, before, after, differing_fields(*pair))
+    return Difference(
+        personas=(pair[0].name, pair[1].name),
+        where=where,
+        key=key,
+        before=before,
+        after=after,
+        code_points=tuple(c for c, _ in chars.most_common()),
+        notes=tuple(notes),
+        fields=tuple(fields),
+    )
+
+
+def _versions(runs: Sequence[Recording], noise: Noise) -> dict[AspectKey, tuple[set[str], Aspect]]:
+    out: dict[AspectKey, tuple[set[str], Aspect]] = {}
+    for rec in runs:
+        for a in rec.aspects:
+            key = (a.where, a.key)
+            if key in noise.unstable:
+                continue
+            texts, _ = out.setdefault(key, (set(), a))
+            texts.add(normalised(a, noise))
+    return out
+
+
+def compare_pair(
+    a: Persona, b: Persona, runs_a: Sequence[Recording], runs_b: Sequence[Recording], noise: Noise
+) -> list[Difference]:
+    """Differences between persona ``a`` and ``b``: aspects where no repeat of one equals any
+    repeat of the other once noise is removed."""
+    va, vb = _versions(runs_a, noise), _versions(runs_b, noise)
+    out = []
+    for key in sorted(set(va) | set(vb)):
+        ta, aspect_a = va.get(key, (set(), None))
+        tb, aspect_b = vb.get(key, (set(), None))
+        if ta & tb:
+            continue
+        aspect = aspect_a or aspect_b
+        assert aspect is not None
+        old = min(ta) if ta else ""
+        new = min(tb) if tb else ""
+        diff = diff_aspect((a, b), key[0], key[1], old, new, aspect.lines_are_set)
+        if diff.before or diff.after:
+            out.append(diff)
+    return out
+
+
+def compare_personas(
+    target: str, personas: Sequence[Persona], recordings: Sequence[Recording]
+) -> ProbeResult:
+    """Learn the noise, then diff every persona against the first."""
+    noise = learn_noise(recordings)
+    groups = _by_persona(recordings)
+    diffs: list[Difference] = []
+    if personas:
+        base = personas[0]
+        for other in personas[1:]:
+            diffs += compare_pair(
+                base, other, groups.get(base.name, []), groups.get(other.name, []), noise
+            )
+    return ProbeResult(
+        target=target,
+        personas=tuple(personas),
+        recordings=tuple(recordings),
+        differences=tuple(diffs),
+        noise=tuple(noise.describe()),
+        duration_s=sum(r.duration_s for r in recordings),
+    )
