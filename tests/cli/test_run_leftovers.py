@@ -1,4 +1,7 @@
-"""``run`` and ``probe`` leave no ``/tmp/agentxray-run-*`` folder behind unless ``--keep``."""
+"""``run`` leaves no ``/tmp/agentxray-run-*`` folder behind unless ``--keep``.
+
+(``probe`` runs personas through its own loop and cleans its ``agentxray-probe-*`` root the
+same way; its tests live with it.)"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from agentxray.cli import probe_cmd, run_cmd
+from agentxray.cli import run_cmd
 from agentxray.cli.main import main
 
 
@@ -33,27 +36,22 @@ def fake_execute(seen: list[Path]) -> Any:
 def runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
     seen: list[Path] = []
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    for module in (run_cmd, probe_cmd):
-        monkeypatch.setattr(module, "execute", fake_execute(seen))
-        monkeypatch.setattr(module, "print_summary", lambda result: None)
+    monkeypatch.setattr(run_cmd, "execute", fake_execute(seen))
+    monkeypatch.setattr(run_cmd, "print_summary", lambda result: None)
     return seen
 
 
-@pytest.mark.parametrize("command", ["run", "probe"])
 def test_temporary_run_folder_is_removed(
-    runs: list[Path], command: str, capsys: pytest.CaptureFixture[str]
+    runs: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    main([command, "npm:some-agent@1.0.0"])
+    main(["run", "npm:some-agent@1.0.0"])
     assert len(runs) == 1 and runs[0].name.startswith("agentxray-run-")
     assert not runs[0].exists()
     assert "kept" not in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["run", "probe"])
-def test_keep_keeps_it_and_says_where(
-    runs: list[Path], command: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    main([command, "npm:some-agent@1.0.0", "--keep"])
+def test_keep_keeps_it_and_says_where(runs: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
+    main(["run", "npm:some-agent@1.0.0", "--keep"])
     assert (runs[0] / "home" / ".config").is_file()
     assert f"agentxray: run folder kept: {runs[0]} " in capsys.readouterr().err
 
