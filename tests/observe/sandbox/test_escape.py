@@ -371,3 +371,23 @@ def test_io_uring_and_vsock_are_refused(contained: Runner) -> None:
         "vsock refused 1",
         "ordinary calls work: True",
     ], run.stdout + run.stderr
+
+
+def test_a_program_that_outlives_its_timeout_is_killed_with_its_children(
+    contained: Runner,
+) -> None:
+    marker = f"axr-orphan-{uuid.uuid4().hex[:8]}"
+    run = contained(
+        _script(
+            f"""
+            import subprocess, time
+            subprocess.Popen(["sh", "-c", "sleep 30; echo {marker}"], start_new_session=True)
+            time.sleep(30)
+            """
+        ),
+        timeout=1.5,
+    )
+    assert run.exit_code is None and run.duration_s < 10
+    survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    assert survivors.stdout == "", survivors.stdout
+    assert [e.detail for e in run.events if e.kind == "exit"] == ["killed at the timeout"]

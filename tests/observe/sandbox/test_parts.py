@@ -176,3 +176,15 @@ def test_refusals_are_well_formed_and_never_answer_icmp() -> None:
     assert icmp[8:] == udp[:28]  # quotes the header and 8 bytes, so the socket is found
     assert refusal(reply) is None  # an ICMP message is never answered
     assert refusal(b"") is None and refusal(b"\x45\x00") is None
+
+
+def test_under_strict_a_dropped_packet_is_also_a_violation() -> None:
+    packet = _ipv4_udp(b"\x09\x09\x09\x09", 4444, b"beacon")
+    strict, audit = EventLog(), EventLog()
+    PacketSink(strict, FakeIps(), Policy("strict", model_hosts())).handle(packet)
+    PacketSink(audit, FakeIps(), Policy("audit", model_hosts())).handle(packet)
+    assert [(e.kind, e.host) for e in strict.events()] == [
+        ("connect", "9.9.9.9"),
+        ("violation", "9.9.9.9"),
+    ]
+    assert [e.kind for e in audit.events()] == ["connect"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from agentxray.observe.sandbox.dns import FakeIps
 from agentxray.observe.sandbox.eventlog import EventLog
+from agentxray.observe.sandbox.policy import Policy
 
 PROTOCOLS = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 132: "sctp", 136: "udplite"}
 _IPV6_EXTENSIONS = {0, 43, 60}  # hop-by-hop, routing, destination options
@@ -135,8 +136,9 @@ def _kernel_chatter(packet: Packet) -> bool:
 class PacketSink:
     """Reads the TUN device and records each new flow as ``Event(kind="connect", blocked=True)``."""
 
-    def __init__(self, log: EventLog, ips: FakeIps) -> None:
+    def __init__(self, log: EventLog, ips: FakeIps, policy: Policy | None = None) -> None:
         self.log, self.ips = log, ips
+        self.policy = policy or Policy()
         self.flows: dict[tuple[str, str, int | None], int] = {}
 
     def handle(self, data: bytes) -> bytes | None:
@@ -166,3 +168,11 @@ class PacketSink:
             blocked=True,
             detail=detail,
         )
+        if not self.policy.allows(host):
+            self.log.add(
+                "violation",
+                host=host,
+                port=packet.port,
+                blocked=True,
+                detail=f"{what} outside the {self.policy.name} allow-list",
+            )

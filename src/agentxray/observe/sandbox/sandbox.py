@@ -119,7 +119,7 @@ class Sandbox:
             log=self.log, ips=self.ips, policy=self.policy, scenario=self.scenario,
             exchanges=self.exchanges, authority=self.authority, on_egress=self._egress,
         )  # fmt: skip
-        sink = PacketSink(self.log, self.ips)
+        sink = PacketSink(self.log, self.ips, self.policy)
 
         def drain_tun() -> None:
             while True:
