@@ -307,6 +307,9 @@ def findings_of(result: AgentRun) -> list[Finding]:
         result.events,
         run_id_of(result),
         model_hosts=sorted(result.model_hosts),
+        # The agent's configured API base: sent anywhere but the model API, it tells a third
+        # party which provider or gateway the user runs (Qwen Code's usage statistics do).
+        environment={"model API base URL": result.agent_base_url.rstrip("/")},
         payloads=result.payloads,
     )
 
