@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from agentxray.analyze.facts import jsscope
 from agentxray.analyze.js import nodes
 from agentxray.analyze.js.nodes import NameIndex, literal_matches
 from agentxray.analyze.js.parse import parse_js
@@ -71,3 +72,41 @@ def test_name_index_finds_the_same_nodes_by_either_search(monkeypatch: pytest.Mo
     assert fast == slow
     calls = [start for start, _, _ in fast[rb"\s*\("]]
     assert calls[:3] == [source.index(b"Ab(x)"), source.index(b"Ab(2)"), source.index(b"Ab (3)")]
+
+
+TOKENS = [
+    *["x", "xx", "$x", "x$", "ax", "a.x", "...x", ".", " ", "\n", "\t", "=", "==", "=>", "+="],
+    *["??=", "(", ")", "[", "]", "k", ",", "push", "set", "writeFile", "writeFileSync", "fs."],
+    *["Object.assign", "createWriteStream", "appendFileSync", "mywriteFile", ".length"],
+]
+
+
+@pytest.mark.parametrize("fast_from", [0, 10**9])
+def test_write_sites_and_word_starts_equal_their_regexes(
+    fast_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``write_sites``/``word_starts`` replace a regex compiled per name; on text dense with
+    # every writing form, overlaps and near-misses they must give the regex's identifiers.
+    monkeypatch.setattr(jsscope, "_FAST_FROM", fast_from)
+    monkeypatch.setattr(nodes, "_SEARCH_CHUNK", 11)
+    rng = random.Random(11)
+    # Overlaps: a match that swallows the next occurrence, two forms at one place.
+    fixed = [b"x[x=1]=2", b"writeFile(x = 3)", b"x.push(x=1)", b"assign( x.k=1", b"a.x = x"]
+    cases = [(data, "x", 0, len(data)) for data in fixed]
+    for _ in range(1500):
+        data = "".join(rng.choice(TOKENS) for _ in range(rng.randrange(0, 40))).encode()
+        start = rng.randrange(0, len(data) + 1) if rng.random() < 0.5 else 0
+        end = rng.randrange(start, len(data) + 1) if rng.random() < 0.5 else len(data)
+        cases.append((data, rng.choice(["x", "x", "xx", "$x", "x$"]), start, end))
+    for data, name, start, end in cases:
+        slow = jsscope._writing(name).finditer(data, start, end)
+        want = [m.start("name") if m.group("name") else m.start("into") for m in slow]
+        assert jsscope.write_sites(data, name, start, end) == want, (data, name, start, end)
+        words = [m.start() for m in jsscope._word(name).finditer(data, start, end)]
+        assert jsscope.word_starts(data, name, start, end) == words, (data, name, start, end)
+
+
+def test_write_sites_finds_each_writing_form() -> None:
+    data = b"x = 1; x.k = 2; x[k] = 3; x.push(4); fs.writeFile(x, 5); y = x; f(x); x == 6"
+    sites = jsscope.write_sites(data, "x", 0, len(data))
+    assert sites == [0, 7, 16, 26, data.index(b"x, 5")]
