@@ -177,3 +177,21 @@ def test_links_are_not_followed_on_the_host_and_the_trace_is_out_of_reach(
     assert "shadow-link  -> /etc/shadow (link)" in out
     assert (ws / "trace-hidden").exists()  # the tracer's logs are out of the agent's sight
     assert list((tmp_path / "run" / "trace").glob("trace.*"))  # ...and were written
+
+
+def test_absolute_url_requests_to_the_proxy_port_are_recorded(contained: Runner) -> None:
+    run = contained(
+        textwrap.dedent(
+            """
+            import socket
+            s = socket.create_connection(("127.0.0.1", 3128), timeout=5)
+            s.sendall(b"GET http://metrics.vendor.example:8080/v1?x=1 HTTP/1.1\\r\\n")
+            s.sendall(b"Host: metrics.vendor.example:8080\\r\\n\\r\\n")
+            print(s.recv(100).split(b"\\r\\n")[0].decode())
+            """
+        )
+    )
+    assert run.stdout.strip() == "HTTP/1.1 503", run.stdout + run.stderr
+    (http,) = [e for e in run.events if e.kind == "http"]
+    assert (http.host, http.port) == ("metrics.vendor.example", 8080)
+    assert http.url == "http://metrics.vendor.example:8080/v1?x=1"

@@ -213,20 +213,19 @@ class NetRecorder:
     async def _proxy(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = _Conn(reader, writer)
         try:
-            first = await asyncio.wait_for(conn.raw_read(), FIRST_BYTES_TIMEOUT)
+            first = b""
+            while b"\r\n\r\n" not in first and len(first) < 65536:  # the whole request head
+                more = await asyncio.wait_for(conn.raw_read(), FIRST_BYTES_TIMEOUT)
+                if not more:
+                    break
+                first += more
             m = re.match(rb"^CONNECT ([^ \r\n]+) HTTP/1\.[01]\r?\n", first)
             if m is None:
                 await self._http(conn, first, None, 0, tls=False, via="proxy request")
                 return
-            head, _, rest = first.partition(b"\r\n\r\n")
-            while not _ and len(first) < 65536:
-                more = await conn.raw_read()
-                if not more:
-                    return
-                first += more
-                head, _, rest = first.partition(b"\r\n\r\n")
+            head, _sep, rest = first.partition(b"\r\n\r\n")
             target = m.group(1).decode("latin-1")
-            host, _sep, port_text = target.rpartition(":")
+            host, _colon, port_text = target.rpartition(":")
             host = host.strip("[]") or target
             port = int(port_text) if port_text.isdigit() else 443
             self._egress(head, f"proxy CONNECT {target}", host)
