@@ -62,9 +62,7 @@ def register(sub: Any) -> None:
         help="the fixed clock every persona shares unless it sets date= (default: today, "
         "12:00 UTC; must lie within the run certificate's validity)",
     )
-    p.add_argument(
-        "--no-fixed-clock", action="store_true", help="let the agent see the real clock"
-    )
+    p.add_argument("--no-fixed-clock", action="store_true", help="let the agent see the real clock")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per run")
     p.add_argument("--policy", choices=("audit", "strict"), default="audit")
     p.add_argument("--format", choices=("terminal", "json", "html"), default="terminal")

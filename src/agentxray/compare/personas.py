@@ -17,7 +17,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from agentxray.model import Aspect, Difference, Persona, ProbeResult, Recording
 
@@ -66,7 +67,9 @@ class Noise:
             for word, punct in sorted(ctxs):
                 out.append(f"{where}: the token after {word + punct!r}")
         for (where, key), lines in sorted(self.flaky_lines.items()):
-            out.append(f"{where} {key}: {len(lines)} line(s) not in every repeat".replace("  ", " "))
+            out.append(
+                f"{where} {key}: {len(lines)} line(s) not in every repeat".replace("  ", " ")
+            )
         for where, key in sorted(self.unstable):
             out.append(f"{where} {key}: not in every repeat".replace("  ", " "))
         return out
@@ -85,7 +88,8 @@ def mask(text: str, contexts: set[Context]) -> str:
     return "".join(out)
 
 
-def _learn_pair(a: str, b: str, into: set[Context]) -> None:
+def _learn_line(a: str, b: str, into: set[Context]) -> None:
+    """Learn the slots in which two versions of one line differ."""
     ta, tb = tokens(a), tokens(b)
     matcher = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
     marked_a: list[str] = []
@@ -95,14 +99,24 @@ def _learn_pair(a: str, b: str, into: set[Context]) -> None:
             marked_a += ta[i1:i2]
             marked_b += tb[j1:j2]
             continue
-        for side, toks, marked in ((0, ta[i1:i2], marked_a), (1, tb[j1:j2], marked_b)):
-            del side
+        for toks, marked in ((ta[i1:i2], marked_a), (tb[j1:j2], marked_b)):
             for tok in toks:
                 if tok.isspace():
                     marked.append(tok)
                     continue
                 into.add(_context(marked))
                 marked.append(MARK)
+
+
+def _learn_pair(a: str, b: str, into: set[Context]) -> None:
+    """Learn from two repeats of one text: lines that are versions of one another teach their
+    differing slots; lines only one repeat has teach nothing here (they become flaky lines)."""
+    la, lb = a.splitlines(), b.splitlines()
+    matcher = difflib.SequenceMatcher(None, la, lb, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "replace":
+            for x, y in _pair_lines(la[i1:i2], lb[j1:j2]):
+                _learn_line(x, y, into)
 
 
 def _by_persona(recordings: Iterable[Recording]) -> dict[str, list[Recording]]:
@@ -235,9 +249,14 @@ def _digits(text: str) -> str:
 def format_notes(before: str, after: str) -> list[str]:
     """Date, time and number format changes between two versions of a text, called out."""
     notes: list[str] = []
+    bare_before = _TIME.sub(" ", _DATE.sub(" ", before))
+    bare_after = _TIME.sub(" ", _DATE.sub(" ", after))
     for what, pattern in (("date", _DATE), ("time", _TIME), ("number", _NUMBER)):
-        old = [m.group(0) for m in pattern.finditer(before)]
-        new = [m.group(0) for m in pattern.finditer(after)]
+        a_text, b_text = (bare_before, bare_after) if what == "number" else (before, after)
+        if what == "time":
+            a_text, b_text = _DATE.sub(" ", before), _DATE.sub(" ", after)
+        old = [m.group(0) for m in pattern.finditer(a_text)]
+        new = [m.group(0) for m in pattern.finditer(b_text)]
         if old == new:
             continue
         gone = [x for x in old if x not in new]
@@ -376,10 +395,35 @@ def compare_pair(
     return out
 
 
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+def as_asked(rec: Recording, persona: Persona) -> Recording:
+    """``rec`` with the persona's own API host written ``{base_url}`` where traffic is listed:
+    that the agent talks to the host it was given is the premise, not a finding. (Text sent to
+    the model keeps every value: an echoed host, zone or name is worth seeing.)"""
+    host = _host(persona.get("base_url") or "")
+    if not host:
+        return rec
+
+    def sub(text: str) -> str:
+        return re.sub(rf"(?<![\w.-]){re.escape(host)}(?![\w-])", "{base_url}", text)
+
+    aspects = tuple(
+        replace(a, key=sub(a.key), text=sub(a.text)) if a.where == "egress" else a
+        for a in rec.aspects
+    )
+    return replace(rec, aspects=aspects)
+
+
 def compare_personas(
     target: str, personas: Sequence[Persona], recordings: Sequence[Recording]
 ) -> ProbeResult:
     """Learn the noise, then diff every persona against the first."""
+    by_name = {p.name: p for p in personas}
+    recordings = [as_asked(r, by_name[r.persona]) if r.persona in by_name else r
+                  for r in recordings]  # fmt: skip
     noise = learn_noise(recordings)
     groups = _by_persona(recordings)
     diffs: list[Difference] = []

@@ -146,7 +146,9 @@ def _marked(a: str, b: str) -> tuple[str, str]:
         for text, out, cls in ((a[i1:i2], left, "del"), (b[j1:j2], right, "ins")):
             if text:
                 title = html.escape(", ".join(_name(c) for c in text[:20]), quote=True)
-                out.append(f'<mark class="{cls}" title="{title}">{html.escape(visible(text))}</mark>')
+                out.append(
+                    f'<mark class="{cls}" title="{title}">{html.escape(visible(text))}</mark>'
+                )
     return "".join(left), "".join(right)
 
 

@@ -42,7 +42,9 @@ _FLAG = re.compile(r"^[A-Za-z0-9_.:/-]{1,200}$")
 _TZ = re.compile(r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+){0,2}$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63}){0,10}$")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_LANG = re.compile(r"^[A-Za-z]{1,8}(_[A-Za-z]{2,3})?(\.[A-Za-z0-9-]+)?(@[a-z]+)?$|^C(\.UTF-8)?$|^POSIX$")
+_LANG = re.compile(
+    r"^[A-Za-z]{1,8}(_[A-Za-z]{2,3})?(\.[A-Za-z0-9-]+)?(@[a-z]+)?$|^C(\.UTF-8)?$|^POSIX$"
+)
 
 
 class PersonaFile(BaseModel):
@@ -469,8 +471,10 @@ def recording_of(
             if isinstance(body, dict):
                 n = counts.get(path, 0)
                 counts[path] = n + 1
-                shown = [
-                    f"{k}: {v}" for k, v in sorted(ex.request_headers) if k.lower() != "host"
+                shown = [  # the host is the persona's; the length follows the body
+                    f"{k}: {v}"
+                    for k, v in sorted(ex.request_headers)
+                    if k.lower() not in ("host", "content-length")
                 ]
                 key = f"{ex.method} {path} #{n}"
                 for a in _model_aspects(key, body, shown):
@@ -509,4 +513,3 @@ def recording_of(
         duration_s=duration_s,
         flags=tuple(dict.fromkeys(flags)),
     )
-
