@@ -332,15 +332,24 @@ def print_events(result: AgentRun) -> None:
     print(f"sandbox:   contained (bubblewrap, no route out), policy {result.policy}")
     names = sorted({e.host for e in events if e.kind == "dns" and e.host})
     print(f"dns names: {len(names)}" + (f"  {', '.join(names)}" if names else ""))
+    from agentxray.rules.hosts import default_hosts
+
+    table = default_hosts()
     hosts: dict[str, list[int]] = {}
+    purposes: dict[str, set[str]] = {}
     for e in events:
-        if e.kind in ("http", "connect", "tls-refused") and e.host:
+        # the recorder's and the packet sink's view (the tracer's connect() calls carry a pid)
+        if e.kind in ("http", "connect", "tls-refused") and e.host and e.pid is None:
             key = f"{e.host}:{e.port}" if e.port else e.host
             hosts.setdefault(key, [0, 0])[0] += 1
             hosts[key][1] += e.bytes_sent or 0
+            kind = table.classify_url(e.url) if e.url else table.classify(e.host.lower(), "")
+            if kind is not None and not kind.ignore:
+                purposes.setdefault(key, set()).add(f"{kind.purpose}: {kind.name}")
     print(f"hosts:     {len(hosts)}")
     for key, (n, sent) in sorted(hosts.items()):
-        print(f"  {key}  {n} event(s), {sent} bytes sent")
+        purpose = f"  [{'; '.join(sorted(purposes[key]))}]" if key in purposes else ""
+        print(f"  {key}  {n} event(s), {sent} bytes sent{purpose}")
     for kind in ("tls-refused", "honeytoken", "violation"):
         picked = [e for e in events if e.kind == kind]
         if picked:
