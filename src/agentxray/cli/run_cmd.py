@@ -343,9 +343,9 @@ def print_events(result: AgentRun) -> None:
             key = f"{e.host}:{e.port}" if e.port else e.host
             hosts.setdefault(key, [0, 0])[0] += 1
             hosts[key][1] += e.bytes_sent or 0
-            kind = table.classify_url(e.url) if e.url else table.classify(e.host.lower(), "")
-            if kind is not None and not kind.ignore:
-                purposes.setdefault(key, set()).add(f"{kind.purpose}: {kind.name}")
+            what = table.classify_url(e.url) if e.url else table.classify(e.host.lower(), "")
+            if what is not None and not what.ignore:
+                purposes.setdefault(key, set()).add(f"{what.purpose}: {what.name}")
     print(f"hosts:     {len(hosts)}")
     for key, (n, sent) in sorted(hosts.items()):
         purpose = f"  [{'; '.join(sorted(purposes[key]))}]" if key in purposes else ""
