@@ -14,7 +14,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentxray.errors import ObserveError
 from agentxray.model import Event
@@ -241,7 +241,7 @@ def run_contained(
     policy: str = "audit",
     trace: bool = True,
     honeytokens: bool = True,
-    layout_changes: dict[str, object] | None = None,
+    layout_changes: dict[str, Any] | None = None,
 ) -> ContainedRun:
     """Run the agent (its profile's command line, or ``command``) inside the sandbox.
 
