@@ -29,7 +29,8 @@ IDENTITY_KINDS = frozenset(
 PREFILTERS = tuple(
     re.compile(p)
     for p in (
-        rb"resolvedOptions\(\)",
+        rb"resolvedOptions(?:\?\.)?\(\)",
+        rb"timeZoneName\b",
         rb"getTimezoneOffset\(\)",
         rb"process\.env(?:\.[A-Za-z_]\w*|\[\s*[\"'][A-Za-z_]\w*[\"']\s*\]|(?=\s*[;,)\n]))",
         rb"navigator\.languages?\b",
@@ -223,8 +224,10 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
         if env is not None:
             found = (_climb_member(node, env[0]), Signal(env[1], f"env:{env[0]}"))
         elif token.startswith(b"resolvedOptions"):
-            call = _call_of(index.node_at(m.start(), m.end() - 2))
+            call = _call_of(index.node_at(m.start(), m.start() + len(b"resolvedOptions")))
             found = (call, Signal("intl-options", "Intl.DateTimeFormat().resolvedOptions()"))
+        elif token == b"timeZoneName":
+            found = (_zone_name_text(node), Signal("timezone", "the zone name in formatted dates"))
         elif token.startswith(b"getTimezoneOffset"):
             call = _call_of(index.node_at(m.start(), m.end() - 2))
             found = (call, Signal("tz-offset", "Date.prototype.getTimezoneOffset()"))
@@ -418,6 +421,43 @@ COUNTRY_HEADERS = frozenset(
     }
 )
 """Response and request headers in which CDNs and edge platforms put the client's country."""
+
+
+_ZONE_TEXT_CALLS = frozenset({"toLocaleString", "toLocaleTimeString", "toLocaleDateString"})
+
+
+def _zone_name_text(key: Node) -> Node | None:
+    """A date formatted with ``{timeZoneName}`` in the user's own zone: text naming the zone.
+
+    ``d.toLocaleString("en-US", {timeZoneName: "long"})`` and ``new Intl.DateTimeFormat(…,
+    {timeZoneName}).format(d)``; with an explicit ``timeZone`` the zone is not the user's.
+    """
+    pair = key.parent
+    obj = pair.parent if pair is not None else None
+    if obj is None or obj.type != "object" or b"timeZone:" in (obj.text or b"").replace(b" ", b""):
+        return None
+    if b'"timeZone"' in (obj.text or b"") or b"'timeZone'" in (obj.text or b""):
+        return None
+    args = obj.parent
+    call = args.parent if args is not None and args.type == "arguments" else None
+    if call is None:
+        return None
+    if call.type == "call_expression":
+        callee = call.child_by_field_name("function")
+        prop = callee.child_by_field_name("property") if callee is not None else None
+        return call if prop is not None and text(prop) in _ZONE_TEXT_CALLS else None
+    if call.type == "new_expression" and text(call.child_by_field_name("constructor") or call) in (
+        "Intl.DateTimeFormat",
+        "DateTimeFormat",
+    ):
+        member = call.parent
+        while member is not None and member.type == "parenthesized_expression":
+            member = member.parent
+        prop = member.child_by_field_name("property") if member is not None else None
+        outer = member.parent if member is not None else None
+        if prop is not None and text(prop) == "format" and outer is not None:
+            return outer if outer.type == "call_expression" else None
+    return None
 
 
 def _header_name(node: Node) -> str | None:

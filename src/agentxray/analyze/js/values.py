@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
@@ -166,6 +167,15 @@ class Resolver:
         obj = self._object(node, 0)
         return self._keys(obj) if obj is not None else self.values(node)
 
+    def _enum(self, name: str) -> Node | None:
+        """The body of ``enum name { … }`` declared in the file."""
+        m = re.search(rb"enum\s+" + re.escape(name.encode()) + rb"\s*\{", self.index.data)
+        if m is None:
+            return None
+        node = self.index.node_at(m.start(), m.start() + 4).parent
+        body = node.child_by_field_name("body") if node is not None else None
+        return body if node is not None and node.type == "enum_declaration" else None
+
     def _keys(self, obj: Node) -> Values:
         keys = []
         for pair in obj.named_children:
@@ -190,8 +200,8 @@ class Resolver:
         if obj is None:
             return None
         for pair in reversed(obj.named_children):
-            if pair.type == "pair":
-                k = pair.child_by_field_name("key")
+            if pair.type in ("pair", "enum_assignment"):
+                k = pair.child_by_field_name("key") or pair.child_by_field_name("name")
                 if k is not None and text(k).strip("\"'`") == key:
                     return pair.child_by_field_name("value")
             elif pair.type == "shorthand_property_identifier" and text(pair) == key:
@@ -219,6 +229,8 @@ class Resolver:
                 )
             elif t in ("identifier", "shorthand_property_identifier"):
                 bindings = self._bindings(node, text(node))
+                if not bindings:
+                    return self._enum(text(node))  # `Blocked.Tehran` of a TypeScript enum
                 if len(bindings) != 1:
                     return None
                 node = bindings[0].child_by_field_name("value") or bindings[0].child_by_field_name(
