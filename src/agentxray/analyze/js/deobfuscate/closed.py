@@ -405,6 +405,9 @@ class ClosedFinder:
             if fn.end_byte - fn.start_byte > MAX_FUNCTION_BYTES:
                 continue
             decoders[fn.start_byte] = (fn, method)
+            if fn.type == "method_definition":
+                self._member_job(found, fn, method)
+                continue
             callback = fn.parent is not None and fn.parent.type == "arguments"
             if callback or function_name(fn) is None:  # `list.map(e => decode(e))` is closed
                 around = self._climb(fn)
@@ -484,6 +487,41 @@ class ClosedFinder:
                 bucket.append(node)
         return out
 
+    def _member_job(self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str) -> None:
+        """A getter or argument-less method of a constant object that decodes the object's own
+        data through ``this`` (``const $ = {_a: [...], get ep() { return this._a.map(…) }}``):
+        the object is defined in the isolate and the member read from it."""
+        obj = fn.parent
+        decl = obj.parent if obj is not None else None
+        key = fn.child_by_field_name("name")
+        params = fn.child_by_field_name("parameters")
+        if (
+            obj is None
+            or obj.type != "object"
+            or decl is None
+            or decl.type != "variable_declarator"
+            or key is None
+            or key.type != "property_identifier"
+            or (params is not None and params.named_child_count)
+            or obj.end_byte - obj.start_byte > MAX_DEFINITION_BYTES
+        ):
+            return
+        name_node = decl.child_by_field_name("name")
+        if name_node is None or name_node.type != "identifier":
+            return
+        name = text(name_node)
+        if len(self.index.definitions(name)) != 1:
+            return
+        prelude = self.closure.definitions(self.closure.free_names(obj) - {name}, obj)
+        if prelude is None or _payload(obj, prelude) < MIN_PAYLOAD:
+            return
+        getter = any(c.type == "get" for c in fn.children)
+        read = f"{name}.{text(key)}" + ("" if getter else "()")
+        code = "\n".join(
+            [*prelude, f"var {name} = {text(obj)};", f"var __v = ({read});", "return __v;"]
+        )
+        found.setdefault((fn.start_byte, fn.end_byte), ClosedJob(fn, fn, method, code))
+
     def _decoder_uses(
         self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str, uses: list[Node]
     ) -> None:
@@ -535,8 +573,8 @@ class ClosedFinder:
         key = (site.start_byte, site.end_byte)
         if key in found:
             return True
-        if _payload(site, prelude) < MIN_PAYLOAD:
-            return False
+        if _payload(site, prelude) < MIN_PAYLOAD or _uses_this(site):
+            return False  # no literal data, or ``this``: its value depends on the call
         code = "\n".join(
             [
                 *prelude,
@@ -554,6 +592,19 @@ _IDENT_CHARS = frozenset(
 _PAYLOAD_NEAR = re.compile(rb"[\"'`][^\"'`\n]{8,}[\"'`]|(?:\d+\s*,\s*){3,}\d+")
 """A string literal of 8+ characters or a list of numbers: what a decoder nearby could decode."""
 _STRING_OR_NUMBERS = re.compile(r"""(["'`])((?:\\.|(?!\1).){4,})\1|(?:\d+\s*,\s*){3,}\d+""")
+
+
+def _uses_this(site: Node) -> bool:
+    """Whether ``site`` reads ``this`` of the function it is in (arrows included)."""
+    stack = [site]
+    while stack:
+        cur = stack.pop()
+        if cur.type == "this":
+            return True
+        if cur.type in FUNCTION_TYPES and cur.type != "arrow_function":
+            continue
+        stack.extend(cur.named_children)
+    return False
 
 
 def _payload(site: Node, prelude: list[str]) -> int:
