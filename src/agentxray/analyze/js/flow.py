@@ -64,6 +64,8 @@ PASS_METHODS = frozenset(
         "at",
         "maximize",
         "minimize",
+        "pop",
+        "shift",
     ]
 )
 TEST_METHODS = frozenset(

@@ -31,6 +31,10 @@ PREFILTERS = tuple(
     for p in (
         rb"resolvedOptions(?:\?\.)?\(\)",
         rb"timeZoneName\b",
+        rb"getLocaleCountryCode\(\)",
+        rb"getSystemLocale\(\)",
+        rb"getPreferredSystemLanguages\(\)",
+        rb"osLocale(?:Sync)?\(",
         rb"getTimezoneOffset\(\)",
         rb"process\.env(?:\.[A-Za-z_]\w*|\[\s*[\"'][A-Za-z_]\w*[\"']\s*\]|(?=\s*[;,)\n]))",
         rb"navigator\.languages?\b",
@@ -226,6 +230,14 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
         elif token.startswith(b"resolvedOptions"):
             call = _call_of(index.node_at(m.start(), m.start() + len(b"resolvedOptions")))
             found = (call, Signal("intl-options", "Intl.DateTimeFormat().resolvedOptions()"))
+        elif token.endswith(b"()") and token[:-2] in _DESKTOP_LOCALE:
+            kind, source = _DESKTOP_LOCALE[token[:-2]]
+            found = (_call_of(index.node_at(m.start(), m.end() - 2)), Signal(kind, source))
+        elif token.startswith(b"osLocale"):
+            before = data[m.start() - 1 : m.start()] if m.start() else b""
+            if before not in _IDENT_OR_DOT:
+                call = _call_of(index.node_at(m.start(), m.end() - 1))
+                found = (call, Signal("locale", "os-locale"))
         elif token == b"timeZoneName":
             found = (_zone_name_text(node), Signal("timezone", "the zone name in formatted dates"))
         elif token.startswith(b"getTimezoneOffset"):
@@ -295,6 +307,12 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
     return out
 
 
+_DESKTOP_LOCALE = {
+    b"getLocaleCountryCode": ("country", "Electron app.getLocaleCountryCode()"),
+    b"getSystemLocale": ("locale", "Electron app.getSystemLocale()"),
+    b"getPreferredSystemLanguages": ("locale", "Electron app.getPreferredSystemLanguages()"),
+}
+"""Desktop-runtime calls that return the operating system's locale or country."""
 _MACHINE_ID_MARKS = {
     b"machine-id": "/etc/machine-id",
     b"IOPlatformUUID": "the macOS hardware UUID (IOPlatformUUID)",
