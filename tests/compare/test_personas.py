@@ -9,12 +9,13 @@ from agentxray.compare.personas import (
     char_changes,
     char_name,
     compare_personas,
+    confirm,
     format_notes,
     learn_noise,
     mask,
     normalised,
 )
-from agentxray.model import Aspect, Persona, Recording
+from agentxray.model import Aspect, Category, Finding, Location, Persona, Recording
 
 UTC = Persona("utc", (("tz", "Etc/UTC"), ("base_url", "https://llm-gw.corp.test")))
 SHANGHAI = Persona("shanghai", (("tz", "Asia/Shanghai"), ("base_url", "https://llm-gw.corp.test")))
@@ -150,3 +151,44 @@ def test_format_notes_dates_and_numbers() -> None:
         "date value 2026-11-26 \u2192 2026-11-27"
     ]
     assert format_notes("no dates here", "no dates here either") == []
+
+
+def _finding(fid: str, category: Category, **kw: tuple[str, ...]) -> Finding:
+    return Finding(
+        id=fid, rule="R", category=category, severity="critical",
+        title=fid, location=Location("cli.js", 1), **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_confirm_marks_driven_findings_and_watermarks() -> None:
+    geo = _finding("geo1", "geofence", values=("Asia/Shanghai",))
+    hosts = _finding("obf1", "obfuscated-data", decoded=("lab.test",))
+    mark = _finding(
+        "wm1", "watermark", values=("U+0027 APOSTROPHE", "U+02B9 MODIFIER LETTER PRIME")
+    )
+    quiet = _finding("fp1", "fingerprint", values=("other.test",))
+    other = Persona("quiet", (("tz", "Etc/UTC"), ("base_url", "https://api.other.test")))
+    runs = [
+        *_noisy_pair("utc"),
+        *_noisy_pair("shanghai", date="2026/11/26"),
+        *_noisy_pair("lab", apostrophe="\u02b9", host="api.lab.test"),
+        *_noisy_pair("quiet", host="api.other.test"),
+    ]
+    result = compare_personas("t", [UTC, SHANGHAI, LAB, other], runs)
+    tests = {"shanghai": ["geo1"], "lab": ["obf1"], "quiet": ["fp1"]}
+    got = {c.finding: c for c in confirm([geo, hosts, mark, quiet], result, tests)}
+    assert got["geo1"].status == "confirmed"
+    assert "2026/11/26" in got["geo1"].evidence
+    assert got["obf1"].status == "confirmed"
+    assert got["wm1"].status == "confirmed"
+    assert got["fp1"].status == "not-observed"
+
+
+def test_confirm_says_not_reachable_when_no_model_request_was_made() -> None:
+    geo = _finding("geo1", "geofence", values=("Asia/Shanghai",))
+    dead = [
+        Recording(n, r, (Aspect("exit", "", "1"),)) for n in ("utc", "shanghai") for r in (0, 1)
+    ]
+    result = compare_personas("t", [UTC, SHANGHAI], dead)
+    (c,) = confirm([geo], result, {"shanghai": ["geo1"]})
+    assert c.status == "not-reachable-offline"

@@ -15,13 +15,16 @@ import pytest
 
 from agentxray.cli.main import build_parser, main
 from agentxray.errors import UsageError
+from agentxray.model import Category, Finding, Location
 from agentxray.observe.personas import (
     builtin_personas,
     check_clock,
     faketime_library,
     flag_names,
     flag_service,
+    host_for,
     parse_persona,
+    personas_from_findings,
     recording_of,
     sandbox_setup,
 )
@@ -123,7 +126,7 @@ def test_clock_outside_the_certificate_is_refused() -> None:
 
 
 def _ex(**kw: object) -> SimpleNamespace:
-    base = {
+    base: dict[str, object] = {
         "request_headers": (("host", "llm-gw.corp.test"), ("content-length", "10")),
         "method": "POST",
         "target": "/v1/messages",
@@ -234,7 +237,44 @@ def test_probe_of_a_fake_agent_in_the_sandbox(
 
     store = RunStore(tmp_path / "runs.sqlite")
     try:
-        personas = [r.persona.get("name") for r in store.list_runs()]
+        personas = [r.persona.get("name", "") for r in store.list_runs()]
     finally:
         store.close()
     assert sorted(personas) == sorted(["utc", "utc-twin", "shanghai", "lab"] * 2)
+
+
+def _finding(fid: str, category: Category, **kw: tuple[str, ...]) -> Finding:
+    return Finding(
+        id=fid, rule="R", category=category, severity="critical",
+        title=fid, location=Location("cli.js", 1), **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_personas_from_findings() -> None:
+    findings = [
+        _finding("geo", "geofence", values=("Asia/Shanghai", "Asia/Urumqi", "zh-CN", "-480")),
+        _finding("obf-a", "obfuscated-data", decoded=("example-lab.ai", "kw-one", "b.example.io")),
+        _finding("obf-b", "obfuscated-data", decoded=("reseller",)),
+        _finding("fp", "fingerprint", values=("not a host!",)),
+        _finding("ep", "endpoint", values=("api.ignored.test",)),
+    ]
+    personas, tests = personas_from_findings(findings, limit=8)
+    assert personas[0].name == "scan-baseline"
+    by = {p.name: p for p in personas}
+    assert by["tz=Asia/Shanghai"].get("base_url") == "https://llm-gw.corp.test"
+    assert tests["tz=Asia/Shanghai"] == ["geo"]
+    assert tests["lang=zh_CN.UTF-8"] == ["geo"]
+    assert tests["base_url=https://api.example-lab.ai"] == ["obf-a"]
+    assert tests["base_url=https://api.reseller.com"] == ["obf-b"]
+    assert "base_url=https://b.example.io" in tests
+    assert not any("ignored" in n for n in by)
+    small, _ = personas_from_findings(findings, limit=3)
+    assert len(small) == 3
+
+
+def test_host_for() -> None:
+    assert host_for("moonshot.example") == "api.moonshot.example"
+    assert host_for("gw.corp.example") == "gw.corp.example"
+    assert host_for("keyword") == "api.keyword.com"
+    assert host_for("https://x.example/v1") == "api.x.example"
+    assert host_for("not a host") is None

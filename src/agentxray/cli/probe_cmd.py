@@ -14,13 +14,13 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agentxray.errors import UsageError
-from agentxray.model import Persona, ProbeResult, Recording
+from agentxray.model import Confirmation, Persona, ProbeResult, Recording, Report
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,19 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--list-personas", action="store_true", help="print the built-in personas and exit"
+    )
+    p.add_argument(
+        "--from-scan",
+        action="store_true",
+        help="scan the target first and build the personas from its findings (compared zones "
+        "and locales, decoded host lists); mark each tested finding confirmed, not observed "
+        "or not reachable offline",
+    )
+    p.add_argument(
+        "--max-personas",
+        type=int,
+        default=6,
+        help="with --from-scan: personas at most, the baseline included (default 6)",
     )
     p.add_argument("--keep", action="store_true", help="keep the run folders and say where")
     p.set_defaults(func=run)
@@ -244,9 +257,38 @@ def probe(args: argparse.Namespace, personas: list[Persona]) -> ProbeResult:
     return result
 
 
-def _document(result: ProbeResult, args: argparse.Namespace) -> dict[str, Any]:
+def _from_scan(args: argparse.Namespace) -> tuple[Report, list[Persona], dict[str, list[str]]]:
+    """Scan the target and build personas from its findings (plus any ``--persona`` given)."""
+    from agentxray.observe.personas import personas_from_findings
+    from agentxray.pipeline import audit
+
+    if args.command:
+        raise UsageError("--from-scan needs a package spec, not `-- COMMAND`")
+    if args.max_personas < 2:
+        raise UsageError("--max-personas: give at least 2 (the baseline and one more)")
+    print(f"agentxray: scanning {args.spec} for the personas to try", file=sys.stderr)
+    report = audit(args.spec, platform=args.platform)
+    personas, tests = personas_from_findings(report.findings, args.max_personas)
+    personas += _personas(args.persona) if args.persona else []
+    if len(personas) < 2:
+        raise UsageError(
+            f"the scan of {args.spec} names no zone, locale or host to try",
+            hint="Give personas with --persona instead.",
+        )
+    for p in personas[1:]:
+        ids = ", ".join(tests.get(p.name, []))
+        print(f"agentxray: persona {p.name}" + (f" tests {ids}" if ids else ""), file=sys.stderr)
+    return report, personas, tests
+
+
+def _document(
+    result: ProbeResult,
+    args: argparse.Namespace,
+    scan: Report | None = None,
+    confirmations: Sequence[Confirmation] = (),
+) -> dict[str, Any]:
     from agentxray import __version__
-    from agentxray.model import Report, TargetSpec
+    from agentxray.model import TargetSpec
     from agentxray.render.probe import probe_document
 
     if args.command or ":" not in args.spec:
@@ -256,7 +298,7 @@ def _document(result: ProbeResult, args: argparse.Namespace) -> dict[str, Any]:
         from agentxray.acquire import parse_spec
 
         target = parse_spec(args.spec, platform=args.platform)
-    report = Report(target=target, tool_version=__version__, duration_s=result.duration_s)
+    report = scan or Report(target=target, tool_version=__version__, duration_s=result.duration_s)
     first = result.recordings[0] if result.recordings else None
     run_obj: dict[str, Any] = {
         "id": first.run_id if first and first.run_id else "probe",
@@ -268,7 +310,7 @@ def _document(result: ProbeResult, args: argparse.Namespace) -> dict[str, Any]:
     }
     if result.personas:
         run_obj["persona"] = {"name": result.personas[0].name, **result.personas[0].as_dict()}
-    return probe_document(result, report, run_obj)
+    return probe_document(result, report, run_obj, confirmations)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -288,7 +330,12 @@ def run(args: argparse.Namespace) -> int:
         for p in builtin_personas().values():
             print(f"{persona_line(p)}   # {p.description}")
         return 0
-    personas = _personas(args.persona)
+    scan = None
+    tests: dict[str, list[str]] = {}
+    if args.from_scan:
+        scan, personas, tests = _from_scan(args)
+    else:
+        personas = _personas(args.persona)
     if args.list_flags:
         args.repeat = 1
         result = probe(args, personas[:1])
@@ -299,8 +346,14 @@ def run(args: argparse.Namespace) -> int:
             print(flag)
         return 0
     result = probe(args, personas)
+    confirmations = []
+    if scan is not None:
+        from agentxray.compare.personas import confirm
+
+        confirmations = confirm(scan.findings, result, tests)
     if args.format == "json":
-        _emit(json.dumps(_document(result, args), indent=2, ensure_ascii=False), args.output)
+        doc = _document(result, args, scan, confirmations)
+        _emit(json.dumps(doc, indent=2, ensure_ascii=False), args.output)
     elif args.format == "html":
         from agentxray.render.probe import render_probe_html
 
@@ -308,5 +361,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         from agentxray.render.probe import render_probe_terminal
 
-        _emit(render_probe_terminal(result), args.output)
+        text = render_probe_terminal(result)
+        if scan is not None:
+            from agentxray.render.probe import confirmations_text
+
+            text += "\n" + confirmations_text(scan.findings, confirmations)
+        _emit(text, args.output)
     return 1 if result.differences else 0

@@ -18,9 +18,17 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit
 
-from agentxray.model import Aspect, Difference, Persona, ProbeResult, Recording
+from agentxray.model import (
+    Aspect,
+    Confirmation,
+    Difference,
+    Persona,
+    ProbeResult,
+    Recording,
+)
 
 MARK = "\u27e8noise\u27e9"
 """What a masked token becomes."""
@@ -65,7 +73,8 @@ class Noise:
         out = []
         for where, ctxs in sorted(self.contexts.items()):
             for word, punct in sorted(ctxs):
-                out.append(f"{where}: the token after {word + punct!r}")
+                slot = (word + punct).replace(MARK, "<noise>")
+                out.append(f"{where}: the token after {slot!r}")
         for (where, key), lines in sorted(self.flaky_lines.items()):
             out.append(
                 f"{where} {key}: {len(lines)} line(s) not in every repeat".replace("  ", " ")
@@ -441,3 +450,80 @@ def compare_personas(
         noise=tuple(noise.describe()),
         duration_s=sum(r.duration_s for r in recordings),
     )
+
+
+# -- static findings, confirmed or not -----------------------------------------------------------
+
+
+def _summary(d: Difference) -> str:
+    first_before = d.before.splitlines()[0] if d.before else ""
+    first_after = d.after.splitlines()[0] if d.after else ""
+    why = f" ({'; '.join(d.notes[:2])})" if d.notes else ""
+    return (
+        f"{d.personas[0]} → {d.personas[1]}: {d.where} {d.key}: "
+        f"{visible(first_before[:160])!r} → {visible(first_after[:160])!r}{why}"
+    )
+
+
+def _reached_model(runs: Sequence[Recording]) -> bool:
+    return any(a.where.startswith("model_request.") for r in runs for a in r.aspects)
+
+
+def confirm(
+    findings: Sequence[Any], result: ProbeResult, tests: dict[str, list[str]]
+) -> list[Confirmation]:
+    """Mark the static findings a probe put to the test.
+
+    A finding that personas were built from is ``confirmed`` when one of them differs from the
+    baseline in something attributed to the field it changed, ``not-reachable-offline`` when
+    none of its runs got as far as a model request, else ``not-observed``. A ``watermark``
+    finding is confirmed by any difference that swaps in a character it names.
+    """
+    by_persona = _by_persona(result.recordings)
+    personas = {p.name: p for p in result.personas}
+    driven: dict[str, list[str]] = {}
+    for name, ids in tests.items():
+        for fid in ids:
+            driven.setdefault(fid, []).append(name)
+    out: list[Confirmation] = []
+    for f in findings:
+        if f.id in driven:
+            names = driven[f.id]
+            changed = {
+                k for n in names if n in personas for k in differing_fields(
+                    result.personas[0], personas[n])
+            }  # fmt: skip
+            hits = [
+                d
+                for d in result.differences
+                if d.personas[1] in names and changed & set(d.fields) and d.where != "egress"
+            ]
+            runs = [r for n in names for r in by_persona.get(n, [])]
+            if hits:
+                out.append(Confirmation(f.id, "confirmed", _summary(hits[0]), runs[0].run_id))
+            elif not _reached_model(runs):
+                out.append(Confirmation(
+                    f.id, "not-reachable-offline",
+                    f"no model request in the runs of {', '.join(names)}",
+                ))  # fmt: skip
+            else:
+                out.append(Confirmation(
+                    f.id, "not-observed",
+                    f"{', '.join(names)}: no difference from {result.personas[0].name}",
+                ))  # fmt: skip
+        elif f.category == "watermark":
+            named = " ".join([*f.values, *f.decoded, f.message])
+            cps = set(re.findall(r"U\+[0-9A-F]{4,6}", named))
+            hits = [
+                d
+                for d in result.differences
+                if any(c.split(" -> ")[-1].split(" ")[0] in cps for c in d.code_points)
+            ]
+            if hits:
+                out.append(Confirmation(f.id, "confirmed", _summary(hits[0])))
+            elif result.recordings:
+                status = (
+                    "not-observed" if _reached_model(result.recordings) else "not-reachable-offline"
+                )
+                out.append(Confirmation(f.id, status, "no persona changed a character it names"))
+    return out

@@ -19,7 +19,14 @@ from agentxray.model.finding import (
 )
 from agentxray.model.history import History, Lineage, VersionResult, VersionStatus
 from agentxray.model.notice import Notice, NoticeLevel
-from agentxray.model.probe import Aspect, Difference, Persona, ProbeResult, Recording
+from agentxray.model.probe import (
+    Aspect,
+    Confirmation,
+    Difference,
+    Persona,
+    ProbeResult,
+    Recording,
+)
 from agentxray.model.report import Report
 from agentxray.model.result import StaticResult
 from agentxray.model.target import TargetKind, TargetSpec
@@ -36,6 +43,7 @@ __all__ = [
     "Category",
     "Change",
     "Confidence",
+    "Confirmation",
     "Delta",
     "Difference",
     "Event",

@@ -94,3 +94,15 @@ class ProbeResult:
     noise: tuple[str, ...] = field(default=())
     """What was learned as noise, one readable line each (``files: token after 'backup .'``)."""
     duration_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What a probe showed about one static finding (the schema's ``finding.confirmation``)."""
+
+    finding: str
+    """The finding's id."""
+    status: str
+    """``confirmed``, ``not-observed`` or ``not-reachable-offline``."""
+    evidence: str = ""
+    run: str = ""

@@ -6,9 +6,10 @@ from __future__ import annotations
 import difflib
 import html
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
-from agentxray.model import Difference, Persona, ProbeResult, Report
+from agentxray.model import Confirmation, Difference, Finding, Persona, ProbeResult, Report
 from agentxray.render.json import report_to_dict
 
 #: Changed lines shown per difference in the terminal.
@@ -112,13 +113,40 @@ def difference_to_dict(d: Difference) -> dict[str, Any]:
     return out
 
 
-def probe_document(result: ProbeResult, report: Report, run: dict[str, Any]) -> dict[str, Any]:
-    """The ``agentxray.report/1`` document of a probe: ``report`` (target, findings with their
-    confirmations), the ``run`` object and the ``differences``."""
+def probe_document(
+    result: ProbeResult,
+    report: Report,
+    run: dict[str, Any],
+    confirmations: Sequence[Confirmation] = (),
+) -> dict[str, Any]:
+    """The ``agentxray.report/1`` document of a probe: ``report`` (target, findings, each with
+    its ``confirmation`` when the probe tested it), the ``run`` object and the ``differences``."""
     doc = report_to_dict(report)
+    by_id = {c.finding: c for c in confirmations}
+    for finding in doc.get("findings", []):
+        c = by_id.get(finding.get("id"))
+        if c is not None:
+            finding["confirmation"] = {"status": c.status}
+            if c.evidence:
+                finding["confirmation"]["evidence"] = c.evidence
+            if c.run:
+                finding["confirmation"]["run"] = c.run
     doc["run"] = run
     doc["differences"] = [difference_to_dict(d) for d in result.differences]
     return doc
+
+
+def confirmations_text(findings: Sequence[Finding], confirmations: Sequence[Confirmation]) -> str:
+    """The static findings a probe tested, each with what the probe showed."""
+    by_id = {f.id: f for f in findings}
+    out = [f"static findings tested: {len(confirmations)}"]
+    for c in confirmations:
+        f = by_id.get(c.finding)
+        title = f"{f.category}: {f.title}" if f is not None else c.finding
+        out.append(f"  [{c.status}] {title}")
+        if c.evidence:
+            out.append(f"      {visible(c.evidence)}")
+    return "\n".join(out)
 
 
 # -- HTML --------------------------------------------------------------------------------------

@@ -513,3 +513,87 @@ def recording_of(
         duration_s=duration_s,
         flags=tuple(dict.fromkeys(flags)),
     )
+
+
+# -- personas from a static scan ---------------------------------------------------------------
+
+_HOSTLIKE = re.compile(
+    r"^(?=.{3,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+)
+_KEYWORD = re.compile(r"^[a-z][a-z0-9-]{2,40}$")
+_LOCALE = re.compile(r"^([a-z]{2,3})[-_]([A-Z]{2})$")
+#: Baseline of a probe built from a scan: a neutral company gateway, UTC, plain locale.
+SCAN_BASELINE = (("base_url", "https://llm-gw.corp.test"), ("tz", "Etc/UTC"), ("lang", "C.UTF-8"))
+
+
+def host_for(value: str) -> str | None:
+    """An API host a decoded value stands for: a domain as ``api.<domain>`` (a host with more
+    labels as it is), a bare keyword as ``api.<keyword>.com``; ``None`` for anything else."""
+    low = value.strip().lower().lstrip(".")
+    if low.startswith(("http://", "https://")):
+        low = urlsplit(low).hostname or ""
+    if _HOSTLIKE.match(low):
+        return low if low.count(".") >= 2 else f"api.{low}"
+    if _KEYWORD.match(low):
+        return f"api.{low}.com"
+    return None
+
+
+def personas_from_findings(
+    findings: Any, limit: int = 8
+) -> tuple[list[Persona], dict[str, list[str]]]:
+    """Personas that put a scan's findings to the test, the baseline first, and for each
+    persona the ids of the findings it tests.
+
+    Zones and locales compared in ``geofence`` findings become ``tz``/``lang`` personas; hosts
+    and keywords in ``fingerprint`` and ``obfuscated-data`` findings (decoded lists) become
+    ``base_url`` personas, one per finding first, then more from the longest lists, up to
+    ``limit`` personas in all.
+    """
+    base = Persona("scan-baseline", SCAN_BASELINE, "neutral gateway, UTC")
+    made: dict[str, tuple[Persona, list[str]]] = {}
+
+    def add(field_name: str, value: str, finding_id: str) -> bool:
+        name = f"{field_name}={value}"
+        if name in made:
+            made[name][1].append(finding_id)
+            return False
+        if len(made) >= limit - 1:
+            return False
+        fields = dict(SCAN_BASELINE)
+        fields[field_name] = value
+        made[name] = (Persona(name, tuple(fields.items())), [finding_id])
+        return True
+
+    pools: list[tuple[str, list[str]]] = []
+    for f in findings:
+        values = [*f.values, *f.decoded]
+        if f.category == "geofence":
+            zones = [v for v in values if _TZ.match(v) and "/" in v and (ZONEINFO / v).is_file()]
+            for zone in zones[:1]:
+                add("tz", zone, f.id)
+            for v in values:
+                m = _LOCALE.match(v)
+                if m:
+                    add("lang", f"{m.group(1)}_{m.group(2)}.UTF-8", f.id)
+                    break
+        elif f.category in ("fingerprint", "obfuscated-data"):
+            hosts = [h for h in (host_for(v) for v in values) if h and _HOSTNAME.match(h)]
+            hosts = [h for h in dict.fromkeys(hosts) if h != "llm-gw.corp.test"]
+            if hosts:
+                pools.append((f.id, hosts))
+    # One host per finding, dotted names (real domains) first; then round-robin over the lists.
+    for fid, hosts in pools:
+        dotted = sorted(hosts, key=lambda h: (h.endswith(".com") and h.count(".") == 2, h))
+        for h in dotted:
+            if add("base_url", f"https://{h}", fid):
+                break
+    depth = 1
+    while len(made) < limit - 1 and any(len(h) > depth for _, h in pools):
+        for fid, hosts in pools:
+            if len(hosts) > depth:
+                add("base_url", f"https://{hosts[depth]}", fid)
+        depth += 1
+    personas = [base, *(p for p, _ in made.values())]
+    tests = {p.name: ids for p, ids in made.values()}
+    return personas, tests
