@@ -264,8 +264,8 @@ def _encodings(a: JsAnalysis) -> list[Mark]:
         args = call.child_by_field_name("arguments")
         if args is None or len(text(args)) > 200:
             continue
-        if "+" not in text(args):
-            continue
+        if "+" not in text(args) and "|" not in text(args):
+            continue  # a code point shifted (`base + c`) or or-ed (`c | base`) into the block
         if not _BASE_LITERAL.search(text(args)) and not _named_base(a, args):
             continue
         out.append(
