@@ -278,3 +278,12 @@ def test_host_for() -> None:
     assert host_for("keyword") == "api.keyword.com"
     assert host_for("https://x.example/v1") == "api.x.example"
     assert host_for("not a host") is None
+
+
+def test_host_cases_walk_the_decision_table() -> None:
+    from agentxray.observe.personas import _host_cases
+
+    values = ["corp-one.example", "labx.example", "kw.example.org", "labx", "solo", "cn"]
+    cases = _host_cases(values)
+    # a domain holding no keyword, a keyword no domain holds, a domain holding a keyword
+    assert cases[:3] == ["api.corp-one.example", "api.solo.com", "api.labx.example"]

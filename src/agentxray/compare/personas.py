@@ -88,13 +88,16 @@ def mask(text: str, contexts: set[Context]) -> str:
     """``text`` with every token in a learned noisy slot replaced by :data:`MARK`."""
     if not contexts:
         return text
-    out: list[str] = []
-    for tok in tokens(text):
-        if not tok.isspace() and _context(out) in contexts:
-            out.append(MARK)
-        else:
-            out.append(tok)
-    return "".join(out)
+    lines = []
+    for line in text.split("\n"):
+        out: list[str] = []
+        for tok in tokens(line):
+            if not tok.isspace() and _context(out) in contexts:
+                out.append(MARK)
+            else:
+                out.append(tok)
+        lines.append("".join(out))
+    return "\n".join(lines)
 
 
 def _learn_line(a: str, b: str, into: set[Context]) -> None:
@@ -113,7 +116,9 @@ def _learn_line(a: str, b: str, into: set[Context]) -> None:
                 if tok.isspace():
                     marked.append(tok)
                     continue
-                into.add(_context(marked))
+                slot = _context(marked)
+                if slot[0]:  # a slot is named by a word before it; a line's head is no slot
+                    into.add(slot)
                 marked.append(MARK)
 
 

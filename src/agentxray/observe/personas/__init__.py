@@ -539,61 +539,82 @@ def host_for(value: str) -> str | None:
     return None
 
 
+def _host_cases(values: list[str]) -> list[str]:
+    """Hosts that walk a host check's decision table: lists compared with one host are domains
+    (matched by suffix) and bare keywords (matched as substrings); try a domain no keyword is
+    in, a keyword no domain holds, and a domain that holds a keyword, then the rest in order."""
+    domains = [v.lower().lstrip(".") for v in values if "." in v and host_for(v)]
+    keywords = [v.lower() for v in values if "." not in v and _KEYWORD.match(v.lower())]
+
+    def matches_domain(host: str) -> bool:
+        return any(host == d or host.endswith("." + d) for d in domains)
+
+    cases: list[str] = []
+    only_domain = next((d for d in domains if not any(k in d for k in keywords)), None)
+    only_keyword = next(
+        (
+            k
+            for k in keywords
+            if not matches_domain(f"api.{k}.com") and not any(k in d for d in domains)
+        ),
+        None,
+    )
+    both = next((d for d in domains if any(k in d for k in keywords)), None)
+    for value in (only_domain, only_keyword, both, *domains, *keywords):
+        host = host_for(value) if value else None
+        if host and _HOSTNAME.match(host) and host not in cases:
+            cases.append(host)
+    return cases
+
+
 def personas_from_findings(
-    findings: Any, limit: int = 8
+    findings: Any, limit: int = 6
 ) -> tuple[list[Persona], dict[str, list[str]]]:
     """Personas that put a scan's findings to the test, the baseline first, and for each
     persona the ids of the findings it tests.
 
-    Zones and locales compared in ``geofence`` findings become ``tz``/``lang`` personas; hosts
-    and keywords in ``fingerprint`` and ``obfuscated-data`` findings (decoded lists) become
-    ``base_url`` personas, one per finding first, then more from the longest lists, up to
-    ``limit`` personas in all.
+    Zones and locales compared in ``geofence`` findings become ``tz``/``lang`` personas; the
+    hosts and keywords of ``fingerprint`` and ``obfuscated-data`` findings (decoded lists)
+    become ``base_url`` personas chosen to walk the check's decision table
+    (:func:`_host_cases`), up to ``limit`` personas in all.
     """
     base = Persona("scan-baseline", SCAN_BASELINE, "neutral gateway, UTC")
     made: dict[str, tuple[Persona, list[str]]] = {}
 
-    def add(field_name: str, value: str, finding_id: str) -> bool:
+    def add(field_name: str, value: str, finding_ids: list[str]) -> None:
         name = f"{field_name}={value}"
         if name in made:
-            made[name][1].append(finding_id)
-            return False
-        if len(made) >= limit - 1:
-            return False
-        fields = dict(SCAN_BASELINE)
-        fields[field_name] = value
-        made[name] = (Persona(name, tuple(fields.items())), [finding_id])
-        return True
+            made[name][1].extend(i for i in finding_ids if i not in made[name][1])
+        elif len(made) < limit - 1:
+            fields = dict(SCAN_BASELINE)
+            fields[field_name] = value
+            made[name] = (Persona(name, tuple(fields.items())), list(finding_ids))
 
-    pools: list[tuple[str, list[str]]] = []
+    host_values: list[str] = []
+    host_findings: list[Any] = []
     for f in findings:
         values = [*f.values, *f.decoded]
         if f.category == "geofence":
             zones = [v for v in values if _TZ.match(v) and "/" in v and (ZONEINFO / v).is_file()]
             for zone in zones[:1]:
-                add("tz", zone, f.id)
+                add("tz", zone, [f.id])
             for v in values:
                 m = _LOCALE.match(v)
                 if m:
-                    add("lang", f"{m.group(1)}_{m.group(2)}.UTF-8", f.id)
+                    add("lang", f"{m.group(1)}_{m.group(2)}.UTF-8", [f.id])
                     break
         elif f.category in ("fingerprint", "obfuscated-data"):
-            hosts = [h for h in (host_for(v) for v in values) if h and _HOSTNAME.match(h)]
-            hosts = [h for h in dict.fromkeys(hosts) if h != "llm-gw.corp.test"]
-            if hosts:
-                pools.append((f.id, hosts))
-    # One host per finding, dotted names (real domains) first; then round-robin over the lists.
-    for fid, hosts in pools:
-        dotted = sorted(hosts, key=lambda h: (h.endswith(".com") and h.count(".") == 2, h))
-        for h in dotted:
-            if add("base_url", f"https://{h}", fid):
-                break
-    depth = 1
-    while len(made) < limit - 1 and any(len(h) > depth for _, h in pools):
-        for fid, hosts in pools:
-            if len(hosts) > depth:
-                add("base_url", f"https://{hosts[depth]}", fid)
-        depth += 1
+            host_values += [v for v in values if v not in host_values]
+            host_findings.append(f)
+    for host in _host_cases(host_values):
+        if host == "llm-gw.corp.test":
+            continue
+        ids = [
+            f.id
+            for f in host_findings
+            if any(host_for(v) == host or v.lower() in host for v in [*f.values, *f.decoded])
+        ]
+        add("base_url", f"https://{host}", ids)
     personas = [base, *(p for p, _ in made.values())]
     tests = {p.name: ids for p, ids in made.values()}
     return personas, tests
