@@ -287,6 +287,8 @@ def run_contained(
         prepare_home(profile, home, values)
         argv = command or [_fill(a, values) for a in profile.argv]
         env = build_env(profile, values, Path(CA_BUNDLES[0]), interpreter, "http://unused")
+        for name in profile.host_only_env:  # the sandbox records what these would silence
+            env.pop(name, None)
     else:
         argv = list(command or [str(program)])
         env = {

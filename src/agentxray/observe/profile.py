@@ -48,6 +48,10 @@ class AgentProfile(BaseModel):
     """Directories to create under the fresh HOME."""
     ca_env: list[str] = Field(default_factory=list)
     """Variables that make the agent trust an extra CA file (for the mock's ``--tls``)."""
+    host_only_env: list[str] = Field(default_factory=list)
+    """Names in ``env`` set only when the agent runs on the host (``--no-sandbox``): they quiet
+    traffic that would leave the machine there. In the sandbox, where that traffic is answered
+    and recorded, they are left out so the agent runs with its own defaults."""
 
 
 def profile_names() -> list[str]:

@@ -195,3 +195,35 @@ def test_absolute_url_requests_to_the_proxy_port_are_recorded(contained: Runner)
     (http,) = [e for e in run.events if e.kind == "http"]
     assert (http.host, http.port) == ("metrics.vendor.example", 8080)
     assert http.url == "http://metrics.vendor.example:8080/v1?x=1"
+
+
+PROFILE = """
+name: env-probe
+packages: ["env-probe"]
+default_spec: "npm:env-probe@1.0.0"
+program: bin/env-probe
+dialect: anthropic
+argv: ["{program}"]
+env:
+  KEEP_ME: "1"
+  QUIET_ON_HOST: "1"
+host_only_env: [QUIET_ON_HOST]
+"""
+
+
+def test_host_only_variables_are_left_out_in_the_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "env-probe.yaml"
+    profile.write_text(PROFILE)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "prog.py").write_text(
+        "import os\nopen('env.txt', 'w').write(' '.join(sorted(os.environ)))"
+    )
+    argv = ["run", "--scenario", "hello", "--workdir", str(tmp_path / "run"), "--workspace"]
+    argv += [str(ws), "--profile", str(profile), "--", str(PYTHON), "prog.py"]
+    assert main(argv) == 0, capsys.readouterr().out
+    names = (ws / "env.txt").read_text().split()
+    assert "KEEP_ME" in names and "QUIET_ON_HOST" not in names
+    assert not [n for n in names if "PROXY" in n.upper()]  # the redirect needs no proxy variables
