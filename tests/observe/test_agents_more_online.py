@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.observe.sandbox.conftest import REASON
 
 from agentxray.cli.main import main
-from tests.observe.sandbox.conftest import REASON
 
 pytestmark = [
     pytest.mark.online,
