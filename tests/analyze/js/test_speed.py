@@ -6,6 +6,7 @@ import random
 import re
 
 import pytest
+from tree_sitter import Node
 
 from agentxray.analyze.facts import jsscope
 from agentxray.analyze.js import nodes
@@ -110,3 +111,30 @@ def test_write_sites_finds_each_writing_form() -> None:
     data = b"x = 1; x.k = 2; x[k] = 3; x.push(4); fs.writeFile(x, 5); y = x; f(x); x == 6"
     sites = jsscope.write_sites(data, "x", 0, len(data))
     assert sites == [0, 7, 16, 26, data.index(b"x, 5")]
+
+
+def test_watermark_strings_skip_repeats_inside_one_literal_only() -> None:
+    from agentxray.analyze.interface import SourceUnit
+    from agentxray.analyze.js.analysis import analyse
+    from agentxray.analyze.js.watermark import _PREFILTER, _strings
+    from agentxray.model import FileEntry
+
+    source = (
+        b'const ru = "\\u0410\\u0411\\u0412 \\u0413\\u0414", q = "\\u2019";\n'
+        b"const t = `\\u0410 ${'\\u0411' + \"\\u0412\"} \\u0413`, s = 'a\\u00a0b';\n"
+    )
+    unit = SourceUnit(FileEntry("t.js", "javascript", len(source), "0"), source)
+    a = analyse(unit)
+    want: dict[int, Node] = {}  # every match resolved on its own, as before the shortcut
+    for pat in _PREFILTER:
+        for m in pat.finditer(source):
+            node = a.index.node_at(m.start(), m.end())
+            for _ in range(3):
+                if node.type in ("string", "template_string") or node.parent is None:
+                    break
+                node = node.parent
+            if node.type in ("string", "template_string"):
+                want[node.start_byte] = node
+    got = _strings(a)
+    assert [(n.start_byte, n.type) for n in got] == [(n.start_byte, n.type) for n in want.values()]
+    assert {source[n.start_byte : n.end_byte][:4] for n in got} >= {b'"\\u0', b"'\\u0", b"`\\u0"}

@@ -73,7 +73,10 @@ class Choice:
 def _strings(a: JsAnalysis) -> list[Node]:
     data, found = a.unit.data, {}
     for pat in _PREFILTER:
+        inside = (0, 0)  # the last plain string literal found: its other matches find it again
         for m in pat.finditer(data):
+            if inside[0] <= m.start() and m.end() <= inside[1]:
+                continue  # (a bundle's Cyrillic UI text: 30,000 escapes in a few strings)
             node = a.index.node_at(m.start(), m.end())
             for _ in range(3):
                 if node.type in ("string", "template_string") or node.parent is None:
@@ -81,6 +84,8 @@ def _strings(a: JsAnalysis) -> list[Node]:
                 node = node.parent
             if node.type in ("string", "template_string"):
                 found[node.start_byte] = node
+            if node.type == "string":  # only fragments and escapes inside, no nested strings
+                inside = (node.start_byte, node.end_byte)
     return list(found.values())
 
 
