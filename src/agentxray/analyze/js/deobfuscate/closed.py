@@ -68,6 +68,8 @@ METHOD_NAMES = {
 MAX_FUNCTION_BYTES = 4_000
 """A decoder helper is small; bigger functions are not evaluated whole."""
 MAX_DEFINITION_BYTES = 20_000
+MAX_CLASS_BYTES = 8_000
+"""A class whose static methods decode is defined whole in the isolate: only a small one."""
 MAX_DEPTH = 4
 MAX_SITES = 120
 MIN_PAYLOAD = 8
@@ -142,6 +144,7 @@ class Closure:
         self.index = index
         self._defs: dict[str, list[str] | None] = {}
         self._locals: dict[int, frozenset[str]] = {}
+        self._classes: dict[str, Node | None] = {}
 
     def free_names(self, node: Node) -> set[str]:
         """Identifiers ``node`` uses but does not declare (builtins and property keys excluded)."""
@@ -249,8 +252,36 @@ class Closure:
         self._defs[name] = result
         return result
 
+    def class_named(self, name: str) -> Node | None:
+        """The one ``class NAME { … }`` declaration of the file, if small enough to define."""
+        if name in self._classes:
+            return self._classes[name]
+        found: list[Node] = []
+        pattern = re.compile(rb"\bclass\s+" + re.escape(name.encode()) + rb"[\s{]")
+        for m in pattern.finditer(self.index.data):
+            node = self.index.node_at(m.start(), m.start() + 5)
+            while node.parent is not None and (
+                node.type not in ("class_declaration", "class") or not node.is_named
+            ):
+                node = node.parent
+            if node.type == "class_declaration":
+                found.append(node)
+            if len(found) > 1:
+                break
+        one = found[0] if len(found) == 1 else None
+        if one is not None and one.end_byte - one.start_byte > MAX_CLASS_BYTES:
+            one = None
+        self._classes[name] = one
+        return one
+
     def _resolve(self, name: str, depth: int) -> list[str] | None:
         defs = self.index.definitions(name)
+        if not defs:
+            cls = self.class_named(name)
+            if cls is None:
+                return None
+            deps = self.definitions(self.free_names(cls) - {name}, cls, depth + 1)
+            return None if deps is None else [*deps, text(cls)]
         if len(defs) != 1:
             return None
         d = defs[0]
@@ -371,6 +402,7 @@ class ClosedFinder:
         """Every closed expression around a decoding primitive, largest first, no overlaps."""
         found: dict[tuple[int, int], ClosedJob] = {}
         decoders: dict[int, tuple[Node, str]] = {}
+        classes: dict[str, tuple[Node, str]] = {}
         split = self._split_primitives() if len(self.data) <= BIG_FILE_BYTES else []
         hits = sorted(
             [*(m for p in PRIMITIVES for m in p.finditer(self.data)), *split],
@@ -407,6 +439,9 @@ class ClosedFinder:
             decoders[fn.start_byte] = (fn, method)
             if fn.type == "method_definition":
                 self._member_job(found, fn, method)
+                owner = self._class_of(fn)
+                if owner is not None:
+                    classes.setdefault(owner, (fn, method))
                 continue
             callback = fn.parent is not None and fn.parent.type == "arguments"
             if callback or function_name(fn) is None:  # `list.map(e => decode(e))` is closed
@@ -428,7 +463,61 @@ class ClosedFinder:
                 break
             fn, method = named[name]
             self._decoder_uses(found, fn, method, uses)
+        for name, (fn, method) in classes.items():
+            if len(found) >= MAX_SITES or time.monotonic() > deadline:
+                self.exhausted = True
+                break
+            self._class_uses(found, fn, method, self._member_uses(name))
         return self._kept(found)
+
+    def _member_uses(self, name: str) -> list[Node]:
+        """Identifiers ``name`` read as an object (``Codec.open``), at most a few dozen."""
+        out: list[Node] = []
+        pattern = re.compile(rb"(?<![\w$.])" + re.escape(name.encode()) + rb"\s*\.")
+        for m in pattern.finditer(self.data):
+            node = self.index.node_at(m.start(), m.start() + len(name))
+            if node.type == "identifier":
+                out.append(node)
+            if len(out) >= MAX_CALLS_PER_DECODER:
+                break
+        return out
+
+    def _class_of(self, method: Node) -> str | None:
+        """The name of the small declared class whose body holds ``method``."""
+        body = method.parent
+        cls = body.parent if body is not None else None
+        if cls is None or cls.type != "class_declaration":
+            return None
+        name = cls.child_by_field_name("name")
+        found = self.closure.class_named(text(name)) if name is not None else None
+        if name is None or found is None or found.start_byte != cls.start_byte:
+            return None
+        return text(name)
+
+    def _class_uses(
+        self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str, uses: list[Node]
+    ) -> None:
+        """``Codec.open("…")`` (or a callback calling it) for a class whose methods decode."""
+        body = fn.parent
+        cls = body.parent if body is not None else None
+        for use in uses[:MAX_CALLS_PER_DECODER]:
+            if cls is not None and cls.start_byte <= use.start_byte < cls.end_byte:
+                continue
+            member = use.parent
+            if member is None or member.type != "member_expression":
+                continue
+            start: Node = use
+            around = enclosing_function(use)
+            if (
+                around is not None
+                and around.parent is not None
+                and around.parent.type == "arguments"
+                and around.end_byte - around.start_byte <= MAX_FUNCTION_BYTES
+            ):
+                start = around  # ``list.map((h) => Codec.open(h))``
+            climbed = self._climb(start)
+            if climbed is not None:
+                self._add(found, climbed[0], fn, method, climbed[1])
 
     @staticmethod
     def _kept(found: dict[tuple[int, int], ClosedJob]) -> list[ClosedJob]:
