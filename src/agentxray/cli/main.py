@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "run_cmd",
     "runs_cmd",
     "probe_cmd",
+    "profiles_cmd",
     "cache_cmd",
     "rules_cmd",
 )
