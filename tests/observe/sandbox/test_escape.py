@@ -397,3 +397,28 @@ def test_a_program_that_outlives_its_timeout_is_killed_with_its_children(
             pass  # exited meanwhile
     assert survivors == []
     assert [e.detail for e in run.events if e.kind == "exit"] == ["killed at the timeout"]
+
+
+def test_files_only_their_owner_may_read_stay_unreadable(contained: Runner) -> None:
+    from agentxray.observe.sandbox.bwrap import private_paths
+
+    files = [path for path, folder in private_paths() if not folder][:12]
+    folders = [path for path, folder in private_paths() if folder][:12]
+    if not files and not folders:
+        pytest.skip("no file or folder here is private to its owner")
+    run = contained(
+        _script(
+            f"""
+            for path in {files!r}:
+                try:
+                    print("READ" if open(path, "rb").read() else "empty", path)
+                except OSError:
+                    print("denied", path)
+            for path in {folders!r}:
+                print("LISTED" if os.listdir(path) else "empty", path)
+            """
+        )
+    )
+    lines = run.stdout.splitlines()
+    assert len(lines) == len(files) + len(folders), run.stdout + run.stderr
+    assert not [line for line in lines if line.startswith(("READ", "LISTED"))], lines

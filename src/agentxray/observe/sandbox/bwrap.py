@@ -10,16 +10,26 @@ files there are out of sight; a fresh ``$HOME`` and the workspace bound writable
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentxray.observe.sandbox.netns import SandboxUnavailable
 
-#: Hidden behind empty tmpfs: where host sockets, other users' files and temporary files live.
-HIDDEN = ("/tmp", "/var/tmp", "/run", "/root", "/home", "/mnt", "/media", "/srv")
+#: Hidden behind empty tmpfs: where host sockets, other users' files and temporary files live,
+#: and the host's logs, mail, spools and backups (Debian keeps copies of /etc/shadow there).
+HIDDEN = (
+    "/tmp", "/var/tmp", "/run", "/root", "/home", "/mnt", "/media", "/srv",
+    "/var/log", "/var/backups", "/var/mail", "/var/spool",
+)  # fmt: skip
+#: Walked (to the depth given) for entries only their owner may read: covered inside, because
+#: when agentxray runs as root the sandbox's user maps to root and could read them
+#: (/etc/shadow, /etc/ssl/private, SSH host keys, database configurations and data).
+SCANNED = (("/etc", 8), ("/var/lib", 3), ("/var/cache", 2), ("/opt", 2), ("/usr/local/etc", 4))
 #: Where Debian, Fedora and Alpine keep the system CA bundle; each existing one is replaced.
 CA_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",
@@ -47,6 +57,34 @@ class Layout:
     """Host paths shown writable at the same path (the tracer's log folder)."""
     files: dict[str, Path] = field(default_factory=dict)
     """Inside path → host file, bound read-only over whatever is there."""
+
+
+@functools.cache
+def private_paths() -> tuple[tuple[str, bool], ...]:
+    """``(path, is_folder)`` of every entry under :data:`SCANNED` that others may not read."""
+    out: list[tuple[str, bool]] = []
+
+    def walk(folder: str, depth: int) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if not (st.st_mode & stat.S_IROTH and st.st_mode & stat.S_IXOTH):
+                    out.append((entry.path, True))
+                elif depth > 0:
+                    walk(entry.path, depth - 1)
+            elif stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IROTH:
+                out.append((entry.path, False))
+
+    for folder, depth in SCANNED:
+        walk(folder, depth)
+    return tuple(out)
 
 
 def bwrap_path() -> str:
@@ -117,6 +155,8 @@ def command(
     for hide in hidden:
         if Path(hide).is_dir() and not Path(hide).is_symlink():
             out += ["--tmpfs", hide]
+    for private, folder in private_paths():
+        out += ["--tmpfs", private] if folder else ["--ro-bind", "/dev/null", private]
     for path in layout.read_only:
         out += ["--ro-bind", str(path), str(path)]
     out += ["--dir", layout.home_inside, "--bind", str(layout.home), layout.home_inside]
