@@ -37,6 +37,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9_]+|\s+|.", re.S)
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 
 Context = tuple[str, str]
+#: Lines longer than this (in tokens, once a common head and tail are cut) are aligned with
+#: difflib's junk heuristic instead of exactly.
+_EXACT_TOKENS = 3000
 AspectKey = tuple[str, str]
 
 
@@ -103,9 +106,19 @@ def mask(text: str, contexts: set[Context]) -> str:
 def _learn_line(a: str, b: str, into: set[Context]) -> None:
     """Learn the slots in which two versions of one line differ."""
     ta, tb = tokens(a), tokens(b)
-    matcher = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
-    marked_a: list[str] = []
-    marked_b: list[str] = []
+    head = 0
+    while head < min(len(ta), len(tb)) and ta[head] == tb[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(ta), len(tb)) - head and ta[-1 - tail] == tb[-1 - tail]:
+        tail += 1
+    middle_a, middle_b = ta[head : len(ta) - tail], tb[head : len(tb) - tail]
+    # Exact alignment is quadratic; past a few thousand tokens let difflib skip popular ones.
+    big = max(len(middle_a), len(middle_b)) > _EXACT_TOKENS
+    matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=big)
+    marked_a: list[str] = list(ta[:head])
+    marked_b: list[str] = list(tb[:head])
+    ta, tb = middle_a, middle_b
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             marked_a += ta[i1:i2]

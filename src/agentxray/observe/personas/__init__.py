@@ -414,6 +414,28 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1)
 
 
+def _tools_text(tools: Any) -> str:
+    """Tools as text: each tool's name, its description with its own line breaks, then the
+    rest (the input schema) as indented JSON, so a changed word is a changed line."""
+    out = []
+    for tool in tools if isinstance(tools, list) else [tools]:
+        if not isinstance(tool, dict):
+            out.append(_dumps(tool))
+            continue
+        rest = {k: v for k, v in tool.items() if k not in ("name", "description")}
+        out.append(f"## {tool.get('name', '')}\n{tool.get('description', '')}\n{_dumps(rest)}")
+    return "\n".join(out)
+
+
+def _body_text(body: bytes) -> str:
+    """A request body as text; JSON indented (one value a line), so a changed id is one line."""
+    text = body.decode("utf-8", "replace")
+    try:
+        return _dumps(json.loads(text)) if text.strip()[:1] in ("{", "[") else text
+    except ValueError:
+        return text
+
+
 def _model_aspects(key: str, body: dict[str, Any], headers: list[str]) -> list[Aspect]:
     system: list[str] = []
     _texts(body.get("system", body.get("systemInstruction", body.get("instructions", ""))), system)
@@ -427,7 +449,7 @@ def _model_aspects(key: str, body: dict[str, Any], headers: list[str]) -> list[A
     return [
         Aspect("model_request.system", key, "\n".join(system)),
         Aspect("model_request.messages", key, _messages_text(messages)),
-        Aspect("model_request.tools", key, _dumps(body.get("tools", []))),
+        Aspect("model_request.tools", key, _tools_text(body.get("tools", []))),
         Aspect("model_request.headers", key, "\n".join([*headers, *_dumps(rest).splitlines()])),
     ]
 
@@ -481,7 +503,7 @@ def recording_of(
                     aspects.append(Aspect(a.where, a.key, clean(a.text)))
                 continue
         key = f"{host} {ex.method} {path}"
-        body_text = ex.request_body.decode("utf-8", "replace")
+        body_text = _body_text(ex.request_body)
         aspects.append(Aspect("egress", key, clean(f"{ex.target}\n{body_text}")))
     hosts: set[str] = set()
     files: set[str] = set()

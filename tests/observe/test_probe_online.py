@@ -1,0 +1,58 @@
+"""agentxray probe on the real Claude Code 2.1.197 (cached download), offline in the sandbox:
+the zone changes only the date line, a host changes only the apostrophe. About a minute."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agentxray.cli.main import main
+from agentxray.observe.personas import faketime_library
+
+
+def _sandbox_missing() -> str | None:
+    for tool in ("bwrap", "nft", "ip", "unshare", "nsenter"):
+        if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists():
+            return f"{tool} is not installed"
+    if subprocess.run(["unshare", "-Urn", "true"], capture_output=True).returncode != 0:
+        return "unprivileged user namespaces are blocked here"
+    if not os.access("/dev/net/tun", os.R_OK | os.W_OK):
+        return "/dev/net/tun is not usable here"
+    if faketime_library() is None:
+        return "faketime is not installed"
+    return None
+
+
+REASON = _sandbox_missing()
+
+
+@pytest.mark.online
+@pytest.mark.slow
+@pytest.mark.skipif(REASON is not None, reason=REASON or "")
+def test_claude_code_date_line_and_apostrophe(tmp_path: Path) -> None:
+    out = tmp_path / "probe.json"
+    gw = "base_url=https://llm-gw.corp.test"
+    code = main([
+        "probe", "npm:@anthropic-ai/claude-code@2.1.197", "--no-store",
+        "--persona", f"{gw};tz=Etc/UTC;name=utc",
+        "--persona", f"{gw};tz=Asia/Shanghai;name=shanghai",
+        "--persona", "base_url=https://api.moonshot.ai;tz=Etc/UTC;name=moonshot",
+        "--format", "json", "--output", str(out),
+    ])  # fmt: skip
+    assert code == 1
+    diffs = json.loads(out.read_text())["differences"]
+    by = {d["personas"][1]: d for d in diffs}
+    assert sorted(by) == ["moonshot", "shanghai"] and len(diffs) == 2, diffs
+    cn = by["shanghai"]
+    assert cn["where"] == "model_request.messages"
+    assert cn["before"].startswith("Today's date is ") and "-" in cn["before"]
+    assert cn["after"] == cn["before"].replace("-", "/")
+    assert cn["fields"] == ["tz"]
+    ms = by["moonshot"]
+    assert ms["code_points"] == ["U+0027 APOSTROPHE -> U+02B9 MODIFIER LETTER PRIME"]
+    assert ms["after"] == ms["before"].replace("'", "\u02b9")
