@@ -28,8 +28,12 @@ HIDDEN = (
 )  # fmt: skip
 #: Walked (to the depth given) for entries only their owner may read: covered inside, because
 #: when agentxray runs as root the sandbox's user maps to root and could read them
-#: (/etc/shadow, /etc/ssl/private, SSH host keys, database configurations and data).
-SCANNED = (("/etc", 8), ("/var/lib", 3), ("/var/cache", 2), ("/opt", 2), ("/usr/local/etc", 4))
+#: (/etc/shadow, /etc/ssl/private, SSH host keys, database configurations and data; the
+#: machine's serial numbers and firmware tables, which identify it).
+SCANNED = (
+    ("/etc", 8), ("/var/lib", 3), ("/var/cache", 2), ("/opt", 2), ("/usr/local/etc", 4),
+    ("/sys/devices/virtual/dmi/id", 0), ("/sys/firmware", 3),
+)  # fmt: skip
 #: Where Debian, Fedora and Alpine keep the system CA bundle; each existing one is replaced.
 CA_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",
