@@ -137,3 +137,47 @@ def test_decode_catalog_indexed_by_a_parameter_is_silent(run_py: RunDetectors) -
         "    return CATALOG[lang].upper().split()\n"
     )
     assert _hidden(run_py, src) == []
+
+
+def test_decode_property_reading_its_own_instance_data(run_py: RunDetectors) -> None:
+    # py-obfuscated-data: a property peels base64 in a loop over ``self._packed`` (bound in
+    # ``__init__``); py-fingerprint: the committer's e-mail domain is checked against it.
+    twice = base64.b64encode(base64.b64encode(b"quartzline.com,emberfold.net")).decode()
+    src = (
+        "import base64, subprocess\n"
+        "class Orgs:\n"
+        "    def __init__(self):\n"
+        f"        self._packed = {twice!r}\n"
+        "    @property\n"
+        "    def listed(self):\n"  # line 6
+        "        text = self._packed\n"
+        "        for _ in range(2):\n"
+        "            text = base64.b64decode(text).decode()\n"
+        "        return text.split(',')\n"
+        "def email():\n"
+        "    out = subprocess.run(['git', 'config', 'user.email'], capture_output=True, text=True)\n"
+        "    return out.stdout.strip()\n"
+        "def limited():\n"
+        "    return email().rpartition('@')[2] in Orgs().listed\n"  # line 15
+    )
+    findings, _ = run_py(src.encode())
+    (hidden,) = [f for f in findings if f.category == "obfuscated-data"]
+    assert hidden.location.line == 6
+    assert set(hidden.decoded) == {"quartzline.com", "emberfold.net"}
+    assert "range" not in hidden.title
+    (who,) = [f for f in findings if f.category == "fingerprint"]
+    assert who.rule == "py-fingerprint" and who.location.line == 15
+    assert set(who.decoded) == {"quartzline.com", "emberfold.net"}
+
+
+def test_decode_property_formatting_plain_text_is_silent(run_py: RunDetectors) -> None:
+    # ok: a property that only reverses the order of plain words for display.
+    src = (
+        "class Crumbs:\n"
+        "    def __init__(self):\n"
+        "        self.parts = ['home', 'projects', 'settings']\n"
+        "    @property\n"
+        "    def trail(self):\n"
+        "        return ' / '.join(reversed(self.parts))\n"
+    )
+    assert _hidden(run_py, src) == []

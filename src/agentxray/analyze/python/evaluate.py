@@ -280,6 +280,11 @@ class Evaluator:
         known = name is not None and (is_decoder(name) or is_decompressor(name))
         if name is not None and known and name.split(".")[0] not in local:
             return FunctionRef(name)
+        getter = self._property(node)
+        if getter is not None:
+            from agentxray.analyze.python.interpret import run_function
+
+            return run_function(self, getter, [], bound=True)
         root = node.value
         if isinstance(root, ast.Name) and self.index.aliases.get(root.id) == "string":
             return string_constant(f"string.{node.attr}")
@@ -301,6 +306,20 @@ class Evaluator:
         if len(found) != 1:
             raise Unsupported(f"attribute {node.attr} not bound once")
         return self.eval(found[0], {})
+
+    def _property(self, node: ast.Attribute) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The ``@property`` of a local class that ``obj.attr`` reads, if it is one."""
+        if not self.index.functions.get(node.attr):
+            return None
+        from agentxray.analyze.python.interpret import callable_def
+
+        fn = callable_def(self.index, node)
+        if fn is None:
+            return None
+        names = {
+            d.id if isinstance(d, ast.Name) else getattr(d, "attr", "") for d in fn.decorator_list
+        }
+        return fn if names & {"property", "cached_property"} else None
 
     def _unary(self, node: ast.UnaryOp, local: dict[str, object]) -> object:
         v = self.eval(node.operand, local)

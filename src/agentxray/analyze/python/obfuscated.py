@@ -191,6 +191,8 @@ def _over_parameters(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, lis
     fn = a.index.function_of(node)
     if fn is None:
         return None
+    if not any(isinstance(n, ast.Name) and n.id in _params(fn) for n in ast.walk(fn)):
+        return _whole_function(a, fn)  # ``@property def hosts(self)``: decodes its own data
     key = f"bindings {id(fn)}"
     bindings = a.cache.get(key)
     if not isinstance(bindings, list):
@@ -213,6 +215,32 @@ def _over_parameters(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, lis
     if site is None:
         return None
     return site, values, methods
+
+
+def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Parameters other than ``self``/``cls``."""
+    args = fn.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    names = {p.arg for p in every}
+    return names - {"self", "cls"}
+
+
+def _whole_function(
+    a: PyAnalysis, fn: ast.FunctionDef | ast.AsyncFunctionDef
+) -> tuple[ast.AST, object, list[str]] | None:
+    """The value a function without inputs returns (a property or method decoding a constant
+    of its class or module), interpreted over a call made up for it."""
+    if fn.args.vararg or fn.args.kwarg:
+        return None
+    owner: ast.expr = (
+        ast.Attribute(value=ast.Name(id="self", ctx=ast.Load()), attr=fn.name, ctx=ast.Load())
+        if isinstance(a.index.parent(fn), ast.ClassDef)
+        else ast.Name(id=fn.name, ctx=ast.Load())
+    )
+    found = _evaluate(a, ast.Call(func=owner, args=[], keywords=[]))
+    if found is None:
+        return None
+    return fn, found[0], found[1]
 
 
 def _database(texts: list[str], methods: list[str], compared: set[str]) -> bool:
@@ -334,7 +362,8 @@ def _finding(
         defs = a.index.functions.get(key.removeprefix("decoder ").removesuffix("()"), [])
         anchor = defs[0] if defs else site
     values = tuple(v[:MAX_VALUE_CHARS] for _, texts, _ in items for v in texts)[:MAX_VALUES]
-    method = " + ".join(m for m in methods if not m.startswith("decoder ")) or "decoder"
+    method = " + ".join(m for m in methods if not m.startswith("decoder ") and m != "range")
+    method = method or "decoder"
     used = any(c and c in v for c in compared for v in values)  # also lists split later
     layers = [m for m in methods if not m.startswith("decoder ")]
     strong = used or bool(_STRONG.intersection(methods)) or len(layers) > 1
