@@ -247,7 +247,8 @@ def run_detectors(
             continue
         # Obfuscated JavaScript is analysed as deobfuscated text; findings come back to the original.
         t0 = time.perf_counter()
-        progress("deobfuscate", _label(entry))
+        if entry.kind in ("javascript", "typescript"):
+            progress("deobfuscate", _label(entry))
         prepared = prepare(SourceUnit(entry, data))
         spent = time.perf_counter() - t0
         outcome = _analyse_unit(prepared.unit, wanted, options, progress)
