@@ -16,6 +16,9 @@ from agentxray.analyze.regions import country_name, locale_region, offset_region
         ("UTC", ()),
         ("Etc/GMT+8", ()),
         ("Not/AZone", ()),
+        ("asia/kolkata", ("IN",)),  # code that lower-cases the zone before comparing
+        ("etc/utc", ()),
+        ("shanghai", ()),  # a bare city is not a zone id (zonenames handles city names)
     ],
 )
 def test_zone_countries_from_iana_tables(zone: str, countries: tuple[str, ...]) -> None:
