@@ -40,6 +40,8 @@ Context = tuple[str, str]
 #: Lines longer than this (in tokens, once a common head and tail are cut) are aligned with
 #: difflib's junk heuristic instead of exactly.
 _EXACT_TOKENS = 3000
+#: How far from its position a changed line looks for its counterpart.
+_PAIR_WINDOW = 8
 AspectKey = tuple[str, str]
 
 
@@ -344,13 +346,18 @@ def _changed_lines(old: list[str], new: list[str], as_set: bool) -> tuple[list[s
 
 
 def _pair_lines(gone: list[str], came: list[str]) -> list[tuple[str, str]]:
-    """Lines of before and after that are versions of one another (most similar first)."""
+    """Lines of before and after that are versions of one another: the most similar of up to
+    :data:`_PAIR_WINDOW` lines around the same position (real diffs change lines in place)."""
     pairs = []
     used: set[int] = set()
-    for g in gone:
+    scale = len(came) / len(gone) if gone else 1.0
+    for n, g in enumerate(gone):
         best, best_ratio = None, 0.5
-        for j, c in enumerate(came):
-            if j in used:
+        centre = int(n * scale)
+        lo, hi = max(0, centre - _PAIR_WINDOW), min(len(came), centre + _PAIR_WINDOW + 1)
+        for j in range(lo, hi):
+            c = came[j]
+            if j in used or abs(len(c) - len(g)) > max(len(c), len(g)) // 2:
                 continue
             ratio = difflib.SequenceMatcher(None, g, c, autojunk=False).quick_ratio()
             if ratio > best_ratio:
