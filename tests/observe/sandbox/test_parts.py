@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from dnslib import QTYPE, RCODE, DNSRecord
+from tests.observe.sandbox.conftest import needs_sandbox
 
 from agentxray.cli.main import main
 from agentxray.observe.sandbox import SandboxUnavailable, preflight
@@ -188,3 +189,21 @@ def test_under_strict_a_dropped_packet_is_also_a_violation() -> None:
         ("violation", "9.9.9.9"),
     ]
     assert [e.kind for e in audit.events()] == ["connect"]
+
+
+@needs_sandbox
+def test_a_bubblewrap_that_cannot_start_stops_the_run_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    bwrap = fake / "bwrap"
+    bwrap.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    bwrap.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    ws = tmp_path / "ws"
+    argv = ["run", "--scenario", "hello", "--workdir", str(tmp_path / "r"), "--workspace", str(ws)]
+    code = main([*argv, "--", "touch", "ran"])
+    err = capsys.readouterr().err
+    assert code == 2 and "setting up uid map: Permission denied" in err, err
+    assert not (ws / "ran").exists()

@@ -90,6 +90,7 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         self._ns = open_namespace()
         try:
+            _check_bwrap(self._ns)
             self._start_loop(self._ns)
         except BaseException:
             self._ns.close()
@@ -305,3 +306,28 @@ class Sandbox:
             exchanges=tuple(self.exchanges.exchanges),
             started=started - self.log.started,
         )
+
+
+_BWRAP_CHECKED: set[str] = set()
+
+
+def _check_bwrap(ns: NetNamespace) -> None:
+    """Raise :class:`SandboxUnavailable` (bubblewrap's own words) unless bubblewrap can create
+    its namespaces inside ours; checked once per process (about 10 ms)."""
+    binary = bwrap.bwrap_path()
+    if binary in _BWRAP_CHECKED:
+        return
+    probe = [
+        *ns.enter_command(), binary, "--unshare-user", "--unshare-pid", "--unshare-ipc",
+        "--unshare-uts", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", "true",
+    ]  # fmt: skip
+    done = subprocess.run(probe, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        said = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise SandboxUnavailable(
+            f"bubblewrap cannot create the sandbox's namespaces here ({said}); "
+            "the agent was not started",
+            hint="Allow unprivileged user namespaces for bwrap (Ubuntu: install the apparmor "
+            "profile for bwrap, or sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0).",
+        )
+    _BWRAP_CHECKED.add(binary)
