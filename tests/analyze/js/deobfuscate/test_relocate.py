@@ -67,7 +67,7 @@ def test_obfuscated_copies_have_the_same_findings(
     assert hidden.decoded == by_rule(plain)["js-obfuscated-data"].decoded
     # The string array itself is hidden data: its decoded strings, at its declaration.
     (table,) = [f for f in result.findings if f.title.startswith("Hidden data (string array)")]
-    assert "Asia/Shanghai" in table.decoded and "Asia/Shanghai".encode() not in data
+    assert "Asia/Shanghai" in table.decoded and b"Asia/Shanghai" not in data
     assert table.location.offset is not None and table.location.line is not None
     assert data[table.location.offset :].startswith(b"function")
     assert set(found["js-fingerprint"].decoded) == {

@@ -577,38 +577,55 @@ class ClosedFinder:
         return out
 
     def _member_job(self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str) -> None:
-        """A getter or argument-less method of a constant object that decodes the object's own
-        data through ``this`` (``const $ = {_a: [...], get ep() { return this._a.map(…) }}``):
-        the object is defined in the isolate and the member read from it."""
-        obj = fn.parent
-        decl = obj.parent if obj is not None else None
+        """A getter or argument-less method that decodes its object's own data through ``this``:
+        of a constant object (``const $ = {_a: [...], get ep() { return this._a.map(…) }}``) or
+        of a small class whose constructor takes no arguments (``new Cfg().ep``). The object is
+        built in the isolate and the member read from it."""
+        holder = fn.parent
         key = fn.child_by_field_name("name")
         params = fn.child_by_field_name("parameters")
         if (
-            obj is None
-            or obj.type != "object"
-            or decl is None
-            or decl.type != "variable_declarator"
+            holder is None
             or key is None
-            or key.type != "property_identifier"
+            or key.type not in ("property_identifier", "private_property_identifier")
             or (params is not None and params.named_child_count)
-            or obj.end_byte - obj.start_byte > MAX_DEFINITION_BYTES
+            or text(key) == "constructor"
         ):
             return
-        name_node = decl.child_by_field_name("name")
-        if name_node is None or name_node.type != "identifier":
-            return
-        name = text(name_node)
-        if len(self.index.definitions(name)) != 1:
-            return
-        prelude = self.closure.definitions(self.closure.free_names(obj) - {name}, obj)
-        if prelude is None or _payload(obj, prelude) < MIN_PAYLOAD:
-            return
         getter = any(c.type == "get" for c in fn.children)
-        read = f"{name}.{text(key)}" + ("" if getter else "()")
-        code = "\n".join(
-            [*prelude, f"var {name} = {text(obj)};", f"var __v = ({read});", "return __v;"]
-        )
+        read = text(key) + ("" if getter else "()")
+        if holder.type == "object":
+            decl = holder.parent
+            name_node = decl.child_by_field_name("name") if decl is not None else None
+            if (
+                decl is None
+                or decl.type != "variable_declarator"
+                or name_node is None
+                or name_node.type != "identifier"
+                or holder.end_byte - holder.start_byte > MAX_DEFINITION_BYTES
+            ):
+                return
+            name = text(name_node)
+            if len(self.index.definitions(name)) != 1:
+                return
+            source, defined = holder, [f"var {name} = {text(holder)};"]
+            target = name
+        elif holder.type == "class_body" and key.type == "property_identifier":
+            owner = self._class_of(fn)
+            cls = holder.parent
+            if owner is None or cls is None or _constructor_takes_arguments(holder):
+                return
+            name = owner
+            source, defined = cls, []
+            target = f"new {name}()"
+        else:
+            return
+        prelude = self.closure.definitions(self.closure.free_names(source) - {name}, source)
+        if prelude is None or _payload(source, prelude) < MIN_PAYLOAD:
+            return
+        if not defined:
+            defined = [text(source)]
+        code = "\n".join([*prelude, *defined, f"var __v = ({target}).{read};", "return __v;"])
         found.setdefault((fn.start_byte, fn.end_byte), ClosedJob(fn, fn, method, code))
 
     def _decoder_uses(
@@ -681,6 +698,16 @@ _IDENT_CHARS = frozenset(
 _PAYLOAD_NEAR = re.compile(rb"[\"'`][^\"'`\n]{8,}[\"'`]|(?:\d+\s*,\s*){3,}\d+")
 """A string literal of 8+ characters or a list of numbers: what a decoder nearby could decode."""
 _STRING_OR_NUMBERS = re.compile(r"""(["'`])((?:\\.|(?!\1).){4,})\1|(?:\d+\s*,\s*){3,}\d+""")
+
+
+def _constructor_takes_arguments(body: Node) -> bool:
+    """Whether a class body's constructor has parameters (its fields depend on them)."""
+    for member in body.named_children:
+        name = member.child_by_field_name("name")
+        if member.type == "method_definition" and name is not None and text(name) == "constructor":
+            params = member.child_by_field_name("parameters")
+            return params is not None and params.named_child_count > 0
+    return False
 
 
 def _uses_this(site: Node) -> bool:
