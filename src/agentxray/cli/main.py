@@ -26,6 +26,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "runs_cmd",
     "probe_cmd",
     "profiles_cmd",
+    "inventory_cmd",
     "cache_cmd",
     "rules_cmd",
 )
