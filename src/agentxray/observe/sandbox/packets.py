@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agentxray.observe.sandbox.dns import FakeIps
@@ -136,9 +137,16 @@ def _kernel_chatter(packet: Packet) -> bool:
 class PacketSink:
     """Reads the TUN device and records each new flow as ``Event(kind="connect", blocked=True)``."""
 
-    def __init__(self, log: EventLog, ips: FakeIps, policy: Policy | None = None) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        ips: FakeIps,
+        policy: Policy | None = None,
+        on_egress: Callable[[bytes, str, str | None], None] | None = None,
+    ) -> None:
         self.log, self.ips = log, ips
         self.policy = policy or Policy()
+        self.on_egress = on_egress
         self.flows: dict[tuple[str, str, int | None], int] = {}
 
     def handle(self, data: bytes) -> bytes | None:
@@ -150,6 +158,9 @@ class PacketSink:
         self.flows[key] = self.flows.get(key, 0) + 1
         if self.flows[key] == 1:
             self._record(packet)
+        if self.on_egress is not None and packet.payload:  # every packet: secrets may be split
+            host = self.ips.name(packet.dst) or packet.dst
+            self.on_egress(packet.payload, f"{packet.protocol} packet to {host}", host)
         return refusal(data)
 
     def _record(self, packet: Packet) -> None:

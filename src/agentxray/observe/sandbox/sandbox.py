@@ -120,7 +120,7 @@ class Sandbox:
             log=self.log, ips=self.ips, policy=self.policy, scenario=self.scenario,
             exchanges=self.exchanges, authority=self.authority, on_egress=self._egress,
         )  # fmt: skip
-        sink = PacketSink(self.log, self.ips, self.policy)
+        sink = PacketSink(self.log, self.ips, self.policy, self._egress)
 
         def drain_tun() -> None:
             while True:
