@@ -138,3 +138,68 @@ def test_watermark_strings_skip_repeats_inside_one_literal_only() -> None:
     got = _strings(a)
     assert [(n.start_byte, n.type) for n in got] == [(n.start_byte, n.type) for n in want.values()]
     assert {source[n.start_byte : n.end_byte][:4] for n in got} >= {b'"\\u0', b"'\\u0", b"`\\u0"}
+
+
+def test_literal_prefixes_are_read_from_the_pattern() -> None:
+    assert nodes.literal_prefixes(re.compile(rb"[Cc](?:ountry|OUNTRY)(?:-[Cc]ode)?[\"'`]")) == (
+        b"COUNTRY",
+        b"Country",
+        b"cOUNTRY",
+        b"country",
+    )
+    assert nodes.literal_prefixes(re.compile(rb"fromCharCode|atob\(|_0x[0-9a-f]{4}")) == (
+        b"_0x",
+        b"atob(",
+        b"fromCharCode",
+    )
+    assert nodes.literal_prefixes(re.compile(rb"\.to(?:Time)?String\(\)")) == (b".to",)
+    # Unknown starts: a class too wide to spell out, an optional lead, case folding.
+    assert nodes.literal_prefixes(re.compile(rb"[a-z]+x")) is None
+    assert nodes.literal_prefixes(re.compile(rb"a?bc")) is None
+    assert nodes.literal_prefixes(re.compile(rb"abc", re.IGNORECASE)) is None
+    assert nodes.literal_prefixes(re.compile(rb"(?:ab|c)d")) is None  # "c" is one byte
+
+
+def _patterns() -> list[re.Pattern[bytes]]:
+    from agentxray.analyze.js.deobfuscate.recognise import PREFILTER
+    from agentxray.analyze.js.signals import PREFILTERS
+    from agentxray.analyze.js.watermark import _PREFILTER
+
+    return [PREFILTER, *PREFILTERS, *_PREFILTER]
+
+
+def test_prefiltered_finditer_equals_finditer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every prefilter the analysis runs, on text made of pieces of their own matches, so that
+    # matches abut, overlap and straddle (small) chunk borders.
+    monkeypatch.setattr(nodes, "_SEARCH_CHUNK", 13)
+    patterns = _patterns()
+    pieces = [
+        *[b"fromCharCode", b"atob(", b"'base64'", b'"hex"', b".reverse().join(", b"_0x1a2b"],
+        *[b"process.env", b".HOME", b"['LANG']", b";", b"resolvedOptions()", b"hostname()"],
+        *[b"navigator.languages", b"CF-IPCountry'", b"country_code", b"countryCode", b"apiKey"],
+        *[b".toString()", b".toTimeString()", b"\\u2019", b"\\u0410", b"\xe2\x80\x8b", b"x"],
+        *[b" ", b"'", b'"', b"-", b"Code", b"_", b"0x", b"co", b"untry", b"\\u20", b"ab"],
+    ]
+    rng = random.Random(5)
+    for _ in range(600):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
+        for pattern in patterns:
+            fast = [m.span() for m in nodes.prefiltered_finditer(pattern, data)]
+            assert fast == [m.span() for m in pattern.finditer(data)], (pattern.pattern, data)
+    assert sum(nodes.literal_prefixes(p) is not None for p in patterns) >= len(patterns) - 1
+
+
+def test_prefiltered_finditer_keeps_finditers_order_and_overlaps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Prefixes of different lengths that overlap: hits arrive by end, matches must not overlap,
+    # and a short prefix in one chunk's tail must wait for a longer one starting before it.
+    monkeypatch.setattr(nodes, "_SEARCH_CHUNK", 5)
+    patterns = [re.compile(p) for p in (rb"aaa|ab", rb"ba[ab]{2}|abab", rb"(?:ba|abbb)a", rb"abb*")]
+    assert all(nodes.literal_prefixes(p) is not None for p in patterns)
+    rng = random.Random(3)
+    for _ in range(3000):
+        data = bytes(rng.choice(b"ab") for _ in range(rng.randrange(0, 24)))
+        for pattern in patterns:
+            fast = [m.span() for m in nodes.prefiltered_finditer(pattern, data)]
+            assert fast == [m.span() for m in pattern.finditer(data)], (pattern.pattern, data)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import re._parser as _sre_parse  # type: ignore[import-not-found]
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from ahocorasick_rs import BytesAhoCorasick
 from tree_sitter import Node, Tree
@@ -61,6 +64,87 @@ def literal_matches(
             if m is not None:
                 resume = m.end()
                 yield at
+
+
+_MAX_PREFIXES = 64
+
+
+def _prefixes(items: list[Any]) -> set[bytes]:
+    """Literal strings one of which starts every match of a parsed sequence (``{b""}``: none)."""
+    out = {b""}
+    for op, av in items:
+        kind = str(op)
+        if kind == "LITERAL":
+            following = {bytes([av])}
+        elif kind == "IN":
+            chars: set[int] = set()
+            for sub, value in av:
+                if str(sub) == "LITERAL":
+                    chars.add(value)
+                elif str(sub) == "RANGE" and value[1] - value[0] < 8:
+                    chars.update(range(value[0], value[1] + 1))
+                else:
+                    return out
+            following = {bytes([c]) for c in chars}
+        elif kind in ("BRANCH", "SUBPATTERN"):
+            if kind == "SUBPATTERN" and (av[1] or av[2]):  # inline flags
+                return out
+            alternatives = av[1] if kind == "BRANCH" else [av[3]]
+            found = [_prefixes(list(alternative.data)) for alternative in alternatives]
+            if any(b"" in f for f in found):
+                return out
+            joined = {p + f for p in out for f in set().union(*found)}
+            return joined if len(joined) <= _MAX_PREFIXES else out  # alternatives may end here
+        else:
+            return out
+        longer = {p + f for p in out for f in following}
+        if len(longer) > _MAX_PREFIXES:
+            return out
+        out = longer
+    return out
+
+
+@cache
+def literal_prefixes(pattern: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
+    """Literal strings one of which starts every match of ``pattern``, read from its parse
+    (``[Cc](?:ountry|OUNTRY)`` gives four); ``None`` when some match may start otherwise or
+    with fewer than two known bytes."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # the parser is internal to re: any surprise means "not known"
+        return None
+    found = _prefixes(list(parsed.data))
+    if any(len(p) < 2 for p in found):
+        return None
+    return tuple(sorted(found))
+
+
+def prefiltered_finditer(pattern: re.Pattern[bytes], data: bytes) -> Iterator[re.Match[bytes]]:
+    """The matches of ``pattern.finditer(data)``, found faster: the pattern's literal prefixes
+    are searched in one vectorised pass and the pattern is tried only where one starts (``re``
+    scans an alternation or a pattern led by a character class byte by byte: 0.4 s on an 18 MB
+    bundle). Falls back to ``finditer`` when the prefixes are not known."""
+    prefixes = literal_prefixes(pattern)
+    if prefixes is None:
+        yield from pattern.finditer(data)
+        return
+    finder = BytesAhoCorasick(list(prefixes))
+    view = memoryview(data)
+    longest = max(len(p) for p in prefixes)
+    resume = 0  # finditer's matches do not overlap
+    for chunk in range(0, len(data), _SEARCH_CHUNK):
+        upto = min(chunk + _SEARCH_CHUNK + longest - 1, len(data))
+        hits = finder.find_matches_as_indexes(view[chunk:upto], overlapping=True)
+        # Starts in this chunk only (the tail overlaps the next), in order (hits come by end).
+        for at in sorted({chunk + start for _, start, _ in hits if start < _SEARCH_CHUNK}):
+            if at < resume:
+                continue
+            m = pattern.match(data, at)
+            if m is not None:
+                resume = max(m.end(), at + 1)
+                yield m
 
 
 def _unescape(match: re.Match[str]) -> str:

@@ -13,6 +13,7 @@ from agentxray.analyze.js.nodes import (
     WIDE_SCOPE,
     NameIndex,
     parameter_names,
+    prefiltered_finditer,
     scope_of,
     string_value,
     text,
@@ -207,7 +208,8 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
     """Expression nodes whose value is an environment signal, found by a literal prefilter."""
     out: list[tuple[Node, Signal]] = []
     keys = 0
-    matches = sorted((m for p in PREFILTERS for m in p.finditer(data)), key=lambda m: m.start())
+    hits = (m for p in PREFILTERS for m in prefiltered_finditer(p, data))  # as p.finditer
+    matches = sorted(hits, key=lambda m: m.start())
     for m in matches:
         token = m.group()
         found: tuple[Node | None, Signal] | None = None

@@ -15,6 +15,7 @@ from agentxray.analyze.js.nodes import (
     function_name,
     literal,
     parameter_names,
+    prefiltered_finditer,
     text,
     unwrap,
 )
@@ -201,7 +202,7 @@ def decoder_jobs(index: NameIndex, data: bytes) -> list[Job]:
     """Every decoder call with literal arguments and every literal char-code/reversed string."""
     jobs: list[Job] = []
     done_fns: set[int] = set()
-    for m in PREFILTER.finditer(data):
+    for m in prefiltered_finditer(PREFILTER, data):  # PREFILTER.finditer(data), faster
         node = index.node_at(m.start(), m.end())
         if m.group().startswith(b"fromCharCode") and _CHARCODE_ARGS.match(data, m.start()):
             call = node
