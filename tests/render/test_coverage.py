@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from agentxray.model import FileEntry, Notice, Report, TargetSpec
-from agentxray.model.coverage import coverage, human_bytes
+from agentxray.model.coverage import Share, coverage, human_bytes
 from agentxray.render.html import render_html
 from agentxray.render.terminal import render_terminal_text
 
@@ -65,16 +65,26 @@ def test_skipped_files_and_budgets_are_named() -> None:
     files = (entry("big.js", "javascript", 900), entry("bad.py", "python", 40))
     notices = (
         Notice("too-large-to-analyze", "over the limit", "big.js"),
-        Notice("parse-error", "does not parse", "bad.py"),
+        Notice("parse-error", "rules-python: does not parse", "bad.py"),
         Notice("facts-truncated", "only the first 400000 candidates", "x.js"),
     )
     r = report(*files, notices=notices)
     cov = coverage(r)
-    assert cov.nothing_analysed  # both files were skipped
+    # big.js was never read; bad.py was read, and some detectors could not parse it.
+    assert cov.languages == {"Python": Share(1, 40)}
     assert [n.code for n in cov.budgets] == ["facts-truncated"]
     text = render_terminal_text(r, width=200)
-    assert "2 files skipped (too-large-to-analyze, parse-error)" in text
+    assert "Not analysed: 1 file skipped (too-large-to-analyze)" in text
+    assert "Incomplete: 1 file not analysed by every detector (parse-error)" in text
     assert "Limits hit: facts-truncated" in text
+
+
+def test_a_file_no_detector_could_read_leaves_nothing_analysed() -> None:
+    r = report(
+        entry("big.js", "javascript", 900),
+        notices=(Notice("too-large-to-analyze", "over the limit", "big.js"),),
+    )
+    assert coverage(r).nothing_analysed
 
 
 def test_gate_line_says_how_to_fail_ci(empty_report: Report) -> None:

@@ -21,10 +21,10 @@ SOURCE_KINDS: dict[str, str] = {
 }
 #: The printable strings of native binaries: matched by the rules only, no control flow.
 STRINGS_KIND = "strings"
-#: Notice codes meaning one file's content was not analysed (or not completely parsed).
-SKIP_CODES = frozenset(
-    {"not-written", "too-large-to-analyze", "read-error", "parse-error", "parse-too-costly"}
-)
+#: Notice codes meaning one file's content was not read for analysis at all.
+SKIP_CODES = frozenset({"not-written", "too-large-to-analyze", "read-error"})
+#: Notice codes meaning some detectors could not analyse one file (it was read; others ran).
+PARTIAL_CODES = frozenset({"parse-error", "parse-too-costly", "detector-error"})
 #: Notice codes of a budget or limit that cut the work short (unpacking or analysis).
 _BUDGET = re.compile(r"truncated|exceeded|too-(?:large|many|deep|long|costly)|budget")
 
@@ -60,7 +60,9 @@ class Coverage:
     other: dict[str, Share]
     """Files no detector reads, by kind (``json``, ``text``, ``bytecode``, ``data``…), binaries aside."""
     skipped: tuple[Notice, ...]
-    """Notices of files whose content could not be analysed (too large, unreadable, unparsable)."""
+    """Notices of files whose content was not read (too large, not written, unreadable)."""
+    partial: tuple[Notice, ...]
+    """Notices of files some detectors could not analyse (did not parse, crashed)."""
     budgets: tuple[Notice, ...]
     """Notices of limits and budgets hit while unpacking or analysing."""
 
@@ -109,10 +111,13 @@ def coverage(report: Report) -> Coverage:
                 languages[name] = languages.get(name, Share()).add(entry.size)
         elif entry.kind != "native":  # binaries are counted above
             other[entry.kind] = other.get(entry.kind, Share()).add(entry.size)
+    partial = tuple(n for n in report.notices if n.code in PARTIAL_CODES)
     budgets = tuple(
-        n for n in report.notices if n.code not in SKIP_CODES and _BUDGET.search(n.code)
+        n
+        for n in report.notices
+        if n.code not in SKIP_CODES and n.code not in PARTIAL_CODES and _BUDGET.search(n.code)
     )
-    return Coverage(languages, strings, len(binaries), empty, other, skipped, budgets)
+    return Coverage(languages, strings, len(binaries), empty, other, skipped, partial, budgets)
 
 
 def human_bytes(n: int) -> str:
@@ -184,6 +189,15 @@ def describe(cov: Coverage) -> list[tuple[str, str]]:
         missed.append(f"{_count(files, 'other file')} no detector reads ({shown}{more})")
     if missed:
         lines.append(("Not analysed", "; ".join(missed)))
+    if cov.partial:
+        files = len({n.path for n in cov.partial})
+        lines.append(
+            (
+                "Incomplete",
+                f"{_count(files, 'file')} not analysed by every detector "
+                f"({_codes(cov.partial)}), see the notices",
+            )
+        )
     if cov.budgets:
         lines.append(
             ("Limits hit", f"{_codes(cov.budgets)} — results may be incomplete, see the notices")

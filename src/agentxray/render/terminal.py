@@ -116,7 +116,9 @@ def _coverage_lines(cov: Coverage) -> list[Text]:
     """What was analysed (files, languages, bytes) and what was not: skips, binaries, budgets."""
     lines: list[Text] = []
     for label, text in describe(cov):
-        warn = label == "Limits hit" or (label == "Analysed" and cov.nothing_analysed)
+        warn = label in ("Limits hit", "Incomplete") or (
+            label == "Analysed" and cov.nothing_analysed
+        )
         style = "bold yellow" if warn else "bold"
         lines.append(Text.assemble((f"{label}: ", style), (text, "yellow" if warn else "")))
     return lines
