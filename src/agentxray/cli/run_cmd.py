@@ -14,7 +14,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentxray.errors import UsageError
 from agentxray.model import ApiExchange, Finding
@@ -24,6 +24,9 @@ from agentxray.observe.profile import profile_names
 from agentxray.observe.sandbox.policy import POLICIES
 from agentxray.observe.session import DEFAULT_PROMPT, AgentRun, seed_files
 from agentxray.pipeline import observe_agent
+
+if TYPE_CHECKING:
+    from agentxray.store.runs import RunStore
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +43,9 @@ def add_run_options(p: argparse.ArgumentParser, default_scenario: str) -> None:
     p.add_argument("--profile", help=f"agent profile ({', '.join(profile_names())}) or YAML file")
     p.add_argument("--platform", help="platform build to run (default: this machine's)")
     p.add_argument("--record", type=Path, help="append every exchange to this JSON-lines file")
-    p.add_argument("--store", type=Path, help="also keep the recording in this SQLite database")
+    p.add_argument(
+        "--store", type=Path, help="the run store to keep the run in (default: agentxray's store)"
+    )
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a CA made for this run")
     p.add_argument(
         "--api-host",
@@ -100,6 +105,12 @@ def register(sub: Any) -> None:
         help="run on the host with only a cleared environment and proxy variables (NOT contained)",
     )
     p.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    p.add_argument(
+        "--no-store",
+        action="store_true",
+        help="do not keep the run in the run store (default: every contained run is kept; "
+        "see agentxray runs ls)",
+    )
     p.set_defaults(func=run)
 
 
@@ -134,7 +145,6 @@ def _contained(args: argparse.Namespace) -> AgentRun:
     from agentxray.observe.mockapi.recorder import Recorder
     from agentxray.observe.mockapi.scenario import load_scenario
     from agentxray.observe.profile import AgentProfile, load_profile, profile_names
-    from agentxray.store.sqlite import Store
 
     play = load_scenario(args.scenario)
     command = _command_form(args)
@@ -147,6 +157,9 @@ def _contained(args: argparse.Namespace) -> AgentRun:
         name = args.profile or _KNOWN_COMMANDS.get(Path(command[0]).name)
         profile = load_profile(name) if name in (*profile_names(), args.profile) and name else None
         argv: list[str] | None = [found, *command[1:]]
+        if profile is not None and len(command) == 1:
+            # `-- PROGRAM` alone: the profile's own command line, PROGRAM as its {program}.
+            argv, program = None, Path(found)
     else:
         from agentxray.pipeline import prepare_agent
 
@@ -158,12 +171,15 @@ def _contained(args: argparse.Namespace) -> AgentRun:
     seed_files(play.workspace, workspace)
     seed_files(play.home, home)
     name = profile.name if profile is not None else program.name
-    db = Store(args.store) if args.store is not None else None
+    store: RunStore | None = getattr(args, "run_store", None)
     run_id = None
     sinks: tuple[Callable[[ApiExchange], None], ...] = ()
-    if db is not None:
-        run_id = db.new_run(target=str(args.spec), profile=name, scenario=play.name)
-        sinks = (functools.partial(db.add_exchange, run_id),)
+    if store is not None:  # on the record before it starts: a killed run stays incomplete
+        run_id = store.begin_run(
+            argv or [str(program)], target=str(args.spec), profile=name, scenario=play.name,
+            policy=args.policy,
+        )  # fmt: skip
+        sinks = (functools.partial(store.add_exchange, run_id),)
     recorder = Recorder(args.record, sinks)
     try:
         done = run_contained(
@@ -172,14 +188,10 @@ def _contained(args: argparse.Namespace) -> AgentRun:
             command=argv, api_host=args.api_host, extra_env=_extra_env(args.env),
             timeout=args.timeout, policy=args.policy,
         )  # fmt: skip
-        if db is not None and run_id is not None:
-            db.finish_run(
-                run_id, exit_code=done.launch.exit_code, duration_s=done.launch.duration_s
-            )
+        if store is not None and run_id is not None:
+            store.add_events(run_id, done.events)
     finally:
         recorder.close()
-        if db is not None:
-            db.close()
     return AgentRun(
         profile=name,
         scenario=play.name,
@@ -193,11 +205,15 @@ def _contained(args: argparse.Namespace) -> AgentRun:
         policy=args.policy,
         model_hosts=done.model_hosts,
         payloads=done.payloads,
+        run_id=str(run_id) if run_id is not None else None,
     )
 
 
 #: Installed command names of the agents the built-in profiles know.
-_KNOWN_COMMANDS = {"claude": "claude-code", "codex": "codex", "gemini": "gemini-cli"}
+_KNOWN_COMMANDS = {
+    "claude": "claude-code", "codex": "codex", "gemini": "gemini-cli", "copilot": "copilot",
+    "qwen": "qwen-code", "opencode": "opencode",
+}  # fmt: skip
 
 
 def execute(args: argparse.Namespace) -> AgentRun:
@@ -248,19 +264,46 @@ def release_workdir(args: argparse.Namespace, made: Path | None) -> None:
 def run(args: argparse.Namespace) -> int:
     """``agentxray run``; the temporary run folder is removed afterwards unless ``--keep``."""
     made = claim_workdir(args)
+    store = _open_store(args)
     try:
+        args.run_store = store
         result = execute(args)
+        found = findings_of(result)
+        document = run_document(result, args, found)
+        if store is not None and result.run_id is not None:
+            store.complete_run(
+                int(result.run_id),
+                exit_code=result.launch.exit_code,
+                duration_s=result.launch.duration_s,
+                findings=found,
+                report=document,
+            )
         if args.format == "json":
-            print(json.dumps(run_document(result, args), indent=2, ensure_ascii=False))
+            print(json.dumps(document, indent=2, ensure_ascii=False))
         else:
             print_summary(result)
     finally:
+        if store is not None:
+            store.close()
         release_workdir(args, made)
     return 0 if result.launch.exit_code == 0 else 1
 
 
-def run_document(result: AgentRun, args: argparse.Namespace) -> dict[str, Any]:
-    """The ``agentxray.report/1`` document of a run: its ``run`` object and ``events``."""
+def _open_store(args: argparse.Namespace) -> RunStore | None:
+    """The run store a contained run is kept in (``--store`` or the default), if any."""
+    if getattr(args, "no_store", False) or getattr(args, "no_sandbox", False):
+        return None
+    from agentxray.store import default_store_path
+    from agentxray.store.runs import RunStore
+
+    return RunStore(args.store or default_store_path())
+
+
+def run_document(
+    result: AgentRun, args: argparse.Namespace, found: list[Finding] | None = None
+) -> dict[str, Any]:
+    """The ``agentxray.report/1`` document of a run: its ``run`` object, ``events`` and
+    findings (``found``, else worked out here)."""
     from agentxray import __version__
     from agentxray.model import Report, TargetSpec
     from agentxray.render.json import run_report_to_dict
@@ -286,15 +329,15 @@ def run_document(result: AgentRun, args: argparse.Namespace) -> dict[str, Any]:
     report = Report(
         target=target,
         tool_version=__version__,
-        findings=tuple(findings_of(result)),
+        findings=tuple(findings_of(result) if found is None else found),
         duration_s=launch.duration_s,
     )
     return run_report_to_dict(report, run_obj, result.events)
 
 
 def run_id_of(result: AgentRun) -> str:
-    """The run's id: the name of its folder."""
-    return result.launch.workspace.parent.name
+    """The run's id: its number in the run store, else the name of its folder."""
+    return result.run_id or result.launch.workspace.parent.name
 
 
 def findings_of(result: AgentRun) -> list[Finding]:
