@@ -167,3 +167,13 @@ def test_python_secret_filter_and_exec_commands() -> None:
 def test_python_write_mode_open_is_not_a_read() -> None:
     src = "import os\nopen(os.path.expanduser('~/.netrc'), 'w').write('x')\n"
     assert plain(extract_python("a.py", src), "file_read") == []
+
+
+def test_js_redeclared_stream_variable_ends() -> None:
+    # `var out` declared twice, or declared from another declared stream: the search for what
+    # is piped into it once recursed without end (RecursionError lost every fact of the file).
+    src = (
+        "const fs=require('fs');var out=fs.createWriteStream(a);var out=fs.createWriteStream(b);"
+        "res.pipe(out);var p=fs.createWriteStream(c),q=p;var p=q;"
+    )
+    assert plain(js_facts(src), "call").count("fs.createWriteStream") == 3

@@ -579,7 +579,9 @@ class JsScopes:
                 ):
                     args = up.parent.child_by_field_name("arguments")
                     out += list(args.named_children[:1]) if args is not None else []
-                else:
+                elif up is not None and up.type != "variable_declarator":
+                    # (a declaration again - `var out` twice, `var b = out` - is no pipe;
+                    # following it would recurse without end)
                     out += self._piped_into(occ)
             return out
         holder = stream.parent
