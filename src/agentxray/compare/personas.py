@@ -35,6 +35,8 @@ MARK = "\u27e8noise\u27e9"
 
 _TOKEN = re.compile(r"[A-Za-z0-9_]+|\s+|.", re.S)
 _WORD = re.compile(r"[A-Za-z0-9_]+")
+_MARKS = re.compile(f"(?:{MARK})+")
+_DIGIT = re.compile(r"\d")
 
 Context = tuple[str, str]
 #: Lines longer than this (in tokens, once a common head and tail are cut) are aligned with
@@ -42,6 +44,8 @@ Context = tuple[str, str]
 _EXACT_TOKENS = 3000
 #: How far from its position a changed line looks for its counterpart.
 _PAIR_WINDOW = 8
+#: How alike two lines must be (difflib ratio) for their changed characters to be named.
+_SAME_LINE = 0.85
 AspectKey = tuple[str, str]
 
 
@@ -93,15 +97,19 @@ def mask(text: str, contexts: set[Context]) -> str:
     """``text`` with every token in a learned noisy slot replaced by :data:`MARK`."""
     if not contexts:
         return text
+    words = [w for w, _ in contexts if w and w != MARK]
     lines = []
     for line in text.split("\n"):
+        if not any(w in _DIGIT.sub("0", line) for w in words):
+            lines.append(line)  # no slot's word in it: nothing to mask
+            continue
         out: list[str] = []
         for tok in tokens(line):
             if not tok.isspace() and _context(out) in contexts:
                 out.append(MARK)
             else:
                 out.append(tok)
-        lines.append("".join(out))
+        lines.append(_MARKS.sub(MARK, "".join(out)))
     return "\n".join(lines)
 
 
@@ -137,11 +145,18 @@ def _learn_line(a: str, b: str, into: set[Context]) -> None:
                 marked.append(MARK)
 
 
-def _learn_pair(a: str, b: str, into: set[Context]) -> None:
+def _learn_pair(a: str, b: str, into: set[Context], as_set: bool = False) -> None:
     """Learn from two repeats of one text: lines that are versions of one another teach their
     differing slots; lines only one repeat has teach nothing here (they become flaky lines)."""
     la, lb = a.splitlines(), b.splitlines()
-    matcher = difflib.SequenceMatcher(None, la, lb, autojunk=False)
+    if as_set:
+        only_b = set(lb) - set(la)
+        gone = sorted(set(la) - set(lb))
+        for x, y in _pair_lines(gone, sorted(only_b)):
+            _learn_line(x, y, into)
+        return
+    # Long texts: difflib may treat very common lines ("},") as junk; exact is quadratic.
+    matcher = difflib.SequenceMatcher(None, la, lb, autojunk=len(la) + len(lb) > 1000)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "replace":
             for x, y in _pair_lines(la[i1:i2], lb[j1:j2]):
@@ -170,10 +185,11 @@ def learn_noise(recordings: Sequence[Recording]) -> Noise:
             if any(key not in m for m in maps):
                 noise.unstable.add(key)
                 continue
-            first = maps[0][key].text
+            first = maps[0][key]
             for other in maps[1:]:
-                if other[key].text != first:
-                    _learn_pair(first, other[key].text, noise.contexts.setdefault(key[0], set()))
+                if other[key].text != first.text:
+                    into = noise.contexts.setdefault(key[0], set())
+                    _learn_pair(first.text, other[key].text, into, first.lines_are_set)
     # Lines that still differ once the slots are masked.
     for runs in groups.values():
         if len(runs) < 2:
@@ -376,7 +392,10 @@ def diff_aspect(
     chars: Counter[str] = Counter()
     notes: list[str] = []
     for a, b in _pair_lines(gone, came):
-        chars.update(char_changes(a, b))
+        # Characters are named only where a line is otherwise the same (a swapped apostrophe,
+        # a date separator), not between two lines that merely sit in the same place.
+        if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= _SAME_LINE:
+            chars.update(char_changes(a, b))
         notes += [n for n in format_notes(a, b) if n not in notes]
     before, after = "\n".join(gone), "\n".join(came)
     swaps = [c for c, _ in chars.most_common() if is_confusable_change(c)]

@@ -504,7 +504,8 @@ def recording_of(
                 continue
         key = f"{host} {ex.method} {path}"
         body_text = _body_text(ex.request_body)
-        aspects.append(Aspect("egress", key, clean(f"{ex.target}\n{body_text}")))
+        # A body is a set of lines: batches (event logs) hold the same events in any order.
+        aspects.append(Aspect("egress", key, clean(f"{ex.target}\n{body_text}"), True))
     hosts: set[str] = set()
     files: set[str] = set()
     procs: set[str] = set()
