@@ -52,6 +52,13 @@ def test_every_builtin_profile_lints_clean(name: str) -> None:
     assert lint_profile(text) == []
 
 
+def test_the_documented_example_lints_clean() -> None:
+    # docs/examples/aider.yaml, the profile written from docs/profiles.md alone.
+    example = Path(__file__).parents[2] / "docs" / "examples" / "aider.yaml"
+    assert lint_profile(example.read_text()) == []
+    assert parse_profile(example.read_text(), str(example)).default_spec.startswith("pypi:")
+
+
 def test_shipped_schema_is_the_model_schema() -> None:
     # Regenerate with: python -c "from agentxray.observe.profile import generated_schema ..."
     # (docs/profiles.md); the file and the model cannot drift apart.
