@@ -171,7 +171,7 @@ def _contained(args: argparse.Namespace) -> AgentRun:
     seed_files(play.workspace, workspace)
     seed_files(play.home, home)
     name = profile.name if profile is not None else program.name
-    store: RunStore | None = getattr(args, "run_store", None)
+    store = args.run_store = _open_store(args)
     run_id = None
     sinks: tuple[Callable[[ApiExchange], None], ...] = ()
     if store is not None:  # on the record before it starts: a killed run stays incomplete
@@ -264,27 +264,29 @@ def release_workdir(args: argparse.Namespace, made: Path | None) -> None:
 def run(args: argparse.Namespace) -> int:
     """``agentxray run``; the temporary run folder is removed afterwards unless ``--keep``."""
     made = claim_workdir(args)
-    store = _open_store(args)
+    args.run_store = None
     try:
-        args.run_store = store
         result = execute(args)
-        found = findings_of(result)
-        document = run_document(result, args, found)
-        if store is not None and result.run_id is not None:
-            store.complete_run(
-                int(result.run_id),
-                exit_code=result.launch.exit_code,
-                duration_s=result.launch.duration_s,
-                findings=found,
-                report=document,
-            )
-        if args.format == "json":
-            print(json.dumps(document, indent=2, ensure_ascii=False))
-        else:
+        store: RunStore | None = args.run_store  # opened by a contained run
+        run_id = getattr(result, "run_id", None)
+        if args.format == "json" or (store is not None and run_id is not None):
+            found = findings_of(result)
+            document = run_document(result, args, found)
+            if store is not None and run_id is not None:
+                store.complete_run(
+                    int(run_id),
+                    exit_code=result.launch.exit_code,
+                    duration_s=result.launch.duration_s,
+                    findings=found,
+                    report=document,
+                )
+            if args.format == "json":
+                print(json.dumps(document, indent=2, ensure_ascii=False))
+        if args.format != "json":
             print_summary(result)
     finally:
-        if store is not None:
-            store.close()
+        if args.run_store is not None:
+            args.run_store.close()
         release_workdir(args, made)
     return 0 if result.launch.exit_code == 0 else 1
 

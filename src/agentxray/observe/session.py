@@ -49,6 +49,8 @@ class AgentRun:
     """Hosts answered as the model API (a contained run)."""
     payloads: dict[int, bytes] = field(default_factory=dict)
     """Request bodies by the ``seq`` of their ``http`` event (a contained run)."""
+    run_id: str | None = None
+    """Its id in the run store, when it is kept there."""
 
 
 def seed_files(files: dict[str, str], folder: Path) -> None:

@@ -37,6 +37,14 @@ PYTHON = Path("/usr/bin/python3") if Path("/usr/bin/python3").exists() else Path
 Runner = Callable[..., Contained]
 
 
+@pytest.fixture(autouse=True)
+def own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs made through the CLI go to a store of the test's own, never the user's."""
+    path = tmp_path / "store.sqlite"
+    monkeypatch.setenv("AGENTXRAY_STORE", str(path))
+    return path
+
+
 @pytest.fixture
 def contained(tmp_path: Path) -> Iterator[Runner]:
     """``contained(python_source, policy="audit")`` runs the source in a fresh sandbox."""

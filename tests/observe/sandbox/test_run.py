@@ -246,3 +246,68 @@ def test_a_secret_in_a_udp_datagram_is_found(
     hits = [e for e in events if e["kind"] == "honeytoken"]
     assert {(e["host"], e["path"]) for e in hits} == {("203.0.113.50", "~/.aws/credentials")}
     assert all("udp packet" in e["detail"] for e in hits)
+
+
+def test_every_run_is_kept_in_the_run_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], own_store: Path
+) -> None:
+    from agentxray.store.runs import RunStore
+
+    doc = _run_json(tmp_path, EXFIL, capsys)
+    store = RunStore(own_store)
+    try:
+        (stored,) = store.list_runs()
+        full = store.load_run(stored.id)
+    finally:
+        store.close()
+    assert full is not None and full.complete and full.exit_code == 0
+    run = doc["run"]
+    assert isinstance(run, dict) and run["id"] == str(stored.id)
+    assert [e.kind for e in full.events] == [e["kind"] for e in doc["events"]]  # type: ignore[index,union-attr]
+    assert {f.category for f in full.findings} >= {"exfiltration"}
+
+
+def test_a_killed_run_stays_on_the_record_as_incomplete(tmp_path: Path, own_store: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from agentxray.store.runs import RunStore
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    prog = f"prog-{os.getpid()}-{time.monotonic_ns()}.py"  # a name to look for afterwards
+    (ws / prog).write_text("import time\nopen('started', 'w').close()\ntime.sleep(60)\n")
+    cli = [sys.executable, "-m", "agentxray.cli.main", "run", "--scenario", "hello"]
+    cli += ["--workspace", str(ws), "--", str(PYTHON), prog]
+    proc = subprocess.Popen(cli, env={**os.environ, "AGENTXRAY_STORE": str(own_store)})
+    try:
+        deadline = time.monotonic() + 60
+        while not (ws / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (ws / "started").exists()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    store = RunStore(own_store)
+    try:
+        (stored,) = store.list_runs()
+    finally:
+        store.close()
+    assert not stored.complete and stored.exit_code is None
+    time.sleep(1)  # the kernel delivers the parent-death signals
+    left = [
+        p.parent.name
+        for p in Path("/proc").glob("[0-9]*/cmdline")
+        if _reads(p) and prog.encode() in _reads(p)
+    ]
+    assert left == []  # nothing of the run outlives agentxray
+
+
+def _reads(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""

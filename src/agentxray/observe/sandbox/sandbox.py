@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -261,8 +262,13 @@ class Sandbox:
         full = [*self._ns.enter_command(), *inner]
         if trace_dir is not None:
             full = self._traced(full, trace_dir)
-            if full[0] == inner[0] or full[0] == self._ns.enter_command()[0]:
+            if full[0] == self._ns.enter_command()[0]:  # strace missing: not traced
                 trace_dir = None
+        setpriv = shutil.which("setpriv")
+        if setpriv is not None:  # the tracer (bubblewrap's parent) dies with us, and so all of it
+            full = [setpriv, "--pdeathsig", "KILL", "--", *full]
+        else:
+            logger.warning("setpriv (util-linux) not found: a killed agentxray may leave the run")
         logger.info("sandboxed: %s", " ".join(argv))
         started = time.monotonic()
         try:
