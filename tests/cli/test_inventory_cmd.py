@@ -133,3 +133,19 @@ def test_inventory_command_json(
     assert doc["schema"] == "agentxray.inventory/1"
     assert {a["package"] for a in doc["agents"]} == {"@github/copilot", "anthropic.claude-code"}
     assert not store.exists()  # looking never creates a store
+
+
+def test_a_pip_console_script_resolves_to_its_package(machine: dict[str, Path]) -> None:
+    # A venv under /opt (as pipx and `python -m venv` make): bin/aider imports aider.main.
+    venv = machine["opt"] / "agents" / "aider"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    _write(site / "aider" / "__init__.py", "")
+    info = site / "aider_chat-0.86.2.dist-info"
+    _write(info / "entry_points.txt", "[console_scripts]\naider = aider.main:main\n")
+    _write(venv / "bin" / "python", "", 0o755)
+    script = f"#!{venv}/bin/python\nimport sys\nfrom aider.main import main\nsys.exit(main())\n"
+    _write(venv / "bin" / "aider", script, 0o755)
+    items = discover(home=machine["home"], path="", npm_roots=[], opt=machine["opt"])
+    (aider,) = [i for i in items if i.kind == "command"]
+    assert (aider.agent, aider.package, aider.version) == ("aider", "aider-chat", "0.86.2")
+    assert aider.program == str(site / "aider")

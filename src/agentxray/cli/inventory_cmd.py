@@ -137,8 +137,9 @@ def _resolve(command: str, path: str) -> tuple[str | None, str | None, str | Non
     except AgentXrayError:
         return None, None, None, []
     entry = python_entry(program, command)
-    if entry is not None:
-        return str(program), entry.distribution, entry.version, list(chain)
+    if entry is not None:  # a pip console script: the program is the package it imports
+        name = re.sub(r"[-_.]+", "-", entry.distribution).lower() if entry.distribution else None
+        return str(entry.package), name, entry.version, [*chain, str(entry.package)]
     root = package_root(program)
     manifest = _json(root / "package.json") if root else {}
     return str(program), manifest.get("name"), manifest.get("version"), list(chain)
