@@ -127,6 +127,7 @@ def test_inventory_command_json(
     monkeypatch.setenv("HOME", str(machine["home"]))
     monkeypatch.setenv("PATH", str(machine["path"]))
     monkeypatch.setattr(inv, "npm_global_roots", lambda: [machine["root"]])
+    monkeypatch.setattr(inv, "OPT", machine["opt"])
     store = machine["home"] / "none.sqlite"
     assert main(["inventory", "--format", "json", "--store", str(store)]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -72,6 +72,8 @@ EXTENSION_DIRS = (
     ".vscode-oss/extensions", ".cursor/extensions", ".cursor-server/extensions",
     ".windsurf/extensions",
 )  # fmt: skip
+#: Where system-wide installs of programs and apps go.
+OPT = Path("/opt")
 _EXTENSION = re.compile(r"^([a-z0-9-]+\.[a-z0-9-]+)-(\d+\.\d+[^-]*)(?:-([a-z0-9-]+))?$")
 
 
@@ -150,7 +152,7 @@ def discover(
     home: Path,
     path: str,
     npm_roots: Sequence[Path],
-    opt: Path = Path("/opt"),
+    opt: Path = OPT,
 ) -> list[Installed]:
     """Every install of a :data:`KNOWN` agent under these places."""
     found: list[Installed] = []
@@ -288,7 +290,10 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """``agentxray inventory``."""
     items = discover(
-        home=Path.home(), path=os.environ.get("PATH", os.defpath), npm_roots=npm_global_roots()
+        home=Path.home(),
+        path=os.environ.get("PATH", os.defpath),
+        npm_roots=npm_global_roots(),
+        opt=OPT,
     )
     from agentxray.store import default_store_path
 
