@@ -167,7 +167,7 @@ def test_recording_splits_model_request_and_replaces_run_paths() -> None:
     assert '"model": "m"' in got[("model_request.headers", key)]
     assert got[("processes", "")] == "git status"
     assert ("egress", "cdn.growthbook.io POST /api/eval/sdk-1") in got
-    assert rec.flags == ("tengu_a",)
+    assert rec.flags == ("tengu_a", "[GrowthBook POST cdn.growthbook.io/api/eval/sdk-1]")
 
 
 def test_flag_services_and_names() -> None:
@@ -287,3 +287,11 @@ def test_host_cases_walk_the_decision_table() -> None:
     cases = _host_cases(values)
     # a domain holding no keyword, a keyword no domain holds, a domain holding a keyword
     assert cases[:3] == ["api.corp-one.example", "api.solo.com", "api.labx.example"]
+
+
+def test_targeting_attributes_of_a_flag_request() -> None:
+    from agentxray.observe.personas import targeting
+
+    body = json.dumps({"attributes": {"apiBaseUrlHost": "h", "id": "1"}, "url": ""}).encode()
+    assert targeting(body) == ["apiBaseUrlHost", "id"]
+    assert targeting(b"[1]") == []

@@ -158,6 +158,7 @@ def run_persona(
     """One contained run of ``agent`` as ``persona``, in ``folder`` (the same path for every run
     of a probe, so the run's own paths never differ), as a :class:`Recording`."""
     from agentxray.observe.launch import run_contained
+    from agentxray.observe.mockapi.flags import flag_value
     from agentxray.observe.mockapi.recorder import Recorder
     from agentxray.observe.mockapi.scenario import load_scenario
     from agentxray.observe.personas import recording_of, sandbox_setup
@@ -166,6 +167,9 @@ def run_persona(
     if folder.exists():
         shutil.rmtree(folder)
     play = load_scenario(args.scenario)
+    flags = {k[5:]: flag_value(v) for k, v in persona.fields if k.startswith("flag.")}
+    if flags:  # the mock answers flag services with the persona's values
+        play = play.model_copy(update={"flags": flags})
     home, workspace = folder / "home", folder / "workspace"
     seed_files(play.workspace, workspace)
     seed_files(play.home, home)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from agentxray.model import ApiExchange
 from agentxray.observe.mockapi.anthropic import AnthropicDialect
 from agentxray.observe.mockapi.dialect import Dialect, new_id
+from agentxray.observe.mockapi.flags import flag_answer
 from agentxray.observe.mockapi.gemini import GeminiDialect
 from agentxray.observe.mockapi.github_copilot import GitHubCopilotDialect
 from agentxray.observe.mockapi.openai_chat import OpenAIChatDialect
@@ -70,6 +71,9 @@ def answer(
                 }
             },
         )
+    if response is None and scenario.flags:
+        response = flag_answer(req, scenario.flags)
+        outcome = "feature flags" if response is not None else outcome
     for dialect in DIALECTS if response is None else ():
         if dialect.owns(req):
             dialect_name = dialect.name

@@ -115,6 +115,8 @@ class Scenario(BaseModel):
     """Files (relative path → text) to put in the agent's workspace before the run."""
     home: dict[str, str] = Field(default_factory=dict)
     """Files (path relative to HOME → text) to put in the agent's fresh HOME before the run."""
+    flags: dict[str, object] = Field(default_factory=dict)
+    """Feature-flag values to answer flag services with (``agentxray probe``'s ``flag.NAME``)."""
 
 
 @dataclass(frozen=True, slots=True)

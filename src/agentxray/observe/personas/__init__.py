@@ -385,6 +385,22 @@ def flag_names(body: bytes) -> list[str]:
     return [n for n in dict.fromkeys(out) if _FLAG.match(n)]
 
 
+def targeting(body: bytes) -> list[str]:
+    """Names of the attributes a flag request sends for targeting (``attributes``, ``user``,
+    ``context``): what the vendor can switch behaviour on."""
+    try:
+        data = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    for key in ("attributes", "user", "context"):
+        value = data.get(key)
+        if isinstance(value, dict):
+            return sorted(str(k) for k in value)[:40]
+    return []
+
+
 def _texts(obj: Any, out: list[str], depth: int = 0) -> None:
     """Text of a request body part, in order (``text`` and string ``content`` values)."""
     if depth > 20:
@@ -485,6 +501,9 @@ def recording_of(
         service = flag_service(f"{host}{ex.target}")
         if service is not None:
             flags.extend(flag_names(ex.request_body))
+            attrs = targeting(ex.request_body)
+            sent = f" (targeting: {', '.join(attrs)})" if attrs else ""
+            flags.append(f"[{service} {ex.method} {host}{path}{sent}]")
         if ex.dialect and (ex.system or ex.first_user or ex.turn is not None):
             try:
                 body = json.loads(ex.request_body or b"{}")
@@ -525,9 +544,6 @@ def recording_of(
         Aspect("output", "stderr", clean(stderr)),
         Aspect("exit", "", "killed at the timeout" if exit_code is None else str(exit_code)),
     ]
-    for e in events:
-        if e.kind == "http" and e.host and flag_service(f"{e.host}{e.path or ''}"):
-            flags.append(f"({flag_service(e.host + (e.path or ''))} request to {e.host})")
     return Recording(
         persona=persona,
         repeat=repeat,
