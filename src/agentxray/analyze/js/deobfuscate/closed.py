@@ -438,10 +438,11 @@ class ClosedFinder:
                 continue
             decoders[fn.start_byte] = (fn, method)
             if fn.type == "method_definition":
-                self._member_job(found, fn, method)
-                owner = self._class_of(fn)
-                if owner is not None:
-                    classes.setdefault(owner, (fn, method))
+                if len(self.data) <= BIG_FILE_BYTES:  # a bundle's budget goes to plain helpers
+                    self._member_job(found, fn, method)
+                    owner = self._class_of(fn)
+                    if owner is not None:
+                        classes.setdefault(owner, (fn, method))
                 continue
             callback = fn.parent is not None and fn.parent.type == "arguments"
             if callback or function_name(fn) is None:  # `list.map(e => decode(e))` is closed
