@@ -346,6 +346,11 @@ def run(args: argparse.Namespace) -> int:
         flags = sorted({f for r in result.recordings for f in r.flags})
         if not flags:
             print("no feature-flag request was recorded (the agent asked no flag service)")
+        else:
+            print(
+                "feature-flag requests (remote evaluation names no flag: it asks for all, "
+                "sending the targeting attributes shown) and flag names they named:"
+            )
         for flag in flags:
             print(flag)
         return 0

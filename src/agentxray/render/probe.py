@@ -77,7 +77,7 @@ def render_probe_terminal(result: ProbeResult) -> str:
         out.append(f"  … {len(result.noise) - 12} more")
     flags = sorted({f for r in result.recordings for f in r.flags})
     if flags:
-        out.append(f"flags asked for: {', '.join(flags)}")
+        out.append(f"feature flags: {', '.join(flags)}")
     base = result.personas[0].name if result.personas else ""
     for other in result.personas[1:]:
         diffs = [d for d in result.differences if d.personas == (base, other.name)]
@@ -166,6 +166,11 @@ def _marked(a: str, b: str) -> tuple[str, str]:
     left: list[str] = []
     right: list[str] = []
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if sm.ratio() < 0.5:  # different lines, not an edit of one: mark them whole
+        return (
+            f'<mark class="del">{html.escape(visible(a))}</mark>' if a else "",
+            f'<mark class="ins">{html.escape(visible(b))}</mark>' if b else "",
+        )
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             left.append(html.escape(a[i1:i2]))
