@@ -214,13 +214,14 @@ class Sandbox:
         found = read_trace(trace_dir, Path(layout.home_inside), layout.workspace)
         # Everything before bubblewrap starts the program is nsenter's and bubblewrap's set-up;
         # the program cannot act before it exists, so this cut cannot hide anything it did.
+        # Should that exec not be found, everything is kept rather than anything lost.
         start = next(
             (
                 i
                 for i, e in enumerate(found)
                 if e.kind == "exec" and e.argv and e.argv[0] == program
             ),
-            len(found),
+            0,
         )
         events = []
         for e in found[start:]:
