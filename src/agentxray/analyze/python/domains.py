@@ -44,7 +44,9 @@ def _call_sites(index: ModuleIndex, ev: Evaluator, fn: Def) -> list[dict[str, ob
         assert isinstance(call, ast.Call)
         if not call.args and not call.keywords:
             continue
-        if callable_def(index, call.func) is not fn:
+        func = call.func
+        spelled = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if spelled != fn.name or callable_def(index, func) is not fn:
             continue
         looked += 1
         if looked > MAX_SITES or len(out) >= MAX_BINDINGS:
