@@ -18,7 +18,7 @@ from tree_sitter import Node
 
 from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
 from agentxray.analyze.facts.jsscope import Binding, enclosing_function, strip, text
-from agentxray.analyze.facts.jssinks import JsSinks, Sink, args_of, first_text
+from agentxray.analyze.facts.jssinks import JsSinks, Sink, args_of, first_text, this_members
 from agentxray.analyze.facts.jsvalues import Visit
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 
 
 MAX_FILTER_FUNCTION = 4000
-MAX_ALTERNATIVES = 32
-"""Paths of one loop's list spelled out as reads."""
+RUNS = frozenset({"code", "command"})
+"""Roles of a sink that run what reaches them."""
 
 _PATTERN_TEST = re.compile(r"\.(test|match|search|exec)\(")
 
@@ -69,10 +69,11 @@ class JsFlow(JsSinks):
         sinks += self._codes(calls)
         sinks += self._exits(calls)
         sinks += self._file_ops(calls)
-        self._downloads([s for s in sinks if s.fact.kind == "call"])
         self._file_helpers()
         for _round in range(2):
             sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"])
+        self._downloads([s for s in sinks if s.fact.kind == "call"])
+        sinks += self._runner_helpers(sinks)
         for sink in sinks:
             self._project_sink(sink)
         self._gates([s for s in sinks if s.fact.kind == "network_request"])
@@ -120,6 +121,10 @@ class JsFlow(JsSinks):
                 self.values.carry(b, carried)
                 continue
             for site in self._call_sites(b.scope):
+                # What the helper returns or resolves with is the downloaded file, and so is
+                # the variable its caller named the file in.
+                here = self.values.by_span.setdefault((site.start_byte, site.end_byte), [])
+                here += [f for f in carried if f not in here]
                 args = args_of(site)
                 arg = strip(args[b.index]) if b.index < len(args) else None
                 outer = (
@@ -149,7 +154,7 @@ class JsFlow(JsSinks):
             )
 
     def _resolve_paths(self) -> None:
-        for i, f in enumerate(list(self.facts)):
+        for i, f in enumerate(self.facts):
             if f.kind != "file_read":
                 continue
             call = self._node(f)
@@ -159,12 +164,6 @@ class JsFlow(JsSinks):
             spelled = self.values.path(first)
             if spelled.strip("*/.") and spelled != f.value:
                 self.facts[i] = Fact(f.kind, spelled, f.location, f.detail, f.scope, f.span)
-            elif not spelled.strip("*/."):
-                # A loop over paths: one read per path the loop variable takes.
-                for element in self.values.iterated(first)[:MAX_ALTERNATIVES]:
-                    each = self.values.path(element)
-                    if each.strip("*/."):
-                        self.facts.append(Fact(f.kind, each, f.location, f.detail, f.scope, f.span))
 
     def _secret_filters(self) -> None:
         """The whole environment filtered by a secret-naming pattern in the same small function:
@@ -209,10 +208,14 @@ class JsFlow(JsSinks):
         name: Node | None = None
         if fn.type in ("function_declaration", "generator_function_declaration"):
             name = fn.child_by_field_name("name")
+        elif fn.type == "method_definition":
+            return self._method_sites(fn)
         else:
             parent = fn.parent
             while parent is not None and parent.type == "parenthesized_expression":
                 parent = parent.parent
+            if parent is not None and parent.type == "pair":
+                return self._table_sites(parent)
             if parent is not None and parent.type == "variable_declarator":
                 name = parent.child_by_field_name("name")
         if name is None or name.type != "identifier":
@@ -229,6 +232,54 @@ class JsFlow(JsSinks):
                 and parent.child_by_field_name("function") == occ
             ):
                 sites.append(parent)
+        return sites
+
+    def _table_sites(self, pair: Node) -> list[Node]:
+        """Calls of a function kept in an object of handlers: ``table.run(…)``, and dispatch by
+        a computed key (``table[msg.op]?.(…)``), which may call any of them."""
+        key, table = pair.child_by_field_name("key"), pair.parent
+        holder = table.parent if table is not None else None
+        if key is None or holder is None or holder.type != "variable_declarator":
+            return []
+        ident = holder.child_by_field_name("name")
+        b = self.scopes.binding(ident) if ident is not None else None
+        if b is None:
+            return []
+        name = text(self.data, key).strip("\"'")
+        sites: list[Node] = []
+        for occ in self.scopes.occurrences(b)[:200]:
+            up = occ.parent
+            if up is None or up.child_by_field_name("object") != occ:
+                continue
+            if up.type == "member_expression":
+                prop = up.child_by_field_name("property")
+                if prop is None or text(self.data, prop) != name:
+                    continue
+            elif up.type != "subscript_expression":
+                continue
+            call = up.parent
+            if (
+                call is not None
+                and call.type == "call_expression"
+                and call.child_by_field_name("function") == up
+            ):
+                sites.append(call)
+        return sites
+
+    def _method_sites(self, method: Node) -> list[Node]:
+        """Calls of a class's method through ``this`` in the same class (``this.#send(m)``)."""
+        key = method.child_by_field_name("name")
+        if key is None or method.parent is None or method.parent.type != "class_body":
+            return []
+        sites: list[Node] = []
+        for member in this_members(self.data, method, text(self.data, key)):
+            call = member.parent
+            if (
+                call is not None
+                and call.type == "call_expression"
+                and call.child_by_field_name("function") == member
+            ):
+                sites.append(call)
         return sites
 
     def _file_helpers(self) -> None:
@@ -277,6 +328,31 @@ class JsFlow(JsSinks):
                     for role in sorted(self._param_roles.get((fn.start_byte, i), ())):
                         roles.append((role, arg))
                 out.append(Sink(fact, roles + destination, enclosing_function(site)))
+        return out
+
+    def _runner_helpers(self, sinks: list[Sink]) -> list[Sink]:
+        """A function that runs code or a command its parameter gives (``run(src)`` doing
+        ``new Function(src)()``): each call of it runs what its argument carries."""
+        out: list[Sink] = []
+        by_fn: dict[int, tuple[Node, list[Sink]]] = {}
+        for sink in sinks:
+            if sink.inside is None or not any(r[0] in RUNS for r in sink.roles):
+                continue
+            by_fn.setdefault(sink.inside.id, (sink.inside, []))[1].append(sink)
+        for fn, inner in by_fn.values():
+            for s in inner:
+                self._project_sink(s)
+            for site in self._call_sites(fn)[:50]:
+                for s in inner:
+                    roles = [
+                        (role, arg)
+                        for i, arg in enumerate(args_of(site))
+                        for role in sorted(self._param_roles.get((fn.start_byte, i), ()))
+                        if role in RUNS
+                    ]
+                    if roles:
+                        fact = self._fact(s.fact.kind, s.fact.value, site, s.fact.detail)
+                        out.append(Sink(fact, roles, enclosing_function(site)))
         return out
 
     def _gates(self, sinks: list[Sink]) -> None:

@@ -51,6 +51,9 @@ FILE_OPS = {
     "symlinkSync": (1, 0),
 }
 
+COPIES = frozenset({"copyFile", "copyFileSync", "cp", "cpSync"})
+"""File copies: what they copy is read."""
+
 HTTP_MODULES = frozenset({"http", "https"})
 
 CLIENT_MODULES = frozenset({"axios", "got", "ky", "node-fetch", "undici", "superagent", "needle"})
@@ -136,10 +139,12 @@ class JsSinks:
         return got
 
     def _aliased_reads(self) -> None:
-        """File reads through imported names: ``import {readFile as r} from "fs/promises"``."""
+        """File reads through imported names: ``import {readFile as r} from "fs/promises"``;
+        a copy reads its source too (a credential store copied aside, then read)."""
         have = {f.span for f in self.facts if f.kind == "file_read"}
         for call, name in self._module_calls(frozenset({"fs"})):
-            if name.rsplit(".", 1)[-1] not in FILE_READ_CALLS or not args_of(call):
+            last = name.rsplit(".", 1)[-1]
+            if (last not in FILE_READ_CALLS and last not in COPIES) or not args_of(call):
                 continue
             if (call.start_byte, call.end_byte) in have:
                 continue
@@ -322,15 +327,43 @@ class JsSinks:
         return out
 
     def _dns(self) -> list[Sink]:
-        """DNS queries: the name asked for carries data to whoever serves the zone."""
+        """DNS queries: the name asked for carries data to whoever serves the zone (also
+        through aliases: ``R = promisify(dns.resolve4)``)."""
         out: list[Sink] = []
-        for call, name in self._module_calls(frozenset({"dns"})):
+        calls = self._module_calls(frozenset({"dns"}))
+        if "dns" in self.imports:
+            calls += self._alias_calls("dns.")
+        for call, name in calls:
             if not DNS_QUERIES.match(name.rsplit(".", 1)[-1]):
                 continue
             fact = self._fact("network_request", name, call, first_text(self.data, call))
             args = args_of(call)
             roles = [("payload", args[0]), ("destination", args[0])] if args else []
             out.append(Sink(fact, roles, enclosing_function(call)))
+        return out
+
+    def _alias_calls(self, prefix: str) -> list[tuple[Node, str]]:
+        """Calls through top-level variables bound to a module's function (``R =
+        promisify(d.resolve4)``, ``q = d.resolve.bind(d)``), with the canonical name."""
+        out: list[tuple[Node, str]] = []
+        for bindings in self.scopes.table(self.root).values():
+            for b in bindings:
+                value = strip(b.value) if b.kind == "var" and b.value is not None else None
+                if value is None or value.type not in ("call_expression", "member_expression"):
+                    continue
+                if value.end_byte - value.start_byte > 300:
+                    continue
+                name = self.values.canonical(value) or ""
+                if not name.startswith(prefix):
+                    continue
+                for occ in self.scopes.occurrences(b):
+                    call = occ.parent
+                    if (
+                        call is not None
+                        and call.type == "call_expression"
+                        and call.child_by_field_name("function") == occ
+                    ):
+                        out.append((call, name))
         return out
 
     def _module_calls(self, modules: frozenset[str]) -> list[tuple[Node, str]]:
@@ -350,6 +383,13 @@ class JsSinks:
                         if fn == cur:
                             out.append((parent, name))
                         break
+                    if parent.type == "subscript_expression":  # d["res" + "olve4"](…)
+                        index = parent.child_by_field_name("index")
+                        key = self.values.constant(index) if index is not None else None
+                        if parent.child_by_field_name("object") != cur or not isinstance(key, str):
+                            break
+                        name, cur = f"{name}.{key}", parent
+                        continue
                     if parent.type != "member_expression":
                         break
                     prop = parent.child_by_field_name("property")
@@ -526,6 +566,8 @@ class JsSinks:
             ident = parent.child_by_field_name("name")
         elif parent is not None and parent.type == "assignment_expression":
             ident = parent.child_by_field_name("left")
+        if ident is not None and ident.type == "member_expression":
+            return self._field_uses(ident)
         if ident is None or ident.type != "identifier":
             return []
         b = self.scopes.binding(ident)
@@ -538,6 +580,24 @@ class JsSinks:
                 up is not None
                 and up.type == "member_expression"
                 and up.child_by_field_name("object") == occ
+            ):
+                uses.append(up)
+        return uses
+
+    def _field_uses(self, field: Node) -> list[Node]:
+        """Member expressions on an instance field a creation is stored in: ``this.sock.send``
+        anywhere in the class for ``this.sock = new WebSocket(u)``."""
+        obj, prop = field.child_by_field_name("object"), field.child_by_field_name("property")
+        if obj is None or prop is None or obj.type != "this":
+            return []
+        uses: list[Node] = []
+        for node in this_members(self.data, field, text(self.data, prop)):
+            up = node.parent
+            if (
+                node != field
+                and up is not None
+                and up.type == "member_expression"
+                and up.child_by_field_name("object") == node
             ):
                 uses.append(up)
         return uses
@@ -630,6 +690,29 @@ class JsSinks:
                 roles += [("content", n) for n in self.scopes._piped_into(call)]
             out.append(Sink(f, roles, enclosing_function(call)))
         return out
+
+
+def this_members(data: bytes, inside: Node, name: str) -> list[Node]:
+    """``this.<name>`` member expressions in the class body around ``inside`` (found by a byte
+    search, so a large class costs no walk)."""
+    cls = inside.parent
+    while cls is not None and cls.type not in ("class_body", "program"):
+        cls = cls.parent
+    if cls is None or cls.type != "class_body":
+        return []
+    needle = f"this.{name}".encode()
+    out: list[Node] = []
+    at = data.find(needle, cls.start_byte, cls.end_byte)
+    while at != -1 and len(out) < 200:
+        end = at + len(needle)
+        if data[end : end + 1] not in _WORDISH or data[end : end + 1] == b".":
+            node = cls.descendant_for_byte_range(at, end)
+            while node is not None and node.type != "member_expression":
+                node = node.parent if node.end_byte <= end else None
+            if node is not None and (node.start_byte, node.end_byte) == (at, end):
+                out.append(node)
+        at = data.find(needle, end, cls.end_byte)
+    return out
 
 
 def conditions(data: bytes, node: Node) -> list[Node]:

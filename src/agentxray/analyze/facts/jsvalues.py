@@ -471,6 +471,10 @@ class JsValues:
                 return "<dir>" if text(self.data, node) == "__dirname" else "*"
             if b.kind in ("var", "param") and b.value is not None:
                 return self.path(b.value, depth + 1)
+            each = [self.path(e, depth + 1) for e in self.iterated(node)[:12]]
+            each = [e for e in dict.fromkeys(each) if e.strip("*/.")]
+            if each:  # a loop over known paths: {a,b} (one file read per element)
+                return each[0] if len(each) == 1 else "{" + ",".join(each) + "}"
         return "*"
 
     def iterated(self, node: Node) -> list[Node]:
@@ -500,6 +504,13 @@ class JsValues:
             b = self.scopes.binding(node)
             if b is not None and b.kind == "var" and b.value is not None:
                 return self._elements(b.value, depth + 1)
+        if node.type == "call_expression" and depth < 3:  # paths() returning lists
+            fn = node.child_by_field_name("function")
+            target = self.function_of(fn) if fn is not None else None
+            if target is not None:
+                return [
+                    e for r in returned(self.data, target) for e in self._elements(r, depth + 1)
+                ]
         return []
 
     def _path_call(self, node: Node, depth: int) -> str:
@@ -586,6 +597,14 @@ class JsValues:
             return self.constant(rets[0], bound, depth + 1) if len(rets) == 1 else None
         name = self.callee_name(node)
         values = [self.constant(a, env, depth + 1) for a in parts]
+        if name == "join" and fn.type == "member_expression":  # ["res", "olve"].join("")
+            obj = strip(fn.child_by_field_name("object") or fn)
+            sep = values[0] if values else ","
+            if obj.type != "array" or not isinstance(sep, str) or obj.named_child_count > 64:
+                return None
+            pieces = [self.constant(e, env, depth + 1) for e in obj.named_children]
+            texts = [p for p in pieces if isinstance(p, str)]
+            return sep.join(texts) if texts and len(texts) == len(pieces) else None
         if name == "fromCharCode":
             spread = (
                 parts[0].named_children[0] if parts and parts[0].type == "spread_element" else None

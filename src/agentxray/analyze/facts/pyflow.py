@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
-from agentxray.analyze.facts.pyscope import FILE_KEY, FUNCTION_NODES, span
+from agentxray.analyze.facts.pyscope import FILE_KEY, FUNCTION_NODES, passed, span
 from agentxray.analyze.facts.pysinks import PySinks, Sink
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
@@ -32,6 +32,8 @@ ONE_KEY = frozenset({"get", "pop", "setdefault", "getenv"})
 """Methods that read one key of a mapping."""
 MAX_FILTER_LINES = 60
 OWN_NAMES = frozenset({"__file__"})
+RUNS = frozenset({"code", "command"})
+"""Roles of a sink that run what reaches them."""
 
 Env = dict[tuple[int, int], tuple[ast.AST, "Env"]]
 
@@ -59,6 +61,7 @@ class PyFlow(PySinks):
         self._projected: set[tuple[object, ...]] = set()
         self._param_roles: dict[tuple[int, int], set[str]] = {}
         self._synthetic: dict[tuple[int, int], Fact] = {}
+        self._attributes: dict[int, dict[str, list[ast.AST]]] = {}
         self._nested = 0
 
     def run(self) -> None:
@@ -72,11 +75,13 @@ class PyFlow(PySinks):
         sinks += self._requests()
         sinks += self._handles()
         sinks += self._codes_and_exits()
+        sinks += self._raised_exits()
         sinks += self._file_ops()
         self._file_helpers()
         done: set[int] = set()
         for _round in range(2):
             sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"], done)
+        sinks += self._runner_helpers(sinks)
         for sink in sinks:
             self._project_sink(sink)
         self._gates([s for s in sinks if s.fact.kind == "network_request"])
@@ -164,6 +169,8 @@ class PyFlow(PySinks):
             elif isinstance(node, ast.Attribute):
                 meta = node.attr in RESPONSE_META
                 self._narrowed(node.value, visit, env, depth, out, meta)
+                if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                    self._instance(node, visit, env, depth, out)
             elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
                 self._narrowed(node.value, visit, env, depth, out)
             elif isinstance(node, ast.Dict):
@@ -177,6 +184,56 @@ class PyFlow(PySinks):
                 stack.extend(g.iter for g in node.generators)
             elif isinstance(node, ast.expr):
                 stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
+
+    def _instance(
+        self, node: ast.Attribute, visit: Visit, env: Env, depth: int, out: set[Fact]
+    ) -> None:
+        """``self.tags``: what the class assigns to the attribute (``self.tags = …`` in any
+        method, a class-level value, a dataclass ``field(default_factory=…)``)."""
+        key = hash(("instance", id(node)))
+        if key in visit.seen:
+            return
+        visit.seen.add(key)
+        try:
+            for value in self._instance_values(node):
+                if isinstance(value, ast.Call) and value.func is not None:
+                    factory = next(
+                        (kw.value for kw in value.keywords if kw.arg == "default_factory"), None
+                    )
+                    if factory is not None:
+                        fn = self.scopes.function_named(factory)
+                        if fn is not None:
+                            self._returns(fn, ast.Call(factory, [], []), visit, env, depth, out)
+                        elif isinstance(factory, ast.Lambda):
+                            self._descend(factory.body, visit, env, depth, out)
+                        continue
+                self._descend(value, visit, env, depth, out)
+        finally:
+            visit.seen.discard(key)
+
+    def _instance_values(self, node: ast.Attribute) -> list[ast.AST]:
+        cls = self.scopes.parents.get(id(node))
+        while cls is not None and not isinstance(cls, ast.ClassDef):
+            cls = self.scopes.parents.get(id(cls))
+        if cls is None:
+            return []
+        cached = self._attributes.get(id(cls))
+        if cached is None:
+            cached = self._attributes[id(cls)] = {}
+            for sub in ast.walk(cls):
+                if isinstance(sub, ast.Assign):
+                    targets, value = sub.targets, sub.value
+                elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
+                    targets, value = [sub.target], sub.value
+                else:
+                    continue
+                for t in targets:
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name):
+                        if t.value.id in ("self", "cls"):
+                            cached.setdefault(t.attr, []).append(value)
+                    elif isinstance(t, ast.Name) and self.scopes.parents.get(id(sub)) is cls:
+                        cached.setdefault(t.id, []).append(value)
+        return cached.get(node.attr, [])
 
     def _narrowed(
         self,
@@ -235,7 +292,7 @@ class PyFlow(PySinks):
         visit.seen.add(id(fn))
         bound = dict(env)
         inner = self.scopes.scope_of_node[id(fn)]
-        for i, arg in enumerate(call.args):
+        for i, arg in enumerate(passed(call, fn)):
             bound[(id(fn), i)] = (arg, env)
         for kw in call.keywords:
             param = inner.params.get(kw.arg or "")
@@ -395,6 +452,36 @@ class PyFlow(PySinks):
                         if given is not None:
                             roles.append((role, given))
                 out.append(Sink(fact, roles + destination, self._function_of(site)))
+        return out
+
+    def _runner_helpers(self, sinks: list[Sink]) -> list[Sink]:
+        """A function that runs code or a command its parameter gives (``run(code)`` doing
+        ``exec(compile(code, …))``): each call of it runs what its argument carries."""
+        out: list[Sink] = []
+        by_fn: dict[int, tuple[ast.AST, list[Sink]]] = {}
+        for sink in sinks:
+            if sink.inside is None or not any(r[0] in RUNS for r in sink.roles):
+                continue
+            by_fn.setdefault(id(sink.inside), (sink.inside, []))[1].append(sink)
+        for fn, inner in by_fn.values():
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for s in inner:
+                self._project_sink(s)
+            scope = self.scopes.scope_of_node[id(fn)]
+            for site, args, kwargs in self.scopes.call_sites(fn):
+                for s in inner:
+                    roles: list[tuple[str, ast.AST]] = []
+                    for pname, param in scope.params.items():
+                        given = (
+                            args[param.index] if 0 <= param.index < len(args) else kwargs.get(pname)
+                        )
+                        for role in sorted(self._param_roles.get((id(fn), param.index), ())):
+                            if given is not None and role in RUNS:
+                                roles.append((role, given))
+                    if roles:
+                        fact = self._fact(s.fact.kind, s.fact.value, site, fn.name)
+                        out.append(Sink(fact, roles, self._function_of(site)))
         return out
 
     def _gates(self, sinks: list[Sink]) -> None:

@@ -216,7 +216,17 @@ class PyScopes:
         return None
 
     def function_named(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        """The local function a callee names."""
+        """The local function a callee names (``self.m`` names a method of the class)."""
+        if isinstance(node, ast.Attribute) and is_self(node.value):
+            cls = self.parents.get(id(node))
+            while cls is not None and not isinstance(cls, ast.ClassDef):
+                cls = self.parents.get(id(cls))
+            for item in cls.body if cls is not None else []:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    item.name == node.attr
+                ):
+                    return item
+            return None
         if not isinstance(node, ast.Name):
             return None
         scope = self.resolve(node.id, self.scope_at(node))
@@ -232,7 +242,7 @@ class PyScopes:
         for node in self.calls:
             kwargs: dict[str, ast.AST] = {kw.arg: kw.value for kw in node.keywords if kw.arg}
             if self.function_named(node.func) is fn:
-                out.append((node, list[ast.AST](node.args), kwargs))
+                out.append((node, passed(node, fn), kwargs))
             target = kwargs.get("target")
             if target is not None and self.function_named(target) is fn:
                 args = kwargs.get("args")
@@ -331,6 +341,21 @@ class PyScopes:
             words = [self.string(first) or "*"]
             words += [self.string(a) or "*" for a in call.args[1:]]
         return " ".join(" ".join(words).split())
+
+
+def is_self(node: ast.AST) -> bool:
+    """Whether an expression is a method's ``self`` or ``cls``."""
+    return isinstance(node, ast.Name) and node.id in ("self", "cls")
+
+
+def passed(call: ast.Call, fn: ast.AST) -> list[ast.AST]:
+    """A call's positional arguments by parameter index: ``self.m(x)`` passes ``self`` first."""
+    args: list[ast.AST] = list(call.args)
+    if isinstance(call.func, ast.Attribute) and is_self(call.func.value):
+        params = fn.args.args if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) else []
+        if params and params[0].arg in ("self", "cls"):
+            args.insert(0, call.func.value)
+    return args
 
 
 def _names(target: ast.AST | None, depth: int = 0) -> list[str]:

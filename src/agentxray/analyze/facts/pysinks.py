@@ -343,6 +343,21 @@ class PySinks:
                 break
         return out
 
+    def _raised_exits(self) -> list[Sink]:
+        """``raise SystemExit(…)``: an exit, decided by the tests around it."""
+        out: list[Sink] = []
+        for node in ast.walk(self.scopes.tree):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if not isinstance(exc, ast.Name) or exc.id not in ("SystemExit", "KeyboardInterrupt"):
+                continue
+            roles = [("condition", c) for c in self._conditions(node)]
+            if roles:
+                fact = self._fact("call", "SystemExit", node)
+                out.append(Sink(fact, roles, self._function_of(node)))
+        return out
+
     def _conditions(self, node: ast.AST) -> list[ast.AST]:
         """The tests that decide whether ``node`` runs, up to its function."""
         out: list[ast.AST] = []
