@@ -3,6 +3,8 @@ attribution."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agentxray.compare.personas import (
     MARK,
     as_asked,
@@ -192,3 +194,15 @@ def test_confirm_says_not_reachable_when_no_model_request_was_made() -> None:
     result = compare_personas("t", [UTC, SHANGHAI], dead)
     (c,) = confirm([geo], result, {"shanghai": ["geo1"]})
     assert c.status == "not-reachable-offline"
+
+
+def test_as_asked_keeps_the_personas_host_in_what_goes_to_other_hosts() -> None:
+    # Qwen Code's usage statistics carry the configured base URL to a third party: that must
+    # stay visible, while the request to the persona's own host is aligned across personas.
+    base = _rec("lab", 0, host="api.lab.test")
+    rum = Aspect("egress", "rum.example.net POST /", '{"base_url": "https://api.lab.test/v1"}')
+    own = Aspect("egress", "api.lab.test POST /v1/chat", '{"host": "api.lab.test"}')
+    rec = as_asked(replace(base, aspects=(*base.aspects, rum, own)), LAB)
+    by_key = {a.key: a.text for a in rec.aspects if a.where == "egress"}
+    assert by_key["rum.example.net POST /"] == '{"base_url": "https://api.lab.test/v1"}'
+    assert by_key["{base_url} POST /v1/chat"] == '{"host": "{base_url}"}'

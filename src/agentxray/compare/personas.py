@@ -455,7 +455,8 @@ def _host(url: str) -> str:
 def as_asked(rec: Recording, persona: Persona) -> Recording:
     """``rec`` with the persona's own API host written ``{base_url}`` where traffic is listed:
     that the agent talks to the host it was given is the premise, not a finding. (Text sent to
-    the model keeps every value: an echoed host, zone or name is worth seeing.)"""
+    the model keeps every value: an echoed host, zone or name is worth seeing; so does what is
+    sent to any other host: a third party told which API host the user has is a finding.)"""
     host = _host(persona.get("base_url") or "")
     if not host:
         return rec
@@ -463,8 +464,13 @@ def as_asked(rec: Recording, persona: Persona) -> Recording:
     def sub(text: str) -> str:
         return re.sub(rf"(?<![\w.-]){re.escape(host)}(?![\w-])", "{base_url}", text)
 
+    def to_own_host(key: str) -> bool:
+        return key == "hosts" or key.split(" ", 1)[0].rsplit(":", 1)[0] == host
+
     aspects = tuple(
-        replace(a, key=sub(a.key), text=sub(a.text)) if a.where == "egress" else a
+        replace(a, key=sub(a.key), text=sub(a.text) if to_own_host(a.key) else a.text)
+        if a.where == "egress"
+        else a
         for a in rec.aspects
     )
     return replace(rec, aspects=aspects)
