@@ -192,7 +192,10 @@ def _over_parameters(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, lis
     if fn is None:
         return None
     if not any(isinstance(n, ast.Name) and n.id in _params(fn) for n in ast.walk(fn)):
-        return _whole_function(a, fn)  # ``@property def hosts(self)``: decodes its own data
+        whole = f"whole {id(fn)}"  # ``@property def hosts(self)``: decodes its own data
+        if whole not in a.cache:
+            a.cache[whole] = _whole_function(a, fn)
+        return a.cache[whole]  # type: ignore[return-value]
     key = f"bindings {id(fn)}"
     bindings = a.cache.get(key)
     if not isinstance(bindings, list):
