@@ -101,6 +101,8 @@ STRING_ROLES = frozenset({"destination", "target"})
 replaces (a file name); elsewhere a literal is not data about anyone."""
 NETWORK_COMMANDS = re.compile(r"^(git\s+push|curl|wget|nc|ncat|scp|rsync)\b")
 """Command lines that send data over the network: their arguments are a request's payload."""
+PROSE_WINDOW = 160
+"""Characters looked at either side of a URL to tell a sentence from a bare address."""
 _PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?]?\s+\(?[A-Za-z]{2,}")
 _FLAG = re.compile(r"(?:^|\s)--?[A-Za-z]")
 

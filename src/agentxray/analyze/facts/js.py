@@ -21,6 +21,7 @@ from agentxray.analyze.facts.common import (
     FILE_READ_CALLS,
     JS_FIXED_CALLS,
     JS_NETWORK_CALLS,
+    PROSE_WINDOW,
     URL_BYTES,
     clean_url,
     host_of,
@@ -184,9 +185,12 @@ class _Collector:
             return
         url = clean_url(m.group().decode("utf-8", "replace"))
         host = host_of(url)
-        before = self.data[node.start_byte + 1 : start].decode("utf-8", "replace")
-        after = self.data[m.end() : node.end_byte - 1].decode("utf-8", "replace")
-        if host and not in_prose(before, after):
+        near = PROSE_WINDOW  # prose is local: a bounded look either side, whatever the string
+        before = self.data[max(node.start_byte + 1, start - near) : start]
+        after = self.data[m.end() : min(node.end_byte - 1, m.end() + near)]
+        if host and not in_prose(
+            before.decode("utf-8", "replace"), after.decode("utf-8", "replace")
+        ):
             self._add("url", url, node, host)
 
     def string(self, start: int, end: int) -> None:

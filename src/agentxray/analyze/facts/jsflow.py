@@ -18,7 +18,7 @@ from tree_sitter import Node
 
 from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
 from agentxray.analyze.facts.jsscope import Binding, enclosing_function, strip, text
-from agentxray.analyze.facts.jssinks import JsSinks, Sink, args_of, first_text, this_members
+from agentxray.analyze.facts.jssinks import COPIES, JsSinks, Sink, args_of, first_text, this_members
 from agentxray.analyze.facts.jsvalues import Visit
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
@@ -57,6 +57,7 @@ class JsFlow(JsSinks):
         self._secret_filters()
         for f in list(self.facts):
             self.values.add_source(f)
+        self._copies()
         sinks: list[Sink] = []
         sinks += self._execs(calls)
         sinks += self._exec_aliases({s.fact.span for s in sinks})
@@ -164,6 +165,29 @@ class JsFlow(JsSinks):
             spelled = self.values.path(first)
             if spelled.strip("*/.") and spelled != f.value:
                 self.facts[i] = Fact(f.kind, spelled, f.location, f.detail, f.scope, f.span)
+
+    def _copies(self) -> None:
+        """A file copied aside and read there (``copyFile(store, tmp)``; ``readFile(tmp)``):
+        the read of the copy reads the original."""
+        for f in [f for f in self.facts if f.kind == "file_read"]:
+            if f.detail.rsplit(".", 1)[-1] not in COPIES:
+                continue
+            call = self._node(f)
+            args = args_of(call) if call is not None else []
+            dest = strip(args[1]) if len(args) > 1 else None
+            b = (
+                self.scopes.binding(dest)
+                if dest is not None and dest.type == "identifier"
+                else None
+            )
+            for occ in self.scopes.occurrences(b) if b is not None else []:
+                holder = occ.parent
+                read = holder.parent if holder is not None and holder.type == "arguments" else None
+                if read is None or holder is None or holder.named_children[0] != occ:
+                    continue
+                span = (read.start_byte, read.end_byte)
+                if any(g.kind == "file_read" for g in self.values.by_span.get(span, ())):
+                    self.values.by_span[span].append(f)
 
     def _secret_filters(self) -> None:
         """The whole environment filtered by a secret-naming pattern in the same small function:

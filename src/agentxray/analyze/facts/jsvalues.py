@@ -325,9 +325,12 @@ class JsValues:
         stack.extend(a for a in arg_nodes if strip(a).type not in FUNCTIONS)
         if name in MAPPERS:  # xs.map((x) => ({ x, body: readFileSync(x) })) carries the body
             for cb in arg_nodes[:1]:
-                if strip(cb).type in FUNCTIONS:
-                    for ret in returned(self.data, strip(cb)):
-                        self._descend(ret, visit, env, depth, out)
+                target = self.function_of(cb)  # also a named function: xs.map(snapshot)
+                if target is not None and target.id not in visit.seen and depth < MAX_DEPTH:
+                    visit.seen.add(target.id)
+                    for ret in returned(self.data, target):
+                        self._descend(ret, visit, env, depth + 1, out)
+                    visit.seen.discard(target.id)
 
     def _identifier(self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
         name = text(self.data, node)

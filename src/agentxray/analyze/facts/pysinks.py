@@ -62,6 +62,8 @@ HANDLE_MAKERS = (
     "websocket.create_connection",
     "websockets.connect",
 )
+CLIENT_MODULES = frozenset({"requests", "httpx"})
+"""Modules whose functions are requests (a parameter defaulting to one is a client)."""
 HANDLE_SENDS = frozenset(
     {
         "request",
@@ -318,6 +320,14 @@ class PySinks:
 
     def _maker(self, name: ast.Name) -> ast.Call | None:
         scope = self.scopes.resolve(name.id, self.scopes.scope_at(name))
+        param = scope.params.get(name.id) if scope is not None else None
+        if param is not None and param.default is not None:
+            # def report(e, session=requests): session.post(…) — the module is the default
+            default = param.default
+            if (self.dotted(default) or "") in CLIENT_MODULES:
+                return ast.Call(default, [], [])
+            if isinstance(default, ast.Call) and (self.dotted(default.func) or "") in HANDLE_MAKERS:
+                return default
         for value in scope.values.get(name.id, []) if scope is not None else []:
             while isinstance(value, ast.Await):
                 value = value.value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import logging
 
-from agentxray.analyze.facts.common import URL_TEXT, clean_url, host_of, in_prose
+from agentxray.analyze.facts.common import PROSE_WINDOW, URL_TEXT, clean_url, host_of, in_prose
 from agentxray.analyze.facts.pyflow import PyFlow
 from agentxray.analyze.facts.pyscope import write_mode
 from agentxray.model import Fact, FactKind, Location
@@ -177,7 +177,11 @@ class _Visitor(ast.NodeVisitor):
         for m in URL_TEXT.finditer(node.value):
             url = clean_url(m.group())
             host = host_of(url)
-            if in_prose(node.value[: m.start()], node.value[m.end() :]):
+            near = PROSE_WINDOW
+            if in_prose(
+                node.value[max(0, m.start() - near) : m.start()],
+                node.value[m.end() : m.end() + near],
+            ):
                 continue
             if host:
                 self._add("url", url, node, host.lower())
