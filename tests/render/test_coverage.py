@@ -114,3 +114,13 @@ def test_html_report_says_what_was_analysed_too() -> None:
     some = render_html(report(entry("a.js", "javascript", 1500)))
     assert "<dt>Analysed</dt><dd>JavaScript 1 file, 1.5 kB</dd>" in some
     assert "No findings in the 1 file analysed (1.5 kB)." in some
+
+
+def test_a_file_that_stayed_obfuscated_is_not_called_clean() -> None:
+    left = Notice("still-obfuscated", "still looks obfuscated after deobfuscation", "a.js")
+    r = report(entry("a.js", "javascript", 150_000), notices=(left,))
+    cov = coverage(r)
+    assert cov.obscured == (left,) and not cov.partial and not cov.budgets
+    text = " ".join(render_terminal_text(r).split())  # as read, whatever the wrapping
+    assert "Still obfuscated: 1 file (still-obfuscated)" in text
+    assert "but 1 file stayed obfuscated: not a clean result for it." in text

@@ -25,6 +25,8 @@ STRINGS_KIND = "strings"
 SKIP_CODES = frozenset({"not-written", "too-large-to-analyze", "read-error"})
 #: Notice codes meaning some detectors could not analyse one file (it was read; others ran).
 PARTIAL_CODES = frozenset({"parse-error", "parse-too-costly", "detector-error"})
+#: Notice codes meaning one file was read but stayed (partly) obfuscated: what it hides is unknown.
+OBSCURED_CODES = frozenset({"still-obfuscated", "deobfuscation-failed"})
 #: Notice codes of a budget or limit that cut the work short (unpacking or analysis).
 _BUDGET = re.compile(r"truncated|exceeded|too-(?:large|many|deep|long|costly)|budget")
 
@@ -65,6 +67,8 @@ class Coverage:
     """Notices of files some detectors could not analyse (did not parse, crashed)."""
     budgets: tuple[Notice, ...]
     """Notices of limits and budgets hit while unpacking or analysing."""
+    obscured: tuple[Notice, ...] = ()
+    """Notices of files that stayed obfuscated (deobfuscation failed or left them unreadable)."""
 
     @property
     def analysed(self) -> Share:
@@ -117,7 +121,10 @@ def coverage(report: Report) -> Coverage:
         for n in report.notices
         if n.code not in SKIP_CODES and n.code not in PARTIAL_CODES and _BUDGET.search(n.code)
     )
-    return Coverage(languages, strings, len(binaries), empty, other, skipped, partial, budgets)
+    obscured = tuple(n for n in report.notices if n.code in OBSCURED_CODES)
+    return Coverage(
+        languages, strings, len(binaries), empty, other, skipped, partial, budgets, obscured
+    )
 
 
 def human_bytes(n: int) -> str:
@@ -198,6 +205,15 @@ def describe(cov: Coverage) -> list[tuple[str, str]]:
                 f"({_codes(cov.partial)}), see the notices",
             )
         )
+    if cov.obscured:
+        files = len({n.path for n in cov.obscured})
+        lines.append(
+            (
+                "Still obfuscated",
+                f"{_count(files, 'file')} ({_codes(cov.obscured)}): what they hide may be"
+                " missing from the findings, see the notices",
+            )
+        )
     if cov.budgets:
         lines.append(
             ("Limits hit", f"{_codes(cov.budgets)} — results may be incomplete, see the notices")
@@ -210,4 +226,9 @@ def verdict(cov: Coverage) -> str:
     if cov.nothing_analysed:
         return NOT_CLEAN
     total = cov.analysed
-    return NO_FINDINGS.format(files=_count(total.files, "file"), size=human_bytes(total.bytes))
+    said = NO_FINDINGS.format(files=_count(total.files, "file"), size=human_bytes(total.bytes))
+    if cov.obscured:
+        n = len({notice.path for notice in cov.obscured})
+        them = "it" if n == 1 else "them"
+        said = f"{said[:-1]}, but {_count(n, 'file')} stayed obfuscated: not a clean result for {them}."
+    return said

@@ -324,7 +324,7 @@ class PySinks:
         if param is not None and param.default is not None:
             # def report(e, session=requests): session.post(…) — the module is the default
             default = param.default
-            if (self.dotted(default) or "") in CLIENT_MODULES:
+            if isinstance(default, ast.expr) and (self.dotted(default) or "") in CLIENT_MODULES:
                 return ast.Call(default, [], [])
             if isinstance(default, ast.Call) and (self.dotted(default.func) or "") in HANDLE_MAKERS:
                 return default

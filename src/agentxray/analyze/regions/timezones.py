@@ -27,8 +27,40 @@ def _zones() -> dict[str, tuple[str, ...]]:
     for row in _table("zone1970.tab"):
         if len(row) >= 3:
             zones.setdefault(row[2], set()).update(row[0].split(","))
-    logger.debug("loaded %d IANA zones", len(zones))
+    for link, target in _links(zones).items():
+        zones.setdefault(link, set()).update(zones[target])
+    logger.debug("loaded %d IANA zones and links", len(zones))
     return {zone: tuple(sorted(codes)) for zone, codes in zones.items()}
+
+
+def _links(zones: dict[str, set[str]]) -> dict[str, str]:
+    """Old and alias names (``Asia/Chongqing``, ``Asia/Calcutta``, ``US/Pacific``) → the listed
+    zone they are a link to. The tables list only canonical names; ``tzdata`` ships every link
+    as a copy of its target's data, so a name whose data is byte-identical to exactly one listed
+    zone (of one country) is that zone. Names shared by zones of several countries are left
+    out rather than guessed."""
+    root = resources.files("tzdata").joinpath("zoneinfo")
+    by_data: dict[bytes, set[str]] = {}
+    others: dict[str, bytes] = {}
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        for item in folder.iterdir():
+            name = prefix + item.name
+            if item.is_dir():
+                stack.append((item, name + "/"))
+            elif "/" in name and not item.name.endswith((".tab", ".zi", ".py")):
+                data = item.read_bytes()
+                if name in zones:
+                    by_data.setdefault(data, set()).add(name)
+                else:
+                    others[name] = data
+    out: dict[str, str] = {}
+    for name, data in others.items():
+        targets = by_data.get(data, set())
+        if len({c for t in targets for c in zones[t]}) == 1:
+            out[name] = min(targets)
+    return out
 
 
 @cache

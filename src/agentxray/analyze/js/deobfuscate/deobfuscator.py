@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from agentxray.analyze.js.deobfuscate.aliases import inline_aliases
 from agentxray.analyze.js.deobfuscate.detect import looks_obfuscated
 from agentxray.analyze.js.deobfuscate.inline import inline_strings
+from agentxray.analyze.js.deobfuscate.localcalls import constant_array_edits, local_call_edits
 from agentxray.analyze.js.deobfuscate.objects import rebuild_objects
 from agentxray.analyze.js.deobfuscate.remove import remove_declarators, unused_declarators
 from agentxray.analyze.js.deobfuscate.rewrite import PositionMap, apply_edits
 from agentxray.analyze.js.deobfuscate.scope import Scopes
 from agentxray.analyze.js.deobfuscate.simplify import simplify
 from agentxray.analyze.js.deobfuscate.statements import rewrite_statements
-from agentxray.analyze.js.deobfuscate.syntax import parse
+from agentxray.analyze.js.deobfuscate.syntax import js_string, parse
 from agentxray.analyze.js.deobfuscate.unflatten import unflatten
 from agentxray.analyze.js.nodes import string_value
 
@@ -58,13 +61,26 @@ class Deobfuscation:
     """What went wrong without stopping the result (a decoder that failed, a budget reached)."""
     hidden: tuple[HiddenStrings, ...] = field(default=())
     """String arrays whose decoders revealed text the original does not contain."""
+    decoders: int = 0
+    """The file's own decoder functions whose constant calls were evaluated."""
+    unpacked: int = 0
+    """Code packed into ``Function("…")`` strings turned back into code."""
 
     def summary(self) -> str:
         """One sentence for a notice."""
-        parts = [
-            f"{self.strings} string-array call(s) decoded to {self.distinct} distinct string(s)"
-            f" from {self.arrays} string array(s)"
-        ]
+        parts = []
+        if self.arrays or not (self.decoders or self.unpacked or self.dispatchers):
+            parts.append(
+                f"{self.strings} string-array call(s) decoded to {self.distinct} distinct"
+                f" string(s) from {self.arrays} string array(s)"
+            )
+        if self.decoders:
+            parts.append(
+                f"calls of {self.decoders} decoder function(s) of the file evaluated to"
+                f" {self.distinct} distinct string(s)"
+            )
+        if self.unpacked:
+            parts.append(f'{self.unpacked} Function("…") code string(s) unpacked')
         if self.dispatchers:
             parts.append(f"{self.dispatchers} flattened control flow dispatcher(s) straightened")
         return "; ".join(parts)
@@ -77,26 +93,47 @@ class HiddenStrings:
     offset: int
     """Where the array's declaration starts in the original file."""
     values: tuple[str, ...]
+    source: str = "string array"
+    """What hid them: ``string array``, or ``decoder function`` (the file's own functions)."""
 
 
 MAX_HIDDEN = 500
 """Strings kept per array (the finding's evidence, not the inlining)."""
 
 
-def _hidden(original: bytes, text: bytes, offset: int, typescript: bool) -> HiddenStrings | None:
+def _hidden(
+    original: bytes, text: bytes, offset: int, typescript: bool, source: str
+) -> HiddenStrings | None:
     """The string literals of the deobfuscated ``text`` that the ``original`` does not contain:
-    what the string arrays hid, after split pieces were joined again."""
+    what the string arrays or decoders hid, after split pieces were joined again."""
+    literals = set(_literals(original, typescript))  # a literal of the file hides nothing
     kept: dict[str, None] = {}
+    for value in _literals(text, typescript):
+        if len(kept) >= MAX_HIDDEN:
+            break
+        if value in literals or len(value.strip()) < 3 or _written(value, original):
+            continue
+        kept[value] = None
+    return HiddenStrings(offset, tuple(kept), source) if kept else None
+
+
+def _literals(text: bytes, typescript: bool) -> Iterator[str]:
+    """The values of the string literals of ``text``, in order."""
     stack = [parse(text, typescript).root_node]
-    while stack and len(kept) < MAX_HIDDEN:
+    while stack:
         node = stack.pop()
         if node.type in ("string", "template_string"):
             value = string_value(node)
-            if value is not None and len(value.strip()) >= 3 and value.encode() not in original:
-                kept[value] = None
+            if value is not None:
+                yield value
             continue
         stack.extend(reversed(node.children))
-    return HiddenStrings(offset, tuple(kept)) if kept else None
+
+
+def _written(value: str, original: bytes) -> bool:
+    """Whether ``value`` stands in ``original`` as it is, or as a quoted literal spells it."""
+    spellings = {value, json.dumps(value, ensure_ascii=False)[1:-1], js_string(value)[1:-1]}
+    return any(s.encode("utf-8", "surrogatepass") in original for s in spellings)
 
 
 MAX_PASSES = 3
@@ -150,6 +187,7 @@ def simplify_until_stable(
         edits += rebuild_objects(tree.root_node, text, scopes, typescript)
         edits += remove_declarators(unused_declarators(tree.root_node, scopes, typescript))
         edits += simplify(tree.root_node, text, typescript)
+        edits += constant_array_edits(tree.root_node, scopes, typescript)
         new, step = apply_edits(text, edits)
         if new == text:
             break
@@ -182,7 +220,7 @@ def deobfuscate(
             f"{len(data):,} bytes is more than the {budget.max_input_bytes:,} bytes deobfuscated"
         )
     text, positions = data, PositionMap()
-    strings = distinct = arrays = dispatchers = rounds = 0
+    strings = distinct = arrays = dispatchers = rounds = decoders = unpacked = 0
     problems: list[str] = []
     first: int | None = None
     deadline = time.monotonic() + budget.seconds
@@ -194,23 +232,40 @@ def deobfuscate(
         inlined = inline_strings(
             tree.root_node, scopes, typescript, max_sites=budget.max_sites - strings
         )
-        if attempt == 0 and inlined.problems and not inlined.replaced:
+        edits = list(inlined.edits)
+        if not inlined.arrays:
+            # No string array: the file's own functions may decode (another obfuscator, a
+            # hand-made scheme); their constant calls are evaluated on a closed slice.
+            local = local_call_edits(tree.root_node, scopes, typescript)
+            edits += local.edits
+            decoders += local.functions
+            unpacked += local.unpacked
+            strings += local.replaced
+            distinct += local.distinct
+            problems += local.problems
+            if local.first is not None and first is None:
+                first = positions.to_original(local.first)
+            found_local = local.replaced + local.unpacked
+        else:
+            found_local = 0
+        if attempt == 0 and inlined.problems and not inlined.replaced and not found_local:
             raise DeobfuscationFailed("; ".join(inlined.problems))
         if (
             attempt == 0
             and not inlined.arrays
+            and not found_local
             and not unflatten(tree.root_node, text, scopes, typescript)[1]
         ):
             return None  # the prefilter's hint was wrong: nothing here to undo
-        if attempt > 0 and not inlined.replaced:
+        if attempt > 0 and not inlined.replaced and not found_local:
             break
         problems += inlined.problems
         if inlined.tables and first is None:
             first = positions.to_original(inlined.tables[0][0])
-        new, step = apply_edits(text, inlined.edits)
+        new, step = apply_edits(text, edits)
         if len(new) > int(len(data) * budget.max_growth) + 1024 * 1024:
             raise DeobfuscationFailed("the decoded text would exceed its size budget")
-        broke = inlined.replaced and not tree.root_node.has_error
+        broke = (inlined.replaced or found_local) and not tree.root_node.has_error
         if broke and parse(new, typescript).root_node.has_error:
             raise DeobfuscationFailed("inlining the decoded strings broke the syntax")
         strings += inlined.replaced
@@ -227,11 +282,14 @@ def deobfuscate(
         dispatchers += result.dispatchers
         rounds += result.rounds
         problems += result.problems
-        if not inlined.replaced:
+        if not inlined.replaced and not found_local:
             break
-    if not arrays and not dispatchers:
+    if not arrays and not dispatchers and not decoders and not unpacked:
         return None
-    found = _hidden(data, text, first, typescript) if strings and first is not None else None
+    source = "string array" if arrays else "decoder function"
+    found = (
+        _hidden(data, text, first, typescript, source) if strings and first is not None else None
+    )
     return Deobfuscation(
         data=text,
         positions=positions,
@@ -242,4 +300,6 @@ def deobfuscate(
         rounds=rounds,
         problems=tuple(problems),
         hidden=(found,) if found is not None else (),
+        decoders=decoders,
+        unpacked=unpacked,
     )

@@ -13,6 +13,7 @@ from agentxray.analyze.js.deobfuscate.deobfuscator import (
     DeobfuscationFailed,
     deobfuscate,
 )
+from agentxray.analyze.js.deobfuscate.detect import still_obfuscated
 from agentxray.analyze.js.deobfuscate.rewrite import PositionMap
 from agentxray.analyze.js.report import stable_id
 from agentxray.model import Finding, Location, Notice
@@ -125,18 +126,28 @@ def hidden_findings(vpath: str, original: bytes, result: Deobfuscation) -> list[
         sample = ", ".join(values[:8]) + ("…" if len(values) > 8 else "")
         start = lines.starts[line - 1]
         text = original[start : start + SNIPPET_CHARS].decode("utf-8", "replace")
+        if table.source == "string array":
+            how = (
+                f"A string array hides {len(values)} string(s) that are not written in the file"
+                " as they are; its rotation and decoders, run in a sandboxed V8 isolate, yield:"
+            )
+        else:
+            how = (
+                f"The file's own decoder function(s), called with constants, produce"
+                f" {len(values)} string(s) that are not written in the file as they are; run"
+                " in a sandboxed V8 isolate they yield:"
+            )
         out.append(
             Finding(
-                id=stable_id(RULE, "string array", *values),
+                id=stable_id(RULE, table.source, *values),
                 rule=RULE,
                 category="obfuscated-data",
                 severity="high",
-                title=f"Hidden data (string array): {len(values)} decoded value(s), e.g. "
+                title=f"Hidden data ({table.source}): {len(values)} decoded value(s), e.g. "
                 + ", ".join(v[:60] for v in values[:3]),
                 location=Location(vpath, line, column, table.offset),
-                message=f"A string array hides {len(values)} string(s) that are not written in "
-                "the file as they are; its rotation and decoders, run in a sandboxed V8 isolate, "
-                f"yield: {sample}. The rest of the analysis reads the file with them inlined.",
+                message=f"{how} {sample}. The rest of the analysis reads the file with them"
+                " inlined.",
                 snippet=f"// line {line}\n{text}",
                 decoded=values,
             )
@@ -165,4 +176,17 @@ def prepare(unit: SourceUnit) -> Prepared:
         vpath, result.positions, Lines.of(unit.data), Lines.of(result.data), len(unit.data)
     )
     found = tuple(hidden_findings(vpath, unit.data, result))
-    return Prepared(SourceUnit(entry, result.data), relocator, (_notice(vpath, result),), found)
+    notices = [_notice(vpath, result)]
+    residue = still_obfuscated(result.data)
+    if residue is not None:
+        notices.append(
+            Notice(
+                "still-obfuscated",
+                f"still looks obfuscated after deobfuscation: {residue}; its strings are probably"
+                " still hidden behind machinery agentxray does not undo, so behaviour in it may"
+                " be missed",
+                vpath,
+                "warning",
+            )
+        )
+    return Prepared(SourceUnit(entry, result.data), relocator, tuple(notices), found)
