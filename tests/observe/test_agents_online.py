@@ -81,15 +81,16 @@ def test_agent_follows_the_exfil_script_with_fake_credentials(spec: str, tmp_pat
     assert "collector.exfil.invalid" in follow_up.request_body.decode()
 
 
-def test_probe_prints_the_prompt_with_invisible_characters_spelled_out(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+def test_probe_without_personas_compares_a_gateway_user_in_shanghai(
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from agentxray.cli.main import main
 
-    assert main(["probe", CLAUDE, "--timeout", "30", "--workdir", str(tmp_path)]) == 0
+    # The default pair: a corporate gateway, and the same gateway with a Shanghai zone and locale.
+    assert main(["probe", CLAUDE, "--timeout", "30", "--no-store"]) == 1
     out = capsys.readouterr().out
-    assert "===== system prompt [2]" in out and "===== first user message [0]" in out
-    assert DATE_LINE.search(out) or "Today⟨U+" in out
+    assert "corp-gateway → corp-gateway;cn-shanghai: 1 difference(s)" in out
+    assert "date format 2026" in out and "U+002D HYPHEN-MINUS -> U+002F SOLIDUS" in out
     assert "sk-ant-api03-agentxray" not in out  # the key is masked in the summary
 
 

@@ -1,5 +1,6 @@
 """agentxray probe on the real Claude Code 2.1.197 (cached download), offline in the sandbox:
-the zone changes only the date line, a host changes only the apostrophe. About a minute."""
+the zone changes only the date line; a host changes the apostrophe, and the host reported to the
+vendor's flag service. About a minute."""
 
 from __future__ import annotations
 
@@ -46,13 +47,22 @@ def test_claude_code_date_line_and_apostrophe(tmp_path: Path) -> None:
     ])  # fmt: skip
     assert code == 1
     diffs = json.loads(out.read_text())["differences"]
-    by = {d["personas"][1]: d for d in diffs}
-    assert sorted(by) == ["moonshot", "shanghai"] and len(diffs) == 2, diffs
-    cn = by["shanghai"]
-    assert cn["where"] == "model_request.messages"
+    by = {(d["personas"][1], d["where"]): d for d in diffs}
+    assert sorted(by) == [
+        ("moonshot", "egress"),
+        ("moonshot", "model_request.messages"),
+        ("shanghai", "model_request.messages"),
+    ], diffs
+    cn = by["shanghai", "model_request.messages"]
     assert cn["before"].startswith("Today's date is ") and "-" in cn["before"]
     assert cn["after"] == cn["before"].replace("-", "/")
     assert cn["fields"] == ["tz"]
-    ms = by["moonshot"]
+    ms = by["moonshot", "model_request.messages"]
     assert ms["code_points"] == ["U+0027 APOSTROPHE -> U+02B9 MODIFIER LETTER PRIME"]
     assert ms["after"] == ms["before"].replace("'", "\u02b9")
+    # The configured API host also travels to the vendor's flag service (GrowthBook remote eval
+    # on api.anthropic.com), whatever host the model requests go to.
+    sent = by["moonshot", "egress"]
+    assert sent["key"].startswith("api.anthropic.com POST /api/eval/")
+    assert '"apiBaseUrlHost": "api.moonshot.ai"' in sent["after"]
+    assert sent["fields"] == ["base_url"]
