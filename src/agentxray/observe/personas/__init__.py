@@ -182,7 +182,7 @@ def _named(name: str) -> list[Persona]:
 def parse_persona(text: str) -> list[Persona]:
     """``--persona`` value: a built-in name, a YAML file (maybe several personas), or the inline
     form ``[base;]key=value;…`` whose name is the text itself unless it sets ``name=``."""
-    if "=" not in text:
+    if "=" not in text and ";" not in text:
         return _named(text.strip())
     fields: dict[str, str] = {}
     name = ""
