@@ -170,6 +170,25 @@ def test_recording_splits_model_request_and_replaces_run_paths() -> None:
     assert rec.flags == ("tengu_a", "[GrowthBook POST cdn.growthbook.io/api/eval/sdk-1]")
 
 
+def test_file_events_that_only_timing_changes_are_recorded_alike() -> None:
+    def rec(access: str, pid: int) -> dict[tuple[str, str], str]:
+        events = [
+            SimpleNamespace(kind="file", access=access, path="/home/u/.claude/sessions/1.json",
+                            host=None, port=None, argv=None, process=None),
+            SimpleNamespace(kind="file", access="read", path=f"/proc/{pid}/cmdline",
+                            host=None, port=None, argv=None, process=None),
+        ]  # fmt: skip
+        r = recording_of("p", 0, exchanges=[], events=events, stdout="", stderr="",
+                         exit_code=0, run_paths={})  # fmt: skip
+        return {(a.where, a.key): a.text for a in r.aspects}
+
+    # whether the session file existed a moment before, and the kernel's pid numbers
+    assert rec("created", 10) == rec("written", 4242)
+    assert rec("created", 10)[("files", "")] == (
+        "read /proc/\u27e8pid\u27e9/cmdline\nwritten /home/u/.claude/sessions/1.json"
+    )
+
+
 def test_flag_services_and_names() -> None:
     assert flag_service("api.statsig.com/v1/initialize") == "Statsig"
     assert flag_service("clientsdk.launchdarkly.com/sdk/evalx/x") == "LaunchDarkly"

@@ -66,3 +66,57 @@ def test_claude_code_date_line_and_apostrophe(tmp_path: Path) -> None:
     assert sent["key"].startswith("api.anthropic.com POST /api/eval/")
     assert '"apiBaseUrlHost": "api.moonshot.ai"' in sent["after"]
     assert sent["fields"] == ["base_url"]
+
+
+def _differences(tmp_path: Path, spec: str, *personas: str) -> tuple[int, list[dict[str, str]]]:
+    out = tmp_path / "probe.json"
+    args = ["probe", spec, "--no-store", "--format", "json", "--output", str(out)]
+    for persona in personas:
+        args += ["--persona", persona]
+    code = main(args)
+    return code, json.loads(out.read_text())["differences"]
+
+
+@pytest.mark.online
+@pytest.mark.slow
+@pytest.mark.skipif(REASON is not None, reason=REASON or "")
+def test_each_lab_host_gets_its_own_apostrophe_and_first_party_ignores_the_zone(
+    tmp_path: Path,
+) -> None:
+    code, diffs = _differences(
+        tmp_path, "npm:@anthropic-ai/claude-code@2.1.197",
+        "base_url=https://llm-gw.corp.test;name=gw",
+        "base_url=https://anyrouter.top;name=anyrouter",
+        "base_url=https://api.deepseek.com;name=deepseek",
+    )  # fmt: skip
+    assert code == 1
+    seen = {
+        d["personas"][1]: d["code_points"] for d in diffs if d["where"] == "model_request.messages"
+    }
+    assert seen == {
+        "anyrouter": ["U+0027 APOSTROPHE -> U+2019 RIGHT SINGLE QUOTATION MARK"],
+        "deepseek": ["U+0027 APOSTROPHE -> U+02BC MODIFIER LETTER APOSTROPHE"],
+    }
+    assert {d["where"] for d in diffs} == {"model_request.messages", "egress"}
+    # On the vendor's own API host the Shanghai zone changes nothing.
+    code, diffs = _differences(
+        tmp_path, "npm:@anthropic-ai/claude-code@2.1.197",
+        "base_url=https://api.anthropic.com;tz=Etc/UTC;name=utc",
+        "base_url=https://api.anthropic.com;tz=Asia/Shanghai;name=shanghai",
+    )  # fmt: skip
+    assert (code, diffs) == (0, []), diffs
+
+
+@pytest.mark.online
+@pytest.mark.slow
+@pytest.mark.skipif(REASON is not None, reason=REASON or "")
+def test_a_later_release_writes_the_same_date_line_everywhere(tmp_path: Path) -> None:
+    gw = "base_url=https://llm-gw.corp.test"
+    code, diffs = _differences(
+        tmp_path, "npm:@anthropic-ai/claude-code@2.1.332",
+        f"{gw};tz=Etc/UTC;name=utc", f"{gw};tz=Asia/Shanghai;name=shanghai",
+        "base_url=https://api.moonshot.ai;tz=Etc/UTC;name=moonshot",
+    )  # fmt: skip
+    assert not [d for d in diffs if d["where"].startswith("model_request")], diffs
+    assert [(d["personas"][1], d["where"]) for d in diffs] == [("moonshot", "egress")]
+    assert code == 1

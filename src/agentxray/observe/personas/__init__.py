@@ -532,7 +532,7 @@ def recording_of(
         if e.kind in ("dns", "connect", "http", "tls-refused") and e.host:
             hosts.add(f"{e.kind} {e.host}" + (f":{e.port}" if e.port else ""))
         elif e.kind == "file" and e.path:
-            files.add(clean(f"{e.access or ''} {e.path}"))
+            files.add(clean(f"{_ACCESS.get(e.access or '', e.access or '')} {_pids(e.path)}"))
         elif e.kind == "exec":
             argv = " ".join(e.argv) if e.argv else (e.path or e.process or "")
             procs.add(clean(argv))
@@ -552,6 +552,17 @@ def recording_of(
         duration_s=duration_s,
         flags=tuple(dict.fromkeys(flags)),
     )
+
+
+#: Whether a file the agent writes existed a moment before depends on the timing of its own
+#: processes (a session file one of them creates first): written is written.
+_ACCESS = {"created": "written"}
+_PROC_PID = re.compile(r"^/proc/\d+(?=/|$)")
+
+
+def _pids(path: str) -> str:
+    """``/proc/1234/stat`` → ``/proc/⟨pid⟩/stat``: process ids are the kernel's, not the agent's."""
+    return _PROC_PID.sub("/proc/\u27e8pid\u27e9", path)
 
 
 # -- personas from a static scan ---------------------------------------------------------------
