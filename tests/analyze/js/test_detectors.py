@@ -154,3 +154,24 @@ def test_regex_hours_and_country_code_are_understood(run_all: RunDetectors) -> N
     assert set(by_line[7].values) == {"Asia/Shanghai", "Asia/Urumqi"}
     assert "UTC+08:00" in by_line[12].title
     assert "China" in by_line[17].title and by_line[17].severity == "critical"
+
+
+def test_a_grammar_parsed_from_its_own_literal_is_not_hidden_data(run_all: RunDetectors) -> None:
+    # A syntax-highlighting grammar shipped as JSON in a template literal: parsing it changes how
+    # its escaped regular expressions read, but nothing in it was hidden (Qwen Code's web shell).
+    grammar = (
+        '{"name":"racket","patterns":[{"include":"#number-hex"},{"include":"#comment"}],'
+        '"repository":{"number-hex":{"match":"\\\\\\\\b#x[0-9a-f]+\\\\\\\\b",'
+        '"name":"constant.numeric.racket"},"comment":{"begin":"\\\\\\\\s*;","end":"$",'
+        '"name":"comment.line.semicolon.racket"}},"scopeName":"source.racket"}'
+    )
+    src = (
+        f"const e = Object.freeze(JSON.parse(`{grammar}`)), n = [e];\nexport {{ n as default }};\n"
+    )
+    findings, _ = run_all(src.encode())
+    assert [f for f in findings if f.category == "obfuscated-data"] == []
+    # A grammar hidden as hex is still found.
+    hidden = b'{"name":"racket","patterns":[{"include":"#number-hex"}],"scopeName":"source.racket"}'.hex()
+    src = f'const e = JSON.parse(Buffer.from("{hidden}", "hex").toString());\nexport default e;\n'
+    findings, _ = run_all(src.encode())
+    assert [f.rule for f in findings if f.category == "obfuscated-data"] == ["js-obfuscated-data"]

@@ -216,6 +216,10 @@ class _Collector:
                 index = parent.child_by_field_name("index")
                 if index is not None and index.type == "string":
                     name, target = self._text(index)[1:-1], parent
+                elif index is not None:
+                    # process.env[keyVar]: one variable whose name is computed, not the whole
+                    # environment (that is process.env itself iterated, spread or serialised).
+                    name, target = f"[{self._text(index)[:60]}]", parent
         up = target.parent
         if (
             up is not None

@@ -238,6 +238,43 @@ def _picks_language(outcomes: list[Node]) -> bool:
     return True
 
 
+MIN_CATALOG_ITEMS = 2
+PROSE_SHARE = 0.75
+"""Share of a list's items that must read as sentences ("Initializing..." is one word)."""
+
+
+def _prose(value: str) -> bool:
+    """Text meant for a reader: words with a space, or letters outside ASCII (CJK, Cyrillic…)."""
+    return (" " in value.strip() and any(c.isalpha() for c in value)) or any(
+        ord(c) > 0x7F and c.isalpha() for c in value
+    )
+
+
+def _picks_catalog(a: JsAnalysis, outcomes: list[Node]) -> bool:
+    """Every outcome chooses between two lists of sentences: ``isZh ? PHRASES_ZH : PHRASES_EN``.
+
+    A language test that picks which translated texts to show is localisation (Qwen Code 0.24.4's
+    web shell picks its loading phrases so). Only lists of several items, most of them
+    sentences, count: a single character or word swapped by language is what a covert mark
+    looks like.
+    """
+    if not outcomes:
+        return False
+    for node in outcomes:
+        if node.type != "ternary_expression":
+            return False
+        seen: list[set[str]] = []
+        for field in ("consequence", "alternative"):
+            items = a.resolver.values(node.child_by_field_name(field)).items
+            prose = sum(1 for v in items if _prose(v))
+            if len(items) < MIN_CATALOG_ITEMS or prose < PROSE_SHARE * len(items):
+                return False
+            seen.append(set(items))
+        if seen[0] & seen[1]:
+            return False
+    return True
+
+
 def _domain(host: str) -> str:
     labels = host.split(".")
     return ".".join(labels[-2:])
@@ -292,6 +329,9 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
             continue
         if g.kind == "locale" and _picks_language(_outcomes(a, g.comparisons)):
             logger.debug("locale %s only picks a UI language", g.values)
+            continue
+        if language_only and _picks_catalog(a, _outcomes(a, g.comparisons)):
+            logger.debug("locale %s only picks translated texts", g.values)
             continue
         findings.append(_geofence(a, g, sorted(x for x in labels if x)))
     return findings + findings_targeting

@@ -28,9 +28,22 @@ def _strings(value: object) -> tuple[str, ...]:
     return (json.dumps(value),)
 
 
+HIDDEN_SHARE = 0.5
+"""Share of a result's values that must be absent from the file for the result to be hidden."""
+
+
 def _hidden(values: tuple[str, ...], data: bytes) -> bool:
-    """Some value is not written in the file as it is: decoding revealed it."""
-    return any(len(v) >= 3 and v.encode() not in data for v in values)
+    """Decoding revealed text: most values are not written in the file, as they are or as a
+    quoted literal spells them. ``JSON.parse(`{"name": "Mojo", …}`)`` reveals nothing, even if
+    its escaped regular expressions read differently once parsed."""
+    words = [v for v in values if len(v) >= 3]
+    unwritten = sum(1 for v in words if not _spelled(v, data))
+    return bool(words) and unwritten >= HIDDEN_SHARE * len(words)
+
+
+def _spelled(value: str, data: bytes) -> bool:
+    quoted = json.dumps(value, ensure_ascii=False)[1:-1]
+    return any(s.encode("utf-8", "surrogatepass") in data for s in {value, quoted})
 
 
 def meaningful(values: tuple[str, ...]) -> bool:
