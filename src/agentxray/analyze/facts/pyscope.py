@@ -227,11 +227,43 @@ class PyScopes:
                 ):
                     return item
             return None
+        if isinstance(node, ast.Attribute):
+            cls = self.class_of(node.value)
+            return _method(cls, node.attr) if cls is not None else None
         if not isinstance(node, ast.Name):
             return None
         scope = self.resolve(node.id, self.scope_at(node))
         fn = scope.functions.get(node.id) if scope is not None else None
         return fn if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+    def class_of(self, node: ast.AST, depth: int = 0) -> ast.ClassDef | None:
+        """The local class ``node`` names or is an instance of: ``Client``, ``Client()``, or a
+        name bound only to instances of one local class (``STATS = Stats()``)."""
+        if isinstance(node, ast.Call):
+            found = self.class_of(node.func, depth + 1) if depth < 3 else None
+            return found if isinstance(node.func, ast.Name) else None
+        if not isinstance(node, ast.Name) or depth > 3:
+            return None
+        scope = self.resolve(node.id, self.scope_at(node))
+        if scope is None:
+            return None
+        named = scope.functions.get(node.id)
+        if isinstance(named, ast.ClassDef):
+            return named
+        values = scope.values.get(node.id, [])
+        if node.id in scope.params or not values:
+            return None
+        classes = {id(c): c for v in values if isinstance(v, ast.Call) for c in [self._made(v)]}
+        if len(classes) == 1 and None not in classes.values():
+            return next(iter(classes.values()))
+        return None
+
+    def _made(self, call: ast.Call) -> ast.ClassDef | None:
+        if not isinstance(call.func, ast.Name):
+            return None
+        scope = self.resolve(call.func.id, self.scope_at(call))
+        named = scope.functions.get(call.func.id) if scope is not None else None
+        return named if isinstance(named, ast.ClassDef) else None
 
     def call_sites(
         self, fn: ast.FunctionDef | ast.AsyncFunctionDef
@@ -348,10 +380,26 @@ def is_self(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id in ("self", "cls")
 
 
+def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    for item in cls.body:
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == name:
+            return item
+    return None
+
+
+def _bound_method(fn: ast.AST) -> bool:
+    """A method called through an instance or its class gets ``self``/``cls`` first."""
+    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    decorators = {d.id for d in fn.decorator_list if isinstance(d, ast.Name)}
+    return "staticmethod" not in decorators
+
+
 def passed(call: ast.Call, fn: ast.AST) -> list[ast.AST]:
-    """A call's positional arguments by parameter index: ``self.m(x)`` passes ``self`` first."""
+    """A call's positional arguments by parameter index: ``self.m(x)`` (or ``obj.m(x)``)
+    passes ``self`` first."""
     args: list[ast.AST] = list(call.args)
-    if isinstance(call.func, ast.Attribute) and is_self(call.func.value):
+    if isinstance(call.func, ast.Attribute) and (is_self(call.func.value) or _bound_method(fn)):
         params = fn.args.args if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) else []
         if params and params[0].arg in ("self", "cls"):
             args.insert(0, call.func.value)
