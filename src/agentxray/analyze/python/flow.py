@@ -74,8 +74,10 @@ _PASS = frozenset(
     {"str", "repr", "list", "tuple", "set", "frozenset", "sorted", "next", "iter", "int"}
     | {"float", "round", "reversed", "typing.cast", "cast", "os.fsdecode", "os.fspath"}
     | {"babel.Locale.parse", "babel.core.Locale.parse", "babel.Locale", "babel.core.Locale"}
-    | {"codecs.lookup"}
+    | {"codecs.lookup", "format", "hex"}
 )
+_NUMERIC_IDS = frozenset({"mac-address"})
+"""Identity signals that are numbers, kept through bit shifts and masks."""
 _SDK_CLIENT = re.compile(r"(?:^|\.)(?:Async)?(?:Azure)?(?:OpenAI|Anthropic|AnthropicBedrock)$")
 _JSON_LOADS = frozenset({"json.loads", "json.load", "orjson.loads", "ujson.loads"})
 Params = dict[str, tuple[Signal, ...]]
@@ -334,6 +336,9 @@ class Flow:
                 scale = 1 / factor if not isinstance(node.op, ast.Mult) else factor
                 return [scaled(s, scale) for s in offsets]
             return []
+        if isinstance(node.op, (ast.RShift, ast.BitAnd)):
+            # the vendor prefix of a MAC address (``node >> 24``, ``node & 0xFFFFFF000000``)
+            return [s for s in left if s.kind in _NUMERIC_IDS]
         if isinstance(node.op, ast.Mod) and isinstance(node.left, (ast.Constant, ast.JoinedStr)):
             return [s for s in right if s.kind in STICKY]
         if isinstance(node.op, (ast.Add, ast.Mod)):

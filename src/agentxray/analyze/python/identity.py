@@ -116,6 +116,17 @@ def _digest(value: str) -> bool:
     return len(v) >= 8 and (all(c in "0123456789abcdefABCDEF" for c in v) or v.isalnum())
 
 
+def _mac(value: str) -> str:
+    """A MAC address (or vendor prefix) compared as a number, written as a reader knows it
+    (``524327`` → ``08:00:27``)."""
+    if not value.isdigit() or int(value) >= 1 << 48:
+        return value
+    n = int(value)
+    width = 6 if n < 1 << 24 else 12
+    digits = f"{n:0{width}x}"
+    return ":".join(digits[i : i + 2] for i in range(0, width, 2))
+
+
 def _domain(host: str) -> str:
     return ".".join(host.split(".")[-2:])
 
@@ -138,6 +149,8 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
             kept = [v for v in items if _digest(v)]
         elif sig.kind == "repository":
             kept = [v for v in items if _names_owner(v)]
+        elif sig.kind == "mac-address":
+            kept = [_mac(v) for v in items if _specific(v)]
         else:
             kept = [v for v in items if _specific(v)]
         if not kept:
