@@ -760,8 +760,16 @@ def _at(data: bytes, offset: int) -> re.Match[bytes]:
     return found
 
 
+_ENCODES = re.compile(rb"\.(?:toString|digest|encode)\(\s*[\"'`]$")
+"""``.toString("hex")``, ``hash.digest("base64")``: text turned INTO an encoding, not out of one."""
+
+
 def _relevant(m: re.Match[bytes], data: bytes) -> bool:
-    """``.join("")`` counts only after a literal array, a split or a reverse (hidden fragments)."""
+    """``.join("")`` counts only after a literal array, a split or a reverse (hidden fragments);
+    an encoding named as the target of ``toString``/``digest`` encodes readable text (a plain
+    literal printed as hex hides nothing) and is not a decoding primitive."""
+    if m.group().startswith((b"hex", b"base64")):
+        return not _ENCODES.search(data, max(0, m.start() - 40), m.start())
     if not m.group().startswith(b".join"):
         return True
     before = data[max(0, m.start() - 200) : m.start()].rstrip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
 
 from agentxray.analyze.js.deobfuscate.closed import ClosedFinder
 from agentxray.analyze.js.deobfuscate.isolate import IsolateSession, evaluate
@@ -39,6 +40,44 @@ def _hidden(values: tuple[str, ...], data: bytes) -> bool:
     words = [v for v in values if len(v) >= 3]
     unwritten = sum(1 for v in words if not _spelled(v, data))
     return bool(words) and unwritten >= HIDDEN_SHARE * len(words)
+
+
+SPLIT_METHOD = "split and rejoined string"
+MIN_WORD = 3
+
+
+def _words(values: tuple[str, ...]) -> set[str]:
+    """Runs of 3+ letters of one script (``deepseek``, ``Shanghai``): what a reader searches for.
+
+    Runs are cut where the script changes, so a list of look-alike symbols from several scripts
+    (``ᐳᐸᚲ``) is not one word."""
+    out: set[str] = set()
+    for value in values:
+        run: list[str] = []
+        script = ""
+        for ch in [*value, " "]:
+            here = _script(ch) if ch.isalpha() else ""
+            if here and here == script:
+                run.append(ch)
+                continue
+            if len(run) >= MIN_WORD:
+                out.add("".join(run))
+            run = [ch] if here else []
+            script = here
+    return out
+
+
+def _script(ch: str) -> str:
+    if ch.isascii():
+        return "LATIN"
+    return unicodedata.name(ch, "?").split(" ")[0]
+
+
+def _split_reveals(values: tuple[str, ...], code: str) -> bool:
+    """Joining literal pieces hides a word only when a piece boundary falls inside it: every
+    word of the joined value standing whole in the expression's own code (CSS rules, a regular
+    expression in parts, a list of symbols) is long text written in pieces, not hidden."""
+    return any(word not in code for word in _words(values))
 
 
 def _spelled(value: str, data: bytes) -> bool:
@@ -107,6 +146,7 @@ def decode_all(
             if (
                 values
                 and _hidden(values, data)
+                and (job.method != SPLIT_METHOD or _split_reveals(values, job.code))
                 and meaningful(values)
                 and len("".join(values)) >= MIN_HIDDEN_CHARS
             ):
