@@ -44,3 +44,40 @@ def test_mac_prefix_only_printed(run_py: RunDetectors) -> None:
     )
     findings, _ = run_py(src.encode())
     assert _where(findings, "fingerprint") == []
+
+
+HEADERS = """import hashlib, os, platform, uuid
+
+def device():
+    raw = open("/etc/machine-id").read().strip() + platform.node()
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+def headers(key):
+    return {
+        "Authorization": "Bearer " + key,
+        "User-Agent": "tool/1.0",
+        "X-Install": device(),
+    }
+"""
+
+
+def test_identifier_in_header_table(run_py: RunDetectors) -> None:
+    findings, _ = run_py(HEADERS.encode())
+    assert _where(findings, "fingerprint") == [("py-fingerprint", 11)]
+
+
+def test_header_table_without_identifier(run_py: RunDetectors) -> None:
+    src = (
+        "import hashlib, os, uuid\n\ndef headers(key, body):\n    return {\n"
+        "        'Authorization': 'Bearer ' + key,\n        'X-Request-Id': str(uuid.uuid4()),\n"
+        "        'X-Body-Sha': hashlib.sha256(body).hexdigest(),\n    }\n"
+    )
+    findings, _ = run_py(src.encode())
+    assert _where(findings, "fingerprint") == []
+
+
+def test_identifier_in_table_not_of_headers(run_py: RunDetectors) -> None:
+    src = HEADERS.replace('"Authorization"', '"auth"').replace('"User-Agent"', '"agent"')
+    src = src.replace('"X-Install"', '"install"')
+    findings, _ = run_py(src.encode())
+    assert _where(findings, "fingerprint") == []

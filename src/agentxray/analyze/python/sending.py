@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 from dataclasses import dataclass
 
 from agentxray.analyze.python.flow import Flow, Params
@@ -60,6 +61,30 @@ def header_sink(node: ast.AST) -> ast.expr | None:
     ):
         return node.value
     return None
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$")
+_REQUEST_HEADERS = frozenset(
+    {"authorization", "user-agent", "content-type", "accept", "x-api-key", "cookie"}
+    | {"proxy-authorization", "accept-language", "api-key", "anthropic-version"}
+)
+
+
+def header_table(node: ast.AST) -> bool:
+    """A dict literal of request headers (``{"Authorization": …, "User-Agent": …,
+    "X-Client-Build": …}``): what it holds goes out with every request it is given to."""
+    if not isinstance(node, ast.Dict):
+        return False
+    keys = [
+        k.value.lower()
+        for k in node.keys
+        if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    ]
+    return (
+        len(keys) >= 2
+        and all(_HEADER_NAME.match(k) for k in keys)
+        and any(k in _REQUEST_HEADERS for k in keys)
+    )
 
 
 def call_targets(index: ModuleIndex, node: ast.Call) -> list[tuple[Def, list[ast.expr]]]:
@@ -193,6 +218,16 @@ def identifiers_sent(index: ModuleIndex, flow: Flow) -> list[Sent]:
                     sink, path = reach[name]
                     out.append(Sent(node, sink, ids, path))
                     break
+    found = {s.signals for s in out}
+    for node in index.nodes(ast.Dict):
+        if not header_table(node):
+            continue
+        assert isinstance(node, ast.Dict)
+        for value in node.values:
+            ids = _ids(flow, [value])
+            if ids and ids not in found:
+                found.add(ids)
+                out.append(Sent(value, node, ids, ()))
     return out
 
 
