@@ -14,7 +14,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
+from agentxray.analyze.facts.common import (
+    NETWORK_COMMANDS,
+    SECRET_FRAGMENT,
+    SECRET_NAMES,
+    STRING_ROLES,
+    VERSIONISH,
+)
 from agentxray.analyze.facts.pyscope import FILE_KEY, FUNCTION_NODES, passed, span
 from agentxray.analyze.facts.pysinks import PySinks, Sink
 from agentxray.model import Fact, Location
@@ -273,7 +279,7 @@ class PyFlow(PySinks):
                     if param.default is not None:
                         self._descend(param.default, visit, env, depth, out)
                     visit.params.add((id(param.function), param.index))
-            for value in scope.values.get(node.id, []):
+            for value in [*scope.values.get(node.id, []), *scope.contents.get(node.id, [])]:
                 self._descend(value, visit, env, depth, out)
         finally:
             visit.seen.discard(key)
@@ -482,7 +488,23 @@ class PyFlow(PySinks):
                     if roles:
                         fact = self._fact(s.fact.kind, s.fact.value, site, fn.name)
                         out.append(Sink(fact, roles, self._function_of(site)))
+                        out.extend(self._network_command(site, roles))
         return out
+
+    def _network_command(self, site: ast.Call, roles: list[tuple[str, ast.AST]]) -> list[Sink]:
+        """A runner helper given ``["git", "push", …]`` or ``["curl", …]``: a request that
+        carries the call's other arguments too (the working tree pushed, the file posted)."""
+        for role, given in roles:
+            if role != "command" or not isinstance(given, ast.List | ast.Tuple):
+                continue
+            command = self.scopes.command(ast.Call(ast.Name("_", ast.Load()), [given], []))
+            if not NETWORK_COMMANDS.match(command):
+                continue
+            fact = self._fact("network_request", command, site, command)
+            parts: list[ast.AST] = [*site.args, *(k.value for k in site.keywords)]
+            sent = [("payload", a) for a in parts]
+            return [Sink(fact, sent, self._function_of(site))]
+        return []
 
     def _gates(self, sinks: list[Sink]) -> None:
         """A response kept in module state and tested by another function: a remote switch."""

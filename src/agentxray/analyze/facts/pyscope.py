@@ -21,6 +21,11 @@ SCOPE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 WRITE_MODES = frozenset("wax")
 FILE_KEY = "\0file:"
 """Names under which a literal path's written contents are kept (``open("/tmp/x", "wb")``)."""
+FILLS = frozenset({"append", "extend", "add", "insert", "appendleft", "update"})
+"""Methods that put their (last) argument into the container they are called on."""
+DIRECTORY_FILLS = frozenset({"copy", "copy2", "copyfile", "copytree", "move"})
+MAX_ALTERNATIVES = 16
+"""Paths of a loop over a literal collection spelled out (``{a,b,c}``) at most."""
 CallSite = tuple[ast.Call, list[ast.AST], dict[str, ast.AST]]
 """A call of a local function: the call, its positional and its keyword arguments."""
 
@@ -63,6 +68,8 @@ class Scope:
     params: dict[str, Param] = field(default_factory=dict)
     functions: dict[str, ast.AST] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
+    contents: dict[str, list[ast.AST]] = field(default_factory=dict)
+    """Files copied or written into the directory a name holds (``shutil.copy(src, d / n)``)."""
 
     def bind(self, name: str, value: ast.AST) -> None:
         """Record one value a name is given."""
@@ -91,6 +98,7 @@ class PyScopes:
         self._walk(tree, self.module)
         self.calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
         self._opened_files()
+        self._filled_parameters()
 
     def _opened_files(self) -> None:
         """``with open(path, "wb") as f: f.write(data)``: ``path`` carries the open call and
@@ -167,6 +175,10 @@ class PyScopes:
                 scope.bind(name, node.context_expr)
         elif isinstance(node, ast.Call):
             self._file_write(node, scope)
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in FILLS and node.args:
+                for name in _names(func.value):  # out.append(x): the container now holds x
+                    scope.bind(name, node.args[-1])
 
     def _file_write(self, call: ast.Call, scope: Scope) -> None:
         """Writes that make a name carry what is written: ``urlretrieve(url, name)``,
@@ -185,6 +197,9 @@ class PyScopes:
                 receiver = receiver.args[0]  # Path(name).write_bytes(…)
             for n in _names(receiver):
                 scope.bind(n, call)
+        elif last in DIRECTORY_FILLS and len(call.args) > 1 and name.startswith("shutil."):
+            for n in _roots(call.args[1]):
+                scope.contents.setdefault(n, []).append(call)
         elif last in ("write", "writelines", "copyfileobj") and call.args:
             handle = call.args[1] if last == "copyfileobj" and len(call.args) > 1 else None
             if handle is None and isinstance(call.func, ast.Attribute):
@@ -192,6 +207,37 @@ class PyScopes:
             data = call.args[0]
             for n in _names(handle) if handle is not None else []:
                 scope.bind(n, data)
+
+    def _filled_parameters(self) -> None:
+        """A helper that copies files into the directory its parameter names fills the
+        directory its callers pass (``_stage(tmp)`` … ``git push`` in ``tmp``)."""
+        for _round in range(2):
+            for scope in list(self.scope_of_node.values()):
+                fn = scope.node
+                if not scope.contents or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                for pname, param in scope.params.items():
+                    filled = [
+                        c for n in self._aliases(scope, pname) for c in scope.contents.get(n, [])
+                    ]
+                    if not filled:
+                        continue
+                    for site, args, kwargs in self.call_sites(fn):
+                        given = (
+                            args[param.index] if 0 <= param.index < len(args) else kwargs.get(pname)
+                        )
+                        caller = self.scope_at(site)
+                        for n in _roots(given) if given is not None else []:
+                            have = caller.contents.setdefault(n, [])
+                            have.extend(c for c in filled if c not in have)
+
+    def _aliases(self, scope: Scope, name: str) -> list[str]:
+        """``name`` and the local names bound to paths built from it (``d = Path(name)``)."""
+        out = [name]
+        for local, values in scope.values.items():
+            if local != name and any(name in _roots(v) for v in values):
+                out.append(local)
+        return out
 
     # --- lookups -----------------------------------------------------------------------------
 
@@ -316,12 +362,39 @@ class PyScopes:
             if param is not None:
                 return self.path(param.default, depth + 1) if param.default else "*"
             values = scope.values.get(node.id, [])
+            if values and self._iterated(values[-1]):
+                return self._alternatives(values[-1], depth + 1)
             return self.path(values[-1], depth + 1) if values else "*"
         if isinstance(node, ast.Call):
             return self._path_call(node, depth)
         if isinstance(node, ast.Attribute) and node.attr == "parent":
             return self.path(node.value, depth + 1) + "/.."
         return "*"
+
+    def _iterated(self, node: ast.AST) -> bool:
+        """Whether ``node`` is the iterable of a loop (what its loop variable is bound to)."""
+        parent = self.parents.get(id(node))
+        return isinstance(parent, ast.For | ast.AsyncFor | ast.comprehension) and (
+            parent.iter is node
+        )
+
+    def _alternatives(self, node: ast.AST, depth: int) -> str:
+        """The paths a loop over a literal collection visits, as ``{a,b,c}``; ``*`` when the
+        collection is not spelled out."""
+        for _ in range(3):
+            if not isinstance(node, ast.Name):
+                break
+            scope = self.resolve(node.id, self.scope_at(node))
+            values = scope.values.get(node.id, []) if scope is not None else []
+            if len(values) != 1:
+                return "*"
+            node = values[0]
+        if not isinstance(node, ast.Tuple | ast.List | ast.Set) or not node.elts:
+            return "*"
+        if len(node.elts) > MAX_ALTERNATIVES:
+            return "*"
+        spelled = [self.path(e, depth + 1) for e in node.elts]
+        return spelled[0] if len(spelled) == 1 else "{" + ",".join(spelled) + "}"
 
     def _path_call(self, node: ast.Call, depth: int) -> str:
         name = self.dotted(node.func) or ""
@@ -404,6 +477,25 @@ def passed(call: ast.Call, fn: ast.AST) -> list[ast.AST]:
         if params and params[0].arg in ("self", "cls"):
             args.insert(0, call.func.value)
     return args
+
+
+def _roots(node: ast.AST, depth: int = 0) -> list[str]:
+    """The names a path expression is built on: ``d`` in ``d / "x"``, ``Path(d)``,
+    ``os.path.join(d, n)``, ``d.joinpath(n)``."""
+    if depth > 8:
+        return []
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.Add):
+        return _roots(node.left, depth + 1)
+    if isinstance(node, ast.Call):
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if last == "joinpath" and isinstance(func, ast.Attribute):
+            return _roots(func.value, depth + 1)
+        if last in ("join", "Path", "PurePath", "str", "abspath", "expanduser") and node.args:
+            return _roots(node.args[0], depth + 1)
+    return []
 
 
 def _names(target: ast.AST | None, depth: int = 0) -> list[str]:

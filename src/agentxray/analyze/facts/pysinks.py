@@ -174,6 +174,8 @@ class PySinks:
                 if NETWORK_COMMANDS.match(command):
                     request = self._fact("network_request", command, call, command)
                     sent: list[tuple[str, ast.AST]] = [("payload", a) for a in call.args]
+                    # the directory a `git push` or `curl -T .` runs in is what it sends
+                    sent += [("payload", k.value) for k in call.keywords if k.arg == "cwd"]
                     out.append(Sink(request, sent, inside))
                 out.append(Sink(fact, roles, inside))
                 break

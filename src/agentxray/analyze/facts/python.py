@@ -24,6 +24,8 @@ NETWORK_PREFIXES = (
 )
 FILE_READS = frozenset({"open", "io.open", "builtins.open", "os.open"})
 FILE_READ_METHODS = frozenset({"read_text", "read_bytes"})
+COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree"})
+"""Copies read the file (or tree) their first argument names."""
 WHOLE_ENV_CALLS = frozenset(
     {"os.environ.copy", "os.environ.items", "os.environ.keys", "os.environ.values"}
 )
@@ -126,7 +128,8 @@ class _Visitor(ast.NodeVisitor):
             self._add("call", name, node, detail)
             if name.startswith(NETWORK_PREFIXES):
                 self._add("network_request", name, node, detail)
-            if name in FILE_READS and first is not None and not write_mode(node):
+            reads = name in COPIES or (name in FILE_READS and not write_mode(node))
+            if reads and first is not None:
                 self._add("file_read", detail, node, name)
             elif name.rsplit(".", 1)[-1] in FILE_READ_METHODS and isinstance(
                 node.func, ast.Attribute
