@@ -226,3 +226,148 @@ def test_file_read_once_and_unit_shared_by_detectors(
     analyze(tree, detectors=(Recorder(), Recorder(), NeedleDetector()))
     assert reads == [tmp_path / "a.js"]
     assert len(units) == 2 and units[0] is units[1]
+
+
+class OncePerRunDetector(Detector):
+    """Tells a notice about the run (no path) on the first file it sees, like a rule pack that
+    failed to load; counts each file it sees in a per-file notice."""
+
+    name = "test-once"
+    kinds: ClassVar[frozenset[FileKind]] = frozenset({"javascript", "python"})
+
+    def __init__(self) -> None:
+        self.told = False
+
+    def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+        if not self.told:
+            self.told = True
+            yield Notice("about-the-run", "said once", None, "error")
+        yield Notice("seen", f"{len(unit.data)} bytes", unit.entry.vpath, "info")
+
+
+def _many_files(root: Path, n: int = 24) -> Tree:
+    files: dict[str, tuple[FileKind, bytes]] = {}
+    for i in range(n):
+        kind: FileKind = "python" if i % 5 == 0 else "javascript"
+        body = b"x = 1;\n" * (i * 37 % 11) + b"needle %d\n" % i
+        body += b"info needle\n" if i % 3 else b""
+        files[f"m{i:02d}.{'py' if kind == 'python' else 'js'}"] = (kind, body)
+    files["same.js"] = ("javascript", b"needle 0\n")  # the id of m00's finding, at another place
+    files["boom.js"] = ("javascript", b"boom needle\n")
+    return make_tree(root, files)
+
+
+def test_many_files_shared_among_workers_give_the_sequential_result(tmp_path: Path) -> None:
+    from agentxray.analyze.driver import AnalyzeOptions, run_detectors
+
+    tree = _many_files(tmp_path)
+    pooled = AnalyzeOptions(jobs=2, pool_min_files=2, pool_min_bytes=0)
+
+    def detectors() -> tuple[Detector, ...]:
+        return (OncePerRunDetector(), NeedleDetector(), CrashingDetector(), OtherFamilyDetector())
+
+    serial = run_detectors(tree, detectors(), AnalyzeOptions(jobs=1))
+    shared = run_detectors(tree, detectors(), pooled)
+    assert shared.findings == serial.findings
+    assert shared.notices == serial.notices
+    # The notice about the run is there once, first; then each file's, in the tree's order.
+    assert [(n.code, n.path) for n in shared.notices[:3]] == [
+        ("about-the-run", None),
+        ("seen", "pkg!/m00.py"),
+        ("seen", "pkg!/m01.js"),
+    ]
+    assert [n.path for n in shared.notices if n.code == "detector-error"] == ["pkg!/boom.js"]
+    assert "needle:" in shared.findings[0].id and any("#2" in f.id for f in shared.findings)
+
+
+class PidDetector(Detector):
+    """Writes which process analysed each file; ``warm_up`` records the process it ran in."""
+
+    name = "test-pid"
+    kinds: ClassVar[frozenset[FileKind]] = frozenset({"javascript", "python"})
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.warmed_in: int | None = None
+
+    def warm_up(self) -> None:
+        import os
+
+        self.warmed_in = os.getpid()
+
+    def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+        import os
+
+        name = unit.entry.vpath.rsplit("/", 1)[-1]
+        (self.out / name).write_text(f"{os.getpid()} {self.warmed_in}")
+        return ()
+
+
+def test_workers_inherit_the_warm_up_and_do_the_work(tmp_path: Path) -> None:
+    import os
+
+    from agentxray.analyze.driver import AnalyzeOptions, run_detectors
+
+    tree = _many_files(tmp_path / "tree")
+    out = tmp_path / "pids"
+    out.mkdir()
+    pooled = AnalyzeOptions(jobs=2, pool_min_files=2, pool_min_bytes=0)
+    run_detectors(tree, (PidDetector(out),), pooled)
+    seen = [tuple(map(int, p.read_text().split())) for p in sorted(out.iterdir())]
+    assert len(seen) == len(tree.files)
+    assert all(pid != os.getpid() and warmed == os.getpid() for pid, warmed in seen)
+    # Too few files for the pool (by count or by bytes), or one job: analysed here.
+    for options in (
+        AnalyzeOptions(jobs=2, pool_min_files=1000, pool_min_bytes=0),
+        AnalyzeOptions(jobs=2, pool_min_files=2, pool_min_bytes=10_000),
+        AnalyzeOptions(jobs=1, pool_min_files=2, pool_min_bytes=0),
+    ):
+        for p in out.iterdir():
+            p.unlink()
+        run_detectors(tree, (PidDetector(out),), options)
+        assert {p.read_text() for p in out.iterdir()} == {f"{os.getpid()} None"}
+
+
+class DiesOnBoomDetector(NeedleDetector):
+    """Kills its process on files that mention ``boom``, like a segfault in a C extension."""
+
+    name = "test-dies-on-boom"
+
+    def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
+        import os
+
+        if b"boom" in unit.data:
+            os._exit(7)
+        return super().run(unit)
+
+
+def test_worker_that_dies_costs_its_file_only(tmp_path: Path) -> None:
+    from agentxray.analyze.driver import AnalyzeOptions, run_detectors
+
+    tree = _many_files(tmp_path)
+    options = AnalyzeOptions(jobs=2, pool_min_files=2, pool_min_bytes=0)
+    result = run_detectors(tree, (DiesOnBoomDetector(),), options)
+    [notice] = result.notices
+    assert (notice.code, notice.path, notice.level) == ("detector-error", "pkg!/boom.js", "error")
+    assert "exit status 7" in notice.message
+    seen = {f.location.artifact for f in result.findings}
+    assert seen == {e.vpath for e in tree.files if e.vpath != "pkg!/boom.js"}
+
+
+def test_a_file_bigger_than_a_workers_share_keeps_its_own_fork(tmp_path: Path) -> None:
+    import dataclasses
+
+    from agentxray.analyze.driver import AnalyzeOptions, _pooled
+
+    files: dict[str, tuple[FileKind, bytes]] = {
+        f"m{i:02d}.js": ("javascript", b"x;\n" * 400) for i in range(30)
+    }
+    files["big.js"] = ("javascript", b"x;\n" * 5000)
+    tree = make_tree(tmp_path, files)
+    big = len(tree.files) - 1
+    few = [*range(10), big]  # 12,000 + 15,000 bytes: big.js is more than half
+    options = AnalyzeOptions(jobs=2, parallel_min_bytes=10_000, pool_min_files=2, pool_min_bytes=0)
+    assert _pooled(tree, few, options) == few[:-1]
+    # Under the fork threshold, or not more than a worker's share (36,000 + 15,000): shared.
+    assert _pooled(tree, few, dataclasses.replace(options, parallel_min_bytes=20_000)) == few
+    assert _pooled(tree, list(range(len(tree.files))), options) == list(range(len(tree.files)))

@@ -7,9 +7,11 @@ import logging
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 
 from agentxray.analyze.interface import Detector, SourceUnit
 from agentxray.analyze.js.deobfuscate.relocate import prepare
@@ -31,6 +33,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024
 #: Files at least this big are analysed by two processes at once when detector families differ.
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+#: Trees with at least this many smaller files (and :data:`POOL_MIN_BYTES` of them) share those
+#: files among forked worker processes.
+POOL_MIN_FILES = 8
+POOL_MIN_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +46,19 @@ class AnalyzeOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     """Skip (with a notice) files larger than this."""
     jobs: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
-    """Processes per big file: with 2, detector families (modules) split across a forked child.
+    """Processes the analysis may use (1: everything in this process).
 
-    The file is parsed once, before the fork, and the child inherits the tree; so the rules and
-    the behaviour analysis run side by side on two cores (figures in ``bench/``)."""
+    A big file (``parallel_min_bytes``) is parsed once, then its detector families (modules)
+    split across a forked child that inherits the tree: the rules and the behaviour analysis
+    run side by side. Many smaller files (a bundle split into thousands of modules) are shared
+    among ``jobs`` forked workers, which inherit the loaded rule packs; the result is the same
+    as one process's, in the same order (figures in ``bench/``)."""
     parallel_min_bytes: int = PARALLEL_MIN_BYTES
-    """Only files at least this big are worth a fork."""
+    """Only files at least this big are worth a fork of their own."""
+    pool_min_files: int = POOL_MIN_FILES
+    """Fewer smaller files than this are analysed in this process, one after the other."""
+    pool_min_bytes: int = POOL_MIN_BYTES
+    """Smaller files totalling fewer bytes than this are analysed in this process."""
 
 
 def finding_sort_key(finding: Finding) -> tuple[int, int, str, int, int, str]:
@@ -224,6 +237,154 @@ def _analyse_unit(
     return _run_forked(unit, groups[0], [d for g in groups[1:] for d in g], progress)
 
 
+def _analyse_file(
+    tree: Tree,
+    entry: FileEntry,
+    detectors: Sequence[Detector],
+    options: AnalyzeOptions,
+    progress: ProgressFn = no_progress,
+) -> _Outcome:
+    """Everything the detectors report on one file: findings, then notices in a fixed order."""
+    wanted = [d for d in detectors if entry.kind in d.kinds]
+    data = _read(tree, entry, options)
+    if isinstance(data, Notice):
+        return _Outcome(notices=[data])
+    # Obfuscated JavaScript is analysed as deobfuscated text; findings come back to the original.
+    t0 = time.perf_counter()
+    if entry.kind in ("javascript", "typescript"):
+        progress("deobfuscate", _label(entry))
+    prepared = prepare(SourceUnit(entry, data))
+    spent = time.perf_counter() - t0
+    outcome = _analyse_unit(prepared.unit, wanted, options, progress)
+    outcome.spent["deobfuscate"] = outcome.spent.get("deobfuscate", 0.0) + spent
+    if prepared.relocator is not None:
+        outcome.findings = [prepared.relocator.finding(f) for f in outcome.findings]
+    outcome.findings += prepared.findings
+    outcome.notices += prepared.notices
+    outcome.notices += prepared.unit.notices
+    return outcome
+
+
+def _worker(
+    tree: Tree, detectors: Sequence[Detector], options: AnalyzeOptions, conn: Connection
+) -> None:
+    """A pool worker: analyse each file index received, send back ``(index, outcome)``."""
+    # One process per file at most: the pool already uses the cores.
+    options = dataclasses.replace(options, jobs=1)
+    try:
+        while (index := conn.recv()) is not None:
+            conn.send((index, _analyse_file(tree, tree.files[index], detectors, options)))
+    except (EOFError, OSError, KeyboardInterrupt):  # the driver went away or was interrupted
+        pass
+    finally:
+        conn.close()
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    index: int | None = None
+    """The file it is analysing."""
+
+
+def _run_pool(
+    tree: Tree,
+    indices: Sequence[int],
+    detectors: Sequence[Detector],
+    options: AnalyzeOptions,
+    progress: ProgressFn = no_progress,
+) -> dict[int, _Outcome]:
+    """The outcome of each file of ``indices``, analysed by ``options.jobs`` forked workers.
+
+    Workers take the next file when they finish one, biggest first (so that no big file is
+    left for the end); a worker that dies costs the file it was on (a notice) and is replaced.
+    """
+    ctx = multiprocessing.get_context("fork")
+    queue = deque(sorted(indices, key=lambda i: (-tree.files[i].size, i)))
+    results: dict[int, _Outcome] = {}
+    busy: dict[Connection, _Worker] = {}
+
+    def start() -> _Worker:
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(target=_worker, args=(tree, detectors, options, theirs), daemon=True)
+        process.start()
+        theirs.close()
+        worker = busy[mine] = _Worker(process, mine)
+        return worker
+
+    def feed(worker: _Worker) -> None:
+        worker.index = queue.popleft() if queue else None
+        try:
+            worker.conn.send(worker.index)
+        except OSError:  # died meanwhile: the next wait() reports it
+            return
+        if worker.index is None:
+            del busy[worker.conn]
+            worker.conn.close()
+            worker.process.join()
+
+    for worker in [start() for _ in range(min(options.jobs, len(queue)))]:
+        feed(worker)
+    while busy:
+        for conn in wait(list(busy)):
+            assert isinstance(conn, Connection)
+            worker = busy[conn]
+            try:
+                index, outcome = conn.recv()
+            except (EOFError, OSError):
+                del busy[conn]
+                conn.close()
+                worker.process.join()
+                if worker.index is not None:
+                    results[worker.index] = _died(tree.files[worker.index], worker)
+                if queue:
+                    feed(start())
+                continue
+            results[index] = outcome
+            progress("files", f"{len(results)}/{len(indices)}")
+            feed(worker)
+    return results
+
+
+def _died(entry: FileEntry, worker: _Worker) -> _Outcome:
+    code = worker.process.exitcode
+    logger.debug("analysis worker on %s died with %s", entry.vpath, code)
+    return _Outcome(
+        notices=[
+            Notice(
+                "detector-error",
+                f"the analysis of this file crashed its process (exit status {code}); "
+                "its findings are missing",
+                entry.vpath,
+                "error",
+            )
+        ]
+    )
+
+
+def _pooled(tree: Tree, todo: Sequence[int], options: AnalyzeOptions) -> list[int]:
+    """The files of ``todo`` to share among workers (none when too few to be worth a fork).
+
+    A big file (``parallel_min_bytes``) that is more than one worker's share of all the bytes
+    would keep one worker busy long after the others: it stays out, for its detector families
+    to split across two processes."""
+    if options.jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return []
+    total = sum(tree.files[i].size for i in todo)
+    pooled = [
+        i
+        for i in todo
+        if tree.files[i].size < options.parallel_min_bytes
+        or tree.files[i].size * options.jobs <= total
+    ]
+    if len(pooled) < options.pool_min_files:
+        return []
+    if sum(tree.files[i].size for i in pooled) < options.pool_min_bytes:
+        return []
+    return pooled
+
+
 def run_detectors(
     tree: Tree,
     detectors: Sequence[Detector],
@@ -232,33 +393,39 @@ def run_detectors(
 ) -> StaticResult:
     """Run ``detectors`` over every file of ``tree`` whose kind they accept.
 
-    ``progress`` is told each step (deobfuscate, parse, each detector) as it starts."""
+    ``progress`` is told each step (deobfuscate, parse, each detector) as it starts. With
+    ``options.jobs`` above 1, many files are shared among forked workers: findings, notices and
+    their order are those of one process. Notices about the run rather than a file (no path)
+    come first, once.
+    """
     options = options or AnalyzeOptions()
     start = time.perf_counter()
-    total = _Outcome()
-    todo = [e for e in tree.files if any(e.kind in d.kinds for d in detectors)]
-    for n, entry in enumerate(todo, 1):
-        wanted = [d for d in detectors if entry.kind in d.kinds]
+    todo = [i for i, e in enumerate(tree.files) if any(e.kind in d.kinds for d in detectors)]
+    pooled = _pooled(tree, todo, options)
+    outcomes: dict[int, _Outcome] = {}
+    if pooled:
+        for detector in detectors:
+            detector.warm_up()  # loaded once here, inherited by every worker
+        outcomes = _run_pool(tree, pooled, detectors, options, progress)
+        logger.debug(
+            "%d files analysed by %d workers in %.3f s",
+            len(pooled),
+            min(options.jobs, len(pooled)),
+            time.perf_counter() - start,
+        )
+    for n, index in enumerate(todo, 1):
+        if index in outcomes:
+            continue
         if len(todo) > 1:
             progress("files", f"{n}/{len(todo)}")
-        data = _read(tree, entry, options)
-        if isinstance(data, Notice):
-            total.notices.append(data)
-            continue
-        # Obfuscated JavaScript is analysed as deobfuscated text; findings come back to the original.
-        t0 = time.perf_counter()
-        if entry.kind in ("javascript", "typescript"):
-            progress("deobfuscate", _label(entry))
-        prepared = prepare(SourceUnit(entry, data))
-        spent = time.perf_counter() - t0
-        outcome = _analyse_unit(prepared.unit, wanted, options, progress)
-        outcome.spent["deobfuscate"] = outcome.spent.get("deobfuscate", 0.0) + spent
-        if prepared.relocator is not None:
-            outcome.findings = [prepared.relocator.finding(f) for f in outcome.findings]
-        outcome.findings += prepared.findings
-        total.merge(outcome)
-        total.notices += prepared.notices
-        total.notices += prepared.unit.notices
+        outcomes[index] = _analyse_file(tree, tree.files[index], detectors, options, progress)
+    total = _Outcome()
+    for index in todo:
+        total.merge(outcomes[index])
+    # Notices about the run rather than a file (a rule pack that did not load) come first, once:
+    # each worker tells them, on whichever file it analyses first.
+    about_run = list(dict.fromkeys(n for n in total.notices if n.path is None))
+    total.notices = about_run + [n for n in total.notices if n.path is not None]
     for name, seconds in sorted(total.spent.items(), key=lambda kv: -kv[1]):
         logger.debug("detector %s: %.3f s", name, seconds)
     return StaticResult(

@@ -67,3 +67,9 @@ class Detector(ABC):
     @abstractmethod
     def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:
         """Findings and notices for one file."""
+
+    def warm_up(self) -> None:  # noqa: B027 (optional hook, nothing to do by default)
+        """Load what every file needs (rule packs, compiled patterns) now.
+
+        The driver calls it before it forks workers for many files, so that they inherit the
+        loaded state instead of each loading it again. Results must not depend on it."""
