@@ -50,6 +50,10 @@ class RulesDetector(Detector):
             self._engine = Engine(rules)
         return self._engine
 
+    def warm_up(self) -> None:
+        """Load the rule packs and build the engine (before the driver forks workers)."""
+        _ = self.engine
+
     @abstractmethod
     def facts(self, unit: SourceUnit) -> list[Fact]:
         """The facts of one file."""
