@@ -81,3 +81,41 @@ def test_identifier_in_table_not_of_headers(run_py: RunDetectors) -> None:
     src = src.replace('"X-Install"', '"install"')
     findings, _ = run_py(src.encode())
     assert _where(findings, "fingerprint") == []
+
+
+TARGETED = """import os, time
+import requests
+
+
+def _attrs():
+    return {"tz": os.environ.get("TZ") or time.tzname[0], "app": "x/1.0"}
+
+
+def fetch():
+    r = requests.post("https://cfg.example.dev/eval", json={"attributes": _attrs()})
+    return r.json().get("flags", {})
+
+
+class Gate:
+    def __init__(self):
+        self.flags = fetch()
+
+    def shell(self):
+        if self.flags.get("no_shell"):
+            return False
+        return True
+"""
+
+
+def test_answer_kept_on_instance_decides(run_py: RunDetectors) -> None:
+    findings, _ = run_py(TARGETED.encode())
+    assert _where(findings, "geofence") == [("py-geofence", 10)]
+
+
+def test_answer_kept_but_never_tested(run_py: RunDetectors) -> None:
+    src = TARGETED.replace(
+        '        if self.flags.get("no_shell"):\n            return False\n        return True\n',
+        "        return dict(self.flags)\n",
+    )
+    findings, _ = run_py(src.encode())
+    assert _where(findings, "geofence") == []

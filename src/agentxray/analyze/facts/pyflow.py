@@ -21,7 +21,7 @@ from agentxray.analyze.facts.common import (
     STRING_ROLES,
     VERSIONISH,
 )
-from agentxray.analyze.facts.pyscope import FILE_KEY, FUNCTION_NODES, passed, span
+from agentxray.analyze.facts.pyscope import FILE_KEY, FUNCTION_NODES, is_self, passed, span
 from agentxray.analyze.facts.pysinks import PySinks, Sink
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
@@ -308,7 +308,37 @@ class PyFlow(PySinks):
             self._descend(ret, visit, bound, depth + 1, out)
         visit.seen.discard(id(fn))
 
-    def _field(self, name: ast.Name) -> str:
+    def _instance_gates(self, sinks: list[Sink]) -> None:
+        """A response kept on an instance (``self.flags = fetch_flags()``) and tested by
+        another method of the class (``if self.flags.get("read_only")``): a remote switch."""
+        for cls in ast.walk(self.scopes.tree):
+            if not isinstance(cls, ast.ClassDef):
+                continue
+            remote: dict[str, list[Sink]] = {}
+            tests: list[tuple[ast.expr, ast.Attribute]] = []
+            for node in ast.walk(cls):
+                if isinstance(node, ast.If | ast.IfExp | ast.While):
+                    tests += [
+                        (node.test, n)
+                        for n in ast.walk(node.test)
+                        if isinstance(n, ast.Attribute) and is_self(n.value)
+                    ]
+            for _node, attr in tests:
+                if attr.attr in remote:
+                    continue
+                values = self._instance_values(attr)
+                labels = {f for v in values for f in self.labels(v, Visit())}
+                remote[attr.attr] = [s for s in sinks if s.fact in labels]
+            for node, attr in tests:
+                home = self.scopes.scope_at(node)
+                origin = [s for s in remote.get(attr.attr, []) if s.inside is not home.node]
+                field = self._field(attr)
+                if not origin or not field or field in RESPONSE_META or VERSIONISH.search(field):
+                    continue
+                gate = self._fact("member", ast.unparse(node)[:200], node)
+                self._project(gate, "condition", [s.fact for s in origin])
+
+    def _field(self, name: ast.AST) -> str:
         """The field a test reads from stored state: ``flag`` in ``cfg["flag"]``,
         ``cfg.get("flag")`` or ``cfg.flag``; ``""`` when the state itself is tested."""
         parent = self.scopes.parents.get(id(name))
@@ -516,6 +546,7 @@ class PyFlow(PySinks):
                 hits = [s for s in sinks if s.fact in labels]
                 if hits:
                     remote.setdefault(name, []).extend(hits)
+        self._instance_gates(sinks)
         if not remote:
             return
         for node in ast.walk(self.scopes.tree):
