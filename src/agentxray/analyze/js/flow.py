@@ -19,6 +19,7 @@ from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     WIDE_SCOPE,
     NameIndex,
+    declares_param,
     enclosing_function,
     function_name,
     number_value,
@@ -736,6 +737,10 @@ class Tracker:
         ):
             return []  # a minified global reused everywhere: following it is noise
         uses = self._uses_in(item, scope, name, exclude=name_node)
+        block = _lexical_block(name_node)
+        if block is not None:
+            # `let`/`const` live in their block: a sibling block's `let G` is another variable.
+            uses = [u for u in uses if block.start_byte <= u.node.start_byte < block.end_byte]
         if scope.parent is None and len(name) < 3:
             # A short global: a use inside a function declaring its own `name` is another variable.
             uses = [u for u in uses if self._declaring_scope(u.node, name) == scope]
@@ -789,7 +794,7 @@ class Tracker:
     ) -> list[_Item]:
         out = []
         for use in self.index.identifiers(name, scope.start_byte, scope.end_byte):
-            if use == exclude or shadowed(use, scope, name):
+            if use == exclude or shadowed(use, scope, name) or self._redeclared(use, scope, name):
                 continue
             parent = use.parent
             if parent is not None and (
@@ -807,6 +812,45 @@ class Tracker:
                 continue
             out.append(replace(item, node=use))
         return out
+
+    def _redeclared(self, use: Node, scope: Node, name: str) -> bool:
+        """Whether a function between ``use`` and ``scope`` declares its own ``name``
+        (``(q) => { let re = code(q); … }`` inside the function whose ``re`` is followed)."""
+        fn = enclosing_function(use)
+        while fn is not None and fn != scope and fn.start_byte >= scope.start_byte:
+            if self._declares(fn, name):
+                return True
+            fn = enclosing_function(fn)
+        return False
+
+    def _binds_same(self, call: Node, fn: Node, name: str) -> bool:
+        """Whether calling ``name`` at ``call`` reaches ``fn``: the call is where the function's
+        name is bound, and no function between them binds the name again (minified bundles
+        reuse ``y`` for a helper in every function)."""
+        home = self._binding_scope(fn)
+        if home is None:
+            return True
+        if home.parent is not None and not (home.start_byte <= call.start_byte < home.end_byte):
+            return False
+        callee = call.child_by_field_name("function")
+        if callee is None:
+            return True
+        cur = enclosing_function(callee)
+        while cur is not None and cur != home and cur.start_byte >= home.start_byte:
+            if declares_param(cur, name) or self._declares(cur, name):
+                return False
+            cur = enclosing_function(cur)
+        return True
+
+    @staticmethod
+    def _binding_scope(fn: Node) -> Node | None:
+        """The function (or program) whose body binds ``fn``'s name."""
+        if fn.type == "function_declaration":
+            return scope_of(fn)
+        parent = fn.parent
+        if parent is not None and parent.type == "variable_declarator":
+            return scope_of(parent)
+        return None
 
     def _field_uses(self, item: _Item, where: Node, prop: str) -> list[_Item]:
         """Reads of ``this.prop`` in the class holding ``where`` (fields, getters, methods), and
@@ -884,7 +928,11 @@ class Tracker:
         if name is None:
             return []
         hops = (*item.hops, name)
-        return [replace(item, node=call, hops=hops) for call in self.index.calls(name)]
+        return [
+            replace(item, node=call, hops=hops)
+            for call in self.index.calls(name)
+            if self._binds_same(call, fn, name)
+        ]
 
 
 _PATTERN_PARTS = frozenset(
@@ -918,6 +966,29 @@ def _declared_by_pattern(node: Node) -> bool:
         and decl.type == "variable_declarator"
         and decl.child_by_field_name("name") == cur
     )
+
+
+_BLOCKS = frozenset(
+    {"statement_block", "for_statement", "for_in_statement", "switch_body", "class_static_block"}
+)
+
+
+def _lexical_block(name: Node) -> Node | None:
+    """The block a ``let``/``const`` name is bound in; ``None`` for ``var`` and the rest."""
+    decl = name.parent
+    if (
+        decl is None
+        or decl.type != "variable_declarator"
+        or decl.child_by_field_name("name") != name
+    ):
+        return None
+    statement = decl.parent
+    if statement is None or statement.type != "lexical_declaration":
+        return None
+    cur = statement.parent
+    while cur is not None and cur.type not in _BLOCKS and cur.type not in FUNCTION_TYPES:
+        cur = cur.parent
+    return cur if cur is not None and cur.type in _BLOCKS else None
 
 
 def _tested(node: Node) -> bool:

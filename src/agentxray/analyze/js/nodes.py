@@ -500,8 +500,49 @@ def scope_of(node: Node) -> Node:
 
 
 def declares_param(fn: Node, name: str) -> bool:
-    """Whether ``fn`` has a parameter called ``name``."""
-    return name in parameter_names(fn)
+    """Whether ``fn`` has a parameter called ``name``, destructured ones included
+    (``([key, value]) => …``, ``({ user: name }) => …``)."""
+    if name in parameter_names(fn):
+        return True
+    params = fn.child_by_field_name("parameters")
+    if params is None or name.encode() not in (params.text or b""):
+        return False
+    return name in pattern_bindings(params)
+
+
+_BINDING_PARTS = frozenset(
+    {
+        "formal_parameters",
+        "array_pattern",
+        "object_pattern",
+        "rest_pattern",
+        "required_parameter",
+        "optional_parameter",
+    }
+)
+
+
+def pattern_bindings(node: Node) -> set[str]:
+    """Names a parameter list or a destructuring pattern binds (default values excluded)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        t = cur.type
+        if t in ("identifier", "shorthand_property_identifier_pattern"):
+            out.add(text(cur))
+        elif t == "pair_pattern":
+            value = cur.child_by_field_name("value")
+            if value is not None:
+                stack.append(value)
+        elif t in ("assignment_pattern", "object_assignment_pattern"):
+            left = cur.child_by_field_name("left")
+            if left is not None:
+                stack.append(left)
+        elif t in _BINDING_PARTS:
+            field = cur.child_by_field_name("pattern") if t.endswith("_parameter") else None
+            stack.extend([field] if field is not None else cur.named_children)
+    return out
 
 
 def shadowed(use: Node, scope: Node, name: str) -> bool:
