@@ -139,3 +139,24 @@ def test_calls_that_differ_only_in_minified_names_are_not_a_change() -> None:
     moved = dataclasses.replace(old, values=("He.logEvent(_)", "https://events.example.net/v1"))
     (change,) = compare(_report(old), _report(moved)).changed
     assert change.how == ("values +https://events.example.net/v1, -https://events.example.com/v1",)
+
+
+def test_titles_and_options_that_quote_minified_names_are_not_a_change() -> None:
+    old = _f(
+        id="w-1",
+        title="Covert watermark chosen by condition in `Today${q}s date is ${K}.`",
+        values=("apiHost: q", "clientKey: $"),
+    )
+    new = dataclasses.replace(
+        old,
+        title="Covert watermark chosen by condition in `Today${n}s date is ${r}.`",
+        values=("apiHost: n", "clientKey: t"),
+    )
+    assert compare(_report(old), _report(new)).unchanged == (new,)
+    # a literal option value, or a template with a new word, is a change
+    fixed = dataclasses.replace(new, values=("apiHost: https://cdn.example.com", "clientKey: t"))
+    (change,) = compare(_report(old), _report(fixed)).changed
+    assert change.how == ("values +apiHost: https://cdn.example.com, -apiHost: q",)
+    worded = dataclasses.replace(new, title="Covert watermark in `Today${n}s date: ${r}.`")
+    (change,) = compare(_report(old), _report(worded)).changed
+    assert change.how[0].startswith("title ")

@@ -101,7 +101,7 @@ def differences(before: Finding, after: Finding) -> tuple[str, ...]:
     how: list[str] = []
     if before.severity != after.severity:
         how.append(f"severity {before.severity} → {after.severity}")
-    if before.title != after.title:
+    if _unnamed(before.title) != _unnamed(after.title):
         how.append(f"title “{before.title}” → “{after.title}”")
     if before.condition != after.condition:
         how.append("condition " + (f"was “{before.condition}”" if before.condition else "added"))
@@ -124,7 +124,20 @@ def _set_change(old: Sequence[str], new: Sequence[str]) -> tuple[list[str], list
 
 
 def _blank(value: str) -> str:
-    return " ".join(_shape(value)) if _CODE_VALUE.match(value) and "://" not in value else value
+    if _CODE_VALUE.match(value) and "://" not in value:
+        return " ".join(_shape(value))
+    return _unnamed(value)
+
+
+#: Short names a minifier chooses, where a title or value quotes code: ``${q}`` in a template,
+#: ``apiHost: n`` as an option's value.
+_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_$][\w$]{0,2}\}")
+_OPTION_NAME = re.compile(r"^([\w.$-]+): [A-Za-z_$][\w$]{0,2}$")
+
+
+def _unnamed(text: str) -> str:
+    """``text`` with the minifier's short names blanked (two builds name them differently)."""
+    return _OPTION_NAME.sub(r"\1: …", _PLACEHOLDER.sub("${…}", text))
 
 
 def _pair_by_evidence(
