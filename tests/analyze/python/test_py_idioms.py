@@ -119,3 +119,20 @@ def test_answer_kept_but_never_tested(run_py: RunDetectors) -> None:
     )
     findings, _ = run_py(src.encode())
     assert _where(findings, "geofence") == []
+
+
+def test_pieces_joined_then_reversed(run_py: RunDetectors) -> None:
+    src = (
+        "_P = (('moc.', 'elpmaxe.'), ('sti', 'h.tn', 'ega'))\n\n"
+        "def hosts():\n    return [''.join(p)[::-1] for p in _P]\n"
+    )
+    findings, _ = run_py(src.encode())
+    hidden = [f for f in findings if f.category == "obfuscated-data"]
+    assert [(f.rule, f.location.line) for f in hidden] == [("py-obfuscated-data", 4)]
+    assert set(hidden[0].decoded) == {".example.com", "agent.hits"}
+
+
+def test_runtime_text_joined_then_reversed(run_py: RunDetectors) -> None:
+    src = "def mirror(words):\n    return ''.join(words)[::-1]\n"
+    findings, _ = run_py(src.encode())
+    assert [f for f in findings if f.category == "obfuscated-data"] == []

@@ -13,6 +13,10 @@ import ast
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentxray.analyze.python.evaluate import Evaluator
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +98,7 @@ class PyScopes:
         self.scope_of_node: dict[int, Scope] = {}
         self.by_span: dict[tuple[int, int], list[ast.AST]] = {}
         self.module = Scope(tree, None)
+        self._evaluator: Evaluator | None = None
         self.scope_of_node[id(tree)] = self.module
         self._walk(tree, self.module)
         self.calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
@@ -362,9 +367,12 @@ class PyScopes:
             if param is not None:
                 return self.path(param.default, depth + 1) if param.default else "*"
             values = scope.values.get(node.id, [])
-            if values and self._iterated(values[-1]):
-                return self._alternatives(values[-1], depth + 1)
-            return self.path(values[-1], depth + 1) if values else "*"
+            if not values:
+                return "*"
+            value = _nearest(values, node)
+            if self._iterated(value):
+                return self._alternatives(value, depth + 1)
+            return self.path(value, depth + 1)
         if isinstance(node, ast.Call):
             return self._path_call(node, depth)
         if isinstance(node, ast.Attribute) and node.attr == "parent":
@@ -389,12 +397,42 @@ class PyScopes:
             if len(values) != 1:
                 return "*"
             node = values[0]
-        if not isinstance(node, ast.Tuple | ast.List | ast.Set) or not node.elts:
+        if isinstance(node, ast.Call):
+            spelled = self._computed(node)
+        elif not isinstance(node, ast.Tuple | ast.List | ast.Set) or not 0 < len(node.elts) <= (
+            MAX_ALTERNATIVES
+        ):
             return "*"
-        if len(node.elts) > MAX_ALTERNATIVES:
+        else:
+            spelled = [self.path(e, depth + 1) for e in node.elts]
+        if not spelled:
             return "*"
-        spelled = [self.path(e, depth + 1) for e in node.elts]
         return spelled[0] if len(spelled) == 1 else "{" + ",".join(spelled) + "}"
+
+    def _computed(self, call: ast.Call) -> list[str]:
+        """The names a local helper computes from the module's literals (``_names()``
+        rebuilding reversed pieces), by the safe evaluator; none when it needs more."""
+        if self.function_named(call.func) is None:
+            return []
+        if not all(isinstance(a, ast.Constant) for a in call.args) or call.keywords:
+            return []
+        from agentxray.analyze.python.decoders import Unsupported
+        from agentxray.analyze.python.evaluate import Evaluator
+        from agentxray.analyze.python.parse import build_index
+
+        if self._evaluator is None:
+            self._evaluator = Evaluator(build_index(self.tree))
+        try:
+            value = self._evaluator.value(call)
+        except (Unsupported, RecursionError, MemoryError):
+            return []
+        if not isinstance(value, list | tuple) or not 0 < len(value) <= MAX_ALTERNATIVES:
+            return []
+        return (
+            [v for v in value if isinstance(v, str)]
+            if all(isinstance(v, str) for v in value)
+            else []
+        )
 
     def _path_call(self, node: ast.Call, depth: int) -> str:
         name = self.dotted(node.func) or ""
@@ -477,6 +515,17 @@ def passed(call: ast.Call, fn: ast.AST) -> list[ast.AST]:
         if params and params[0].arg in ("self", "cls"):
             args.insert(0, call.func.value)
     return args
+
+
+def _nearest(values: list[ast.AST], use: ast.AST) -> ast.AST:
+    """The value bound closest before ``use`` in the source (the last one when none is)."""
+    where = _position(use)
+    before = [v for v in values if _position(v) <= where]
+    return max(before, key=_position) if before else values[-1]
+
+
+def _position(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
 
 
 def _roots(node: ast.AST, depth: int = 0) -> list[str]:

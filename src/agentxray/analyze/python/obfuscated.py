@@ -68,11 +68,18 @@ _WRAPPERS = frozenset({"join", "decode", "split", "bytes", "bytearray", "str", "
 def _candidate(a: PyAnalysis, node: ast.AST) -> bool:
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
         step = node.slice.step
+        if not isinstance(step, ast.UnaryOp):
+            return False
+        value = node.value
+        if isinstance(value, ast.Constant):
+            return isinstance(value.value, str)
+        # pieces joined, then reversed: ``"".join(parts)[::-1]``, ``(a + b)[::-1]``
         return (
-            isinstance(step, ast.UnaryOp)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        )
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "join"
+            and isinstance(value.func.value, ast.Constant)
+        ) or (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add))
     if not isinstance(node, ast.Call):
         return False
     name = a.ev.dotted(node.func) or ""
