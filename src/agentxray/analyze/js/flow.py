@@ -118,6 +118,9 @@ class Comparison:
     """What the signal is compared with (operand, list, or switch body)."""
     hops: tuple[str, ...]
     """Functions the value passed through, in order."""
+    entry: Node | None = None
+    """The call whose argument brought the value into the function holding ``node``: the
+    call's value is what the function returns for this signal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +178,8 @@ class Tracker:
 
     # -- recording -------------------------------------------------------------------------
     def _compare(self, item: _Item, op: str, node: Node, other: Node | None) -> _Item:
-        cmp = Comparison(item.signal, op, node, other, item.hops)
+        entry = item.calls[-1] if item.calls else None
+        cmp = Comparison(item.signal, op, node, other, item.hops, entry)
         key = (node.start_byte, node.end_byte, item.signal.label)
         if key not in self._seen_cmp:
             self._seen_cmp.add(key)

@@ -15,6 +15,7 @@ from agentxray.analyze.hosts import hostlike
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.formula import render
+from agentxray.analyze.js.localname import names_local_path
 from agentxray.analyze.js.nodes import logical_function, string_value
 from agentxray.analyze.js.report import (
     describe,
@@ -431,7 +432,11 @@ def identity_findings(a: JsAnalysis) -> tuple[list[Finding], set[Decoded]]:
         if sig.kind not in IDENTITY_KINDS:
             continue
         if cmp.operator in ("hash", "encode"):
-            if sig.kind != "endpoint":
+            # The base URL and the user's own key are not facts about who the user is; an
+            # identifier that only names a local file or socket path identifies no one.
+            if sig.kind not in ("endpoint", "api-key") and not names_local_path(
+                a.index, cmp.node, cmp.entry
+            ):
                 hashed.setdefault(_function_key(cmp.node), []).append(cmp)
             continue
         vals = (
