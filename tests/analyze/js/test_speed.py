@@ -203,3 +203,16 @@ def test_prefiltered_finditer_keeps_finditers_order_and_overlaps(
         for pattern in patterns:
             fast = [m.span() for m in nodes.prefiltered_finditer(pattern, data)]
             assert fast == [m.span() for m in pattern.finditer(data)], (pattern.pattern, data)
+
+
+def test_hex_call_density_counts_like_the_regex() -> None:
+    # looks_obfuscated counts "(0x" before running the regex: on text near the threshold,
+    # with calls that do not match (no callee, no closing), it answers as the regex alone.
+    from agentxray.analyze.js.deobfuscate import detect
+
+    rng = random.Random(5)
+    parts = [b"f(0x1a)", b"_(0xff,", b" (0x1)", b"g(0x)", b"h(0x9 ", b"x", b";", b"$(0xA\n)"]
+    for _ in range(400):
+        data = b"".join(rng.choice(parts) for _ in range(rng.randrange(0, 30)))
+        matches = len(detect._HEX_CALL.findall(data))
+        assert detect.looks_obfuscated(data) == (matches >= detect.MIN_HEX_CALLS), data

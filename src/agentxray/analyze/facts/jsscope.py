@@ -220,7 +220,9 @@ _WRITE_AFTER = re.compile(
     + rb")\s*\()|\[[^\]\n]{0,80}\]\s*=(?!=))"
 )
 _WRITE_CALLS = tuple(w.encode() for w in sorted(FILE_WRITES | {"assign", "createWriteStream"}))
-_FAST_FROM = 64 * 1024
+_FAST_FROM = 1024
+"""From this range length on, :func:`word_starts` searches the literal: already 5-10x faster at
+a few KB, and a module of a split bundle is searched thousands of times per scan."""
 
 
 def _span(node: Node) -> tuple[int, int]:
@@ -230,7 +232,7 @@ def _span(node: Node) -> tuple[int, int]:
 def word_starts(data: bytes, name: str, start: int, end: int) -> list[int]:
     """Starts of ``_word(name).finditer(data, start, end)``; a big range is searched for the
     literal (vectorised) and the look-behind checked here, since a pattern that begins with a
-    look-behind is scanned by ``re`` byte by byte (1 MiB of scope: 90 ms)."""
+    look-behind is scanned by ``re`` byte by byte (1 MiB of scope: 90 ms; 8 KB: 0.17 ms)."""
     if end - start < _FAST_FROM:
         return [m.start() for m in _word(name).finditer(data, start, end)]
     found = literal_matches(data, name.encode(), _WORD_END, start, end)

@@ -121,6 +121,12 @@ def literal_prefixes(pattern: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
     return tuple(sorted(found))
 
 
+@cache
+def _prefix_finder(prefixes: tuple[bytes, ...]) -> BytesAhoCorasick:
+    """The automaton of a pattern's prefixes, built once (20-50 us, ~30 patterns per file)."""
+    return BytesAhoCorasick(list(prefixes))
+
+
 def prefiltered_finditer(pattern: re.Pattern[bytes], data: bytes) -> Iterator[re.Match[bytes]]:
     """The matches of ``pattern.finditer(data)``, found faster: the pattern's literal prefixes
     are searched in one vectorised pass and the pattern is tried only where one starts (``re``
@@ -130,7 +136,7 @@ def prefiltered_finditer(pattern: re.Pattern[bytes], data: bytes) -> Iterator[re
     if prefixes is None:
         yield from pattern.finditer(data)
         return
-    finder = BytesAhoCorasick(list(prefixes))
+    finder = _prefix_finder(prefixes)
     view = memoryview(data)
     longest = max(len(p) for p in prefixes)
     resume = 0  # finditer's matches do not overlap

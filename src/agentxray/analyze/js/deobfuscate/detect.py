@@ -41,6 +41,8 @@ def looks_obfuscated(data: bytes) -> bool:
     if _PACKED.search(data) is not None:
         return True
     needed = max(MIN_HEX_CALLS, int(len(data) / 1024 * HEX_CALLS_PER_KB))
+    if data.count(b"(0x") < needed:  # every match holds one; counting is 50x faster than re
+        return False
     return any(n >= needed for n, _ in enumerate(_HEX_CALL.finditer(data), start=1))
 
 
