@@ -39,6 +39,29 @@ MAX_COUNTRIES = 4
 PART_TESTS = frozenset({"endsWith", "startsWith", "includes", "indexOf", "lastIndexOf", "match"})
 """Comparisons with a part of the value: ``"-CN"`` there names the territory ``CN``."""
 NOT_IDENTITY = frozenset({"", "localhost", "root", "unknown", "null", "undefined", "true", "false"})
+PLACEHOLDERS = frozenset(
+    {
+        "default",
+        "default string",
+        "o.e.m.",
+        "to be filled by o.e.m.",
+        "not specified",
+        "not applicable",
+        "not available",
+        "n/a",
+        "none",
+        "system serial number",
+        "system product name",
+        "system manufacturer",
+        "system version",
+        "chassis serial number",
+        "base board serial number",
+        "00000000-0000-0000-0000-000000000000",
+        "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    }
+)
+"""What firmware and systems report when a machine fact is not set (SMBIOS/DMI placeholders):
+comparing with them tells a real value from a blank one, not one user or machine from another."""
 
 
 @dataclass
@@ -492,7 +515,7 @@ TYPE_NAMES = frozenset(
 def _identity_value(value: str) -> bool:
     """A literal that can name a host, user, machine or provider (not a type tag or a number)."""
     v = value.strip().lower()
-    if v in NOT_IDENTITY or v in TYPE_NAMES or v.startswith("[object"):
+    if v in NOT_IDENTITY or v in PLACEHOLDERS or v in TYPE_NAMES or v.startswith("[object"):
         return False
     if sum(ch.isalnum() for ch in v) < 2 or re.fullmatch(r"[-+]?[\d.]+", v):
         return False
