@@ -515,11 +515,28 @@ class PyFlow(PySinks):
                         for role in sorted(self._param_roles.get((id(fn), param.index), ())):
                             if given is not None and role in RUNS:
                                 roles.append((role, given))
+                    spelled = self._site_command(s, fn, site)
+                    if spelled and not roles:
+                        roles = [("command", a) for a in site.args]
                     if roles:
-                        fact = self._fact(s.fact.kind, s.fact.value, site, fn.name)
+                        value = spelled or s.fact.value
+                        fact = self._fact(s.fact.kind, value, site, fn.name)
                         out.append(Sink(fact, roles, self._function_of(site)))
                         out.extend(self._network_command(site, roles))
         return out
+
+    def _site_command(self, sink: Sink, fn: ast.AST, site: ast.Call) -> str:
+        """The command line a runner helper's call runs, when the site makes it more
+        specific than the helper's own (``_git("reset", "--hard")`` → ``git -C … reset
+        --hard``); ``""`` otherwise."""
+        if sink.fact.kind != "exec":
+            return ""
+        for inner in self._calls(sink.fact):
+            spelled = self.scopes.site_command(inner, fn, site)
+            known = [w for w in spelled.split() if w != "*"]
+            if spelled != sink.fact.value and len(known) > 1:
+                return spelled
+        return ""
 
     def _network_command(self, site: ast.Call, roles: list[tuple[str, ast.AST]]) -> list[Sink]:
         """A runner helper given ``["git", "push", …]`` or ``["curl", …]``: a request that

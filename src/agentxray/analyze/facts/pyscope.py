@@ -27,6 +27,10 @@ FILE_KEY = "\0file:"
 """Names under which a literal path's written contents are kept (``open("/tmp/x", "wb")``)."""
 FILLS = frozenset({"append", "extend", "add", "insert", "appendleft", "update"})
 """Methods that put their (last) argument into the container they are called on."""
+OWN_FILE = "__file__"
+"""How a path built from the module's own location is spelled."""
+SAME_PATH = frozenset({"expanduser", "resolve", "absolute"})
+"""``Path`` methods that name the same file (``Path(__file__).resolve()``)."""
 DIRECTORY_FILLS = frozenset({"copy", "copy2", "copyfile", "copytree", "move"})
 MAX_ALTERNATIVES = 16
 """Paths of a loop over a literal collection spelled out (``{a,b,c}``) at most."""
@@ -360,6 +364,8 @@ class PyScopes:
                 return left + right
             return "*"
         if isinstance(node, ast.Name):
+            if node.id == OWN_FILE:
+                return OWN_FILE
             scope = self.resolve(node.id, self.scope_at(node))
             if scope is None:
                 return "*"
@@ -440,8 +446,10 @@ class PyScopes:
         args = node.args
         if name.endswith("Path.home") or last == "gettempdir":
             return "~" if last == "home" else "/tmp"
-        if last == "expanduser" and isinstance(node.func, ast.Attribute) and not args:
+        if last in SAME_PATH and isinstance(node.func, ast.Attribute) and not args:
             return self.path(node.func.value, depth + 1)  # Path(…).expanduser()
+        if last == "dirname" and args:
+            return self.path(args[0], depth + 1) + "/.."
         if last in ("expanduser", "abspath", "realpath", "normpath", "Path", "PurePath", "str"):
             return self.path(args[0], depth + 1) if args else ("." if last == "Path" else "*")
         if last in ("join", "joinpath") and (args or isinstance(node.func, ast.Attribute)):
@@ -473,13 +481,50 @@ class PyScopes:
             return "python"
         return None
 
+    def _word(self, node: ast.AST) -> str:
+        """One argument of a command line; a path built from the program's own location is
+        spelled (``git -C __file__/.. reset``)."""
+        word = self.string(node)
+        if word is not None:
+            return word
+        spelled = self.path(node)
+        return spelled if OWN_FILE in spelled else "*"
+
+    def site_command(self, inner: ast.Call, fn: ast.AST, site: ast.Call) -> str:
+        """The command line a runner helper (``def _git(*args): run(["git", *args])``) runs
+        when ``site`` calls it: its parameters replaced by what the site passes."""
+        if not inner.args or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            return ""
+        first = inner.args[0]
+        if not isinstance(first, ast.List | ast.Tuple):
+            return ""
+        positional = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
+        given = dict(zip(positional, site.args, strict=False))
+        rest = site.args[len(positional) :]
+        vararg = fn.args.vararg.arg if fn.args.vararg is not None else ""
+        words: list[str] = []
+        for e in first.elts:
+            if isinstance(e, ast.Starred) and isinstance(e.value, ast.Name):
+                if e.value.id == vararg:
+                    words += [self.string(a) or "*" for a in rest]
+                    continue
+                passed_list = given.get(e.value.id)
+                if isinstance(passed_list, ast.List | ast.Tuple):
+                    words += [self.string(a) or "*" for a in passed_list.elts]
+                    continue
+            if isinstance(e, ast.Name) and e.id in given:
+                words.append(self.string(given[e.id]) or "*")
+                continue
+            words.append(self._word(e))
+        return " ".join(" ".join(words).split())
+
     def command(self, call: ast.Call) -> str:
         """The command line of a ``subprocess``/``os.system`` call: ``git credential fill``."""
         if not call.args:
             return "*"
         first = call.args[0]
         if isinstance(first, ast.List | ast.Tuple):
-            words = [self.string(e) or "*" for e in first.elts]
+            words = [self._word(e) for e in first.elts]
         else:
             words = [self.string(first) or "*"]
             words += [self.string(a) or "*" for a in call.args[1:]]

@@ -10,7 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agentxray.analyze.facts.common import NETWORK_COMMANDS
-from agentxray.analyze.facts.pyscope import FUNCTION_NODES, PyScopes, span, write_mode
+from agentxray.analyze.facts.pyscope import (
+    FUNCTION_NODES,
+    OWN_FILE,
+    PyScopes,
+    span,
+    write_mode,
+)
 from agentxray.model import Fact, FactKind, Location
 
 logger = logging.getLogger(__name__)
@@ -166,7 +172,7 @@ class PySinks:
             if f.value not in EXEC_CALLS and not f.value.startswith("os.exec"):
                 continue
             for call in self._calls(f):
-                command = self.scopes.command(call)
+                command = self._in_directory(self.scopes.command(call), call)
                 known = any(word != "*" for word in command.split())
                 fact = self._fact("exec", command, call) if known else f
                 roles: list[tuple[str, ast.AST]] = [("command", a) for a in call.args]
@@ -180,6 +186,14 @@ class PySinks:
                 out.append(Sink(fact, roles, inside))
                 break
         return out
+
+    def _in_directory(self, command: str, call: ast.Call) -> str:
+        """``git …`` run with ``cwd=`` the program's own directory, spelled ``git -C dir …``."""
+        cwd = next((k.value for k in call.keywords if k.arg == "cwd"), None)
+        if cwd is None or not command.startswith("git "):
+            return command
+        where = self.scopes.path(cwd)
+        return f"git -C {where} {command[4:]}" if OWN_FILE in where else command
 
     def _call_roles(self, name: str, call: ast.Call) -> list[tuple[str, ast.AST]]:
         """Roles of a request call's arguments (requests/httpx/urllib style)."""
