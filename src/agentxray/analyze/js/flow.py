@@ -821,7 +821,8 @@ class Tracker:
         """Whether a function between ``use`` and ``scope`` declares its own ``name``
         (``(q) => { let re = code(q); … }`` inside the function whose ``re`` is followed)."""
         fn = enclosing_function(use)
-        while fn is not None and fn != scope and fn.start_byte >= scope.start_byte:
+        while _narrower(fn, scope):
+            assert fn is not None
             if self._declares(fn, name):
                 return True
             fn = enclosing_function(fn)
@@ -840,7 +841,8 @@ class Tracker:
         if callee is None:
             return True
         cur = enclosing_function(callee)
-        while cur is not None and cur != home and cur.start_byte >= home.start_byte:
+        while _narrower(cur, home):
+            assert cur is not None
             if declares_param(cur, name) or self._declares(cur, name):
                 return False
             cur = enclosing_function(cur)
@@ -969,6 +971,18 @@ def _declared_by_pattern(node: Node) -> bool:
         and decl is not None
         and decl.type == "variable_declarator"
         and decl.child_by_field_name("name") == cur
+    )
+
+
+def _narrower(fn: Node | None, scope: Node) -> bool:
+    """Whether ``fn`` is a function inside ``scope`` that counts as a scope of its own (a bundle's
+    module wrapper, wider than ``WIDE_SCOPE``, counts as the global scope, as for
+    ``_declaring_scope``)."""
+    return (
+        fn is not None
+        and fn != scope
+        and fn.start_byte >= scope.start_byte
+        and fn.end_byte - fn.start_byte < WIDE_SCOPE
     )
 
 
