@@ -136,3 +136,14 @@ def test_runtime_text_joined_then_reversed(run_py: RunDetectors) -> None:
     src = "def mirror(words):\n    return ''.join(words)[::-1]\n"
     findings, _ = run_py(src.encode())
     assert [f for f in findings if f.category == "obfuscated-data"] == []
+
+
+def test_mac_prefix_as_padded_hex_text(run_py: RunDetectors) -> None:
+    src = (
+        "import uuid\n\nVM = {'080027', '000c29'}\n\n"
+        "def virtual():\n    return hex(uuid.getnode())[2:].zfill(12)[:6] in VM\n"
+    )
+    findings, _ = run_py(src.encode())
+    assert _where(findings, "fingerprint") == [("py-fingerprint", 6)]
+    found = next(f for f in findings if f.category == "fingerprint")
+    assert set(found.values) == {"080027", "000c29"}

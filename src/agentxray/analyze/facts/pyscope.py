@@ -403,6 +403,8 @@ class PyScopes:
             if len(values) != 1:
                 return "*"
             node = values[0]
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+            return self.path(node.elt, depth + 1)  # [join(home, n) for n in (…)]: its element
         if isinstance(node, ast.Call):
             spelled = self._computed(node)
         elif not isinstance(node, ast.Tuple | ast.List | ast.Set) or not 0 < len(node.elts) <= (

@@ -52,6 +52,8 @@ class Values:
     catalog: bool = False
     """The values are the keys of a table of content (translations by locale), not a
     classification (several keys sharing a setting)."""
+    numbers: bool = False
+    """Every value was a number (``0x080027``), written here in decimal."""
 
 
 @dataclass
@@ -93,7 +95,14 @@ def values_of(ev: Evaluator, index: ModuleIndex, node: ast.AST) -> Values | None
             out.append(str(item))
     if not out:
         return None
-    return Values(tuple(dict.fromkeys(out)), tuple(ev.methods), anchor=target, catalog=catalog)
+    numbers = all(isinstance(i, int) and not isinstance(i, bool) for i in items)
+    return Values(
+        tuple(dict.fromkeys(out)),
+        tuple(ev.methods),
+        anchor=target,
+        catalog=catalog,
+        numbers=numbers,
+    )
 
 
 def classifying(table: dict[object, object]) -> bool:
@@ -171,7 +180,7 @@ class Finder:
         if vals is None:
             return
         if regex:
-            vals = Values(vals.items, vals.methods, True, vals.anchor, vals.catalog)
+            vals = Values(vals.items, vals.methods, True, vals.anchor, vals.catalog, vals.numbers)
         for s in sigs:
             if s.kind == "ip-geo":  # the whole answer compared: a plain-text country code
                 s = Signal("country", f"IP geolocation ({s.source})", hops=s.hops)

@@ -149,7 +149,7 @@ def identity_findings(a: PyAnalysis) -> tuple[list[Finding], set[str]]:
             kept = [v for v in items if _digest(v)]
         elif sig.kind == "repository":
             kept = [v for v in items if _names_owner(v)]
-        elif sig.kind == "mac-address":
+        elif sig.kind == "mac-address" and cmp.values.numbers:
             kept = [_mac(v) for v in items if _specific(v)]
         else:
             kept = [v for v in items if _specific(v)]

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 KEEP_METHODS = frozenset(
     {"lower", "upper", "strip", "lstrip", "rstrip", "casefold", "split", "rsplit", "partition"}
     | {"rpartition", "replace", "decode", "encode", "removeprefix", "removesuffix", "title"}
-    | {"splitlines", "expandtabs", "normalize", "read", "readline"}
+    | {"splitlines", "expandtabs", "normalize", "read", "readline", "zfill", "rjust", "ljust"}
 )
 KEEP_ATTRS = frozenset({"key", "zone", "tzinfo", "value"})
 _READS = frozenset({"read", "read_text", "readline", "strip", "read_bytes", "readlines"})
