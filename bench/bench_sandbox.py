@@ -245,6 +245,119 @@ def spread(values: list[float]) -> str:
     return f"{min(values):.2f}–{max(values):.2f}"
 
 
+def breakdown(bench: Bench, rounds: int, rng: random.Random) -> list[str]:
+    """Where the contained run's time goes, measured in this process (no CLI start-up):
+    the session contained with and without the tracer and on the host, interleaved; then the
+    contained run's start-up parts one by one. Markdown lines."""
+    from agentxray.observe import honeytokens
+    from agentxray.observe.findings import run_findings
+    from agentxray.observe.launch import run_contained
+    from agentxray.observe.mockapi.recorder import Recorder
+    from agentxray.observe.mockapi.scenario import load_scenario
+    from agentxray.observe.sandbox import netns
+    from agentxray.observe.sandbox import sandbox as box_module
+    from agentxray.observe.sandbox.policy import Policy
+    from agentxray.observe.session import DEFAULT_PROMPT, run_agent, seed_files
+
+    agent = prepare_agent(bench.spec)
+    play = load_scenario(bench.scenario)
+
+    def contained(trace: bool) -> tuple[float, float]:
+        base = Path(tempfile.mkdtemp(prefix="bench-breakdown-"))
+        seed_files(play.workspace, base / "workspace")
+        seed_files(play.home, base / "home")
+        started = time.monotonic()
+        done = run_contained(
+            agent.profile, agent.program, play, Recorder(), base=base, home=base / "home",
+            workspace=base / "workspace", prompt=DEFAULT_PROMPT, extra_env=bench.quiet,
+            trace=trace,
+        )  # fmt: skip
+        wall = time.monotonic() - started
+        shutil.rmtree(base, ignore_errors=True)
+        return wall, done.launch.duration_s
+
+    def host() -> tuple[float, float]:
+        base = Path(tempfile.mkdtemp(prefix="bench-breakdown-"))
+        started = time.monotonic()
+        done = run_agent(
+            agent.profile, agent.program, play, prompt=DEFAULT_PROMPT, workdir=base,
+            api_host=bench.api_host,
+        )  # fmt: skip
+        wall = time.monotonic() - started
+        shutil.rmtree(base, ignore_errors=True)
+        return wall, done.launch.duration_s
+
+    kinds = {
+        "contained, traced (as `run`)": lambda: contained(True),
+        "contained, not traced": lambda: contained(False),
+        "host (as `--no-sandbox`)": host,
+    }
+    got: dict[str, list[tuple[float, float]]] = {k: [] for k in kinds}
+    loads = []
+    for _ in range(rounds):
+        order = list(kinds)
+        rng.shuffle(order)
+        for kind in order:
+            loads.append(loadavg())
+            got[kind].append(kinds[kind]())
+            print(f"breakdown {kind}: {got[kind][-1][0]:.2f} s", flush=True)
+    lines = [
+        f"In-process, {rounds} rounds interleaved (load {statistics.median(loads):.2f} median): "
+        "the session without the `agentxray` command around it (no interpreter start-up, "
+        "acquire, findings, report or run store):",
+        "",
+        "| run | wall (median) | spread | agent time (median) |",
+        "|---|---|---|---|",
+    ]
+    for kind, values in got.items():
+        walls = [w for w, _ in values]
+        agent_s = statistics.median(a for _, a in values)
+        lines.append(
+            f"| {kind} | {statistics.median(walls):.2f} | {spread(walls)} | {agent_s:.2f} |"
+        )
+    parts: dict[str, list[float]] = {}
+
+    def part(name: str, started: float) -> None:
+        parts.setdefault(name, []).append(time.monotonic() - started)
+
+    policy = Policy("audit", frozenset({bench.api_host}))
+    for _ in range(rounds):
+        base = Path(tempfile.mkdtemp(prefix="bench-breakdown-"))
+        t = time.monotonic()
+        honeytokens.plant(base / "home", base / "workspace")
+        part("honeytokens planted (SSH keys made)", t)
+        box = box_module.Sandbox(scenario=play, workdir=base / "sandbox", policy=policy)
+        t = time.monotonic()
+        box._ns = netns.open_namespace()
+        part("network namespace (helper, ip, nft)", t)
+        box_module._BWRAP_CHECKED.clear()
+        t = time.monotonic()
+        box_module._check_bwrap(box._ns)
+        part("bubblewrap check (once per process)", t)
+        t = time.monotonic()
+        box._start_loop(box._ns)
+        part("recorder and resolver started", t)
+        t = time.monotonic()
+        box.close()
+        part("namespace released", t)
+        shutil.rmtree(base, ignore_errors=True)
+    import agentxray.rules.loader as loader
+
+    for _ in range(rounds):
+        cache_clear = getattr(loader.default_rules, "cache_clear", None)
+        if cache_clear is not None:
+            cache_clear()
+        t = time.monotonic()
+        run_findings((), "bench", model_hosts=[bench.api_host])
+        part("findings of an empty run (rule files loaded)", t)
+    lines += ["", "Start-up parts of a contained run, one by one (ms, median of "
+              f"{rounds}):", "", "| part | median | spread |", "|---|---|---|"]  # fmt: skip
+    for name, values in parts.items():
+        ms = [v * 1000 for v in values]
+        lines.append(f"| {name} | {statistics.median(ms):.0f} | {min(ms):.0f}–{max(ms):.0f} |")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -255,6 +368,10 @@ def main() -> int:
     parser.add_argument("--srt-version", default=SRT_VERSION)
     parser.add_argument("--no-srt", action="store_true", help="leave srt out")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--breakdown", action="store_true",
+        help="also measure where the contained run's time goes (tracer, start-up parts)",
+    )  # fmt: skip
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 30)
     rng = random.Random(seed)
@@ -281,6 +398,10 @@ def main() -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     text = report(args, seed, modes, samples, envs, loads, srt_note)
+    if args.breakdown:
+        bench = Bench(args.spec, args.scenario, args.api_host, None, Path(tempfile.gettempdir()))
+        text += "\n## Where the contained run's time goes\n\n"
+        text += "\n".join(breakdown(bench, args.rounds, rng)) + "\n"
     print(text)
     notes = ""
     if args.output.exists():
