@@ -308,6 +308,22 @@ class PyFlow(PySinks):
             self._descend(ret, visit, bound, depth + 1, out)
         visit.seen.discard(id(fn))
 
+    def _module_attributes(self) -> list[tuple[str, ast.AST]]:
+        """``STATE.flags = value`` on an object held by a module name, anywhere in the file."""
+        module = self.scopes.module
+        out: list[tuple[str, ast.AST]] = []
+        for node in ast.walk(self.scopes.tree):
+            if not isinstance(node, ast.Assign):
+                continue
+            for t in node.targets:
+                key = _state_key(t) if isinstance(t, ast.Attribute) else None
+                if key is None:
+                    continue
+                base = key.split(".")[0]
+                if self.scopes.resolve(base, self.scopes.scope_at(node)) is module:
+                    out.append((key, node.value))
+        return out
+
     def _instance_gates(self, sinks: list[Sink]) -> None:
         """A response kept on an instance (``self.flags = fetch_flags()``) and tested by
         another method of the class (``if self.flags.get("read_only")``): a remote switch."""
@@ -563,6 +579,10 @@ class PyFlow(PySinks):
                 hits = [s for s in sinks if s.fact in labels]
                 if hits:
                     remote.setdefault(name, []).extend(hits)
+        for target, value in self._module_attributes():
+            hits = [s for s in sinks if s.fact in self.labels(value, Visit())]
+            if hits:
+                remote.setdefault(target, []).extend(hits)
         self._instance_gates(sinks)
         if not remote:
             return
@@ -573,18 +593,33 @@ class PyFlow(PySinks):
             if isinstance(home.node, ast.Module):
                 continue
             for name_node in ast.walk(node.test):
-                if not isinstance(name_node, ast.Name) or name_node.id not in remote:
+                key = _state_key(name_node)
+                if key is None or key not in remote:
                     continue
-                if self.scopes.resolve(name_node.id, home) is not module:
+                base = key.split(".")[0]
+                if self.scopes.resolve(base, home) is not module:
                     continue
                 field = self._field(name_node)
                 if not field or VERSIONISH.search(field):
                     continue
-                origin = [s for s in remote[name_node.id] if s.inside is not home.node]
+                origin = [s for s in remote[key] if s.inside is not home.node]
                 if origin:
                     gate = self._fact("member", ast.unparse(node.test)[:200], node.test)
                     self._project(gate, "condition", [s.fact for s in origin])
                 break
+
+
+def _state_key(node: ast.AST) -> str | None:
+    """``flags`` for a module name, ``STATE.flags`` for an attribute of a module object."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and not is_self(node.value)
+    ):
+        return f"{node.value.id}.{node.attr}"
+    return None
 
 
 def _whole_env(fact: Fact) -> bool:
