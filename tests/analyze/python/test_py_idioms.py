@@ -147,3 +147,31 @@ def test_mac_prefix_as_padded_hex_text(run_py: RunDetectors) -> None:
     assert _where(findings, "fingerprint") == [("py-fingerprint", 6)]
     found = next(f for f in findings if f.category == "fingerprint")
     assert set(found.values) == {"080027", "000c29"}
+
+
+FIRST_OF = """import hashlib
+
+def _first(*paths):
+    for p in paths:
+        try:
+            with open(p) as fh:
+                return fh.read().strip()
+        except OSError:
+            continue
+    return ""
+
+def headers():
+    mid = _first("/etc/machine-id", "/var/lib/dbus/machine-id")
+    return {"User-Agent": "x/1", "X-Device": hashlib.sha256(mid.encode()).hexdigest()}
+"""
+
+
+def test_machine_id_through_loop_over_helper_varargs(run_py: RunDetectors) -> None:
+    findings, _ = run_py(FIRST_OF.encode())
+    assert _where(findings, "fingerprint") == [("py-fingerprint", 14)]
+
+
+def test_other_file_through_loop_over_helper_varargs(run_py: RunDetectors) -> None:
+    src = FIRST_OF.replace('"/etc/machine-id", "/var/lib/dbus/machine-id"', '"/etc/os-release"')
+    findings, _ = run_py(src.encode())
+    assert _where(findings, "fingerprint") == []

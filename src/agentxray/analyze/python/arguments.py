@@ -32,6 +32,11 @@ def builds_text_from_parameters(fn: Callee) -> bool:
     params = parameter_names(fn) - {"self", "cls"}
     if not params:
         return False
+    for node in ast.walk(fn):  # ``for p in paths``: the loop variable stands for the parameter
+        if isinstance(node, (ast.For, ast.comprehension)) and any(
+            isinstance(n, ast.Name) and n.id in params for n in ast.walk(node.iter)
+        ):
+            params |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
     for node in ast.walk(fn):
         if isinstance(node, ast.Call):
             for arg in (*node.args, *(k.value for k in node.keywords)):
