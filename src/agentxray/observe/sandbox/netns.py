@@ -24,6 +24,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,11 @@ table inet agentxray {{
 
 def preflight() -> None:
     """Raise :class:`SandboxUnavailable` (one line, what to do) unless the sandbox can start here."""
+    _check_tools()
+    _check_user_namespaces()
+
+
+def _check_tools() -> None:
     for tool, package in (
         ("unshare", "util-linux"),
         ("nsenter", "util-linux"),
@@ -81,6 +87,9 @@ def preflight() -> None:
                 f"the sandbox needs {tool!r}, which is not installed",
                 hint=f"Install the Debian package {package} (sudo apt-get install {package}).",
             )
+
+
+def _check_user_namespaces() -> None:
     done = subprocess.run(["unshare", "-Urn", "true"], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SandboxUnavailable(
@@ -115,22 +124,40 @@ class NetNamespace:
         return [_tool("nsenter"), f"--target={self.pid}", "--user", "--net", "--"]
 
     def close(self) -> None:
-        """Release the namespace: the helper exits when its channel closes."""
+        """Release the namespace: the helper exits when its channel closes.
+
+        Its exit is not waited for here: it took 50-100 ms on a 2-core machine (the
+        interpreter's exit, and the kernel removing the TUN device with the last descriptor),
+        time in which nothing of the run can act any more (the sandbox's processes are gone,
+        the recorder's sockets closed). A thread reaps it.
+        """
         for sock in (self.transparent, self.proxy, self.dns_udp, self.dns_tcp, self._channel):
             with contextlib.suppress(OSError):
                 sock.close()
         with contextlib.suppress(OSError):
             os.close(self.tun)
-        try:
-            self._process.wait(5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        if self._process.poll() is None:
+            threading.Thread(
+                target=_reap, args=(self._process,), name="agentxray-netns-reaper", daemon=True
+            ).start()
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    """Wait for the helper to exit (killed if it has not within 5 s)."""
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def open_namespace() -> NetNamespace:
-    """Create the namespace and its recorder sockets; raise :class:`SandboxUnavailable` if refused."""
-    preflight()
+    """Create the namespace and its recorder sockets; raise :class:`SandboxUnavailable` if refused.
+
+    Whether user namespaces are allowed is asked only when the helper fails (a probe process
+    fewer on every run); the tools are checked first, as that needs no process.
+    """
+    _check_tools()
     parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     config = {
         "ruleset": ruleset(),
@@ -165,6 +192,7 @@ def open_namespace() -> NetNamespace:
         raise SandboxUnavailable(f"the sandbox's network namespace did not start: {exc}") from exc
     if not fds:
         process.wait(5)
+        _check_user_namespaces()  # blocked: say so, and how to allow them
         err = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
         try:
             reason = json.loads(msg.decode())["error"]
