@@ -165,6 +165,9 @@ class PyFlow(PySinks):
                 if fn is not None:
                     self._returns(fn, node, visit, env, depth, out)
                     continue
+                record = self._dataclass(node.func)
+                if record is not None:
+                    self._fields(record, visit, env, depth, out)
                 if isinstance(node.func, ast.Attribute):
                     if node.func.attr in ONE_KEY and node.args:
                         self._narrowed(node.func.value, visit, env, depth, out)
@@ -216,6 +219,44 @@ class PyFlow(PySinks):
                 self._descend(value, visit, env, depth, out)
         finally:
             visit.seen.discard(key)
+
+    def _dataclass(self, func: ast.AST) -> ast.ClassDef | None:
+        """The local ``@dataclass`` a call constructs (its fields are the data it holds)."""
+        if not isinstance(func, ast.Name):
+            return None
+        cls = self.scopes.class_of(func)
+        if cls is None:
+            return None
+        for d in cls.decorator_list:
+            target = d.func if isinstance(d, ast.Call) else d
+            if (self.dotted(target) or "").rsplit(".", 1)[-1] == "dataclass":
+                return cls
+        return None
+
+    def _fields(
+        self, cls: ast.ClassDef, visit: Visit, env: Env, depth: int, out: set[Fact]
+    ) -> None:
+        """Default values of a dataclass's fields, ``field(default_factory=…)`` called."""
+        key = hash(("fields", id(cls)))
+        if key in visit.seen:
+            return
+        visit.seen.add(key)
+        for item in cls.body:
+            if not isinstance(item, ast.AnnAssign) or item.value is None:
+                continue
+            value = item.value
+            if isinstance(value, ast.Call):
+                factory = next(
+                    (kw.value for kw in value.keywords if kw.arg == "default_factory"), None
+                )
+                if isinstance(factory, ast.Lambda):
+                    self._descend(factory.body, visit, env, depth, out)
+                    continue
+                fn = self.scopes.function_named(factory) if factory is not None else None
+                if fn is not None:
+                    self._returns(fn, ast.Call(factory, [], []), visit, env, depth, out)
+                    continue
+            self._descend(value, visit, env, depth, out)
 
     def _instance_values(self, node: ast.Attribute) -> list[ast.AST]:
         cls = self.scopes.parents.get(id(node))
