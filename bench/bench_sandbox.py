@@ -392,9 +392,10 @@ def main() -> int:
                 s = timed(bench, mode, job)
                 samples.append(s)
                 loads.append(s.load)
-                print(f"round {r + 1} {mode:9} {job:7} wall {s.wall_s:5.2f} s  agent "
-                      f"{s.agent_s if s.agent_s is None else round(s.agent_s, 2)} s  requests {len(s.requests)}  load {s.load:.2f}  "
-                      f"exit {s.exit_code}", flush=True)  # fmt: skip
+                agent = "-" if s.agent_s is None else f"{s.agent_s:.2f}"
+                print(f"round {r + 1} {mode:9} {job:7} wall {s.wall_s:5.2f} s  agent {agent} s  "
+                      f"requests {len(s.requests)}  load {s.load:.2f}  exit {s.exit_code}",
+                      flush=True)  # fmt: skip
     finally:
         shutil.rmtree(root, ignore_errors=True)
     text = report(args, seed, modes, samples, envs, loads, srt_note)
@@ -450,7 +451,11 @@ def report(
             f"--settings S --`: allowedDomains `{args.api_host}`, `127.0.0.1`; writes to the "
             "run's HOME and workspace (records nothing) |"
         )
-    lines += ["", f"srt: {srt_note or 'ran'}", ""]
+    ran = (
+        f"ran, installed with npm in `~/.cache/agentxray-bench/srt-{args.srt_version}` "
+        "(it needs socat and ripgrep)"
+    )
+    lines += ["", f"srt {args.srt_version}: {srt_note or ran}", ""]
     host = {job: pick("host", job) for job in ("session", "true")}
     lines += [
         f"Wall time of the whole `agentxray run` command (s), {args.rounds} rounds, jobs in a "
@@ -474,12 +479,15 @@ def report(
                 s.wall_s / h.wall_s for s, h in zip(got, host[job], strict=False)
             )
             agents = [s.agent_s for s in got if s.agent_s is not None]
-            reqs = sorted({len(s.requests) for s in got})
-            model = sorted({sum("/v1/messages" in r for r in s.requests) for s in got})
+            agent = f"{statistics.median(agents):.2f}" if agents else "-"
+            reqs = "/".join(map(str, sorted({len(s.requests) for s in got})))
+            model = "/".join(
+                map(str, sorted({sum("/v1/messages" in r for r in s.requests) for s in got}))
+            )
+            name = "session" if job == "session" else "/bin/true"
             lines.append(
-                f"| {mode} | `{job if job == 'session' else '/bin/true'}` | {med:.2f} | "
-                f"{spread(walls)} | {med / base:.2f}× | {paired:.2f}× | "
-                f"{statistics.median(agents) if agents else float('nan'):.2f} | {'/'.join(map(str, reqs))} ({'/'.join(map(str, model))}) |"
+                f"| {mode} | `{name}` | {med:.2f} | {spread(walls)} | {med / base:.2f}× | "
+                f"{paired:.2f}× | {agent} | {reqs} ({model}) |"
             )
     lines += ["", "Requests of the session per mode (first round; tunnels not counted):", ""]
     for mode in modes:
