@@ -31,7 +31,7 @@ OWN_FILE = "__file__"
 """How a path built from the module's own location is spelled."""
 SAME_PATH = frozenset({"expanduser", "resolve", "absolute"})
 """``Path`` methods that name the same file (``Path(__file__).resolve()``)."""
-DIRECTORY_FILLS = frozenset({"copy", "copy2", "copyfile", "copytree", "move"})
+DIRECTORY_FILLS = frozenset({"copy", "copy2", "copyfile", "copytree", "move", "unpack_archive"})
 MAX_ALTERNATIVES = 16
 """Paths of a loop over a literal collection spelled out (``{a,b,c}``) at most."""
 CallSite = tuple[ast.Call, list[ast.AST], dict[str, ast.AST]]
@@ -200,6 +200,9 @@ class PyScopes:
             target = call.args[1]
             if isinstance(target, ast.Constant) and isinstance(target.value, str):
                 self.module.bind(FILE_KEY + target.value, call)
+            elif not isinstance(target, ast.Name):
+                for n in _roots(target):  # urlretrieve(url, work / "x.tgz"): work holds it
+                    scope.contents.setdefault(n, []).append(call)
         elif last in ("write_bytes", "write_text") and isinstance(call.func, ast.Attribute):
             receiver = call.func.value
             if isinstance(receiver, ast.Call) and receiver.args:
@@ -208,6 +211,14 @@ class PyScopes:
                 scope.bind(n, call)
         elif last in DIRECTORY_FILLS and len(call.args) > 1 and name.startswith("shutil."):
             for n in _roots(call.args[1]):
+                scope.contents.setdefault(n, []).append(call)
+        elif last == "extractall" and isinstance(call.func, ast.Attribute):
+            dest = (
+                call.args[0]
+                if call.args
+                else next((k.value for k in call.keywords if k.arg == "path"), None)
+            )
+            for n in _roots(dest) if dest is not None else []:
                 scope.contents.setdefault(n, []).append(call)
         elif last in ("write", "writelines", "copyfileobj") and call.args:
             handle = call.args[1] if last == "copyfileobj" and len(call.args) > 1 else None

@@ -42,6 +42,12 @@ EXEC_CALLS = frozenset(
 )
 EXIT_CALLS = frozenset({"sys.exit", "os._exit", "os.abort", "exit", "quit"})
 CODE_CALLS = frozenset({"builtins.exec", "builtins.eval", "compile"})
+LOADS = {  # name: index of the argument naming the code loaded
+    "runpy.run_path": 0,
+    "importlib.import_module": 0,
+    "importlib.util.spec_from_file_location": 1,
+    "importlib.machinery.SourceFileLoader": 1,
+}
 FILE_OPS = {  # name: (index of the file replaced, index of what is put there)
     "os.replace": (1, 0),
     "os.rename": (1, 0),
@@ -354,14 +360,16 @@ class PySinks:
     def _codes_and_exits(self) -> list[Sink]:
         out: list[Sink] = []
         for f in [f for f in self.facts if f.kind == "call"]:
-            code = f.value in CODE_CALLS or f.value in ("runpy.run_path", "importlib.import_module")
+            at = LOADS.get(f.value, 0 if f.value in CODE_CALLS else None)
+            code = at is not None
             if not code and f.value not in EXIT_CALLS:
                 continue
             for call in self._calls(f):
-                if code:
-                    out.append(
-                        Sink(f, [("code", a) for a in call.args[:1]], self._function_of(call))
-                    )
+                if at is not None:
+                    given = call.args[at : at + 1] or [
+                        k.value for k in call.keywords if k.arg in ("location", "path")
+                    ]
+                    out.append(Sink(f, [("code", a) for a in given], self._function_of(call)))
                 else:
                     roles = [("condition", c) for c in self._conditions(call)]
                     if roles:
@@ -416,6 +424,15 @@ class PySinks:
                 elif last in ("write_bytes", "write_text") and isinstance(call.func, ast.Attribute):
                     roles.append(("target", call.func.value))
                     roles += [("content", a) for a in call.args[:1]]
+                elif last in ("extractall", "extract") and isinstance(call.func, ast.Attribute):
+                    # archive.extractall(dest): the archive's members are put in dest
+                    where = call.args[-1] if call.args else _keyword(call, "path")
+                    if last == "extract" and len(call.args) < 2:
+                        where = _keyword(call, "path")
+                    if where is not None:
+                        roles += [("target", where), ("content", call.func.value)]
+                elif f.value == "shutil.unpack_archive" and len(call.args) > 1:
+                    roles += [("target", call.args[1]), ("content", call.args[0])]
                 if roles:
                     out.append(Sink(f, roles, self._function_of(call)))
                 break
@@ -431,6 +448,10 @@ class PySinks:
             names += [t.id for t in parent.targets if isinstance(t, ast.Name)]
         scope = self.scopes.scope_at(opened)
         return [v for n in names for v in scope.values.get(n, []) if v is not opened]
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 def _is_method(node: ast.AST) -> bool:
