@@ -253,7 +253,7 @@ class PyFlow(PySinks):
                     self._descend(factory.body, visit, env, depth, out)
                     continue
                 fn = self.scopes.function_named(factory) if factory is not None else None
-                if fn is not None:
+                if fn is not None and factory is not None:
                     self._returns(fn, ast.Call(factory, [], []), visit, env, depth, out)
                     continue
             self._descend(value, visit, env, depth, out)
