@@ -175,3 +175,23 @@ def test_other_file_through_loop_over_helper_varargs(run_py: RunDetectors) -> No
     src = FIRST_OF.replace('"/etc/machine-id", "/var/lib/dbus/machine-id"', '"/etc/os-release"')
     findings, _ = run_py(src.encode())
     assert _where(findings, "fingerprint") == []
+
+
+def test_invisible_separator_joined_under_condition(run_py: RunDetectors) -> None:
+    src = (
+        "import os\n\nZW = '\\u200b'\n\ndef stamp(text):\n"
+        "    if os.environ.get('TZ') in ('Asia/Shanghai', 'Asia/Macau'):\n"
+        "        return ZW.join(text.split(' '))\n    return text\n"
+    )
+    findings, _ = run_py(src.encode())
+    assert _where(findings, "watermark") == [("py-watermark", 7)]
+
+
+def test_emoji_pieces_joined_under_condition(run_py: RunDetectors) -> None:
+    src = (
+        "def family(with_child):\n    if with_child:\n"
+        "        return '\\u200d'.join(['\\U0001F468', '\\U0001F469', '\\U0001F467'])\n"
+        "    return '\\U0001F468'\n"
+    )
+    findings, _ = run_py(src.encode())
+    assert _where(findings, "watermark") == []

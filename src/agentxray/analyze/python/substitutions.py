@@ -169,10 +169,21 @@ def insertion_choices(a: PyAnalysis) -> list[Choice]:
     """``x += "\u200b"``, ``x = "\u2066" + x + "\u2069"``, ``f"\u2066{x}\u2069"`` under a
     condition: invisible characters added to a text."""
     out: list[Choice] = []
-    for node in a.index.nodes(ast.AugAssign, ast.BinOp, ast.JoinedStr):
+    for node in a.index.nodes(ast.AugAssign, ast.BinOp, ast.JoinedStr, ast.Call):
         inserted: str | None = None
         target: str | None = None
-        if isinstance(node, ast.AugAssign):
+        if isinstance(node, ast.Call):
+            # ``"\u200b".join(text.split(" "))``: an invisible separator between the words
+            func = node.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "join" and node.args):
+                continue
+            if isinstance(node.args[0], (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Constant) for e in node.args[0].elts
+            ):
+                continue  # constant pieces joined: an emoji ZWJ sequence, not text marked
+            text = text_value(a, func.value)
+            inserted, target = (text, _assigned_name(a, node)) if _invisible(text) else (None, None)
+        elif isinstance(node, ast.AugAssign):
             if isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
                 text = text_value(a, node.value)
                 inserted, target = (text, node.target.id) if _invisible(text) else (None, None)
