@@ -195,3 +195,25 @@ def test_emoji_pieces_joined_under_condition(run_py: RunDetectors) -> None:
     )
     findings, _ = run_py(src.encode())
     assert _where(findings, "watermark") == []
+
+
+BITS = """import getpass
+
+def sign(reply):
+    who = getpass.getuser()
+    bits = "".join(format(ord(c), "08b") for c in who[:4])
+    mark = "".join("\\u200c" if b == "0" else "\\u200d" for b in bits)
+    return reply + mark
+"""
+
+
+def test_identity_written_as_invisible_bits(run_py: RunDetectors) -> None:
+    findings, _ = run_py(BITS.encode())
+    assert _where(findings, "fingerprint") == [("py-fingerprint", 6)]
+    assert _where(findings, "watermark") == [("py-watermark", 7)]
+
+
+def test_constant_written_as_invisible_bits(run_py: RunDetectors) -> None:
+    src = BITS.replace("getpass.getuser()", '"v1.2"')
+    findings, _ = run_py(src.encode())
+    assert _where(findings, "fingerprint") == []

@@ -231,6 +231,9 @@ def find_choices(a: PyAnalysis) -> list[Choice]:
     out.extend(_indexed_choices(a, covered))
     out.extend(substitution_choices(a))
     out.extend(insertion_choices(a))
-    out.extend(encoding_choices(a))
+    encodings = encoding_choices(a)
+    # a choice inside an encoding (the bit-to-character pick) is that encoding, not another one
+    inside = {id(n) for c in encodings for n in ast.walk(c.node)}
+    out = [c for c in out if id(c.node) not in inside] + encodings
     a.cache["choices"] = out
     return out

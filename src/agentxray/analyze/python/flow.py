@@ -74,7 +74,7 @@ _PASS = frozenset(
     {"str", "repr", "list", "tuple", "set", "frozenset", "sorted", "next", "iter", "int"}
     | {"float", "round", "reversed", "typing.cast", "cast", "os.fsdecode", "os.fspath"}
     | {"babel.Locale.parse", "babel.core.Locale.parse", "babel.Locale", "babel.core.Locale"}
-    | {"codecs.lookup", "format", "hex"}
+    | {"codecs.lookup", "format", "hex", "ord", "bin"}
 )
 _NUMERIC_IDS = frozenset({"mac-address"})
 """Identity signals that are numbers, kept through bit shifts and masks."""

@@ -241,6 +241,20 @@ def encoding_choices(a: PyAnalysis) -> list[Choice]:
         alphabet = "tag characters" if 0xE0000 <= base <= 0xE007F else "invisible characters"
         choice = Choice(carrier, [], [alphabet], _assigned_name(a, carrier), encoded=data)
         out.append(choice)
+    for node in a.index.nodes(ast.IfExp):
+        # ``"\u200c" if bit == "0" else "\u200d" for bit in bits``: bits written as a pair of
+        # invisible characters
+        assert isinstance(node, ast.IfExp)
+        pair = [text_value(a, node.body), text_value(a, node.orelse)]
+        if not all(t is not None and len(t) == 1 and _invisible(t) for t in pair):
+            continue
+        data = _data_source(a, node.test)
+        carrier = _carrier(a, node)
+        if data is node.test or id(carrier) in done:
+            continue
+        done.add(id(carrier))
+        name = _assigned_name(a, carrier)
+        out.append(Choice(carrier, [], ["invisible characters"], name, encoded=data))
     return out
 
 
