@@ -20,6 +20,10 @@ _URL = re.compile(
     r"^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)(?::\d*)?([^?#]*)", re.I
 )
 
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, in C where libyaml is there (every run loads the rule packs and this
+table: about 4x faster than the pure-Python loader)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Classification:
@@ -156,7 +160,7 @@ def _host_matches(host: str, suffix: str) -> bool:
 def load_table(text: str, origin: str) -> HostTable:
     """Parse and validate a hosts table; raises :class:`ConfigError`."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=SAFE_LOADER)
         entries = TypeAdapter(tuple[HostEntry, ...]).validate_python(raw or ())
     except (yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"invalid hosts table {origin}: {exc}".splitlines()[0]) from exc

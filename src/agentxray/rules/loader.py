@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from agentxray.errors import ConfigError
 from agentxray.model import FactKind
-from agentxray.rules.hosts import default_hosts
+from agentxray.rules.hosts import SAFE_LOADER, default_hosts
 from agentxray.rules.schema import Expr, FactPattern, Rule
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def _callee_name(callee: str) -> str:
 def parse_rule(text: str, origin: str) -> Rule:
     """Validate one rule file's text; raises :class:`ConfigError` naming the file."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=SAFE_LOADER)
         return Rule.model_validate(raw)
     except yaml.YAMLError as exc:
         raise ConfigError(f"rule file {origin} is not valid YAML: {exc}".splitlines()[0]) from exc
@@ -148,7 +148,7 @@ def core_pack_root() -> Traversable:
 
 def _retired() -> frozenset[str]:
     text = resources.files("agentxray.rules").joinpath("rulepacks/retired.yml").read_text("utf-8")
-    return frozenset(yaml.safe_load(text) or ())
+    return frozenset(yaml.load(text, Loader=SAFE_LOADER) or ())
 
 
 def _third_party(skip_broken: bool, skipped: list[str]) -> list[LoadedRule]:
