@@ -71,3 +71,36 @@ TABLE = base64.b64encode(zlib.compress(" ".join(f"w{i:04d}" for i in range(900))
 )
 def test_not_hidden_data(src: str, run_py: RunDetectors) -> None:
     assert _hidden(run_py, src) == []
+
+
+def _packed(table: object) -> str:
+    import json
+
+    return base64.b64encode(zlib.compress(json.dumps(table).encode())).decode()
+
+
+def test_a_compressed_time_zone_table_is_reference_data_but_a_few_hidden_zones_are_not(
+    run_py: RunDetectors,
+) -> None:
+    zones = {
+        "Europe/London": ["GMT", 0], "Europe/Berlin": ["CET", 60], "Europe/Moscow": ["MSK", 180],
+        "Asia/Kolkata": ["IST", 330], "Asia/Tokyo": ["JST", 540], "America/New_York": ["EST", -300],
+        "Australia/Sydney": ["AEST", 600], "America/Sao_Paulo": ["BRT", -180],
+    }  # fmt: skip
+    table = (
+        "import base64, json, zlib\n"
+        f"_TZ = {_packed(zones)!r}\n"
+        "def abbreviation(zone):\n"
+        "    entry = json.loads(zlib.decompress(base64.b64decode(_TZ))).get(zone)\n"
+        "    return entry[0] if entry else zone\n"
+    )
+    assert _hidden(run_py, table) == []
+    few = (
+        "import base64, json, zlib\n"
+        f"_Z = {_packed(['Asia/Shanghai', 'Asia/Urumqi'])!r}\n"
+        "def zones():\n"
+        "    return json.loads(zlib.decompress(base64.b64decode(_Z)))\n"  # line 4
+    )
+    (found,) = _hidden(run_py, few)
+    assert found.rule == "py-obfuscated-data" and found.location.line == 4
+    assert found.decoded == ("Asia/Shanghai", "Asia/Urumqi")

@@ -4,9 +4,12 @@ Windows names) and countries (codes, alpha-3, names) — and the values that nam
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from agentxray.analyze.python.region import locale_tag, regex_candidates, regional_label
+from agentxray.model import Finding, Notice
 
 
 @pytest.mark.parametrize(
@@ -76,3 +79,25 @@ def test_locale_tags_normalise_prefixes_and_windows_names() -> None:
 )
 def test_regex_candidates(kind: str, pattern: str, expected: set[str]) -> None:
     assert expected & set(regex_candidates(kind, pattern))
+
+
+def test_number_separators_per_locale_are_formatting_not_a_geofence(
+    run_py: Callable[..., tuple[list[Finding], list[Notice]]],
+) -> None:
+    src = (
+        "import os\n"
+        "SEPARATORS = {'de_DE': ('.', ','), 'fr_FR': ('\\u202f', ','), 'pt_BR': ('.', ',')}\n"
+        "MARKS = {'zh_CN': '\\u2019', 'zh_TW': '\\u2019', 'en_US': \"'\"}\n"
+        "def loc():\n"
+        "    return (os.environ.get('LANG') or 'en_US').split('.')[0]\n"
+        "def amount(whole, frac):\n"
+        "    thousands, decimal = SEPARATORS.get(loc(), (',', '.'))\n"
+        "    return thousands.join(whole) + decimal + frac\n"
+        "def prompt(date):\n"
+        "    return f'Today{MARKS.get(loc(), chr(39))}s date is {date}.'\n"  # line 10
+    )
+    findings, _ = run_py(src.encode())
+    # the separators are conventions; one covert mark per locale is a geofence
+    assert [(f.rule, f.location.line) for f in findings if f.category == "geofence"] == [
+        ("py-geofence", 10)
+    ]

@@ -111,7 +111,23 @@ def classifying(table: dict[object, object]) -> bool:
     values = list(table.values())
     if any(v is None or isinstance(v, (bool, int, float)) for v in values):
         return True
+    if values and all(_separators(v) for v in values):
+        return False  # number formatting per locale: (".", ",") pairs — conventions, shared
     return len({repr(v) for v in values}) < len(values)
+
+
+def _separators(value: object) -> bool:
+    """A set of number separators: two or more short strings of punctuation and spaces
+    (thousands, decimal). One mark per locale (``"\u2019"`` or ``"'"``) is not one: that is
+    what a covert watermark looks like."""
+    return (
+        isinstance(value, (tuple, list))
+        and len(value) >= 2
+        and all(
+            isinstance(p, str) and 0 < len(p) <= 3 and not any(c.isalnum() for c in p)
+            for p in value
+        )
+    )
 
 
 def maybe_table(index: ModuleIndex, node: ast.AST) -> bool:

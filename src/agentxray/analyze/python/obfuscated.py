@@ -13,6 +13,7 @@ from agentxray.analyze.python.domains import parameter_bindings
 from agentxray.analyze.python.evaluate import FunctionRef
 from agentxray.analyze.python.interpret import callable_def
 from agentxray.analyze.python.report import location, snippet, stable_id
+from agentxray.analyze.regions import zone_database
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
@@ -260,6 +261,8 @@ def _database(texts: list[str], methods: list[str], compared: set[str]) -> bool:
     if not layers <= _PLAIN_LAYERS or any(c and c in t for c in compared for t in texts):
         return False
     if sum(len(t) for t in texts) > MAX_DATABASE_CHARS or len(texts) > MAX_DATABASE_ENTRIES:
+        return True
+    if zone_database(texts):  # a compressed subset of the tz database, for formatting
         return True
     return len(texts) == 1 and _DOCUMENT.match(texts[0].strip()) is not None
 

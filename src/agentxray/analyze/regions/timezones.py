@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
@@ -89,3 +91,29 @@ def _folded() -> dict[str, tuple[str, ...]]:
 def country_name(code: str) -> str:
     """The English country name of an ISO 3166 alpha-2 code (the code itself when unknown)."""
     return _countries().get(code.upper(), code)
+
+
+#: A table of zones covering this many countries is reference data (a tz subset for formatting),
+#: not a list of regions singled out.
+MIN_DATABASE_COUNTRIES = 6
+DATABASE_SHARE = 0.8
+_ZONE_FIELD = re.compile(r"^(?:[A-Z]{2,5}|[A-Z][a-z]{2,4}T|[+-]?\d{1,4}(?::?\d\d)?|UTC|GMT)$")
+
+
+def zone_database(values: Iterable[str]) -> bool:
+    """Whether ``values`` read as a time-zone table: nearly all of them zone names, their
+    abbreviations or offsets, and the zones spread over many countries (``{"Europe/London":
+    ["GMT", 0], …}``). A geofence's list names a few countries; a tz subset names many."""
+    items = [v.strip() for v in values if v.strip()]
+    if not items:
+        return False
+    countries: set[str] = set()
+    fields = 0
+    for v in items:
+        found = zone_countries(v)
+        if found:
+            countries.update(found)
+            fields += 1
+        elif _ZONE_FIELD.match(v):
+            fields += 1
+    return len(countries) >= MIN_DATABASE_COUNTRIES and fields >= DATABASE_SHARE * len(items)
