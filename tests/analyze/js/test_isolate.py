@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from agentxray.analyze.js.deobfuscate.isolate import evaluate
+from pathlib import Path
+
+import pytest
+
+from agentxray.analyze.js.deobfuscate.isolate import Outcome, evaluate
 
 
 def test_isolate_has_no_node_capabilities() -> None:
@@ -38,3 +42,16 @@ def test_errors_are_one_line_without_the_v8_stack() -> None:
     error = out["grow"].error
     assert error is not None and "\n" not in error
     assert "RangeError: Invalid string length" in error
+
+
+def test_modules_in_the_working_directory_do_not_reach_the_isolate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bisect.py beside the caller (python -m puts its folder first on sys.path) once
+    # shadowed the standard library in the child: every decode failed, silently.
+    (tmp_path / "bisect.py").write_text("raise SystemExit('shadowed')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert evaluate([("a", "return [1, 2].map(function (x) { return x * 2; });")]) == {
+        "a": Outcome(value=[2, 4])
+    }

@@ -13,6 +13,7 @@ import json
 import logging
 import subprocess
 import sys
+from pathlib import Path
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 logger = logging.getLogger(__name__)
 
 JOB_TIMEOUT_S = 1.0
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[4])
+"""The folder holding the ``agentxray`` package (``src`` of a checkout, or site-packages)."""
 """CPU time one decoder may use."""
 MAX_MEMORY = 64 * 1024 * 1024
 """Heap limit of the isolate, bytes."""
@@ -225,12 +228,15 @@ class IsolateSession:
     """
 
     def __init__(self) -> None:
+        # -P: the working directory is not put first on the child's path (a stray bisect.py
+        # there shadowed the standard library and every decode failed); the path holds only
+        # the folder agentxray itself is imported from, site-packages come as usual.
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "agentxray.analyze.js.deobfuscate.isolate"],
+            [sys.executable, "-P", "-m", "agentxray.analyze.js.deobfuscate.isolate"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={"PATH": "", "PYTHONPATH": ":".join(p for p in sys.path if p)},
+            env={"PATH": "", "PYTHONPATH": _PACKAGE_ROOT},
         )
 
     def run(
