@@ -13,10 +13,10 @@ import json
 import logging
 import subprocess
 import sys
-from pathlib import Path
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
