@@ -110,8 +110,9 @@ def decode_all(
         notices.append(
             Notice(
                 code="decoder-search-limited",
-                message=f"the search for decoded data stopped after {len(closed)} expressions "
-                "(site or time limit); hidden data further in the file may be missed",
+                message="the search for decoding expressions stopped at its limit (sites found or "
+                f"CPU time) with {len(closed)} new one(s) to evaluate; hidden data further in the "
+                "file may be missed",
                 path=vpath,
                 level="info",
             )
