@@ -29,3 +29,33 @@ def test_wrapper_var_cached_zone_reaches_the_geofence(run_all: RunDetectors) -> 
     geofences = [f for f in findings if f.rule == "js-geofence"]
     assert [f.values for f in geofences] == [("Asia/Shanghai",)]
     assert geofences[0].location.line == code.count("\n", 0, code.index("function pick")) + 1
+
+
+_MACHINE = """var modA = (() => {
+  function t() { return require("fs").readFileSync("/etc/machine-id", "utf8").trim(); }
+  function e(x) { if (x === "4c4c4544-0042-3510-8052-b4c04f4b4d32") { return "lab"; } return "user"; }
+  return e(t());
+})();
+"""
+_INTRINSICS = """var modB = (() => {
+  function e(t) {
+    var r;
+    if (t === "%AsyncFunction%") r = 1;
+    else if (t === "%GeneratorFunction%") r = 2;
+    else if (t === "%AsyncGenerator%") r = 3;
+    return r;
+  }
+  return e("%AsyncFunction%");
+})();
+"""
+
+
+def test_an_argument_goes_to_the_function_its_call_reaches(run_all: RunDetectors) -> None:
+    # Two modules of one bundle both bind `e`: the machine id passed to module A's `e` is not
+    # compared with module B's intrinsic names (Claude Code 2.1.212-2.1.227 reported
+    # "machine-id matching %AsyncFunction%, …"), whichever comes first in the file.
+    for code, line in ((_MACHINE + _INTRINSICS, 3), (_INTRINSICS + _MACHINE, 13)):
+        findings, _ = run_all(code.encode())
+        got = [(f.rule, f.location.line, f.title) for f in findings if f.category == "fingerprint"]
+        assert [(r, ln) for r, ln, _ in got] == [("js-fingerprint", line)], got
+        assert "4c4c4544" in got[0][2] and "%AsyncFunction%" not in got[0][2]

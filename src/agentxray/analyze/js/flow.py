@@ -466,7 +466,13 @@ class Tracker:
         if text(callee) in ("String", "Boolean"):
             return [replace(item, node=call)]
         if callee.type == "identifier":
-            fn = self.index.function_named(text(callee)) or self._passed_callback(callee, item.hops)
+            name = text(callee)
+            # Of the functions bound to that (minified) name, the one this call reaches.
+            named = next(
+                (f for f in self.index.functions_named(name) if self._binds_same(call, f, name)),
+                None,
+            )
+            fn = named or self._passed_callback(callee, item.hops)
         elif callee.type == "member_expression" and text(callee).startswith("this."):
             fn = self._method(text(callee)[5:])
         else:

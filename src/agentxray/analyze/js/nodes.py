@@ -469,6 +469,11 @@ class NameIndex:
         return self._named[name]
 
     def _function_named(self, name: str) -> Node | None:
+        return next(self.functions_named(name), None)
+
+    def functions_named(self, name: str) -> Iterator[Node]:
+        """Every function a name is bound to, in file order (at most 8 bindings looked at):
+        minified bundles bind the same short name in many modules."""
         offsets = self._function_offsets().get(name) or self._binding_offsets(name)
         for offset in offsets[:8]:
             ident = self.node_at(offset, offset + len(name.encode()))
@@ -476,7 +481,8 @@ class NameIndex:
             if d is None:
                 continue
             if d.type in FUNCTION_TYPES and d.child_by_field_name("name") == ident:
-                return d
+                yield d
+                continue
             if d.type not in ("variable_declarator", "assignment_expression"):
                 continue
             value = d.child_by_field_name("value") or d.child_by_field_name("right")
@@ -484,14 +490,13 @@ class NameIndex:
                 continue
             value = unwrap(value)
             if value.type in FUNCTION_TYPES:
-                return value
-            if value.type == "call_expression":
+                yield value
+            elif value.type == "call_expression":
                 args = value.child_by_field_name("arguments")
                 if args is not None and args.named_child_count == 1:
                     only = args.named_children[0]
                     if only.type in FUNCTION_TYPES:
-                        return only
-        return None
+                        yield only
 
 
 def scope_of(node: Node) -> Node:
