@@ -69,6 +69,15 @@ BRANCHES = (
 
 def _child_cpu(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Run ``argv``; its wall time, CPU time (user + system, with its children) and stdout."""
+    wall, cpu, proc = child_run(argv, env)
+    return wall, cpu, proc.stdout
+
+
+def child_run(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Run ``argv``; its wall time, CPU time (user + system, with its children) and the process
+    (exit 0 or 1 expected: findings are not a failure)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
@@ -77,7 +86,7 @@ def _child_cpu(argv: list[str], env: dict[str, str] | None = None) -> tuple[floa
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{argv[:4]} exited {proc.returncode}: {proc.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc.stdout
+    return wall, cpu, proc
 
 
 def _env(tree: str | None) -> dict[str, str]:

@@ -24,13 +24,12 @@ import argparse
 import json
 import os
 import re
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench_scan_speed import child_run  # bench/ is the script's folder: on sys.path
 
 _DETECTOR = re.compile(r"detector ([\w-]+): ([\d.]+) s")
 
@@ -39,14 +38,7 @@ def _scan(target: str, tree: str, out: Path) -> tuple[float, float, dict[str, fl
     env = dict(os.environ, PYTHONPATH=tree)
     argv = [sys.executable, "-m", "agentxray.cli.main", "--debug", "scan", target]
     argv += ["--format", "json", "-o", str(out)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"scan with {tree} exited {proc.returncode}: {proc.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall, cpu, proc = child_run(argv, env)  # the same measurement as bench_scan_speed
     return wall, cpu, {m[1]: float(m[2]) for m in _DETECTOR.finditer(proc.stderr)}
 
 
