@@ -676,6 +676,12 @@ def _returned(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
             continue
         if isinstance(node, ast.Return) and node.value is not None:
             out.append(node.value)
+        elif (  # a generator's values: `for line in self._lines()` iterates what it yields
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Yield | ast.YieldFrom)
+            and node.value.value is not None
+        ):
+            out.append(node.value.value)
         elif isinstance(node, ast.stmt):
             stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt))
             stack.extend(h for h in getattr(node, "handlers", []))
