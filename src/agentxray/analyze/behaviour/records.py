@@ -1,0 +1,129 @@
+"""Language-neutral records of behaviour, emitted by the language front-ends.
+
+A front-end (JavaScript/TypeScript over tree-sitter, Python over ``ast``) turns its analysis of
+one file into these records; the category policies (:mod:`agentxray.analyze.behaviour.geofence`,
+:mod:`agentxray.analyze.behaviour.fingerprint`, …) decide over them what is a finding, with which
+severity and wording. Records hold only text, numbers and :class:`~agentxray.model.Location`\\ s —
+never a syntax node — so one policy serves every language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentxray.model import Location
+
+__all__ = ["Comparison", "Effect", "Evidence", "HiddenList", "Source"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An environment value the program reads: what it tells about the user and how it is read."""
+
+    kind: str
+    """``timezone``, ``tz-offset``, ``locale``, ``country`` (region kinds); ``hostname``,
+    ``username``, ``email``, ``machine-id``, ``mac``/``mac-address``, ``ip-address``,
+    ``endpoint`` (API base URL, host or proxy), ``api-key``, ``repository`` (git remote),
+    ``identifier`` (a hash of identity sources) (identity kinds)."""
+    read: str
+    """How it is read: ``env:TZ``, ``Intl.DateTimeFormat().resolvedOptions().timeZone``,
+    ``socket.gethostname()``…"""
+    host: bool = False
+    """The value is the host part of a URL read from ``read``."""
+    unit: str = ""
+    """For a ``tz-offset``: ``seconds-west``, ``minutes-east``, ``hours-west``… or ``text``
+    (``+0800``); for a ``locale``: ``lcid`` when it is a Windows locale id. Empty: see ``scale``."""
+    scale: float = 1.0
+    """For a ``tz-offset`` without ``unit``: minutes west of UTC = value × scale
+    (``getTimezoneOffset() / -60`` gives hours east: scale -60)."""
+    hops: tuple[str, ...] = ()
+    """Helper functions the value passed through, in order."""
+    label: str = ""
+    """Short text for reports (``timezone``, ``host of env:ANTHROPIC_BASE_URL``); the
+    front-end's wording of kind and read together."""
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """A branch whose outcome a comparison decides."""
+
+    order: int
+    """Position among the file's decisions (reports list effects in this order)."""
+    location: Location
+    text: str
+    """One line of its source, shortened."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a record is in the file and how to show it, rendered by the front-end."""
+
+    location: Location
+    snippet: str
+    """The source of the function(s) holding it (and its first effects), ready to show."""
+    text: str
+    """The expression itself on one line, shortened (``tz === "Asia/Shanghai"``)."""
+    function: str
+    """``function rdp()``, ``an anonymous function``, ``module-level code``."""
+    function_key: int
+    """Identity of the holding function within the file (records of one function group)."""
+    condition: str = ""
+    """When the code runs: the activation condition, rendered (empty: always)."""
+    related: tuple[Location, ...] = ()
+    """Other places that belong to it (the decision it feeds, the request it reaches)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenList:
+    """Values the front-end recovered by decoding, as one list."""
+
+    values: tuple[str, ...]
+    method: str
+    """The decoder(s): ``base64 + xor``, ``bytes.fromhex``…"""
+    key: int
+    """Identity of the decoded expression within the file (one list counted once)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A source-derived value meeting constants, or handed somewhere that decides on it.
+
+    ``operator`` is the comparison written in the language (``===``, ``endsWith``, ``in``,
+    ``switch``, ``==``, ``startswith``…) or one of the uses that are not a visible test:
+    ``targeting`` (given to a feature-flag SDK as an attribute), ``remote-decision`` (sent in a
+    request whose answer decides behaviour), ``hash``/``encode`` (turned into one identifier),
+    ``sent`` (an identifier sent in a request), ``invisible`` (written into produced text as
+    invisible characters).
+    """
+
+    source: Source
+    operator: str
+    evidence: Evidence
+    values: tuple[str, ...] = ()
+    """The constants compared with, resolved by the front-end (patterns expanded into the
+    literals they spell, set/dict members listed, numbers written as text)."""
+    regex: bool = False
+    """The constants came from a pattern (regex or glob)."""
+    hidden: tuple[HiddenList, ...] = ()
+    """The constants, or some of them, were hidden in the code and decoded."""
+    more_sources: tuple[Source, ...] = ()
+    """Further sources of the same record (a request carrying timezone and locale)."""
+    effects: tuple[Effect, ...] = ()
+    """Branches the comparison decides."""
+    outcomes_pick_language: bool = False
+    """Every branch it decides only picks a language tag or text direction
+    (``isZh ? "zh-CN" : "en"``)."""
+    outcomes_pick_catalog: bool = False
+    """Every branch it decides chooses between two lists of sentences (translated texts)."""
+    condition_literals: tuple[str, ...] = ()
+    """Non-ASCII string literals in the tests it takes part in (``ch === "Ω"`` beside a Greek
+    locale test: a keyboard or script accommodation)."""
+    catalog: bool = False
+    """The constants are the keys of a table of content (translations by locale)."""
+    local_path: bool = False
+    """The value only names a local file or socket path (identifies no one)."""
+    detail: str = ""
+    """Front-end text the message quotes for uses: the request and the gate of a
+    ``remote-decision``, the invisible alphabet of an ``invisible``, the path of a ``sent``."""
+    name_hidden: bool = False
+    """Even the name the source is read by (an environment variable) is hidden in the code."""
