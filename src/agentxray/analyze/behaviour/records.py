@@ -122,8 +122,12 @@ class Comparison:
     """The constants are the keys of a table of content (translations by locale)."""
     local_path: bool = False
     """The value only names a local file or socket path (identifies no one)."""
+    target: str = ""
+    """Where the value goes, one line, shortened: the request an identifier is ``sent`` in, the
+    text an ``invisible`` encoding is written into, the answer test of a ``remote-decision``."""
+    through: tuple[str, ...] = ()
+    """Functions between the record and its ``target``."""
     detail: str = ""
-    """Front-end text the message quotes for uses: the request and the gate of a
-    ``remote-decision``, the invisible alphabet of an ``invisible``, the path of a ``sent``."""
+    """A name the message quotes: the invisible alphabet of an ``invisible``."""
     name_hidden: bool = False
     """Even the name the source is read by (an environment variable) is hidden in the code."""
