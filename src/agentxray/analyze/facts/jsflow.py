@@ -17,8 +17,14 @@ from collections.abc import Iterable
 from tree_sitter import Node
 
 from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
-from agentxray.analyze.facts.jsscope import Binding, enclosing_function, strip, text
-from agentxray.analyze.facts.jssinks import COPIES, JsSinks, Sink, args_of, first_text, this_members
+from agentxray.analyze.facts.jsscope import (
+    Binding,
+    enclosing_function,
+    strip,
+    text,
+    this_members,
+)
+from agentxray.analyze.facts.jssinks import COPIES, JsSinks, Sink, args_of, first_text
 from agentxray.analyze.facts.jsvalues import Visit
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW

@@ -19,6 +19,7 @@ from agentxray.analyze.facts.jsscope import (
     module_name,
     strip,
     text,
+    this_members,
     unquote,
 )
 from agentxray.analyze.facts.jsvalues import JsValues
@@ -690,29 +691,6 @@ class JsSinks:
                 roles += [("content", n) for n in self.scopes._piped_into(call)]
             out.append(Sink(f, roles, enclosing_function(call)))
         return out
-
-
-def this_members(data: bytes, inside: Node, name: str) -> list[Node]:
-    """``this.<name>`` member expressions in the class body around ``inside`` (found by a byte
-    search, so a large class costs no walk)."""
-    cls = inside.parent
-    while cls is not None and cls.type not in ("class_body", "program"):
-        cls = cls.parent
-    if cls is None or cls.type != "class_body":
-        return []
-    needle = f"this.{name}".encode()
-    out: list[Node] = []
-    at = data.find(needle, cls.start_byte, cls.end_byte)
-    while at != -1 and len(out) < 200:
-        end = at + len(needle)
-        if data[end : end + 1] not in _WORDISH or data[end : end + 1] == b".":
-            node = cls.descendant_for_byte_range(at, end)
-            while node is not None and node.type != "member_expression":
-                node = node.parent if node.end_byte <= end else None
-            if node is not None and (node.start_byte, node.end_byte) == (at, end):
-                out.append(node)
-        at = data.find(needle, end, cls.end_byte)
-    return out
 
 
 def conditions(data: bytes, node: Node) -> list[Node]:

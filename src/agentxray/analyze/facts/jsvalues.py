@@ -28,6 +28,7 @@ from agentxray.analyze.facts.jsscope import (
     function_body,
     strip,
     text,
+    this_members,
     unquote,
 )
 from agentxray.model import Fact, Location
@@ -240,6 +241,12 @@ class JsValues:
                 if prop.type != "property_identifier":
                     stack.append(obj)
                     continue
+                if obj.type == "this":  # this.ws: what the class's methods assign to it
+                    for value in self._this_values(node, text(self.data, prop)):
+                        if value.id not in visit.seen:
+                            visit.seen.add(value.id)
+                            self._descend(value, visit, env, depth, out)
+                    continue
                 meta = text(self.data, prop) in RESPONSE_META and self._response(obj)
                 self._narrowed(obj, visit, env, depth, out, meta)
                 continue
@@ -259,6 +266,22 @@ class JsValues:
             if kind == "unary_expression" and text(self.data, node).startswith("typeof"):
                 continue
             stack.extend(node.named_children)
+
+    def _this_values(self, node: Node, name: str) -> list[Node]:
+        """What the methods of ``node``'s class assign to ``this.<name>`` (``this.ws = new
+        WebSocket(u)`` in ``connect()`` is what ``this.ws.on(…)`` in another place listens to)."""
+        out: list[Node] = []
+        for member in this_members(self.data, node, name)[:20]:
+            parent = member.parent
+            if (
+                parent is not None
+                and parent.type == "assignment_expression"
+                and parent.child_by_field_name("left") == member
+            ):
+                right = parent.child_by_field_name("right")
+                if right is not None:
+                    out.append(right)
+        return out
 
     def _response(self, node: Node, depth: int = 0) -> bool:
         """Whether an expression is a request's response object itself (``res`` in
