@@ -242,10 +242,10 @@ class JsValues:
                     stack.append(obj)
                     continue
                 if obj.type == "this":  # this.ws: what the class's methods assign to it
-                    for value in self._this_values(node, text(self.data, prop)):
-                        if value.id not in visit.seen:
-                            visit.seen.add(value.id)
-                            self._descend(value, visit, env, depth, out)
+                    for assigned in self._this_values(node, text(self.data, prop)):
+                        if assigned.id not in visit.seen:
+                            visit.seen.add(assigned.id)
+                            self._descend(assigned, visit, env, depth, out)
                     continue
                 meta = text(self.data, prop) in RESPONSE_META and self._response(obj)
                 self._narrowed(obj, visit, env, depth, out, meta)
