@@ -367,7 +367,13 @@ class JsScopes:
                 self._imports(out, scope, node)
             elif kind == "for_in_statement":
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is not None:
+                if left is not None and left.type == "array_pattern":
+                    # for (const [name, file] of pairs): each name takes one position of an element
+                    for i, part in enumerate(left.named_children):
+                        for name, _member, _d in self._names(part):
+                            b = Binding(name, scope, "loop", right, member=f"[{i}]")
+                            out.setdefault(name, []).append(b)
+                elif left is not None:
                     for name, _member, _d in self._names(left):
                         out.setdefault(name, []).append(Binding(name, scope, "loop", right))
                 body = node.child_by_field_name("body")

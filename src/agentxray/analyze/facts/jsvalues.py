@@ -511,6 +511,14 @@ class JsValues:
         if b is None:
             return []
         if b.kind == "loop" and b.value is not None:
+            if b.member.startswith("[") and b.member[1:-1].isdigit():
+                at = int(b.member[1:-1])  # one position of each element (a pair of a table)
+                rows = [strip(e) for e in self._elements(b.value)]
+                return [
+                    r.named_children[at]
+                    for r in rows
+                    if r.type == "array" and at < len(r.named_children)
+                ]
             return self._elements(b.value)
         holder = b.scope.parent if b.kind == "param" and b.index == 0 else None
         call = holder.parent if holder is not None and holder.type == "arguments" else None
