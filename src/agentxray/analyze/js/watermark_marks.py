@@ -23,12 +23,23 @@ from tree_sitter import Node
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison, Condition
 from agentxray.analyze.js.formula import render
-from agentxray.analyze.js.nodes import FUNCTION_TYPES, enclosing_function, string_value, text
+from agentxray.analyze.js.nodes import (
+    FUNCTION_TYPES,
+    NameIndex,
+    enclosing_function,
+    scope_of,
+    shadowed,
+    string_value,
+    text,
+)
 from agentxray.analyze.js.report import describe, location, snippet, stable_id
 from agentxray.analyze.js.unicode import INVISIBLE, char_label, prototypes
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
+
+#: Constant name → (the scope its declaration binds it in, its look-alike strings), per binding.
+Constants = dict[str, list[tuple[Node, list[str]]]]
 
 INVISIBLE_BASES = (0xE0000, 0xE0020, 0xE0100, 0xFE00, 0x200B, 0x2060)
 """Code points that start invisible blocks: tags, variation selectors, zero-width."""
@@ -73,8 +84,14 @@ def _special_chars(s: str) -> list[str]:
     return [ch for ch in s if ch in INVISIBLE or (mixed and ch in table and not ch.isascii())]
 
 
-def _strings_in(node: Node, consts: dict[str, list[str]], follow: bool = True) -> list[str]:
-    """String literals in ``node``, and the look-alike text of the constants it names."""
+def _strings_in(
+    node: Node, consts: Constants, follow: bool = True, index: NameIndex | None = None
+) -> list[str]:
+    """String literals in ``node``, and the look-alike text of the constants it names.
+
+    A name stands for a constant only where that constant's binding reaches it: a minified
+    bundle reuses ``y`` in every module, and another function's ``y = "You’re"`` is not
+    this one's ``y``."""
     out: list[str] = []
     stack = [node]
     seen = 0
@@ -87,19 +104,38 @@ def _strings_in(node: Node, consts: dict[str, list[str]], follow: bool = True) -
                 out.append(literal)
             continue
         if cur.type == "identifier" and follow:
-            out.extend(consts.get(text(cur), ()))
+            out.extend(_constant_text(cur, consts, index))
             continue
         stack.extend(cur.named_children)
     return out
 
 
-def special_constants(literals: list[Node]) -> dict[str, list[str]]:
+def _constant_text(use: Node, consts: Constants, index: NameIndex | None) -> list[str]:
+    """The look-alike strings of the constant ``use`` names, when its binding reaches ``use``."""
+    name = text(use)
+    held = [(s, v) for s, v in consts.get(name, ()) if s.start_byte <= use.start_byte < s.end_byte]
+    if not held:
+        return []
+    scope, values = max(held, key=lambda x: x[0].start_byte)  # the innermost binding
+    if shadowed(use, scope, name):
+        return []
+    if index is not None:
+        for d in index.definitions(name):
+            if d.type != "variable_declarator":
+                continue
+            inner = scope_of(d)
+            if scope.start_byte < inner.start_byte <= use.start_byte < inner.end_byte:
+                return []  # rebound by a declaration nearer to the use
+    return values
+
+
+def special_constants(literals: list[Node]) -> Constants:
     """Constants whose value holds look-alike or invisible characters (name → those strings).
 
     Found from the literals themselves (the watermark prefilter), so naming a constant costs
     no search.
     """
-    out: dict[str, list[str]] = {}
+    out: Constants = {}
     for node in literals:
         for _ in range(6):
             parent = node.parent
@@ -117,7 +153,7 @@ def special_constants(literals: list[Node]) -> dict[str, list[str]]:
             continue
         if value.end_byte - value.start_byte > 4_000:
             continue
-        out[text(name)] = _strings_in(value, {}, follow=False)
+        out.setdefault(text(name), []).append((scope_of(decl), _strings_in(value, {}, False)))
     return out
 
 
@@ -179,7 +215,7 @@ def _remote_field(a: JsAnalysis, test: Node) -> str:
     return ""
 
 
-def _decorations(a: JsAnalysis, consts: dict[str, list[str]]) -> list[Mark]:
+def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
     out = []
     for cond in a.flow.conditions:
         c = cond.node
@@ -187,9 +223,9 @@ def _decorations(a: JsAnalysis, consts: dict[str, list[str]]) -> list[Mark]:
         other = c.child_by_field_name("alternative")
         if branch is None:
             continue
-        added = [ch for v in _strings_in(branch, consts) for ch in _special_chars(v)]
+        added = [ch for v in _strings_in(branch, consts, index=a.index) for ch in _special_chars(v)]
         kept = (
-            [ch for v in _strings_in(other, consts) for ch in _special_chars(v)]
+            [ch for v in _strings_in(other, consts, index=a.index) for ch in _special_chars(v)]
             if other is not None
             else []
         )
@@ -214,7 +250,7 @@ def _writes_text(node: Node) -> bool:
     return "+" in src or "${" in src or ".join(" in src or ".replace(" in src
 
 
-def _substitutions(a: JsAnalysis, consts: dict[str, list[str]]) -> list[Mark]:
+def _substitutions(a: JsAnalysis, consts: Constants) -> list[Mark]:
     out = []
     for m in re.finditer(rb"\.replace(?:All)?\(", a.unit.data):
         call = a.index.node_at(m.start() + 1, m.end() - 1).parent
@@ -226,7 +262,7 @@ def _substitutions(a: JsAnalysis, consts: dict[str, list[str]]) -> list[Mark]:
         if args is None or args.named_child_count != 2:
             continue
         pattern, replacement = args.named_children
-        chars = [ch for v in _strings_in(replacement, consts) for ch in _special_chars(v)]
+        chars = [ch for v in _strings_in(replacement, consts, index=a.index) for ch in _special_chars(v)]
         if not chars:
             continue
         imitated = {prototypes().get(ch, "") for ch in chars} - {""}
