@@ -32,9 +32,13 @@ _GENERATORS = (ast.GeneratorExp, ast.ListComp, ast.comprehension)
 
 
 def _assigned_name(a: PyAnalysis, node: ast.AST) -> str | None:
+    """The variable ``node`` is stored in: ``x = node``, or an element of it (``words[i] =
+    node``: the text goes on inside the list)."""
     parent = a.index.parent(node)
     if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
         target = parent.targets[0]
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            return target.value.id
         return target.id if isinstance(target, ast.Name) else None
     return None
 
@@ -165,6 +169,24 @@ def _invisible(text: str | None) -> bool:
     return bool(text) and all(ch in INVISIBLE for ch in text or "")
 
 
+def _invisible_name(a: PyAnalysis, node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and _invisible(text_value(a, node))
+
+
+MAX_CALLERS = 5
+
+
+def _caller_tests(a: PyAnalysis, node: ast.AST) -> list[ast.expr]:
+    """The tests guarding the calls of the helper that holds ``node`` (``mark(p) if n else p``):
+    a helper inserting marks runs when its callers' conditions hold."""
+    fn = a.index.function_of(node)
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    return [
+        t for call in a.describer.calls(fn.name)[:MAX_CALLERS] for t, _ in a.describer.guards(call)
+    ]
+
+
 def insertion_choices(a: PyAnalysis) -> list[Choice]:
     """``x += "\u200b"``, ``x = "\u2066" + x + "\u2069"``, ``f"\u2066{x}\u2069"`` under a
     condition: invisible characters added to a text."""
@@ -191,13 +213,14 @@ def insertion_choices(a: PyAnalysis) -> list[Choice]:
             continue  # only the outermost concatenation
         else:
             parts = _concatenated(node)
-            literal = [p for p in parts if isinstance(p, ast.Constant)]
-            dynamic = [p for p in parts if not isinstance(p, ast.Constant)]
+            # literals, and module constants holding invisible text (``JOINER + word``)
+            literal = [p for p in parts if isinstance(p, ast.Constant) or _invisible_name(a, p)]
+            dynamic = [p for p in parts if not any(p is x for x in literal)]
             texts = [text_value(a, p) for p in literal]
             if len(dynamic) == 1 and literal and all(_invisible(t) for t in texts):
                 inserted = "".join(t or "" for t in texts)
                 target = _assigned_name(a, node)
-        tests = tests_of(a, node) if inserted else []
+        tests = [*tests_of(a, node), *_caller_tests(a, node)] if inserted else []
         if inserted and tests:
             choice = Choice(node, tests, ["", inserted], target, guarded=[node], insert=True)
             out.append(choice)

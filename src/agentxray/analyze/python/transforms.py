@@ -44,7 +44,31 @@ def loop_source(index: ModuleIndex, node: ast.AST) -> ast.expr | None:
         for g in gens:
             if isinstance(g.target, ast.Name) and g.target.id == node.id and node is not g.target:
                 return g.iter
+            if isinstance(g.target, ast.Tuple) and node not in g.target.elts:
+                source = _unpacked_source(g.target, g.iter, node.id)
+                if source is not None:
+                    return source
         cur = index.parent(cur)
+    return None
+
+
+def _unpacked_source(target: ast.Tuple, it: ast.expr, name: str) -> ast.expr | None:
+    """``for i, d in enumerate(LIST)`` → ``LIST`` for ``d``; ``for a, b in zip(A, B)`` → ``B``
+    for ``b``; ``for k, v in TABLE.items()`` → ``TABLE`` (its keys) for ``k``. A counter or a
+    value of unknown origin gives ``None``."""
+    position = next(
+        (i for i, e in enumerate(target.elts) if isinstance(e, ast.Name) and e.id == name), None
+    )
+    if position is None or not isinstance(it, ast.Call):
+        return None
+    func = it.func
+    if isinstance(func, ast.Name) and func.id == "enumerate" and it.args:
+        return it.args[0] if position == 1 and len(target.elts) == 2 else None
+    if isinstance(func, ast.Name) and func.id == "zip" and len(it.args) == len(target.elts):
+        arg = it.args[position]
+        return None if isinstance(arg, ast.Starred) else arg
+    if isinstance(func, ast.Attribute) and func.attr == "items" and not it.args:
+        return func.value if position == 0 and len(target.elts) == 2 else None
     return None
 
 
