@@ -61,6 +61,8 @@ FREE_NAMES = frozenset({"__dirname", "__filename"})
 PATH_JOINS = frozenset({"join", "resolve", "normalize"})
 ITERATORS = frozenset({"map", "forEach", "filter", "flatMap", "some", "every", "find"})
 """Array methods whose callback's first parameter takes each element."""
+COLLECTION_ADDS = frozenset({"push", "unshift", "add", "set", "append", "concat"})
+"""Methods that put their arguments into the array, set or map they are called on."""
 MAPPERS = frozenset({"map", "flatMap", "reduce"})
 """Array methods whose result is made of what their callback returns."""
 _BOOLEANS = frozenset({"Boolean", "isNaN", "isFinite"})
@@ -182,6 +184,8 @@ class JsValues:
         callee = strip(callee)
         if callee.type in FUNCTIONS:
             return callee
+        if callee.type == "member_expression":
+            return self._own_method(callee)
         if callee.type != "identifier":
             return None
         b = self.scopes.binding(callee)
@@ -191,6 +195,25 @@ class JsValues:
             return b.value
         if b.kind == "var" and b.value is not None and strip(b.value).type in FUNCTIONS:
             return strip(b.value)
+        return None
+
+    def _own_method(self, callee: Node) -> Node | None:
+        """The method ``this.base`` names in the class around it (``this.base()``)."""
+        obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+        if obj is None or prop is None or obj.type != "this":
+            return None
+        cls = callee.parent
+        while cls is not None and cls.type not in ("class_body", "program"):
+            cls = cls.parent
+        if cls is None or cls.type != "class_body":
+            return None
+        name = text(self.data, prop)
+        for method in cls.named_children:
+            key = method.child_by_field_name("name") if method.type == "method_definition" else None
+            if key is not None and text(self.data, key) == name:
+                if any(c.type in ("get", "set") for c in method.children[:3]):
+                    return None
+                return method
         return None
 
     # --- labels ------------------------------------------------------------------------------
@@ -273,14 +296,24 @@ class JsValues:
         out: list[Node] = []
         for member in this_members(self.data, node, name)[:20]:
             parent = member.parent
-            if (
-                parent is not None
-                and parent.type == "assignment_expression"
-                and parent.child_by_field_name("left") == member
-            ):
+            if parent is None:
+                continue
+            if parent.type == "assignment_expression" and parent.child_by_field_name("left") == member:
                 right = parent.child_by_field_name("right")
                 if right is not None:
                     out.append(right)
+            elif parent.type == "member_expression" and parent.child_by_field_name("object") == member:
+                # this.queue.push(event) elsewhere: what is added to it
+                prop, call = parent.child_by_field_name("property"), parent.parent
+                if (
+                    prop is not None
+                    and text(self.data, prop) in COLLECTION_ADDS
+                    and call is not None
+                    and call.type == "call_expression"
+                    and call.child_by_field_name("function") == parent
+                ):
+                    args = call.child_by_field_name("arguments")
+                    out.extend(args.named_children if args is not None else [])
         return out
 
     def _response(self, node: Node, depth: int = 0) -> bool:
