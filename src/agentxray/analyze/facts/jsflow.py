@@ -39,6 +39,8 @@ RUNS = frozenset({"code", "command"})
 _PATTERN_TEST = re.compile(r"\.(test|match|search|exec)\(")
 
 WRITES = frozenset({"writeFile", "writeFileSync", "createWriteStream"})
+EXTRACTS = re.compile(r"^\S*\b(tar\s+(-?[a-wyzA-Z]*x\S*|--extract)|bsdtar\s+-\S*x\S*|unzip)(\s|$)")
+"""Command lines that unpack an archive into a directory."""
 """File writes whose target then holds what was written."""
 
 OWN_LOCATIONS = frozenset({"process.execPath", "process.argv0", "__dirname", "__filename"})
@@ -80,6 +82,7 @@ class JsFlow(JsSinks):
         for _round in range(2):
             sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"])
         self._downloads([s for s in sinks if s.fact.kind == "call"])
+        self._extractions([s for s in sinks if s.fact.kind == "exec"])
         sinks += self._runner_helpers(sinks)
         for sink in sinks:
             self._project_sink(sink)
@@ -141,6 +144,34 @@ class JsFlow(JsSinks):
                 )
                 if outer is not None:
                     self.values.carry(outer, carried)
+
+    def _extractions(self, sinks: list[Sink]) -> None:
+        """An archive unpacked by a command (``tar -xzf a.tgz -C dir``, ``unzip a.zip -d dir``):
+        the destination directory's variable carries what the archive carries from then on."""
+        for sink in sinks:
+            if not EXTRACTS.match(sink.fact.value):
+                continue
+            call = self._node(sink.fact)
+            while call is not None and call.type != "call_expression":
+                call = call.parent
+            args = args_of(call) if call is not None else []
+            words = [
+                strip(w) for a in args[1:2] if strip(a).type == "array" for w in strip(a).named_children
+            ]
+            dest: Node | None = None
+            for i, word in enumerate(words[:-1]):
+                if text(self.data, word).strip("\"'`") in ("-C", "-d", "--directory"):
+                    dest = words[i + 1]
+            b = self.scopes.binding(dest) if dest is not None and dest.type == "identifier" else None
+            if b is None:
+                continue
+            carried: set[Fact] = set()
+            for word in words:
+                if word is not dest:
+                    carried |= self.values.labels(word, Visit())
+            carried = {f for f in carried if f.kind in ("network_request", "call")}
+            if any(f.kind == "network_request" for f in carried):
+                self.values.carry(b, carried)
 
     def _spelled(self, node: Node) -> Fact:
         """The path a target expression spells, as a ``string`` (``*/cli.js``)."""
