@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from agentxray.analyze.js.deobfuscate.aliases import inline_aliases
-from agentxray.analyze.js.deobfuscate.detect import looks_obfuscated
+from agentxray.analyze.js.deobfuscate.detect import looks_hand_decoded, looks_obfuscated
 from agentxray.analyze.js.deobfuscate.inline import inline_strings
 from agentxray.analyze.js.deobfuscate.localcalls import constant_array_edits, local_call_edits
 from agentxray.analyze.js.deobfuscate.objects import rebuild_objects
@@ -205,6 +205,92 @@ def simplify_until_stable(
     return Simplified(text, positions, rounds, dispatchers, tuple(problems))
 
 
+def _hand_decoded(data: bytes, typescript: bool, budget: Budget) -> Deobfuscation | None:
+    """Ordinary code whose own decoder functions hide text: their constant calls (zero or many
+    arguments, a constant list mapped through them, a proxy's reads, a ``Function`` built from
+    decoded text) evaluated in the isolate and inlined; None when they reveal nothing hidden.
+
+    Only values not written in the file count; the simplification rounds then fold what the
+    inlining exposed (``x["timeZone"]`` → ``x.timeZone``), as for obfuscator output.
+    """
+    text, positions = data, PositionMap()
+    values: list[str] = []
+    strings = distinct = decoders = unpacked = rounds = 0
+    first: int | None = None
+    deadline = time.monotonic() + budget.seconds
+    for _ in range(MAX_PASSES):
+        tree = parse(text, typescript)
+        if tree.root_node.has_error:
+            return None
+        scopes = Scopes(tree.root_node, text, typescript)
+        local = local_call_edits(tree.root_node, scopes, typescript, strict=True)
+        found = [h for v in local.values for h in _revealed(v, data, typescript)]
+        if not found:
+            break
+        new, step = apply_edits(text, list(local.edits))
+        if parse(new, typescript).root_node.has_error:
+            break
+        if local.first is not None and first is None:
+            first = positions.to_original(local.first)
+        values += found
+        strings += local.replaced
+        distinct += local.distinct
+        decoders += local.functions
+        unpacked += local.unpacked
+        result = simplify_until_stable(
+            new,
+            typescript=typescript,
+            budget=budget,
+            positions=positions.then(step),
+            deadline=deadline,
+        )
+        text, positions = result.data, result.positions
+        rounds += result.rounds
+    if len("".join(dict.fromkeys(values))) < MIN_HIDDEN_CHARS:
+        return None  # ``atob("aGVsbG8=")``: a word, not hidden data
+    hidden = HiddenStrings(
+        first or 0, tuple(dict.fromkeys(values))[:MAX_HIDDEN], "decoder function"
+    )
+    return Deobfuscation(
+        data=text,
+        positions=positions,
+        strings=strings,
+        distinct=distinct,
+        rounds=rounds,
+        hidden=(hidden,),
+        decoders=decoders,
+        unpacked=unpacked,
+    )
+
+
+MIN_HIDDEN_CHARS = 6
+"""Fewer decoded characters than this, all values together, are not worth calling hidden."""
+MAX_CODE_SHOWN = 200
+"""Characters of unpacked code shown when it holds no hidden literal of its own."""
+
+
+def _revealed(value: str, original: bytes, typescript: bool) -> list[str]:
+    """The hidden strings in one decoded value: the value itself when it is readable text the
+    file does not spell, or the string literals of unpacked code that it does not spell."""
+    if value.startswith("(function anonymous("):
+        literals = set(_literals(original, typescript))
+        return [
+            v
+            for v in _literals(value.encode(), False)
+            if v not in literals and len(v.strip()) >= 3 and not _written(v, original)
+        ] or [value[:MAX_CODE_SHOWN]]
+    if len(value.strip()) < 3 or _written(value, original) or not _readable(value):
+        return []
+    return [value]
+
+
+def _readable(value: str) -> bool:
+    """Text worth calling hidden: mostly printable, with some letters."""
+    letters = sum(ch.isalpha() for ch in value)
+    printable = sum(ch.isprintable() for ch in value)
+    return letters >= 2 and printable >= 0.9 * len(value)
+
+
 def deobfuscate(
     data: bytes, *, typescript: bool = False, budget: Budget | None = None
 ) -> Deobfuscation | None:
@@ -214,7 +300,12 @@ def deobfuscate(
     """
     budget = budget or Budget()
     if not looks_obfuscated(data):
-        return None
+        if not looks_hand_decoded(data):
+            return None
+        try:
+            return _hand_decoded(data, typescript, budget)
+        except DeobfuscationFailed:
+            return None  # ordinary code: analysed as it is, no notice
     if len(data) > budget.max_input_bytes:
         raise DeobfuscationFailed(
             f"{len(data):,} bytes is more than the {budget.max_input_bytes:,} bytes deobfuscated"

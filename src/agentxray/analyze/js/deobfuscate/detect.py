@@ -32,6 +32,22 @@ _PACKED = re.compile(
 )
 
 
+# Hand-written decoders in ordinary code (no obfuscator machinery): a decoding primitive (char
+# codes, base64 or hex decoding, TextDecoder) or code compiled with an alias of the Function
+# constructor. Only small files are looked at closer: a bundle's modules are its own files, and a
+# big one costs a parse per round; the decode search (``closed.py``) still reads those.
+_HAND = re.compile(
+    rb"fromCharCode|fromCodePoint|atob\(|TextDecoder|[\"']base64(?:url)?[\"']|[\"']hex[\"']|"
+    rb"[\"']base[\"']\s*\+|=\s*Function\s*[;,\n]|new\s+Proxy\("
+)
+MAX_HAND_BYTES = 256 * 1024
+
+
+def looks_hand_decoded(data: bytes) -> bool:
+    """Whether a small file not made by an obfuscator may decode its own hidden strings."""
+    return len(data) <= MAX_HAND_BYTES and _HAND.search(data) is not None
+
+
 def looks_obfuscated(data: bytes) -> bool:
     """Whether ``data`` may hold a string array or similar obfuscator machinery."""
     if _ARRAY_FUNCTION.search(data) is not None:

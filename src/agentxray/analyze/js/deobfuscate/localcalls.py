@@ -38,6 +38,10 @@ MAX_BINDINGS = 60
 MAX_CALLEES = 80
 MAX_CALLS = 5_000
 MAX_ARGS = 4
+MAX_NUMBER_ARGS = 512
+"""A call whose arguments are all number literals (char codes, running deltas) may have this many."""
+MAX_ZERO_ARG_FUNCTION_BYTES = 4_000
+"""A function called without arguments is evaluated only when small (a decoder, not a program)."""
 MAX_STRING_CHARS = 100_000
 JOB_TIMEOUT_S = 2.0
 #: A function evaluated for its calls must look like it computes text: one of these inside its
@@ -45,6 +49,39 @@ JOB_TIMEOUT_S = 2.0
 _DECODING = re.compile(
     rb"fromCharCode|fromCodePoint|charCodeAt|codePointAt|indexOf|TextDecoder|atob|<<|>>|\^|"
     rb"\.slice\(|\.substr|\.split\(|\.reverse\(|parseInt"
+)
+#: Outside obfuscator output (hand-written decoders in ordinary code) the slice must hold a
+#: primitive that turns stored data into text, not just string handling: char codes, base64 or
+#: hex decoding, TextDecoder, XOR.
+_STRONG = re.compile(
+    rb"fromCharCode|fromCodePoint|atob\(|TextDecoder|[\w\])]\s*\^\s*[\w(\[]|\^=|"
+    rb"(?<!toString\()(?<!digest\()[\"']base64(?:url)?[\"']|(?<!toString\()[\"']hex[\"']"
+)
+#: Code whose value changes from run to run is not a constant of the file.
+_NONDETERMINISTIC = re.compile(
+    rb"Math\.random|\bDate\b|performance\.|\bcrypto\b|getRandom|\bIntl\b|toLocale|"
+    rb"\bnavigator\b|\bprocess\b"
+)
+_QUOTED = re.compile(rb"([\"'])(?:\\.|(?!\1).)*\1")
+
+
+def _environmental(code: bytes) -> bool:
+    """Whether code (its string literals aside) reads the clock, randomness or the host."""
+    return _NONDETERMINISTIC.search(_QUOTED.sub(b"''", code)) is not None
+
+
+_PAYLOAD = re.compile(rb"([\"'`])((?:\\.|(?!\1).){8,}?)\1|(?:-?\d+\s*,\s*){3,}-?\d+")
+"""Literal data a decoder works on: a string of 8+ characters or a list of numbers."""
+#: Array methods whose callback's first parameter runs over the elements and whose result does
+#: not hand the elements back (``find`` and ``filter`` would return the decoded element instead).
+_OVER_ELEMENTS = frozenset({"some", "every", "forEach", "findIndex", "map"})
+#: Methods that read a constant list through a decoder: ``TABLE.map(unpack)``.
+_LIST_READS = frozenset({"map", "flatMap", "join", "reduce", "find", "filter"})
+_MUTATORS = frozenset(
+    {"push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin"}
+)
+_TS_TYPES = frozenset(
+    {"type_annotation", "type_arguments", "type_parameters", "accessibility_modifier"}
 )
 _CALLS = "(call_expression function: (identifier) @callee arguments: (arguments) @args) @call"
 _FUNCTION_CALLS = """
@@ -61,8 +98,11 @@ _EVALUATE = (
     " catch (e) { __axr.push(null); } }\n"
 )
 _MEMBER_CALLS = (
-    "(call_expression function: (member_expression object: (array) @object) arguments:"
-    " (arguments) @args) @call"
+    "(call_expression function: (member_expression object: [(array) (identifier)] @object)"
+    " arguments: (arguments) @args) @call"
+)
+_MEMBER_READS = (
+    "(member_expression object: (identifier) @object property: (property_identifier)) @read"
 )
 
 
@@ -80,23 +120,38 @@ class LocalCalls:
     problems: tuple[str, ...] = ()
     first: int | None = None
     """Where the first decoder function whose calls were decoded starts."""
+    values: tuple[str, ...] = ()
+    """The strings the decoders produced (unpacked code included), in order, once each."""
 
 
-def local_call_edits(root: Node, scopes: Scopes, typescript: bool) -> LocalCalls:
-    """Edits replacing constant calls of the file's decoder functions by their strings."""
-    edits, unpacked = _unpack_function_constructors(root, scopes, typescript)
+def local_call_edits(
+    root: Node, scopes: Scopes, typescript: bool, *, strict: bool = False
+) -> LocalCalls:
+    """Edits replacing constant calls of the file's decoder functions by their strings.
+
+    ``strict``: the file is not obfuscator output (a hand-written decoder in ordinary code): a
+    slice is evaluated only when it holds a real decoding primitive, literal data to decode and
+    nothing that differs from run to run.
+    """
+    edits, unpacked, packed = _unpack_function_constructors(root, scopes, typescript)
     groups: dict[int, tuple[Binding, Node, list[Node]]] = {}
+    over: list[tuple[Node, Binding, list[Node]]] = []
+    seen_callbacks: set[int] = set()
     count = 0
     for match in captures(root, _CALLS, typescript).get("call", []):
         callee = match.child_by_field_name("function")
         args = match.child_by_field_name("arguments")
-        if callee is None or args is None or not 0 < args.named_child_count <= MAX_ARGS:
-            continue
-        if not all(_constant(a, scopes) for a in args.named_children):
+        if callee is None or args is None:
             continue
         binding = scopes.resolve(callee)
         fn = _function_of(binding, scopes)
         if fn is None or binding is None:
+            continue
+        if not _constant_call(args, fn, scopes):
+            element = _element_call(match, args, scopes)
+            if element is not None and element[1].start_byte not in seen_callbacks:
+                seen_callbacks.add(element[1].start_byte)
+                over.append((element[0], binding, [match]))
             continue
         entry = groups.setdefault(id(binding), (binding, fn, []))
         entry[2].append(match)
@@ -104,69 +159,106 @@ def local_call_edits(root: Node, scopes: Scopes, typescript: bool) -> LocalCalls
         if count >= MAX_CALLS:
             break
     jobs: list[tuple[str, str]] = []
-    plans: list[tuple[str, Node, list[Node]]] = []
+    plans: list[_Plan] = []
     problems: list[str] = []
-    n_member = 0
-    for call in captures(root, _MEMBER_CALLS, typescript).get("call", []):
-        # ``["Puvan …", …].map(rot)``: a literal list passed through the file's own function.
+
+    def admit(code: str) -> bool:
+        raw = code.encode()
+        if _environmental(raw):
+            return False  # the value depends on where or when it runs
+        if not strict:
+            return _DECODING.search(raw) is not None
+        return (
+            _STRONG.search(raw) is not None
+            and sum(len(m.group()) for m in _PAYLOAD.finditer(raw)) >= MIN_PAYLOAD
+        )
+
+    def job(tag: str, prelude: str, exprs: list[str]) -> None:
+        body = "".join(f"__axr_v(function () {{ return {e}; }});\n" for e in exprs)
+        jobs.append((tag, f"{prelude}\n{_EVALUATE}{body}return __axr;"))
+
+    for n, call in enumerate(captures(root, _MEMBER_CALLS, typescript).get("call", [])):
+        # ``["Puvan …", …].map(rot)``, ``TABLE.map(unpack)``: a constant list passed through the
+        # file's own function.
         obj = call.child_by_field_name("function")
         args = call.child_by_field_name("arguments")
         if obj is None or args is None or not 0 < args.named_child_count <= MAX_ARGS:
             continue
         array = obj.child_by_field_name("object")
-        if array is None or not _constant_array(array):
+        method = obj.child_by_field_name("property")
+        if array is None or method is None:
+            continue
+        if array.type == "identifier":
+            if _text(scopes, method) not in _LIST_READS or not _constant_list(array, scopes):
+                continue
+        elif not _constant_array(array):
             continue
         if not all(
             _constant(a, scopes) or _function_of(scopes.resolve(a), scopes) is not None
             for a in args.named_children
         ):
             continue
-        sliced = _Slice(scopes)
+        sliced = _Slice(scopes, typescript)
         expr = sliced.rewrite(call)
         prelude = sliced.source()
-        if expr is None or prelude is None:
+        if expr is None or prelude is None or not admit(prelude + expr):
             continue
-        if _DECODING.search((prelude + expr).encode()) is None:
+        job(f"lm{n}", prelude, [expr])
+        plans.append(_Plan(f"lm{n}", call, [call]))
+    for n, (array, binding, calls) in enumerate(over[:MAX_CALLEES]):
+        # ``[0, 1, 2].some((i) => dec(i) === z)``: the decoder over the list's elements.
+        sliced = _Slice(scopes, typescript)
+        alias = sliced.add(binding)
+        items = sliced.rewrite(array)
+        prelude = sliced.source()
+        if alias is None or items is None or prelude is None or not admit(prelude + items):
             continue
-        tag = f"lm{n_member}"
-        n_member += 1
-        jobs.append(
-            (
-                tag,
-                f"{prelude}\n{_EVALUATE}__axr_v(function () {{ return {expr}; }});\nreturn __axr;",
-            )
-        )
-        plans.append((tag, call, [call]))
+        job(f"le{n}", prelude, [f"{items}.map(function (__x) {{ return {alias}(__x); }})"])
+        plans.append(_Plan(f"le{n}", array, calls, kind="elements"))
     for n, (binding, fn, calls) in enumerate(list(groups.values())[:MAX_CALLEES]):
-        sliced = _Slice(scopes)
+        sliced = _Slice(scopes, typescript)
         alias = sliced.add(binding)
         if alias is None or not sliced.ok:
-            continue
-        prelude = sliced.source()
-        if prelude is None or _DECODING.search(prelude.encode()) is None:
             continue
         exprs: list[str] = []
         for call in calls:
             args = call.child_by_field_name("arguments")
             assert args is not None
             arg_text = sliced.rewrite(args)
-            if arg_text is None:
-                exprs.append("undefined")
-                continue
-            exprs.append(f"{alias}{arg_text}")
+            exprs.append("undefined" if arg_text is None else f"{alias}{arg_text}")
         prelude = sliced.source()  # arguments may have added constants
-        if prelude is None:
+        if prelude is None or not admit(prelude + "".join(exprs)):
             continue
-        body = "".join(f"__axr_v(function () {{ return {e}; }});\n" for e in exprs)
-        tag = f"lc{n}"
-        jobs.append((tag, f"{prelude}\n{_EVALUATE}{body}return __axr;"))
-        plans.append((tag, fn, calls))
+        job(f"lc{n}", prelude, exprs)
+        plans.append(_Plan(f"lc{n}", fn, calls))
+    for n, (binding, reads) in enumerate(_proxy_reads(root, scopes, typescript)[:MAX_CALLEES]):
+        # ``S.host`` of ``const S = new Proxy(TABLE, {get(t, k) {… decode t[k] …}})``.
+        sliced = _Slice(scopes, typescript)
+        alias = sliced.add(binding)
+        prelude = sliced.source()
+        if alias is None or prelude is None or not admit(prelude):
+            continue
+        props = [r.child_by_field_name("property") for r in reads]
+        job(f"lp{n}", prelude, [f"{alias}.{_text(scopes, p)}" for p in props if p is not None])
+        plans.append(_Plan(f"lp{n}", reads[0], reads))
+    for n, (call, params, parts) in enumerate(packed[:MAX_CALLEES]):
+        # ``new F("require", src)`` where ``F = Function`` and ``src`` decodes at run time.
+        sliced = _Slice(scopes, typescript)
+        texts = [sliced.rewrite(p) for p in parts]
+        prelude = sliced.source()
+        if prelude is None or any(t is None for t in texts):
+            continue
+        if _environmental((prelude + "".join(map(str, texts))).encode()):
+            continue
+        job(f"lf{n}", prelude, [f"[{', '.join(str(t) for t in texts)}]"])
+        plans.append(_Plan(f"lf{n}", call, [call], kind="function", params=params))
     outcomes = evaluate(jobs, timeout_s=JOB_TIMEOUT_S) if jobs else {}
     replaced = functions = 0
     first: int | None = None
     distinct: set[str] = set()
-    for tag, fn, calls in plans:
-        outcome = outcomes.get(tag)
+    values: list[str] = []
+    for plan in plans:
+        outcome = outcomes.get(plan.tag)
         if outcome is None or outcome.error is not None or not isinstance(outcome.value, list):
             problems.append(
                 f"a decoder function's calls could not be evaluated: "
@@ -174,33 +266,280 @@ def local_call_edits(root: Node, scopes: Scopes, typescript: bool) -> LocalCalls
             )
             continue
         done = 0
-        for call, value in zip(calls, outcome.value, strict=False):
-            if isinstance(value, str) and len(value) <= MAX_STRING_CHARS:
-                edits.append(Edit.text(call.start_byte, call.end_byte, js_string(value)))
-                distinct.add(value)
-                done += 1
-            elif isinstance(value, list) and sum(len(v) for v in value) <= MAX_STRING_CHARS:
-                items = ", ".join(js_string(str(v)) for v in value)
-                edits.append(Edit.text(call.start_byte, call.end_byte, f"[{items}]"))
-                distinct.update(str(v) for v in value)
-                done += 1
+        if plan.kind == "elements":
+            found = _elements_edits(plan, outcome.value, scopes)
+            if found is not None:
+                edits.extend(found[0])
+                values.extend(found[1])
+                done = 1
+        elif plan.kind == "function":
+            code = _function_code(plan.params, outcome.value[0] if outcome.value else None)
+            if code is not None:
+                edits.append(Edit.text(plan.fn.start_byte, plan.fn.end_byte, code))
+                values.append(code)
+                unpacked += 1
+            continue
+        else:
+            for call, value in zip(plan.calls, outcome.value, strict=False):
+                if isinstance(value, str) and len(value) <= MAX_STRING_CHARS:
+                    edits.append(Edit.text(call.start_byte, call.end_byte, js_string(value)))
+                    values.append(value)
+                    done += 1
+                elif isinstance(value, list) and sum(len(v) for v in value) <= MAX_STRING_CHARS:
+                    items = ", ".join(js_string(str(v)) for v in value)
+                    edits.append(Edit.text(call.start_byte, call.end_byte, f"[{items}]"))
+                    values.extend(str(v) for v in value)
+                    done += 1
         if done:
             functions += 1
             replaced += done
-            first = fn.start_byte if first is None else min(first, fn.start_byte)
+            first = plan.fn.start_byte if first is None else min(first, plan.fn.start_byte)
+    distinct.update(values)
     logger.debug("local calls: %d replaced in %d functions", replaced, functions)
     return LocalCalls(
-        tuple(edits), replaced, len(distinct), functions, unpacked, tuple(problems), first
+        tuple(edits),
+        replaced,
+        len(distinct),
+        functions,
+        unpacked,
+        tuple(problems),
+        first,
+        tuple(dict.fromkeys(values)),
     )
 
 
-def _constant_array(node: Node) -> bool:
-    """An array literal of literals (strings, numbers…) only."""
+MIN_PAYLOAD = 8
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Where one evaluated job's values go."""
+
+    tag: str
+    fn: Node
+    """The decoder (or the site) the values are reported at."""
+    calls: list[Node]
+    kind: str = "calls"
+    """``calls``: each value replaces its call; ``elements``: the list value replaces a constant
+    list and the decoder's calls on its elements become the element; ``function``: the strings
+    are a ``Function`` constructor's arguments."""
+    params: int = 0
+
+
+def _text(scopes: Scopes, node: Node) -> str:
+    return scopes.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _constant_call(args: Node, fn: Node, scopes: Scopes) -> bool:
+    """Arguments that make the call a constant: a few constants, many number literals (char
+    codes, running deltas), or none at all for a small function that takes none."""
+    n = args.named_child_count
+    if n == 0:
+        params = fn.child_by_field_name("parameters")
+        return (
+            (params is None or params.named_child_count == 0)
+            and fn.type != "method_definition"
+            and fn.end_byte - fn.start_byte <= MAX_ZERO_ARG_FUNCTION_BYTES
+        )
+    if n > MAX_ARGS:
+        return n <= MAX_NUMBER_ARGS and all(
+            a.type == "number" or (a.type == "unary_expression" and _constant(a, scopes))
+            for a in args.named_children
+        )
+    return all(_constant(a, scopes) for a in args.named_children)
+
+
+def _element_call(call: Node, args: Node, scopes: Scopes) -> tuple[Node, Node] | None:
+    """``(list, callback)`` when ``call`` is ``dec(x)`` with ``x`` the first parameter of a
+    callback running over a constant list (``[0, 1].some((x) => dec(x) === z)``) and used only
+    as the argument of such calls."""
+    if args.named_child_count != 1 or args.named_children[0].type != "identifier":
+        return None
+    param = scopes.resolve(args.named_children[0])
+    if param is None or param.kind != "function":
+        return None
+    callback = param.scope
+    if callback.type not in ("arrow_function", "function_expression"):
+        return None
+    first = _first_parameter(callback)
+    if first is None or first.start_byte != param.name_node.start_byte:
+        return None
+    holder = callback.parent
+    outer = holder.parent if holder is not None and holder.type == "arguments" else None
+    member = outer.child_by_field_name("function") if outer is not None else None
+    if member is None or member.type != "member_expression" or holder is None:
+        return None
+    if holder.named_children[0] != callback:
+        return None
+    method = member.child_by_field_name("property")
+    array = member.child_by_field_name("object")
+    if method is None or array is None or _text(scopes, method) not in _OVER_ELEMENTS:
+        return None
+    if not _constant_array(array):
+        return None
+    callee = call.child_by_field_name("function")
+    for ref in scopes.references(param):
+        if ref == param.name_node:
+            continue
+        parent = ref.parent
+        use = parent.parent if parent is not None else None
+        if (
+            parent is None
+            or parent.type != "arguments"
+            or parent.named_child_count != 1
+            or use is None
+            or use.type != "call_expression"
+            or callee is None
+            or _text(scopes, use.child_by_field_name("function") or use) != _text(scopes, callee)
+        ):
+            return None
+    return array, callback
+
+
+def _first_parameter(fn: Node) -> Node | None:
+    single = fn.child_by_field_name("parameter")
+    if single is not None:
+        return single
+    params = fn.child_by_field_name("parameters")
+    if params is None or not params.named_child_count:
+        return None
+    first = params.named_children[0]
+    if first.type in ("required_parameter", "optional_parameter"):
+        first = first.child_by_field_name("pattern") or first
+    return first if first.type == "identifier" else None
+
+
+def _elements_edits(
+    plan: _Plan, value: list[object], scopes: Scopes
+) -> tuple[list[Edit], list[str]] | None:
+    """The list's elements replaced by the decoder's values, its calls by their argument."""
+    items = value[0] if value else None
+    if (
+        not isinstance(items, list)
+        or len(items) != plan.fn.named_child_count
+        or not all(isinstance(v, str) for v in items)
+    ):
+        return None
+    strings = [str(v) for v in items]
+    if sum(len(v) for v in strings) > MAX_STRING_CHARS:
+        return None
+    edits = [
+        Edit.text(
+            plan.fn.start_byte, plan.fn.end_byte, f"[{', '.join(js_string(v) for v in strings)}]"
+        )
+    ]
+    for call in _calls_on_parameter(plan.calls[0], scopes):
+        args = call.child_by_field_name("arguments")
+        if args is None:
+            return None
+        arg = args.named_children[0]
+        edits.append(Edit(call.start_byte, call.end_byte, (Copy(arg.start_byte, arg.end_byte),)))
+    return edits, strings
+
+
+def _calls_on_parameter(call: Node, scopes: Scopes) -> list[Node]:
+    """Every ``dec(x)`` of the callback parameter ``x`` that ``call`` is one of."""
+    args = call.child_by_field_name("arguments")
+    param = scopes.resolve(args.named_children[0]) if args is not None else None
+    if param is None:
+        return []
+    out: list[Node] = []
+    for ref in scopes.references(param):
+        if ref != param.name_node and ref.parent is not None and ref.parent.parent is not None:
+            out.append(ref.parent.parent)
+    return out
+
+
+def _constant_list(ident: Node, scopes: Scopes) -> bool:
+    """A name bound once to a constant list that nothing changes (no element writes, no
+    mutating methods)."""
+    binding = scopes.resolve(ident)
+    value = _single_value(binding, scopes)
+    if binding is None or value is None or not _constant_array(value):
+        return False
+    for ref in scopes.references(binding):
+        parent = ref.parent
+        if parent is None or ref == binding.name_node:
+            continue
+        if parent.type == "subscript_expression" and parent.child_by_field_name("object") == ref:
+            above = parent.parent
+            if (
+                above is not None
+                and above.type
+                in ("assignment_expression", "augmented_assignment_expression", "update_expression")
+                and above.child_by_field_name("left") in (parent, None)
+            ):
+                return False
+        if parent.type == "member_expression":
+            prop = parent.child_by_field_name("property")
+            if prop is not None and _text(scopes, prop) in _MUTATORS:
+                return False
+    return True
+
+
+def _proxy_reads(root: Node, scopes: Scopes, typescript: bool) -> list[tuple[Binding, list[Node]]]:
+    """Property reads of a constant ``new Proxy(table, handler)``, by binding."""
+    found: dict[int, tuple[Binding, list[Node]]] = {}
+    for read in captures(root, _MEMBER_READS, typescript).get("read", []):
+        obj = read.child_by_field_name("object")
+        parent = read.parent
+        if obj is None or parent is None:
+            continue
+        if parent.type == "call_expression" and parent.child_by_field_name("function") == read:
+            continue
+        if (
+            parent.type
+            in ("assignment_expression", "augmented_assignment_expression", "update_expression")
+            and parent.child_by_field_name("left") in (read, None)
+        ) or parent.type == "unary_expression":
+            continue
+        binding = scopes.resolve(obj)
+        if binding is None:
+            continue
+        if id(binding) not in found:
+            value = _single_value(binding, scopes)
+            ctor = value.child_by_field_name("constructor") if value is not None else None
+            if (
+                value is None
+                or value.type != "new_expression"
+                or ctor is None
+                or _text(scopes, ctor) != "Proxy"
+                or scopes.resolve(ctor) is not None
+            ):
+                continue
+            found[id(binding)] = (binding, [])
+        reads = found[id(binding)][1]
+        if len(reads) < MAX_CALLS:
+            reads.append(read)
+    return list(found.values())
+
+
+def _function_code(params: int, value: object) -> str | None:
+    """``(function anonymous(a, b) {…})`` of a ``Function`` constructor's evaluated arguments."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return None
+    texts = [str(v) for v in value]
+    if (
+        len(texts) != params
+        or len(texts[-1]) > MAX_STRING_CHARS
+        or _GLOBAL_THIS.fullmatch(texts[-1])
+    ):
+        return None
+    names = [p.strip() for p in ",".join(texts[:-1]).split(",") if p.strip()]
+    if not all(re.fullmatch(r"[A-Za-z_$][\w$]*", p) for p in names):
+        return None
+    return f"(function anonymous({', '.join(names)}) {{\n{texts[-1]}\n}})"
+
+
+def _constant_array(node: Node, depth: int = 0) -> bool:
+    """An array literal of literals (strings, numbers…, lists of them) only."""
     return (
         node.type == "array"
         and node.named_child_count > 0
         and all(
-            c.type in _CONSTANT_LEAVES or (c.type == "unary_expression")
+            c.type in _CONSTANT_LEAVES
+            or (c.type == "unary_expression")
+            or (depth < 2 and _constant_array(c, depth + 1))
             for c in node.named_children
         )
     )
@@ -297,6 +636,49 @@ def _writes(binding: Binding, scopes: Scopes) -> list[Node]:
     return out
 
 
+def _lazy_writes(binding: Binding, scopes: Scopes) -> list[Node] | None:
+    """The writes of a cache declared empty (``let c;``, ``= null``) and filled only inside
+    functions; None for anything else."""
+    decl = binding.name_node.parent
+    if (
+        decl is None
+        or decl.type != "variable_declarator"
+        or decl.child_by_field_name("name") != binding.name_node
+    ):
+        return None
+    value = decl.child_by_field_name("value")
+    if value is not None and _text(scopes, value) not in ("null", "undefined", "void 0"):
+        return None
+    writes = [w for w in _writes(binding, scopes)]
+    if not writes or any(_nearest_function(w) == -1 for w in writes):
+        return None
+    return writes
+
+
+def _type_cuts(node: Node) -> list[tuple[int, int, str]]:
+    """TypeScript-only syntax inside ``node`` to drop so that the isolate (JavaScript) runs it."""
+    cuts: list[tuple[int, int, str]] = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        t = cur.type
+        if t in _TS_TYPES:
+            cuts.append((cur.start_byte, cur.end_byte, ""))
+            continue
+        if t in ("as_expression", "satisfies_expression") and cur.named_child_count:
+            inner = cur.named_children[0]
+            cuts.append((inner.end_byte, cur.end_byte, ""))
+            stack.append(inner)
+            continue
+        if t == "non_null_expression" and cur.named_child_count:
+            inner = cur.named_children[0]
+            cuts.append((inner.end_byte, cur.end_byte, ""))
+            stack.append(inner)
+            continue
+        stack.extend(cur.named_children)
+    return cuts
+
+
 def _nearest_function(node: Node) -> int:
     cur = node.parent
     while cur is not None and cur.type not in FUNCTIONS:
@@ -307,8 +689,13 @@ def _nearest_function(node: Node) -> int:
 class _Slice:
     """A function and everything it reaches, each binding under a fresh name."""
 
-    def __init__(self, scopes: Scopes) -> None:
+    def __init__(self, scopes: Scopes, typescript: bool = False) -> None:
         self.scopes = scopes
+        self.typescript = typescript
+        self.lazy: list[Node] = []
+        """Writes of lazily filled caches (``let c; function d(i) { c ||= …; }``): each must
+        lie in a function of the slice."""
+        self.bodies: list[Node] = []
         self.aliases: dict[int, str] = {}  # id(binding) → alias
         self.functions: list[str] = []
         self.values: list[str] = []
@@ -337,6 +724,7 @@ class _Slice:
         self._pending.add(key)
         fn = _function_of(binding, self.scopes)
         if fn is not None:
+            self.bodies.append(fn)
             code = self.rewrite(fn, own=binding)
             if code is None:
                 self.ok = False
@@ -347,6 +735,12 @@ class _Slice:
                 self.functions.append(f"var {alias} = {code};")
         else:
             value = _single_value(binding, self.scopes)
+            lazy = _lazy_writes(binding, self.scopes) if value is None else None
+            if lazy is not None:
+                self.lazy.extend(lazy)
+                self.values.append(f"var {alias};")
+                self._pending.discard(key)
+                return alias
             if value is None:
                 self.ok = False
                 return None
@@ -394,6 +788,8 @@ class _Slice:
             if ident.type == "shorthand_property_identifier":
                 replacement = f"{self._text(ident)}: {alias}"
             cuts.append((ident.start_byte, ident.end_byte, replacement))
+        if self.typescript:
+            cuts += _type_cuts(node)
         out: list[str] = []
         pos = node.start_byte
         for start, end, replacement in sorted(cuts):
@@ -408,6 +804,10 @@ class _Slice:
     def source(self) -> str | None:
         if not self.ok:
             return None
+        if not all(
+            any(b.start_byte <= w.start_byte < b.end_byte for b in self.bodies) for w in self.lazy
+        ):
+            return None  # a cache written by code outside the slice: its value is not known
         # Functions first (declarations hoist; a value's initialiser may call one), then values
         # in the order they were reached, dependencies before dependants.
         return "\n".join([*self.functions, *self.values])
@@ -418,22 +818,27 @@ _GLOBAL_THIS = re.compile(r"\s*return\s+this\s*;?\s*")
 
 def _unpack_function_constructors(
     root: Node, scopes: Scopes, typescript: bool
-) -> tuple[list[Edit], int]:
-    """``Function("a", "return a")`` → ``(function anonymous(a) {return a})``, for literals."""
+) -> tuple[list[Edit], int, list[tuple[Node, int, list[Node]]]]:
+    """``Function("a", "return a")`` → ``(function anonymous(a) {return a})``, for literals.
+
+    Also returned: the constructions whose arguments are not all literals (``new F("x", src)``
+    with ``F = Function`` and ``src`` decoded at run time), to evaluate in the isolate.
+    """
     edits: list[Edit] = []
+    packed: list[tuple[Node, int, list[Node]]] = []
     for call in captures(root, _FUNCTION_CALLS, typescript).get("call", []):
         ctor = call.child_by_field_name("function") or call.child_by_field_name("constructor")
         args = call.child_by_field_name("arguments")
-        if (
-            ctor is None
-            or args is None
-            or scopes.data[ctor.start_byte : ctor.end_byte] != b"Function"
-        ):
+        if ctor is None or args is None or args.named_child_count == 0:
             continue
-        if scopes.resolve(ctor) is not None or args.named_child_count == 0:
+        if not _is_function_constructor(ctor, scopes):
             continue  # a local named Function is not the constructor
         values = [string_value(a) if a.type == "string" else None for a in args.named_children]
         if any(v is None for v in values):
+            if len(packed) < MAX_CALLEES and all(
+                a.type != "spread_element" for a in args.named_children
+            ):
+                packed.append((call, args.named_child_count, list(args.named_children)))
             continue
         texts = [v for v in values if v is not None]
         if _GLOBAL_THIS.fullmatch(texts[-1]):
@@ -443,7 +848,23 @@ def _unpack_function_constructors(
             continue
         code = f"(function anonymous({', '.join(params)}) {{\n{texts[-1]}\n}})"
         edits.append(Edit.text(call.start_byte, call.end_byte, code))
-    return edits, len(edits)
+    return edits, len(edits), packed
+
+
+def _is_function_constructor(ctor: Node, scopes: Scopes) -> bool:
+    """``Function`` (the global), or a name bound once to it (``const F = Function``)."""
+    if ctor.type != "identifier":
+        return False
+    binding = scopes.resolve(ctor)
+    if binding is None:
+        return _text(scopes, ctor) == "Function"
+    value = _single_value(binding, scopes)
+    return (
+        value is not None
+        and value.type == "identifier"
+        and _text(scopes, value) == "Function"
+        and scopes.resolve(value) is None
+    )
 
 
 def iter_calls(root: Node, typescript: bool) -> Iterator[Node]:

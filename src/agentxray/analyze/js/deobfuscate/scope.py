@@ -35,6 +35,7 @@ _DECL_QUERY = """
 (identifier) @ref
 (shorthand_property_identifier) @ref
 """
+_TS_CLASS = "(class_declaration name: (type_identifier)"
 BUILTINS = frozenset(
     {
         "Array",
@@ -142,7 +143,9 @@ class Scopes:
             self._parent.append(stack[-1] if stack else -1)
             stack.append(i)
         self._tables: list[dict[str, Binding]] = [{} for _ in scopes]
-        found = captures(root, _DECL_QUERY, typescript)
+        # TypeScript names a class with a type identifier (also a value binding there).
+        query = _DECL_QUERY.replace("(class_declaration name: (identifier)", _TS_CLASS)
+        found = captures(root, query if typescript else _DECL_QUERY, typescript)
         for kind in ("var", "block", "function", "catch"):
             for node in found.get(kind, []):
                 for name in _pattern_names(node):
