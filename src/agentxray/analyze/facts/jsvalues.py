@@ -574,6 +574,8 @@ class JsValues:
         if node.type == "call_expression" and depth < 3:  # paths() returning lists
             fn = node.child_by_field_name("function")
             target = self.function_of(fn) if fn is not None else None
+            if target is not None and target.type.startswith("generator_function"):
+                return returned(self.data, target)  # each value it yields is one element
             if target is not None:
                 return [
                     e for r in returned(self.data, target) for e in self._elements(r, depth + 1)
