@@ -61,6 +61,7 @@ class JsFlow(JsSinks):
         """Add implied facts, then the copies of what reaches each sink."""
         calls = [f for f in self.facts if f.kind == "call"]
         self._aliased_reads()
+        self._form_uploads()
         self._resolve_paths()
         self._secret_filters()
         for f in list(self.facts):
@@ -144,6 +145,30 @@ class JsFlow(JsSinks):
                 )
                 if outer is not None:
                     self.values.carry(outer, carried)
+
+    def _form_uploads(self) -> None:
+        """A curl form or data argument naming a file (``f0=@${p}``, ``--data-binary @${p}``)
+        reads that file into the request: a ``file_read`` of the path ``p`` spells."""
+        at = self.data.find(b"@${")
+        seen = 0
+        while at != -1 and seen < 50:
+            seen += 1
+            before = self.data[max(at - 1, 0) : at]
+            node = self.root.descendant_for_byte_range(at + 1, at + 3)
+            while node is not None and node.type != "template_substitution":
+                node = node.parent if node.type != "template_string" else None
+            template = node.parent if node is not None else None
+            if (
+                node is not None
+                and template is not None
+                and node.named_children
+                and (before == b"=" or template.start_byte == at - 1)
+                and (before == b"=" or _curl_word(self.data, template))
+            ):
+                spelled = self.values.path(node.named_children[0])
+                if "/" in spelled.strip("*/"):
+                    self._fact("file_read", spelled, template, "curl @file")
+            at = self.data.find(b"@${", at + 3)
 
     def _extractions(self, sinks: list[Sink]) -> None:
         """An archive unpacked by a command (``tar -xzf a.tgz -C dir``, ``unzip a.zip -d dir``):
@@ -496,6 +521,20 @@ def climb(node: Node) -> tuple[Node, Node | None]:
             return cur, None
         else:
             return cur, None
+
+
+def _curl_word(data: bytes, template: Node) -> bool:
+    """Whether the word before a template in its array is a curl data option."""
+    prev = template.prev_named_sibling
+    return prev is not None and text(data, prev).strip("\"'`") in (
+        "-d",
+        "--data",
+        "--data-binary",
+        "--data-raw",
+        "--data-urlencode",
+        "-T",
+        "--upload-file",
+    )
 
 
 def _own_location(fact: Fact) -> bool:
