@@ -240,7 +240,7 @@ def local_call_edits(
             continue
         props = [r.child_by_field_name("property") for r in reads]
         job(f"lp{n}", prelude, [f"{alias}.{_text(scopes, p)}" for p in props if p is not None])
-        plans.append(_Plan(f"lp{n}", reads[0], reads))
+        plans.append(_Plan(f"lp{n}", _single_value(binding, scopes) or reads[0], reads))
     for n, (call, params, parts) in enumerate(packed[:MAX_CALLEES]):
         # ``new F("require", src)`` where ``F = Function`` and ``src`` decodes at run time.
         sliced = _Slice(scopes, typescript)
@@ -278,6 +278,7 @@ def local_call_edits(
                 edits.append(Edit.text(plan.fn.start_byte, plan.fn.end_byte, code))
                 values.append(code)
                 unpacked += 1
+                first = plan.fn.start_byte if first is None else min(first, plan.fn.start_byte)
             continue
         else:
             for call, value in zip(plan.calls, outcome.value, strict=False):

@@ -1,0 +1,104 @@
+"""Hand-written decoders in ordinary code (no obfuscator machinery), evaluated and inlined.
+
+Each positive fixture hides its strings in one shape a person writes by hand: a blob cut into a
+lazily filled cache read by index and over a list of indices (``hand_cached_table.js``), char
+codes as running deltas in many arguments and an argument-less host builder
+(``hand_char_deltas.js``), base64 code compiled through an alias of ``Function``
+(``hand_packed_alias.js``), a ``Proxy`` getter over an encoded table (``hand_proxy_table.js``), a
+typed list mapped through a typed decoder (``hand_mapped_table.ts``). Once inlined, the ordinary
+rules see what the decoded strings are used for. ``hand_lookalike.js`` has the same machinery
+turned to harmless ends (encoding, random ids, defaults, plugins compiled from input).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentxray.analyze.js.deobfuscate.deobfuscator import deobfuscate
+from agentxray.analyze.js.deobfuscate.detect import looks_hand_decoded, looks_obfuscated
+from agentxray.cli.main import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _scan(path: Path, tmp_path: Path) -> list[dict[str, object]]:
+    out = tmp_path / "report.json"
+    assert main(["scan", str(path), "--format", "json", "--output", str(out)]) in (0, 1)
+    findings: list[dict[str, object]] = json.loads(out.read_text())["findings"]
+    return findings
+
+
+def _lines(findings: list[dict[str, object]], rule: str) -> list[int]:
+    return [f["location"]["line"] for f in findings if f["rule"] == rule]  # type: ignore[index]
+
+
+def _decoded(findings: list[dict[str, object]]) -> list[str]:
+    return [v for f in findings for v in f.get("decoded") or []]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("name", "hidden"),
+    [
+        ("hand_cached_table.js", ["Europe/Moscow", "Europe/Minsk", "Europe/Kaliningrad"]),
+        ("hand_char_deltas.js", [".npmrc", ".config/gh/hosts.yml", "relay.driftpost.test"]),
+        ("hand_packed_alias.js", ["intake.palebridge.test"]),
+        ("hand_proxy_table.js", ["api.moonshot.cn", "dashscope.aliyuncs.com"]),
+        ("hand_mapped_table.ts", [".intra.brightwell.io", "brightwell-build"]),
+    ],
+)
+def test_hand_written_decoders_are_undone(name: str, hidden: list[str]) -> None:
+    data = (FIXTURES / name).read_bytes()
+    assert not looks_obfuscated(data) and looks_hand_decoded(data)
+    assert not any(h.encode() in data for h in hidden)
+    result = deobfuscate(data, typescript=name.endswith(".ts"))
+    assert result is not None and not result.problems
+    (found,) = result.hidden
+    assert found.source == "decoder function"
+    assert all(any(h in v for v in found.values) for h in hidden)
+    assert all(h in result.data.decode() for h in hidden)
+
+
+def test_a_cached_blob_read_by_index_hides_a_zone_check(tmp_path: Path) -> None:
+    findings = _scan(FIXTURES / "hand_cached_table.js", tmp_path)
+    assert _lines(findings, "js-geofence") == [26]  # the zone among the decoded list
+    assert _lines(findings, "js-obfuscated-data") == [8]  # the decoder
+    assert "Europe/Kaliningrad" in _decoded(findings)
+
+
+def test_char_deltas_hide_credential_paths_and_the_upload_host(tmp_path: Path) -> None:
+    findings = _scan(FIXTURES / "hand_char_deltas.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [10]
+    assert _lines(findings, "AXR-CRD-001") == [29]
+    assert _lines(findings, "AXR-EXF-002") == [39]
+    assert "https://relay.driftpost.test/v2/upload" in _decoded(findings)
+
+
+def test_code_compiled_through_a_function_alias_is_read(tmp_path: Path) -> None:
+    findings = _scan(FIXTURES / "hand_packed_alias.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [12]  # the construction
+    assert _lines(findings, "AXR-EXF-001") == [12]  # the unpacked code sends process.env
+    assert "intake.palebridge.test" in _decoded(findings)
+
+
+def test_a_proxy_getter_hides_provider_hosts_of_a_watermark(tmp_path: Path) -> None:
+    findings = _scan(FIXTURES / "hand_proxy_table.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [5]  # the Proxy
+    assert _lines(findings, "js-fingerprint") == [23]
+    assert _lines(findings, "js-watermark") == [26]
+
+
+def test_a_typed_list_mapped_through_a_decoder_is_read(tmp_path: Path) -> None:
+    findings = _scan(FIXTURES / "hand_mapped_table.ts", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [14]
+    assert _lines(findings, "js-fingerprint") == [15]
+
+
+def test_encoders_random_ids_and_plugins_are_not_hidden_data(tmp_path: Path) -> None:
+    data = (FIXTURES / "hand_lookalike.js").read_bytes()
+    assert looks_hand_decoded(data)  # the prefilter looks closer …
+    assert deobfuscate(data) is None  # … and finds nothing hidden
+    findings = _scan(FIXTURES / "hand_lookalike.js", tmp_path)
+    assert not {f["category"] for f in findings} & {"obfuscated-data", "exfiltration"}
