@@ -301,9 +301,10 @@ class JsScopes:
         if cur is None:
             return None
         for scope in self.chain(cur):
-            found = self.table(scope).get(name)
-            if found:
-                return found[0]
+            for b in self.table(scope).get(name, ()):
+                if b.kind == "loop" and not _in_block(ident, b):
+                    continue  # for (const t of …) is seen only inside its loop
+                return b
         return None
 
     def chain(self, scope: Node) -> list[Node]:
@@ -606,6 +607,18 @@ class JsScopes:
             obj = fn.child_by_field_name("object")
             return [obj] if obj is not None else []
         return []
+
+
+def _in_block(ident: Node, b: Binding) -> bool:
+    """Whether an identifier lies where a loop variable is visible: inside its ``for`` when
+    it is declared with ``const``/``let`` (minified code reuses one-letter names)."""
+    loop = b.value.parent if b.value is not None else None
+    if loop is None or loop.type != "for_in_statement":
+        return True
+    kind = loop.child_by_field_name("kind")
+    if kind is None or kind.type not in ("const", "let"):
+        return True
+    return loop.start_byte <= ident.start_byte < loop.end_byte
 
 
 _MEMBER_CHARS = frozenset(
