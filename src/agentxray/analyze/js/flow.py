@@ -412,7 +412,7 @@ class Tracker:
             return []
         if callee.type == "member_expression" and not item.outcome and item.path == DERIVED:
             derived = text(callee) in ("String.fromCodePoint", "String.fromCharCode") or (
-                text(callee).endswith(".update") and any(h in text(callee) for h in HASH_OBJECTS)
+                text(callee).endswith(".update") and self._hasher(callee)
             )
             if text(callee).endswith("subtle.digest"):
                 self._compare(replace(item, path=()), "hash", call, None)
@@ -449,7 +449,7 @@ class Tracker:
                 if item.signal.kind in IDENTITY_KINDS and item.signal.kind != "endpoint":
                     self._compare(item, "encode", call, None)
                 return []
-            if method == "update" and any(h in text(callee) for h in HASH_OBJECTS):
+            if method == "update" and self._hasher(callee):
                 if item.signal.kind in IDENTITY_KINDS:
                     self._compare(item, "hash", call, None)
                 return []
@@ -494,6 +494,29 @@ class Tracker:
                 return []
             return self._destructure(hopped, pattern, fn)
         return self._uses_in(hopped, fn, params[position])
+
+    def _hasher(self, callee: Node) -> bool:
+        """``x.update`` on a hash: ``createHash(…).update``, or a variable holding one (``const
+        h = crypto.createHash("sha256"); h.update(id)``) declared in a function around the call."""
+        if any(h in text(callee) for h in HASH_OBJECTS):
+            return True
+        obj = callee.child_by_field_name("object")
+        if obj is None or obj.type != "identifier":
+            return False
+        for d in self.index.definitions(text(obj))[:8]:
+            value = d.child_by_field_name("value") or d.child_by_field_name("right")
+            scope = scope_of(d)
+            if (
+                value is not None
+                and value.type == "call_expression"
+                and d.start_byte < callee.start_byte
+                and scope.start_byte <= callee.start_byte < scope.end_byte
+                and any(
+                    h in text(value.child_by_field_name("function") or value) for h in HASH_OBJECTS
+                )
+            ):
+                return True
+        return False
 
     def _passed_callback(self, callee: Node, hops: tuple[str, ...]) -> Node | None:
         """``function withZone(cb) { cb(zone) }`` called as ``withZone(z => …)``: that arrow."""

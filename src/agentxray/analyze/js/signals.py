@@ -12,6 +12,7 @@ from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     WIDE_SCOPE,
     NameIndex,
+    enclosing_function,
     parameter_names,
     prefiltered_finditer,
     scope_of,
@@ -306,6 +307,41 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
     for local, member in _os_aliases(data).items():
         kind, source = OS_CALLS[member]
         out.extend((call, Signal(kind, source)) for call in index.calls(local))
+    for call, member in _os_references(index, data):
+        kind, source = OS_CALLS[member]
+        out.append((call, Signal(kind, source)))
+    return out
+
+
+_OS_REFERENCE = re.compile(rb"os\.(hostname|userInfo|networkInterfaces)(?![\w$]|\s*\()")
+
+
+def _os_references(index: NameIndex, data: bytes) -> list[tuple[Node, str]]:
+    """``hostFn = os.hostname`` (a default parameter, a variable): the function itself handed on
+    under another name; each call of that name in its scope is a read."""
+    out: list[tuple[Node, str]] = []
+    for m in _OS_REFERENCE.finditer(data):
+        if m.start() and data[m.start() - 1 : m.start()] in _IDENT_OR_DOT:
+            continue
+        member: Node | None = index.node_at(m.start(), m.end())
+        while member is not None and member.type != "member_expression":
+            member = member.parent
+        holder = member.parent if member is not None else None
+        if holder is None:
+            continue
+        if holder.type == "assignment_pattern" and holder.child_by_field_name("right") == member:
+            local, scope = holder.child_by_field_name("left"), enclosing_function(holder)
+        elif holder.type == "variable_declarator" and holder.child_by_field_name("value") == member:
+            local, scope = holder.child_by_field_name("name"), scope_of(holder)
+        else:
+            continue
+        if local is None or local.type != "identifier" or scope is None:
+            continue
+        out.extend(
+            (call, m.group(1).decode())
+            for call in index.calls(text(local))
+            if scope.start_byte <= call.start_byte < scope.end_byte
+        )
     return out
 
 

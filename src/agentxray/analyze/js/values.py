@@ -287,11 +287,81 @@ class Resolver:
             if parent_fn == fn:
                 break
             fn = parent_fn
+        loop = _loop_of(node, name)
+        if loop is not None:
+            return self._loop_values(loop, name, depth)
         out = Values()
         for d in self._bindings(node, name):
             value = d.child_by_field_name("value") or d.child_by_field_name("right")
             out = out + self.values(value, depth + 1)
         return out
+
+    def _loop_values(self, loop: Node, name: str, depth: int) -> Values:
+        """What a loop variable ranges over: ``for (const d of LIST)``, ``for (const k in OBJ)``,
+        and one column of a table of pairs, ``for (const [suffix, tag] of new Map([...]))`` or
+        ``of Object.entries(OBJ)``."""
+        left, right = loop.child_by_field_name("left"), loop.child_by_field_name("right")
+        operator = loop.child_by_field_name("operator")
+        if left is None or right is None:
+            return Values()
+        if left.type == "identifier":
+            if operator is not None and text(operator) == "in":
+                obj = self._object(right, depth + 1)
+                return self._keys(obj) if obj is not None else Values()
+            return self.values(right, depth + 1)
+        column = next(
+            (
+                i
+                for i, c in enumerate(left.named_children)
+                if c.type == "identifier" and text(c) == name
+            ),
+            None,
+        )
+        if column is None:
+            return Values()
+        right = unwrap(right)
+        callee = right.child_by_field_name("function") if right.type == "call_expression" else None
+        if callee is not None and text(callee) == "Object.entries":
+            args = right.child_by_field_name("arguments")
+            arg = args.named_children[0] if args is not None and args.named_child_count else None
+            if column == 0:
+                obj = self._object(arg, depth + 1)
+                return self._keys(obj) if obj is not None else Values()
+            return self._field_values(arg, depth + 1) if column == 1 else Values()
+        out = Values()
+        for row in self._rows(right, depth + 1):
+            if column < row.named_child_count:
+                out = out + self.values(row.named_children[column], depth + 1)
+        return out
+
+    def _rows(self, node: Node | None, depth: int) -> list[Node]:
+        """The array literals a table of pairs is made of (a list of pairs, ``new Map(…)``,
+        ``M.entries()``, a constant holding one)."""
+        for _ in range(MAX_DEPTH - depth):
+            if node is None:
+                return []
+            node = unwrap(node)
+            if node.type == "array":
+                return [c for c in node.named_children if c.type == "array"]
+            if node.type == "new_expression":
+                args = node.child_by_field_name("arguments")
+                node = (
+                    args.named_children[0] if args is not None and args.named_child_count else None
+                )
+            elif node.type == "call_expression":
+                callee = node.child_by_field_name("function")
+                prop = callee.child_by_field_name("property") if callee is not None else None
+                if callee is None or prop is None or text(prop) != "entries":
+                    return []
+                node = callee.child_by_field_name("object")
+            elif node.type == "identifier":
+                bindings = self._bindings(node, text(node))
+                if len(bindings) != 1:
+                    return []
+                node = bindings[0].child_by_field_name("value")
+            else:
+                return []
+        return []
 
     def _arguments_for(self, fn: Node, position: int, depth: int) -> Values:
         """A parameter's values: what the function's call sites (a few) pass in its place."""
@@ -378,3 +448,58 @@ class Resolver:
         for ret in returned_expressions(fn):
             out = out + self.values(ret, depth + 1)
         return out
+
+
+def _class_field(this: Node, key: str) -> Node | None:
+    """The value a class gives its field ``key`` when it sets it exactly once: a field
+    declaration (``private readonly blocked = new Set([…])``) or ``this.blocked = …``."""
+    body = this.parent
+    while body is not None and body.type != "class_body":
+        body = body.parent
+    if body is None or body.end_byte - body.start_byte > WIDE_SCOPE:
+        return None
+    found: list[Node] = []
+    for member in body.named_children:
+        if member.type in ("public_field_definition", "field_definition"):
+            name = member.child_by_field_name("property") or member.child_by_field_name("name")
+            value = member.child_by_field_name("value")
+            if name is not None and text(name) == key and value is not None:
+                found.append(value)
+    pattern = re.compile(rb"\bthis\s*\.\s*" + re.escape(key.encode()) + rb"\s*=(?![=>])")
+    data = body.text or b""
+    for m in pattern.finditer(data):
+        right = _assignment_at(body, body.start_byte + m.start())
+        if right is None or found:
+            return None  # set in more than one place: its value is not a constant
+        found.append(right)
+    return found[0] if len(found) == 1 else None
+
+
+def _assignment_at(body: Node, offset: int) -> Node | None:
+    """The right side of the ``this.x = …`` assignment starting at ``offset``."""
+    node = body.descendant_for_byte_range(offset, offset + 4)
+    while node is not None and node.type != "assignment_expression":
+        node = node.parent
+    return node.child_by_field_name("right") if node is not None else None
+
+
+def _loop_of(use: Node, name: str) -> Node | None:
+    """The ``for … of``/``for … in`` loop whose head binds ``name`` around ``use``."""
+    child, cur = use, use.parent
+    while cur is not None and cur.type not in FUNCTION_TYPES and cur.type != "program":
+        if cur.type == "for_in_statement" and child != cur.child_by_field_name("left"):
+            left = cur.child_by_field_name("left")
+            if left is not None and (
+                (left.type == "identifier" and text(left) == name)
+                or (
+                    left.type == "array_pattern"
+                    and any(c.type == "identifier" and text(c) == name for c in left.named_children)
+                )
+            ):
+                right = cur.child_by_field_name("right")
+                inside_right = (
+                    right is not None and right.start_byte <= use.start_byte < right.end_byte
+                )
+                return None if inside_right else cur
+        child, cur = cur, cur.parent
+    return None

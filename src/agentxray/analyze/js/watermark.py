@@ -404,7 +404,18 @@ def _bit_driven(choice: Choice) -> bool:
 
 
 def _element_of_list(cond: Node) -> bool:
-    """``bits.map(b => b ? X : Y)``: the condition is each element of a list in turn."""
+    """``bits.map(b => b ? X : Y)``: the condition is each element of a list in turn, or that
+    element compared with a binary digit (``n.toString(2).split("").map(d => d === "1" ? …)``)."""
+    if cond.type == "binary_expression":
+        op = cond.child_by_field_name("operator")
+        sides = [cond.child_by_field_name("left"), cond.child_by_field_name("right")]
+        if op is None or text(op) not in ("===", "==", "!==", "!=") or None in sides:
+            return False
+        digits = [s for s in sides if s is not None and text(s).strip("\"'`") in ("0", "1")]
+        others = [s for s in sides if s is not None and s not in digits]
+        if len(digits) != 1 or len(others) != 1:
+            return False
+        cond = unwrap(others[0])
     if cond.type != "identifier":
         return False
     fn = enclosing_function(cond)
