@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from agentxray.analyze.regions import country_name, locale_region, offset_region, zone_countries
+from agentxray.analyze.regions import (
+    country_name,
+    locale_region,
+    offset_region,
+    zone_countries,
+    zone_country,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +72,18 @@ def test_locale_regions_from_cldr(tag: str, expected: str | None) -> None:
         assert got is not None and got.startswith(expected.split(" (")[0])
         if "(" in expected:
             assert "China" in got
+
+
+@pytest.mark.parametrize(
+    ("zone", "country"),
+    [
+        ("Asia/Singapore", "SG"),  # zone1970.tab also lists MY and AQ for it
+        ("asia/singapore", "SG"),
+        ("Asia/Bangkok", "TH"),
+        ("Asia/Calcutta", "IN"),  # a link to Asia/Kolkata
+        ("Etc/UTC", None),
+        ("Not/AZone", None),
+    ],
+)
+def test_zone_country_is_the_country_a_zone_is_named_for(zone: str, country: str | None) -> None:
+    assert zone_country(zone) == country

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
+from agentxray.analyze.js.deciding import TARGETED_KINDS, answer_gate, request_call
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     WIDE_SCOPE,
@@ -27,6 +28,7 @@ from agentxray.analyze.js.nodes import (
     scope_of,
     shadowed,
     text,
+    unwrap,
 )
 from agentxray.analyze.js.signals import IDENTITY_KINDS, Signal, env_kind
 from agentxray.analyze.js.values import Resolver
@@ -183,7 +185,8 @@ class Tracker:
         key = (node.start_byte, node.end_byte, item.signal.label)
         if key not in self._seen_cmp:
             self._seen_cmp.add(key)
-            self.result.comparisons.append(cmp)
+            if not _exception(node):
+                self.result.comparisons.append(cmp)
         return _Item(node, item.signal, (), item.hops, (cmp,))
 
     def _condition(self, item: _Item, node: Node) -> None:
@@ -279,6 +282,8 @@ class Tracker:
             return [replace(item, node=parent)] if constant and op in EQUALITY | ORDER else []
         if item.path == DERIVED and op in DERIVED_OPS:
             return [replace(item, node=parent)]
+        if item.path and item.path != DERIVED and op in ("||", "??"):
+            return [replace(item, node=parent)]  # `this.where || (await this.locate())`
         if item.path:
             return []
         if op in EQUALITY or (op in ORDER and item.signal.kind == "tz-offset"):
@@ -410,6 +415,14 @@ class Tracker:
         callee = call.child_by_field_name("function")
         if callee is None:
             return []
+        if item.signal.kind in TARGETED_KINDS and not item.outcome and item.path != DERIVED:
+            if text(callee) == "JSON.stringify":
+                return [replace(item, node=call)]  # the request body it becomes
+            if request_call(call):
+                gate = answer_gate(call)
+                if gate is not None:
+                    self._compare(replace(item, path=()), "remote-decision", call, gate)
+                return []
         if callee.type == "member_expression" and not item.outcome and item.path == DERIVED:
             derived = text(callee) in ("String.fromCodePoint", "String.fromCharCode") or (
                 text(callee).endswith(".update") and self._hasher(callee)
@@ -475,6 +488,8 @@ class Tracker:
             fn = named or self._passed_callback(callee, item.hops)
         elif callee.type == "member_expression" and text(callee).startswith("this."):
             fn = self._method(text(callee)[5:])
+        elif unwrap(callee).type in FUNCTION_TYPES:
+            fn = unwrap(callee)  # `(function (env) { … })(process.env)`
         else:
             return []
         if fn is None:
@@ -667,6 +682,20 @@ class Tracker:
             return self._targeting(replace(item, node=parent, path=(text(node), *item.path)))
         if ptype == "sequence_expression" and parent.named_children[-1] == node:
             return [replace(item, node=parent)]
+        if ptype == "for_in_statement" and parent.child_by_field_name("right") == node:
+            return self._loop_element(item, parent)
+        return []
+
+    def _loop_element(self, item: _Item, loop: Node) -> list[_Item]:
+        """``for (const lang of languages)``: the loop variable holds each element."""
+        op = loop.child_by_field_name("operator")
+        left = loop.child_by_field_name("left")
+        if item.outcome or item.path or op is None or text(op) != "of" or left is None:
+            return []
+        if left.type == "identifier":
+            return self._uses_in(item, loop, text(left), exclude=left)
+        if left.type == "object_pattern":
+            return self._destructure(item, left, loop)
         return []
 
     def _destructure(self, item: _Item, pattern: Node, within: Node | None = None) -> list[_Item]:
@@ -980,6 +1009,49 @@ _PATTERN_PARTS = frozenset(
         "rest_pattern",
     }
 )
+
+
+def _up(node: Node) -> Node:
+    while node.parent is not None and node.parent.type == "parenthesized_expression":
+        node = node.parent
+    return node
+
+
+def _exception(node: Node) -> bool:
+    """``lang === "zh" && !/-(TW|HK|Hant)/.test(tag)``: a negated test conjoined with a test of
+    a literal carves exceptions out of that test (who is spared); its values are not targets of
+    their own (a comparison still decides the branch through its outcome)."""
+    neg = _up(node).parent
+    if neg is None or neg.type != "unary_expression" or not text(neg).startswith("!"):
+        return False
+    conj = _up(neg).parent
+    if conj is None or conj.type != "binary_expression" or _operator(conj) != "&&":
+        return False
+    left, right = conj.child_by_field_name("left"), conj.child_by_field_name("right")
+    other = left if right is not None and right.start_byte == _up(neg).start_byte else right
+    return other is not None and _literal_test(other)
+
+
+def _operator(node: Node) -> str:
+    op = node.child_by_field_name("operator")
+    return text(op) if op is not None else ""
+
+
+def _literal_test(node: Node) -> bool:
+    """An equality with a string literal (``t === "zh"``), or a conjunction holding one."""
+    node = unwrap(node)
+    if node.type != "binary_expression":
+        return False
+    if _operator(node) == "&&":
+        return any(
+            _literal_test(side)
+            for side in (node.child_by_field_name("left"), node.child_by_field_name("right"))
+            if side is not None
+        )
+    sides = (node.child_by_field_name("left"), node.child_by_field_name("right"))
+    return _operator(node) in ("===", "==") and any(
+        s is not None and s.type == "string" for s in sides
+    )
 
 
 def _declared_by_pattern(node: Node) -> bool:

@@ -27,7 +27,13 @@ from agentxray.analyze.js.report import (
 )
 from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS
 from agentxray.analyze.js.values import Decoded, Values
-from agentxray.analyze.regions import country_name, locale_region, offset_region, zone_countries
+from agentxray.analyze.regions import (
+    country_name,
+    locale_region,
+    offset_region,
+    zone_countries,
+    zone_country,
+)
 from agentxray.analyze.regions.zonenames import name_countries
 from agentxray.model import Finding
 
@@ -35,7 +41,9 @@ logger = logging.getLogger(__name__)
 
 MAX_REGION_VALUES = {"timezone": 12, "locale": 4, "tz-offset": 6, "country": 60}
 """More distinct regional values than this in one function: a picker, a catalog, a database."""
-MAX_COUNTRIES = 4
+MAX_COUNTRIES = 6
+"""More countries than this among the zones tested in one function: a zone list, not a target
+(each zone counted as the country it is named for; the same limit as the Python policy)."""
 PART_TESTS = frozenset({"endsWith", "startsWith", "includes", "indexOf", "lastIndexOf", "match"})
 """Comparisons with a part of the value: ``"-CN"`` there names the territory ``CN``."""
 NOT_IDENTITY = frozenset({"", "localhost", "root", "unknown", "null", "undefined", "true", "false"})
@@ -81,6 +89,12 @@ def _upper_first(s: str) -> str:
 def _function_key(node: Node) -> int:
     fn = logical_function(node)
     return fn.start_byte if fn is not None else -1
+
+
+def _principal(zone: str) -> tuple[str, ...]:
+    """The country a zone is named for (one region singled out per zone)."""
+    code = zone_country(zone)
+    return (code,) if code else ()
 
 
 def regional_label(kind: str, value: str, scale: float = 1.0) -> str | None:
@@ -315,6 +329,9 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
         if cmp.operator == "targeting":
             findings_targeting.append(_targeting(a, cmp))
             continue
+        if cmp.operator == "remote-decision":
+            findings_targeting.append(_remote(a, cmp))
+            continue
         vals = (
             a.resolver.members(cmp.other) if cmp.operator == "in" else a.resolver.values(cmp.other)
         )
@@ -335,7 +352,7 @@ def region_findings(a: JsAnalysis) -> list[Finding]:
         scale = g.comparisons[0].signal.scale
         labels = {regional_label(g.kind, v, scale) for v in g.values}
         countries = (
-            {c for v in g.values for c in zone_countries(v) or name_countries(v)}
+            {c for v in g.values for c in _principal(v) or name_countries(v)}
             if g.kind == "timezone"
             else set()
         )
@@ -377,6 +394,32 @@ def _targeting(a: JsAnalysis, cmp: Comparison) -> Finding:
         category="geofence",
         severity="high",
         title=f"The user's {sig.kind} is sent to a feature-flag service as a targeting attribute",
+        location=location(a.unit.entry.vpath, cmp.node),
+        message=message,
+        snippet=snippet(a.unit.data, cmp.node),
+        signals=tuple(dict.fromkeys([sig.kind, sig.source])),
+        condition=condition,
+    )
+
+
+def _remote(a: JsAnalysis, cmp: Comparison) -> Finding:
+    """A region signal sent in a request whose answer decides what the program does."""
+    sig = cmp.signal
+    condition = _condition_text(a, cmp.node)
+    gate = describe(cmp.other, 60) if cmp.other is not None else ""
+    message = (
+        f"{_upper_first(fn_label(cmp.node))} reads the user's {sig.kind} ({sig.source})"
+        f"{helper_path(cmp.hops)} and sends it in a request (`{describe(cmp.node, 80)}`) whose "
+        f"answer then decides what the program does (`{gate}`). The server can switch "
+        "behaviour by region without any region check being visible in the code."
+        + (f" Active {condition}." if condition else "")
+    )
+    return Finding(
+        id=stable_id("js-geofence", "remote decision", f"{sig.kind}:{sig.source}"),
+        rule="js-geofence",
+        category="geofence",
+        severity="high",
+        title=f"The user's {sig.kind} is sent to a server whose answer decides behaviour",
         location=location(a.unit.entry.vpath, cmp.node),
         message=message,
         snippet=snippet(a.unit.data, cmp.node),

@@ -40,6 +40,7 @@ PREFILTERS = tuple(
         rb"getTimezoneOffset\(\)",
         rb"process\.env(?:\.[A-Za-z_]\w*|\[\s*[\"'][A-Za-z_]\w*[\"']\s*\]|(?=\s*[;,)\n]))",
         rb"navigator\.languages?\b",
+        rb"navigator(?=\s*[;,:)}\]|&?]|\s*$)",
         rb"hostname\(\)",
         rb"userInfo\(\)",
         rb"machine-id",
@@ -156,6 +157,55 @@ OS_CALLS = {
 """``os`` functions whose result tells who or where the user is."""
 
 
+_ALIAS_PASS = frozenset({"parenthesized_expression", "ternary_expression", "binary_expression"})
+NAVIGATOR_LOCALE = frozenset({"language", "languages"})
+
+
+def _navigator_alias(index: NameIndex, node: Node) -> list[tuple[Node, str]]:
+    """``const nav = typeof navigator !== "undefined" ? navigator : {}``: reads of
+    ``nav.language(s)`` are reads of the browser's language list."""
+    value = node
+    if (
+        value.parent is not None
+        and value.parent.type == "member_expression"
+        and value.parent.child_by_field_name("property") == value
+    ):
+        value = value.parent  # `window.navigator`, `globalThis.navigator`
+    while value.parent is not None and value.parent.type in _ALIAS_PASS:
+        parent = value.parent
+        if parent.type == "ternary_expression" and parent.child_by_field_name("condition") == value:
+            return []
+        op = parent.child_by_field_name("operator")
+        if parent.type == "binary_expression" and (
+            op is None or text(op) not in ("||", "??", "&&")
+        ):
+            return []
+        value = parent
+    decl = value.parent
+    if (
+        decl is None
+        or decl.type != "variable_declarator"
+        or decl.child_by_field_name("value") != value
+    ):
+        return []
+    name = decl.child_by_field_name("name")
+    if name is None or name.type != "identifier":
+        return []
+    scope = scope_of(decl)
+    if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
+        return []  # a minified name at a bundle's top level: its uses are other variables
+    out = []
+    for use in index.identifiers(text(name), scope.start_byte, scope.end_byte)[:40]:
+        member = use.parent
+        if member is None or member.type != "member_expression" or use == name:
+            continue
+        prop = member.child_by_field_name("property")
+        object_ = member.child_by_field_name("object")
+        if object_ == use and prop is not None and text(prop) in NAVIGATOR_LOCALE:
+            out.append((member, text(prop)))
+    return out
+
+
 def _climb_member(node: Node, prop: str) -> Node | None:
     cur: Node | None = node
     while cur is not None and cur.type not in ("member_expression", "subscript_expression"):
@@ -246,6 +296,11 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
         elif token.startswith(b"getTimezoneOffset"):
             call = _call_of(index.node_at(m.start(), m.end() - 2))
             found = (call, Signal("tz-offset", "Date.prototype.getTimezoneOffset()"))
+        elif token == b"navigator":
+            out.extend(
+                (n, Signal("locale", f"navigator.{p}")) for n, p in _navigator_alias(index, node)
+            )
+            continue
         elif token.startswith(b"navigator"):
             prop = token.split(b".")[1].decode()
             found = (_climb_member(node, prop), Signal("locale", f"navigator.{prop}"))
@@ -661,4 +716,64 @@ def _from_response(index: NameIndex, obj: Node) -> bool:
         value = d.child_by_field_name("value") or d.child_by_field_name("right")
         if value is not None and any(mark in text(value).encode() for mark in RESPONSE_MARKS):
             return True
+        if value is not None and _helper_response(index, value):
+            return True
     return False
+
+
+HELPER_BYTES = 4000
+"""A helper is read for response marks only up to this size (a fetch wrapper, not a module)."""
+_CHAIN_PASS = frozenset({"catch", "finally"})
+
+
+def _helper_response(index: NameIndex, value: Node) -> bool:
+    """``await getJSON(url)``, ``await this.locate()``: the value a function of this file returns,
+    when that function reads a network response (``https.get`` + ``JSON.parse``, ``res.json()``)."""
+    node = value
+    while True:
+        if node.type in ("await_expression", "parenthesized_expression", "as_expression"):
+            node = node.named_children[0] if node.named_child_count else node
+            if node.type in ("await_expression", "parenthesized_expression", "as_expression"):
+                continue
+        if node.type != "call_expression":
+            return False
+        callee = node.child_by_field_name("function")
+        if callee is None:
+            return False
+        prop = (
+            callee.child_by_field_name("property") if callee.type == "member_expression" else None
+        )
+        receiver = callee.child_by_field_name("object") if prop is not None else None
+        if prop is not None and receiver is not None and text(prop) in _CHAIN_PASS:
+            node = receiver  # `getJSON(url).catch(() => ({}))`: still getJSON's answer
+            continue
+        break
+    if callee.type == "identifier":
+        helpers = [f for _, f in zip(range(4), index.functions_named(text(callee)), strict=False)]
+    elif prop is not None and receiver is not None and receiver.type == "this":
+        helpers = _methods_named(index, text(prop))
+    else:
+        return False
+    return any(
+        f.end_byte - f.start_byte <= HELPER_BYTES
+        and any(mark in (f.text or b"") for mark in RESPONSE_MARKS)
+        for f in helpers
+    )
+
+
+def _methods_named(index: NameIndex, name: str) -> list[Node]:
+    """Class and object methods called ``name`` (at most four)."""
+    out: list[Node] = []
+    for m in re.finditer(re.escape(name.encode()) + rb"\s*\(", index.data):
+        node = index.node_at(m.start(), m.start() + len(name.encode()))
+        parent = node.parent
+        if (
+            node.type == "property_identifier"
+            and parent is not None
+            and parent.type == "method_definition"
+            and parent.child_by_field_name("name") == node
+        ):
+            out.append(parent)
+            if len(out) >= 4:
+                break
+    return out

@@ -196,6 +196,8 @@ class Resolver:
 
     def _field(self, holder: Node | None, key: str, depth: int) -> Node | None:
         """The expression a constant object literal holds under ``key``, if one is seen."""
+        if holder is not None and holder.type == "this":
+            return _class_field(holder, key)  # `this.blocked` of a field set once
         obj = self._object(holder, depth)
         if obj is None:
             return None

@@ -12,7 +12,12 @@ from agentxray.analyze.regions.names import (
     windows_locale,
 )
 from agentxray.analyze.regions.offsets import offset_region
-from agentxray.analyze.regions.timezones import country_name, zone_countries, zone_database
+from agentxray.analyze.regions.timezones import (
+    country_name,
+    zone_countries,
+    zone_country,
+    zone_database,
+)
 from agentxray.analyze.regions.zonenames import (
     name_countries,
     offset_minutes_east,
@@ -33,6 +38,7 @@ __all__ = [
     "windows_locale",
     "zone_countries",
     "zone_countries_loose",
+    "zone_country",
     "zone_database",
     "zones_of_name",
 ]

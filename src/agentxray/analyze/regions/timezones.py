@@ -83,6 +83,29 @@ def zone_countries(zone: str) -> tuple[str, ...]:
     return found or ()
 
 
+def zone_country(zone: str) -> str | None:
+    """The country a zone is named for: its row in ``zone.tab`` (``Asia/Singapore`` → ``SG``,
+    where ``zone1970.tab`` also lists Malaysia and Antarctica for sharing its clocks since 1970).
+
+    Counting how many regions a list of zones singles out counts these, one per zone.
+    """
+    found = _zone_tab().get(zone) or _zone_tab_folded().get(zone.casefold())
+    if found is not None:
+        return found
+    codes = zone_countries(zone)
+    return codes[0] if len(codes) == 1 else None
+
+
+@cache
+def _zone_tab() -> dict[str, str]:
+    return {row[2]: row[0] for row in _table("zone.tab") if len(row) >= 3}
+
+
+@cache
+def _zone_tab_folded() -> dict[str, str]:
+    return {zone.casefold(): code for zone, code in _zone_tab().items()}
+
+
 @cache
 def _folded() -> dict[str, tuple[str, ...]]:
     return {zone.casefold(): codes for zone, codes in _zones().items()}
