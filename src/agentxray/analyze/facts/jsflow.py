@@ -25,7 +25,7 @@ from agentxray.analyze.facts.jsscope import (
     this_members,
 )
 from agentxray.analyze.facts.jssinks import COPIES, JsSinks, Sink, args_of, first_text
-from agentxray.analyze.facts.jsvalues import Visit
+from agentxray.analyze.facts.jsvalues import RESPONSE_META, Visit
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
 
@@ -448,17 +448,18 @@ class JsFlow(JsSinks):
             if node is None:
                 continue
             home = enclosing_function(node)
-            pending = [b for b in [self._receiver(node)] if b is not None]
+            first = self._receiver(node)
+            pending = [(first, "")] if first is not None else []
             seen: set[int] = set()
             while pending and len(seen) < 6:
-                b = pending.pop()
+                b, derived = pending.pop()
                 if id(b) in seen:
                     continue
                 seen.add(id(b))
                 for occ in self.scopes.occurrences(b):
                     top, test = climb(occ)
                     if test is not None:
-                        field = _field(self.data, occ)
+                        field = _field(self.data, occ) or derived
                         if (
                             field
                             and not VERSIONISH.search(field)
@@ -469,7 +470,14 @@ class JsFlow(JsSinks):
                         continue
                     nxt = self._receiver(top)
                     if nxt is not None:
-                        pending.append(nxt)
+                        pending.append((nxt, derived))
+                        continue
+                    # flag = res.headers.get("x-variant") === "b": the flag is that field's test
+                    compared = _compared(top)
+                    nxt = self._receiver(compared) if compared is not None else None
+                    field = _sent_field(self.data, occ)
+                    if nxt is not None and field:
+                        pending.append((nxt, field))
 
     def _receiver(self, node: Node) -> Binding | None:
         """The variable an expression's value is stored in (through ``await``, ``.json()``)."""
@@ -521,6 +529,61 @@ def climb(node: Node) -> tuple[Node, Node | None]:
             return cur, None
         else:
             return cur, None
+
+
+STANDARD_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "etag",
+        "last-modified",
+        "cache-control",
+        "location",
+        "retry-after",
+        "date",
+        "server",
+        "age",
+        "expires",
+        "vary",
+        "link",
+        "www-authenticate",
+        "x-ratelimit-remaining",
+        "x-request-id",
+    }
+)
+"""Headers that describe the transfer; a custom header's value is what the server decides."""
+
+
+def _sent_field(data: bytes, occ: Node) -> str:
+    """The field of a response a test reads when it is data the server chose: a body field or
+    a custom header (``res.headers.get("x-variant")``), not the status or a transfer header."""
+    field = _field(data, occ)
+    if field != "headers":
+        return "" if field in RESPONSE_META else field
+    getter = occ.parent.parent if occ.parent is not None else None
+    call = getter.parent if getter is not None else None
+    prop = getter.child_by_field_name("property") if getter is not None else None
+    if call is None or prop is None or call.type != "call_expression" or text(data, prop) != "get":
+        return ""
+    args = args_of(call)
+    name = text(data, args[0]).strip("\"'`").lower() if args else ""
+    return name if name and name not in STANDARD_HEADERS else ""
+
+
+def _compared(node: Node) -> Node | None:
+    """The equality test ``node`` is one side of, against a literal (``v === "b7"``)."""
+    parent = node.parent
+    if parent is None or parent.type != "binary_expression":
+        return None
+    op = parent.child_by_field_name("operator")
+    if op is None or op.type not in ("===", "==", "!==", "!="):
+        return None
+    left, right = parent.child_by_field_name("left"), parent.child_by_field_name("right")
+    other = right if left == node else left
+    if other is None or other.type not in ("string", "number", "true", "false"):
+        return None
+    return parent
 
 
 def _curl_word(data: bytes, template: Node) -> bool:
