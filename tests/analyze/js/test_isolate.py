@@ -55,3 +55,14 @@ def test_modules_in_the_working_directory_do_not_reach_the_isolate(
     assert evaluate([("a", "return [1, 2].map(function (x) { return x * 2; });")]) == {
         "a": Outcome(value=[2, 4])
     }
+
+
+def test_limits_are_cpu_time_so_a_busy_machine_decodes_the_same() -> None:
+    # The limit is CPU time: the message says how much was used, and it is at least the limit
+    # (V8 itself only knows wall time, which a loaded machine stretches).
+    out = evaluate([("loop", "for (;;) {}"), ("quick", "return 'a'.repeat(3);")], timeout_s=0.3)
+    error = out["loop"].error
+    assert error is not None and error.startswith("TimeoutError: stopped after")
+    assert float(error.split("after ")[1].split(" s")[0]) >= 0.3
+    assert "CPU time" in error
+    assert out["quick"].value == "aaa"
