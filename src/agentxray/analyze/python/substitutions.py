@@ -235,6 +235,34 @@ def _concatenated(node: ast.AST) -> list[ast.expr]:
     return [node] if isinstance(node, ast.expr) else []
 
 
+TAG_TEXT = (0xE0020, 0xE007E)
+"""Tag characters that mirror printable ASCII (``U+E0041`` is an invisible ``A``)."""
+MIN_TAG_RUN = 3
+
+
+def tag_text(value: object) -> list[str]:
+    """The ASCII text spelled by runs of invisible tag characters in a string literal (ASCII
+    smuggling: ``"\U000e0069\U000e0064"`` is ``id``); runs shorter than :data:`MIN_TAG_RUN`
+    (an emoji's subdivision flag tail) are not text."""
+    if not isinstance(value, str):
+        return []
+    lo, hi = TAG_TEXT
+    out: list[str] = []
+    run: list[str] = []
+    before = ""
+    for ch in [*value, ""]:
+        if ch and lo <= ord(ch) <= hi:
+            run.append(chr(ord(ch) - 0xE0000))
+            continue
+        # An emoji tag sequence (🏴 + "gbsct" + CANCEL TAG: the flag of Scotland) is a picture.
+        emoji = before >= "\U0001f000" and ch == "\U000e007f"
+        if len(run) >= MIN_TAG_RUN and any(c.isalnum() for c in run) and not emoji:
+            out.append("".join(run))
+        run = []
+        before = ch
+    return out
+
+
 def _in_block(value: object) -> bool:
     return type(value) is int and any(lo <= value <= hi for lo, hi in INVISIBLE_BLOCKS)
 
