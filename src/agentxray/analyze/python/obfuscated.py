@@ -106,6 +106,7 @@ def _candidate(a: PyAnalysis, node: ast.AST) -> bool:
         )
     if not node.args or not all(
         isinstance(x, (ast.Constant, ast.Name, ast.List, ast.Tuple, ast.Attribute))
+        or (isinstance(x, ast.UnaryOp) and isinstance(x.operand, ast.Constant))  # ``shift(w, -11)``
         for x in node.args
     ):
         return False
