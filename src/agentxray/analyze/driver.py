@@ -59,6 +59,11 @@ class AnalyzeOptions:
     """Fewer smaller files than this are analysed in this process, one after the other."""
     pool_min_bytes: int = POOL_MIN_BYTES
     """Smaller files totalling fewer bytes than this are analysed in this process."""
+    parse_seconds: float | None = None
+    """CPU time one file's parse may take (``None``: 2 s plus 1 s per MB,
+    :func:`agentxray.analyze.js.parse.parse_budget`). A parse over it is given up with a
+    ``parse-too-costly`` notice and the file analysed at the literal level (its strings and
+    URLs against the rules)."""
 
 
 def finding_sort_key(finding: Finding) -> tuple[int, int, str, int, int, str]:
@@ -253,7 +258,8 @@ def _analyse_file(
     t0 = time.perf_counter()
     if entry.kind in ("javascript", "typescript"):
         progress("deobfuscate", _label(entry))
-    prepared = prepare(SourceUnit(entry, data))
+    prepared = prepare(SourceUnit(entry, data, parse_seconds=options.parse_seconds))
+    prepared.unit.parse_seconds = options.parse_seconds
     spent = time.perf_counter() - t0
     outcome = _analyse_unit(prepared.unit, wanted, options, progress)
     outcome.spent["deobfuscate"] = outcome.spent.get("deobfuscate", 0.0) + spent

@@ -31,6 +31,12 @@ class SourceUnit:
     """Scratch space detectors may share within one unit (e.g. function summaries)."""
     notices: list[Notice] = field(default_factory=list)
     """Problems of the unit itself (e.g. a parse given up), reported once by the driver."""
+    parse_seconds: float | None = None
+    """CPU time its parse may take (``None``: :func:`~agentxray.analyze.js.parse.parse_budget`
+    of its size)."""
+    literal_only: bool = False
+    """Set when the parse was given up (a notice says why): :attr:`js_tree` is empty and only
+    what needs no tree (the strings and URLs a lexer finds) is analysed."""
 
     @cached_property
     def text(self) -> str:
@@ -41,19 +47,32 @@ class SourceUnit:
     def js_tree(self) -> TsTree:
         """The tree-sitter syntax tree (JavaScript or TypeScript by kind), parsed on first use.
 
-        Source whose parse would take too much memory gets the tree of an empty file and a
-        ``parse-too-costly`` notice, so every detector sees nothing rather than crashing.
+        Content that is not JavaScript text (compressed, binary: a ``not-javascript-text``
+        notice) or whose parse would take too much memory or CPU time (``parse-too-costly``)
+        gets the tree of an empty file and :attr:`literal_only` set: the rules still see the
+        strings and URLs a lexer finds in it, the detectors that need syntax see nothing.
         """
-        from agentxray.analyze.js.parse import ParseTooCostly, parse_js
+        from agentxray.analyze.js.parse import ParseTooCostly, not_javascript_text, parse_js
 
         typescript = self.entry.kind == "typescript"
-        try:
-            return parse_js(self.data, typescript=typescript)
-        except ParseTooCostly as exc:
-            self.notices.append(
-                Notice("parse-too-costly", f"not analysed: {exc}", self.entry.vpath, "warning")
+        reason = not_javascript_text(self.data)
+        code = "not-javascript-text"
+        if reason is None:
+            try:
+                return parse_js(self.data, typescript=typescript, max_seconds=self.parse_seconds)
+            except ParseTooCostly as exc:
+                code, reason = "parse-too-costly", str(exc)
+        self.literal_only = True
+        self.notices.append(
+            Notice(
+                code,
+                f"{reason}; analysed at the literal level only (its strings and URLs against "
+                "the rules; no syntax tree, data flow or behaviour analysis)",
+                self.entry.vpath,
+                "warning",
             )
-            return parse_js(b"", typescript=typescript)
+        )
+        return parse_js(b"", typescript=typescript)
 
 
 class Detector(ABC):

@@ -24,7 +24,9 @@ STRINGS_KIND = "strings"
 #: Notice codes meaning one file's content was not read for analysis at all.
 SKIP_CODES = frozenset({"not-written", "too-large-to-analyze", "read-error"})
 #: Notice codes meaning some detectors could not analyse one file (it was read; others ran).
-PARTIAL_CODES = frozenset({"parse-error", "parse-too-costly", "detector-error"})
+PARTIAL_CODES = frozenset(
+    {"parse-error", "parse-too-costly", "not-javascript-text", "detector-error"}
+)
 #: Notice codes meaning one file was read but stayed (partly) obfuscated: what it hides is unknown.
 OBSCURED_CODES = frozenset({"still-obfuscated", "deobfuscation-failed"})
 #: Notice codes of a budget or limit that cut the work short (unpacking or analysis).

@@ -28,6 +28,7 @@ from agentxray.analyze.facts.common import (
     in_prose,
 )
 from agentxray.analyze.facts.jsflow import JsFlow
+from agentxray.analyze.facts.jsliteral import literal_facts
 from agentxray.analyze.facts.jsscope import FUNCTIONS
 from agentxray.analyze.interface import SourceUnit
 from agentxray.model import Fact, FactKind, Location
@@ -106,6 +107,8 @@ class JsFactExtractor:
             unit.context[TRUNCATED] = len(hits)
             hits = hits[:MAX_HITS]
         root = unit.js_tree.root_node
+        if unit.literal_only:  # the parse was given up (a notice says why): literals only
+            return literal_facts(unit.entry.vpath, data, hits)
         out = _Collector(unit.entry.vpath, data, root)
         for start, end, family in hits:
             if family == "url":
