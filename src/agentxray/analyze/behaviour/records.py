@@ -131,3 +131,111 @@ class Comparison:
     """A name the message quotes: the invisible alphabet of an ``invisible``."""
     name_hidden: bool = False
     """Even the name the source is read by (an environment variable) is hidden in the code."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    """Where a value goes: text the program produces, a request, a file, a process…"""
+
+    kind: str
+    """``text`` (a template, concatenation, join/format call, a message or header table),
+    ``prompt`` (model prompt text), ``request`` (a network request or socket), ``file``,
+    ``process`` (a command line), ``exit``, ``code`` (dynamic code)."""
+    evidence: Evidence
+    """The sink expression: its location and its source on one line (``text``)."""
+    parts: tuple[str, ...] = ()
+    """For a request: what its payload is built from."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTest:
+    """What a named outcome holds (``{known: host === r}``): read back where a choice uses it."""
+
+    name: str
+    source: str
+    """The label of the source tested."""
+    contains: bool
+    """Membership (``includes``) rather than equality."""
+    values: tuple[str, ...] = ()
+    """The constants tested against, as written."""
+    hidden: int = 0
+    """When the constants are a hidden (decoded) list: its number of entries."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A condition choosing between values written into text, or an edit of that text.
+
+    ``kind``: ``variants`` (literals picked by a condition), ``separator`` (a date/number
+    separator swapped), ``decoration`` (characters added to the text under a condition),
+    ``substitution`` (characters of the text replaced), ``encoding`` (data spelled in invisible
+    characters). Whether the characters are look-alikes at all is the policy's call
+    (:func:`agentxray.analyze.behaviour.watermark.lookalikes`), which front-ends also ask while
+    they search.
+    """
+
+    kind: str
+    evidence: Evidence
+    """The chooser (a conditional, a function returning the variants, an indexed list, a
+    ``replace`` call); ``evidence.condition`` is when it runs."""
+    variants: tuple[str, ...] = ()
+    """``variants``: the values; ``separator``: ``(old, new)``; ``decoration``: ``("", added)``;
+    ``substitution``: the originals, then their replacements; ``encoding``: the alphabet's name."""
+    whens: tuple[str, ...] = ()
+    """For ``variants``: the condition selecting each value, in source form (empty: unknown)."""
+    test: str = ""
+    """The deciding test in source form, shortened."""
+    chars: tuple[str, ...] = ()
+    """The invisible or look-alike characters an edit writes."""
+    detail: str = ""
+    """What an edit works on, in source form: the replaced pattern, the encoding expression."""
+    alphabet: bool = False
+    """An ``encoding`` through an alphabet of invisible characters indexed by data (rather than
+    code points shifted into an invisible block)."""
+    sources: tuple[Source, ...] = ()
+    """Environment sources compared in the conditions deciding the choice."""
+    encodes: tuple[Source, ...] = ()
+    """Sources whose values an ``encoding`` spells."""
+    remote: str = ""
+    """The choice is switched by a server's answer: the field (``f.fmt_v2``), or ``"answer"``."""
+    bits: bool = False
+    """Bits of data pick the variant (``bits[i] ? "\u2019" : "\u02bc"``): each choice spells one
+    bit into the text."""
+    sinks: tuple[Sink, ...] = ()
+    """Where the chosen value is written (empty: the front-end followed it nowhere)."""
+    returned: bool = False
+    """The chosen value is returned to callers."""
+    normalises_source: bool = False
+    """The separator is swapped in the very value the condition tests (a read value normalised)."""
+    fields: tuple[FieldTest, ...] = ()
+    """Named outcomes the deciding conditions read."""
+    key: int = 0
+    """Identity of the chooser within the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A value hidden in the code and recovered by evaluating its decoder over literal input."""
+
+    values: tuple[str, ...]
+    """The decoded strings (a decoded list or table gives one entry per element)."""
+    steps: tuple[str, ...]
+    """How it was hidden, in the order the decoding applies them (``base64``, ``XOR``,
+    ``zlib``…)."""
+    evidence: Evidence
+    """The decoding expression; ``evidence.condition`` is when the decoded value is used."""
+    decoder: str = ""
+    """The decoder function (``function dec()``), when a named function decodes it."""
+    group: str = ""
+    """Values of one decoder (or one expression) form one finding: the group's key."""
+    anchor: Evidence | None = None
+    """Where the group is reported and how it is shown (the decoder's definition with its first
+    uses); default: ``evidence``."""
+    evaluator: str = "isolate"
+    """``isolate`` (run in the capability-free V8 isolate), ``evaluator`` (interpreted by the
+    pure evaluator, never run) or ``deobfuscation`` (recovered while the file was deobfuscated;
+    ``steps`` names what hid it: ``string array`` or ``decoder function``)."""
+    compared: bool = False
+    """The decoded values are compared with an environment source (they decide behaviour)."""
+    through: tuple[str, ...] = ()
+    """The program's own functions the decoding went through (``decoder f()``)."""

@@ -1,29 +1,28 @@
-"""Shared pieces of JavaScript findings: locations, snippets, stable ids, value lists."""
+"""How JavaScript evidence is shown: locations, snippets, one-line renderings, function labels.
+
+Stable ids and helper paths are language-neutral: :mod:`agentxray.analyze.behaviour.wording`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from tree_sitter import Node
 
+from agentxray.analyze.behaviour.wording import helper_path, stable_id
 from agentxray.analyze.js.nodes import FUNCTION_TYPES, function_name, logical_function, text
 from agentxray.analyze.js.pretty import pretty
 from agentxray.model import Location
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["describe", "fn_label", "helper_path", "location", "snippet", "stable_id"]
+
 
 def location(vpath: str, node: Node) -> Location:
     """Where ``node`` starts (1-based line and column)."""
     row, col = node.start_point
     return Location(artifact=vpath, line=row + 1, column=col + 1, offset=node.start_byte)
-
-
-def stable_id(rule: str, *parts: str) -> str:
-    """Same rule and same normalised evidence → same id, whatever the offsets or minified names."""
-    digest = hashlib.sha256("\x1f".join((rule, *parts)).encode()).hexdigest()
-    return f"{rule}:{digest[:16]}"
 
 
 def container(node: Node) -> Node:
@@ -60,14 +59,6 @@ def snippet(data: bytes, *nodes: Node) -> str:
         header = f"// line {c.start_point[0] + 1}"
         parts.append(header + "\n" + pretty(c, data))
     return "\n\n".join(parts)
-
-
-def helper_path(hops: tuple[str, ...]) -> str:
-    """``through ekt()`` style text for the functions a value passed through."""
-    if not hops:
-        return ""
-    names = ", ".join(f"{h}()" for h in dict.fromkeys(hops))
-    return f" through helper function{'s' if len(set(hops)) > 1 else ''} {names}"
 
 
 def describe(node: Node, limit: int = 100) -> str:

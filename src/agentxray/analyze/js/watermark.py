@@ -1,18 +1,23 @@
-"""Watermarks: text variants that look alike (confusable or invisible characters, date separators)
-chosen by a condition and written into text the program produces."""
+"""The JavaScript front-end of ``watermark``: text variants that look alike (confusable or invisible
+characters, date separators) chosen by a condition, and the text they are written into, as neutral
+:class:`~agentxray.analyze.behaviour.records.Choice` records.
+
+Which choices count and how they are worded is :mod:`agentxray.analyze.behaviour.watermark`.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from agentxray.analyze.behaviour import watermark as policy
+from agentxray.analyze.behaviour.records import Choice as ChoiceRecord
+from agentxray.analyze.behaviour.records import FieldTest, Sink
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison
-from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     WIDE_SCOPE,
@@ -27,9 +32,8 @@ from agentxray.analyze.js.nodes import (
     text,
     unwrap,
 )
-from agentxray.analyze.js.report import describe, location, snippet, stable_id
-from agentxray.analyze.js.unicode import INVISIBLE, char_label, skeleton, special
-from agentxray.analyze.js.watermark_marks import mark_findings
+from agentxray.analyze.js.report import describe
+from agentxray.analyze.js.watermark_marks import evidence, mark_records, source_of
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
@@ -54,7 +58,7 @@ _PREFILTER = [
         rb"\\u04[0-5][0-9a-fA-F]",
     )
 ]
-_SEPARATORS = frozenset("-/.:_ \u2010\u2011\u2012\u2013\u2014\u2212\u2215")
+RULE = "js-watermark"
 
 
 @dataclass
@@ -87,32 +91,6 @@ def _strings(a: JsAnalysis) -> list[Node]:
             if node.type == "string":  # only fragments and escapes inside, no nested strings
                 inside = (node.start_byte, node.end_byte)
     return list(found.values())
-
-
-SELECTORS = frozenset(chr(c) for c in range(0xFE00, 0xFE10))
-"""Variation selectors: invisible, but also how emoji presentation is chosen, so a choice of
-them counts only when data bits or an environment signal drive it."""
-
-
-def _selector_pair(values: set[str]) -> bool:
-    """Two or more variants made only of variation selectors (``b ? "\ufe0f" : "\ufe0e"``)."""
-    return len(values) >= 2 and all(v and set(v) <= SELECTORS for v in values)
-
-
-def _lookalikes(values: list[str]) -> bool:
-    distinct = set(values)
-    if _selector_pair(distinct):
-        return True
-    if len(distinct) < 2 or not any(special(v) for v in distinct):
-        return False
-    if distinct <= {"\ufeff", ""}:
-        return False  # a byte-order mark kept or dropped when a file is written
-    skel = {skeleton(v) for v in distinct}
-    if len(skel) != 1:
-        return False
-    # An invisible mark appended or not (`flag ? "\u200d" : ""`) has an empty skeleton.
-    invisible = any(ch in INVISIBLE for v in distinct for ch in v)
-    return next(iter(skel)) != "" or invisible
 
 
 def _function_choice(fn: Node) -> Choice | None:
@@ -196,7 +174,7 @@ def _choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
     for s in literals:
         for held in [s, *_constant_uses(a, s)]:
             choice = _choice_at(a, held, out)
-            if choice is not None and _lookalikes([v for v, _ in choice.variants]):
+            if choice is not None and policy.lookalikes([v for v, _ in choice.variants]):
                 out[choice.node.start_byte] = choice
     return list(out.values())
 
@@ -247,14 +225,7 @@ def _separator_changes(a: JsAnalysis) -> list[Choice]:
                 c = Choice(t, [], list(cond.comparisons), change)
                 out.append(c)
         pair = [string_value(unwrap(cons)), string_value(unwrap(alt))]
-        if (
-            pair[0] is not None
-            and pair[1] is not None
-            and pair[0] != pair[1]
-            and 0 < len(pair[0]) <= 2
-            and 0 < len(pair[1]) <= 2
-            and set(pair[0] + pair[1]) <= _SEPARATORS
-        ):
+        if pair[0] is not None and pair[1] is not None and policy.separators(pair[1], pair[0]):
             out.append(Choice(t, [], list(cond.comparisons), (pair[1], pair[0])))
     return out
 
@@ -285,7 +256,7 @@ def _replace_of(node: Node, subject: str) -> tuple[str, str] | None:
     new = string_value(second)
     if old is None or new is None or len(old) > 2 or len(new) > 2:
         return None
-    if not (set(old) <= _SEPARATORS and set(new) <= _SEPARATORS):
+    if not (set(old) <= policy.SEPARATORS and set(new) <= policy.SEPARATORS):
         return None
     return old, new
 
@@ -380,9 +351,7 @@ def _bit_driven(choice: Choice) -> bool:
     """
     if choice.node.type != "ternary_expression":
         return False
-    values = {v for v, _ in choice.variants}
-    cats = {unicodedata.category(v) for v in values if len(v) == 1}
-    if {"Pi", "Pf"} <= cats or {"Ps", "Pe"} <= cats:
+    if policy.paired_punctuation(v for v, _ in choice.variants):
         return False
     cond = choice.node.child_by_field_name("condition")
     if cond is not None and _element_of_list(unwrap(cond)):
@@ -450,91 +419,54 @@ def _member_reads(a: JsAnalysis, method: Node) -> list[Node]:
     return out[:10]
 
 
-def watermark_findings(a: JsAnalysis) -> list[Finding]:
-    """``watermark`` findings of one file."""
-    groups: dict[int, list[Choice]] = {}
-    sinks_of: dict[int, Node] = {}
+def _sink(a: JsAnalysis, node: Node) -> Sink:
+    """Text the program builds (a template, a concatenation, a ``join``)."""
+    return Sink("text", evidence(a, node, comparisons=[]))
+
+
+def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
+    """Every look-alike choice, separator change and covert mark of one file."""
+    out: list[ChoiceRecord] = []
     literals = _strings(a)
     for choice in _choices(a, literals):
         choice.tainted = _taint(a, choice)
-        invisible = any(ch in INVISIBLE for v, _ in choice.variants for ch in v)
-        bits = _bit_driven(choice)
-        if _selector_pair({v for v, _ in choice.variants}) and not (bits or choice.tainted):
-            continue  # emoji or text presentation picked by an ordinary option
-        if not (invisible or bits or choice.tainted or len({v for v, _ in choice.variants}) >= 3):
-            continue
         _name_arguments(a, choice)
         sinks = _sinks(a, choice.node)
-        if not sinks and not choice.tainted and not bits:
-            # Chosen by an ordinary condition and written into no text: editor state such as
-            # CodeMirror's `prevInput = selected ? "" : "\u200b"` textarea trick.
-            logger.debug("invisible variants at %d reach no text", choice.node.start_byte)
-            continue
-        key = sinks[0].start_byte if sinks else choice.node.start_byte
-        sinks_of.setdefault(key, sinks[0] if sinks else choice.node)
-        groups.setdefault(key, []).append(choice)
-    for change in _separator_changes(a):
-        sinks = _sinks(a, change.node)
-        if sinks and sinks[0].start_byte in groups:
-            if all(
-                c.node.start_byte != change.node.start_byte for c in groups[sinks[0].start_byte]
-            ):
-                groups[sinks[0].start_byte].append(change)
-        elif sinks and change.tainted:
-            groups.setdefault(sinks[0].start_byte, []).append(change)
-            sinks_of.setdefault(sinks[0].start_byte, sinks[0])
-    findings = [_finding(a, sinks_of[k], choices) for k, choices in groups.items()]
-    taken = {c.node.start_byte for choices in groups.values() for c in choices}
-    return findings + mark_findings(a, taken, literals)
-
-
-def _finding(a: JsAnalysis, sink: Node, choices: list[Choice]) -> Finding:
-    values: list[str] = []
-    parts: list[str] = []
-    tainted: list[Comparison] = []
-    for c in choices:
-        tainted.extend(x for x in c.tainted if x not in tainted)
-        if c.separator is not None:
-            old, new = c.separator
-            values.append(f"separator {old!r} → {new!r}")
-            parts.append(
-                f"replaces {old!r} with {new!r} in the text when `{describe(c.node.child_by_field_name('condition') or c.node, 60)}`"
+        out.append(
+            ChoiceRecord(
+                kind="variants",
+                evidence=evidence(a, choice.node, *sinks[:1], comparisons=choice.tainted),
+                variants=tuple(v for v, _ in choice.variants),
+                whens=tuple(w for _, w in choice.variants),
+                sources=tuple(source_of(c.signal) for c in choice.tainted),
+                bits=_bit_driven(choice),
+                sinks=tuple(_sink(a, s) for s in sinks),
+                fields=_fields(a, choice.tainted),
+                key=choice.node.start_byte,
             )
-            continue
-        labels = [f"{char_label(v)} when `{w}`" for v, w in c.variants]
-        values.extend(char_label(v) for v, _ in c.variants if char_label(v) not in values)
-        parts.append("writes " + "; ".join(labels))
-    signals = list(dict.fromkeys(x.signal.label for x in tainted))
-    condition = render(a.describer.activation(tainted[0].node)) if tainted else ""
-    driven = f" The choice is driven by comparisons of {', '.join(signals)}." if signals else ""
-    legend = _legend(a, tainted)
-    if legend:
-        driven += f" Where {legend}."
-    sink_text = _quoted(describe(sink, 80))
-    message = (
-        f"The text {sink_text} is assembled from look-alike variants chosen by conditions: "
-        + "; it ".join(parts)
-        + f".{driven} Readers see the same text; the exact code points encode which branch ran — "
-        "a covert watermark in what the program writes."
-        + (f" Active {condition}." if condition else "")
-    )
-    chooser_nodes = [c.node for c in choices]
-    return Finding(
-        id=stable_id("js-watermark", *sorted(values)),
-        rule="js-watermark",
-        category="watermark",
-        severity="critical",
-        title="Covert watermark: "
-        + ", ".join(values[:6])
-        + f" chosen by condition in {_quoted(describe(sink, 40))}",
-        location=location(a.unit.entry.vpath, sink),
-        message=message,
-        related=tuple(location(a.unit.entry.vpath, n) for n in chooser_nodes),
-        snippet=snippet(a.unit.data, sink, *chooser_nodes),
-        signals=tuple(signals),
-        values=tuple(values),
-        condition=condition,
-    )
+        )
+    for change in _separator_changes(a):
+        assert change.separator is not None
+        cond = change.node.child_by_field_name("condition") or change.node
+        sinks = _sinks(a, change.node)
+        out.append(
+            ChoiceRecord(
+                kind="separator",
+                evidence=evidence(a, change.node, *sinks[:1], comparisons=change.tainted),
+                variants=change.separator,
+                test=describe(cond, 60),
+                sources=tuple(source_of(c.signal) for c in change.tainted),
+                sinks=tuple(_sink(a, s) for s in sinks),
+                fields=_fields(a, change.tainted),
+                key=change.node.start_byte,
+            )
+        )
+    return out + mark_records(a, literals)
+
+
+def watermark_findings(a: JsAnalysis) -> list[Finding]:
+    """``watermark`` findings of one file."""
+    return policy.watermark_findings(RULE, choice_records(a))
 
 
 def _field_of(cmp: Comparison) -> str | None:
@@ -576,8 +508,9 @@ def _pairs_holding(scope: Node, name: str) -> list[str]:
     return out
 
 
-def _legend(a: JsAnalysis, tainted: list[Comparison]) -> str:
-    """``known`` = what the comparisons behind that field test, for each field used."""
+def _fields(a: JsAnalysis, tainted: list[Comparison]) -> tuple[FieldTest, ...]:
+    """The named outcomes (``{known: host === r}``) the comparisons are stored in, and what each
+    tests."""
     fields: dict[str, list[Comparison]] = {}
     for cmp in tainted:
         name = _field_of(cmp)
@@ -592,23 +525,19 @@ def _legend(a: JsAnalysis, tainted: list[Comparison]) -> str:
                 continue
             if logical_function(other.node) == home and _field_of(other) == name:
                 cmps.append(other)
-    parts = []
+    out = []
     for name, cmps in fields.items():
         vals = a.resolver.values(cmps[0].other)
-        subject = cmps[0].signal.label
-        verb = "contains" if {c.operator for c in cmps} == {"includes"} else "matches"
-        if vals.decoded:
-            what = f"{verb} an entry of a hidden list ({len(vals.decoded[0].values)} entries)"
-        else:
-            shown = sorted({v for c in cmps for v in a.resolver.values(c.other).items})
-            what = f"is {' or '.join(shown[:4])}" if shown else "passes a check"
-        parts.append(f"`{name}` is true when the {subject} {what}")
-    return "; ".join(parts)
-
-
-def _quoted(src: str) -> str:
-    """Source in backticks, unless it is a template literal (already in backticks)."""
-    return src if src.startswith("`") else f"`{src}`"
+        out.append(
+            FieldTest(
+                name=name,
+                source=cmps[0].signal.label,
+                contains={c.operator for c in cmps} == {"includes"},
+                values=tuple(sorted({v for c in cmps for v in a.resolver.values(c.other).items})),
+                hidden=len(vals.decoded[0].values) if vals.decoded else 0,
+            )
+        )
+    return tuple(out)
 
 
 def _name_arguments(a: JsAnalysis, choice: Choice) -> None:

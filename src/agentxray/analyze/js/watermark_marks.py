@@ -1,4 +1,5 @@
-"""Watermarks written as edits: marks added, look-alikes substituted, data spelled invisibly.
+"""Watermarks written as edits (JavaScript front-end): marks added, look-alikes substituted, data
+spelled invisibly, as neutral records for :mod:`agentxray.analyze.behaviour.watermark`.
 
 :mod:`agentxray.analyze.js.watermark` finds a condition choosing between look-alike literals.
 The same covert channel is often written as an *edit* of the text instead:
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from agentxray.analyze.behaviour.records import Choice, Evidence, Source
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison, Condition
 from agentxray.analyze.js.formula import render
@@ -32,9 +34,9 @@ from agentxray.analyze.js.nodes import (
     string_value,
     text,
 )
-from agentxray.analyze.js.report import describe, location, snippet, stable_id
-from agentxray.analyze.js.unicode import INVISIBLE, char_label, prototypes
-from agentxray.model import Finding
+from agentxray.analyze.js.report import describe, fn_label, location, snippet
+from agentxray.analyze.js.signals import Signal
+from agentxray.analyze.js.unicode import INVISIBLE, prototypes
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +66,13 @@ class Mark:
     node: Node
     chars: tuple[str, ...]
     """The special characters written."""
-    why: str
-    """What the code does, in words."""
+    detail: str
+    """What it works on, in source form: the replaced pattern, the encoding expression."""
     comparisons: tuple[Comparison, ...] = ()
     remote: str = ""
     """The fetched configuration field deciding it, when it is remote."""
+    alphabet: bool = False
+    """An encoding through an alphabet of invisible characters indexed by data."""
 
 
 def _special_chars(s: str) -> list[str]:
@@ -235,9 +239,7 @@ def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
                     "decoration",
                     c,
                     tuple(dict.fromkeys(added)),
-                    "adds "
-                    + ", ".join(char_label(ch) for ch in dict.fromkeys(added))
-                    + " to the text when the condition holds",
+                    "",
                     cond.comparisons,
                 )
             )
@@ -262,7 +264,9 @@ def _substitutions(a: JsAnalysis, consts: Constants) -> list[Mark]:
         if args is None or args.named_child_count != 2:
             continue
         pattern, replacement = args.named_children
-        chars = [ch for v in _strings_in(replacement, consts, index=a.index) for ch in _special_chars(v)]
+        chars = [
+            ch for v in _strings_in(replacement, consts, index=a.index) for ch in _special_chars(v)
+        ]
         if not chars:
             continue
         imitated = {prototypes().get(ch, "") for ch in chars} - {""}
@@ -270,15 +274,12 @@ def _substitutions(a: JsAnalysis, consts: Constants) -> list[Mark]:
             continue
         comparisons = tuple(c for g in _guards(a, call) for c in g.comparisons)
         remote = _remote_guard(a, call)
-        if not comparisons and not remote:
-            continue  # an unconditional typographer (smart quotes): not a covert channel
-        labels = ", ".join(char_label(ch) for ch in dict.fromkeys(chars))
         out.append(
             Mark(
                 "substitution",
                 call,
                 tuple(dict.fromkeys(chars)),
-                f"replaces `{describe(pattern, 30)}` with look-alikes ({labels})",
+                describe(pattern, 30),
                 comparisons,
                 remote,
             )
@@ -309,8 +310,7 @@ def _encodings(a: JsAnalysis) -> list[Mark]:
                 "encoding",
                 call,
                 (),
-                "spells data in invisible characters by shifting code points into an invisible "
-                f"block (`{describe(call, 60)}`)",
+                describe(call, 60),
                 tuple(c for g in _guards(a, call) for c in g.comparisons),
             )
         )
@@ -336,10 +336,9 @@ def _encodings(a: JsAnalysis) -> list[Mark]:
                 "encoding",
                 use,
                 chars,
-                "spells data as an alphabet of invisible characters ("
-                + ", ".join(char_label(ch) for ch in chars)
-                + f") indexed by computed values (`{describe(use, 40)}`)",
+                describe(use, 40),
                 tuple(c for g in _guards(a, use) for c in g.comparisons),
+                alphabet=True,
             )
         )
     return out
@@ -386,43 +385,44 @@ def _indexed_by_data(a: JsAnalysis, array: Node) -> Node | None:
     return None
 
 
-def mark_findings(a: JsAnalysis, taken: set[int], literals: list[Node]) -> list[Finding]:
-    """Watermarks written as edits; ``taken`` holds nodes already reported as choices."""
-    findings = []
-    consts = special_constants(literals)
-    for mark in [*_decorations(a, consts), *_substitutions(a, consts), *_encodings(a)]:
-        if mark.node.start_byte in taken:
-            continue
-        taken.add(mark.node.start_byte)
-        findings.append(_finding(a, mark))
-    return findings
-
-
-def _finding(a: JsAnalysis, mark: Mark) -> Finding:
-    signals = list(dict.fromkeys(c.signal.label for c in mark.comparisons))
-    condition = render(a.describer.activation(mark.comparisons[0].node)) if mark.comparisons else ""
-    driven = ""
-    if signals:
-        driven = f" It is decided by comparisons of {', '.join(signals)}."
-    if mark.remote:
-        driven += f" It is switched by `{mark.remote}`, configuration fetched from a server."
-    message = (
-        f"The code {mark.why}.{driven} Readers see the same text; the exact code points carry "
-        "information about this user or run — a covert watermark in what the program writes."
-        + (f" Active {condition}." if condition else "")
+def source_of(signal: Signal) -> Source:
+    """The neutral record of a JavaScript signal."""
+    return Source(
+        kind=signal.kind,
+        read=signal.source,
+        host=signal.host,
+        scale=signal.scale,
+        label=signal.label,
     )
-    conditional = bool(mark.comparisons or mark.remote)
-    return Finding(
-        id=stable_id("js-watermark", mark.kind, *sorted(mark.chars)),
-        rule="js-watermark",
-        category="watermark",
-        severity="critical" if conditional else "high",
-        title=f"Covert watermark ({mark.kind}): "
-        + (", ".join(char_label(ch) for ch in mark.chars[:4]) or "invisible characters"),
-        location=location(a.unit.entry.vpath, mark.node),
-        message=message,
-        snippet=snippet(a.unit.data, mark.node),
-        signals=tuple(signals),
-        values=tuple(char_label(ch) for ch in mark.chars),
+
+
+def evidence(a: JsAnalysis, node: Node, *more: Node, comparisons: list[Comparison]) -> Evidence:
+    """Where ``node`` is, shown with ``more``; when it runs, from the first comparison."""
+    condition = render(a.describer.activation(comparisons[0].node)) if comparisons else ""
+    return Evidence(
+        location=location(a.unit.entry.vpath, node),
+        snippet=snippet(a.unit.data, *more, node),
+        text=describe(node, 80),
+        function=fn_label(node),
+        function_key=node.start_byte,
         condition=condition,
     )
+
+
+def mark_records(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
+    """Watermarks written as edits, as neutral records (the policy drops those already
+    reported as choices, and edits that no signal decides)."""
+    consts = special_constants(literals)
+    return [
+        Choice(
+            kind=mark.kind,
+            evidence=evidence(a, mark.node, comparisons=list(mark.comparisons)),
+            chars=mark.chars,
+            detail=mark.detail,
+            alphabet=mark.alphabet,
+            sources=tuple(source_of(c.signal) for c in mark.comparisons),
+            remote=mark.remote,
+            key=mark.node.start_byte,
+        )
+        for mark in [*_decorations(a, consts), *_substitutions(a, consts), *_encodings(a)]
+    ]

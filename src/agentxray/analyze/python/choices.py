@@ -9,7 +9,7 @@ import ast
 import logging
 from dataclasses import dataclass, field
 
-from agentxray.analyze.js.unicode import skeleton, special
+from agentxray.analyze.behaviour.watermark import SEPARATORS, lookalikes, separator_only
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.comparisons import Comparison
 from agentxray.analyze.python.decoders import Unsupported
@@ -18,7 +18,7 @@ from agentxray.analyze.python.transforms import returns
 
 logger = logging.getLogger(__name__)
 
-SEPARATORS = frozenset("-/.:_ \u2010\u2011\u2012\u2013\u2014\u2212\u2215")
+__all__ = ["SEPARATORS", "Choice", "find_choices", "lookalikes", "separator_only", "text_value"]
 
 
 @dataclass
@@ -57,26 +57,6 @@ def text_value(a: PyAnalysis, node: ast.AST) -> str | None:
     except (Unsupported, RecursionError, MemoryError):
         return None
     return value if isinstance(value, str) else None
-
-
-def separator_only(x: str, y: str) -> bool:
-    """Same text but for date/number separators (``%Y-%m-%d`` vs ``%Y/%m/%d``)."""
-    if len(x) != len(y) or x == y:
-        return False
-    diff = [(p, q) for p, q in zip(x, y, strict=True) if p != q]
-    return all(p in SEPARATORS and q in SEPARATORS for p, q in diff) and any(
-        c.isalnum() or c == "%" for c in x
-    )
-
-
-def lookalikes(values: list[str]) -> bool:
-    """Distinct strings that differ only in invisible/confusable characters or separators."""
-    distinct = list(dict.fromkeys(values))
-    if len(distinct) < 2 or len(distinct) > 8:
-        return False
-    if len({skeleton(v) for v in distinct}) == 1 and any(special(v) for v in distinct):
-        return True
-    return all(separator_only(distinct[0], v) for v in distinct[1:])
 
 
 def tests_of(a: PyAnalysis, node: ast.AST) -> list[ast.expr]:

@@ -1,34 +1,30 @@
-"""Python ``obfuscated-data`` findings: encoded literals decoded by the safe evaluator (never by
-running the target), reported with their decoded values."""
+"""The Python front-end of ``obfuscated-data``: encoded literals decoded by the safe evaluator
+(never by running the target), each handed over as a neutral record.
+
+What counts as hidden data and how it is worded is :mod:`agentxray.analyze.behaviour.obfuscated`.
+"""
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import logging
-import re
 
+from agentxray.analyze.behaviour import obfuscated
+from agentxray.analyze.behaviour.records import Decoded, Evidence
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.decoders import Unsupported, is_decoder, is_decompressor
 from agentxray.analyze.python.domains import parameter_bindings
 from agentxray.analyze.python.evaluate import FunctionRef
 from agentxray.analyze.python.interpret import callable_def
-from agentxray.analyze.python.report import location, snippet, stable_id
-from agentxray.analyze.regions import zone_database
+from agentxray.analyze.python.report import describe, fn_label, location, snippet
+from agentxray.analyze.python.substitutions import tag_text
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
 
 RULE = "py-obfuscated-data"
-MAX_VALUE_CHARS = 400
-MAX_VALUES = 500
-MAX_DATABASE_CHARS = 4000
-"""Decoded text this large, merely compressed or base64-encoded and compared with nothing, is an
-embedded database or asset (a tz table, a word list), not hidden values."""
-MAX_DATABASE_ENTRIES = 50
 MAX_CLIMB = 8
-_DOCUMENT = re.compile(r"^(?:<[!?a-zA-Z][\s\S]*>|-----BEGIN [A-Z ]+-----[\s\S]*|%PDF[\s\S]*)$")
-_STRONG = frozenset({"XOR", "rot13", "character codes", "reversed", "character substitution"})
-_PLAIN_LAYERS = frozenset({"base64", "zlib", "gzip", "bz2", "lzma", "base85", "ascii85"})
 _CLIMB = (
     ast.Call,
     ast.Attribute,
@@ -43,26 +39,7 @@ _CLIMB = (
     ast.Tuple,
     ast.Set,
 )
-_GENERATED = frozenset({"range", "character codes", "XOR"})
 _SPLITS = frozenset({"split", "rsplit", "partition", "rpartition", "splitlines"})
-_TEST_PARTS = ("/test/", "/tests/", "/testing/")
-
-
-def _test_file(vpath: str) -> bool:
-    """Test code of a package (fixtures of codecs there are test data, not hidden data)."""
-    name = vpath.rsplit("/", 1)[-1]
-    return (
-        any(p in f"/{vpath}" for p in _TEST_PARTS)
-        or name.startswith("test_")
-        or (name.endswith("_test.py"))
-    )
-
-
-def _addressy(text: str) -> bool:
-    """Looks like a host, URL, path or e-mail (what reversed strings hide)."""
-    return any(c in text for c in "./@:") and sum(c.isalnum() for c in text) >= 4
-
-
 _WRAPPERS = frozenset({"join", "decode", "split", "bytes", "bytearray", "str", "list", "strip"})
 
 
@@ -120,7 +97,7 @@ def _candidate(a: PyAnalysis, node: ast.AST) -> bool:
 
 def _flatten(value: object, out: list[object], depth: int = 0) -> None:
     """Strings of a decoded structure (lists, and the keys and values of dictionaries)."""
-    if depth > 8 or len(out) > MAX_VALUES * 4:
+    if depth > 8 or len(out) > obfuscated.MAX_VALUES * 4:
         return
     if isinstance(value, list):
         for v in value:
@@ -255,24 +232,12 @@ def _whole_function(
     return fn, found[0], found[1]
 
 
-def _database(texts: list[str], methods: list[str], compared: set[str]) -> bool:
-    """An embedded asset or database merely encoded or compressed: a large table, a markup
-    document (an SVG icon), a PEM block — unless its values decide behaviour."""
-    layers = {m for m in methods if not m.startswith("decoder ")}
-    if not layers <= _PLAIN_LAYERS or any(c and c in t for c in compared for t in texts):
-        return False
-    if sum(len(t) for t in texts) > MAX_DATABASE_CHARS or len(texts) > MAX_DATABASE_ENTRIES:
-        return True
-    if zone_database(texts):  # a compressed subset of the tz database, for formatting
-        return True
-    return len(texts) == 1 and _DOCUMENT.match(texts[0].strip()) is not None
+Group = list[tuple[ast.AST, Decoded]]
 
 
-Group = list[tuple[ast.AST, list[str], list[str]]]
-
-
-def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
-    """One finding per decoder function (or per standalone decoding expression)."""
+def decoded_records(a: PyAnalysis, compared: set[str]) -> list[Decoded]:
+    """One record per decoding (the values of one decoder function share a group): ``compared``
+    holds the strings environment signals are compared with."""
     done: set[int] = set()
     groups: dict[str, Group] = {}
     pending: list[ast.AST] = []
@@ -291,11 +256,37 @@ def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
         found = _over_parameters(a, node)
         if found is not None:
             _add(a, node, found, f"decoder {fn.name}()", groups, done, compared)
+    for node in a.index.nodes(ast.Constant):  # text spelled in invisible tag characters
+        spelled = tag_text(getattr(node, "value", None))
+        if spelled:
+            _add(a, node, (node, spelled, ["tag characters"]), None, groups, done, compared)
     _drop_intermediate_steps(a, groups)
-    findings = [_finding(a, key, items, compared) for key, items in groups.items()]
-    if _test_file(a.vpath):
-        return [f for f in findings if f.severity == "critical"]
-    return findings
+    out: list[Decoded] = []
+    for key, items in groups.items():
+        site = items[0][0]
+        anchor: ast.AST = site
+        if key.startswith("decoder "):
+            defs = a.index.functions.get(key.removeprefix("decoder ").removesuffix("()"), [])
+            anchor = defs[0] if defs else site
+        group = Evidence(
+            location=location(a.vpath, anchor),
+            snippet=snippet(a.index, a.unit.text, anchor, *(s for s, _ in items[:3])),
+            text=describe(anchor),
+            function=fn_label(a.index, anchor),
+            function_key=id(a.index.function_of(anchor) or anchor),
+        )
+        out.extend(
+            dataclasses.replace(
+                d, decoder=key if key.startswith("decoder ") else "", group=key, anchor=group
+            )
+            for _, d in items
+        )
+    return out
+
+
+def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
+    """``obfuscated-data`` findings of one module."""
+    return obfuscated.obfuscation_findings(RULE, decoded_records(a, compared))
 
 
 def _add(
@@ -322,30 +313,35 @@ def _add(
         and site.func.attr in _SPLITS
     ):
         texts = [*core, *texts]  # ``decode(B).partition("/")``: the whole decoded text too
-    if texts is None or not any(not m.startswith("decoder ") for m in methods):
+    steps = tuple(m for m in methods if not m.startswith("decoder "))
+    if texts is None or not steps:
         return
-    layers = {m for m in methods if not m.startswith("decoder ")}
-    if "range" in layers and layers <= _GENERATED:
-        return  # generated from a range: an alphabet, not hidden data
-    if sum(c.isalnum() for t in texts for c in t) < 3:
-        return  # nothing readable
-    if all(len(t) <= 1 for t in texts):
-        return  # an alphabet split into characters (a codec's table)
-    if methods == ["reversed"] and not all(_addressy(t) for t in texts):
-        return  # "spam\n"[::-1]: reversing text is not hiding it
-    if _database(texts, methods, compared):
+    record = Decoded(
+        values=tuple(texts),
+        steps=steps,
+        evidence=Evidence(
+            location=location(a.vpath, site),
+            snippet="",
+            text=describe(site),
+            function=fn_label(a.index, site),
+            function_key=id(a.index.function_of(site) or site),
+            condition=a.describer.activation(site),
+        ),
+        evaluator="evaluator",
+        compared=any(c and c in t for c in compared for t in texts),
+        through=tuple(m for m in methods if m.startswith("decoder ")),
+    )
+    if not obfuscated.hidden(record):
         return
-    decoder = decoder or next((m for m in methods if m.startswith("decoder ")), None)
+    decoder = decoder or next(iter(record.through), None)
     key = decoder or f"{getattr(site, 'lineno', 0)}:{getattr(site, 'col_offset', 0)}"
-    groups.setdefault(key, []).append((site, texts, methods))
+    groups.setdefault(key, []).append((site, record))
 
 
-def _drop_intermediate_steps(
-    a: PyAnalysis, groups: dict[str, list[tuple[ast.AST, list[str], list[str]]]]
-) -> None:
+def _drop_intermediate_steps(a: PyAnalysis, groups: dict[str, Group]) -> None:
     """``raw = b64decode(BLOB)`` followed by ``xor(raw)`` in the same scope: one hidden value
     decoded in two steps is reported once, by its last step."""
-    sites = [site for items in groups.values() for site, _, _ in items]
+    sites = [site for items in groups.values() for site, _ in items]
     for key in list(groups):
         site = groups[key][0][0]
         parent = a.index.parent(site)
@@ -362,51 +358,3 @@ def _drop_intermediate_steps(
             for other in sites
         ):
             del groups[key]
-
-
-def _finding(
-    a: PyAnalysis,
-    key: str,
-    items: list[tuple[ast.AST, list[str], list[str]]],
-    compared: set[str],
-) -> Finding:
-    site, _, methods = items[0]
-    anchor: ast.AST = site
-    if key.startswith("decoder "):
-        defs = a.index.functions.get(key.removeprefix("decoder ").removesuffix("()"), [])
-        anchor = defs[0] if defs else site
-    values = tuple(v[:MAX_VALUE_CHARS] for _, texts, _ in items for v in texts)[:MAX_VALUES]
-    method = " + ".join(m for m in methods if not m.startswith("decoder ") and m != "range")
-    method = method or "decoder"
-    used = any(c and c in v for c in compared for v in values)  # also lists split later
-    layers = [m for m in methods if not m.startswith("decoder ")]
-    strong = used or bool(_STRONG.intersection(methods)) or len(layers) > 1
-    where = key if key.startswith("decoder ") else "an expression"
-    sample = ", ".join(values[:8]) + ("…" if len(values) > 8 else "")
-    message = (
-        f"{where[:1].upper()}{where[1:]} hides {len(items)} encoded value(s) ({method}). "
-        f"Evaluated over its literal input by agentxray's pure evaluator (the code is not run), "
-        f"it yields {len(values)} string(s): {sample}."
-        + (
-            " The decoded values are compared with environment signals (see the fingerprint/"
-            "geofence finding): hidden data deciding behaviour."
-            if used
-            else ""
-        )
-    )
-    condition = a.describer.activation(items[0][0])
-    return Finding(
-        id=stable_id(RULE, method, *values[:500]),
-        rule=RULE,
-        category="obfuscated-data",
-        severity="critical" if used else "high" if strong else "medium",
-        confidence="high" if strong else "medium",
-        title=f"Hidden data ({method}): {len(values)} decoded value(s), e.g. "
-        + ", ".join(v[:60] for v in values[:3]),
-        location=location(a.vpath, anchor),
-        message=message + (f" Active {condition}." if condition else ""),
-        related=tuple(location(a.vpath, s) for s, _, _ in items[:20]),
-        snippet=snippet(a.index, a.unit.text, anchor, *(s for s, _, _ in items[:3])),
-        decoded=values,
-        condition=condition,
-    )

@@ -1,4 +1,7 @@
-"""Shared pieces of Python findings: locations, snippets, function labels."""
+"""How Python evidence is shown: locations, snippets, one-line renderings, function labels.
+
+Stable ids and helper paths are language-neutral: :mod:`agentxray.analyze.behaviour.wording`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import ast
 import logging
 from functools import lru_cache
 
-from agentxray.analyze.js.report import stable_id
+from agentxray.analyze.behaviour.wording import helper_path, stable_id
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
 from agentxray.model import Location
 
@@ -62,14 +65,6 @@ def fn_label(index: ModuleIndex, node: ast.AST) -> str:
     """``function is_cn()`` or ``module-level code``."""
     fn = index.function_of(node)
     return f"function {fn.name}()" if fn is not None else "module-level code"
-
-
-def helper_path(hops: tuple[str, ...]) -> str:
-    """`` through helper function tz()`` for the functions a value passed through."""
-    if not hops:
-        return ""
-    names = ", ".join(f"{h}()" for h in dict.fromkeys(hops))
-    return f" through helper function{'s' if len(set(hops)) > 1 else ''} {names}"
 
 
 def describe(node: ast.AST, limit: int = 100) -> str:

@@ -1,19 +1,25 @@
-"""Python watermarks: look-alike strings (confusable or invisible characters, date separators)
-chosen by a condition, or data encoded in invisible characters, written into text the program
-produces (prompts, headers, messages, commit messages, files)."""
+"""The Python front-end of ``watermark``: look-alike strings (confusable or invisible characters,
+date separators) chosen by a condition, or data encoded in invisible characters, and the text the
+program writes them into (prompts, headers, messages, commit messages, files), as neutral
+:class:`~agentxray.analyze.behaviour.records.Choice` records.
+
+Which choices count and how they are worded is :mod:`agentxray.analyze.behaviour.watermark`.
+"""
 
 from __future__ import annotations
 
 import ast
 import logging
 
-from agentxray.analyze.js.unicode import INVISIBLE, char_label
+from agentxray.analyze.behaviour import watermark as policy
+from agentxray.analyze.behaviour.records import Choice as ChoiceRecord
+from agentxray.analyze.behaviour.records import Evidence, Sink, Source
 from agentxray.analyze.python.analysis import PyAnalysis
-from agentxray.analyze.python.choices import Choice, find_choices, separator_only
+from agentxray.analyze.python.choices import Choice, find_choices
 from agentxray.analyze.python.comparisons import Comparison
 from agentxray.analyze.python.conditions import shared_guards
 from agentxray.analyze.python.parse import FUNCTIONS
-from agentxray.analyze.python.report import describe, location, snippet, stable_id
+from agentxray.analyze.python.report import describe, fn_label, location, snippet
 from agentxray.analyze.python.signals import IDENTITY_KINDS, REGION_KINDS, Signal
 from agentxray.analyze.python.transforms import returns
 from agentxray.model import Finding
@@ -139,39 +145,101 @@ def _encoded_signals(a: PyAnalysis, choice: Choice) -> list[Signal]:
     return [s for s in a.flow.signals(choice.encoded) if s.kind in _SIGNAL_KINDS]
 
 
-def watermark_findings(a: PyAnalysis) -> list[Finding]:
-    """``watermark`` findings of one module."""
-    groups: dict[int, tuple[ast.AST, list[Choice]]] = {}
-    choices = find_choices(a)
-    for choice in [c for c in choices if not c.separator]:
+def _source(signal: Signal) -> Source:
+    return Source(
+        kind=signal.kind,
+        read=signal.source,
+        host=signal.host,
+        unit=signal.unit,
+        hops=signal.hops,
+        label=signal.label,
+    )
+
+
+def _evidence(a: PyAnalysis, node: ast.AST, *more: ast.AST, condition: str = "") -> Evidence:
+    return Evidence(
+        location=location(a.vpath, node),
+        snippet=snippet(a.index, a.unit.text, *more, node),
+        text=describe(node, 80),
+        function=fn_label(a.index, node),
+        function_key=id(a.index.function_of(node)),
+        condition=condition,
+    )
+
+
+def _sink_kind(a: PyAnalysis, node: ast.AST) -> str:
+    """``process`` for a command line, ``file``/``request`` for a write/send, else ``text``."""
+    if not isinstance(node, ast.Call):
+        return "text"
+    if (a.ev.dotted(node.func) or "").startswith(_PROCESS):
+        return "process"
+    attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if attr in ("write", "writelines", "write_text"):
+        return "file"
+    if attr in ("send", "sendall"):
+        return "request"
+    return "text"
+
+
+def _kind(choice: Choice) -> str:
+    if choice.encoded is not None:
+        return "encoding"
+    if choice.separator:
+        return "separator"
+    if choice.insert:
+        return "decoration"
+    if choice.substitution:
+        return "substitution"
+    return "variants"
+
+
+def _condition(a: PyAnalysis, choice: Choice) -> str:
+    """The guards shared by the choice's conditional assignments, else when its first deciding
+    comparison runs."""
+    lists = [a.describer.guards(n) for n in choice.guarded]
+    condition = a.describer.render(shared_guards(lists)) if lists else ""
+    if not condition and choice.tainted:
+        condition = a.describer.activation(choice.tainted[0].node)
+    return condition
+
+
+def choice_records(a: PyAnalysis) -> list[ChoiceRecord]:
+    """Every look-alike choice, separator change, mark and invisible encoding of one module."""
+    out: list[ChoiceRecord] = []
+    for choice in find_choices(a):
         choice.tainted = _tainted(a, choice)
         choice.remote = _remote(a, choice)
-        driven = bool(choice.tainted) or choice.remote
-        if choice.encoded is not None:
-            sinks = _sinks(a, choice)
-            sink = sinks[0] if sinks else choice.node
-            groups.setdefault(id(sink), (sink, []))[1].append(choice)
-            continue
-        if (choice.insert or choice.substitution) and not driven:
-            continue  # e.g. gettext's bidi isolation of file names, a "smart quotes" setting
-        invisible = any(ch in INVISIBLE for v in choice.variants for ch in v)
-        if not (invisible or driven or len(set(choice.variants)) >= 3):
-            continue
+        kind = _kind(choice)
         sinks = _sinks(a, choice)
-        if not sinks and not _returned(a, choice):
-            continue
-        sink = sinks[0] if sinks else choice.node
-        groups.setdefault(id(sink), (sink, []))[1].append(choice)
-    for change in [c for c in choices if c.separator]:
-        change.tainted = _tainted(a, change)
-        change.remote = _remote(a, change)
-        if _normalises_signal(a, change):
-            continue
-        for sink in _sinks(a, change) or ([change.node] if _returned(a, change) else []):
-            if id(sink) in groups or change.tainted or change.remote:
-                groups.setdefault(id(sink), (sink, []))[1].append(change)
-                break
-    return [_finding(a, sink, choices) for sink, choices in groups.values()]
+        variants = tuple(choice.variants)
+        chars: tuple[str, ...] = ()
+        if kind == "decoration":
+            chars = (choice.variants[1],)
+        elif kind == "substitution":
+            chars = tuple(dict.fromkeys(variants[len(variants) // 2 :]))
+        out.append(
+            ChoiceRecord(
+                kind=kind,
+                evidence=_evidence(a, choice.node, *sinks[:1], condition=_condition(a, choice)),
+                variants=variants,
+                test=describe(choice.tests[-1], 60) if choice.tests else "",
+                chars=chars,
+                detail=describe(choice.encoded, 50) if choice.encoded is not None else "",
+                sources=tuple(_source(c.signal) for c in choice.tainted),
+                encodes=tuple(_source(s) for s in dict.fromkeys(_encoded_signals(a, choice))),
+                remote="answer" if choice.remote else "",
+                sinks=tuple(Sink(_sink_kind(a, s), _evidence(a, s)) for s in sinks),
+                returned=_returned(a, choice),
+                normalises_source=choice.separator and _normalises_signal(a, choice),
+                key=id(choice.node),
+            )
+        )
+    return out
+
+
+def watermark_findings(a: PyAnalysis) -> list[Finding]:
+    """``watermark`` findings of one module."""
+    return policy.watermark_findings(RULE, choice_records(a))
 
 
 def _normalises_signal(a: PyAnalysis, change: Choice) -> bool:
@@ -208,82 +276,3 @@ def _returned(a: PyAnalysis, choice: Choice) -> bool:
         if any(n is choice.node for n in ast.walk(r.value)):
             return True
     return False
-
-
-def _common_condition(a: PyAnalysis, choices: list[Choice]) -> str:
-    """Guards shared by every conditional assignment of the choices, in words."""
-    lists = [a.describer.guards(n) for c in choices for n in c.guarded]
-    if not lists:
-        return ""
-    return a.describer.render(shared_guards(lists))
-
-
-def _describe_choice(a: PyAnalysis, c: Choice, values: list[str]) -> str:
-    if c.encoded is not None:
-        what = ", ".join(dict.fromkeys(s.label for s in _encoded_signals(a, c)))
-        values.append(f"{c.variants[0]} encoding {what or describe(c.encoded, 40)}")
-        return f"writes `{describe(c.encoded, 50)}` as invisible {c.variants[0]}"
-    if c.separator:
-        old, new = c.variants
-        values.append(f"separator {old!r} → {new!r}")
-        label = f"the separator {new!r} instead of {old!r}"
-    elif c.insert:
-        values.append(char_label(c.variants[1]))
-        label = f"an invisible {char_label(c.variants[1])} (or nothing)"
-    elif c.substitution:
-        half = len(c.variants) // 2
-        olds, news = c.variants[:half], c.variants[half:]
-        labels = [char_label(v) for v in [*olds[:4], *news[:4]]]
-        values.extend(x for x in labels if x not in values)
-        label = f"look-alikes {', '.join(char_label(v) for v in news[:4])} in place of " + (
-            ", ".join(char_label(v) for v in olds[:4])
-        )
-    elif all(separator_only(c.variants[0], v) or v == c.variants[0] for v in c.variants):
-        label = f"date/number format {' or '.join(repr(v) for v in c.variants)}"
-        values.extend(repr(v) for v in c.variants if repr(v) not in values)
-    else:
-        labels = [char_label(v) for v in c.variants]
-        values.extend(x for x in labels if x not in values)
-        label = " or ".join(labels)
-    when = describe(c.tests[-1], 60) if c.tests else "a condition"
-    return f"writes {label} depending on `{when}`"
-
-
-def _finding(a: PyAnalysis, sink: ast.AST, choices: list[Choice]) -> Finding:
-    values: list[str] = []
-    parts: list[str] = []
-    tainted: list[Comparison] = []
-    for c in choices:
-        tainted.extend(x for x in c.tainted if x not in tainted)
-        parts.append(_describe_choice(a, c, values))
-    encoded = [s for c in choices for s in _encoded_signals(a, c)]
-    signals = list(dict.fromkeys([*(x.signal.label for x in tainted), *(s.label for s in encoded)]))
-    remote = any(c.remote for c in choices)
-    condition = _common_condition(a, choices)
-    if not condition and tainted:
-        condition = a.describer.activation(tainted[0].node)
-    driven = f" The choice is driven by comparisons of {', '.join(signals)}." if signals else ""
-    if remote:
-        driven += " The condition is a value the server sends (a remote flag)."
-    message = (
-        f"The text `{describe(sink, 80)}` is assembled from look-alike or invisible variants: it "
-        + "; it ".join(parts)
-        + f".{driven} Readers see the same text; the exact code points encode which branch ran "
-        "or what data was hidden — a covert watermark in what the program writes."
-        + (f" Active {condition}." if condition else "")
-    )
-    critical = bool(tainted) or bool(encoded)
-    return Finding(
-        id=stable_id(RULE, *sorted(values)),
-        rule=RULE,
-        category="watermark",
-        severity="critical" if critical else "high",
-        title="Covert watermark: " + ", ".join(values[:6]) + " chosen by condition",
-        location=location(a.vpath, sink),
-        message=message,
-        related=tuple(location(a.vpath, c.node) for c in choices),
-        snippet=snippet(a.index, a.unit.text, sink, *(c.node for c in choices)),
-        signals=tuple(signals),
-        values=tuple(values),
-        condition=condition,
-    )

@@ -7,6 +7,8 @@ import logging
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from agentxray.analyze.behaviour import obfuscated
+from agentxray.analyze.behaviour.records import Decoded, Evidence
 from agentxray.analyze.interface import SourceUnit
 from agentxray.analyze.js.deobfuscate.deobfuscator import (
     Deobfuscation,
@@ -15,7 +17,6 @@ from agentxray.analyze.js.deobfuscate.deobfuscator import (
 )
 from agentxray.analyze.js.deobfuscate.detect import still_obfuscated
 from agentxray.analyze.js.deobfuscate.rewrite import PositionMap
-from agentxray.analyze.js.report import stable_id
 from agentxray.model import Finding, Location, Notice
 
 logger = logging.getLogger(__name__)
@@ -119,40 +120,27 @@ SNIPPET_CHARS = 400
 def hidden_findings(vpath: str, original: bytes, result: Deobfuscation) -> list[Finding]:
     """One ``obfuscated-data`` finding per string array whose decoders revealed hidden text."""
     lines = Lines.of(original)
-    out: list[Finding] = []
+    records: list[Decoded] = []
     for table in result.hidden:
         line, column = lines.point(table.offset)
-        values = table.values
-        sample = ", ".join(values[:8]) + ("…" if len(values) > 8 else "")
         start = lines.starts[line - 1]
         text = original[start : start + SNIPPET_CHARS].decode("utf-8", "replace")
-        if table.source == "string array":
-            how = (
-                f"A string array hides {len(values)} string(s) that are not written in the file"
-                " as they are; its rotation and decoders, run in a sandboxed V8 isolate, yield:"
-            )
-        else:
-            how = (
-                f"The file's own decoder function(s), called with constants, produce"
-                f" {len(values)} string(s) that are not written in the file as they are; run"
-                " in a sandboxed V8 isolate they yield:"
-            )
-        out.append(
-            Finding(
-                id=stable_id(RULE, table.source, *values),
-                rule=RULE,
-                category="obfuscated-data",
-                severity="high",
-                title=f"Hidden data ({table.source}): {len(values)} decoded value(s), e.g. "
-                + ", ".join(v[:60] for v in values[:3]),
-                location=Location(vpath, line, column, table.offset),
-                message=f"{how} {sample}. The rest of the analysis reads the file with them"
-                " inlined.",
-                snippet=f"// line {line}\n{text}",
-                decoded=values,
+        records.append(
+            Decoded(
+                values=table.values,
+                steps=(table.source,),
+                evidence=Evidence(
+                    location=Location(vpath, line, column, table.offset),
+                    snippet=f"// line {line}\n{text}",
+                    text=text.splitlines()[0][:100] if text else "",
+                    function="",
+                    function_key=table.offset,
+                ),
+                group=f"table {table.offset}",
+                evaluator="deobfuscation",
             )
         )
-    return out
+    return obfuscated.obfuscation_findings(RULE, records)
 
 
 def prepare(unit: SourceUnit) -> Prepared:

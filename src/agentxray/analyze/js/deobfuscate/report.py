@@ -1,71 +1,81 @@
-"""``obfuscated-data`` findings: what each decoder hides, decoded."""
+"""The JavaScript front-end of ``obfuscated-data``: each decoded value as a neutral record.
+
+What counts as hidden data and how it is worded is :mod:`agentxray.analyze.behaviour.obfuscated`.
+"""
 
 from __future__ import annotations
 
 import logging
 
+from agentxray.analyze.behaviour import obfuscated
+from agentxray.analyze.behaviour.records import Decoded as DecodedRecord
+from agentxray.analyze.behaviour.records import Evidence
 from agentxray.analyze.js.analysis import JsAnalysis
+from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.nodes import function_name
-from agentxray.analyze.js.report import location, snippet, stable_id
+from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.values import Decoded
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
 
-
-def _upper_first(s: str) -> str:
-    return s[:1].upper() + s[1:]
+RULE = "js-obfuscated-data"
 
 
-def obfuscation_findings(a: JsAnalysis, compared: set[Decoded]) -> list[Finding]:
-    """One finding per decoder (or per standalone encoded expression)."""
+def decoded_records(a: JsAnalysis, compared: set[Decoded]) -> list[DecodedRecord]:
+    """One record per decoded value; the values of one decoder share a group and its evidence."""
     groups: dict[int, list[Decoded]] = {}
     for d in a.decoded:
         anchor = d.decoder if d.decoder is not None else d.site
         groups.setdefault(anchor.start_byte, []).append(d)
-    findings = []
-    for items in groups.values():
+    vpath = a.unit.entry.vpath
+    # Decoded values any environment signal is compared with (a region list as well as the
+    # hidden host lists the fingerprint policy reports), with the first such comparison.
+    tested: list[tuple[Comparison, set[Decoded]]] = []
+    if groups:
+        tested = [(c, set(a.resolver.values(c.other).decoded)) for c in a.flow.comparisons]
+    deciding = {d for _, ds in tested for d in ds}
+    out: list[DecodedRecord] = []
+    for key, items in groups.items():
         first = items[0]
         anchor = first.decoder if first.decoder is not None else first.site
-        values = tuple(v for d in items for v in d.values)
-        used = [d for d in items if d in compared]
-        condition = ""
-        if used:
-            for cmp in a.flow.comparisons:
-                vals = a.resolver.values(cmp.other)
-                if any(d in vals.decoded for d in used):
-                    condition = render(a.describer.activation(cmp.node))
-                    break
-        sizes = ", ".join(str(len(d.values)) for d in items)
-        sample = ", ".join(values[:8]) + ("…" if len(values) > 8 else "")
+        used = [d for d in items if d in compared or d in deciding]
+        cmp = next((c for c, ds in tested if any(d in ds for d in used)), None)
+        condition = render(a.describer.activation(cmp.node)) if cmp is not None else ""
         name = function_name(anchor) if first.decoder is not None else None
-        where = f"function {name}()" if name else "an expression"
-        message = (
-            f"{_upper_first(where)} hides {len(items)} encoded value(s) ({first.method}). "
-            f"Run in a sandboxed V8 isolate with its literal input, it yields {len(values)} "
-            f"string(s) ({sizes} per call): {sample}."
-            + (
-                " The decoded values are compared with environment signals (see the fingerprint "
-                "finding): hidden data deciding behaviour."
-                if used
-                else ""
-            )
-            + (f" Active {condition}." if condition else "")
+        group = Evidence(
+            location=location(vpath, anchor),
+            snippet=snippet(a.unit.data, anchor, *(d.site for d in items[:3])),
+            text=describe(anchor),
+            function=fn_label(anchor),
+            function_key=anchor.start_byte,
+            condition=condition,
         )
-        findings.append(
-            Finding(
-                id=stable_id("js-obfuscated-data", first.method, *values[:500]),
-                rule="js-obfuscated-data",
-                category="obfuscated-data",
-                severity="critical" if used else "high",
-                title=f"Hidden data ({first.method}): {len(values)} decoded value(s), e.g. {', '.join(values[:3])}",
-                location=location(a.unit.entry.vpath, anchor),
-                message=message,
-                related=tuple(location(a.unit.entry.vpath, d.site) for d in items[:20]),
-                snippet=snippet(a.unit.data, anchor, *(d.site for d in items[:3])),
-                decoded=values,
-                condition=condition,
+        for d in items:
+            out.append(
+                DecodedRecord(
+                    values=d.values,
+                    steps=(d.method,),
+                    evidence=Evidence(
+                        location=location(vpath, d.site),
+                        snippet="",
+                        text=describe(d.site),
+                        function=fn_label(d.site),
+                        function_key=anchor.start_byte,
+                        condition=condition,
+                    ),
+                    decoder=f"function {name}()" if name else "",
+                    group=str(key),
+                    anchor=group,
+                    evaluator="isolate",
+                    compared=d in compared or d in deciding,
+                )
             )
-        )
-    return findings
+    return out
+
+
+def obfuscation_findings(a: JsAnalysis, compared: set[Decoded]) -> list[Finding]:
+    """``obfuscated-data`` findings of one file: ``compared`` holds the decoded values that
+    environment signals are compared with."""
+    return obfuscated.obfuscation_findings(RULE, decoded_records(a, compared))
