@@ -30,7 +30,7 @@ from agentxray.analyze.js.nodes import (
     text,
     unwrap,
 )
-from agentxray.analyze.js.signals import IDENTITY_KINDS, Signal, env_kind
+from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS, Signal, env_kind
 from agentxray.analyze.js.values import Resolver
 
 logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class Tracker:
         key = (node.start_byte, node.end_byte, item.signal.label)
         if key not in self._seen_cmp:
             self._seen_cmp.add(key)
-            if not _exception(node):
+            if item.signal.kind not in REGION_KINDS or not _exception(node):
                 self.result.comparisons.append(cmp)
         return _Item(node, item.signal, (), item.hops, (cmp,))
 
