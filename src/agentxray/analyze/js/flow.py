@@ -214,6 +214,10 @@ class Tracker:
         if ptype == "if_statement" or ptype in ("while_statement", "do_statement", "for_statement"):
             if item.outcome:
                 self._condition(item, parent)
+                if ptype == "if_statement" and _returns_flag(parent):
+                    # `if (zone === "…") return 2;`: the function's result is the outcome, coded
+                    # as a number or a flag its callers test (`if (variant() === 2) …`).
+                    return self._callers(item, enclosing_function(parent))
             return []
         if ptype == "binary_expression":
             return self._binary(item, parent)
@@ -1073,6 +1077,17 @@ def _declared_by_pattern(node: Node) -> bool:
         and decl.type == "variable_declarator"
         and decl.child_by_field_name("name") == cur
     )
+
+
+def _returns_flag(stmt: Node) -> bool:
+    """``if (…) return 2;`` / ``{ return true; }``: the branch returns a number or a boolean."""
+    body = stmt.child_by_field_name("consequence")
+    if body is not None and body.type == "statement_block" and body.named_child_count:
+        body = body.named_children[0]
+    if body is None or body.type != "return_statement" or body.named_child_count != 1:
+        return False
+    value = body.named_children[0]
+    return number_value(value) is not None or text(value) in ("true", "false", "!0", "!1")
 
 
 def _narrower(fn: Node | None, scope: Node) -> bool:
