@@ -26,6 +26,9 @@ FILE_READS = frozenset({"open", "io.open", "builtins.open", "os.open"})
 FILE_READ_METHODS = frozenset({"read_text", "read_bytes"})
 COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree"})
 """Copies read the file (or tree) their first argument names."""
+TREE_WALKS = frozenset({"os.walk", "os.fwalk"})
+"""Walks of a directory tree: what they yield are the files read (archived, uploaded, indexed)
+under the directory their first argument names."""
 WHOLE_ENV_CALLS = frozenset(
     {"os.environ.copy", "os.environ.items", "os.environ.keys", "os.environ.values"}
 )
@@ -128,7 +131,8 @@ class _Visitor(ast.NodeVisitor):
             self._add("call", name, node, detail)
             if name.startswith(NETWORK_PREFIXES):
                 self._add("network_request", name, node, detail)
-            reads = name in COPIES or (name in FILE_READS and not write_mode(node))
+            reads = name in COPIES or name in TREE_WALKS
+            reads = reads or (name in FILE_READS and not write_mode(node))
             if reads and first is not None:
                 self._add("file_read", detail, node, name)
             elif name.rsplit(".", 1)[-1] in FILE_READ_METHODS and isinstance(
