@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from agentxray.analyze.behaviour.detector import BehaviourDetector
 from agentxray.analyze.interface import Detector
-from agentxray.analyze.js.detectors import (
-    FingerprintDetector,
-    GeofenceDetector,
-    ObfuscatedDataDetector,
-    WatermarkDetector,
-)
 from agentxray.analyze.js.launcher import LauncherDetector
-from agentxray.analyze.python.detectors import (
-    PyFingerprintDetector,
-    PyGeofenceDetector,
-    PyObfuscatedDataDetector,
-    PyWatermarkDetector,
-)
 from agentxray.analyze.rules_detector import (
     JsRulesDetector,
     PythonRulesDetector,
@@ -32,13 +21,6 @@ DETECTORS: tuple[Detector, ...] = (
     JsRulesDetector(),
     PythonRulesDetector(),
     StringsRulesDetector(),
-    GeofenceDetector(),
-    FingerprintDetector(),
-    ObfuscatedDataDetector(),
-    WatermarkDetector(),
+    BehaviourDetector(),
     LauncherDetector(),
-    PyGeofenceDetector(),
-    PyFingerprintDetector(),
-    PyObfuscatedDataDetector(),
-    PyWatermarkDetector(),
 )

@@ -6,17 +6,23 @@ import logging
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Iterable
+from functools import cached_property
 from typing import ClassVar
 
+from agentxray.analyze.behaviour.facts import comparison_facts
 from agentxray.analyze.facts.common import LineIndex
 from agentxray.analyze.facts.js import MAX_HITS, TRUNCATED, JsFactExtractor
 from agentxray.analyze.facts.python import extract_python_tree
 from agentxray.analyze.facts.strings import MAX_FACTS, StringsFactExtractor
 from agentxray.analyze.interface import Detector, SourceUnit
+from agentxray.analyze.js.analysis import analyse as js_analyse
+from agentxray.analyze.js.behaviour import js_records
+from agentxray.analyze.python.analysis import analyse as py_analyse
+from agentxray.analyze.python.behaviour import py_records
 from agentxray.analyze.python.parse import python_module
 from agentxray.model import Fact, FileKind, Finding, Notice
 from agentxray.rules.engine import Engine, RuleMatch
-from agentxray.rules.loader import RuleSet, default_rules
+from agentxray.rules.loader import RuleSet, default_rules, leaves
 from agentxray.rules.report import to_finding
 
 logger = logging.getLogger(__name__)
@@ -53,6 +59,12 @@ class RulesDetector(Detector):
     def warm_up(self) -> None:
         """Load the rule packs and build the engine (before the driver forks workers)."""
         _ = self.engine
+
+    @cached_property
+    def wants_comparisons(self) -> bool:
+        """Some rule matches ``comparison`` facts (made from the behaviour records, which need
+        the file's full data-flow analysis)."""
+        return any(p.fact == "comparison" for r in self.engine.rules for p in leaves(r.match))
 
     @abstractmethod
     def facts(self, unit: SourceUnit) -> list[Fact]:
@@ -169,7 +181,10 @@ class JsRulesDetector(RulesDetector):
         """Facts via the shared tree-sitter tree of the unit."""
         if self._extractor is None:
             self._extractor = JsFactExtractor(self.ruleset.needles(self.engine.rules))
-        return self._extractor.extract(unit)
+        facts = self._extractor.extract(unit)
+        if not self.wants_comparisons:
+            return facts
+        return [*facts, *comparison_facts(js_records(js_analyse(unit)).comparisons)]
 
 
 class PythonRulesDetector(RulesDetector):
@@ -186,7 +201,14 @@ class PythonRulesDetector(RulesDetector):
     def facts(self, unit: SourceUnit) -> list[Fact]:
         """Facts from the module's syntax tree, parsed once per unit and shared with the Python
         detectors (a file that does not parse has none)."""
-        return extract_python_tree(unit.entry.vpath, python_module(unit))
+        facts = extract_python_tree(unit.entry.vpath, python_module(unit))
+        if not self.wants_comparisons:
+            return facts
+        try:
+            records = py_records(py_analyse(unit))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return facts  # the behaviour detector reports a module it cannot follow
+        return [*facts, *comparison_facts(records)]
 
 
 class StringsRulesDetector(RulesDetector):

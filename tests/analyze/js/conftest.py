@@ -1,4 +1,4 @@
-"""Helpers for the JavaScript detector tests: run the four detectors on a fixture file."""
+"""Helpers for the JavaScript detector tests: run the behaviour detector on a fixture file."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from agentxray.analyze.behaviour.detector import BehaviourDetector
 from agentxray.analyze.interface import SourceUnit
-from agentxray.analyze.js.detectors import JS_DETECTORS
 from agentxray.model import FileEntry, FileKind, Finding, Notice
 
 RunDetectors = Callable[..., tuple[list[Finding], list[Notice]]]
@@ -24,17 +24,16 @@ def make_unit(data: bytes, vpath: str = "fixture.js") -> SourceUnit:
 
 
 def _run_all(data: bytes, vpath: str = "fixture.js") -> tuple[list[Finding], list[Notice]]:
-    """Findings and notices of the four JS detectors on ``data``."""
+    """Findings and notices of the behaviour detector on ``data``."""
     unit = make_unit(data, vpath)
     findings: list[Finding] = []
     notices: list[Notice] = []
-    for detector in JS_DETECTORS:
-        for item in detector().run(unit):
-            (findings if isinstance(item, Finding) else notices).append(item)
+    for item in BehaviourDetector().run(unit):
+        (findings if isinstance(item, Finding) else notices).append(item)
     return findings, notices
 
 
 @pytest.fixture
 def run_all() -> RunDetectors:
-    """Runs the four JS detectors on bytes: ``run_all(data, vpath) -> (findings, notices)``."""
+    """Runs the behaviour detector on bytes: ``run_all(data, vpath) -> (findings, notices)``."""
     return _run_all

@@ -1,4 +1,4 @@
-"""The four JS detectors on real Claude Code releases, acquired and unpacked by agentxray itself."""
+"""The behaviour detector on real Claude Code releases, acquired and unpacked by agentxray itself."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from agentxray.analyze.behaviour.detector import BehaviourDetector
 from agentxray.analyze.interface import SourceUnit
-from agentxray.analyze.js.detectors import JS_DETECTORS
 from agentxray.model import Finding, Tree
 from agentxray.unpack import unpack
 
@@ -25,8 +25,7 @@ def _scan(tree: Tree) -> list[Finding]:
         if entry.kind != "javascript" or path is None:
             continue
         unit = SourceUnit(entry, path.read_bytes())
-        for detector in JS_DETECTORS:
-            findings.extend(f for f in detector().run(unit) if isinstance(f, Finding))
+        findings.extend(f for f in BehaviourDetector().run(unit) if isinstance(f, Finding))
     return findings
 
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from agentxray.analyze.js.region import regex_literals, regional_label
+from agentxray.analyze.behaviour.geofence import regional_label
+from agentxray.analyze.js.behaviour import regex_literals
 from agentxray.model import Finding, Notice
 
 
@@ -30,7 +31,9 @@ def test_regex_literals_expand_groups(pattern: str, literals: list[str]) -> None
         ("locale", "TR", "Turkey"),  # the territory part of `locale.endsWith("-TR")`
         ("locale", "zh-CN", "Chinese (Simplified, China)"),
         ("timezone", "asia/kolkata", "India"),
-        ("country", "us", None),  # lower case: a language code, not an ISO country code
+        ("country", "ir", "Iran"),  # a country source lower-cased by the program (one policy
+        # with Python: `answer["country_code"].lower() == "ir"`)
+        ("country", "xx", None),  # no such country
     ],
 )
 def test_regional_label(kind: str, value: str, label: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Helpers for the Python detector tests: run the four detectors on a fixture file."""
+"""Helpers for the Python detector tests: run the behaviour detector on a fixture file."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from agentxray.analyze.behaviour.detector import BehaviourDetector
 from agentxray.analyze.interface import SourceUnit
-from agentxray.analyze.python.detectors import PY_DETECTORS
 from agentxray.model import FileEntry, Finding, Notice
 
 RunDetectors = Callable[..., tuple[list[Finding], list[Notice]]]
@@ -23,19 +23,18 @@ def make_unit(data: bytes, vpath: str = "fixture.py") -> SourceUnit:
 
 
 def run_units(units: list[SourceUnit]) -> tuple[list[Finding], list[Notice]]:
-    """Findings and notices of the four Python detectors on ``units``."""
+    """Findings and notices of the behaviour detector on ``units``."""
     findings: list[Finding] = []
     notices: list[Notice] = []
     for unit in units:
-        for detector in PY_DETECTORS:
-            for item in detector().run(unit):
-                (findings if isinstance(item, Finding) else notices).append(item)
+        for item in BehaviourDetector().run(unit):
+            (findings if isinstance(item, Finding) else notices).append(item)
     return findings, notices
 
 
 @pytest.fixture
 def run_py() -> RunDetectors:
-    """Runs the four Python detectors on bytes: ``run_py(data, vpath) -> (findings, notices)``."""
+    """Runs the behaviour detector on bytes: ``run_py(data, vpath) -> (findings, notices)``."""
 
     def run(data: bytes, vpath: str = "fixture.py") -> tuple[list[Finding], list[Notice]]:
         return run_units([make_unit(data, vpath)])

@@ -1,4 +1,4 @@
-"""The Python detectors on real PyPI packages acquired and unpacked by agentxray: honest time-zone,
+"""The behaviour detector on real PyPI packages acquired and unpacked by agentxray: honest time-zone,
 locale and agent code stays silent in the four accusing categories, and the data flow still sees
 the environment reads it must judge (so silence is not blindness)."""
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from agentxray.analyze.behaviour.detector import BehaviourDetector
 from agentxray.analyze.interface import SourceUnit
 from agentxray.analyze.python.analysis import analyse
-from agentxray.analyze.python.detectors import PY_DETECTORS
 from agentxray.model import Finding, Notice, Tree
 from agentxray.unpack import unpack
 
@@ -59,9 +59,8 @@ def test_real_package_is_silent(units, spec: str, holds: str) -> None:  # type: 
     findings: list[Finding] = []
     notices: list[Notice] = []
     for unit in found:
-        for detector in PY_DETECTORS:
-            for item in detector().run(unit):
-                (findings if isinstance(item, Finding) else notices).append(item)
+        for item in BehaviourDetector().run(unit):
+            (findings if isinstance(item, Finding) else notices).append(item)
     elapsed = time.monotonic() - started
     accusing = [f"{f.rule} {f.location.artifact}:{f.location.line} {f.title}" for f in findings]
     assert accusing == [], f"{spec} should be silent ({holds})"

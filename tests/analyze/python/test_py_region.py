@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from agentxray.analyze.python.region import locale_tag, regex_candidates, regional_label
+from agentxray.analyze.behaviour.geofence import locale_tag, regional_label
+from agentxray.analyze.python.behaviour import regex_candidates
 from agentxray.model import Finding, Notice
 
 
@@ -57,7 +58,7 @@ from agentxray.model import Finding, Notice
     ],
 )
 def test_regional_label(kind: str, unit: str, value: str, label: str | None) -> None:
-    found = regional_label(kind, unit, value)
+    found = regional_label(kind, value, unit)
     assert (found is None) == (label is None), found
     if label is not None:
         assert found is not None and label in found
