@@ -33,6 +33,7 @@ from agentxray.analyze.js.nodes import (
     shadowed,
     string_value,
     text,
+    unwrap,
 )
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import Signal
@@ -216,7 +217,75 @@ def _remote_field(a: JsAnalysis, test: Node) -> str:
             value = d.child_by_field_name("value") or d.child_by_field_name("right")
             if value is not None and any(mark in text(value) for mark in REMOTE_MARKS):
                 return f"{holder}.{m.group(2)}"
+    flag = unwrap(test)
+    while flag.type == "unary_expression" and flag.named_child_count == 1:
+        flag = unwrap(flag.named_children[0])
+    if flag.type == "identifier" and flag.text in _remote_flags(a):
+        return text(flag)
     return ""
+
+
+_RESPONSE_PART = re.compile(rb"\.\s*headers\b")
+_FLAGS_KEY = "agentxray.analyze.js.watermark_marks.remote_flags"
+
+
+def _remote_flags(a: JsAnalysis) -> set[bytes]:
+    """Variables set from a server's answer (``flag = res.headers.get("x-variant") === "b7"``,
+    ``res`` holding a ``fetch``): a server switches what tests them."""
+    cached = a.unit.context.get(_FLAGS_KEY)  # computed once per file
+    if isinstance(cached, set):
+        return cached
+    flags: set[bytes] = set()
+    for m in _RESPONSE_PART.finditer(a.unit.data):
+        cur = a.index.node_at(m.end() - len(b"headers"), m.end())
+        for _ in range(8):
+            parent = cur.parent
+            if parent is None or parent.type not in _READ_PARTS | _ASSIGNED:
+                break
+            if parent.type in _ASSIGNED:
+                left = parent.child_by_field_name("left") or parent.child_by_field_name("name")
+                right = parent.child_by_field_name("right") or parent.child_by_field_name("value")
+                if (
+                    left is not None
+                    and left.type == "identifier"
+                    and right == cur
+                    and _from_fetch(a, right)
+                ):
+                    flags.add(left.text or b"")
+                break
+            cur = parent
+    a.unit.context[_FLAGS_KEY] = flags
+    return flags
+
+
+_READ_PARTS = frozenset(
+    {
+        "member_expression",
+        "call_expression",
+        "arguments",
+        "binary_expression",
+        "await_expression",
+        "parenthesized_expression",
+        "subscript_expression",
+    }
+)
+_ASSIGNED = frozenset({"assignment_expression", "variable_declarator"})
+
+
+def _from_fetch(a: JsAnalysis, value: Node) -> bool:
+    """``res.headers…`` where ``res`` is bound to a fetched response in the same function."""
+    if any(mark in text(value) for mark in REMOTE_MARKS):
+        return True
+    m = re.match(r"\s*([A-Za-z_$][\w$]*)\s*\.", text(value))
+    if m is None:
+        return False
+    fn = enclosing_function(value)
+    for d in a.index.definitions(m.group(1))[:8]:
+        bound = d.child_by_field_name("value") or d.child_by_field_name("right")
+        inside = fn is None or fn.start_byte <= d.start_byte < fn.end_byte
+        if bound is not None and inside and any(mark in text(bound) for mark in REMOTE_MARKS):
+            return True
+    return False
 
 
 def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
@@ -243,7 +312,37 @@ def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
                     cond.comparisons,
                 )
             )
+    for flag in sorted(_remote_flags(a)):
+        # `marker ? LRI + t + PDI : t` where a server's answer sets `marker`
+        for use in a.index.identifiers(flag.decode())[:20]:
+            c = _tested_by(use)
+            branch = c.child_by_field_name("consequence") if c is not None else None
+            if c is None or branch is None:
+                continue
+            other = c.child_by_field_name("alternative")
+            added = [
+                ch for v in _strings_in(branch, consts, index=a.index) for ch in policy.marks_in(v)
+            ]
+            kept = (
+                [ch for v in _strings_in(other, consts, index=a.index) for ch in policy.marks_in(v)]
+                if other is not None
+                else []
+            )
+            if added and not kept and _writes_text(branch):
+                chars = tuple(dict.fromkeys(added))
+                out.append(Mark("decoration", c, chars, "", (), flag.decode()))
     return out
+
+
+def _tested_by(use: Node) -> Node | None:
+    """The ternary or ``if`` whose test is ``use`` itself (or its negation)."""
+    cur = use
+    while cur.parent is not None and cur.parent.type in ("parenthesized_expression",):
+        cur = cur.parent
+    parent = cur.parent
+    if parent is not None and parent.type in ("ternary_expression", "if_statement"):
+        return parent if parent.child_by_field_name("condition") == cur else None
+    return None
 
 
 def _writes_text(node: Node) -> bool:
