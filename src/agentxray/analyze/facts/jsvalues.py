@@ -567,6 +567,14 @@ class JsValues:
         node = strip(node)
         if node.type == "array":
             return [e for e in node.named_children if e.type != "spread_element"]
+        if node.type == "member_expression" and depth < 3:  # this.extra set by a method
+            obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+            if obj is not None and prop is not None and obj.type == "this":
+                return [
+                    e
+                    for v in self._this_values(node, text(self.data, prop))
+                    for e in self._elements(v, depth + 1)
+                ]
         if node.type == "identifier" and depth < 3:
             b = self.scopes.binding(node)
             if b is not None and b.kind == "var" and b.value is not None:
