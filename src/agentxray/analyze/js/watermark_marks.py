@@ -321,10 +321,10 @@ def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
                 continue
             other = c.child_by_field_name("alternative")
             added = [
-                ch for v in _strings_in(branch, consts, index=a.index) for ch in policy.marks_in(v)
+                ch for v in _strings_in(branch, consts, index=a.index) for ch in _special_chars(v)
             ]
             kept = (
-                [ch for v in _strings_in(other, consts, index=a.index) for ch in policy.marks_in(v)]
+                [ch for v in _strings_in(other, consts, index=a.index) for ch in _special_chars(v)]
                 if other is not None
                 else []
             )
