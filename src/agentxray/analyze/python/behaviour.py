@@ -15,10 +15,13 @@ import ast
 import logging
 import re
 
-from agentxray.analyze.behaviour.records import Comparison, Evidence, HiddenList, Source
+import babel
+
+from agentxray.analyze.behaviour.records import Comparison, Effect, Evidence, HiddenList, Source
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.comparisons import Comparison as PyComparison
 from agentxray.analyze.python.deciding import deciding_requests
+from agentxray.analyze.python.decoders import Unsupported
 from agentxray.analyze.python.report import describe, fn_label, location, snippet
 from agentxray.analyze.python.sending import identifiers_sent
 from agentxray.analyze.python.signals import IDENTITY_KINDS, REGION_KINDS, Signal
@@ -38,6 +41,13 @@ TARGETING_METHODS = frozenset(
 )
 """Methods of those SDKs that take attributes, traits or properties of the user."""
 MAX_ARG_NODES = 400
+MAX_TEST_DEPTH = 12
+"""Expressions between a comparison and the ``if``/conditional whose test holds it."""
+MIN_CATALOG_ITEMS = 2
+PROSE_SHARE = 0.75
+"""Share of a list's items that must read as sentences for it to be translated text."""
+_DIRECTIONS = frozenset({"rtl", "ltr", "auto"})
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _COMPARED_KINDS = REGION_KINDS | IDENTITY_KINDS | {"identifier"}
 _ENCODED_KINDS = (IDENTITY_KINDS - {"endpoint"}) | {"identifier"}
 _ZONE_TOKEN = re.compile(r"[A-Z][A-Za-z_+-]*(?:/[A-Z][A-Za-z_+-]*)+")
@@ -153,6 +163,115 @@ def _evidence(
     )
 
 
+def _decided(a: PyAnalysis, node: ast.AST) -> list[ast.AST]:
+    """The ``if`` or conditional expression whose test holds ``node`` (through ``and``/``or``/
+    ``not``, calls and comparisons), if any."""
+    cur: ast.AST | None = a.index.parent(node)
+    child: ast.AST | None = node
+    for _ in range(MAX_TEST_DEPTH):
+        if cur is None or (isinstance(cur, (ast.stmt, ast.Lambda)) and not isinstance(cur, ast.If)):
+            return []
+        if isinstance(cur, (ast.If, ast.IfExp, ast.While)):
+            return [cur] if cur.test is child else []
+        cur, child = a.index.parent(cur), cur
+    return []
+
+
+def _tag(node: ast.AST | None) -> bool:
+    """A string constant that is a language tag (``"zh-CN"``, ``"en"``) or a text direction."""
+    if isinstance(node, ast.IfExp):  # `"zh-Hant" if tw else "zh-Hans"`
+        return _tag(node.body) and _tag(node.orelse)
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return False
+    value = node.value
+    if value in _DIRECTIONS:
+        return True
+    if not _LANGUAGE_TAG.fullmatch(value):
+        return False
+    try:
+        babel.Locale.parse(value.replace("-", "_"))
+    except (ValueError, babel.UnknownLocaleError):
+        return False
+    return True
+
+
+def _branch_tag(body: list[ast.stmt]) -> bool:
+    """A branch that only returns or assigns a language tag."""
+    if len(body) != 1:
+        return False
+    stmt = body[0]
+    if isinstance(stmt, ast.Return):
+        return _tag(stmt.value)
+    return isinstance(stmt, ast.Assign) and _tag(stmt.value)
+
+
+def _picks_language(branches: list[ast.AST]) -> bool:
+    """Every decided branch only picks a language tag: ``"zh-CN" if is_zh(x) else "en"``."""
+    if not branches:
+        return False
+    for b in branches:
+        if isinstance(b, ast.IfExp):
+            if not (_tag(b.body) and _tag(b.orelse)):
+                return False
+        elif not (isinstance(b, ast.If) and _branch_tag(b.body)):
+            return False
+    return True
+
+
+def _prose(value: str) -> bool:
+    """Text meant for a reader: words with a space, or letters outside ASCII."""
+    return (" " in value.strip() and any(c.isalpha() for c in value)) or any(
+        ord(c) > 0x7F and c.isalpha() for c in value
+    )
+
+
+def _sentences(a: PyAnalysis, node: ast.AST) -> set[str] | None:
+    try:
+        value = a.ev.value(node)
+    except (Unsupported, RecursionError, MemoryError):
+        return None
+    if not isinstance(value, (list, tuple)) or len(value) < MIN_CATALOG_ITEMS:
+        return None
+    items = [v for v in value if isinstance(v, str)]
+    if len(items) < len(value) or sum(map(_prose, items)) < PROSE_SHARE * len(items):
+        return None
+    return set(items)
+
+
+def _picks_catalog(a: PyAnalysis, branches: list[ast.AST]) -> bool:
+    """Every decided branch chooses between two lists of sentences (translated texts)."""
+    if not branches:
+        return False
+    for b in branches:
+        if not isinstance(b, ast.IfExp):
+            return False
+        one, other = _sentences(a, b.body), _sentences(a, b.orelse)
+        if one is None or other is None or one & other:
+            return False
+    return True
+
+
+def _non_ascii_literals(branches: list[ast.AST]) -> tuple[str, ...]:
+    out = [
+        n.value
+        for b in branches
+        for n in ast.walk(b)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and not n.value.isascii()
+    ]
+    return tuple(dict.fromkeys(out))
+
+
+def _effects(a: PyAnalysis, branches: list[ast.AST]) -> tuple[Effect, ...]:
+    return tuple(
+        Effect(
+            getattr(b, "lineno", 0) * 100_000 + getattr(b, "col_offset", 0),
+            location(a.vpath, b),
+            describe(getattr(b, "test", b), 90),
+        )
+        for b in branches
+    )
+
+
 def _compared(a: PyAnalysis, cmp: PyComparison) -> Comparison | None:
     sig = cmp.signal
     if sig.kind not in _COMPARED_KINDS:
@@ -169,6 +288,8 @@ def _compared(a: PyAnalysis, cmp: PyComparison) -> Comparison | None:
     if cmp.values.methods:
         key = id(cmp.values.anchor) if cmp.values.anchor is not None else id(cmp)
         hidden = (HiddenList(items, " + ".join(cmp.values.methods), key),)
+    branches = _decided(a, cmp.node)
+    locale = sig.kind == "locale"
     return Comparison(
         source=_source(sig),
         operator=cmp.operator,
@@ -176,6 +297,10 @@ def _compared(a: PyAnalysis, cmp: PyComparison) -> Comparison | None:
         values=items,
         regex=cmp.values.regex,
         hidden=hidden,
+        effects=_effects(a, branches),
+        outcomes_pick_language=locale and _picks_language(branches),
+        outcomes_pick_catalog=locale and _picks_catalog(a, branches),
+        condition_literals=_non_ascii_literals(branches) if locale else (),
         catalog=cmp.values.catalog,
         name_hidden=sig.source.removeprefix("env:") in a.flow.hidden,
     )
