@@ -39,6 +39,8 @@ RUNS = frozenset({"code", "command"})
 _PATTERN_TEST = re.compile(r"\.(test|match|search|exec)\(")
 
 WRITES = frozenset({"writeFile", "writeFileSync", "createWriteStream"})
+LISTINGS = frozenset({"readdir", "readdirSync", "opendir", "opendirSync", "glob", "globSync"})
+"""Calls that list a directory."""
 EXTRACTS = re.compile(r"^\S*\b(tar\s+(-?[a-wyzA-Z]*x\S*|--extract)|bsdtar\s+-\S*x\S*|unzip)(\s|$)")
 """Command lines that unpack an archive into a directory."""
 """File writes whose target then holds what was written."""
@@ -80,6 +82,7 @@ class JsFlow(JsSinks):
         sinks += self._exits(calls)
         sinks += self._file_ops(calls)
         self._file_helpers()
+        self._listing_helpers(calls)
         for _round in range(2):
             sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"])
         self._downloads([s for s in sinks if s.fact.kind == "call"])
@@ -181,13 +184,20 @@ class JsFlow(JsSinks):
                 call = call.parent
             args = args_of(call) if call is not None else []
             words = [
-                strip(w) for a in args[1:2] if strip(a).type == "array" for w in strip(a).named_children
+                strip(w)
+                for a in args[1:2]
+                if strip(a).type == "array"
+                for w in strip(a).named_children
             ]
             dest: Node | None = None
             for i, word in enumerate(words[:-1]):
                 if text(self.data, word).strip("\"'`") in ("-C", "-d", "--directory"):
                     dest = words[i + 1]
-            b = self.scopes.binding(dest) if dest is not None and dest.type == "identifier" else None
+            b = (
+                self.scopes.binding(dest)
+                if dest is not None and dest.type == "identifier"
+                else None
+            )
             if b is None:
                 continue
             carried: set[Fact] = set()
@@ -386,6 +396,29 @@ class JsFlow(JsSinks):
                     value = spelled if spelled.strip("*/.") else text(self.data, site_args[b.index])
                     name = text(self.data, site.child_by_field_name("function") or site)
                     self._fact("file_read", value, site, name)
+
+    def _listing_helpers(self, calls: list[Fact]) -> None:
+        """A function that lists the directory its parameter names (a recursive walk): its
+        calls list that directory, so the caller's reads are of listed entries."""
+        for f in calls:
+            name = f.value.rsplit(".", 1)[-1]
+            if name not in LISTINGS:
+                continue
+            call = self._node(f)
+            args = args_of(call) if call is not None and call.type == "call_expression" else []
+            first = strip(args[0]) if args else None
+            b = (
+                self.scopes.binding(first)
+                if first is not None and first.type == "identifier"
+                else None
+            )
+            if b is None or b.kind != "param":
+                continue
+            helper = b.scope.child_by_field_name("name")
+            label = text(self.data, helper) if helper is not None else "?"
+            for site in self._call_sites(b.scope):
+                if enclosing_function(site) != b.scope:
+                    self._fact("call", f.value, site, f"{label}()")
 
     def _helpers(self, sinks: list[Sink]) -> list[Sink]:
         """A function that makes a request: its calls make it, with what reaches its inputs."""

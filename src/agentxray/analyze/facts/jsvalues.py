@@ -298,11 +298,17 @@ class JsValues:
             parent = member.parent
             if parent is None:
                 continue
-            if parent.type == "assignment_expression" and parent.child_by_field_name("left") == member:
+            if (
+                parent.type == "assignment_expression"
+                and parent.child_by_field_name("left") == member
+            ):
                 right = parent.child_by_field_name("right")
                 if right is not None:
                     out.append(right)
-            elif parent.type == "member_expression" and parent.child_by_field_name("object") == member:
+            elif (
+                parent.type == "member_expression"
+                and parent.child_by_field_name("object") == member
+            ):
                 # this.queue.push(event) elsewhere: what is added to it
                 prop, call = parent.child_by_field_name("property"), parent.parent
                 if (
@@ -523,7 +529,9 @@ class JsValues:
             return self._path_call(node, depth)
         if kind == "member_expression":
             name = self.canonical(node) or ""
-            return "~" if name in ("process.env.HOME", "process.env.USERPROFILE") else "*"
+            if name in ("process.env.HOME", "process.env.USERPROFILE"):
+                return "~"
+            return self._tested_name(node) or "*"
         if kind == "identifier":
             b = self.scopes.binding(node)
             if b is None:
@@ -562,6 +570,41 @@ class JsValues:
         if prop is None or obj is None or text(self.data, prop) not in ITERATORS:
             return []
         return self._elements(obj)
+
+    def _tested_name(self, node: Node) -> str:
+        """The file name an entry's name is tested to be in its loop (``e.name`` where the loop
+        checks ``/^\\.env(\\.|$)/.test(e.name)`` or ``e.name === ".env"``): its fixed prefix."""
+        loop = node.parent
+        while loop is not None and loop.type not in ("for_in_statement", "program", *FUNCTIONS):
+            loop = loop.parent
+        if loop is None or loop.type != "for_in_statement":
+            return ""
+        said = text(self.data, node).encode()
+        for needle in (b".test(" + said + b")", said + b" === ", said + b" == "):
+            at = self.data.find(needle, loop.start_byte, loop.end_byte)
+            if at == -1:
+                continue
+            if needle.startswith(b".test("):
+                regex = self.root_at(at - 1)
+                if regex is None or regex.type != "regex":
+                    continue
+                pattern = regex.child_by_field_name("pattern")
+                fixed = _fixed_prefix(text(self.data, pattern)) if pattern is not None else ""
+            else:
+                literal = self.root_at(at + len(needle))
+                fixed = (unquote(self.data, literal) or "") if literal is not None else ""
+            if len(fixed) >= 2 and "/" not in fixed:
+                return fixed
+        return ""
+
+    def root_at(self, offset: int) -> Node | None:
+        """The regex or string literal a byte offset lies in (else the smallest node there)."""
+        node = self.scopes.root.descendant_for_byte_range(offset, offset + 1)
+        while (
+            node is not None and node.parent is not None and node.parent.type in ("regex", "string")
+        ):
+            node = node.parent
+        return node
 
     def _elements(self, node: Node, depth: int = 0) -> list[Node]:
         node = strip(node)
@@ -819,3 +862,23 @@ def _handler_receiver(fn: Node) -> Node | None:
     if not name.startswith("on") or len(name) < 5:
         return None
     return left.child_by_field_name("object")
+
+
+def _fixed_prefix(pattern: str) -> str:
+    """The literal text an anchored pattern starts with: ``.env`` for ``^\\.env(\\.|$)``."""
+    if not pattern.startswith("^"):
+        return ""
+    out = []
+    i = 1
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            out.append(pattern[i + 1])
+            i += 2
+            continue
+        if ch.isalnum() or ch in "-_":
+            out.append(ch)
+            i += 1
+            continue
+        break
+    return "".join(out)
