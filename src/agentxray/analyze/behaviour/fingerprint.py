@@ -217,7 +217,8 @@ def fingerprint_findings(
         src = g.comparisons[0].source
         if src.kind == "endpoint" and not g.hidden:
             hosts = {h for v in g.values if (h := hostlike(v, NOT_IDENTITY))}
-            if len({_domain(h) for h in hosts}) < 2:
+            marked = any(c.outcomes_mark_text for c in g.comparisons)
+            if len({_domain(h) for h in hosts}) < 2 and not marked:
                 continue  # the vendor's own host(s): reading the base URL to use it
         if src.kind == "api-key" and not g.hidden and len(g.values) < 2:
             continue  # checking the key's own format, not telling providers apart

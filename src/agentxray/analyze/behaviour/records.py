@@ -115,6 +115,9 @@ class Comparison:
     (``isZh ? "zh-CN" : "en"``)."""
     outcomes_pick_catalog: bool = False
     """Every branch it decides chooses between two lists of sentences (translated texts)."""
+    outcomes_mark_text: bool = False
+    """A branch it decides picks between texts that look alike (``x ? NNBSP : " "``): its outcome
+    is written covertly into text the program produces."""
     condition_literals: tuple[str, ...] = ()
     """Non-ASCII string literals in the tests it takes part in (``ch === "Ω"`` beside a Greek
     locale test: a keyboard or script accommodation)."""

@@ -25,6 +25,7 @@ from agentxray.analyze.js.localname import names_local_path
 from agentxray.analyze.js.nodes import logical_function, string_value
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS, Signal
+from agentxray.analyze.js.unicode import skeleton
 from agentxray.analyze.js.values import Decoded, Values
 
 logger = logging.getLogger(__name__)
@@ -312,4 +313,20 @@ class _FrontEnd:
                 Effect(order, location(self.a.unit.entry.vpath, n), describe(n, 90))
                 for order, n in decided
             ),
+            outcomes_mark_text=self._marks_text(nodes),
         )
+
+    def _marks_text(self, nodes: list[Node]) -> bool:
+        """A decided ternary picks one of two texts that look alike (``mirrored ? NNBSP : " "``,
+        ``known ? "\u2019" : "'"``)."""
+        for n in nodes:
+            if n.type != "ternary_expression":
+                continue
+            arms = [n.child_by_field_name(f) for f in ("consequence", "alternative")]
+            values = [self.a.resolver.values(arm).items if arm is not None else () for arm in arms]
+            if any(len(v) != 1 for v in values):
+                continue
+            x, y = values[0][0], values[1][0]
+            if x != y and skeleton(x) == skeleton(y) and any(not c.isascii() for c in x + y):
+                return True
+        return False
