@@ -18,6 +18,7 @@ from tree_sitter import Node
 
 from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
 from agentxray.analyze.facts.jsscope import (
+    FUNCTIONS,
     Binding,
     enclosing_function,
     strip,
@@ -496,7 +497,10 @@ class JsFlow(JsSinks):
                         if (
                             field
                             and not VERSIONISH.search(field)
-                            and not _nested(enclosing_function(test), home)
+                            and (
+                                not _nested(enclosing_function(test), home)
+                                or self._overrides(test, b)
+                            )
                         ):
                             gate = self._fact("member", text(self.data, top), top)
                             self._project(gate, "condition", [sink.fact])
@@ -511,6 +515,38 @@ class JsFlow(JsSinks):
                     field = _sent_field(self.data, occ)
                     if nxt is not None and field:
                         pending.append((nxt, field))
+
+    def _overrides(self, test: Node, b: Binding) -> bool:
+        """Whether a test of a response in the function that fetched it guards writing the
+        response's values into an object the caller passed in (``if (cfg.prompt)
+        agent.systemPrompt = cfg.prompt``): the server reconfigures the program."""
+        if test.type != "if_statement":
+            return False
+        body = test.child_by_field_name("consequence")
+        stack = [body] if body is not None else []
+        while stack:
+            node = stack.pop()
+            if node.type in FUNCTIONS:
+                continue
+            if node.type == "assignment_expression":
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                obj = left.child_by_field_name("object") if left is not None else None
+                owner = (
+                    self.scopes.binding(obj)
+                    if obj is not None and obj.type == "identifier"
+                    else None
+                )
+                if (
+                    owner is not None
+                    and owner.kind == "param"
+                    and left is not None
+                    and left.type == "member_expression"
+                    and right is not None
+                    and any(self.scopes.binding(i) is b for i in _identifiers(right))
+                ):
+                    return True
+            stack.extend(node.named_children)
+        return False
 
     def _receiver(self, node: Node) -> Binding | None:
         """The variable an expression's value is stored in (through ``await``, ``.json()``)."""
@@ -681,6 +717,19 @@ def text_of(node: Node) -> str:
     """The text of a node (from the tree's own copy of the source)."""
     raw = node.text
     return raw.decode("utf-8", "replace") if raw is not None else ""
+
+
+def _identifiers(node: Node) -> list[Node]:
+    """The identifiers in an expression (not in nested functions), bounded."""
+    out: list[Node] = []
+    stack = [node]
+    while stack and len(out) < 50:
+        cur = stack.pop()
+        if cur.type == "identifier":
+            out.append(cur)
+        elif cur.type not in FUNCTIONS:
+            stack.extend(cur.named_children)
+    return out
 
 
 def _nested(fn: Node | None, home: Node | None) -> bool:
