@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentxray.analyze.behaviour.obfuscated import obfuscation_findings, step_class
+from agentxray.analyze.behaviour.obfuscated import obfuscation_findings, readable, step_class
 from agentxray.analyze.behaviour.records import Decoded, Evidence
 from agentxray.model import Location
 
@@ -121,3 +121,16 @@ def test_a_deobfuscated_string_array_keeps_its_id_over_every_value() -> None:
     assert found.severity == "high"
     assert found.title.startswith("Hidden data (string array): 600 decoded value(s)")
     assert len(found.decoded) == 600
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (("relay.example.test",), True),
+        (("line one\nline two",), True),  # newlines are text
+        (("\x00\x01\x02\x03\x04\x05ab",), False),  # key material
+        (("1234",), False),  # no letters
+    ],
+)
+def test_readable(texts: tuple[str, ...], expected: bool) -> None:
+    assert readable(texts) is expected

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agentxray.analyze.behaviour.records import Choice, Evidence, Sink, Source
-from agentxray.analyze.behaviour.watermark import lookalikes, watermark_findings
+from agentxray.analyze.behaviour.watermark import lookalikes, marks_in, watermark_findings
 from agentxray.model import Location
 
 RULE = "x-watermark"
@@ -172,3 +172,16 @@ def test_same_choices_same_id_wherever_they_are() -> None:
         )
 
     assert watermark_findings(RULE, [at(3)])[0].id == watermark_findings(RULE, [at(30)])[0].id
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("it\u2019s", ["\u2019"]),  # a curly apostrophe in Latin text
+        ("x\u200by", ["\u200b"]),  # zero width anywhere
+        ("\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440", []),  # a Russian sentence
+        ("\u0430", ["\u0430"]),  # a short variant: Cyrillic a standing for Latin a
+    ],
+)
+def test_marks_in(text: str, expected: list[str]) -> None:
+    assert marks_in(text) == expected

@@ -110,11 +110,20 @@ def embedded_asset(texts: Sequence[str], steps: Iterable[str], compared: bool) -
     return len(texts) == 1 and _DOCUMENT.match(texts[0].strip()) is not None
 
 
+def readable(texts: Sequence[str]) -> bool:
+    """Decoded values that are text: printable, with letters (not key material or an image)."""
+    text = "".join(texts)
+    if len(text) < 3:
+        return False
+    printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
+    return printable >= 0.95 * len(text) and any(c.isalpha() for c in text)
+
+
 def hidden(d: Decoded) -> bool:
     """Whether a decoded value is hidden data (not an alphabet, a reversed word or an asset)."""
     texts = d.values
     layers = set(_layers(d))
-    if not texts or not layers:
+    if not texts or not layers or not readable(texts):
         return False
     if "range" in layers and layers <= GENERATED:
         return False  # generated from a range: an alphabet, not hidden data

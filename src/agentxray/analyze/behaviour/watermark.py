@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from agentxray.analyze.behaviour.records import Choice, FieldTest, Sink
 from agentxray.analyze.behaviour.wording import stable_id
-from agentxray.analyze.js.unicode import INVISIBLE, char_label, skeleton, special
+from agentxray.analyze.js.unicode import INVISIBLE, char_label, prototypes, skeleton, special
 from agentxray.model import Category, Finding, Location
 
 CATEGORY: Category = "watermark"
@@ -78,6 +78,19 @@ def lookalikes(values: Sequence[str]) -> bool:
         return False
     # An invisible mark appended or not (`flag ? "\u200d" : ""`) has an empty skeleton.
     return next(iter(skel)) != "" or _invisible(distinct)
+
+
+def marks_in(s: str) -> list[str]:
+    """Invisible characters, and look-alikes standing alone among Latin text, in ``s``.
+
+    A Russian sentence is all Cyrillic: its letters imitate nothing. A look-alike counts only
+    in a short variant (``"\u0430"``) or in text that is otherwise ASCII.
+    """
+    table = prototypes()
+    letters = [ch for ch in s if ch.isalpha()]
+    latin = sum(ch.isascii() for ch in letters)
+    mixed = len(s) <= 4 or (letters and latin >= 0.8 * len(letters))
+    return [ch for ch in s if ch in INVISIBLE or (mixed and ch in table and not ch.isascii())]
 
 
 def paired_punctuation(values: Iterable[str]) -> bool:

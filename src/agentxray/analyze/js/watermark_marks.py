@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from agentxray.analyze.behaviour import watermark as policy
 from agentxray.analyze.behaviour.records import Choice, Evidence, Source
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison, Condition
@@ -74,19 +75,6 @@ class Mark:
     """The fetched configuration field deciding it, when it is remote."""
     alphabet: bool = False
     """An encoding through an alphabet of invisible characters indexed by data."""
-
-
-def _special_chars(s: str) -> list[str]:
-    """Invisible characters, and look-alikes standing alone among Latin text.
-
-    A Russian sentence is all Cyrillic: its letters imitate nothing. A look-alike counts only
-    in a short variant (``"\u0430"``) or in text that is otherwise ASCII.
-    """
-    table = prototypes()
-    letters = [ch for ch in s if ch.isalpha()]
-    latin = sum(ch.isascii() for ch in letters)
-    mixed = len(s) <= 4 or (letters and latin >= 0.8 * len(letters))
-    return [ch for ch in s if ch in INVISIBLE or (mixed and ch in table and not ch.isascii())]
 
 
 def _strings_in(
@@ -296,9 +284,11 @@ def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
         other = c.child_by_field_name("alternative")
         if branch is None:
             continue
-        added = [ch for v in _strings_in(branch, consts, index=a.index) for ch in _special_chars(v)]
+        added = [
+            ch for v in _strings_in(branch, consts, index=a.index) for ch in policy.marks_in(v)
+        ]
         kept = (
-            [ch for v in _strings_in(other, consts, index=a.index) for ch in _special_chars(v)]
+            [ch for v in _strings_in(other, consts, index=a.index) for ch in policy.marks_in(v)]
             if other is not None
             else []
         )
@@ -321,10 +311,10 @@ def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
                 continue
             other = c.child_by_field_name("alternative")
             added = [
-                ch for v in _strings_in(branch, consts, index=a.index) for ch in _special_chars(v)
+                ch for v in _strings_in(branch, consts, index=a.index) for ch in policy.marks_in(v)
             ]
             kept = (
-                [ch for v in _strings_in(other, consts, index=a.index) for ch in _special_chars(v)]
+                [ch for v in _strings_in(other, consts, index=a.index) for ch in policy.marks_in(v)]
                 if other is not None
                 else []
             )
@@ -364,7 +354,7 @@ def _substitutions(a: JsAnalysis, consts: Constants) -> list[Mark]:
             continue
         pattern, replacement = args.named_children
         chars = [
-            ch for v in _strings_in(replacement, consts, index=a.index) for ch in _special_chars(v)
+            ch for v in _strings_in(replacement, consts, index=a.index) for ch in policy.marks_in(v)
         ]
         if not chars:
             continue

@@ -125,13 +125,7 @@ def _texts(value: object) -> list[str] | None:
         if not isinstance(item, str):
             return None
         out.append(item)
-    text = "".join(out)
-    if len(text) < 3:
-        return None
-    printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
-    if printable < 0.95 * len(text) or not any(c.isalpha() for c in text):
-        return None
-    return out
+    return out if obfuscated.readable(out) else None
 
 
 def _evaluate(a: PyAnalysis, node: ast.AST) -> tuple[object, list[str]] | None:
