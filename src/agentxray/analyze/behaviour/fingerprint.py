@@ -91,6 +91,9 @@ def identity_value(value: str) -> bool:
 def _address(value: str) -> bool:
     """An address or its prefix (``10.42.``, ``080027``): digits are its normal spelling."""
     v = value.strip().lower()
+    digits = {c for c in v if c.isalnum()}
+    if digits <= {"0"} or digits <= {"f"}:
+        return False  # 00:00:00:00:00:00, 0.0.0.0, ff:ff:…: no interface, any, broadcast
     return v not in NOT_IDENTITY and v not in PLACEHOLDERS and sum(c.isalnum() for c in v) >= 2
 
 

@@ -99,6 +99,8 @@ COLLECTION_PASS = frozenset(
 CODE_POINTS = frozenset({"codePointAt", "charCodeAt"})
 STATIC_PASS = frozenset({"Object.values", "Array.from"})
 """Calls whose result still holds a collection's elements (interfaces → their MAC addresses)."""
+FILL_METHODS = frozenset({"push", "unshift"})
+"""Array methods that put a value into the list they are called on."""
 HASH_OBJECTS = ("createHash", "createHmac", "subtle.digest", "sha256", "sha1", "md5")
 """Calls whose ``update``/argument turns a value into a derived identifier."""
 DERIVE_METHODS = frozenset({"exec", "match", "matchAll"})
@@ -245,6 +247,8 @@ class Tracker:
             index = parent.child_by_field_name("index")
             if not item.path and not item.outcome and index is not None and index.type == "number":
                 return [replace(item, node=parent)]
+            if item.signal.kind == "network-interfaces" and not item.path and not item.outcome:
+                return [replace(item, node=parent)]  # `ifaces[name]`: that interface's addresses
             if index is not None and index.type == "string" and not item.outcome:
                 projected = self._project(item, text(index).strip("\"'`"))
                 return [replace(projected, node=parent)] if projected is not None else []
@@ -472,6 +476,8 @@ class Tracker:
                 return []
             if method == "exec":
                 return [replace(item, node=call)]
+            if method in FILL_METHODS and item.signal.kind in IDENTITY_KINDS:
+                return self._filled(item, callee.child_by_field_name("object"))
             if method in MEMBERSHIP_METHODS:
                 return [self._compare(item, "in", call, callee.child_by_field_name("object"))]
             if method == "localeCompare":
@@ -513,6 +519,16 @@ class Tracker:
                 return []
             return self._destructure(hopped, pattern, fn)
         return self._uses_in(hopped, fn, params[position])
+
+    def _filled(self, item: _Item, receiver: Node | None) -> list[_Item]:
+        """``macs.push(n.mac)``: the list now holds the identity; its uses carry it."""
+        if receiver is None or receiver.type != "identifier":
+            return []
+        name = text(receiver)
+        scope = self._declaring_scope(receiver, name)
+        if scope.parent is None and len(name) < 3:
+            return []  # a minified global: other functions' lists of the same name
+        return self._uses_in(item, scope, name, exclude=receiver)
 
     def _hasher(self, callee: Node) -> bool:
         """``x.update`` on a hash: ``createHash(…).update``, or a variable holding one (``const
