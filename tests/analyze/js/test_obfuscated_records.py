@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 
+from agentxray.analyze.behaviour.obfuscated import obfuscation_findings
 from agentxray.analyze.interface import SourceUnit
 from agentxray.analyze.js.analysis import analyse
-from agentxray.analyze.js.deobfuscate.report import decoded_records, obfuscation_findings
+from agentxray.analyze.js.deobfuscate.report import decoded_records
 from agentxray.model import FileEntry
+
+RULE = "js-obfuscated-data"
 
 # ruleid: js-obfuscated-data (a hidden zone list compared with the user's timezone)
 COMPARED = b"""const ZONES = JSON.parse(atob("WyJBc2lhL1NoYW5naGFpIiwiQXNpYS9VcnVtcWkiXQ=="));
@@ -37,7 +40,7 @@ def test_a_decoded_list_compared_with_the_timezone_is_critical() -> None:
     a = analyse(make_unit(COMPARED))
     (record,) = decoded_records(a, set())
     assert record.compared and record.values == ("Asia/Shanghai", "Asia/Urumqi")
-    (found,) = obfuscation_findings(a, set())
+    (found,) = obfuscation_findings(RULE, decoded_records(a, set()))
     assert (found.rule, found.location.line, found.severity) == (
         "js-obfuscated-data",
         1,
@@ -46,5 +49,5 @@ def test_a_decoded_list_compared_with_the_timezone_is_critical() -> None:
 
 
 def test_a_decoded_list_only_shown_is_merely_encoded() -> None:
-    (found,) = obfuscation_findings(analyse(make_unit(SHOWN)), set())
+    (found,) = obfuscation_findings(RULE, decoded_records(analyse(make_unit(SHOWN)), set()))
     assert (found.rule, found.location.line, found.severity) == ("js-obfuscated-data", 1, "medium")

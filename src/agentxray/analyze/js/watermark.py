@@ -34,7 +34,6 @@ from agentxray.analyze.js.nodes import (
 )
 from agentxray.analyze.js.report import describe
 from agentxray.analyze.js.watermark_marks import evidence, mark_records, source_of
-from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +57,6 @@ _PREFILTER = [
         rb"\\u04[0-5][0-9a-fA-F]",
     )
 ]
-RULE = "js-watermark"
 
 
 @dataclass
@@ -462,11 +460,6 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
             )
         )
     return out + mark_records(a, literals)
-
-
-def watermark_findings(a: JsAnalysis) -> list[Finding]:
-    """``watermark`` findings of one file."""
-    return policy.watermark_findings(RULE, choice_records(a))
 
 
 def _field_of(cmp: Comparison) -> str | None:

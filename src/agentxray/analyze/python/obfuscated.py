@@ -19,11 +19,9 @@ from agentxray.analyze.python.evaluate import FunctionRef
 from agentxray.analyze.python.interpret import callable_def
 from agentxray.analyze.python.report import describe, fn_label, location, snippet
 from agentxray.analyze.python.substitutions import tag_text
-from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
 
-RULE = "py-obfuscated-data"
 MAX_CLIMB = 8
 _CLIMB = (
     ast.Call,
@@ -276,11 +274,6 @@ def decoded_records(a: PyAnalysis, compared: set[str]) -> list[Decoded]:
             for _, d in items
         )
     return out
-
-
-def obfuscation_findings(a: PyAnalysis, compared: set[str]) -> list[Finding]:
-    """``obfuscated-data`` findings of one module."""
-    return obfuscated.obfuscation_findings(RULE, decoded_records(a, compared))
 
 
 def _add(

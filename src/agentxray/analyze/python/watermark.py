@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import logging
 
-from agentxray.analyze.behaviour import watermark as policy
 from agentxray.analyze.behaviour.records import Choice as ChoiceRecord
 from agentxray.analyze.behaviour.records import Evidence, Sink, Source
 from agentxray.analyze.python.analysis import PyAnalysis
@@ -22,11 +21,9 @@ from agentxray.analyze.python.parse import FUNCTIONS
 from agentxray.analyze.python.report import describe, fn_label, location, snippet
 from agentxray.analyze.python.signals import IDENTITY_KINDS, REGION_KINDS, Signal
 from agentxray.analyze.python.transforms import returns
-from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
 
-RULE = "py-watermark"
 _TEXT_METHODS = frozenset(
     {"format", "join", "replace", "write", "append", "strftime", "writelines", "write_text"}
     | {"insert", "extend", "sendall", "send", "print", "echo"}
@@ -235,11 +232,6 @@ def choice_records(a: PyAnalysis) -> list[ChoiceRecord]:
             )
         )
     return out
-
-
-def watermark_findings(a: PyAnalysis) -> list[Finding]:
-    """``watermark`` findings of one module."""
-    return policy.watermark_findings(RULE, choice_records(a))
 
 
 def _normalises_signal(a: PyAnalysis, change: Choice) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from agentxray.analyze.behaviour import obfuscated
 from agentxray.analyze.behaviour.records import Decoded as DecodedRecord
 from agentxray.analyze.behaviour.records import Evidence
 from agentxray.analyze.js.analysis import JsAnalysis
@@ -16,11 +15,8 @@ from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.nodes import function_name
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.values import Decoded
-from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
-
-RULE = "js-obfuscated-data"
 
 
 def decoded_records(a: JsAnalysis, compared: set[Decoded]) -> list[DecodedRecord]:
@@ -73,9 +69,3 @@ def decoded_records(a: JsAnalysis, compared: set[Decoded]) -> list[DecodedRecord
                 )
             )
     return out
-
-
-def obfuscation_findings(a: JsAnalysis, compared: set[Decoded]) -> list[Finding]:
-    """``obfuscated-data`` findings of one file: ``compared`` holds the decoded values that
-    environment signals are compared with."""
-    return obfuscated.obfuscation_findings(RULE, decoded_records(a, compared))
