@@ -22,7 +22,7 @@ from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison as FlowComparison
 from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.localname import names_local_path
-from agentxray.analyze.js.nodes import logical_function, string_value
+from agentxray.analyze.js.nodes import logical_function, string_value, text
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS, Signal
 from agentxray.analyze.js.unicode import skeleton
@@ -196,6 +196,31 @@ def _non_ascii_literals(nodes: list[Node]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_SETTINGS = frozenset({"number", "true", "false", "null", "undefined"})
+
+
+def _catalog(a: JsAnalysis, cmp: FlowComparison) -> bool:
+    """The constants are the keys of a table of content, one entry per key (translations by
+    locale: ``lang in MESSAGES``, ``Object.keys(MESSAGES).includes(lang)``), not a table that
+    classifies its keys (settings, or values shared by several keys)."""
+    other = cmp.other
+    if other is not None and other.type == "call_expression":
+        callee = other.child_by_field_name("function")
+        args = other.child_by_field_name("arguments")
+        if callee is None or text(callee) != "Object.keys" or args is None:
+            return False
+        other = args.named_children[0] if args.named_child_count == 1 else None
+    elif cmp.operator != "in":
+        return False
+    table = a.resolver.table(other)
+    if table is None:
+        return False
+    values = [p.child_by_field_name("value") for p in table.named_children if p.type == "pair"]
+    if len(values) < 2 or any(v is None or v.type in _SETTINGS for v in values):
+        return False
+    return len({text(v) for v in values if v is not None}) == len(values)
+
+
 def _function_key(node: Node) -> int:
     fn = logical_function(node)
     return fn.start_byte if fn is not None else -1
@@ -283,6 +308,7 @@ class _FrontEnd:
             outcomes_pick_language=locale and _picks_language(nodes),
             outcomes_pick_catalog=locale and _picks_catalog(self.a, nodes),
             condition_literals=_non_ascii_literals(nodes) if locale else (),
+            catalog=locale and _catalog(self.a, cmp),
         )
 
     def _identity(self, cmp: FlowComparison) -> Comparison:

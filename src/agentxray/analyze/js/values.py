@@ -167,6 +167,10 @@ class Resolver:
         obj = self._object(node, 0)
         return self._keys(obj) if obj is not None else self.values(node)
 
+    def table(self, node: Node | None) -> Node | None:
+        """The constant object literal a membership test looks keys up in, if any."""
+        return self._object(node, 0)
+
     def _enum(self, name: str) -> Node | None:
         """The body of ``enum name { … }`` declared in the file."""
         m = re.search(rb"enum\s+" + re.escape(name.encode()) + rb"\s*\{", self.index.data)
