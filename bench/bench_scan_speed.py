@@ -78,6 +78,15 @@ def child_run(
 ) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     """Run ``argv``; its wall time, CPU time (user + system, with its children) and the process
     (exit 0 or 1 expected: findings are not a failure)."""
+    wall, cpu, _peak, proc = child_usage(argv, env)
+    return wall, cpu, proc
+
+
+def child_usage(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, int, subprocess.CompletedProcess[str]]:
+    """:func:`child_run` and the peak resident memory (bytes) of the largest process among the
+    child and the descendants it waited for."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
@@ -86,7 +95,9 @@ def child_run(
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{argv[:4]} exited {proc.returncode}: {proc.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc
+    # ru_maxrss of RUSAGE_CHILDREN is the largest of all children so far: this child's when it
+    # is the largest yet, else an upper bound.
+    return wall, cpu, after.ru_maxrss * 1024, proc
 
 
 def _env(tree: str | None) -> dict[str, str]:

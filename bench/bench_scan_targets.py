@@ -7,7 +7,13 @@ a child process, rounds interleaving the builds so that a busier minute affects 
 per build: median wall time, median CPU time (user + system of the scan and its children: the
 forked workers and the isolate), the median of each detector's total from the debug log (summed
 over processes: CPU-like), and whether the finding ids (in report order) and the notices equal
-those of the first build in every round.
+those of the first build in every round (said apart).
+
+Each round also times tree-sitter's bare single-thread parse of all the target's JavaScript and
+TypeScript (every file of the unpacked tree whose content is one of the report's ``javascript``
+or ``typescript`` files, ``Parser.parse`` on its bytes, one after the other, in a fresh
+interpreter): the floor the scan is compared with, measured in the same minutes. The unpacked
+tree is the one the scan logs it reused (warm cache; run once before to fill it).
 
 Usage::
 
@@ -29,17 +35,64 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_scan_speed import child_run  # bench/ is the script's folder: on sys.path
+from bench_scan_speed import child_usage  # bench/ is the script's folder: on sys.path
 
 _DETECTOR = re.compile(r"detector ([\w-]+): ([\d.]+) s")
+_REUSED = re.compile(r"reusing unpacked tree (\S+)")
+
+BARE_PARSE = (
+    "import hashlib, json, os, sys, time\n"
+    "import tree_sitter_javascript as js, tree_sitter_typescript as ts\n"
+    "from tree_sitter import Language, Parser\n"
+    "kinds = json.load(open(sys.argv[2]))\n"
+    "parsers = {'javascript': Parser(Language(js.language())),\n"
+    "           'typescript': Parser(Language(ts.language_typescript()))}\n"
+    "files = n = 0\n"
+    "cpu = 0.0\n"
+    "for folder, _dirs, names in os.walk(sys.argv[1]):\n"
+    "    for name in names:\n"
+    "        path = os.path.join(folder, name)\n"
+    "        if os.path.islink(path):\n"
+    "            continue\n"
+    "        data = open(path, 'rb').read()\n"
+    "        kind = kinds.get(hashlib.sha256(data).hexdigest())\n"
+    "        if kind is None:\n"
+    "            continue\n"
+    "        start = time.process_time()\n"
+    "        parsers[kind].parse(data)\n"
+    "        cpu += time.process_time() - start\n"
+    "        files, n = files + 1, n + len(data)\n"
+    "print(cpu, files, n)\n"
+)
+
+Run = tuple[float, float, int, dict[str, float]]
 
 
-def _scan(target: str, tree: str, out: Path) -> tuple[float, float, dict[str, float]]:
+def _scan(target: str, tree: str, out: Path) -> tuple[Run, str | None]:
     env = dict(os.environ, PYTHONPATH=tree)
     argv = [sys.executable, "-m", "agentxray.cli.main", "--debug", "scan", target]
     argv += ["--format", "json", "-o", str(out)]
-    wall, cpu, proc = child_run(argv, env)  # the same measurement as bench_scan_speed
-    return wall, cpu, {m[1]: float(m[2]) for m in _DETECTOR.finditer(proc.stderr)}
+    wall, cpu, peak, proc = child_usage(argv, env)  # the same measurement as bench_scan_speed
+    reused = _REUSED.search(proc.stderr)
+    parts = {m[1]: float(m[2]) for m in _DETECTOR.finditer(proc.stderr)}
+    return (wall, cpu, peak, parts), reused[1] if reused else None
+
+
+def _bare_parse(unpacked: str, report: Path, tmp: str) -> tuple[float, float, int, int]:
+    """Wall and CPU time of the bare parse of the report's JavaScript in ``unpacked``, files, bytes."""
+    doc = json.loads(report.read_text("utf-8"))
+    kinds = {
+        a["sha256"]: a["kind"]
+        for a in doc["artifacts"]
+        if a.get("kind") in ("javascript", "typescript") and a.get("sha256")
+    }
+    listing = Path(tmp) / "kinds.json"
+    listing.write_text(json.dumps(kinds), "utf-8")
+    wall, _cpu, _peak, proc = child_usage(
+        [sys.executable, "-c", BARE_PARSE, unpacked, str(listing)]
+    )
+    cpu, files, size = proc.stdout.split()
+    return wall, float(cpu), int(files), int(size)
 
 
 def _result(path: Path) -> tuple[list[str], list[object]]:
@@ -70,40 +123,74 @@ def main() -> int:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp:
         for target in args.targets:
-            runs: dict[str, list[tuple[float, float, dict[str, float]]]] = {
-                t: [] for t in args.trees
-            }
+            runs: dict[str, list[Run]] = {t: [] for t in args.trees}
             same = {t: True for t in args.trees}
+            notes = {t: True for t in args.trees}
+            floors: list[tuple[float, float]] = []
+            loads: list[float] = []
             count = 0
             for n in range(args.rounds):
+                loads.append(os.getloadavg()[0])
                 results = {}
+                unpacked = None
                 for tree in args.trees:
                     out = Path(tmp) / f"{n}-{args.trees.index(tree)}.json"
-                    runs[tree].append(_scan(target, tree, out))
+                    run, unpacked = _scan(target, tree, out)
+                    runs[tree].append(run)
                     results[tree] = _result(out)
+                if unpacked is not None:
+                    out = Path(tmp) / f"{n}-0.json"
+                    wall, cpu, files, size = _bare_parse(unpacked, out, tmp)
+                    floors.append((wall, cpu))
+                    print(
+                        f"  round {n + 1}: bare parse of {files} files ({size / 1e6:.1f} MB) "
+                        f"{wall:.1f} s wall, {cpu:.1f} s CPU; scans "
+                        + ", ".join(
+                            f"{runs[t][-1][0]:.1f} s wall / {runs[t][-1][1]:.1f} s CPU"
+                            for t in args.trees
+                        ),
+                        flush=True,
+                    )
                 first = results[args.trees[0]]
                 count = len(first[0])
                 for tree in args.trees:
-                    same[tree] = same[tree] and results[tree] == first
+                    same[tree] = same[tree] and results[tree][0] == first[0]
+                    notes[tree] = notes[tree] and results[tree][1] == first[1]
                     if results[tree] != first:
                         _differences(tree, n, first, results[tree])
+            loads.append(os.getloadavg()[0])
             print(
                 f"{target}: {count} findings, {args.rounds} rounds, load average "
-                f"{os.getloadavg()[0]:.1f} at the end"
+                f"{min(loads):.1f}-{max(loads):.1f} (1-minute, at each round's start and the end)"
             )
-            for tree in args.trees:
-                wall = statistics.median(w for w, _c, _d in runs[tree])
-                cpu = statistics.median(c for _w, c, _d in runs[tree])
-                names = {k for _w, _c, d in runs[tree] for k in d}
-                parts = {
-                    k: statistics.median(d.get(k, 0.0) for *_x, d in runs[tree]) for k in names
-                }
-                top = sorted(parts.items(), key=lambda kv: -kv[1])[: args.top]
-                walls = ", ".join(f"{w:.1f}" for w, _c, _d in runs[tree])
+            floor_wall = statistics.median(w for w, _c in floors) if floors else None
+            floor_cpu = statistics.median(c for _w, c in floors) if floors else None
+            if floor_wall is not None and floor_cpu is not None:
                 print(
-                    f"  {tree}: wall {wall:.1f} s ({walls}), CPU {cpu:.1f} s; "
+                    f"  bare parse (one thread): wall {floor_wall:.1f} s, CPU {floor_cpu:.1f} s "
+                    f"({', '.join(f'{c:.1f}' for _w, c in floors)}); half of it: "
+                    f"{floor_wall / 2:.1f} s wall"
+                )
+            for tree in args.trees:
+                wall = statistics.median(r[0] for r in runs[tree])
+                cpu = statistics.median(r[1] for r in runs[tree])
+                peak = max(r[2] for r in runs[tree])
+                names = {k for r in runs[tree] for k in r[3]}
+                parts = {k: statistics.median(r[3].get(k, 0.0) for r in runs[tree]) for k in names}
+                top = sorted(parts.items(), key=lambda kv: -kv[1])[: args.top]
+                walls = ", ".join(f"{r[0]:.1f}" for r in runs[tree])
+                ratio = ""
+                if floor_wall and floor_cpu:
+                    ratio = (
+                        f" ({wall / floor_wall:.2f}x the bare parse's wall time; CPU "
+                        f"{cpu / floor_cpu:.2f}x its CPU time)"
+                    )
+                print(
+                    f"  {tree}: wall {wall:.1f} s ({walls}), CPU {cpu:.1f} s{ratio}; peak "
+                    f"resident memory at most {peak / 2**20:.0f} MiB; "
                     + ", ".join(f"{k} {v:.1f} s" for k, v in top)
-                    + f"; findings and notices identical to the first build: {same[tree]}"
+                    + f"; finding ids (in report order) identical to the first build's: {same[tree]}, "
+                    f"notices: {notes[tree]}"
                 )
     return 0
 
