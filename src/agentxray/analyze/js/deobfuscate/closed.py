@@ -305,7 +305,10 @@ class Closure:
             return [*deps, own]
         if _requires(value) in ZLIB_MODULES:
             return [f"var {name} = __zlib;"]
-        deps = self.definitions(self.free_names(value) - {name}, value, depth + 1)
+        free = self.free_names(value)
+        if name in free:
+            return None  # ``n = (n || 0) + 1``: a counter updated on every call, not a constant
+        deps = self.definitions(free, value, depth + 1)
         if deps is None:
             return None
         return [*deps, f"var {name} = {text(value)};"]

@@ -650,10 +650,36 @@ def _lazy_writes(binding: Binding, scopes: Scopes) -> list[Node] | None:
     value = decl.child_by_field_name("value")
     if value is not None and _text(scopes, value) not in ("null", "undefined", "void 0"):
         return None
-    writes = [w for w in _writes(binding, scopes)]
-    if not writes or any(_nearest_function(w) == -1 for w in writes):
+    writes = list(dict.fromkeys(_writes(binding, scopes)))
+    if not writes or any(
+        _nearest_function(w) == -1 or not _guarded(w, binding.name, scopes) for w in writes
+    ):
         return None
     return writes
+
+
+def _guarded(write: Node, name: str, scopes: Scopes) -> bool:
+    """A write that happens once: ``c ||= …``, ``c ?? (c = …)``, ``if (!c) { c = … }`` (a cache
+    filled on first use; a counter bumped on every call is state, not a constant)."""
+    if write.type == "augmented_assignment_expression":
+        op = write.child_by_field_name("operator")
+        return op is not None and _text(scopes, op) in ("||=", "??=")
+    if write.type != "assignment_expression":
+        return False
+    cur = write.parent
+    while cur is not None and cur.type not in FUNCTIONS:
+        if cur.type == "if_statement" or (
+            cur.type == "binary_expression"
+            and (op := cur.child_by_field_name("operator")) is not None
+            and _text(scopes, op) in ("||", "??")
+        ):
+            test = cur.child_by_field_name("condition") or cur.child_by_field_name("left")
+            if test is not None and re.search(
+                rf"(?<![\w$.]){re.escape(name)}(?![\w$])", _text(scopes, test)
+            ):
+                return True
+        cur = cur.parent
+    return False
 
 
 def _type_cuts(node: Node) -> list[tuple[int, int, str]]:
