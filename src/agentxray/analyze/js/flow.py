@@ -187,7 +187,9 @@ class Tracker:
         key = (node.start_byte, node.end_byte, item.signal.label)
         if key not in self._seen_cmp:
             self._seen_cmp.add(key)
-            if item.signal.kind not in REGION_KINDS or not _exception(node):
+            if item.signal.kind not in REGION_KINDS or not (
+                _exception(node) or _marks_entry(other)
+            ):
                 self.result.comparisons.append(cmp)
         return _Item(node, item.signal, (), item.hops, (cmp,))
 
@@ -1050,6 +1052,29 @@ def _exception(node: Node) -> bool:
     left, right = conj.child_by_field_name("left"), conj.child_by_field_name("right")
     other = left if right is not None and right.start_byte == _up(neg).start_byte else right
     return other is not None and _literal_test(other)
+
+
+def _marks_entry(other: Node | None) -> bool:
+    """``zones.map(zone => ({ value: zone, selected: zone === current }))``: the signal compared
+    with each entry of a list being mapped marks the user's own entry (a picker preselecting
+    it); a membership test is written with ``some``/``includes``/``has`` or a branch instead."""
+    if other is None or other.type != "identifier":
+        return False
+    fn = enclosing_function(other)
+    while fn is not None and text(other) not in parameter_names(fn):
+        fn = enclosing_function(fn)
+    if fn is None or parameter_names(fn)[:1] != [text(other)]:
+        return False
+    args = fn.parent
+    call = args.parent if args is not None and args.type == "arguments" else None
+    callee = call.child_by_field_name("function") if call is not None else None
+    prop = callee.child_by_field_name("property") if callee is not None else None
+    return (
+        callee is not None
+        and callee.type == "member_expression"
+        and prop is not None
+        and text(prop) in ("map", "flatMap")
+    )
 
 
 def _operator(node: Node) -> str:
