@@ -10,7 +10,8 @@ obfuscated data) decide the findings over them, under the front-end's rule prefi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from agentxray.analyze.behaviour import obfuscated, watermark
 from agentxray.analyze.behaviour.fingerprint import fingerprint_findings
@@ -35,19 +36,60 @@ JS_KINDS: frozenset[FileKind] = frozenset({"javascript", "typescript"})
 PY_KINDS: frozenset[FileKind] = frozenset({"python"})
 
 
+T = TypeVar("T")
+
+
+class _Policies:
+    """Runs each category's policy on its own: one that fails on a file costs that category's
+    findings there (said in a notice), not the other categories'."""
+
+    def __init__(self, vpath: str) -> None:
+        self.vpath = vpath
+        self.notices: list[Notice] = []
+
+    def run(self, category: str, policy: Callable[[], T]) -> T | None:
+        try:
+            return policy()
+        except (RecursionError, MemoryError):
+            raise  # a module too deep to follow: the caller says so once
+        except Exception as exc:  # a bug on one file must not take the other categories along
+            logger.debug("%s policy failed on %s", category, self.vpath, exc_info=True)
+            self.notices.append(
+                Notice(
+                    "detector-error",
+                    f"behaviour: the {category} analysis failed on this file "
+                    f"({type(exc).__name__}: {exc}); its {category} findings may be incomplete",
+                    self.vpath,
+                    "error",
+                )
+            )
+            return None
+
+
 def js_behaviour(unit: SourceUnit) -> list[Finding | Notice]:
     """Findings and notices of one JavaScript/TypeScript file."""
     a = js_analyse(unit)
     records = js_records(a)
-    geofences = geofence_findings(records.comparisons, JS_PREFIX)
-    fingerprints, used = fingerprint_findings(records.comparisons, JS_PREFIX)
+    run = _Policies(unit.entry.vpath)
+    geofences = run.run("geofence", lambda: geofence_findings(records.comparisons, JS_PREFIX))
+    fingerprints, used = run.run(
+        "fingerprint", lambda: fingerprint_findings(records.comparisons, JS_PREFIX)
+    ) or ([], set())
     compared = {records.decoded[h.key] for h in used}
+    rule = f"{JS_PREFIX}-obfuscated-data"
+    hidden = run.run(
+        "obfuscated-data", lambda: obfuscated.obfuscation_findings(rule, js_decoded(a, compared))
+    )
+    marks = run.run(
+        "watermark", lambda: watermark.watermark_findings(f"{JS_PREFIX}-watermark", js_choices(a))
+    )
     return [
-        *geofences,
+        *(geofences or []),
         *fingerprints,
-        *obfuscated.obfuscation_findings(f"{JS_PREFIX}-obfuscated-data", js_decoded(a, compared)),
+        *(hidden or []),
         *a.notices,
-        *watermark.watermark_findings(f"{JS_PREFIX}-watermark", js_choices(a)),
+        *(marks or []),
+        *run.notices,
     ]
 
 
@@ -57,19 +99,24 @@ def py_behaviour(unit: SourceUnit) -> list[Finding | Notice]:
     try:
         a = py_analyse(unit)
         records = py_records(a)
-        geofences = geofence_findings(records, PY_PREFIX)
-        fingerprints, _ = fingerprint_findings(records, PY_PREFIX)
+        run = _Policies(unit.entry.vpath)
+        geofences = run.run("geofence", lambda: geofence_findings(records, PY_PREFIX)) or []
+        fingerprints, _ = run.run(
+            "fingerprint", lambda: fingerprint_findings(records, PY_PREFIX)
+        ) or ([], set())
         compared = {v for f in (*geofences, *fingerprints) for v in f.decoded}
         compared.update(v.lstrip(".") for v in list(compared))
         compared.update(a.flow.hidden)
-        return [
-            *geofences,
-            *fingerprints,
-            *obfuscated.obfuscation_findings(
-                f"{PY_PREFIX}-obfuscated-data", py_decoded(a, compared)
-            ),
-            *watermark.watermark_findings(f"{PY_PREFIX}-watermark", py_choices(a)),
-        ]
+        rule = f"{PY_PREFIX}-obfuscated-data"
+        hidden = run.run(
+            "obfuscated-data",
+            lambda: obfuscated.obfuscation_findings(rule, py_decoded(a, compared)),
+        )
+        marks = run.run(
+            "watermark",
+            lambda: watermark.watermark_findings(f"{PY_PREFIX}-watermark", py_choices(a)),
+        )
+        return [*geofences, *fingerprints, *(hidden or []), *(marks or []), *run.notices]
     except (SyntaxError, ValueError):
         return []
     except (RecursionError, MemoryError):
