@@ -66,6 +66,9 @@ COLLECTION_ADDS = frozenset({"push", "unshift", "add", "set", "append", "concat"
 MAPPERS = frozenset({"map", "flatMap", "reduce"})
 """Array methods whose result is made of what their callback returns."""
 _BOOLEANS = frozenset({"Boolean", "isNaN", "isFinite"})
+_KEY_LISTS = frozenset({"Object.keys", "Object.getOwnPropertyNames", "Reflect.ownKeys"})
+"""Calls that give the names of an object's keys, not the values (``Object.keys(process.env)``
+lists which variables are set, none of their secrets)."""
 
 Env = dict[tuple[int, int], tuple[Node, "Env"]]
 Const = str | list[int] | None
@@ -354,7 +357,7 @@ class JsValues:
             stack.extend(arg_nodes)
             return
         name = self.callee_name(node)
-        if name in _BOOLEANS:
+        if name in _BOOLEANS or (text(self.data, fn) in _KEY_LISTS and not _walked(node)):
             return
         here = self.by_span.get((node.start_byte, node.end_byte), ())
         if any(f.kind in OPAQUE_KINDS for f in here):
@@ -882,3 +885,15 @@ def _fixed_prefix(pattern: str) -> str:
             continue
         break
     return "".join(out)
+
+
+def _walked(keys: Node) -> bool:
+    """Whether a list of keys is walked by code that may read the values through them:
+    ``for (const k of Object.keys(env)) out[k] = env[k]``, ``Object.keys(env).forEach(…)``."""
+    parent = keys.parent
+    if parent is not None and parent.type == "for_in_statement":
+        return True
+    if parent is None or parent.type != "member_expression":
+        return False
+    prop = parent.child_by_field_name("property")
+    return prop is not None and prop.text in (b"forEach", b"map", b"reduce", b"flatMap")
