@@ -890,10 +890,19 @@ def _fixed_prefix(pattern: str) -> str:
 def _walked(keys: Node) -> bool:
     """Whether a list of keys is walked by code that may read the values through them:
     ``for (const k of Object.keys(env)) out[k] = env[k]``, ``Object.keys(env).forEach(…)``."""
-    parent = keys.parent
-    if parent is not None and parent.type == "for_in_statement":
-        return True
-    if parent is None or parent.type != "member_expression":
-        return False
-    prop = parent.child_by_field_name("property")
-    return prop is not None and prop.text in (b"forEach", b"map", b"reduce", b"flatMap")
+    cur = keys
+    for _hop in range(6):  # through .filter(…), .sort() to the call that walks them
+        parent = cur.parent
+        if parent is not None and parent.type == "for_in_statement":
+            return True
+        if parent is None or parent.type != "member_expression":
+            return False
+        prop = parent.child_by_field_name("property")
+        name = prop.text if prop is not None else b""
+        if name in (b"forEach", b"map", b"reduce", b"flatMap"):
+            return True
+        call = parent.parent
+        if name not in (b"filter", b"sort", b"slice", b"reverse", b"concat") or call is None:
+            return False
+        cur = call
+    return False
