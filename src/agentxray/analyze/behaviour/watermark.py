@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from agentxray.analyze.behaviour.records import Choice, FieldTest, Sink
+from agentxray.analyze.behaviour.unicode import INVISIBLE, char_label, prototypes, skeleton, special
 from agentxray.analyze.behaviour.wording import stable_id
-from agentxray.analyze.js.unicode import INVISIBLE, char_label, prototypes, skeleton, special
 from agentxray.model import Category, Finding, Location
 
 CATEGORY: Category = "watermark"

@@ -18,6 +18,7 @@ import babel
 from tree_sitter import Node
 
 from agentxray.analyze.behaviour.records import Comparison, Effect, Evidence, HiddenList, Source
+from agentxray.analyze.behaviour.unicode import skeleton
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison as FlowComparison
 from agentxray.analyze.js.formula import render
@@ -25,7 +26,6 @@ from agentxray.analyze.js.localname import names_local_path
 from agentxray.analyze.js.nodes import logical_function, string_value, text
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS, Signal
-from agentxray.analyze.js.unicode import skeleton
 from agentxray.analyze.js.values import Decoded, Values
 
 logger = logging.getLogger(__name__)

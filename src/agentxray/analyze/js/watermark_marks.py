@@ -23,6 +23,7 @@ from tree_sitter import Node
 
 from agentxray.analyze.behaviour import watermark as policy
 from agentxray.analyze.behaviour.records import Choice, Evidence, Source
+from agentxray.analyze.behaviour.unicode import INVISIBLE, prototypes
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison, Condition
 from agentxray.analyze.js.formula import render
@@ -38,7 +39,6 @@ from agentxray.analyze.js.nodes import (
 )
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import Signal
-from agentxray.analyze.js.unicode import INVISIBLE, prototypes
 
 logger = logging.getLogger(__name__)
 
@@ -305,11 +305,11 @@ def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
     for flag in sorted(_remote_flags(a)):
         # `marker ? LRI + t + PDI : t` where a server's answer sets `marker`
         for use in a.index.identifiers(flag.decode())[:20]:
-            c = _tested_by(use)
-            branch = c.child_by_field_name("consequence") if c is not None else None
-            if c is None or branch is None:
+            tested = _tested_by(use)
+            branch = tested.child_by_field_name("consequence") if tested is not None else None
+            if tested is None or branch is None:
                 continue
-            other = c.child_by_field_name("alternative")
+            other = tested.child_by_field_name("alternative")
             added = [
                 ch for v in _strings_in(branch, consts, index=a.index) for ch in policy.marks_in(v)
             ]
@@ -320,7 +320,7 @@ def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
             )
             if added and not kept and _writes_text(branch):
                 chars = tuple(dict.fromkeys(added))
-                out.append(Mark("decoration", c, chars, "", (), flag.decode()))
+                out.append(Mark("decoration", tested, chars, "", (), flag.decode()))
     return out
 
 

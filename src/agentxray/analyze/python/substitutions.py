@@ -8,7 +8,7 @@ import ast
 import logging
 import re
 
-from agentxray.analyze.js.unicode import INVISIBLE, skeleton
+from agentxray.analyze.behaviour.unicode import INVISIBLE, skeleton
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.choices import (
     SEPARATORS,
