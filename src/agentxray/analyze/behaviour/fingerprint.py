@@ -149,6 +149,21 @@ def _domain(host: str) -> str:
     return ".".join(host.split(".")[-2:])
 
 
+MIN_BRAND = 4
+"""Shortest name of a registered domain counted as a vendor's brand inside another's name."""
+
+
+def vendors(hosts: set[str]) -> int:
+    """How many vendors the hosts belong to: registered domains, one vendor's names counted once
+    (``azuredatabricks.net`` holds the brand of ``databricks.com``: one vendor across clouds)."""
+    brands = sorted({_domain(h).split(".")[0] for h in hosts}, key=len)
+    kept: list[str] = []
+    for brand in brands:
+        if not any(len(k) >= MIN_BRAND and k in brand for k in kept):
+            kept.append(brand)
+    return len(kept)
+
+
 def _kept(cmp: Comparison) -> list[str]:
     """The compared constants that name someone, for the source's kind."""
     kind = cmp.source.kind
@@ -221,7 +236,7 @@ def fingerprint_findings(
         if src.kind == "endpoint" and not g.hidden:
             hosts = {h for v in g.values if (h := hostlike(v, NOT_IDENTITY))}
             marked = any(c.outcomes_mark_text for c in g.comparisons)
-            if len({_domain(h) for h in hosts}) < 2 and not marked:
+            if vendors(hosts) < 2 and not marked:
                 continue  # the vendor's own host(s): reading the base URL to use it
         if src.kind == "api-key" and not g.hidden and len(g.values) < 2:
             continue  # checking the key's own format, not telling providers apart
