@@ -543,6 +543,7 @@ class JsFlow(JsSinks):
                     and left.type == "member_expression"
                     and right is not None
                     and any(self.scopes.binding(i) is b for i in _identifiers(right))
+                    and not ISSUED.search(_words(text(self.data, right)))
                 ):
                     return True
             stack.extend(node.named_children)
@@ -717,6 +718,17 @@ def text_of(node: Node) -> str:
     """The text of a node (from the tree's own copy of the source)."""
     raw = node.text
     return raw.decode("utf-8", "replace") if raw is not None else ""
+
+
+ISSUED = re.compile(r"\b(secret|token|password|passwd|credentials?|key)\b")
+"""Words of a field holding a credential the server issues (an OAuth registration's
+``client_secret``, a token exchange's ``access_token``): keeping it is authentication."""
+
+
+def _words(expr: str) -> str:
+    """The words of an expression's names, lower-case (``reg.clientSecret`` →
+    ``reg client secret``)."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", expr).replace("_", " ").lower()
 
 
 def _identifiers(node: Node) -> list[Node]:
