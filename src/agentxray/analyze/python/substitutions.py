@@ -19,6 +19,7 @@ from agentxray.analyze.python.choices import (
 )
 from agentxray.analyze.python.comparisons import maybe_table
 from agentxray.analyze.python.decoders import Unsupported
+from agentxray.analyze.python.signals import literal_str
 from agentxray.analyze.python.transforms import loop_source
 
 logger = logging.getLogger(__name__)
@@ -170,7 +171,11 @@ def _invisible(text: str | None) -> bool:
 
 
 def _invisible_name(a: PyAnalysis, node: ast.AST) -> bool:
-    return isinstance(node, ast.Name) and _invisible(text_value(a, node))
+    """A name bound once to an invisible string literal (``JOINER = "\u2060"``)."""
+    if not isinstance(node, ast.Name):
+        return False
+    bound, _ = a.index.lookup(node.id, node)
+    return len(bound) == 1 and _invisible(literal_str(bound[0]))
 
 
 MAX_CALLERS = 5
