@@ -25,6 +25,7 @@ from agentxray.analyze.python.decoders import Unsupported
 from agentxray.analyze.python.report import describe, fn_label, location, snippet
 from agentxray.analyze.python.sending import identifiers_sent
 from agentxray.analyze.python.signals import IDENTITY_KINDS, REGION_KINDS, Signal
+from agentxray.analyze.python.watermark import marking_comparisons
 
 logger = logging.getLogger(__name__)
 
@@ -303,6 +304,7 @@ def _compared(a: PyAnalysis, cmp: PyComparison) -> Comparison | None:
         condition_literals=_non_ascii_literals(branches) if locale else (),
         catalog=cmp.values.catalog,
         name_hidden=sig.source.removeprefix("env:") in a.flow.hidden,
+        outcomes_mark_text=sig.kind == "endpoint" and id(cmp.node) in marking_comparisons(a),
     )
 
 

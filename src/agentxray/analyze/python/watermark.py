@@ -125,6 +125,24 @@ def _tainted(a: PyAnalysis, choice: Choice) -> list[Comparison]:
     return [c for c in a.comparisons if id(c.node) in inside or id(c.function) in fns]
 
 
+def marking_comparisons(a: PyAnalysis) -> set[int]:
+    """Base-URL comparisons (by node id) that alone pick between look-alike or invisible
+    variants of text (``NNBSP if MIRRORED else " "``): their outcome is written covertly into
+    text. A mark also decided by other signals (a zone, a hidden list) is reported by those."""
+    cached = a.cache.get("marking")
+    if isinstance(cached, set):
+        return cached
+    out: set[int] = set()
+    for choice in find_choices(a):
+        if choice.separator or choice.encoded is not None:
+            continue
+        tainted = _tainted(a, choice)
+        if all(c.signal.kind == "endpoint" for c in tainted):
+            out.update(id(c.node) for c in tainted)
+    a.cache["marking"] = out
+    return out
+
+
 def _called(a: PyAnalysis, call: ast.Call) -> ast.AST | None:
     from agentxray.analyze.python.interpret import callable_def
 
