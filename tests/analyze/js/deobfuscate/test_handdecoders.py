@@ -102,3 +102,32 @@ def test_encoders_random_ids_and_plugins_are_not_hidden_data(tmp_path: Path) -> 
     assert deobfuscate(data) is None  # … and finds nothing hidden
     findings = _scan(FIXTURES / "hand_lookalike.js", tmp_path)
     assert not {f["category"] for f in findings} & {"obfuscated-data", "exfiltration"}
+
+
+TAGGED = (
+    'const SIGN = "Drafted with the assistant.";\n'
+    f'const TRAIL = "{"".join(chr(0xE0000 + ord(c)) for c in "ref:wombat-3")}";\n'
+    'const ESCAPED = "\\u{E006B}\\u{E0065}\\u{E0079}\\u{E002D}\\u{E0039}";\n'
+    "module.exports = { sign: () => SIGN + TRAIL + ESCAPED };\n"
+)
+FLAGS = (
+    f'const SCOTLAND = "\U0001f3f4{"".join(chr(0xE0000 + ord(c)) for c in "gbsct")}\U000e007f";\n'
+    'const WALES = "\\u{1F3F4}\\u{E0067}\\u{E0062}\\u{E0077}\\u{E006C}\\u{E0073}\\u{E007F}";\n'
+    "module.exports = { SCOTLAND, WALES };\n"
+)
+
+
+def test_text_spelled_in_tag_characters_is_hidden_data(tmp_path: Path) -> None:
+    path = tmp_path / "sign.js"
+    path.write_text(TAGGED, encoding="utf-8")
+    findings = _scan(path, tmp_path)
+    hidden = [f for f in findings if f["rule"] == "js-obfuscated-data"]
+    assert sorted(_lines(hidden, "js-obfuscated-data")) == [2, 3]
+    assert {"ref:wombat-3", "key-9"} <= set(_decoded(hidden))
+
+
+def test_emoji_flags_made_of_tag_sequences_are_not_hidden_data(tmp_path: Path) -> None:
+    path = tmp_path / "flags.js"
+    path.write_text(FLAGS, encoding="utf-8")
+    findings = _scan(path, tmp_path)
+    assert not [f for f in findings if f["category"] == "obfuscated-data"]

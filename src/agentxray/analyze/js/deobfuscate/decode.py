@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import unicodedata
 
 from agentxray.analyze.js.deobfuscate.closed import ClosedFinder
 from agentxray.analyze.js.deobfuscate.isolate import IsolateSession, evaluate
 from agentxray.analyze.js.deobfuscate.obfuscator import string_array_jobs
 from agentxray.analyze.js.deobfuscate.recognise import Job, decoder_jobs
-from agentxray.analyze.js.nodes import NameIndex
+from agentxray.analyze.js.nodes import NameIndex, string_value
 from agentxray.analyze.js.values import Decoded, leaves
 from agentxray.model import Notice
 
@@ -93,6 +94,54 @@ def meaningful(values: tuple[str, ...]) -> bool:
     return letters >= 4 and printable >= 0.9 * len(joined)
 
 
+# Invisible tag characters (U+E0020-E007E mirror printable ASCII) written in a string literal,
+# raw (UTF-8 F3 A0 80 A0 - F3 A0 81 BE) or escaped (\u{E0041}, the pair \uDB40\uDC41).
+_TAG_RUN = re.compile(
+    rb"(?:\xf3\xa0[\x80\x81][\x80-\xbf]|\\u\{[eE]00[2-7][0-9a-fA-F]\}|"
+    rb"\\u[dD][bB]40\\u[dD][cC][2-7][0-9a-fA-F]){3,}"
+)
+MIN_TAG_RUN = 3
+TAG_METHOD = "tag characters"
+
+
+def tag_text(value: str) -> list[str]:
+    """The ASCII text spelled by runs of tag characters in ``value`` (ASCII smuggling); an emoji
+    tag sequence (🏴 + ``gbsct`` + CANCEL TAG, the flag of Scotland) is a picture, not text."""
+    out: list[str] = []
+    run: list[str] = []
+    before = ""
+    for ch in [*value, ""]:
+        if ch and 0xE0020 <= ord(ch) <= 0xE007E:
+            run.append(chr(ord(ch) - 0xE0000))
+            continue
+        emoji = before >= "\U0001f000" and ch == "\U000e007f"
+        if len(run) >= MIN_TAG_RUN and any(c.isalnum() for c in run) and not emoji:
+            out.append("".join(run))
+        run = []
+        before = ch
+    return out
+
+
+def tag_literals(index: NameIndex, data: bytes) -> list[Decoded]:
+    """String literals holding text spelled in invisible tag characters."""
+    out: list[Decoded] = []
+    seen: set[int] = set()
+    for m in _TAG_RUN.finditer(data):
+        node = index.node_at(m.start(), m.end())
+        while node.parent is not None and node.type not in ("string", "template_string"):
+            node = node.parent
+        if node.type not in ("string", "template_string") or node.start_byte in seen:
+            continue
+        seen.add(node.start_byte)
+        value = string_value(node)
+        found = tag_text(value) if value is not None else []
+        if found:
+            out.append(Decoded(node, TAG_METHOD, tuple(found), None, found))
+        if len(out) >= MAX_JOBS:
+            break
+    return out
+
+
 def decode_all(
     index: NameIndex, data: bytes, vpath: str, session: IsolateSession | None = None
 ) -> tuple[list[Decoded], list[Notice]]:
@@ -123,7 +172,9 @@ def decode_all(
         logger.info("%s: %d decoder calls, evaluating the first %d", vpath, len(jobs), MAX_JOBS)
         jobs = jobs[:MAX_JOBS]
     outcomes = evaluate([(str(i), job.code) for i, job in enumerate(jobs)], session=session)
-    decoded: list[Decoded] = []
+    decoded: list[Decoded] = (
+        tag_literals(index, data) if b"\xf3\xa0" in data or b"\\u" in data else []
+    )
     for i, job in enumerate(jobs):
         outcome = outcomes[str(i)]
         line = job.site.start_point[0] + 1
