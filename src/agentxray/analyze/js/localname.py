@@ -32,6 +32,8 @@ _PASS_THROUGH = frozenset(
     {"parenthesized_expression", "await_expression", "template_substitution", "template_string"}
 )
 _PATH_MODULE = rb"[\"'](?:node:)?path(?:/posix|/win32)?[\"']"
+_PIPE = re.compile(r"^[`\"'](?:\\\\){2}\.(?:\\\\)pipe(?:\\\\)", re.IGNORECASE)
+"""A literal naming a Windows named pipe (``\\\\.\\pipe\\…``, backslashes escaped in the source)."""
 
 
 def names_local_path(index: NameIndex, expr: Node, entry: Node | None) -> bool:
@@ -42,9 +44,36 @@ def names_local_path(index: NameIndex, expr: Node, entry: Node | None) -> bool:
     """
     top = _chain_top(expr)
     fn = enclosing_function(expr)
-    if fn is not None and top in returned_expressions(fn):
+    if fn is not None and (
+        top in returned_expressions(fn) or _digest_returned(top, returned_expressions(fn))
+    ):
         return entry is not None and _local(index, entry, 0)
     return _local(index, top, 0)
+
+
+def _digest_returned(top: Node, returned: list[Node]) -> bool:
+    """``hash.update(x);`` in a function that returns ``hash.digest(…)``: the hash object kept
+    in a variable is what the function's value is made of."""
+    if top.type != "call_expression" or top.parent is None:
+        return False
+    if top.parent.type != "expression_statement":
+        return False
+    callee = top.child_by_field_name("function")
+    obj = callee.child_by_field_name("object") if callee is not None else None
+    if obj is None or obj.type != "identifier":
+        return False
+    for ret in returned:
+        head = ret
+        while head.type in ("call_expression", "member_expression"):
+            nxt = head.child_by_field_name(
+                "function" if head.type == "call_expression" else "object"
+            )
+            if nxt is None:
+                break
+            head = nxt
+        if head.type == "identifier" and text(head) == text(obj):
+            return True
+    return False
 
 
 def _chain_top(node: Node) -> Node:
@@ -76,6 +105,8 @@ def _local(index: NameIndex, value: Node, depth: int) -> bool:
         )
     ):
         cur = _chain_top(cur.parent)
+    if cur.type in ("template_string", "string") and _PIPE.match(text(cur)):
+        return True  # a named pipe on this machine, wherever the name goes next
     parent = cur.parent
     if parent is None:
         return False
@@ -106,6 +137,12 @@ def _path_or_fs(index: NameIndex, callee: Node) -> bool:
     if callee.type == "member_expression":
         obj = callee.child_by_field_name("object")
         prop = callee.child_by_field_name("property")
+        if (
+            obj is not None
+            and obj.type == "member_expression"
+            and text(obj.child_by_field_name("property") or obj) == "default"
+        ):
+            obj = obj.child_by_field_name("object")  # a bundler's import_path.default.join
         return (
             obj is not None
             and prop is not None
@@ -124,7 +161,7 @@ def _path_modules(data: bytes) -> frozenset[str]:
     for m in re.finditer(
         rb"import\s*(?:\*\s*as\s*)?([\w$]+)\s*from\s*"
         + _PATH_MODULE
-        + rb"|([\w$]+)\s*=\s*require\(\s*"
+        + rb"|([\w$]+)\s*=\s*(?:[\w$]+\(\s*)?require\(\s*"
         + _PATH_MODULE
         + rb"\s*\)",
         data,
