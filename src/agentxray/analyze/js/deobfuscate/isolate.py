@@ -36,7 +36,7 @@ MAX_RESULT_CHARS = 200_000
 """Results longer than this (as JSON) are cut off."""
 BATCH_BUDGET_S = 20.0
 """CPU time for a whole batch; jobs left when it is spent are reported as not run."""
-WALL_SLACK = 8.0
+WALL_SLACK = 30.0
 """Wall time a job or batch may take, as a multiple of its CPU limit: the limits are CPU time, so
 that a busy machine does not change what is decoded, and this is the backstop."""
 POLL_S = 0.01
