@@ -213,7 +213,7 @@ def _remote_field(a: JsAnalysis, test: Node) -> str:
     return ""
 
 
-_RESPONSE_PART = re.compile(rb"\.\s*headers\b")
+_RESPONSE_PART = re.compile(rb"\.headers\b")  # a literal: found fast in a bundle
 _FLAGS_KEY = "agentxray.analyze.js.watermark_marks.remote_flags"
 
 
