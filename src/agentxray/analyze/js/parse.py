@@ -28,9 +28,9 @@ _TRIM_FROM = 1024**2
 """Sources at least this large release freed memory before the budget is measured (0.1 ms)."""
 _CHECK_EVERY = 256
 """Progress reports between two memory readings (Claude Code's cli.js: 237,000 reports)."""
-_CLOCK_MASK = 7
-"""Read the CPU clock at one progress report in 8 (about every 500 bytes of real code, every
-6 ms of error recovery at its worst seen): a clock read at each cost 8% of the parse."""
+_CLOCK_MASK = 63
+"""Read the CPU clock at one progress report in 64 (about every 4 KB of real code, every 50 ms
+of error recovery at its worst seen): a clock read at each report cost 8% of the parse."""
 SECONDS_FLOOR = 2.0
 SECONDS_PER_MB = 1.0
 """CPU time a parse may take: :data:`SECONDS_FLOOR` plus this per MB of source. Real code needs
