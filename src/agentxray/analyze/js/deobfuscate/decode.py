@@ -110,11 +110,17 @@ def tag_text(value: str) -> list[str]:
     out: list[str] = []
     run: list[str] = []
     before = ""
+    # A literal holding the flag base and a cancel tag spells flags even when a pattern splits
+    # their subdivision codes into alternatives (🏴 gb(?:eng|sct|wls) CANCEL TAG): a code is
+    # lower-case letters and digits, the only tag specification Unicode defines.
+    flags = "\U0001f3f4" in value and "\U000e007f" in value
     for ch in [*value, ""]:
         if ch and 0xE0020 <= ord(ch) <= 0xE007E:
             run.append(chr(ord(ch) - 0xE0000))
             continue
-        emoji = before >= "\U0001f000" and ch == "\U000e007f"
+        emoji = (before >= "\U0001f000" and ch == "\U000e007f") or (
+            flags and all(c.isdigit() or "a" <= c <= "z" for c in run)
+        )
         if len(run) >= MIN_TAG_RUN and any(c.isalnum() for c in run) and not emoji:
             out.append("".join(run))
         run = []
