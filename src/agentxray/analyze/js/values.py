@@ -308,7 +308,7 @@ class Resolver:
         ``of Object.entries(OBJ)``."""
         left, right = loop.child_by_field_name("left"), loop.child_by_field_name("right")
         operator = loop.child_by_field_name("operator")
-        if left is None or right is None:
+        if left is None or right is None or self._lists(loop, name):
             return Values()
         if left.type == "identifier":
             if operator is not None and text(operator) == "in":
@@ -339,6 +339,35 @@ class Resolver:
             if column < row.named_child_count:
                 out = out + self.values(row.named_children[column], depth + 1)
         return out
+
+    def _lists(self, loop: Node, name: str) -> bool:
+        """The loop hands its elements on as data (``out.push({zone, selected: zone === tz})``,
+        ``return `${zone} (yours)```): a listing of options, which the user's value is looked up
+        in, not a list of targets tested against it."""
+        body = loop.child_by_field_name("body")
+        if body is None:
+            return False
+        encoded = name.encode()
+        shorthand = re.compile(rb"[{,]\s*" + re.escape(encoded) + rb"\s*[,}]")
+        if shorthand.search(self.index.data, body.start_byte, body.end_byte):
+            return True  # `{ zone, … }`: the element put into an object
+        for use in self.index.identifiers(name, body.start_byte, body.end_byte)[:20]:
+            parent = use.parent
+            while parent is not None and parent.type == "parenthesized_expression":
+                parent = parent.parent
+            if parent is None:
+                continue
+            if parent.type in ("return_statement", "pair", "array", "spread_element"):
+                return True
+            if parent.type == "template_substitution" and not _tested_text(parent):
+                return True
+            if parent.type == "arguments" and not _tested_text(parent):
+                call = parent.parent
+                callee = call.child_by_field_name("function") if call is not None else None
+                method = callee.child_by_field_name("property") if callee is not None else None
+                if method is None or text(method) not in _TEST_CALLS:
+                    return True
+        return False
 
     def _rows(self, node: Node | None, depth: int) -> list[Node]:
         """The array literals a table of pairs is made of (a list of pairs, ``new Map(…)``,
@@ -487,6 +516,28 @@ def _assignment_at(body: Node, offset: int) -> Node | None:
     while node is not None and node.type != "assignment_expression":
         node = node.parent
     return node.child_by_field_name("right") if node is not None else None
+
+
+_TEST_CALLS = frozenset(
+    {"endsWith", "startsWith", "includes", "indexOf", "lastIndexOf", "match", "test", "has"}
+    | {"search", "localeCompare"}
+)
+"""Calls that test a value against their argument (its use in them is a comparison)."""
+
+
+def _tested_text(node: Node) -> bool:
+    """``node`` is (inside) an argument of a test call: ``host.endsWith(`.${suffix}`)``."""
+    cur: Node | None = node
+    for _ in range(4):
+        if cur is None:
+            return False
+        if cur.type == "arguments":
+            call = cur.parent
+            callee = call.child_by_field_name("function") if call is not None else None
+            method = callee.child_by_field_name("property") if callee is not None else None
+            return method is not None and text(method) in _TEST_CALLS
+        cur = cur.parent
+    return False
 
 
 def _loop_of(use: Node, name: str) -> Node | None:
