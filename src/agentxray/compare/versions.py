@@ -187,11 +187,43 @@ def similarity(a: Finding, b: Finding) -> float:
     for name, weight in (("signals", 1.5), ("values", 1.0), ("decoded", 1.5)):
         x, y = set(getattr(a, name)), set(getattr(b, name))
         if x or y:
-            parts.append((weight, len(x & y) / len(x | y)))
+            parts.append((weight, _overlap(x, y)))
     if a.snippet and b.snippet:
         parts.append((1.5, shape_similarity(a.snippet, b.snippet)))
     total = sum(w for w, _ in parts)
     return sum(w * s for w, s in parts) / total
+
+
+#: Values at least this long are text (a decoded script, a prompt), not names: two releases'
+#: versions of one are the same value when their lines (or words) are at least
+#: :data:`LONG_VALUE_RATIO` alike.
+LONG_VALUE = 200
+LONG_VALUE_RATIO = 0.8
+#: At most this many lines or words of a long value are compared.
+LONG_VALUE_TOKENS = 2000
+
+
+def _tokens(text: str) -> list[str]:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (lines if len(lines) >= 5 else text.split())[:LONG_VALUE_TOKENS]
+
+
+def _overlap(x: set[str], y: set[str]) -> float:
+    """Jaccard overlap of two value sets, where a long text counts as shared with its edited
+    version in the other set (a decoded module loader that gained a function between releases
+    is still that loader; a host or a zone name must be equal)."""
+    same = x & y
+    rest_x = [_tokens(v) for v in x - same if len(v) >= LONG_VALUE]
+    rest_y = [_tokens(v) for v in y - same if len(v) >= LONG_VALUE]
+    edited = 0
+    for v in rest_x:
+        for w in rest_y:
+            m = difflib.SequenceMatcher(None, v, w, autojunk=False)
+            if m.real_quick_ratio() >= LONG_VALUE_RATIO and m.ratio() >= LONG_VALUE_RATIO:
+                rest_y.remove(w)
+                edited += 1
+                break
+    return (len(same) + edited) / (len(x | y) - edited)
 
 
 def shape_similarity(a: str, b: str) -> float:

@@ -61,6 +61,12 @@ def test_values_compared_with_a_source_are_critical() -> None:
         _decoded(("<svg xmlns='http://www.w3.org/2000/svg'><path d='M0 0'/></svg>",), ("base64",)),
         _decoded(tuple(f"word{i}" for i in range(80)), ("zlib",)),  # an embedded word list
         _decoded(("--",), ("hex",)),  # nothing readable
+        # SVG path data a drawing function computes, its points' array reversed every other
+        # line (Claude Code 2.1.324's banner): numbers, not hidden text
+        _decoded(
+            ("M1622.8 769.6Q1609.6 769.6 1602.3 766.6T1587 759.4", "M1341.3 1028.4Q1334.8 1013"),
+            ("reversed string",),
+        ),
     ],
 )
 def test_benign_decodings_are_silent(record: Decoded) -> None:
@@ -70,6 +76,22 @@ def test_benign_decodings_are_silent(record: Decoded) -> None:
 def test_a_reversed_address_is_hidden() -> None:
     (found,) = obfuscation_findings(RULE, [_decoded(("drop.example.test",), ("reversed",))])
     assert found.location.line == 3
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ("10.44.0.7:8443/api",),  # an address: digits, with a word
+        ("zh_CN", "zh_SG"),  # short codes are mostly letters
+        ("M0 0L10 10",),  # compared with a signal below: numbers that decide something
+    ],
+)
+def test_numbers_with_words_or_compared_stay_hidden(values: tuple[str, ...]) -> None:
+    compared = values == ("M0 0L10 10",)
+    (found,) = obfuscation_findings(
+        RULE, [_decoded(values, ("XOR with key 0x21",), compared=compared)]
+    )
+    assert found.decoded == values
 
 
 def test_values_of_one_decoder_are_one_finding_at_its_definition() -> None:

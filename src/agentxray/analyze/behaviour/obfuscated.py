@@ -119,6 +119,20 @@ def readable(texts: Sequence[str]) -> bool:
     return printable >= 0.95 * len(text) and any(c.isalpha() for c in text)
 
 
+_WORD = re.compile(r"[^\W\d_]{3,}")
+MIN_LETTER_SHARE = 0.2
+
+
+def computed_numbers(texts: Sequence[str]) -> bool:
+    """Numbers computed into text (SVG path data ``M1622.8 769.6Q…``, coordinates, a number
+    list): few letters and no word among them. A drawing function with an array ``reverse()``
+    evaluated over its constant configuration yields such text; it hides nothing."""
+    text = "".join(texts)
+    letters = sum(c.isalpha() for c in text)
+    alnum = sum(c.isalnum() for c in text)
+    return alnum > 0 and letters < MIN_LETTER_SHARE * alnum and not _WORD.search(text)
+
+
 def hidden(d: Decoded) -> bool:
     """Whether a decoded value is hidden data (not an alphabet, a reversed word or an asset)."""
     texts = d.values
@@ -129,6 +143,8 @@ def hidden(d: Decoded) -> bool:
         return False  # generated from a range: an alphabet, not hidden data
     if sum(c.isalnum() for t in texts for c in t) < 3:
         return False  # nothing readable
+    if not d.compared and computed_numbers(texts):
+        return False  # path data or coordinates computed from numbers, not hidden text
     if all(len(t) <= 1 for t in texts):
         return False  # an alphabet split into characters (a codec's table)
     bare = len(d.steps) == 1 and not d.through
