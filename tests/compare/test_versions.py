@@ -160,3 +160,42 @@ def test_titles_and_options_that_quote_minified_names_are_not_a_change() -> None
     worded = dataclasses.replace(new, title="Covert watermark in `Today${n}s date: ${r}.`")
     (change,) = compare(_report(old), _report(worded)).changed
     assert change.how[0].startswith("title ")
+
+
+LOADER = "\n".join(
+    ["(helpers => {", "  const define = (name, value) => Object.defineProperty(globalThis, name)"]
+    + [f"  define('helper{i}', (x) => x + {i})" for i in range(30)]
+    + ["})"]
+)
+
+
+def _loader(vpath: str, text: str, fid: str) -> Finding:
+    return _f(
+        id=fid,
+        rule="js-obfuscated-data",
+        category="obfuscated-data",
+        location=Location(f"pkg.tgz!package/claude!/$bunfs/root/{vpath}", line=400),
+        snippet="// line 400\nvar Sm=new TextDecoder().decode(new Uint8Array([40,104,101]))",
+        signals=(),
+        decoded=(text,),
+    )
+
+
+def test_a_decoded_script_edited_between_releases_is_the_same_finding_changed() -> None:
+    # A module loader shipped as bytes gains a helper in the next release, in a chunk whose
+    # hashed name changed: one finding, changed (it was a new finding in every release).
+    edited = LOADER.replace("})", "  define('extra', (x) => x * 2)\n})")
+    old = _loader("chunk-z8nx2zgp.js", LOADER, "js-obfuscated-data:aaaa")
+    new = _loader("chunk-zw4zfcp1.js", edited, "js-obfuscated-data:bbbb")
+    delta = compare(_report(old), _report(new, raw="npm:pkg@1.1.0"))
+    assert not delta.added and not delta.removed
+    (change,) = delta.changed
+    assert change.matched_by == "evidence" and change.before is old and change.after is new
+
+
+def test_another_decoded_script_is_not_the_same_finding() -> None:
+    other = "\n".join(f"  svg.path(M{i} {i * 3}Q{i * 7} {i * 2})" for i in range(40))
+    old = _loader("chunk-z8nx2zgp.js", LOADER, "js-obfuscated-data:aaaa")
+    new = _loader("chunk-zw4zfcp1.js", other, "js-obfuscated-data:bbbb")
+    delta = compare(_report(old), _report(new, raw="npm:pkg@1.1.0"))
+    assert delta.added == (new,) and delta.removed == (old,)
