@@ -286,17 +286,12 @@ def _worker(
         conn.close()
 
 
-#: Files handed to a pool worker ahead of the one it is on, so that it never waits for the
-#: driver to be scheduled between two files (3,670 round trips in Claude Code 2.1.332).
-IN_FLIGHT = 2
-
-
 @dataclass
 class _Worker:
     process: BaseProcess
     conn: Connection
-    pending: deque[int] = field(default_factory=deque)
-    """The files sent to it and not answered yet, the one it is analysing first."""
+    index: int | None = None
+    """The file it is analysing."""
 
 
 def _run_pool(
@@ -309,8 +304,7 @@ def _run_pool(
     """The outcome of each file of ``indices``, analysed by ``options.jobs`` forked workers.
 
     Workers take the next file when they finish one, biggest first (so that no big file is
-    left for the end), each with :data:`IN_FLIGHT` files sent ahead; a worker that dies costs
-    the file it was on (a notice) and is replaced, the files sent ahead to it go to the others.
+    left for the end); a worker that dies costs the file it was on (a notice) and is replaced.
     """
     ctx = multiprocessing.get_context("fork")
     queue = deque(sorted(indices, key=lambda i: (-tree.files[i].size, i)))
@@ -326,15 +320,12 @@ def _run_pool(
         return worker
 
     def feed(worker: _Worker) -> None:
+        worker.index = queue.popleft() if queue else None
         try:
-            while queue and len(worker.pending) < IN_FLIGHT:
-                worker.pending.append(queue[0])
-                worker.conn.send(queue.popleft())
-            if not worker.pending:
-                worker.conn.send(None)
+            worker.conn.send(worker.index)
         except OSError:  # died meanwhile: the next wait() reports it
             return
-        if not worker.pending:
+        if worker.index is None:
             del busy[worker.conn]
             worker.conn.close()
             worker.process.join()
@@ -351,14 +342,11 @@ def _run_pool(
                 del busy[conn]
                 conn.close()
                 worker.process.join()
-                if worker.pending:
-                    lost = worker.pending.popleft()
-                    results[lost] = _died(tree.files[lost], worker)
-                    queue.extendleft(reversed(worker.pending))  # sent ahead, not started
+                if worker.index is not None:
+                    results[worker.index] = _died(tree.files[worker.index], worker)
                 if queue:
                     feed(start())
                 continue
-            worker.pending.remove(index)
             results[index] = outcome
             progress("files", f"{len(results)}/{len(indices)}")
             feed(worker)
