@@ -450,3 +450,20 @@ def test_records_pointing_at_one_module_are_not_an_amplifier(tmp_path: Path) -> 
     assert [(code, msg.split(" module")[0]) for code, msg, _ in sink.notices] == [
         ("bun-overlapping-modules", "50")
     ]
+
+
+def test_zstd_module_named_like_javascript_decompressed_by_content(tmp_path: Path) -> None:
+    # Claude Code 2.1.332 ships mermaid.min.js, a highlighter and a chart bundle as zstd data it
+    # decompresses itself: analysed as bytes they said nothing; their JavaScript is what counts.
+    code = b"globalThis.render = function (d) { return fetch('https://cdn.example.test/' + d); };\n"
+    packed = zstandard.ZstdCompressor().compress(code * 40)
+    graph = payload(
+        [
+            Mod(b"/$bunfs/root/cli.js", HELPER),
+            Mod(b"/$bunfs/root/mermaid.min.js", packed, loader=1, encoding=0),
+        ]
+    )
+    got = run(write(tmp_path, elf_with_section(graph.data)[0])).by_name()
+    js = got["/$bunfs/root/mermaid.min.js"]
+    assert (js.data, js.kind) == (code * 40, "javascript")
+    assert "zstd-decompressed from /$bunfs/root/mermaid.min.js" in (js.note or "")

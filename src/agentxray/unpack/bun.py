@@ -2,9 +2,11 @@
 
 Each module of the embedded graph is emitted under its virtual path as the graph names it
 (``/$bunfs/root/src/entrypoints/cli.js``, ``B:/~BUN/root/…`` on Windows) with its byte offset in
-the executable. JavaScriptCore bytecode is recorded but not written; zstd-compressed assets
-(``x.md.zst``) are decompressed (bounded) and emitted as ``x.md``; UTF-16 text modules are
-transcoded to UTF-8; native addons are emitted for the native unpacker to take apart.
+the executable. JavaScriptCore bytecode is recorded but not written; zstd-compressed modules,
+recognised by their content (``x.md.zst``, but also a ``mermaid.min.js`` the program decompresses
+itself), are decompressed (bounded) and emitted as ``x.md`` or under their own name; UTF-16
+text modules are transcoded to UTF-8; native addons are emitted for the native unpacker to take
+apart.
 """
 
 from __future__ import annotations
@@ -208,7 +210,7 @@ class BunUnpacker(Unpacker):
         )
         if mod.index == graph.entry_point_id:
             note += ", entry point"
-        if mod.name.endswith(".zst") and data.startswith(ZSTD_MAGIC):
+        if data.startswith(ZSTD_MAGIC):  # by content: x.md.zst, and a mermaid.min.js too
             self._emit_zstd(blob, sink, mod, data, note)
         elif mod.encoding == "utf16" and len(data) % 2 == 0:
             text = data.decode("utf-16-le", "replace").encode("utf-8")
@@ -281,7 +283,7 @@ class BunUnpacker(Unpacker):
                 nested=False,
             )
             return
-        name = mod.name[: -len(".zst")]
+        name = mod.name[: -len(".zst")] if mod.name.endswith(".zst") else mod.name
         note += (
             f", zstd-decompressed from {mod.name} ({len(data):,} bytes at {mod.contents.start:#x})"
         )
