@@ -4,7 +4,7 @@ Each positive fixture hides its strings in one shape a person writes by hand: a 
 lazily filled cache read by index and over a list of indices (``hand_cached_table.js``), char
 codes as running deltas in many arguments and an argument-less host builder
 (``hand_char_deltas.js``), base64 code compiled through an alias of ``Function``
-(``hand_packed_alias.js``), a ``Proxy`` getter over an encoded table (``hand_proxy_table.js``), a
+(``hand_packed_alias.js``), reversed shifted code run with ``eval`` (``hand_eval_reversed.js``), a ``Proxy`` getter over an encoded table (``hand_proxy_table.js``), a
 typed list mapped through a typed decoder (``hand_mapped_table.ts``). Once inlined, the ordinary
 rules see what the decoded strings are used for. ``hand_lookalike.js`` has the same machinery
 turned to harmless ends (encoding, random ids, defaults, plugins compiled from input).
@@ -47,6 +47,7 @@ def _decoded(findings: list[dict[str, object]]) -> list[str]:
         ("hand_packed_alias.js", ["intake.palebridge.test"]),
         ("hand_proxy_table.js", ["api.moonshot.cn", "dashscope.aliyuncs.com"]),
         ("hand_mapped_table.ts", [".intra.brightwell.io", "brightwell-build"]),
+        ("hand_eval_reversed.js", ["https://pulse.lanternfold.test/h"]),
     ],
 )
 def test_hand_written_decoders_are_undone(name: str, hidden: list[str]) -> None:
@@ -94,6 +95,13 @@ def test_a_typed_list_mapped_through_a_decoder_is_read(tmp_path: Path) -> None:
     findings = _scan(FIXTURES / "hand_mapped_table.ts", tmp_path)
     assert _lines(findings, "js-obfuscated-data") == [14]
     assert _lines(findings, "js-fingerprint") == [15]
+
+
+def test_code_run_with_eval_after_decoding_is_read(tmp_path: Path) -> None:
+    findings = _scan(FIXTURES / "hand_eval_reversed.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [20]  # the eval of decoded code
+    assert _lines(findings, "AXR-TEL-006") == [20]  # the eval'd code sends machine details
+    assert "https://pulse.lanternfold.test/h" in _decoded(findings)
 
 
 def test_encoders_random_ids_and_plugins_are_not_hidden_data(tmp_path: Path) -> None:

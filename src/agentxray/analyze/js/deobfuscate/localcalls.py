@@ -515,11 +515,20 @@ def _proxy_reads(root: Node, scopes: Scopes, typescript: bool) -> list[tuple[Bin
     return list(found.values())
 
 
+EVAL = -1
+"""The parameter count given for ``eval(code)``: the code becomes a function called in place."""
+
+
 def _function_code(params: int, value: object) -> str | None:
-    """``(function anonymous(a, b) {…})`` of a ``Function`` constructor's evaluated arguments."""
+    """``(function anonymous(a, b) {…})`` of a ``Function`` constructor's evaluated arguments;
+    ``(function anonymous() {…})()`` of ``eval``'s."""
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         return None
     texts = [str(v) for v in value]
+    if params == EVAL:
+        if len(texts) != 1 or len(texts[0]) > MAX_STRING_CHARS:
+            return None
+        return f"(function anonymous() {{\n{texts[0]}\n}})()"
     if (
         len(texts) != params
         or len(texts[-1]) > MAX_STRING_CHARS
@@ -858,9 +867,23 @@ def _unpack_function_constructors(
         args = call.child_by_field_name("arguments")
         if ctor is None or args is None or args.named_child_count == 0:
             continue
-        if not _is_function_constructor(ctor, scopes):
+        direct_eval = (
+            call.type == "call_expression"
+            and _text(scopes, ctor) == "eval"
+            and scopes.resolve(ctor) is None
+            and args.named_child_count == 1
+        )
+        if not direct_eval and not _is_function_constructor(ctor, scopes):
             continue  # a local named Function is not the constructor
         values = [string_value(a) if a.type == "string" else None for a in args.named_children]
+        if direct_eval:
+            # ``eval(decode(P))``: the code runs where it stands (a function there reads the
+            # same names); its value is not what matters here, what it does is.
+            if values[0] is None:
+                packed.append((call, EVAL, list(args.named_children)))
+            elif (code := _function_code(EVAL, values)) is not None:
+                edits.append(Edit.text(call.start_byte, call.end_byte, code))
+            continue
         if any(v is None for v in values):
             if len(packed) < MAX_CALLEES and all(
                 a.type != "spread_element" for a in args.named_children
