@@ -80,7 +80,7 @@ class Deobfuscation:
                 f" {self.distinct} distinct string(s)"
             )
         if self.unpacked:
-            parts.append(f'{self.unpacked} code string(s) given to Function(…) or eval unpacked')
+            parts.append(f"{self.unpacked} code string(s) given to Function(…) or eval unpacked")
         if self.dispatchers:
             parts.append(f"{self.dispatchers} flattened control flow dispatcher(s) straightened")
         return "; ".join(parts)
