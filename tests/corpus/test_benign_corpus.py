@@ -61,6 +61,11 @@ PACKAGES: list[tuple[str, str]] = [
     ),
     ("npm:i18n-iso-countries@7.14.0", "country names in 80 languages keyed by ISO code"),
     ("npm:posthog-node@5.9.2", "an analytics SDK used as documented (telemetry only)"),
+    (
+        "npm:playwright-core@1.62.1",
+        "a bundled hash of the user name that only names per-user sockets and a Windows pipe "
+        "(makeSocketPath), and emoji patterns; sent nowhere",
+    ),
     ("pypi:pytz==2026.6", "the Olson database as Python data and zone-name lookups"),
     ("pypi:python-dateutil==2.9.0.post0", "tz handling: tzlocal, offsets, zone files"),
     ("pypi:babel==2.19.0", "CLDR locale and territory data and locale negotiation"),

@@ -139,3 +139,14 @@ def test_emoji_flags_made_of_tag_sequences_are_not_hidden_data(tmp_path: Path) -
     path.write_text(FLAGS, encoding="utf-8")
     findings = _scan(path, tmp_path)
     assert not [f for f in findings if f["category"] == "obfuscated-data"]
+
+
+def test_a_keyword_list_joined_with_spaces_is_not_hidden_data(tmp_path: Path) -> None:
+    # A grammar's KEYWORDS.join(" ") (highlight.js perl.js, where the keyword 'hex' wakes the
+    # prefilter): every word is a literal of the file, so the joined text hides nothing.
+    data = (FIXTURES / "hand_keyword_list.js").read_bytes()
+    assert looks_hand_decoded(data)
+    result = deobfuscate(data)
+    assert result is None or not result.hidden
+    findings = _scan(FIXTURES / "hand_keyword_list.js", tmp_path)
+    assert not [f for f in findings if f["category"] == "obfuscated-data"]

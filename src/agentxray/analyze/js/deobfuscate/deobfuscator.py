@@ -281,7 +281,25 @@ def _revealed(value: str, original: bytes, typescript: bool) -> list[str]:
         ] or [value[:MAX_CODE_SHOWN]]
     if len(value.strip()) < 3 or _written(value, original) or not _readable(value):
         return []
+    if _words_written(value, original):
+        return []
     return [value]
+
+
+MAX_JOINED_WORDS = 2_000
+
+
+def _words_written(value: str, original: bytes) -> bool:
+    """Whether ``value`` is several words each written in the file as a whole quoted literal:
+    a visible list joined for use (a grammar's ``KEYWORDS.join(" ")``), not hidden text; split
+    strings (``["ht", "tp://x"].join("")``) are fragments, not whole words, and still count."""
+    words = value.split()
+    if not 2 <= len(words) <= MAX_JOINED_WORDS:
+        return False
+    return all(
+        any(f"{q}{w}{q}".encode("utf-8", "surrogatepass") in original for q in "'\"`")
+        for w in dict.fromkeys(words)
+    )
 
 
 def _readable(value: str) -> bool:
