@@ -55,17 +55,19 @@ def units(real_artifact, tmp_path_factory: pytest.TempPathFactory):  # type: ign
 def test_real_package_is_silent(units, spec: str, holds: str) -> None:  # type: ignore[no-untyped-def]
     found = units(spec)
     assert found, f"{spec}: no Python files unpacked"
-    started = time.monotonic()
+    started = time.process_time()
     findings: list[Finding] = []
     notices: list[Notice] = []
     for unit in found:
         for item in BehaviourDetector().run(unit):
             (findings if isinstance(item, Finding) else notices).append(item)
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     accusing = [f"{f.rule} {f.location.artifact}:{f.location.line} {f.title}" for f in findings]
     assert accusing == [], f"{spec} should be silent ({holds})"
     assert notices == []
-    assert elapsed < 20, f"{spec}: {elapsed:.1f}s for {len(found)} files"
+    # A guard against a pathological blow-up, in CPU time so a loaded machine does not fail it
+    # (speed itself is measured in bench/): faker's 754 files take about 13 s.
+    assert elapsed < 60, f"{spec}: {elapsed:.1f} s of CPU for {len(found)} files"
 
 
 def test_dateutil_tz_reads_are_followed_but_not_regional(units) -> None:  # type: ignore[no-untyped-def]
