@@ -55,7 +55,9 @@ _DECODING = re.compile(
 #: hex decoding, TextDecoder, XOR.
 _STRONG = re.compile(
     rb"fromCharCode|fromCodePoint|atob\(|TextDecoder|[\w\])]\s*\^\s*[\w(\[]|\^=|"
-    rb"(?<!toString\()(?<!digest\()[\"']base64(?:url)?[\"']|(?<!toString\()[\"']hex[\"']"
+    # an encoding named as the last argument of a call (``Buffer.from(s, "base64")``), not a
+    # word in a list (a grammar's keywords) nor the target of ``toString``/``digest``
+    rb",\s*[\"'](?:base64(?:url)?|hex)[\"']\s*\)"
 )
 #: Code whose value changes from run to run is not a constant of the file.
 _NONDETERMINISTIC = re.compile(
