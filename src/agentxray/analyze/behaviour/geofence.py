@@ -262,12 +262,25 @@ def _zone_regions(value: str) -> tuple[str, ...]:
     return (code,) if code else zone_countries_loose(value)
 
 
+def _territory_watch_list(g: Group) -> bool:
+    """A locale's territory tested for membership in a set of bare ISO 3166 codes
+    (``region in {"CN", "RU", "IR", "KP", "BY"}``): one outcome for all of them, a country
+    list like any other, not a picker of languages or formats (a table lookup mapping each
+    value apart decides no branch)."""
+    return (
+        g.kind == "locale"
+        and all(_iso_code(v) for v in g.values)
+        and all(c.operator in ("in", "not in") and c.effects for c in g.comparisons)
+    )
+
+
 def _benign(g: Group) -> bool:
     """A picker, a catalog or a language accommodation rather than a geofence."""
     hidden = all(c.hidden for c in g.comparisons) and len(g.values) <= MAX_HIDDEN
     countries = {c for v in g.values for c in _zone_regions(v)} if g.kind == "timezone" else set()
     distinct = {_region_key(g.kind, v) for v in g.values}
-    if not hidden and (len(distinct) > MAX_REGION_VALUES[g.kind] or len(countries) > MAX_COUNTRIES):
+    limit = MAX_REGION_VALUES["country" if _territory_watch_list(g) else g.kind]
+    if not hidden and (len(distinct) > limit or len(countries) > MAX_COUNTRIES):
         logger.debug("%d %s values in one function: a list, not a geofence", len(distinct), g.kind)
         return True
     if g.kind != "locale":

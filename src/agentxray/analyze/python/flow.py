@@ -19,7 +19,7 @@ from agentxray.analyze.python.arguments import (
 )
 from agentxray.analyze.python.decoders import Unsupported
 from agentxray.analyze.python.evaluate import Evaluator
-from agentxray.analyze.python.interpret import callable_def
+from agentxray.analyze.python.interpret import callable_def, instance_class
 from agentxray.analyze.python.items import LOADS, stored_values
 from agentxray.analyze.python.network import GEO_KEYS, response_read
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
@@ -52,6 +52,10 @@ _URL_PARSERS = frozenset(
     {"urllib.parse.urlparse", "urllib.parse.urlsplit", "httpx.URL", "yarl.URL", "furl.furl"}
     | {"urlparse.urlparse", "urllib3.util.parse_url"}
 )
+_FIELDS = frozenset(
+    {"dataclasses.field", "attr.ib", "attr.attrib", "attrs.field", "attr.field"}
+    | {"pydantic.Field", "pydantic.fields.Field"}
+)
 _HASHERS: tuple[str, ...] = (
     "hashlib.",
     "uuid.uuid3",
@@ -76,8 +80,9 @@ _PASS = frozenset(
     | {"babel.Locale.parse", "babel.core.Locale.parse", "babel.Locale", "babel.core.Locale"}
     | {"codecs.lookup", "format", "hex", "ord", "bin"}
 )
-_NUMERIC_IDS = frozenset({"mac-address"})
-"""Identity signals that are numbers, kept through bit shifts and masks."""
+_NUMERIC_IDS = frozenset({"mac-address", "identifier"})
+"""Identity signals that are numbers (or bytes of a digest), kept through bit shifts and
+masks (the bits of a hashed machine id)."""
 _SDK_CLIENT = re.compile(r"(?:^|\.)(?:Async)?(?:Azure)?(?:OpenAI|Anthropic|AnthropicBedrock)$")
 _JSON_LOADS = frozenset({"json.loads", "json.load", "orjson.loads", "ujson.loads"})
 Params = dict[str, tuple[Signal, ...]]
@@ -98,6 +103,7 @@ class Flow:
         """Helpers being followed from a call site, with the values it passes (innermost last)."""
         self._builds: dict[int, bool] = {}
         self.classes = [c for c in index.nodes(ast.ClassDef) if isinstance(c, ast.ClassDef)]
+        self._member_values: dict[int, list[ast.expr]] = {}
 
     def signals(self, node: ast.AST, params: Params | None = None) -> tuple[Signal, ...]:
         """The signals ``node``'s value derives from (``params``: signals of the parameters)."""
@@ -277,12 +283,17 @@ class Flow:
         """``self.x`` assigned anywhere, a class attribute, or a ``@property`` (read through
         ``self``, the class, an instance or ``Class()``)."""
         owner = node.value.id if isinstance(node.value, ast.Name) else ""
+        if isinstance(node.value, ast.Name) and owner not in ("self", "cls"):
+            owner = instance_class(self.index, node.value) or owner
         classes = [c for c in self.classes if owner in ("self", "cls") or c.name == owner]
         exprs: list[ast.expr] = [
             e for c in classes for e in self.index.bindings.get((id(c), node.attr), [])
         ]
         if owner in ("self", "cls"):
             exprs.extend(self.index.attributes.get(node.attr, []))
+        elif classes:
+            exprs.extend(self._instance_stores(owner, node.attr))
+        self._member_values[id(node)] = exprs[:8]
         out = [s for e in exprs[:8] for s in self.signals(e)]
         fn = callable_def(self.index, node)
         if fn is not None and any(
@@ -293,6 +304,38 @@ class Flow:
             out.extend(self._returns_of(fn, [], fn.name))
         return out
 
+    def _member_item(self, container: ast.expr, key: ast.expr) -> list[Signal]:
+        """``obj.attr.get("k")`` where ``obj.attr`` was assigned a dict literal with key "k"."""
+        if not isinstance(container, ast.Attribute) or not isinstance(key, ast.Constant):
+            return []
+        self.signals(container)
+        out: list[Signal] = []
+        for d in self._member_values.get(id(container), []):
+            if not isinstance(d, ast.Dict):
+                continue
+            for k, v in zip(d.keys, d.values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == key.value:
+                    out.extend(self.signals(v))
+        return out
+
+    def _instance_stores(self, owner: str, attr: str) -> list[ast.expr]:
+        """Values stored into ``attr`` of an instance of local class ``owner`` from outside it
+        (``settings.edge = {...}`` with ``settings: Settings``)."""
+        out: list[ast.expr] = []
+        for assign in self.index.nodes(ast.Assign):
+            if not isinstance(assign, ast.Assign):
+                continue
+            for t in assign.targets:
+                if (
+                    isinstance(t, ast.Attribute)
+                    and t.attr == attr
+                    and isinstance(t.value, ast.Name)
+                    and t.value.id not in ("self", "cls")
+                    and instance_class(self.index, t.value) == owner
+                ):
+                    out.append(assign.value)
+        return out
+
     def _call(self, node: ast.Call, params: Params) -> list[Signal]:
         func = node.func
         if isinstance(func, ast.Attribute):
@@ -301,6 +344,7 @@ class Flow:
                 return method(base, func.attr, node)
             if func.attr in LOADS and node.args:
                 found = self._stored(func.value, node.args[0])
+                found.extend(self._member_item(func.value, node.args[0]))
                 if func.attr == "setdefault" and len(node.args) == 2:
                     found.extend(self.signals(node.args[1], params))
                 if found:
@@ -308,6 +352,8 @@ class Flow:
             if func.attr in ("join", "format") and isinstance(func.value, ast.Constant):
                 return self._sticky([*node.args, *(k.value for k in node.keywords)], params)
         name = _func_name(self.index, func)
+        if name in _FIELDS:
+            return self._factory(node)
         args = [self.signals(a, params) for a in node.args]
         if name in _JSON_LOADS and args:
             return [body(s) for s in args[0] if s.kind in (*INTERMEDIATE, *STICKY)]
@@ -326,6 +372,21 @@ class Flow:
             found = [s for a in (*args, *kws) for s in a if is_identity(s) or s.kind == "param"]
             return [s for s in found if s.kind == "param"] + identifier(found)
         return self._summary(node, args)
+
+    def _factory(self, node: ast.Call) -> list[Signal]:
+        """A dataclass/attrs/pydantic field's value: what its ``default_factory`` returns,
+        else its ``default``."""
+        for kw in node.keywords:
+            if kw.arg in ("default_factory", "factory"):
+                f = kw.value
+                if isinstance(f, ast.Lambda):
+                    return list(self.signals(f.body))
+                fn = callable_def(self.index, f)
+                if isinstance(fn, (*FUNCTIONS, ast.Lambda)):
+                    return self._returns_of(fn, [], getattr(fn, "name", ""))
+            elif kw.arg == "default":
+                return list(self.signals(kw.value))
+        return []
 
     def _binop(self, node: ast.BinOp, params: Params) -> list[Signal]:
         left, right = self.signals(node.left, params), self.signals(node.right, params)
@@ -396,10 +457,27 @@ class Flow:
         names = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
         bound: Params = {n: a for n, a in zip(names, args, strict=False) if a}
         out: list[Signal] = []
-        for ret in returns(fn):
-            if ret.value is not None:
-                out.extend(s.via(name) for s in self.signals(ret.value, bound or None))
+        values: list[ast.expr | None] = [r.value for r in returns(fn)]
+        values.extend(y.value for y in _yields(fn))
+        for value in values:
+            if value is not None:
+                out.extend(s.via(name) for s in self.signals(value, bound or None))
         return out
+
+
+def _yields(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.Yield]:
+    """``yield`` expressions of a generator ``fn`` itself: what iterating its result gives."""
+    if isinstance(fn, ast.Lambda):
+        return []
+    out: list[ast.Yield] = []
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Yield):
+            out.append(node)
+        elif not isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def _func_name(index: ModuleIndex, func: ast.expr) -> str:

@@ -45,8 +45,11 @@ def _class_names(index: ModuleIndex) -> set[str]:
 
 
 def instance_class(index: ModuleIndex, name: ast.Name) -> str | None:
-    """The local class a variable is an instance of (``c = Config()``), if bound once."""
+    """The local class a variable is an instance of (``c = Config()``), if bound once, or a
+    parameter annotated with a local class (``def pick(sig: HostSignals)``)."""
     bound, _ = index.lookup(name.id, name)
+    if not bound:
+        return _annotated_class(index, name)
     if len(bound) != 1:
         return None
     value = bound[0]
@@ -56,6 +59,25 @@ def instance_class(index: ModuleIndex, name: ast.Name) -> str | None:
         and value.func.id in _class_names(index)
     ):
         return value.func.id
+    return None
+
+
+def _annotated_class(index: ModuleIndex, name: ast.Name) -> str | None:
+    fn = index.function_of(name)
+    if fn is None:
+        return None
+    args = fn.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.arg != name.id or arg.annotation is None:
+            continue
+        ann = arg.annotation
+        if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
+            label = ann.value
+        elif isinstance(ann, ast.Name):
+            label = ann.id
+        else:
+            return None
+        return label if label in _class_names(index) else None
     return None
 
 

@@ -19,7 +19,7 @@ from agentxray.analyze.python.choices import (
 )
 from agentxray.analyze.python.comparisons import maybe_table
 from agentxray.analyze.python.decoders import Unsupported
-from agentxray.analyze.python.signals import literal_str
+from agentxray.analyze.python.signals import IDENTITY_KINDS, literal_str
 from agentxray.analyze.python.transforms import loop_source
 
 logger = logging.getLogger(__name__)
@@ -302,11 +302,18 @@ def encoding_choices(a: PyAnalysis) -> list[Choice]:
         # invisible characters
         assert isinstance(node, ast.IfExp)
         pair = [text_value(a, node.body), text_value(a, node.orelse)]
-        if not all(t is not None and len(t) == 1 and _invisible(t) for t in pair):
+        if all(t is not None and len(t) == 1 and _invisible(t) for t in pair):
+            data = _data_source(a, node.test)
+            if data is node.test:
+                continue
+        elif _look_alike_pair(pair) and _identity_bits(a, node.test):
+            # ``THIN if bit else " "`` with ``bit`` from a hashed machine id: an identifier
+            # written as a character or its look-alike, one per position
+            data = node.test
+        else:
             continue
-        data = _data_source(a, node.test)
         carrier = _carrier(a, node)
-        if data is node.test or id(carrier) in done:
+        if id(carrier) in done:
             continue
         done.add(id(carrier))
         name = _assigned_name(a, carrier)
@@ -324,6 +331,23 @@ def _split_base(a: PyAnalysis, expr: ast.BinOp) -> tuple[int, ast.expr | None]:
             assert isinstance(base, int)
             return base, _data_source(a, data)
     return 0, None
+
+
+def _look_alike_pair(pair: list[str | None]) -> bool:
+    """One ASCII character and a look-alike of it (``" "`` and U+2009 THIN SPACE)."""
+    if not all(t is not None and len(t) == 1 for t in pair):
+        return False
+    first, second = (t or "" for t in pair)
+    return (
+        first != second
+        and first.isascii() != second.isascii()
+        and (skeleton(first) == skeleton(second))
+    )
+
+
+def _identity_bits(a: PyAnalysis, test: ast.expr) -> bool:
+    """The test carries an identifier of the machine or user (bits of a hashed machine id)."""
+    return any(s.kind in IDENTITY_KINDS or s.kind == "identifier" for s in a.flow.signals(test))
 
 
 def _data_source(a: PyAnalysis, data: ast.expr) -> ast.expr:
