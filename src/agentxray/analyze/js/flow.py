@@ -429,7 +429,7 @@ class Tracker:
             if text(callee) == "JSON.stringify":
                 return [replace(item, node=call)]  # the request body it becomes
             if request_call(call):
-                gate = answer_gate(call)
+                gate = answer_gate(call) or self._caller_gate(call)
                 if gate is not None:
                     self._compare(replace(item, path=()), "remote-decision", call, gate)
                 return []
@@ -521,6 +521,54 @@ class Tracker:
                 return []
             return self._destructure(hopped, pattern, fn)
         return self._uses_in(hopped, fn, params[position])
+
+    def _caller_gate(self, call: Node) -> Node | None:
+        """The test the answer of ``call`` decides in a caller, when the requesting function
+        returns the answer's body (``return res.json()``): the caller binds the result
+        (``const gates = await evaluate()``) and tests it, or hands it to a function whose
+        parameter is tested (``applyGates(gates)`` → ``if (gates.enabled === false)``)."""
+        fn = enclosing_function(call)
+        name = function_name(fn) if fn is not None else None
+        if fn is None or name is None or fn.end_byte - fn.start_byte > _MAX_GATE_BYTES:
+            return None
+        if not any(_ANSWER_READ.search(text(r)) for r in _own(fn, ("return_statement",))):
+            return None
+        for site in self.index.calls(name)[:_MAX_GATE_SITES]:
+            bound = _bound_name(site)
+            caller = enclosing_function(site)
+            if (
+                bound is None
+                or caller is None
+                or caller.end_byte - caller.start_byte > (_MAX_GATE_BYTES)
+            ):
+                continue
+            gate = _test_of(caller, bound)
+            if gate is not None:
+                return gate
+            for handed in _own(caller, ("call_expression",)):
+                gate = self._parameter_gate(handed, bound)
+                if gate is not None:
+                    return gate
+        return None
+
+    def _parameter_gate(self, handed: Node, bound: str) -> Node | None:
+        """The test of the parameter that receives ``bound`` in ``callee(…, bound, …)``."""
+        callee, args = (
+            handed.child_by_field_name("function"),
+            handed.child_by_field_name("arguments"),
+        )
+        if callee is None or args is None or callee.type != "identifier":
+            return None
+        position = next((i for i, a in enumerate(args.named_children) if text(a) == bound), None)
+        target = self.index.function_named(text(callee)) if position is not None else None
+        if (
+            target is None
+            or position is None
+            or target.end_byte - target.start_byte > (_MAX_GATE_BYTES)
+        ):
+            return None
+        names = parameter_names(target)
+        return _test_of(target, names[position]) if position < len(names) else None
 
     def _filled(self, item: _Item, receiver: Node | None) -> list[_Item]:
         """``macs.push(n.mac)``: the list now holds the identity; its uses carry it."""
@@ -1031,6 +1079,61 @@ _PATTERN_PARTS = frozenset(
         "rest_pattern",
     }
 )
+
+
+_MAX_GATE_BYTES = 20_000
+_MAX_GATE_SITES = 5
+_ANSWER_READ = re.compile(r"\.(?:json|text)\s*\(\s*\)|\.data\b")
+_GATE_TESTS = frozenset({"if_statement", "ternary_expression", "while_statement"})
+_CALL_WRAPPERS = frozenset({"await_expression", "parenthesized_expression", "as_expression"})
+
+
+def _own(fn: Node, types: tuple[str, ...]) -> list[Node]:
+    """Nodes of ``types`` in ``fn``'s own body (nested functions excluded)."""
+    out: list[Node] = []
+    stack = list(fn.named_children)
+    while stack:
+        node = stack.pop()
+        if node.type in FUNCTION_TYPES or node.type == "method_definition":
+            continue
+        if node.type in types:
+            out.append(node)
+        stack.extend(node.named_children)
+    return out
+
+
+def _bound_name(site: Node) -> str | None:
+    """The variable a call's result is bound to, through ``await``, parentheses and a
+    ``.catch(…)``/``.then(…)`` fallback (``const g = await f().catch(() => ({}))``)."""
+    node = site
+    while node.parent is not None:
+        parent = node.parent
+        if parent.type in _CALL_WRAPPERS:
+            node = parent
+        elif (
+            parent.type == "member_expression"
+            and text(parent.child_by_field_name("property") or parent) in ("catch", "then")
+            and parent.parent is not None
+            and parent.parent.type == "call_expression"
+        ):
+            node = parent.parent
+        else:
+            break
+    holder = node.parent
+    if holder is not None and holder.type == "variable_declarator":
+        name = holder.child_by_field_name("name")
+        return text(name) if name is not None and name.type == "identifier" else None
+    return None
+
+
+def _test_of(scope: Node, name: str) -> Node | None:
+    """The first test in ``scope`` reading ``name`` (``if (gates.enabled === false)``)."""
+    pattern = re.compile(r"(?<![\w$.])" + re.escape(name) + r"(?![\w$])")
+    for node in sorted(_own(scope, tuple(_GATE_TESTS)), key=lambda n: n.start_byte):
+        cond = node.child_by_field_name("condition")
+        if cond is not None and pattern.search(text(cond)):
+            return node
+    return None
 
 
 def _up(node: Node) -> Node:
