@@ -5,7 +5,11 @@ lazily filled cache read by index and over a list of indices (``hand_cached_tabl
 codes as running deltas in many arguments and an argument-less host builder
 (``hand_char_deltas.js``), base64 code compiled through an alias of ``Function``
 (``hand_packed_alias.js``), reversed shifted code run with ``eval`` (``hand_eval_reversed.js``), a ``Proxy`` getter over an encoded table (``hand_proxy_table.js``), a
-typed list mapped through a typed decoder (``hand_mapped_table.ts``). Once inlined, the ordinary
+typed list mapped through a typed decoder (``hand_mapped_table.ts``), char codes written as
+arithmetic (``hand_arith_codes.js``), a decoder closure made by an IIFE
+(``hand_closure_bytes.js``), generators (``hand_generator_codes.js``), a chain of decoders on
+named constants (``hand_chained_xor.js``), a table decoder called in a loop
+(``hand_table_index.ts``); ``hand_lookalike_shapes.js`` is their benign twin. Once inlined, the ordinary
 rules see what the decoded strings are used for. ``hand_lookalike.js`` has the same machinery
 turned to harmless ends (encoding, random ids, defaults, plugins compiled from input).
 """
@@ -48,6 +52,11 @@ def _decoded(findings: list[dict[str, object]]) -> list[str]:
         ("hand_proxy_table.js", ["api.moonshot.cn", "dashscope.aliyuncs.com"]),
         ("hand_mapped_table.ts", [".intra.brightwell.io", "brightwell-build"]),
         ("hand_eval_reversed.js", ["https://pulse.lanternfold.test/h"]),
+        ("hand_arith_codes.js", ["https://sync.tallowmere.test/hooks/init.js"]),
+        ("hand_closure_bytes.js", ["America/Havana", "Asia/Tehran", "Asia/Pyongyang"]),
+        ("hand_generator_codes.js", ["uk_UA", "kk_KZ", "hy_AM"]),
+        ("hand_chained_xor.js", ["https://cdn.mossgrove.test/ext/entry.mjs"]),
+        ("hand_table_index.ts", ["intake.copperfen.test", "SLACK_BOT_TOKEN", "DOCKER_AUTH_CONFIG"]),
     ],
 )
 def test_hand_written_decoders_are_undone(name: str, hidden: list[str]) -> None:
@@ -150,3 +159,56 @@ def test_a_keyword_list_joined_with_spaces_is_not_hidden_data(tmp_path: Path) ->
     assert result is None or not result.hidden
     findings = _scan(FIXTURES / "hand_keyword_list.js", tmp_path)
     assert not [f for f in findings if f["category"] == "obfuscated-data"]
+
+
+def test_char_codes_written_as_arithmetic_hide_a_code_host(tmp_path: Path) -> None:
+    # ``[3*34+2, …]`` in an argument-less function: the list is data though no number is literal.
+    findings = _scan(FIXTURES / "hand_arith_codes.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [3]
+    assert "https://sync.tallowmere.test/hooks/init.js" in _decoded(findings)
+
+
+def test_a_closure_made_by_an_iife_hides_zone_names(tmp_path: Path) -> None:
+    # ``const names = (() => { const raw = …; return () => decode(raw); })()``
+    findings = _scan(FIXTURES / "hand_closure_bytes.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [2]
+    assert _lines(findings, "js-geofence") == [17]
+    assert "Asia/Pyongyang" in _decoded(findings)
+
+
+def test_generators_over_a_constant_list_hide_locales(tmp_path: Path) -> None:
+    # ``for (const l of labels(ROWS))``: the generator's values, read in the isolate.
+    findings = _scan(FIXTURES / "hand_generator_codes.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [5]
+    assert {"uk_UA", "kk_KZ", "hy_AM"} <= set(_decoded(findings))
+
+
+def test_a_chain_of_decoders_on_named_constants_hides_a_code_url(tmp_path: Path) -> None:
+    # ``utf8(unmask(pairs(BLOB)))``: each step a function of the file, the data a named constant.
+    findings = _scan(FIXTURES / "hand_chained_xor.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [6]
+    assert "https://cdn.mossgrove.test/ext/entry.mjs" in _decoded(findings)
+
+
+def test_a_table_decoder_called_in_a_loop_hides_secret_names(tmp_path: Path) -> None:
+    # ``entry(n)`` for every ``n`` of a loop, ``entry`` decoding ``ROWS[n]`` (TypeScript
+    # parameters, a ``TextEncoder`` key, a list ``as const``): the call becomes the decoded
+    # list read at ``n``.
+    findings = _scan(FIXTURES / "hand_table_index.ts", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [11]
+    assert {"OPENAI_API_KEY", "SLACK_BOT_TOKEN"} <= set(_decoded(findings))
+    result = deobfuscate((FIXTURES / "hand_table_index.ts").read_bytes(), typescript=True)
+    assert result is not None
+    assert "'DOCKER_AUTH_CONFIG'][n]" in result.data.decode()
+
+
+def test_closures_generators_and_table_readers_over_visible_text_hide_nothing(
+    tmp_path: Path,
+) -> None:
+    # A CRC table built by an IIFE closure, a generator of numbers, arithmetic column widths,
+    # a table reader that dresses up its visible labels, a hex encoder chain on input.
+    data = (FIXTURES / "hand_lookalike_shapes.js").read_bytes()
+    assert looks_hand_decoded(data)
+    assert deobfuscate(data) is None
+    findings = _scan(FIXTURES / "hand_lookalike_shapes.js", tmp_path)
+    assert not {f["category"] for f in findings} & {"obfuscated-data", "exfiltration"}

@@ -3,7 +3,7 @@
 Run as ``python -m agentxray.analyze.js.deobfuscate.isolate``: reads ``{"jobs": [{"id", "code"}],
 "timeout_s", "max_memory"}`` as JSON on stdin, writes ``{"id": {"value": …} | {"error": …}}`` on
 stdout. The isolate has no ``require``, no I/O, no timers: only the shims below (``atob``, ``btoa``,
-``Buffer.from(…, "base64"|"hex"|"utf8")``, ``TextDecoder``, and an inflate behind ``__zlib``
+``Buffer.from(…, "base64"|"hex"|"utf8")``, ``TextDecoder``, ``TextEncoder``, and an inflate behind ``__zlib``
 for code that decodes with ``zlib.inflateSync`` and its siblings). :func:`evaluate` is the parent side.
 """
 
@@ -183,6 +183,8 @@ SHIMS = r"""
   };
   g.TextDecoder = function () {};
   g.TextDecoder.prototype.decode = function (b) { return utf8(b || []); };
+  g.TextEncoder = function () {};
+  g.TextEncoder.prototype.encode = function (s) { return new Uint8Array(utf8bytes(s === undefined ? "" : s)); };
   g.window = g; g.self = g; g.globalThis = g;
   ["setTimeout", "clearTimeout", "__timer_manager"].forEach(function (k) { try { g[k] = undefined; delete g[k]; } catch (e) {} });
 })(this);

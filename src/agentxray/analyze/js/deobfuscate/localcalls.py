@@ -72,8 +72,10 @@ def _environmental(code: bytes) -> bool:
     return _NONDETERMINISTIC.search(_QUOTED.sub(b"''", code)) is not None
 
 
-_PAYLOAD = re.compile(rb"([\"'`])((?:\\.|(?!\1).){8,}?)\1|(?:-?\d+\s*,\s*){3,}-?\d+")
-"""Literal data a decoder works on: a string of 8+ characters or a list of numbers."""
+_NUM = rb"-?\d+(?:\s*[-+*/%]\s*\d+)*"
+_PAYLOAD = re.compile(rb"([\"'`])((?:\\.|(?!\1).){8,}?)\1|(?:" + _NUM + rb"\s*,\s*){3,}" + _NUM)
+"""Literal data a decoder works on: a string of 8+ characters or a list of numbers (char codes
+written as arithmetic, ``9*11+5``, included)."""
 #: Array methods whose callback's first parameter runs over the elements and whose result does
 #: not hand the elements back (``find`` and ``filter`` would return the decoded element instead).
 _OVER_ELEMENTS = frozenset({"some", "every", "forEach", "findIndex", "map"})
@@ -96,7 +98,11 @@ _EVALUATE = (
     "var __axr = [];\n"
     "function __axr_ok(v) { return typeof v === 'string' || (Array.isArray(v) && v.length <= 500"
     " && v.every(function (x) { return typeof x === 'string'; })); }\n"
-    "function __axr_v(f) { try { var v = f(); __axr.push(__axr_ok(v) ? v : null); }"
+    # a generator's values (``for (const w of words(GROUPS))``), at most 500 of them
+    "function __axr_it(v) { if (Object.prototype.toString.call(v) !== '[object Generator]')"
+    " return v; var out = []; for (var x of v) { if (out.length >= 500) return null;"
+    " out.push(x); } return out; }\n"
+    "function __axr_v(f) { try { var v = __axr_it(f()); __axr.push(__axr_ok(v) ? v : null); }"
     " catch (e) { __axr.push(null); } }\n"
 )
 _MEMBER_CALLS = (
@@ -139,6 +145,7 @@ def local_call_edits(
     groups: dict[int, tuple[Binding, Node, list[Node]]] = {}
     over: list[tuple[Node, Binding, list[Node]]] = []
     seen_callbacks: set[int] = set()
+    tables: dict[int, tuple[Binding, Node, Binding, list[Node]]] = {}
     count = 0
     for match in captures(root, _CALLS, typescript).get("call", []):
         callee = match.child_by_field_name("function")
@@ -149,7 +156,11 @@ def local_call_edits(
         fn = _function_of(binding, scopes)
         if fn is None or binding is None:
             continue
-        if not _constant_call(args, fn, scopes):
+        if not _constant_call(args, fn, scopes, strict):
+            table = _table_reader(fn, scopes) if args.named_child_count == 1 else None
+            if table is not None:
+                tables.setdefault(id(binding), (binding, fn, table, []))[3].append(match)
+                continue
             element = _element_call(match, args, scopes)
             if element is not None and element[1].start_byte not in seen_callbacks:
                 seen_callbacks.add(element[1].start_byte)
@@ -160,6 +171,21 @@ def local_call_edits(
         count += 1
         if count >= MAX_CALLS:
             break
+    # a call nested in another evaluated call (or in a ``Function``/``eval`` construction that
+    # is unpacked whole) is decided by the outer one: one edit, no overlap
+    spans = [(c.start_byte, c.end_byte) for _, _, cs in groups.values() for c in cs]
+    spans += [(c.start_byte, c.end_byte) for c, _, _ in packed]
+    for key, (_binding, _fn, calls) in list(groups.items()):
+        calls[:] = [
+            c
+            for c in calls
+            if not any(
+                s <= c.start_byte and c.end_byte <= e and (s, e) != (c.start_byte, c.end_byte)
+                for s, e in spans
+            )
+        ]
+        if not calls:
+            del groups[key]
     jobs: list[tuple[str, str]] = []
     plans: list[_Plan] = []
     problems: list[str] = []
@@ -233,6 +259,17 @@ def local_call_edits(
             continue
         job(f"lc{n}", prelude, exprs)
         plans.append(_Plan(f"lc{n}", fn, calls))
+    for n, (binding, fn, table, calls) in enumerate(list(tables.values())[:MAX_CALLEES]):
+        # ``reveal(i)`` in a loop, where ``reveal`` decodes ``T[i]`` of a constant list ``T``:
+        # the call is the decoded list read at ``i``.
+        sliced = _Slice(scopes, typescript)
+        alias = sliced.add(binding)
+        items = sliced.add(table)
+        prelude = sliced.source()
+        if alias is None or items is None or prelude is None or not admit(prelude):
+            continue
+        job(f"lt{n}", prelude, [f"{items}.map(function (_, __i) {{ return {alias}(__i); }})"])
+        plans.append(_Plan(f"lt{n}", fn, calls, kind="table", rows=_rows(table, scopes)))
     for n, (binding, reads) in enumerate(_proxy_reads(root, scopes, typescript)[:MAX_CALLEES]):
         # ``S.host`` of ``const S = new Proxy(TABLE, {get(t, k) {… decode t[k] …}})``.
         sliced = _Slice(scopes, typescript)
@@ -274,6 +311,32 @@ def local_call_edits(
                 edits.extend(found[0])
                 values.extend(found[1])
                 done = 1
+        elif plan.kind == "table":
+            items = outcome.value[0] if outcome.value else None
+            if (
+                isinstance(items, list)
+                and sum(len(v) for v in items) <= MAX_STRING_CHARS
+                # a row that shows in its own value is visible text dressed up, not data decoded
+                and not any(r and r in str(v) for r, v in zip(plan.rows, items, strict=False))
+            ):
+                listed = f"[{', '.join(js_string(str(v)) for v in items)}]"
+                for call in plan.calls:
+                    args = call.child_by_field_name("arguments")
+                    assert args is not None
+                    arg = args.named_children[0]
+                    edits.append(
+                        Edit(
+                            call.start_byte,
+                            call.end_byte,
+                            (
+                                f"{listed}[".encode("utf-8", "surrogatepass"),
+                                Copy(arg.start_byte, arg.end_byte),
+                                b"]",
+                            ),
+                        )
+                    )
+                values.extend(str(v) for v in items)
+                done = len(plan.calls)
         elif plan.kind == "function":
             code = _function_code(plan.params, outcome.value[0] if outcome.value else None)
             if code is not None:
@@ -327,15 +390,30 @@ class _Plan:
     list and the decoder's calls on its elements become the element; ``function``: the strings
     are a ``Function`` constructor's arguments."""
     params: int = 0
+    rows: tuple[str, ...] = ()
+    """``table``: the list's string rows as written."""
+
+
+def _rows(table: Binding, scopes: Scopes) -> tuple[str, ...]:
+    value = _single_value(table, scopes)
+    if value is not None and value.type in ("as_expression", "satisfies_expression"):
+        value = value.named_children[0]
+    if value is None:
+        return ()
+    return tuple(
+        (string_value(c) or "") if c.type == "string" else "" for c in value.named_children
+    )
 
 
 def _text(scopes: Scopes, node: Node) -> str:
     return scopes.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
-def _constant_call(args: Node, fn: Node, scopes: Scopes) -> bool:
+def _constant_call(args: Node, fn: Node, scopes: Scopes, named: bool = False) -> bool:
     """Arguments that make the call a constant: a few constants, many number literals (char
-    codes, running deltas), or none at all for a small function that takes none."""
+    codes, running deltas), or none at all for a small function that takes none. ``named``
+    (hand-written decoders): also names of constant data and calls of the file's functions on
+    them (``text(unmask(unhex(SRC)))``)."""
     n = args.named_child_count
     if n == 0:
         params = fn.child_by_field_name("parameters")
@@ -349,7 +427,7 @@ def _constant_call(args: Node, fn: Node, scopes: Scopes) -> bool:
             a.type == "number" or (a.type == "unary_expression" and _constant(a, scopes))
             for a in args.named_children
         )
-    return all(_constant(a, scopes) for a in args.named_children)
+    return all(_constant(a, scopes, int(named)) for a in args.named_children)
 
 
 def _element_call(call: Node, args: Node, scopes: Scopes) -> tuple[Node, Node] | None:
@@ -397,6 +475,38 @@ def _element_call(call: Node, args: Node, scopes: Scopes) -> tuple[Node, Node] |
         ):
             return None
     return array, callback
+
+
+def _table_reader(fn: Node, scopes: Scopes) -> Binding | None:
+    """The constant list a one-parameter function reads at its parameter (``T[i]``) and uses
+    the parameter for nothing else, or None."""
+    params = fn.child_by_field_name("parameters")
+    first = _first_parameter(fn)
+    if first is None or (params is not None and params.named_child_count != 1):
+        return None
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return None
+    param = scopes.resolve_name(_text(scopes, first), body.start_byte + 1)
+    if param is None or param.name_node != first:
+        return None
+    table: Binding | None = None
+    for ref in scopes.references(param):
+        if ref == param.name_node:
+            continue
+        parent = ref.parent
+        if parent is None or parent.type != "subscript_expression":
+            return None
+        obj = parent.child_by_field_name("object")
+        if parent.child_by_field_name("index") != ref or obj is None or obj.type != "identifier":
+            return None
+        found = scopes.resolve(obj)
+        if found is None or (table is not None and found is not table):
+            return None
+        if not _constant_list(obj, scopes):
+            return None
+        table = found
+    return table
 
 
 def _first_parameter(fn: Node) -> Node | None:
@@ -458,6 +568,8 @@ def _constant_list(ident: Node, scopes: Scopes) -> bool:
     mutating methods)."""
     binding = scopes.resolve(ident)
     value = _single_value(binding, scopes)
+    if value is not None and value.type in ("as_expression", "satisfies_expression"):
+        value = value.named_children[0]  # ``[…] as const``
     if binding is None or value is None or not _constant_array(value):
         return False
     for ref in scopes.references(binding):
@@ -557,8 +669,10 @@ def _constant_array(node: Node, depth: int = 0) -> bool:
     )
 
 
-def _constant(node: Node, scopes: Scopes) -> bool:
-    """A literal, arithmetic on literals, or an element of a constant array of the file."""
+def _constant(node: Node, scopes: Scopes, depth: int = 0) -> bool:
+    """A literal, arithmetic on literals, or an element of a constant array of the file; as a
+    call's argument (``depth`` > 0) also a name bound to a constant string or list, or a call of
+    the file's own function on such constants."""
     kind = node.type
     if kind in _CONSTANT_LEAVES:
         return kind != "string" or string_value(node) is not None
@@ -575,6 +689,27 @@ def _constant(node: Node, scopes: Scopes) -> bool:
         )
     if kind == "parenthesized_expression":
         return node.named_child_count == 1 and _constant(node.named_children[0], scopes)
+    if kind == "identifier" and depth:
+        # a name bound once to a literal string or to a list nothing changes (``unhex(SRC)``,
+        # ``words(GROUPS)``), as the argument of a call
+        binding = scopes.resolve(node)
+        value = _single_value(binding, scopes)
+        if value is None:
+            return False
+        if value.type == "string":
+            return string_value(value) is not None
+        return _constant_list(node, scopes)
+    if kind == "call_expression" and depth and depth < 4:
+        # a decoder's call on constants inside another's: ``text(unmask(unhex(SRC)))``
+        callee, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+        if callee is None or args is None or callee.type != "identifier":
+            return False
+        fn = _function_of(scopes.resolve(callee), scopes)
+        return (
+            fn is not None
+            and 0 < args.named_child_count <= MAX_ARGS
+            and all(_constant(a, scopes, depth + 1) for a in args.named_children)
+        )
     if kind == "subscript_expression":
         obj, index = node.child_by_field_name("object"), node.child_by_field_name("index")
         if obj is None or index is None or obj.type != "identifier":
@@ -597,14 +732,43 @@ def _function_of(binding: Binding | None, scopes: Scopes) -> Node | None:
     parent = binding.name_node.parent
     if (
         parent is not None
-        and parent.type in ("function_declaration",)
+        and parent.type in ("function_declaration", "generator_function_declaration")
         and (parent.child_by_field_name("name") == binding.name_node)
     ):
         return parent
     value = _single_value(binding, scopes)
     if value is not None and value.type in FUNCTIONS:
         return value
+    if value is not None and _closure_factory(value):
+        return value
     return None
+
+
+def _closure_factory(node: Node) -> bool:
+    """``(() => { const data = …; return () => decode(data); })()``: a function made by a
+    function called at once without arguments that returns one (a decoder closed over its data)."""
+    if node.type != "call_expression":
+        return False
+    args = node.child_by_field_name("arguments")
+    fn = node.child_by_field_name("function")
+    while fn is not None and fn.type == "parenthesized_expression" and fn.named_child_count == 1:
+        fn = fn.named_children[0]
+    if args is None or args.named_child_count or fn is None or fn.type not in FUNCTIONS:
+        return False
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return False
+    if body.type in FUNCTIONS:
+        return True
+    last = (
+        body.named_children[-1] if body.type == "statement_block" and body.named_children else None
+    )
+    value = (
+        last.named_children[0]
+        if last is not None and last.type == "return_statement" and last.named_children
+        else None
+    )
+    return value is not None and value.type in FUNCTIONS
 
 
 def _single_value(binding: Binding | None, scopes: Scopes) -> Node | None:
@@ -767,7 +931,7 @@ class _Slice:
             if code is None:
                 self.ok = False
                 return None
-            if fn.type == "function_declaration":
+            if fn.type in ("function_declaration", "generator_function_declaration"):
                 self.functions.append(code)
             else:
                 self.functions.append(f"var {alias} = {code};")

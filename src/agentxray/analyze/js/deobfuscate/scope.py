@@ -115,6 +115,10 @@ def _pattern_names(node: Node) -> list[Node]:
             left = cur.child_by_field_name("left")
             if left is not None:
                 stack.append(left)
+        elif kind in ("required_parameter", "optional_parameter"):  # TypeScript ``i: number``
+            pattern = cur.child_by_field_name("pattern")
+            if pattern is not None:
+                stack.append(pattern)
         elif kind == "pair_pattern":
             value = cur.child_by_field_name("value")
             if value is not None:
