@@ -1013,6 +1013,14 @@ class Tracker:
             for m in pat.finditer(data, lo, hi)
             if m.start() == 0 or data[m.start() - 1 : m.start()] not in _IDENT_TAIL
         ]
+        out = self._reads(item, matches, prop)
+        if body.type == "class_body" and holder_name is not None and len(holder_name) > 2:
+            out.extend(self._instance_reads(item, holder_name, prop))
+        return out[:40]
+
+    def _reads(self, item: _Item, matches: list[re.Match[bytes]], prop: str) -> list[_Item]:
+        """The member reads (not assignments) ending at each match of ``….prop``."""
+        out = []
         for m in matches:
             end = m.end()
             node = self.index.node_at(end - len(prop.encode()), end)
@@ -1027,7 +1035,78 @@ class Tracker:
             ):
                 continue
             out.append(replace(item, node=member))
-        return out[:40]
+        return out
+
+    def _instance_reads(self, item: _Item, holder: str, prop: str) -> list[_Item]:
+        """Reads of ``prop`` on instances of class ``holder``: ``v.prop`` where
+        ``v = new Holder(…)``, and ``this.f.prop`` in a class whose constructor keeps ``v``
+        (``new Other(v)`` → ``constructor(s) { this.f = s }``)."""
+        data = self.index.data
+        prop_re = re.escape(prop.encode()) + rb"(?![\w$])"
+        out: list[_Item] = []
+        for m in re.finditer(rb"\bnew\s+" + re.escape(holder.encode()) + rb"\s*\(", data):
+            new: Node | None = self.index.node_at(m.start(), m.start() + 3)
+            while new is not None and new.type != "new_expression":
+                new = new.parent
+            var = _bound_name(new) if new is not None else None
+            if new is None or var is None:
+                continue
+            scope = scope_of(new)
+            if scope.end_byte - scope.start_byte > WIDE_SCOPE:
+                continue
+            lo, hi = scope.start_byte, scope.end_byte
+            direct = re.compile(rb"(?<![\w$.])" + re.escape(var.encode()) + rb"\s*\.\s*" + prop_re)
+            out.extend(self._reads(item, list(direct.finditer(data, lo, hi)), prop))
+            handed = re.compile(rb"\bnew\s+([A-Za-z_$][\w$]*)\s*\(([^()]*)\)")
+            for h in handed.finditer(data, lo, hi):
+                args = [a.strip() for a in h.group(2).decode(errors="replace").split(",")]
+                if var in args:
+                    out.extend(self._kept_reads(item, h.group(1).decode(), args.index(var), prop))
+            if len(out) > 40:
+                break
+        return out
+
+    def _kept_reads(self, item: _Item, cls: str, position: int, prop: str) -> list[_Item]:
+        """``this.f.prop`` in class ``cls`` whose constructor stores parameter ``position`` in
+        ``this.f``."""
+        data = self.index.data
+        m = re.search(rb"\bclass\s+" + re.escape(cls.encode()) + rb"\b", data)
+        if m is None:
+            return []
+        body = _class_body(self.index.node_at(m.end() - 1, m.end()))
+        decl = self.index.node_at(m.end() - 1, m.end()).parent
+        if decl is not None and decl.type in ("class_declaration", "class"):
+            body = decl.child_by_field_name("body")
+        if body is None or body.end_byte - body.start_byte > WIDE_SCOPE:
+            return []
+        ctor = next(
+            (
+                c
+                for c in body.named_children
+                if c.type == "method_definition"
+                and text(c.child_by_field_name("name") or c) == "constructor"
+            ),
+            None,
+        )
+        names = parameter_names(ctor) if ctor is not None else []
+        if ctor is None or position >= len(names) or not names[position]:
+            return []
+        param = re.escape(names[position].encode())
+        kept = re.compile(rb"\bthis\s*\.\s*([\w$]+)\s*=\s*" + param + rb"\s*[;\n]")
+        out: list[_Item] = []
+        for k in kept.finditer(data, ctor.start_byte, ctor.end_byte):
+            field_name = re.escape(k.group(1))
+            reads = re.compile(
+                rb"\bthis\s*\.\s*"
+                + field_name
+                + rb"\s*\.\s*"
+                + re.escape(prop.encode())
+                + rb"(?![\w$])"
+            )
+            out.extend(
+                self._reads(item, list(reads.finditer(data, body.start_byte, body.end_byte)), prop)
+            )
+        return out
 
     def _callers(self, item: _Item, fn: Node | None) -> list[_Item]:
         if item.calls:
