@@ -212,3 +212,15 @@ def test_closures_generators_and_table_readers_over_visible_text_hide_nothing(
     assert deobfuscate(data) is None
     findings = _scan(FIXTURES / "hand_lookalike_shapes.js", tmp_path)
     assert not {f["category"] for f in findings} & {"obfuscated-data", "exfiltration"}
+
+
+def test_a_static_getter_of_a_class_hides_mirror_hosts(tmp_path: Path) -> None:
+    # ``Mirrors.hosts``: a static getter decoding the class's private table, read on the class.
+    findings = _scan(FIXTURES / "hand_static_getter.mjs", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [9]
+    assert {"cdn.quietharbor.test", "mirror.saltmarsh.test"} <= set(_decoded(findings))
+
+
+def test_a_static_getter_formatting_its_visible_table_hides_nothing(tmp_path: Path) -> None:
+    findings = _scan(FIXTURES / "hand_static_getter_benign.mjs", tmp_path)
+    assert not [f for f in findings if f["category"] == "obfuscated-data"]

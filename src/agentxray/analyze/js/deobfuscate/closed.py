@@ -584,7 +584,8 @@ class ClosedFinder:
     def _member_job(self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str) -> None:
         """A getter or argument-less method that decodes its object's own data through ``this``:
         of a constant object (``const $ = {_a: [...], get ep() { return this._a.map(…) }}``) or
-        of a small class whose constructor takes no arguments (``new Cfg().ep``). The object is
+        of a small class whose constructor takes no arguments (``new Cfg().ep``), or a static one
+        of a small class (``Cfg.ep``, private static fields included). The object is
         built in the isolate and the member read from it."""
         holder = fn.parent
         key = fn.child_by_field_name("name")
@@ -618,11 +619,16 @@ class ClosedFinder:
         elif holder.type == "class_body" and key.type == "property_identifier":
             owner = self._class_of(fn)
             cls = holder.parent
-            if owner is None or cls is None or _constructor_takes_arguments(holder):
+            static = any(c.type == "static" for c in fn.children)  # ``static get entries()``
+            if (
+                owner is None
+                or cls is None
+                or (not static and _constructor_takes_arguments(holder))
+            ):
                 return
             name = owner
             source, defined = cls, []
-            target = f"new {name}()"
+            target = name if static else f"new {name}()"
         else:
             return
         prelude = self.closure.definitions(self.closure.free_names(source) - {name}, source)
