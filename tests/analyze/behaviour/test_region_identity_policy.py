@@ -125,3 +125,17 @@ def test_hashing_the_users_own_key_or_a_local_path_identifies_no_one() -> None:
     machine = Comparison(HOST, "hash", _ev(5, 3))
     [finding] = fingerprint_findings([machine], "js")[0]
     assert (finding.rule, finding.location.line) == ("js-fingerprint", 5)
+
+
+def test_an_identity_written_in_invisible_marks_names_them_once() -> None:
+    # The Python front-end hands over its choice's variant as the detail ("invisible
+    # characters"); the message said "as invisible invisible characters".
+    user = Comparison(
+        HOST, "invisible", _ev(6), target="note + mark", detail="invisible characters"
+    )
+    space = Comparison(HOST, "invisible", _ev(7, 2), target="t", detail="U+2009 THIN SPACE")
+    marks, thin = fingerprint_findings([user, space], "py")[0]
+    assert (marks.rule, marks.location.line, marks.severity) == ("py-fingerprint", 6, "critical")
+    assert "as invisible characters (" in marks.message
+    assert "invisible invisible" not in marks.message
+    assert "as invisible U+2009 THIN SPACE (" in thin.message

@@ -352,6 +352,11 @@ def _sent(rule: str, cmp: Comparison) -> Finding:
     )
 
 
+def _marks(detail: str) -> str:
+    """``invisible characters``, ``invisible U+200B …``: the marks, said once."""
+    return detail if detail.lower().startswith("invisible") else f"invisible {detail}"
+
+
 def _invisible(rule: str, cmp: Comparison) -> Finding:
     """Identity sources written into produced text as invisible characters."""
     ev = cmp.evidence
@@ -364,7 +369,7 @@ def _invisible(rule: str, cmp: Comparison) -> Finding:
         title=f"The {sources} is written invisibly into produced text",
         location=ev.location,
         message=(
-            f"{upper_first(ev.function)} encodes the {sources} as invisible {cmp.detail} "
+            f"{upper_first(ev.function)} encodes the {sources} as {_marks(cmp.detail)} "
             f"(`{ev.text}`): whoever receives the text can read who produced it and on which "
             "machine — a fingerprint hidden from the user." + active(ev.condition)
         ),
