@@ -23,6 +23,7 @@ import pytest
 
 from agentxray.analyze.js.deobfuscate.deobfuscator import deobfuscate
 from agentxray.analyze.js.deobfuscate.detect import looks_hand_decoded, looks_obfuscated
+from agentxray.analyze.js.deobfuscate.localcalls import may_decode_by_hand
 from agentxray.cli.main import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -224,3 +225,13 @@ def test_a_static_getter_of_a_class_hides_mirror_hosts(tmp_path: Path) -> None:
 def test_a_static_getter_formatting_its_visible_table_hides_nothing(tmp_path: Path) -> None:
     findings = _scan(FIXTURES / "hand_static_getter_benign.mjs", tmp_path)
     assert not [f for f in findings if f["category"] == "obfuscated-data"]
+
+
+def test_only_files_with_a_decoding_primitive_or_built_code_are_parsed_for_hand_decoders() -> None:
+    # The cheap test before a parse (a bundle has hundreds of modules naming "hex" or atob in
+    # passing): strict mode admits nothing without one of these in the file.
+    assert not may_decode_by_hand(b'const KEYWORDS = ["hex", "oct", "bin"]; f(KEYWORDS.join(" "));')
+    assert may_decode_by_hand(b'const h = Buffer.from(s, "hex").toString();')
+    assert may_decode_by_hand(b"const t = String.fromCharCode(...codes);")
+    assert may_decode_by_hand(b"const F = Function; new F('a', src);")
+    assert may_decode_by_hand(b"for (;;) out += c ^ k[i % 3];")

@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from agentxray.analyze.js.deobfuscate.aliases import inline_aliases
 from agentxray.analyze.js.deobfuscate.detect import looks_hand_decoded, looks_obfuscated
 from agentxray.analyze.js.deobfuscate.inline import inline_strings
-from agentxray.analyze.js.deobfuscate.localcalls import constant_array_edits, local_call_edits
+from agentxray.analyze.js.deobfuscate.localcalls import (
+    constant_array_edits,
+    local_call_edits,
+    may_decode_by_hand,
+)
 from agentxray.analyze.js.deobfuscate.objects import rebuild_objects
 from agentxray.analyze.js.deobfuscate.remove import remove_declarators, unused_declarators
 from agentxray.analyze.js.deobfuscate.rewrite import PositionMap, apply_edits
@@ -213,6 +217,8 @@ def _hand_decoded(data: bytes, typescript: bool, budget: Budget) -> Deobfuscatio
     Only values not written in the file count; the simplification rounds then fold what the
     inlining exposed (``x["timeZone"]`` → ``x.timeZone``), as for obfuscator output.
     """
+    if not may_decode_by_hand(data):
+        return None
     text, positions = data, PositionMap()
     values: list[str] = []
     strings = distinct = decoders = unpacked = rounds = 0

@@ -59,6 +59,18 @@ _STRONG = re.compile(
     # word in a list (a grammar's keywords) nor the target of ``toString``/``digest``
     rb",\s*[\"'](?:base64(?:url)?|hex)[\"']\s*\)"
 )
+_CONSTRUCTS = re.compile(rb"Function|\beval\b")
+"""Code built from text (``Function``, ``eval``, aliases included): unpacked whatever decodes it."""
+
+
+def may_decode_by_hand(data: bytes) -> bool:
+    """Whether strict mode (:func:`local_call_edits` outside obfuscator output) can find anything
+    in ``data``: every slice it evaluates must hold a :data:`_STRONG` primitive, which is then in
+    the file too, or build code with ``Function``/``eval``. A cheap test before a parse: most
+    modules of a bundle that mention ``atob`` or a ``"hex"`` word have neither."""
+    return _STRONG.search(data) is not None or _CONSTRUCTS.search(data) is not None
+
+
 #: Code whose value changes from run to run is not a constant of the file.
 _NONDETERMINISTIC = re.compile(
     rb"Math\.random|\bDate\b|performance\.|\bcrypto\b|getRandom|\bIntl\b|toLocale|"
@@ -595,6 +607,8 @@ def _constant_list(ident: Node, scopes: Scopes) -> bool:
 def _proxy_reads(root: Node, scopes: Scopes, typescript: bool) -> list[tuple[Binding, list[Node]]]:
     """Property reads of a constant ``new Proxy(table, handler)``, by binding."""
     found: dict[int, tuple[Binding, list[Node]]] = {}
+    if b"Proxy" not in (root.text or b""):
+        return []  # no proxy, no reads of one: skip the walk over every member read
     for read in captures(root, _MEMBER_READS, typescript).get("read", []):
         obj = read.child_by_field_name("object")
         parent = read.parent
@@ -1028,6 +1042,8 @@ def _unpack_function_constructors(
     """
     edits: list[Edit] = []
     packed: list[tuple[Node, int, list[Node]]] = []
+    if _CONSTRUCTS.search(root.text or b"") is None:
+        return edits, 0, packed  # neither Function nor eval is named: nothing builds code
     for call in captures(root, _FUNCTION_CALLS, typescript).get("call", []):
         ctor = call.child_by_field_name("function") or call.child_by_field_name("constructor")
         args = call.child_by_field_name("arguments")
