@@ -14,7 +14,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-import babel
 from tree_sitter import Node
 
 from agentxray.analyze.behaviour.records import Comparison, Effect, Evidence, HiddenList, Source
@@ -27,6 +26,7 @@ from agentxray.analyze.js.nodes import logical_function, string_value, text
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS, Signal
 from agentxray.analyze.js.values import Decoded, Values
+from agentxray.analyze.regions.locales import language_choice
 
 logger = logging.getLogger(__name__)
 
@@ -103,10 +103,6 @@ def regex_hosts(pattern: str) -> list[str]:
     return out
 
 
-_TAG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
-_DIRECTIONS = frozenset({"rtl", "ltr", "auto"})
-
-
 def _locale_tag(node: Node | None) -> bool:
     """A string literal that is a language tag such as ``"zh-CN"`` or ``"en"``."""
     while node is not None and node.type in ("parenthesized_expression", "statement_block"):
@@ -117,15 +113,7 @@ def _locale_tag(node: Node | None) -> bool:
         arms = [node.child_by_field_name(f) for f in ("consequence", "alternative")]
         return all(_locale_tag(arm) for arm in arms)
     value = string_value(node) if node is not None else None
-    if value in _DIRECTIONS:
-        return True  # right-to-left layout follows the language: an accommodation
-    if value is None or not _TAG.fullmatch(value):
-        return False
-    try:
-        babel.Locale.parse(value.replace("-", "_"))
-    except (ValueError, babel.UnknownLocaleError):
-        return False
-    return True
+    return value is not None and language_choice(value)
 
 
 def _picks_language(outcomes: list[Node]) -> bool:

@@ -15,8 +15,6 @@ import ast
 import logging
 import re
 
-import babel
-
 from agentxray.analyze.behaviour.records import Comparison, Effect, Evidence, HiddenList, Source
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.comparisons import Comparison as PyComparison
@@ -26,6 +24,7 @@ from agentxray.analyze.python.report import describe, fn_label, location, snippe
 from agentxray.analyze.python.sending import identifiers_sent
 from agentxray.analyze.python.signals import IDENTITY_KINDS, REGION_KINDS, Signal
 from agentxray.analyze.python.watermark import marking_comparisons
+from agentxray.analyze.regions.locales import language_choice
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +46,6 @@ MAX_TEST_DEPTH = 12
 MIN_CATALOG_ITEMS = 2
 PROSE_SHARE = 0.75
 """Share of a list's items that must read as sentences for it to be translated text."""
-_DIRECTIONS = frozenset({"rtl", "ltr", "auto"})
-_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _COMPARED_KINDS = REGION_KINDS | IDENTITY_KINDS | {"identifier"}
 _ENCODED_KINDS = (IDENTITY_KINDS - {"endpoint"}) | {"identifier"}
 _ZONE_TOKEN = re.compile(r"[A-Z][A-Za-z_+-]*(?:/[A-Z][A-Za-z_+-]*)+")
@@ -184,16 +181,7 @@ def _tag(node: ast.AST | None) -> bool:
         return _tag(node.body) and _tag(node.orelse)
     if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
         return False
-    value = node.value
-    if value in _DIRECTIONS:
-        return True
-    if not _LANGUAGE_TAG.fullmatch(value):
-        return False
-    try:
-        babel.Locale.parse(value.replace("-", "_"))
-    except (ValueError, babel.UnknownLocaleError):
-        return False
-    return True
+    return language_choice(node.value)
 
 
 def _branch_tag(body: list[ast.stmt]) -> bool:

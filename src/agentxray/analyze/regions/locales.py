@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
@@ -27,3 +28,21 @@ def locale_region(tag: str) -> str | None:
         return None
     name = loc.get_display_name("en")
     return str(name) if name else None
+
+
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+_DIRECTIONS = frozenset({"rtl", "ltr", "auto"})
+
+
+def language_choice(value: str) -> bool:
+    """What a UI language choice hands out: a language tag CLDR knows (``"zh-CN"``, ``"en"``) or
+    a text direction (right-to-left layout follows the language: an accommodation)."""
+    if value in _DIRECTIONS:
+        return True
+    if not _LANGUAGE_TAG.fullmatch(value):
+        return False
+    try:
+        Locale.parse(value.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
