@@ -42,6 +42,7 @@ from agentxray.analyze.python.transforms import (
     returns,
     scaled,
     subscript,
+    yields,
 )
 
 logger = logging.getLogger(__name__)
@@ -458,26 +459,11 @@ class Flow:
         bound: Params = {n: a for n, a in zip(names, args, strict=False) if a}
         out: list[Signal] = []
         values: list[ast.expr | None] = [r.value for r in returns(fn)]
-        values.extend(y.value for y in _yields(fn))
+        values.extend(y.value for y in yields(fn))
         for value in values:
             if value is not None:
                 out.extend(s.via(name) for s in self.signals(value, bound or None))
         return out
-
-
-def _yields(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.Yield]:
-    """``yield`` expressions of a generator ``fn`` itself: what iterating its result gives."""
-    if isinstance(fn, ast.Lambda):
-        return []
-    out: list[ast.Yield] = []
-    stack: list[ast.AST] = list(fn.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Yield):
-            out.append(node)
-        elif not isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
-    return out
 
 
 def _func_name(index: ModuleIndex, func: ast.expr) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import logging
 from dataclasses import replace
+from typing import TypeVar
 
 from agentxray.analyze.python.network import COUNTRY_KEYS, GEO_KEYS, header_kind, response_read
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
@@ -72,19 +73,32 @@ def _unpacked_source(target: ast.Tuple, it: ast.expr, name: str) -> ast.expr | N
     return None
 
 
-def returns(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.Return]:
-    """``return`` statements of ``fn`` itself (not of nested functions)."""
-    if isinstance(fn, ast.Lambda):
-        return [ast.copy_location(ast.Return(value=fn.body), fn.body)]
-    out: list[ast.Return] = []
+_N = TypeVar("_N", bound=ast.AST)
+
+
+def _own(fn: ast.FunctionDef | ast.AsyncFunctionDef, kind: type[_N]) -> list[_N]:
+    """The ``kind`` nodes of ``fn`` itself, not of the functions and classes nested in it."""
+    out: list[_N] = []
     stack: list[ast.AST] = list(fn.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Return):
+        if isinstance(node, kind):
             out.append(node)
         elif not isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
             stack.extend(ast.iter_child_nodes(node))
     return out
+
+
+def returns(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.Return]:
+    """``return`` statements of ``fn`` itself (not of nested functions)."""
+    if isinstance(fn, ast.Lambda):
+        return [ast.copy_location(ast.Return(value=fn.body), fn.body)]
+    return _own(fn, ast.Return)
+
+
+def yields(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[ast.Yield]:
+    """``yield`` expressions of a generator ``fn`` itself: what iterating its result gives."""
+    return [] if isinstance(fn, ast.Lambda) else _own(fn, ast.Yield)
 
 
 def is_identity(s: Signal) -> bool:
