@@ -280,48 +280,35 @@ def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
     out = []
     for cond in a.flow.conditions:
         c = cond.node
-        branch = c.child_by_field_name("consequence")
-        other = c.child_by_field_name("alternative")
-        if branch is None:
-            continue
-        added = [
-            ch for v in _strings_in(branch, consts, index=a.index) for ch in policy.marks_in(v)
-        ]
-        kept = (
-            [ch for v in _strings_in(other, consts, index=a.index) for ch in policy.marks_in(v)]
-            if other is not None
-            else []
-        )
-        if added and not kept and _writes_text(branch):
-            out.append(
-                Mark(
-                    "decoration",
-                    c,
-                    tuple(dict.fromkeys(added)),
-                    "",
-                    cond.comparisons,
-                )
-            )
+        added = _added_marks(a, consts, c)
+        if added:
+            out.append(Mark("decoration", c, added, "", cond.comparisons))
     for flag in sorted(_remote_flags(a)):
         # `marker ? LRI + t + PDI : t` where a server's answer sets `marker`
         for use in a.index.identifiers(flag.decode())[:20]:
             tested = _tested_by(use)
-            branch = tested.child_by_field_name("consequence") if tested is not None else None
-            if tested is None or branch is None:
-                continue
-            other = tested.child_by_field_name("alternative")
-            added = [
-                ch for v in _strings_in(branch, consts, index=a.index) for ch in policy.marks_in(v)
-            ]
-            kept = (
-                [ch for v in _strings_in(other, consts, index=a.index) for ch in policy.marks_in(v)]
-                if other is not None
-                else []
-            )
-            if added and not kept and _writes_text(branch):
-                chars = tuple(dict.fromkeys(added))
-                out.append(Mark("decoration", tested, chars, "", (), flag.decode()))
+            added = _added_marks(a, consts, tested) if tested is not None else ()
+            if tested is not None and added:
+                out.append(Mark("decoration", tested, added, "", (), flag.decode()))
     return out
+
+
+def _added_marks(a: JsAnalysis, consts: Constants, choice: Node) -> tuple[str, ...]:
+    """The look-alike or invisible characters the taken branch of ``choice`` (an ``if`` or a
+    ternary) writes into text and its other branch does not: a decoration."""
+    branch = choice.child_by_field_name("consequence")
+    if branch is None:
+        return ()
+    other = choice.child_by_field_name("alternative")
+    added = [ch for v in _strings_in(branch, consts, index=a.index) for ch in policy.marks_in(v)]
+    kept = (
+        [ch for v in _strings_in(other, consts, index=a.index) for ch in policy.marks_in(v)]
+        if other is not None
+        else []
+    )
+    if added and not kept and _writes_text(branch):
+        return tuple(dict.fromkeys(added))
+    return ()
 
 
 def _tested_by(use: Node) -> Node | None:
