@@ -13,7 +13,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,6 +85,7 @@ class Sandbox:
         self.recorder: NetRecorder | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._drain: Callable[[], None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -138,6 +139,8 @@ class Sandbox:
                     with contextlib.suppress(OSError):
                         os.write(ns.tun, reply)
 
+        self._drain = drain_tun
+
         async def setup() -> None:
             await serve_dns(resolver, ns.dns_udp, ns.dns_tcp)
             await recorder.serve(ns.transparent, ns.proxy)
@@ -167,6 +170,24 @@ class Sandbox:
         if failure:
             raise failure[0]
         self._loop = loop
+
+    def _settle_packets(self) -> None:
+        """Handle the packets still queued on the TUN device once the program has exited: a
+        datagram sent just before exit is on the record before the run's events are read
+        (under load the loop had not read it yet, and a UDP exfiltration went unseen)."""
+        loop, drain = self._loop, self._drain
+        if loop is None or drain is None or loop.is_closed():
+            return
+        done = threading.Event()
+
+        def step() -> None:
+            try:
+                drain()
+            finally:
+                done.set()
+
+        loop.call_soon_threadsafe(step)
+        done.wait(5)
 
     # -- egress inspection ----------------------------------------------------------------
 
@@ -297,6 +318,7 @@ class Sandbox:
             out, err = proc.communicate()
             code = None
         duration = time.monotonic() - started
+        self._settle_packets()
         if trace_dir is not None:
             self._merge_trace(trace_dir, argv[0], layout, started - self.log.started)
         self.log.add(
