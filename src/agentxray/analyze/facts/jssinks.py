@@ -82,6 +82,9 @@ DNS_QUERIES = re.compile(
     r"^(lookup|lookupService|reverse|resolve(4|6|Any|Caa|Cname|Mx|Naptr|Ns|Ptr|Soa|Srv|Txt)?)$"
 )
 
+_URL_HEAD = re.compile(rb"(?!file:|node:)[a-z][a-z0-9+.-]*:")
+"""The start of a specifier that names a URL, not a file of the package."""
+
 _WORDISH = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."
 )
@@ -378,6 +381,9 @@ class JsSinks:
                     parent = cur.parent
                     if parent is None:
                         break
+                    if parent.type == "await_expression" and _awaited_callee(parent):
+                        cur, parent = parent, parent.parent  # TypeScript: (await a.b)<T>(x)
+                        assert parent is not None
                     if parent.type in ("call_expression", "new_expression"):
                         fn = parent.child_by_field_name("function")
                         fn = fn or parent.child_by_field_name("constructor")
@@ -618,8 +624,7 @@ class JsSinks:
                 args = args[:1]
             out.append(Sink(f, [("code", a) for a in args], enclosing_function(call)))
         for at in _finds(self.data, (b"import(",)):
-            after = self.data[at + 7 : at + 8]
-            if after in (b'"', b"'", b"`") or (at and self.data[at - 1 : at] in _WORDISH):
+            if at and self.data[at - 1 : at] in _WORDISH:
                 continue
             node = self.root.named_descendant_for_byte_range(at, at + 6)
             call = node.parent if node is not None else None
@@ -627,6 +632,14 @@ class JsSinks:
                 continue
             if node is not None and call.child_by_field_name("function") != node:
                 continue
+            # A literal specifier is an import fact's; one that starts with a URL scheme and goes
+            # on computed (import("data:text/javascript," + code)) loads what it is built from;
+            # a computed local path (import(`./locales/${lang}.js`)) loads a shipped module.
+            spec = args_of(call)
+            if spec and self.data[spec[0].start_byte : spec[0].start_byte + 1] in b"\"'`":
+                head = self.data[spec[0].start_byte + 1 : spec[0].start_byte + 40]
+                if unquote(self.data, spec[0]) is not None or not _URL_HEAD.match(head):
+                    continue
             fact = self._fact("call", "import", call, first_text(self.data, call))
             out.append(Sink(fact, [("code", a) for a in args_of(call)], enclosing_function(call)))
         for at in _finds(self.data, (b"require(",)):
@@ -759,6 +772,17 @@ def _pattern_names(node: Node) -> list[Node]:
         else:
             stack.extend(cur.named_children)
     return out
+
+
+def _awaited_callee(node: Node) -> bool:
+    """Whether an ``await`` is a call's callee, as TypeScript parses ``await a.b<T>(x)``."""
+    up = node.parent
+    return (
+        up is not None
+        and up.type == "call_expression"
+        and up.child_by_field_name("function") == node
+        and up.child_by_field_name("type_arguments") is not None
+    )
 
 
 def args_of(call: Node) -> list[Node]:
