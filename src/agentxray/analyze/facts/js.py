@@ -118,7 +118,7 @@ class JsFactExtractor:
             elif family == "imp":
                 out.import_(end - 1)
             elif family == "call":
-                out.call(start, data[start:end].rstrip(b"( \t\n\r").decode())
+                out.call(start, data[start:end].split(b"<", 1)[0].rstrip(b"( \t\n\r").decode())
             elif family == "prop":
                 out.prop(start, data[start:end].rstrip(b": \t\n\r").strip(b"\"'").decode())
             elif family == "member":
@@ -133,7 +133,10 @@ _IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 _WORD = _IDENT - frozenset(b".")
 _SCHEME = re.compile(rb"(?:https?|wss?)$")
 _WORD_END = re.compile(rb"(?![\w$])")
-_CALL_TAIL = re.compile(rb"\s*\(")
+#: ``(`` after a called name, also after TypeScript type arguments (``axios.post<Reply>(``).
+_CALL_TAIL = re.compile(
+    rb"\s*(?:<[^()<>;\n]{0,200}(?:<[^()<>;\n]{0,200}>[^()<>;\n]{0,100})*>\s*)?\("
+)
 _PROP_TAIL = re.compile(rb"[\"']?\s*:")
 _FROM_TAIL = re.compile(rb"\s*[\"'`]")
 _IMPORT_TAIL = re.compile(rb"\s*\(?\s*[\"'`]")
@@ -290,17 +293,26 @@ class _Collector:
             return
         callee = name
         call: Node | None = None
+        head: Node = ident  # the callee node: TypeScript parses `await f<T>(x)` as (await f)<T>(x)
+        if parent.type == "await_expression" and _awaited_call(parent) is not parent:
+            head, parent = parent, _awaited_call(parent)
         if parent.type == "member_expression" and parent.child_by_field_name("property") == ident:
             text = self._text(parent)
             callee = text if len(text) <= 80 and "\n" not in text and "(" not in text else name
-            call = parent.parent
+            head, call = parent, parent.parent
+            if (
+                call is not None
+                and call.type == "await_expression"
+                and _awaited_call(call) is not call
+            ):
+                head, call = call, _awaited_call(call)
             if call is not None and call.type == "new_expression":
-                if call.child_by_field_name("constructor") != parent:
+                if call.child_by_field_name("constructor") != head:
                     return
                 callee = "new " + callee  # new vm.Script(code)
-            elif call is None or call.child_by_field_name("function") != parent:
+            elif call is None or call.child_by_field_name("function") != head:
                 return
-        elif parent.type == "call_expression" and parent.child_by_field_name("function") == ident:
+        elif parent.type == "call_expression" and parent.child_by_field_name("function") == head:
             call = parent
         elif parent.type == "new_expression" and parent.child_by_field_name("constructor") == ident:
             call, callee = parent, "new " + name
@@ -335,6 +347,20 @@ class _Collector:
         node = self.root.descendant_for_byte_range(start, end)
         if node is not None and node.type == "member_expression":
             self._add("member", self._text(node), node)
+
+
+def _awaited_call(node: Node) -> Node:
+    """The call an ``await`` is the callee of, as TypeScript parses ``await a.b<T>(x)``
+    (``(await a.b)<T>(x)``); else the ``await`` itself."""
+    up = node.parent
+    if (
+        up is not None
+        and up.type == "call_expression"
+        and up.child_by_field_name("function") == node
+        and up.child_by_field_name("type_arguments") is not None
+    ):
+        return up
+    return node
 
 
 def _scope(node: Node) -> str:
