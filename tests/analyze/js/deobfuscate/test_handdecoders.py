@@ -9,7 +9,9 @@ typed list mapped through a typed decoder (``hand_mapped_table.ts``), char codes
 arithmetic (``hand_arith_codes.js``), a decoder closure made by an IIFE
 (``hand_closure_bytes.js``), generators (``hand_generator_codes.js``), a chain of decoders on
 named constants (``hand_chained_xor.js``), a table decoder called in a loop
-(``hand_table_index.ts``); ``hand_lookalike_shapes.js`` is their benign twin. Once inlined, the ordinary
+(``hand_table_index.ts``), a decoder composed of three functions over a named list's elements
+(``hand_composed_nibbles.js``, benign twin ``hand_composed_benign.js``);
+``hand_lookalike_shapes.js`` is their benign twin. Once inlined, the ordinary
 rules see what the decoded strings are used for. ``hand_lookalike.js`` has the same machinery
 turned to harmless ends (encoding, random ids, defaults, plugins compiled from input).
 """
@@ -225,6 +227,29 @@ def test_a_static_getter_of_a_class_hides_mirror_hosts(tmp_path: Path) -> None:
 def test_a_static_getter_formatting_its_visible_table_hides_nothing(tmp_path: Path) -> None:
     findings = _scan(FIXTURES / "hand_static_getter_benign.mjs", tmp_path)
     assert not [f for f in findings if f["category"] == "obfuscated-data"]
+
+
+def test_a_decoder_composed_of_functions_over_a_named_list_hides_gateway_hosts(
+    tmp_path: Path,
+) -> None:
+    # ``GATEWAYS.findIndex(function (g) { return spell(pairs(digits(g))) === host; })``: a custom
+    # hex alphabet read by three functions composed over the list's elements.
+    findings = _scan(FIXTURES / "hand_composed_nibbles.js", tmp_path)
+    assert _lines(findings, "js-obfuscated-data") == [24]
+    assert {"relay.cobaltmere.test", "gw.fernhollow.test", "proxy.ashgrove.test"} <= set(
+        _decoded(findings)
+    )
+    assert _lines(findings, "js-fingerprint") == [25]
+
+
+def test_composed_encoders_and_formatters_over_visible_lists_hide_nothing(tmp_path: Path) -> None:
+    # Visible words hex-encoded for a digest check, labels abbreviated into badges: the values
+    # restate their rows (longer, or picked from them), they decode nothing.
+    data = (FIXTURES / "hand_composed_benign.js").read_bytes()
+    assert looks_hand_decoded(data)
+    assert deobfuscate(data) is None
+    findings = _scan(FIXTURES / "hand_composed_benign.js", tmp_path)
+    assert not {f["category"] for f in findings} & {"obfuscated-data", "fingerprint"}
 
 
 def test_only_files_with_a_decoding_primitive_or_built_code_are_parsed_for_hand_decoders() -> None:

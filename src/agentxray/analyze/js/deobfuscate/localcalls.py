@@ -155,7 +155,7 @@ def local_call_edits(
     """
     edits, unpacked, packed = _unpack_function_constructors(root, scopes, typescript)
     groups: dict[int, tuple[Binding, Node, list[Node]]] = {}
-    over: list[tuple[Node, Binding, list[Node]]] = []
+    over: list[tuple[Node, list[Binding], list[Node]]] = []
     seen_callbacks: set[int] = set()
     tables: dict[int, tuple[Binding, Node, Binding, list[Node]]] = {}
     count = 0
@@ -176,7 +176,7 @@ def local_call_edits(
             element = _element_call(match, args, scopes)
             if element is not None and element[1].start_byte not in seen_callbacks:
                 seen_callbacks.add(element[1].start_byte)
-                over.append((element[0], binding, [match]))
+                over.append((element[0], element[2], [match]))
             continue
         entry = groups.setdefault(id(binding), (binding, fn, []))
         entry[2].append(match)
@@ -245,16 +245,21 @@ def local_call_edits(
             continue
         job(f"lm{n}", prelude, [expr])
         plans.append(_Plan(f"lm{n}", call, [call]))
-    for n, (array, binding, calls) in enumerate(over[:MAX_CALLEES]):
-        # ``[0, 1, 2].some((i) => dec(i) === z)``: the decoder over the list's elements.
+    for n, (array, chain, calls) in enumerate(over[:MAX_CALLEES]):
+        # ``[0, 1, 2].some((i) => dec(i) === z)``: the decoder over the list's elements; a
+        # decoder composed of several functions (``LIST.some((r) => text(units(r)) === h)``)
+        # is called as composed.
         sliced = _Slice(scopes, typescript)
-        alias = sliced.add(binding)
+        aliases = [sliced.add(b) for b in chain]
         items = sliced.rewrite(array)
         prelude = sliced.source()
-        if alias is None or items is None or prelude is None or not admit(prelude + items):
+        if None in aliases or items is None or prelude is None or not admit(prelude + items):
             continue
-        job(f"le{n}", prelude, [f"{items}.map(function (__x) {{ return {alias}(__x); }})"])
-        plans.append(_Plan(f"le{n}", array, calls, kind="elements"))
+        composed = "__x"
+        for alias in aliases:
+            composed = f"{alias}({composed})"
+        job(f"le{n}", prelude, [f"{items}.map(function (__x) {{ return {composed}; }})"])
+        plans.append(_Plan(f"le{n}", array, calls, kind="elements", depth=len(chain)))
     for n, (binding, fn, calls) in enumerate(list(groups.values())[:MAX_CALLEES]):
         sliced = _Slice(scopes, typescript)
         alias = sliced.add(binding)
@@ -404,6 +409,8 @@ class _Plan:
     params: int = 0
     rows: tuple[str, ...] = ()
     """``table``: the list's string rows as written."""
+    depth: int = 1
+    """``elements``: the functions composed into the decoder (``text(units(x))``: two)."""
 
 
 def _rows(table: Binding, scopes: Scopes) -> tuple[str, ...]:
@@ -442,10 +449,13 @@ def _constant_call(args: Node, fn: Node, scopes: Scopes, named: bool = False) ->
     return all(_constant(a, scopes, int(named)) for a in args.named_children)
 
 
-def _element_call(call: Node, args: Node, scopes: Scopes) -> tuple[Node, Node] | None:
-    """``(list, callback)`` when ``call`` is ``dec(x)`` with ``x`` the first parameter of a
-    callback running over a constant list (``[0, 1].some((x) => dec(x) === z)``) and used only
-    as the argument of such calls."""
+def _element_call(
+    call: Node, args: Node, scopes: Scopes
+) -> tuple[Node, Node, list[Binding]] | None:
+    """``(list, callback, decoders)`` when ``call`` is ``dec(x)`` with ``x`` the first parameter
+    of a callback running over a constant list (``[0, 1].some((x) => dec(x) === z)``, or a name
+    bound to one) and used only as the argument of such calls. ``decoders``: the file's
+    functions applied to ``x``, innermost first (``text(units(x))`` composes two)."""
     if args.named_child_count != 1 or args.named_children[0].type != "identifier":
         return None
     param = scopes.resolve(args.named_children[0])
@@ -468,9 +478,14 @@ def _element_call(call: Node, args: Node, scopes: Scopes) -> tuple[Node, Node] |
     array = member.child_by_field_name("object")
     if method is None or array is None or _text(scopes, method) not in _OVER_ELEMENTS:
         return None
-    if not _constant_array(array):
+    if not (
+        _constant_array(array) or (array.type == "identifier" and _constant_list(array, scopes))
+    ):
         return None
-    callee = call.child_by_field_name("function")
+    chain = _composed(call, scopes)
+    if not chain:
+        return None
+    names = [b.name for _, b in chain]
     for ref in scopes.references(param):
         if ref == param.name_node:
             continue
@@ -482,11 +497,36 @@ def _element_call(call: Node, args: Node, scopes: Scopes) -> tuple[Node, Node] |
             or parent.named_child_count != 1
             or use is None
             or use.type != "call_expression"
-            or callee is None
-            or _text(scopes, use.child_by_field_name("function") or use) != _text(scopes, callee)
         ):
             return None
-    return array, callback
+        if [b.name for _, b in _composed(use, scopes)] != names:
+            return None
+    return array, callback, [b for _, b in chain]
+
+
+MAX_COMPOSED = 4
+"""Decoder functions applied one to the other's result (``text(units(x))``), at most."""
+
+
+def _composed(call: Node, scopes: Scopes) -> list[tuple[Node, Binding]]:
+    """``call`` and the calls of the file's functions wrapped around it as their only argument,
+    innermost first, each with the function's binding; empty when ``call`` calls no function of
+    the file."""
+    out: list[tuple[Node, Binding]] = []
+    cur: Node | None = call
+    while cur is not None and cur.type == "call_expression" and len(out) < MAX_COMPOSED:
+        callee = cur.child_by_field_name("function")
+        binding = (
+            scopes.resolve(callee) if callee is not None and callee.type == "identifier" else None
+        )
+        if binding is None or _function_of(binding, scopes) is None:
+            break
+        out.append((cur, binding))
+        holder = cur.parent
+        if holder is None or holder.type != "arguments" or holder.named_child_count != 1:
+            break
+        cur = holder.parent
+    return out
 
 
 def _table_reader(fn: Node, scopes: Scopes) -> Binding | None:
@@ -539,15 +579,24 @@ def _elements_edits(
 ) -> tuple[list[Edit], list[str]] | None:
     """The list's elements replaced by the decoder's values, its calls by their argument."""
     items = value[0] if value else None
+    listed: Node | None = plan.fn
+    if plan.fn.type == "identifier":
+        listed = _single_value(scopes.resolve(plan.fn), scopes)
+        if listed is not None and listed.type in ("as_expression", "satisfies_expression"):
+            listed = listed.named_children[0]
     if (
-        not isinstance(items, list)
-        or len(items) != plan.fn.named_child_count
+        listed is None
+        or not isinstance(items, list)
+        or len(items) != listed.named_child_count
         or not all(isinstance(v, str) for v in items)
     ):
         return None
     strings = [str(v) for v in items]
     if sum(len(v) for v in strings) > MAX_STRING_CHARS:
         return None
+    sources = [string_value(c) if c.type == "string" else None for c in listed.named_children]
+    if any(s is not None and _restated(s, v) for s, v in zip(sources, strings, strict=True)):
+        return None  # visible rows encoded or abbreviated, not hidden text decoded
     edits = [
         Edit.text(
             plan.fn.start_byte, plan.fn.end_byte, f"[{', '.join(js_string(v) for v in strings)}]"
@@ -558,8 +607,25 @@ def _elements_edits(
         if args is None:
             return None
         arg = args.named_children[0]
-        edits.append(Edit(call.start_byte, call.end_byte, (Copy(arg.start_byte, arg.end_byte),)))
+        outer = call
+        for _ in range(plan.depth - 1):  # the composed decoder's outermost call
+            above = outer.parent.parent if outer.parent is not None else None
+            if above is None or above.type != "call_expression":
+                return None
+            outer = above
+        edits.append(Edit(outer.start_byte, outer.end_byte, (Copy(arg.start_byte, arg.end_byte),)))
     return edits, strings
+
+
+def _restated(source: str, value: str) -> bool:
+    """Whether ``value`` restates the string ``source`` rather than decoding it: an encoding
+    (hex, base64 and escapes are longer than their text; decoding shrinks or keeps the length)
+    or an abbreviation (its letters are picked from the source in order: ``[Pr]`` of
+    ``Pending review``)."""
+    if len(value) > len(source):
+        return True
+    rest = iter(source)
+    return all(ch in rest for ch in value if ch.isalnum())
 
 
 def _calls_on_parameter(call: Node, scopes: Scopes) -> list[Node]:
