@@ -83,12 +83,17 @@ def _dedupe(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+_CLASS_DECLARATION = re.compile(rb"\bclass\s+([\w$]+)[\s{]")
+
+
 @dataclass
 class Resolver:
     """Resolves expressions to literal values, following names, returns and decoders."""
 
     index: NameIndex
     decoded: dict[tuple[int, int], Decoded] = field(default_factory=dict)
+    _classes: dict[str, list[int]] | None = field(default=None, repr=False)
+    """Class name → where ``class name`` is declared (one pass over the file, on first need)."""
 
     def values(self, node: Node | None, depth: int = 0) -> Values:
         """Every literal value ``node`` may evaluate to that can be seen statically."""
@@ -159,7 +164,48 @@ class Resolver:
             field_value = self._field(node.child_by_field_name("object"), key, depth)
             if field_value is not None:
                 out = self.values(field_value, depth + 1)
+        if not out.items:
+            out = self._static(node.child_by_field_name("object"), key, depth)
         return out
+
+    def _static(self, holder: Node | None, key: str, depth: int) -> Values:
+        """``Table.entries`` of ``class Table { static get entries() {…} }`` (or a static
+        field): what the getter returns (its decoded value when it decodes) or the field holds."""
+        if holder is None or holder.type != "identifier":
+            return Values()
+        body = self._class_body(text(holder))
+        if body is None:
+            return Values()
+        out = Values()
+        for member in body.named_children:
+            if not any(c.type == "static" for c in member.children):
+                continue
+            name = member.child_by_field_name("name") or member.child_by_field_name("property")
+            if name is None or text(name) != key:
+                continue
+            if member.type == "method_definition" and any(c.type == "get" for c in member.children):
+                hit = self.decoded.get((member.start_byte, member.end_byte))
+                if hit is not None:
+                    return Values(hit.values, (hit,))
+                for ret in returned_expressions(member):
+                    out = out + self.values(ret, depth + 1)
+            elif member.type in ("field_definition", "public_field_definition"):
+                out = out + self.values(member.child_by_field_name("value"), depth + 1)
+        return out
+
+    def _class_body(self, name: str) -> Node | None:
+        """The body of the one ``class name { … }`` declared in the file."""
+        if self._classes is None:
+            self._classes = {}
+            for m in _CLASS_DECLARATION.finditer(self.index.data):
+                self._classes.setdefault(m.group(1).decode(), []).append(m.start())
+        found = self._classes.get(name, [])
+        if len(found) != 1:
+            return None
+        node = self.index.node_at(found[0], found[0] + 5).parent
+        if node is None or node.type != "class_declaration":
+            return None
+        return node.child_by_field_name("body")
 
     def members(self, node: Node | None) -> Values:
         """What a membership test (``x in T``, ``T[x]``, ``T.includes(x)``) compares with: the
