@@ -25,7 +25,14 @@ from agentxray.analyze.facts.jsscope import (
     text,
     this_members,
 )
-from agentxray.analyze.facts.jssinks import COPIES, JsSinks, Sink, args_of, first_text
+from agentxray.analyze.facts.jssinks import (
+    COPIES,
+    EXIT_CALLS,
+    JsSinks,
+    Sink,
+    args_of,
+    first_text,
+)
 from agentxray.analyze.facts.jsvalues import RESPONSE_META, Visit
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
@@ -491,6 +498,8 @@ class JsFlow(JsSinks):
                     continue
                 seen.add(id(b))
                 for occ in self.scopes.occurrences(b):
+                    if self._handed_gates(sink.fact, occ, home):
+                        continue
                     top, test = climb(occ)
                     if test is not None:
                         field = _field(self.data, occ) or derived
@@ -515,6 +524,121 @@ class JsFlow(JsSinks):
                     field = _sent_field(self.data, occ)
                     if nxt is not None and field:
                         pending.append((nxt, field))
+
+    def _handed_gates(self, request: Fact, occ: Node, home: Node | None) -> bool:
+        """A response handed to a local function (or class) whose parameter, or the instance
+        field it keeps it in, is tested where the test stops the program, reconfigures an
+        object the function was given or picks one of two constants: a remotely set switch
+        (``applyFlags(await getFlags(), runtime)`` testing ``flags.enabled === false``)."""
+        holder = occ.parent
+        call = holder.parent if holder is not None else None
+        if holder is None or call is None or holder.type != "arguments":
+            return False
+        index = holder.named_children.index(occ) if occ in holder.named_children else -1
+        target = self._callee_function(call)
+        if target is None or index < 0 or _nested(target, home):
+            return False
+        params = [
+            b
+            for bs in self.scopes.table(target).values()
+            for b in bs
+            if b.kind == "param" and b.index == index and not b.member
+        ]
+        uses: list[Node] = []
+        for b in params[:1]:
+            for use in self.scopes.occurrences(b):
+                field = _kept_in_field(use)
+                if field is None:
+                    uses.append(use)
+                    continue
+                prop = field.child_by_field_name("property")
+                name = text(self.data, prop) if prop is not None else ""
+                uses += [m for m in this_members(self.data, field, name) if m != field]
+        for use in uses[:200]:
+            test = _guard(use)
+            if test is None or _nested(enclosing_function(test), home):
+                continue
+            field_name = _field(self.data, use)
+            if not field_name or VERSIONISH.search(field_name) or ISSUED.search(field_name):
+                continue
+            read = use.parent if use.parent is not None else use
+            if self._controls(test, enclosing_function(test)):
+                gate = self._fact("member", text(self.data, read), read)
+                self._project(gate, "condition", [request])
+        return True
+
+    def _callee_function(self, call: Node) -> Node | None:
+        """The local function a call runs, or the constructor of a local class ``new`` makes."""
+        if call.type == "call_expression":
+            fn = call.child_by_field_name("function")
+            return self.values.function_of(fn) if fn is not None else None
+        if call.type != "new_expression":
+            return None
+        made = call.child_by_field_name("constructor")
+        if made is None or made.type != "identifier":
+            return None
+        name = text(self.data, made)
+        for top in self.root.named_children:
+            cls = top.child_by_field_name("declaration") if top.type == "export_statement" else top
+            if cls is None or cls.type != "class_declaration":
+                continue
+            ident, body = cls.child_by_field_name("name"), cls.child_by_field_name("body")
+            if ident is None or body is None or text(self.data, ident) != name:
+                continue
+            for method in body.named_children:
+                key = method.child_by_field_name("name")
+                if (
+                    method.type == "method_definition"
+                    and key is not None
+                    and (text(self.data, key) == "constructor")
+                ):
+                    return method
+        return None
+
+    def _controls(self, test: Node, fn: Node | None) -> bool:
+        """Whether a test stops the program, writes into an object its function was given, or
+        picks one of two constants (``cohort === "b" ? "alt" : "plain"``)."""
+        if test.type == "ternary_expression":
+            picks = [
+                test.child_by_field_name("consequence"),
+                test.child_by_field_name("alternative"),
+            ]
+            return all(p is not None and p.type in _CONSTANTS for p in picks)
+        if test.type != "if_statement" or fn is None:
+            return False
+        given = {id(b) for bs in self.scopes.table(fn).values() for b in bs if b.kind == "param"}
+        stack = [test.child_by_field_name("consequence"), test.child_by_field_name("alternative")]
+        while stack:
+            node = stack.pop()
+            if node is None or node.type in FUNCTIONS:
+                continue
+            if node.type == "call_expression":
+                callee = node.child_by_field_name("function")
+                if callee is not None and self.values.canonical(callee) in EXIT_CALLS:
+                    return True
+            if node.type in ("assignment_expression", "augmented_assignment_expression"):
+                left = node.child_by_field_name("left")
+                root = left
+                while root is not None and root.type in (
+                    "member_expression",
+                    "subscript_expression",
+                ):
+                    root = root.child_by_field_name("object")
+                b = (
+                    self.scopes.binding(root)
+                    if root is not None and root.type == "identifier"
+                    else None
+                )
+                if (
+                    left is not None
+                    and left != root
+                    and b is not None
+                    and id(b) in given
+                    and not ISSUED.search(_words(text(self.data, node)))
+                ):
+                    return True
+            stack.extend(node.named_children)
+        return False
 
     def _overrides(self, test: Node, b: Binding) -> bool:
         """Whether a test of a response in the function that fetched it guards writing the
@@ -623,6 +747,61 @@ STANDARD_HEADERS = frozenset(
     }
 )
 """Headers that describe the transfer; a custom header's value is what the server decides."""
+
+
+_CONSTANTS = frozenset({"string", "number", "true", "false", "null"})
+
+_TEST_PARTS = frozenset(
+    {
+        "member_expression",
+        "subscript_expression",
+        "await_expression",
+        "parenthesized_expression",
+        "non_null_expression",
+        "unary_expression",
+        "binary_expression",
+    }
+)
+
+
+def _guard(node: Node) -> Node | None:
+    """The ``if``, ``while`` or ternary whose condition reads ``node`` (through member reads,
+    comparisons and ``&&``/``||``), else ``None``."""
+    cur = node
+    for _ in range(12):
+        parent = cur.parent
+        if parent is None:
+            return None
+        if parent.type in ("if_statement", "while_statement", "ternary_expression"):
+            return parent if parent.child_by_field_name("condition") == cur else None
+        if parent.type in ("member_expression", "subscript_expression"):
+            if parent.child_by_field_name("object") != cur:
+                return None
+        elif parent.type == "call_expression":
+            if parent.child_by_field_name("function") != cur:
+                return None
+        elif parent.type not in _TEST_PARTS:
+            return None
+        cur = parent
+    return None
+
+
+def _kept_in_field(use: Node) -> Node | None:
+    """``this.f`` when a parameter is stored there (``this.f = p`` or ``this.f = p || {}``)."""
+    cur = use
+    parent = cur.parent
+    if parent is not None and parent.type == "binary_expression":
+        op = parent.child_by_field_name("operator")
+        if op is None or op.type not in ("||", "??") or parent.child_by_field_name("left") != cur:
+            return None
+        cur, parent = parent, parent.parent
+    if parent is None or parent.type != "assignment_expression":
+        return None
+    left = parent.child_by_field_name("left")
+    if parent.child_by_field_name("right") != cur or left is None:
+        return None
+    obj = left.child_by_field_name("object") if left.type == "member_expression" else None
+    return left if obj is not None and obj.type == "this" else None
 
 
 def _sent_field(data: bytes, occ: Node) -> str:
