@@ -565,14 +565,43 @@ class JsValues:
                 ]
             return self._elements(b.value)
         holder = b.scope.parent if b.kind == "param" and b.index == 0 else None
+        if holder is not None and holder.type != "arguments":
+            # A named function handed to an iteration: xs.map(readOne) with function readOne(x)
+            return [e for site in self._iterations_of(b.scope)[:4] for e in self._elements(site)]
         call = holder.parent if holder is not None and holder.type == "arguments" else None
-        fn = call.child_by_field_name("function") if call is not None else None
+        obj = self._iterated_object(call) if call is not None else None
+        return self._elements(obj) if obj is not None else []
+
+    def _iterated_object(self, call: Node) -> Node | None:
+        """``xs`` in ``xs.map(…)`` (an iteration call), else ``None``."""
+        fn = call.child_by_field_name("function")
         if fn is None or fn.type != "member_expression":
-            return []
+            return None
         prop, obj = fn.child_by_field_name("property"), fn.child_by_field_name("object")
         if prop is None or obj is None or text(self.data, prop) not in ITERATORS:
+            return None
+        return obj
+
+    def _iterations_of(self, fn: Node) -> list[Node]:
+        """The collections a named function is handed to as an iteration callback."""
+        name: Node | None = None
+        if fn.type in ("function_declaration", "generator_function_declaration"):
+            name = fn.child_by_field_name("name")
+        elif fn.parent is not None and fn.parent.type == "variable_declarator":
+            name = fn.parent.child_by_field_name("name")
+        b = self.scopes.binding(name) if name is not None and name.type == "identifier" else None
+        if b is None:
             return []
-        return self._elements(obj)
+        out: list[Node] = []
+        for occ in self.scopes.occurrences(b):
+            holder = occ.parent
+            call = holder.parent if holder is not None and holder.type == "arguments" else None
+            if call is None or holder is None or holder.named_children[0] != occ:
+                continue
+            obj = self._iterated_object(call)
+            if obj is not None:
+                out.append(obj)
+        return out
 
     def _tested_name(self, node: Node) -> str:
         """The file name an entry's name is tested to be in its loop (``e.name`` where the loop
@@ -636,6 +665,21 @@ class JsValues:
                 ]
         return []
 
+    def _piece(self, node: Node, depth: int) -> str:
+        """One argument of a path join; a spread one (``join(home, ...parts)``) spells the
+        segments of its array, or of each row a loop or callback takes from a table."""
+        if node.type != "spread_element" or not node.named_children:
+            return self.path(node, depth)
+        inner = strip(node.named_children[0])
+        rows = [strip(r) for r in self.iterated(inner)[:12]] or [inner]
+        each = [
+            "/".join(self.path(e, depth + 1).strip("/") for e in self._elements(r)) for r in rows
+        ]
+        each = [e for e in dict.fromkeys(each) if e.strip("*/.")]
+        if not each:
+            return "*"
+        return each[0] if len(each) == 1 else "{" + ",".join(each) + "}"
+
     def _path_call(self, node: Node, depth: int) -> str:
         fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
         if fn is None or args is None:
@@ -650,7 +694,7 @@ class JsValues:
         if last == "cwd":
             return "."
         if last in PATH_JOINS and (name.startswith("path") or len(parts) >= 2):
-            pieces = [self.path(p, depth + 1) for p in parts]
+            pieces = [self._piece(p, depth + 1) for p in parts]
             return "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(pieces))
         if last in ("fileURLToPath", "String") and parts:
             return self.path(parts[0], depth + 1)
