@@ -168,10 +168,11 @@ def _run_all(
 
 
 def families(detectors: Sequence[Detector]) -> list[list[Detector]]:
-    """Detectors grouped by defining module: one family shares work through ``unit.context``."""
+    """Detectors grouped by family (by default their defining module): one family shares work
+    through ``unit.context``."""
     groups: dict[str, list[Detector]] = {}
     for detector in detectors:
-        groups.setdefault(type(detector).__module__, []).append(detector)
+        groups.setdefault(detector.family or type(detector).__module__, []).append(detector)
     return list(groups.values())
 
 

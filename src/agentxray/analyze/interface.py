@@ -82,6 +82,10 @@ class Detector(ABC):
     """Short id used in notices, e.g. ``js-region``."""
     kinds: ClassVar[frozenset[FileKind]]
     """File kinds it looks at."""
+    family: ClassVar[str | None] = None
+    """Detectors of one family share work through ``SourceUnit.context`` (an analysis computed
+    once): when the driver splits a big file's detectors across two processes, a family stays
+    in one. ``None``: the family of its defining module."""
 
     @abstractmethod
     def run(self, unit: SourceUnit) -> Iterable[Finding | Notice]:

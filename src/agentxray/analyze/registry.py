@@ -8,6 +8,7 @@ from agentxray.analyze.behaviour.detector import BehaviourDetector
 from agentxray.analyze.interface import Detector
 from agentxray.analyze.js.launcher import LauncherDetector
 from agentxray.analyze.rules_detector import (
+    JsRecordRulesDetector,
     JsRulesDetector,
     PythonRulesDetector,
     StringsRulesDetector,
@@ -18,9 +19,10 @@ logger = logging.getLogger(__name__)
 #: Every detector run by :func:`agentxray.analyze.analyze`, in a stable order. Detector modules
 #: add their instances here (one import and one entry each).
 DETECTORS: tuple[Detector, ...] = (
-    JsRulesDetector(),
+    JsRulesDetector(records=False),
     PythonRulesDetector(),
     StringsRulesDetector(),
     BehaviourDetector(),
+    JsRecordRulesDetector(),
     LauncherDetector(),
 )
