@@ -61,6 +61,12 @@ def test_values_compared_with_a_source_are_critical() -> None:
         _decoded(("<svg xmlns='http://www.w3.org/2000/svg'><path d='M0 0'/></svg>",), ("base64",)),
         _decoded(tuple(f"word{i}" for i in range(80)), ("zlib",)),  # an embedded word list
         _decoded(("--",), ("hex",)),  # nothing readable
+        # a polyfill's base64 alphabet built from char codes: a codec's table, not a value
+        _decoded(
+            ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",),
+            ("character codes",),
+        ),
+        _decoded(("0123456789abcdef",), ("character codes",)),  # base16's alphabet
         # SVG path data a drawing function computes, its points' array reversed every other
         # line (Claude Code 2.1.324's banner): numbers, not hidden text
         _decoded(
@@ -71,6 +77,21 @@ def test_values_compared_with_a_source_are_critical() -> None:
 )
 def test_benign_decodings_are_silent(record: Decoded) -> None:
     assert obfuscation_findings(RULE, [record]) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "compared"),
+    [
+        (("qwertyuiopasdfghjklzxcvbnm0123456789",), False),  # shuffled: a custom encoding's key
+        (("ABCDEFGHIJKLMNOPQRSTUVWXYZ",), True),  # compared with a signal: it decides something
+        (("abcdefghijklmnopqrstuvwxyz", "mirror.example.test"), False),  # not all alphabets
+    ],
+)
+def test_only_plain_unused_alphabets_are_exempt(values: tuple[str, ...], compared: bool) -> None:
+    (found,) = obfuscation_findings(
+        RULE, [_decoded(values, ("character codes",), compared=compared)]
+    )
+    assert (found.rule, found.location.line) == (RULE, 3)
 
 
 def test_a_reversed_address_is_hidden() -> None:

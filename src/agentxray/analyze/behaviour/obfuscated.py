@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 from agentxray.analyze.behaviour.records import Decoded, Evidence
 from agentxray.analyze.behaviour.wording import stable_id, upper_first
@@ -133,6 +134,20 @@ def computed_numbers(texts: Sequence[str]) -> bool:
     return alnum > 0 and letters < MIN_LETTER_SHARE * alnum and not _WORD.search(text)
 
 
+MIN_ALPHABET = 16
+"""A codec's alphabet is at least this long (base16's ``0123456789abcdef``)."""
+
+
+def codec_alphabet(text: str) -> bool:
+    """A codec's alphabet spelled out (``ABC…XYZabc…xyz012…9+/``): distinct characters, most of
+    them in runs of consecutive code points. Polyfills build base64's alphabet from char codes;
+    it encodes nothing. A shuffled alphabet (a custom encoding's key) is not exempt."""
+    if len(text) < MIN_ALPHABET or len(set(text)) != len(text):
+        return False
+    steps = sum(1 for a, b in pairwise(text) if ord(b) == ord(a) + 1)
+    return steps >= 0.8 * (len(text) - 1)
+
+
 def hidden(d: Decoded) -> bool:
     """Whether a decoded value is hidden data (not an alphabet, a reversed word or an asset)."""
     texts = d.values
@@ -147,6 +162,8 @@ def hidden(d: Decoded) -> bool:
         return False  # path data or coordinates computed from numbers, not hidden text
     if all(len(t) <= 1 for t in texts):
         return False  # an alphabet split into characters (a codec's table)
+    if not d.compared and all(codec_alphabet(t) for t in texts):
+        return False  # a codec's alphabet spelled out (a base64 polyfill's table)
     bare = len(d.steps) == 1 and not d.through
     if bare and layers == {"reversed"} and not all(_addressy(t) for t in texts):
         return False  # "spam\n"[::-1]: reversing text is not hiding it
