@@ -29,6 +29,8 @@ from agentxray.rules.engine import FLOW
 logger = logging.getLogger(__name__)
 
 OPAQUE_KINDS = frozenset({"file_read", "exec", "network_request"})
+CONFIG_PARSERS = frozenset({"ConfigParser", "RawConfigParser", "SafeConfigParser"})
+"""``configparser`` classes whose ``read(path)`` fills the parser with the file."""
 MAX_DEPTH = 3
 MAX_VISITS = 3000
 MAX_NESTING = 40
@@ -159,9 +161,12 @@ class PyFlow(PySinks):
                         visit.seen.add(id(value))
                         self._descend(value, visit, env, depth, out)
             elif isinstance(node, ast.Call):
-                if any(f.kind in OPAQUE_KINDS and "()." not in f.value for f in here):
-                    continue  # a file's contents are not its path; a response not its URL
                 fn = self.scopes.function_named(node.func)
+                opaque = [f for f in here if f.kind in OPAQUE_KINDS and "()." not in f.value]
+                if opaque and (fn is None or any(f.kind != "file_read" for f in opaque)):
+                    continue  # a file's contents are not its path; a response not its URL
+                # A local helper that reads the file it is given returns what its own body
+                # reads and collects too (a project scan returning the .env files it found).
                 if fn is not None:
                     self._returns(fn, node, visit, env, depth, out)
                     continue
@@ -275,6 +280,8 @@ class PyFlow(PySinks):
                 else:
                     continue
                 for t in targets:
+                    while isinstance(t, ast.Subscript):  # self.seen[key] = value
+                        t = t.value
                     if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name):
                         if t.value.id in ("self", "cls"):
                             cached.setdefault(t.attr, []).append(value)
@@ -443,6 +450,32 @@ class PyFlow(PySinks):
                 where = self.scopes.path(node.args[0]) if node.args else "~/.netrc"
                 if where.strip("*/."):
                     self._fact("file_read", where, node, "netrc.netrc")
+            elif isinstance(node, ast.Call):
+                self._parser_read(node)
+
+    def _parser_read(self, call: ast.Call) -> None:
+        """``cp.read(path)`` on a ``configparser`` parser reads the file into ``cp``: a
+        ``file_read`` of the path, and ``cp`` holds what was read from then on."""
+        func = call.func
+        if (
+            not isinstance(func, ast.Attribute)
+            or func.attr not in ("read", "read_file")
+            or not isinstance(func.value, ast.Name)
+            or not call.args
+        ):
+            return
+        name = func.value.id
+        scope = self.scopes.resolve(name, self.scopes.scope_at(call))
+        values = scope.values.get(name, []) if scope is not None else []
+        if not any(
+            isinstance(v, ast.Call)
+            and (self.dotted(v.func) or "").rsplit(".", 1)[-1] in CONFIG_PARSERS
+            for v in values
+        ):
+            return
+        assert scope is not None
+        self._fact("file_read", self.scopes.path(call.args[0]), call, f"{name}.{func.attr}")
+        scope.bind(name, call)
 
     def _secret_filters(self) -> None:
         """The whole environment walked with a secret-naming test nearby: an ``env_read`` whose

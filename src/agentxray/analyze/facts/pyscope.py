@@ -317,12 +317,31 @@ class PyScopes:
         if isinstance(named, ast.ClassDef):
             return named
         values = scope.values.get(node.id, [])
-        if node.id in scope.params or not values:
+        if node.id in scope.params:  # def upload(ctx: Context): an instance of a local class
+            return self._annotated(scope, node.id)
+        if not values:
             return None
         classes = {id(c): c for v in values if isinstance(v, ast.Call) for c in [self._made(v)]}
         if len(classes) == 1 and None not in classes.values():
             return next(iter(classes.values()))
         return None
+
+    def _annotated(self, scope: Scope, name: str) -> ast.ClassDef | None:
+        """The local class a parameter is annotated with (``ctx: Context``, ``"Context"``)."""
+        fn = scope.node
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        every = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+        note = next((a.annotation for a in every if a.arg == name), None)
+        if isinstance(note, ast.Constant) and isinstance(note.value, str):
+            named = note.value
+        elif isinstance(note, ast.Name):
+            named = note.id
+        else:
+            return None
+        owner = self.resolve(named, scope)
+        found = owner.functions.get(named) if owner is not None else None
+        return found if isinstance(found, ast.ClassDef) else None
 
     def _made(self, call: ast.Call) -> ast.ClassDef | None:
         if not isinstance(call.func, ast.Name):
@@ -388,7 +407,8 @@ class PyScopes:
                 return "*"
             value = _nearest(values, node)
             if self._iterated(value):
-                return self._alternatives(value, depth + 1)
+                spelled = self._alternatives(value, depth + 1)
+                return spelled if spelled.strip("*/") else self._tested_name(node.id, value)
             return self.path(value, depth + 1)
         if isinstance(node, ast.Call):
             return self._path_call(node, depth)
@@ -402,6 +422,39 @@ class PyScopes:
         return isinstance(parent, ast.For | ast.AsyncFor | ast.comprehension) and (
             parent.iter is node
         )
+
+    def _tested_name(self, name: str, iterable: ast.AST) -> str:
+        """The file name a loop's entries are tested to be (``fn == ".env"``,
+        ``fn.startswith(".env")`` in ``for fn in files``): its fixed text, else ``*``."""
+        loop = self.parents.get(id(iterable))
+        if not isinstance(loop, ast.For | ast.AsyncFor):
+            return "*"
+        for sub in ast.walk(loop):
+            literal: ast.AST | None = None
+            if (
+                isinstance(sub, ast.Compare)
+                and isinstance(sub.left, ast.Name)
+                and sub.left.id == name
+                and isinstance(sub.ops[0], ast.Eq)
+            ):
+                literal = sub.comparators[0]
+            elif (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr == "startswith"
+                and isinstance(sub.func.value, ast.Name)
+                and sub.func.value.id == name
+                and sub.args
+            ):
+                literal = sub.args[0]
+            if (
+                isinstance(literal, ast.Constant)
+                and isinstance(literal.value, str)
+                and len(literal.value) >= 2
+                and "/" not in literal.value
+            ):
+                return literal.value
+        return "*"
 
     def _alternatives(self, node: ast.AST, depth: int) -> str:
         """The paths a loop over a literal collection visits, as ``{a,b,c}``; ``*`` when the
@@ -463,6 +516,9 @@ class PyScopes:
             return self.path(node.func.value, depth + 1)  # Path(…).expanduser()
         if last == "dirname" and args:
             return self.path(args[0], depth + 1) + "/.."
+        if last in ("Path", "PurePath") and len(args) > 1:  # Path(directory, name)
+            parts = [self.path(a, depth + 1) for a in args]
+            return "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(parts))
         if last in ("expanduser", "abspath", "realpath", "normpath", "Path", "PurePath", "str"):
             return self.path(args[0], depth + 1) if args else ("." if last == "Path" else "*")
         if last in ("join", "joinpath") and (args or isinstance(node.func, ast.Attribute)):
@@ -608,8 +664,12 @@ def _roots(node: ast.AST, depth: int = 0) -> list[str]:
 def _names(target: ast.AST | None, depth: int = 0) -> list[str]:
     if isinstance(target, ast.Name):
         return [target.id]
-    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-        return [target.value.id]  # out[key] = value: the container now holds the value
+    if isinstance(target, ast.Subscript):
+        inner = target.value
+        while isinstance(inner, ast.Subscript) and depth < 20:  # out[a][b] = value
+            inner, depth = inner.value, depth + 1
+        if isinstance(inner, ast.Name):
+            return [inner.id]  # out[key] = value: the container now holds the value
     if isinstance(target, ast.Tuple | ast.List | ast.Starred) and depth < 20:
         elts = target.elts if isinstance(target, ast.Tuple | ast.List) else [target.value]
         return [n for e in elts for n in _names(e, depth + 1)]
