@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 
 MAX_FILTER_FUNCTION = 4000
+MAX_PICKED = 64
+"""Names of a list that a computed environment key is read from, at most."""
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
+"""An environment variable's name as programs spell their own (upper case)."""
 RUNS = frozenset({"code", "command"})
 """Roles of a sink that run what reaches them."""
 
@@ -74,6 +78,7 @@ class JsFlow(JsSinks):
         self._form_uploads()
         self._resolve_paths()
         self._secret_filters()
+        self._secret_picks()
         for f in list(self.facts):
             self.values.add_source(f)
         self._copies()
@@ -283,6 +288,44 @@ class JsFlow(JsSinks):
             pattern = self._secret_pattern(fn)
             if pattern:
                 self._fact("env_read", pattern, node)
+
+    def _secret_picks(self) -> None:
+        """``process.env[name]`` where ``name`` takes the values of a list of variable names
+        (a loop over it, an element read at a computed index, names decoded into a table):
+        an ``env_read`` of the secret-named ones, ``{AWS_SECRET_ACCESS_KEY,GITHUB_TOKEN}``,
+        when the list names two or more."""
+        for f in [f for f in self.facts if f.kind == "env_read" and f.value.startswith("[")]:
+            node = self._node(f)
+            index = node.child_by_field_name("index") if node is not None else None
+            if node is None or index is None:
+                continue
+            names = [self.values.string(e) for e in self._key_elements(index)[:MAX_PICKED]]
+            secret = [
+                n
+                for n in dict.fromkeys(names)
+                if n is not None and ENV_NAME.match(n) and SECRET_NAMES.search(n)
+            ]
+            if len(secret) >= 2:
+                self._fact("env_read", "{" + ",".join(secret) + "}", node)
+
+    def _key_elements(self, node: Node, depth: int = 0) -> list[Node]:
+        """The elements of the list a computed key takes its values from."""
+        node = strip(node)
+        if depth > 3:
+            return []
+        if node.type == "subscript_expression":  # NAMES[i], [..][i] with a computed index
+            obj, index = node.child_by_field_name("object"), node.child_by_field_name("index")
+            if obj is None or index is None or strip(index).type in ("string", "number"):
+                return []
+            return self.values._elements(obj)
+        if node.type != "identifier":
+            return []
+        b = self.scopes.binding(node)
+        if b is None:
+            return []
+        if b.kind == "var" and b.value is not None:
+            return self._key_elements(b.value, depth + 1)
+        return self.values.iterated(node)  # for (const k of NAMES), NAMES.forEach((k) => …)
 
     def _secret_pattern(self, fn: Node) -> str:
         stack = [fn]
