@@ -159,16 +159,30 @@ def _host_matches(host: str, suffix: str) -> bool:
 
 def load_table(text: str, origin: str) -> HostTable:
     """Parse and validate a hosts table; raises :class:`ConfigError`."""
+    return _table(_parse_table(text, origin), origin)
+
+
+def _parse_table(text: str, origin: str) -> object:
     try:
-        raw = yaml.load(text, Loader=SAFE_LOADER)
+        return yaml.load(text, Loader=SAFE_LOADER)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid hosts table {origin}: {exc}".splitlines()[0]) from exc
+
+
+def _table(raw: object, origin: str) -> HostTable:
+    try:
         entries = TypeAdapter(tuple[HostEntry, ...]).validate_python(raw or ())
-    except (yaml.YAMLError, ValidationError) as exc:
+    except ValidationError as exc:
         raise ConfigError(f"invalid hosts table {origin}: {exc}".splitlines()[0]) from exc
     return HostTable(entries)
 
 
 @cache
 def default_hosts() -> HostTable:
-    """The table shipped with agentxray (``rules/data/hosts.yml``)."""
-    res = resources.files("agentxray.rules").joinpath("data/hosts.yml")
-    return load_table(res.read_text(encoding="utf-8"), "agentxray.rules/data/hosts.yml")
+    """The table shipped with agentxray (``rules/data/hosts.yml``); its parsed YAML is kept in
+    the cache like the rule packs' (:func:`agentxray.rules.loader.load_parsed`)."""
+    from agentxray.rules.loader import load_parsed
+
+    origin = "agentxray.rules/data/hosts.yml"
+    text = resources.files("agentxray.rules").joinpath("data/hosts.yml").read_text("utf-8")
+    return load_parsed([(origin, text)], _parse_table, lambda raws: _table(raws[origin], origin))
