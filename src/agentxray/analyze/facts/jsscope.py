@@ -141,6 +141,27 @@ def unquote(data: bytes, node: Node) -> str | None:
     return None
 
 
+NODE_BUILTINS = frozenset(
+    {
+        "child_process",
+        "crypto",
+        "dgram",
+        "dns",
+        "fs",
+        "fs/promises",
+        "http",
+        "http2",
+        "https",
+        "net",
+        "os",
+        "tls",
+        "vm",
+        "zlib",
+    }
+)
+"""Node built-in modules whose members the rules follow (what a bundle's ``require`` loads)."""
+
+
 def module_name(raw: str) -> str:
     """``node:fs/promises`` → ``fs.promises``."""
     return raw.removeprefix("node:").replace("/", ".")
@@ -417,11 +438,30 @@ class JsScopes:
         if value.type != "call_expression":
             return "", ""
         fn, args = value.child_by_field_name("function"), value.child_by_field_name("arguments")
-        if fn is None or args is None or text(self.data, fn) not in ("require", "import"):
+        if fn is None or args is None:
             return "", ""
         first = args.named_children[0] if args.named_children else None
         literal = unquote(self.data, first) if first is not None else None
-        return (module_name(literal), member) if literal else ("", "")
+        if not literal:
+            return "", ""
+        if text(self.data, fn) not in ("require", "import") and not self._bundle_require(
+            fn, literal
+        ):
+            return "", ""
+        return module_name(literal), member
+
+    def _bundle_require(self, fn: Node, literal: str) -> bool:
+        """A bundle's own ``require`` handed to each module (``function(e,t,r){var
+        n=r("https")}``): a parameter called with the name of a Node built-in module."""
+        if fn.type != "identifier" or literal.removeprefix("node:") not in NODE_BUILTINS:
+            return False
+        name = text(self.data, fn)
+        scope = enclosing_function(fn)
+        while scope is not None:  # syntactic: the scope tables are being built from this
+            if any(text(self.data, p) == name for p in parameters(scope)):
+                return True
+            scope = enclosing_function(scope)
+        return False
 
     def _imports(self, out: dict[str, list[Binding]], scope: Node, node: Node) -> None:
         source = node.child_by_field_name("source")
