@@ -57,7 +57,7 @@ def test_a_real_namespace_starts_without_a_probe_process_and_its_helper_is_reape
     fake = tmp_path / "bin"
     fake.mkdir()
     wrapper = fake / "unshare"
-    wrapper.write_text(f'#!/bin/sh\necho "$1 $2 $3 $4" >> {log}\nexec {real} "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\necho "$1 $2 $3 $4 $5" >> {log}\nexec {real} "$@"\n')
     wrapper.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
     ns = open_namespace()

@@ -1,6 +1,6 @@
 """Holds the sandbox's network namespace: run by ``unshare -Urn`` as root of a new user namespace.
 
-Standard library only (it runs as ``python -I`` before anything else is imported). It
+Standard library only (it runs as ``python -I -S``, without site-packages). It
 
 1. creates the TUN device ``axr0`` and routes everything (IPv4 and IPv6) into it, so every packet
    the sandbox sends reaches a file descriptor the recorder reads, and nothing else;

@@ -174,6 +174,7 @@ def open_namespace() -> NetNamespace:
             "-Urn",
             sys.executable,
             "-I",
+            "-S",  # standard library only: no site-packages to set up (~15 ms of CPU at start)
             str(_HOLDER),
             str(child.fileno()),
             json.dumps(config),
