@@ -39,6 +39,7 @@ from bench_scan_speed import child_usage  # bench/ is the script's folder: on sy
 
 _DETECTOR = re.compile(r"detector ([\w-]+): ([\d.]+) s")
 _REUSED = re.compile(r"reusing unpacked tree (\S+)")
+_UNPARSED = re.compile(r"(\d+) of (\d+) JavaScript files needed no syntax tree")
 
 BARE_PARSE = (
     "import hashlib, json, os, sys, time\n"
@@ -66,6 +67,7 @@ BARE_PARSE = (
 )
 
 Run = tuple[float, float, int, dict[str, float]]
+UNPARSED = "files without a tree"
 
 
 def _scan(target: str, tree: str, out: Path) -> tuple[Run, str | None]:
@@ -75,6 +77,9 @@ def _scan(target: str, tree: str, out: Path) -> tuple[Run, str | None]:
     wall, cpu, peak, proc = child_usage(argv, env)  # the same measurement as bench_scan_speed
     reused = _REUSED.search(proc.stderr)
     parts = {m[1]: float(m[2]) for m in _DETECTOR.finditer(proc.stderr)}
+    unparsed = _UNPARSED.search(proc.stderr)
+    if unparsed:  # the literal prefilter's count (builds that have one)
+        parts[UNPARSED] = float(unparsed[1])
     return (wall, cpu, peak, parts), reused[1] if reused else None
 
 
@@ -177,6 +182,7 @@ def main() -> int:
                 peak = max(r[2] for r in runs[tree])
                 names = {k for r in runs[tree] for k in r[3]}
                 parts = {k: statistics.median(r[3].get(k, 0.0) for r in runs[tree]) for k in names}
+                unparsed = parts.pop(UNPARSED, None)
                 top = sorted(parts.items(), key=lambda kv: -kv[1])[: args.top]
                 walls = ", ".join(f"{r[0]:.1f}" for r in runs[tree])
                 ratio = ""
@@ -189,6 +195,7 @@ def main() -> int:
                     f"  {tree}: wall {wall:.1f} s ({walls}), CPU {cpu:.1f} s{ratio}; peak "
                     f"resident memory at most {peak / 2**20:.0f} MiB; "
                     + ", ".join(f"{k} {v:.1f} s" for k, v in top)
+                    + (f"; {unparsed:.0f} files left without a tree" if unparsed else "")
                     + f"; finding ids (in report order) identical to the first build's: {same[tree]}, "
                     f"notices: {notes[tree]}"
                 )

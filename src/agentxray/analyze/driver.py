@@ -15,6 +15,7 @@ from multiprocessing.process import BaseProcess
 
 from agentxray.analyze.interface import Detector, SourceUnit
 from agentxray.analyze.js.deobfuscate.relocate import prepare
+from agentxray.analyze.js.prefilter import tree_needs
 from agentxray.model import (
     CATEGORIES,
     FileEntry,
@@ -37,6 +38,7 @@ PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 #: files among forked worker processes.
 POOL_MIN_FILES = 8
 POOL_MIN_BYTES = 256 * 1024
+JS_KINDS = frozenset({"javascript", "typescript"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,10 @@ class AnalyzeOptions:
     :func:`agentxray.analyze.js.parse.parse_budget`). A parse over it is given up with a
     ``parse-too-costly`` notice and the file analysed at the literal level (its strings and
     URLs against the rules)."""
+    skip_trees: bool = True
+    """Leave unparsed the JavaScript files in which no consumer of the syntax tree finds a
+    literal to start from (:mod:`agentxray.analyze.js.prefilter`); their string and URL
+    literals still go to the rules. ``False``: parse every file (same findings, slower)."""
 
 
 def finding_sort_key(finding: Finding) -> tuple[int, int, str, int, int, str]:
@@ -147,10 +153,13 @@ class _Outcome:
     findings: list[Finding] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     spent: dict[str, float] = field(default_factory=dict)
+    unparsed: int = 0
+    """JavaScript files left without a syntax tree (no consumer needed one)."""
 
     def merge(self, other: _Outcome) -> None:
         self.findings += other.findings
         self.notices += other.notices
+        self.unparsed += other.unparsed
         for name, seconds in other.spent.items():
             self.spent[name] = self.spent.get(name, 0.0) + seconds
 
@@ -262,8 +271,27 @@ def _analyse_file(
     prepared = prepare(SourceUnit(entry, data, parse_seconds=options.parse_seconds))
     prepared.unit.parse_seconds = options.parse_seconds
     spent = time.perf_counter() - t0
+    unparsed = False
+    prefiltered = 0.0
+    if (
+        options.skip_trees
+        and entry.kind in JS_KINDS
+        and prepared.relocator is None  # deobfuscated: its tree is what the rules must read
+        and not prepared.notices
+        and not prepared.findings
+    ):
+        t0 = time.perf_counter()
+        needs = tree_needs(detectors)
+        if needs.need(entry.vpath, prepared.unit.data, prepared.unit.context) is None:
+            prepared.unit.tree_needed = False
+            wanted = [d for d in wanted if id(d) in needs.without_tree]
+            unparsed = True
+        prefiltered = time.perf_counter() - t0
     outcome = _analyse_unit(prepared.unit, wanted, options, progress)
+    outcome.unparsed += unparsed
     outcome.spent["deobfuscate"] = outcome.spent.get("deobfuscate", 0.0) + spent
+    if prefiltered:
+        outcome.spent["prefilter"] = outcome.spent.get("prefilter", 0.0) + prefiltered
     if prepared.relocator is not None:
         outcome.findings = [prepared.relocator.finding(f) for f in outcome.findings]
     outcome.findings += prepared.findings
@@ -413,6 +441,8 @@ def run_detectors(
     if pooled:
         for detector in detectors:
             detector.warm_up()  # loaded once here, inherited by every worker
+        if options.skip_trees:
+            tree_needs(detectors)  # the prefilter's automaton too
         outcomes = _run_pool(tree, pooled, detectors, options, progress)
         logger.debug(
             "%d files analysed by %d workers in %.3f s",
@@ -433,6 +463,9 @@ def run_detectors(
     # each worker tells them, on whichever file it analyses first.
     about_run = list(dict.fromkeys(n for n in total.notices if n.path is None))
     total.notices = about_run + [n for n in total.notices if n.path is not None]
+    if options.skip_trees:
+        js = sum(1 for i in todo if tree.files[i].kind in JS_KINDS)
+        logger.debug("%d of %d JavaScript files needed no syntax tree", total.unparsed, js)
     for name, seconds in sorted(total.spent.items(), key=lambda kv: -kv[1]):
         logger.debug("detector %s: %.3f s", name, seconds)
     return StaticResult(

@@ -35,8 +35,13 @@ class SourceUnit:
     """CPU time its parse may take (``None``: :func:`~agentxray.analyze.js.parse.parse_budget`
     of its size)."""
     literal_only: bool = False
-    """Set when the parse was given up (a notice says why): :attr:`js_tree` is empty and only
-    what needs no tree (the strings and URLs a lexer finds) is analysed."""
+    """Set when the parse was given up (a notice says why) or no tree was needed
+    (:attr:`tree_needed`): :attr:`js_tree` is empty and only what needs no tree (the strings
+    and URLs a lexer finds) is analysed."""
+    tree_needed: bool = True
+    """``False`` when no consumer of the syntax tree has anything to look at in this file (the
+    driver's literal prefilter, :mod:`agentxray.analyze.js.prefilter`): it is not parsed, and
+    :attr:`js_tree` is empty without a notice (nothing was left unanalysed)."""
 
     @cached_property
     def text(self) -> str:
@@ -55,6 +60,9 @@ class SourceUnit:
         from agentxray.analyze.js.parse import ParseTooCostly, not_javascript_text, parse_js
 
         typescript = self.entry.kind == "typescript"
+        if not self.tree_needed:
+            self.literal_only = True
+            return parse_js(b"", typescript=typescript)
         reason = not_javascript_text(self.data)
         code = "not-javascript-text"
         if reason is None:

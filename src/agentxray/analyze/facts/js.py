@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 from ahocorasick_rs import BytesAhoCorasick
 from tree_sitter import Node
@@ -42,6 +43,10 @@ MAX_VALUE = 2000
 MAX_HITS = 400_000
 """Candidates resolved per file; a crafted file with millions of ``fetch(`` stops here."""
 TRUNCATED = "rules.facts-truncated"
+CANDIDATES = "rules.candidates"
+"""``unit.context`` key of ``(needles, candidates)`` found by a wider pass over the bytes (the
+driver's prefilter, :mod:`agentxray.analyze.js.prefilter`, whose automaton holds these probes
+and every behaviour pattern): reused when the needles are this extractor's."""
 """``unit.context`` key set (to the hit count) when a file had more candidates than that."""
 MAX_DETAIL = 200
 
@@ -67,12 +72,19 @@ class JsFactExtractor:
             ("member", n.encode(), _WORD_END) for n in sorted(needles.get("member", ()))
         ]
         self.probes += [("str", n.encode(), None) for n in sorted(needles.get("string", ()))]
-        self._automaton = BytesAhoCorasick([needle for _f, needle, _t in self.probes])
+        self.needles = tuple(needle for _f, needle, _t in self.probes)
+        self._automaton = BytesAhoCorasick(list(self.needles))
 
-    def candidates(self, data: bytes) -> list[tuple[int, int, str]]:
-        """``(start, end, family)`` of every prefilter hit: one Aho-Corasick pass over the bytes."""
+    def candidates(
+        self, data: bytes, found: Iterable[tuple[int, int, int]] | None = None
+    ) -> list[tuple[int, int, str]]:
+        """``(start, end, family)`` of every prefilter hit: one Aho-Corasick pass over the bytes,
+        or ``found``, the ``(probe index, start, end)`` matches of :attr:`needles` that a wider
+        pass made (overlapping, as this one)."""
         hits: list[tuple[int, int, str]] = []
-        for index, i, j in self._automaton.find_matches_as_indexes(data, overlapping=True):
+        if found is None:
+            found = self._automaton.find_matches_as_indexes(data, overlapping=True)
+        for index, i, j in found:
             family, _needle, tail = self.probes[index]
             before = _IDENT if family in ("env", "imp", "member") else _WORD
             if (
@@ -99,7 +111,11 @@ class JsFactExtractor:
     def extract(self, unit: SourceUnit) -> list[Fact]:
         """All facts of one file, in source order of their prefilter hits."""
         data = unit.data
-        hits = self.candidates(data)
+        known = unit.context.pop(CANDIDATES, None)
+        if isinstance(known, tuple) and known[0] == self.needles:
+            hits: list[tuple[int, int, str]] = known[1]
+        else:
+            hits = self.candidates(data)
         if not hits:
             return []
         if len(hits) > MAX_HITS:

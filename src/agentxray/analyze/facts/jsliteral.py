@@ -1,10 +1,12 @@
 """Facts of JavaScript without a syntax tree: the strings and URLs a lexer finds.
 
 Used when a file's parse was given up (too costly, or content that is not JavaScript text; the
-unit carries a notice): the rules still see its literals, so code hidden in a file that only
-looks like a library is not skipped silently. Only literal-level facts come out (``url``,
-``string``); calls, imports, environment reads and data flow need the tree. Each fact is its
-own scope (``lit@offset``): without a tree nothing is known to share a function.
+unit carries a notice) or not needed (no consumer of the tree had anything to look at:
+:mod:`agentxray.analyze.js.prefilter`, which also asks these facts whether a rule could match
+them, and has the file parsed if so): the rules still see its literals, so code hidden in a
+file that only looks like a library is not skipped silently. Only literal-level facts come out
+(``url``, ``string``); calls, imports, environment reads and data flow need the tree. Each fact
+is its own scope (``lit@offset``): without a tree nothing is known to share a function.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def literal_facts(vpath: str, data: bytes, hits: list[tuple[int, int, str]]) -> 
     wanted = [(i, j, family) for i, j, family in hits if family in ("url", "str")]
     if not wanted:
         return []
-    spans = string_spans(data)
+    spans = string_spans(data, max(j for _i, j, _f in wanted))
     starts = [s for s, _e in spans]
     lines = [0]
     at = data.find(b"\n")

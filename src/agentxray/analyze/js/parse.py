@@ -190,17 +190,19 @@ def _regex_may_start(data: bytes, at: int) -> bool:
     return False
 
 
-def string_spans(data: bytes) -> list[tuple[int, int]]:
-    """Byte ranges of the string and template literals of ``data``, quotes included, by a lexer.
+def string_spans(data: bytes, upto: int | None = None) -> list[tuple[int, int]]:
+    """Byte ranges of the string and template literals of ``data``, quotes included, by a lexer
+    (those starting before ``upto``, when given: the lexer stops there).
 
-    For source without a syntax tree (a parse given up): comments are skipped, a ``/`` opens a
-    regular expression only where a value cannot precede it, and a template literal runs to its
-    closing backtick (a template nested in a ``${}`` ends it early). Approximate where a tree
-    would be exact, never dependent on the file's name.
+    For source without a syntax tree (a parse given up, or not needed): comments are skipped, a
+    ``/`` opens a regular expression only where a value cannot precede it, and a template literal
+    runs to its closing backtick (a template nested in a ``${}`` ends it early). Approximate where
+    a tree would be exact, never dependent on the file's name.
     """
     spans: list[tuple[int, int]] = []
     pos = 0
-    while (m := _LEX.search(data, pos)) is not None:
+    end = len(data) if upto is None else upto
+    while pos < end and (m := _LEX.search(data, pos)) is not None:
         first = data[m.start()]
         if first == ord("/"):
             second = data[m.start() + 1 : m.start() + 2]
