@@ -213,6 +213,10 @@ class Tracker:
             if parent.child_by_field_name("condition") == node:
                 if item.outcome:
                     self._condition(item, parent)
+                    if _coded_arms(parent):
+                        # `this.mode = inList ? 1 : 0`: the value is the outcome, coded as a
+                        # flag that other code tests (`if (this.mode !== 1) return text`).
+                        return [replace(item, node=parent)]
                 return []
             return [replace(item, node=parent)]
         if ptype == "if_statement" or ptype in ("while_statement", "do_statement", "for_statement"):
@@ -419,6 +423,8 @@ class Tracker:
                 return [_Item(call, Signal("url", item.signal.source), (), item.hops)]
             if ctor is not None and text(ctor) == "Intl.Locale" and first and not item.path:
                 return [replace(item, node=call)] if item.signal.kind == "locale" else []
+            if ctor is not None and ctor.type == "identifier" and len(item.hops) < MAX_HOPS:
+                return self._constructed(item, args, text(ctor))
             return []
         if call is None or call.type != "call_expression":
             return []
@@ -521,6 +527,61 @@ class Tracker:
                 return []
             return self._destructure(hopped, pattern, fn)
         return self._uses_in(hopped, fn, params[position])
+
+    def _constructed(self, item: _Item, args: Node, cls: str) -> list[_Item]:
+        """``new Cls(…, value, …)`` of a class the file declares: the constructor's parameter
+        holds the value (and ``this.param`` too, for a TypeScript parameter property)."""
+        ctor = self._constructor(cls)
+        if ctor is None:
+            return []
+        try:
+            position = list(args.named_children).index(item.node)
+        except ValueError:
+            return []
+        names = parameter_names(ctor)
+        if position >= len(names) or not names[position]:
+            return []
+        hopped = replace(item, hops=(*item.hops, f"new {cls}"))
+        out = self._uses_in(hopped, ctor, names[position])
+        params = ctor.child_by_field_name("parameters")
+        param = params.named_children[position] if params is not None else None
+        if param is not None and any(
+            c.type in ("accessibility_modifier", "readonly") for c in param.children
+        ):
+            out += self._field_uses(hopped, ctor, names[position])  # `private readonly opts`
+        return out
+
+    def _constructor(self, cls: str) -> Node | None:
+        """The constructor of the one ``class cls`` the file declares, if it has one."""
+        key = f"new {cls}"
+        if key in self._methods:
+            return self._methods[key]
+        found = None
+        matches = list(
+            re.finditer(rb"\bclass\s+" + re.escape(cls.encode()) + rb"[\s{]", self.index.data)
+        )
+        decl = (
+            self.index.node_at(matches[0].start(), matches[0].start() + 5).parent
+            if len(matches) == 1
+            else None
+        )
+        body = (
+            decl.child_by_field_name("body")
+            if decl is not None and decl.type in ("class_declaration", "class")
+            else None
+        )
+        if body is not None and body.end_byte - body.start_byte <= WIDE_SCOPE:
+            found = next(
+                (
+                    c
+                    for c in body.named_children
+                    if c.type == "method_definition"
+                    and text(c.child_by_field_name("name") or c) == "constructor"
+                ),
+                None,
+            )
+        self._methods[key] = found
+        return found
 
     def _caller_gate(self, call: Node) -> Node | None:
         """The test the answer of ``call`` decides in a caller, when the requesting function
@@ -1311,6 +1372,16 @@ def _returns_flag(stmt: Node) -> bool:
         return False
     value = body.named_children[0]
     return number_value(value) is not None or text(value) in ("true", "false", "!0", "!1")
+
+
+def _coded_arms(ternary: Node) -> bool:
+    """``test ? 1 : 0``, ``test ? true : false``: both arms a number or a boolean, a coded flag."""
+    arms = (ternary.child_by_field_name("consequence"), ternary.child_by_field_name("alternative"))
+    return all(
+        arm is not None
+        and (number_value(arm) is not None or text(arm) in ("true", "false", "!0", "!1"))
+        for arm in arms
+    )
 
 
 def _narrower(fn: Node | None, scope: Node) -> bool:
