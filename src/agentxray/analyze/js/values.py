@@ -247,7 +247,7 @@ class Resolver:
     def _field(self, holder: Node | None, key: str, depth: int) -> Node | None:
         """The expression a constant object literal holds under ``key``, if one is seen."""
         if holder is not None and holder.type == "this":
-            return _class_field(holder, key)  # `this.blocked` of a field set once
+            return class_field(holder, key)  # `this.blocked` of a field set once
         obj = self._object(holder, depth)
         if obj is None:
             return None
@@ -456,6 +456,10 @@ class Resolver:
                 out = out + self.values(args.named_children[position], depth + 1)
         return out
 
+    def bindings(self, use: Node) -> list[Node]:
+        """The declarators (or assignments) binding the identifier ``use``, nearest scope first."""
+        return self._bindings(use, text(use))
+
     def _bindings(self, use: Node, name: str) -> list[Node]:
         scope = scope_of(use)
         while True:
@@ -531,7 +535,7 @@ class Resolver:
         return out
 
 
-def _class_field(this: Node, key: str) -> Node | None:
+def class_field(this: Node, key: str) -> Node | None:
     """The value a class gives its field ``key`` when it sets it exactly once: a field
     declaration (``private readonly blocked = new Set([…])``) or ``this.blocked = …``."""
     body = this.parent

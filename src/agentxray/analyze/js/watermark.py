@@ -33,7 +33,8 @@ from agentxray.analyze.js.nodes import (
     unwrap,
 )
 from agentxray.analyze.js.report import describe
-from agentxray.analyze.js.watermark_marks import evidence, mark_records, source_of
+from agentxray.analyze.js.values import class_field
+from agentxray.analyze.js.watermark_marks import evidence, mark_records, remote_field, source_of
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ class Choice:
     tainted: list[Comparison] = field(default_factory=list)
     separator: tuple[str, str] | None = None
     """For a date/number format change: (from, to)."""
+    deciders: list[Node] = field(default_factory=list)
+    """Elsewhere in the file, what decides the choice: the ternaries and functions computing the
+    key a table of glyph sets is read at (their conditions taint the choice)."""
 
 
 def _strings(a: JsAnalysis) -> list[Node]:
@@ -208,6 +212,181 @@ def _choice_at(a: JsAnalysis, s: Node, out: dict[int, Choice]) -> Choice | None:
     return choice
 
 
+MAX_TABLE_READS = 10
+
+
+def _table_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
+    """Glyph sets in a table read at a computed key: ``SEP = {plain: {dash: "-"}, marked:
+    {dash: "\u2011"}}`` read as ``SEP[style].dash`` (one choice per field whose values look
+    alike), decided by whatever computes the key."""
+    out: dict[tuple[int, str], Choice] = {}
+    tables: set[int] = set()
+    for s in literals:
+        table = _glyph_table(s)
+        if table is None or table[0].start_byte in tables:
+            continue
+        tables.add(table[0].start_byte)
+        obj, name, scope = table
+        fields = _table_fields(obj)
+        for use in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:40]:
+            read = use.parent
+            if (
+                read is None
+                or read.type != "subscript_expression"
+                or use != read.child_by_field_name("object")
+            ):
+                continue
+            index = read.child_by_field_name("index")
+            if index is None or string_value(unwrap(index)) is not None or index.type == "number":
+                continue
+            member = read.parent
+            prop = member.child_by_field_name("property") if member is not None else None
+            picked = (
+                [text(prop)]
+                if member is not None and member.type == "member_expression" and prop is not None
+                else list(fields)
+            )
+            when = describe(index, 40)
+            deciders = _deciders(a, index)
+            for key in picked:
+                rows = fields.get(key, [])
+                if not policy.lookalikes([v for _, v in rows]):
+                    continue
+                node = member if len(picked) == 1 and member is not None else read
+                out.setdefault(
+                    (node.start_byte, key),
+                    Choice(node, [(v, f"{when} is {k}") for k, v in rows], deciders=deciders),
+                )
+            if len(out) >= MAX_TABLE_READS:
+                break
+    return list(out.values())
+
+
+def _glyph_table(literal: Node) -> tuple[Node, Node, Node] | None:
+    """``(table, name, scope)`` when ``literal`` is a field of one entry of a constant table of
+    glyph sets (``const SEP = {normal: {date: "-"}, marked: {date: "\u2011"}}``)."""
+    pair = literal.parent
+    if pair is None or pair.type != "pair" or pair.child_by_field_name("value") != literal:
+        return None
+    entry = pair.parent
+    outer = entry.parent if entry is not None and entry.type == "object" else None
+    if outer is None or outer.type != "pair" or outer.child_by_field_name("value") != entry:
+        return None
+    table = outer.parent
+    decl = table.parent if table is not None and table.type == "object" else None
+    while decl is not None and decl.type in ("as_expression", "satisfies_expression"):
+        decl = decl.parent
+    if table is None or decl is None or decl.type != "variable_declarator":
+        return None
+    name = decl.child_by_field_name("name")
+    if name is None or name.type != "identifier" or table.end_byte - table.start_byte > 4_000:
+        return None
+    scope = scope_of(decl)
+    if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
+        return None  # a minified name at a bundle's top level: too common to follow
+    return table, name, scope
+
+
+def _table_fields(table: Node) -> dict[str, list[tuple[str, str]]]:
+    """Field → ``(entry key, string value)`` of each entry holding it as a literal."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for outer in table.named_children:
+        entry = outer.child_by_field_name("value") if outer.type == "pair" else None
+        key = outer.child_by_field_name("key") if outer.type == "pair" else None
+        if entry is None or key is None or entry.type != "object":
+            continue
+        for pair in entry.named_children:
+            name = pair.child_by_field_name("key") if pair.type == "pair" else None
+            value = pair.child_by_field_name("value") if pair.type == "pair" else None
+            literal = string_value(value) if value is not None else None
+            if name is not None and literal is not None:
+                field_name = text(name).strip("\"'`")
+                out.setdefault(field_name, []).append((text(key).strip("\"'`"), literal))
+    return out
+
+
+MAX_DECIDERS = 6
+
+
+def _deciders(a: JsAnalysis, expr: Node, depth: int = 0) -> list[Node]:
+    """What computes ``expr`` (a table's key): ternaries choosing it, and the functions or
+    methods returning it, through variables, fields set once and calls."""
+    expr = unwrap(expr)
+    if depth > 3:
+        return []
+    if expr.type == "ternary_expression":
+        return [expr]
+    if expr.type == "identifier":
+        out: list[Node] = []
+        for d in a.resolver.bindings(expr)[:2]:
+            value = d.child_by_field_name("value") or d.child_by_field_name("right")
+            if value is not None:
+                out += _deciders(a, value, depth + 1)
+        return out[:MAX_DECIDERS]
+    if expr.type == "member_expression" and text(expr).startswith("this."):
+        prop = expr.child_by_field_name("property")
+        value = (
+            class_field(expr.child_by_field_name("object") or expr, text(prop)) if prop else None
+        )
+        return _deciders(a, value, depth + 1) if value is not None else []
+    if expr.type == "call_expression":
+        callee = expr.child_by_field_name("function")
+        fn: Node | None = None
+        if callee is not None and callee.type == "identifier":
+            fn = a.index.function_named(text(callee))
+        elif callee is not None and text(callee).startswith("this."):
+            fn = _method_named(expr, text(callee)[5:])
+        return [fn] if fn is not None else []
+    return []
+
+
+def _decided_remotely(a: JsAnalysis, choice: Choice) -> str:
+    """The field of a server's answer a decider of ``choice`` tests (a ternary's condition, an
+    ``if`` in a function computing the key), or ""."""
+    for decider in choice.deciders:
+        tests = (
+            [decider.child_by_field_name("condition")]
+            if decider.type == "ternary_expression"
+            else [n.child_by_field_name("condition") for n in _own_ifs(decider)]
+        )
+        for test in tests:
+            field_name = remote_field(a, test) if test is not None else ""
+            if field_name:
+                return field_name
+    return ""
+
+
+MAX_IFS = 12
+
+
+def _own_ifs(fn: Node) -> list[Node]:
+    """The ``if`` statements of ``fn`` outside its nested functions, at most a dozen."""
+    out: list[Node] = []
+    stack = list(fn.named_children)
+    while stack and len(out) < MAX_IFS:
+        cur = stack.pop()
+        if cur.type in FUNCTION_TYPES:
+            continue
+        if cur.type == "if_statement":
+            out.append(cur)
+        stack.extend(cur.named_children)
+    return out
+
+
+def _method_named(inside: Node, name: str) -> Node | None:
+    """The method ``name`` of the class whose body holds ``inside``."""
+    body = inside.parent
+    while body is not None and body.type != "class_body":
+        body = body.parent
+    if body is None:
+        return None
+    for member in body.named_children:
+        key = member.child_by_field_name("name")
+        if member.type == "method_definition" and key is not None and text(key) == name:
+            return member
+    return None
+
+
 def _separator_changes(a: JsAnalysis) -> list[Choice]:
     out = []
     for cond in a.flow.conditions:
@@ -260,10 +439,10 @@ def _replace_of(node: Node, subject: str) -> tuple[str, str] | None:
 
 
 def _taint(a: JsAnalysis, choice: Choice) -> list[Comparison]:
-    lo, hi = choice.node.start_byte, choice.node.end_byte
+    spans = [(n.start_byte, n.end_byte) for n in (choice.node, *choice.deciders)]
     out: list[Comparison] = []
     for cond in a.flow.conditions:
-        if lo <= cond.node.start_byte < hi:
+        if any(lo <= cond.node.start_byte < hi for lo, hi in spans):
             out.extend(c for c in cond.comparisons if c not in out)
     return out
 
@@ -426,7 +605,7 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
     """Every look-alike choice, separator change and covert mark of one file."""
     out: list[ChoiceRecord] = []
     literals = _strings(a)
-    for choice in _choices(a, literals):
+    for choice in _choices(a, literals) + _table_choices(a, literals):
         choice.tainted = _taint(a, choice)
         _name_arguments(a, choice)
         sinks = _sinks(a, choice.node)
@@ -438,6 +617,7 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
                 whens=tuple(w for _, w in choice.variants),
                 sources=tuple(source_of(c.signal) for c in choice.tainted),
                 bits=_bit_driven(choice),
+                remote=_decided_remotely(a, choice),
                 sinks=tuple(_sink(a, s) for s in sinks),
                 fields=_fields(a, choice.tainted),
                 key=choice.node.start_byte,

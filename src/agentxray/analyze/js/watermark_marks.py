@@ -31,6 +31,7 @@ from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     NameIndex,
     enclosing_function,
+    parameter_names,
     scope_of,
     shadowed,
     string_value,
@@ -39,6 +40,7 @@ from agentxray.analyze.js.nodes import (
 )
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import Signal
+from agentxray.analyze.js.values import class_field
 
 logger = logging.getLogger(__name__)
 
@@ -191,14 +193,15 @@ def _remote_guard(a: JsAnalysis, node: Node) -> str:
         if cur.type in ("ternary_expression", "if_statement"):
             test = cur.child_by_field_name("condition")
             if test is not None and not (test.start_byte <= node.start_byte < test.end_byte):
-                field = _remote_field(a, test)
+                field = remote_field(a, test)
                 if field:
                     return field
         cur = cur.parent
     return ""
 
 
-def _remote_field(a: JsAnalysis, test: Node) -> str:
+def remote_field(a: JsAnalysis, test: Node) -> str:
+    """The fetched configuration field (or server-set flag) ``test`` reads, or ""."""
     for m in re.finditer(r"([A-Za-z_$][\w$]*)\s*(?:\?\.|\.)\s*([A-Za-z_$][\w$]*)", text(test)):
         holder = m.group(1)
         for d in a.index.definitions(holder)[:6]:
@@ -210,7 +213,132 @@ def _remote_field(a: JsAnalysis, test: Node) -> str:
         flag = unwrap(flag.named_children[0])
     if flag.type == "identifier" and flag.text in _remote_flags(a):
         return text(flag)
+    return _fetched_field(a, test)
+
+
+MAX_FIELD_READS = 8
+
+
+def _fetched_field(a: JsAnalysis, test: Node) -> str:
+    """A field read in ``test`` of an object a server sent: ``this.settings.render.cohort``
+    where the constructor kept ``settings`` given by ``new Writer(await loadSettings())`` and
+    ``loadSettings`` requests and parses an answer."""
+    stack: list[Node] = [test]
+    reads: list[Node] = []
+    while stack and len(reads) < MAX_FIELD_READS:
+        cur = stack.pop()
+        if cur.type == "member_expression":
+            reads.append(cur)
+            continue
+        stack.extend(reversed(cur.named_children))
+    for read in reads:
+        holder = read  # the innermost holder: a name, or ``this.field``
+        while (inner := holder.child_by_field_name("object")) is not None:
+            inner = unwrap(inner)
+            if inner.type == "this":
+                break
+            holder = inner
+            if inner.type != "member_expression":
+                break
+        if _from_server(a, holder, 0):
+            return text(read)
     return ""
+
+
+_REQUESTS = (*REMOTE_MARKS, "https.get(", "http.get(")
+_PARSES = (".json()", "JSON.parse(", "axios")
+MAX_PROVENANCE = 6
+
+
+def _from_server(a: JsAnalysis, node: Node, depth: int) -> bool:
+    """Whether the value of ``node`` is a server's parsed answer: through variables, ``||``
+    defaults, fields the class sets once, constructor parameters (``new C(answer)``) and calls
+    of the file's functions that request and parse."""
+    node = unwrap(node)
+    if depth > MAX_PROVENANCE:
+        return False
+    kind = node.type
+    if kind == "await_expression" and node.named_child_count:
+        return _from_server(a, node.named_children[0], depth + 1)
+    if kind == "binary_expression":
+        op = node.child_by_field_name("operator")
+        left = node.child_by_field_name("left")
+        return (
+            op is not None
+            and text(op) in ("||", "??")
+            and left is not None
+            and _from_server(a, left, depth + 1)
+        )
+    if kind == "member_expression":
+        obj = node.child_by_field_name("object")
+        prop = node.child_by_field_name("property")
+        if obj is not None and obj.type == "this" and prop is not None:
+            value = class_field(obj, text(prop))
+            return value is not None and _from_server(a, value, depth + 1)
+        return obj is not None and _from_server(a, obj, depth + 1)
+    if kind == "identifier":
+        handed = _constructor_arguments(a, node)
+        if handed is not None:
+            return any(_from_server(a, arg, depth + 1) for arg in handed)
+        for d in a.resolver.bindings(node)[:2]:
+            value = d.child_by_field_name("value") or d.child_by_field_name("right")
+            if value is not None and _from_server(a, value, depth + 1):
+                return True
+        return False
+    if kind == "call_expression":
+        if text(node).endswith(".json()"):
+            return True
+        callee = node.child_by_field_name("function")
+        fn = (
+            a.index.function_named(text(callee))
+            if callee is not None and callee.type == "identifier"
+            else None
+        )
+        if fn is None or fn.end_byte - fn.start_byte > MAX_FETCHER_BYTES:
+            return False
+        body = text(fn)
+        return any(r in body for r in _REQUESTS) and any(p in body for p in _PARSES)
+    return False
+
+
+MAX_FETCHER_BYTES = 4_000
+"""A function that fetches settings is small; a bigger one is not read as one."""
+
+
+def _constructor_arguments(a: JsAnalysis, param: Node) -> list[Node] | None:
+    """The arguments given for ``param`` at ``new C(…)``, when it is a parameter of the
+    constructor of class ``C``; None when it is not such a parameter."""
+    ctor = enclosing_function(param)
+    key = ctor.child_by_field_name("name") if ctor is not None else None
+    if (
+        ctor is None
+        or ctor.type != "method_definition"
+        or key is None
+        or text(key) != "constructor"
+    ):
+        return None
+    names = parameter_names(ctor)
+    if text(param) not in names:
+        return None
+    position = names.index(text(param))
+    cls = ctor.parent.parent if ctor.parent is not None else None
+    name = cls.child_by_field_name("name") if cls is not None else None
+    if name is None:
+        return []
+    out: list[Node] = []
+    for m in re.finditer(rb"\bnew\s+" + re.escape(name.text or b"") + rb"\s*\(", a.unit.data):
+        new = a.index.node_at(m.start(), m.start() + 3).parent
+        args = new.child_by_field_name("arguments") if new is not None else None
+        if (
+            new is not None
+            and new.type == "new_expression"
+            and args is not None
+            and position < args.named_child_count
+        ):
+            out.append(args.named_children[position])
+        if len(out) >= 4:
+            break
+    return out
 
 
 _RESPONSE_PART = re.compile(rb"\.headers\b")  # a literal: found fast in a bundle
