@@ -325,9 +325,16 @@ def _constructor_arguments(a: JsAnalysis, param: Node) -> list[Node] | None:
     name = cls.child_by_field_name("name") if cls is not None else None
     if name is None:
         return []
+    cache_key = f"{_NEW_KEY}:{text(name)}"
+    sites = a.unit.context.get(cache_key)
+    if not isinstance(sites, list):  # one search per class and file
+        pattern = rb"\bnew\s+" + re.escape(name.text or b"") + rb"\s*\("
+        found = re.finditer(pattern, a.unit.data)
+        sites = [m.start() for _, m in zip(range(4), found, strict=False)]
+        a.unit.context[cache_key] = sites
     out: list[Node] = []
-    for m in re.finditer(rb"\bnew\s+" + re.escape(name.text or b"") + rb"\s*\(", a.unit.data):
-        new = a.index.node_at(m.start(), m.start() + 3).parent
+    for start in sites:
+        new = a.index.node_at(start, start + 3).parent
         args = new.child_by_field_name("arguments") if new is not None else None
         if (
             new is not None
@@ -336,9 +343,10 @@ def _constructor_arguments(a: JsAnalysis, param: Node) -> list[Node] | None:
             and position < args.named_child_count
         ):
             out.append(args.named_children[position])
-        if len(out) >= 4:
-            break
     return out
+
+
+_NEW_KEY = "agentxray.analyze.js.watermark_marks.constructed"
 
 
 _RESPONSE_PART = re.compile(rb"\.headers\b")  # a literal: found fast in a bundle
