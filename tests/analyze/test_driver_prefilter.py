@@ -95,6 +95,19 @@ def test_literal_facts_no_rule_can_match_need_no_tree() -> None:
     assert tree_needs(DETECTORS).need("c.js", data) is None
 
 
+def test_a_literal_the_lexer_misreads_is_read_between_its_own_quotes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # JSX text with an apostrophe: the lexer takes the rest of the line for one literal.
+    jsx = HEADER + b'export const v=()=><p>Don\'t panic</p>;const c=["npm","install","-g","x"];\n'
+    assert tree_needs(DETECTORS).need("v.jsx", jsx) == "rule-literals"
+    parsed = _parsed(monkeypatch)
+    assert _ids(tmp_path / "a", {"v.jsx": jsx}, skip=True) == _ids(
+        tmp_path / "b", {"v.jsx": jsx}, skip=False
+    )
+    assert jsx in parsed
+
+
 def test_a_hit_in_the_leading_comments_needs_nothing_but_one_after_code_does() -> None:
     needs = tree_needs(DETECTORS)
     assert needs.need("a.js", b"// fetch(u) atob(x)\n/* eval(s) */\nexport const a=1;\n") is None

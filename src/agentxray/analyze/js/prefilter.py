@@ -36,7 +36,7 @@ from ahocorasick_rs import BytesAhoCorasick
 
 from agentxray.analyze.interface import Detector
 from agentxray.analyze.js.nodes import literal_prefixes
-from agentxray.model import Fact
+from agentxray.model import Fact, Location
 from agentxray.rules.engine import LIST_ITEM, Engine
 from agentxray.rules.loader import leaves
 from agentxray.rules.schema import FactPattern, Rule
@@ -230,7 +230,7 @@ class _Patterns:
             for chunk in range(start, len(data), _CHUNK):
                 upto = min(chunk + _CHUNK + self._longest - 1, len(data))
                 found = self._automaton.find_matches_as_indexes(view[chunk:upto], overlapping=True)
-                for which, i, j in sorted(found, key=lambda hit: hit[1]):
+                for which, i, j in found:  # any need decides: no order wanted
                     if i >= _CHUNK:
                         continue  # starts in the next chunk: found there
                     if which < self.probes:
@@ -335,9 +335,29 @@ class TreeNeeds:
         for fact in literal_facts(vpath, data, literal):
             if not rules.engine.is_ignored(fact) and rules.matched(fact):
                 return "rule-literals"
+        # The lexer can misread where a literal starts (an apostrophe in JSX text): each string
+        # hit is also read as the literal its nearest quotes on the line would make.
+        for i, j, family in literal:
+            value = _quoted_around(data, i, j) if family == "str" else None
+            if value is not None and rules.matched(Fact("string", value, Location(vpath))):
+                return "rule-literals"
         if context is not None:
             context[CANDIDATES] = (extractor.needles, hits)
         return None
+
+
+def _quoted_around(data: bytes, i: int, j: int) -> str | None:
+    """The text between the nearest quote before ``i`` and the same quote at or after ``j`` on
+    the same line, or ``None``."""
+    line_start = data.rfind(b"\n", 0, i) + 1
+    opening = max(data.rfind(q, line_start, i) for q in (b'"', b"'", b"`"))
+    if opening < 0:
+        return None
+    line_end = data.find(b"\n", j)
+    closing = data.find(data[opening : opening + 1], j, len(data) if line_end < 0 else line_end)
+    if closing < 0:
+        return None
+    return data[opening + 1 : closing].decode("utf-8", "replace")
 
 
 @cache
