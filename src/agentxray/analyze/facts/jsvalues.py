@@ -26,6 +26,7 @@ from agentxray.analyze.facts.jsscope import (
     Binding,
     JsScopes,
     function_body,
+    parameters,
     strip,
     text,
     this_members,
@@ -188,7 +189,7 @@ class JsValues:
         if callee.type in FUNCTIONS:
             return callee
         if callee.type == "member_expression":
-            return self._own_method(callee)
+            return self._own_method(callee) or self._exported(callee)
         if callee.type != "identifier":
             return None
         b = self.scopes.binding(callee)
@@ -198,6 +199,78 @@ class JsValues:
             return b.value
         if b.kind == "var" and b.value is not None and strip(b.value).type in FUNCTIONS:
             return strip(b.value)
+        return None
+
+    def _exported(self, callee: Node) -> Node | None:
+        """The function ``m.run`` names when ``m`` holds another module of the same bundle
+        (``const m = require(12)`` in a module table) and that module exports ``run``."""
+        obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+        if obj is None or prop is None or strip(obj).type != "identifier":
+            return None
+        b = self.scopes.binding(strip(obj))
+        if b is None or b.kind != "var" or b.value is None or b.member:
+            return None
+        value = strip(b.value)
+        module = self.bundle_module(value) if value.type == "call_expression" else None
+        return self.export_of(module, text(self.data, prop)) if module is not None else None
+
+    def bundle_module(self, call: Node) -> Node | None:
+        """The module function a bundle's own ``require(id)`` loads: in a module table
+        (``{12: function (module, exports, require) {…}}``, webpack's ``{417: (t, e, r) =>
+        …}``) the third parameter of a module loads the table's entry of that key."""
+        fn, args = call.child_by_field_name("function"), _arguments(call)
+        if fn is None or fn.type != "identifier" or len(args) != 1:
+            return None
+        b = self.scopes.binding(fn)
+        scope = b.scope if b is not None and b.kind == "param" and b.index == 2 else None
+        if b is None:  # `require` itself is looked up as a global: the module's parameter
+            scope = fn.parent
+            while scope is not None and not (
+                scope.type in FUNCTIONS
+                and len(parameters(scope)) == 3
+                and text(self.data, parameters(scope)[2]) == text(self.data, fn)
+            ):
+                scope = scope.parent
+        table = module_table(scope) if scope is not None else None
+        if table is None:
+            return None
+        key = text(self.data, strip(args[0])).strip("\"'`")
+        for pair in table.named_children:
+            name, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+            if pair.type != "pair" or name is None or value is None:
+                continue
+            if text(self.data, name).strip("\"'") == key and strip(value).type in FUNCTIONS:
+                return strip(value)
+        return None
+
+    def export_of(self, module: Node, name: str) -> Node | None:
+        """The function a bundle's module function exports as ``name`` (``exports.name =
+        function …``, ``module.exports.name = …``, ``module.exports = { name }``)."""
+        params = parameters(module)
+        words = [text(self.data, p) for p in params[:2]]
+        holders = {f"{words[0]}.exports"} if words else set()
+        holders |= {words[1]} if len(words) > 1 else set()
+        body = function_body(module)
+        for stmt in body.named_children if body is not None else []:
+            expr = stmt.named_children[0] if stmt.type == "expression_statement" else None
+            if expr is None or expr.type != "assignment_expression":
+                continue
+            left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
+            if left is None or right is None or left.type != "member_expression":
+                continue
+            obj, prop = left.child_by_field_name("object"), left.child_by_field_name("property")
+            if obj is None or prop is None:
+                continue
+            if text(self.data, obj) in holders and text(self.data, prop) == name:
+                return self.function_of(right)
+            if f"{text(self.data, obj)}.{text(self.data, prop)}" in holders and (
+                strip(right).type == "object"
+            ):
+                for pair in strip(right).named_children:
+                    key = pair.child_by_field_name("key") if pair.type == "pair" else pair
+                    if key is not None and text(self.data, key) == name:
+                        value = pair.child_by_field_name("value") if pair.type == "pair" else pair
+                        return self.function_of(value) if value is not None else None
         return None
 
     def _own_method(self, callee: Node) -> Node | None:
@@ -848,6 +921,20 @@ def _decoded(value: str, encoding: str) -> str | None:
     except (ValueError, binascii.Error):
         return None
     return raw.decode("utf-8", "replace")
+
+
+def module_table(fn: Node) -> Node | None:
+    """The object a bundle keeps its modules in, when ``fn`` is one of them: a function with
+    two or three parameters that is the value of a numeric (or path) key of an object."""
+    pair = fn.parent
+    while pair is not None and pair.type == "parenthesized_expression":
+        pair = pair.parent
+    if pair is None or pair.type != "pair" or not 2 <= len(parameters(fn)) <= 3:
+        return None
+    key = pair.child_by_field_name("key")
+    if key is None or key.type not in ("number", "string"):
+        return None
+    return pair.parent if pair.parent is not None and pair.parent.type == "object" else None
 
 
 def _arguments(call: Node) -> list[Node]:
