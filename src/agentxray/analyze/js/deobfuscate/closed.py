@@ -28,6 +28,7 @@ from agentxray.analyze.js.nodes import (
     enclosing_function,
     function_name,
     parameter_names,
+    prefiltered_finditer,
     string_value,
     text,
     unwrap,
@@ -259,7 +260,7 @@ class Closure:
             return self._classes[name]
         found: list[Node] = []
         pattern = re.compile(rb"\bclass\s+" + re.escape(name.encode()) + rb"[\s{]")
-        for m in pattern.finditer(self.index.data):
+        for m in prefiltered_finditer(pattern, self.index.data):
             node = self.index.node_at(m.start(), m.start() + 5)
             while node.parent is not None and (
                 node.type not in ("class_declaration", "class") or not node.is_named
