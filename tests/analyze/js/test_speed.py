@@ -243,3 +243,24 @@ def test_zero_width_assertions_keep_the_literal_prefix_and_are_still_checked(
             fast = [m.span() for m in nodes.prefiltered_finditer(pattern, data)]
             assert fast == [m.span() for m in pattern.finditer(data)], (pattern.pattern, data)
 
+
+def test_a_leading_repetition_gives_its_first_rounds_prefixes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentxray.analyze.js.deobfuscate.decode import _TAG_RUN
+
+    assert nodes.literal_prefixes(re.compile(rb"(?:ab|cd){3,}x")) == (b"ab", b"cd")
+    assert nodes.literal_prefixes(re.compile(rb"(?:ab)+?c")) == (b"ab",)
+    assert nodes.literal_prefixes(re.compile(rb"a*bc")) is None  # may start with `b`
+    assert nodes.literal_prefixes(re.compile(rb"(?:a|bc)+")) is None  # `a` is one byte
+    assert nodes.literal_prefixes(_TAG_RUN) is not None  # invisible tag text: 0.3 s -> 6 ms
+    monkeypatch.setattr(nodes, "_SEARCH_CHUNK", 7)
+    patterns = [re.compile(rb"(?:ab|cd){2,}x"), re.compile(rb"(?:ab)+?c"), _TAG_RUN]
+    pieces = [b"ab", b"cd", b"x", b"c", b"a", b"\\u{E0041}", b"\\u{e0062}", b"\xf3\xa0\x81\x81"]
+    pieces += [b"\\uDB40\\uDC41", b"\\udb40\\udc7f", b"\\u", b" "]
+    rng = random.Random(7)
+    for _ in range(800):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 24)))
+        for pattern in patterns:
+            fast = [m.span() for m in nodes.prefiltered_finditer(pattern, data)]
+            assert fast == [m.span() for m in pattern.finditer(data)], (pattern.pattern, data)

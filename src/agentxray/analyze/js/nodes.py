@@ -88,6 +88,13 @@ def _prefixes(items: list[Any]) -> set[bytes]:
             following = {bytes([c]) for c in chars}
         elif kind in ("AT", "ASSERT", "ASSERT_NOT"):
             continue  # zero-width (``\b``, a look-behind): the match's bytes start after it
+        elif kind in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            # `(?:…){3,}`: every match starts with a first repetition; what follows is unknown.
+            first = _prefixes(list(av[2].data))
+            if b"" in first:
+                return out
+            joined = {p + f for p in out for f in first}
+            return joined if len(joined) <= _MAX_PREFIXES else out
         elif kind in ("BRANCH", "SUBPATTERN"):
             if kind == "SUBPATTERN" and (av[1] or av[2]):  # inline flags
                 return out

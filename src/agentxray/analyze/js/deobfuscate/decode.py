@@ -11,7 +11,7 @@ from agentxray.analyze.js.deobfuscate.closed import ClosedFinder
 from agentxray.analyze.js.deobfuscate.isolate import IsolateSession, evaluate
 from agentxray.analyze.js.deobfuscate.obfuscator import string_array_jobs
 from agentxray.analyze.js.deobfuscate.recognise import Job, decoder_jobs
-from agentxray.analyze.js.nodes import NameIndex, string_value
+from agentxray.analyze.js.nodes import NameIndex, prefiltered_finditer, string_value
 from agentxray.analyze.js.values import Decoded, leaves
 from agentxray.model import Notice
 
@@ -132,7 +132,7 @@ def tag_literals(index: NameIndex, data: bytes) -> list[Decoded]:
     """String literals holding text spelled in invisible tag characters."""
     out: list[Decoded] = []
     seen: set[int] = set()
-    for m in _TAG_RUN.finditer(data):
+    for m in prefiltered_finditer(_TAG_RUN, data):  # its prefixes found first: 0.3 s on 18 MB
         node = index.node_at(m.start(), m.end())
         while node.parent is not None and node.type not in ("string", "template_string"):
             node = node.parent
