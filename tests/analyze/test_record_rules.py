@@ -74,3 +74,37 @@ def test_split_across_processes_gives_the_serial_findings(tmp_path: Path) -> Non
     assert "AXR-FP-001" in {f.rule for f in serial.findings}
     assert forked.findings == serial.findings
     assert forked.notices == serial.notices
+
+
+def test_the_parent_frees_the_tree_once_its_detectors_ran(tmp_path: Path) -> None:
+    from typing import ClassVar
+
+    from agentxray.analyze.interface import Detector
+    from agentxray.model import FileKind, Notice
+
+    units: list[SourceUnit] = []
+
+    class TreeReader(Detector):  # runs in this process: the first family
+        name = "test-tree-reader"
+        kinds: ClassVar[frozenset[FileKind]] = frozenset({"javascript"})
+
+        def run(self, unit: SourceUnit) -> list[Finding | Notice]:
+            units.append(unit)
+            kind = unit.js_tree.root_node.type
+            return [Notice("seen", f"{kind} {len(unit.context)}", unit.entry.vpath, "info")]
+
+    class Stasher(TreeReader):  # same family, after it: the tree is still there
+        name = "test-stasher"
+
+        def run(self, unit: SourceUnit) -> list[Finding | Notice]:
+            unit.context["mine"] = unit.js_tree.root_node
+            return super().run(unit)
+
+    tree = make_tree(tmp_path, {"vm.js": ("javascript", MAC_CHECK)})
+    detectors = [Stasher(), TreeReader(), *(d for d in DETECTORS if d.family is not None)]
+    forked = run_detectors(tree, detectors, AnalyzeOptions(jobs=2, parallel_min_bytes=100))
+    serial = run_detectors(tree, detectors, AnalyzeOptions(jobs=1))
+    seen = [n.message for n in forked.notices if n.code == "seen"]
+    assert seen == ["program 1", "program 1"]
+    assert forked.findings == serial.findings and "AXR-FP-001" in {f.rule for f in serial.findings}
+    assert "js_tree" not in units[0].__dict__ and not units[0].context  # freed after the fork

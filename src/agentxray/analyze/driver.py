@@ -209,6 +209,10 @@ def _run_forked(
     child.start()
     sender.close()
     out = _run_all(unit, here, progress)
+    # This process is done with the file's tree: free it (0.35 s for an 18 MB bundle's) while
+    # the child still works, not after it, when it would lengthen the scan.
+    unit.context.clear()
+    unit.__dict__.pop("js_tree", None)
     more = f" +{len(there) - 1} more" if len(there) > 1 else ""
     progress("analyse", f"{there[0].name}{more} (second process) on {_label(unit.entry)}")
     try:
