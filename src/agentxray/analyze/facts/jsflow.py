@@ -21,6 +21,7 @@ from agentxray.analyze.facts.jsscope import (
     FUNCTIONS,
     Binding,
     enclosing_function,
+    parameters,
     strip,
     text,
     this_members,
@@ -78,6 +79,8 @@ class JsFlow(JsSinks):
         self._param_roles: dict[tuple[int, int], set[str]] = {}
         self._sinks_done: set[int] = set()
         self._helpers_done: set[int] = set()
+        self._run_params: dict[int, set[int]] = {}
+        """By sink: functions whose parameters reach a role that runs (a handler's caller)."""
 
     def run(self) -> None:
         """Add implied facts, then the copies of what reaches each sink."""
@@ -113,6 +116,7 @@ class JsFlow(JsSinks):
         for sink in sinks:
             self._project_sink(sink)
         self._gates([s for s in sinks if s.fact.kind == "network_request"])
+        self._flag_lookups([s for s in sinks if s.fact.kind == "network_request"])
 
     def _project_sink(self, sink: Sink) -> None:
         """Copy what reaches each role of a sink onto it (once per sink)."""
@@ -131,6 +135,8 @@ class JsFlow(JsSinks):
             self._project(sink.fact, role, labels)
             for fn_start, index in visit.params:
                 self._param_roles.setdefault((fn_start, index), set()).add(role)
+                if role in RUNS:
+                    self._run_params.setdefault(id(sink), set()).add(fn_start)
 
     def _downloads(self, sinks: list[Sink]) -> None:
         """A file written from a response: the variable holding its path carries the request
@@ -593,6 +599,13 @@ class JsFlow(JsSinks):
             if sink.inside is None or not any(r[0] in RUNS for r in sink.roles):
                 continue
             by_fn.setdefault(sink.inside.id, (sink.inside, []))[1].append(sink)
+            # The code may come from a parameter of another function that hands it on (a
+            # dispatcher calling the handler it looked up in a table).
+            self._project_sink(sink)
+            for start in sorted(self._run_params.get(id(sink), ()))[:8]:
+                fn = self._function_at(start)
+                if fn is not None and fn != sink.inside:
+                    by_fn.setdefault(fn.id, (fn, []))[1].append(sink)
         for fn, inner in by_fn.values():
             for s in inner:
                 self._project_sink(s)
@@ -608,6 +621,109 @@ class JsFlow(JsSinks):
                         fact = self._fact(s.fact.kind, s.fact.value, site, s.fact.detail)
                         out.append(Sink(fact, roles, enclosing_function(site)))
         return out
+
+    def _flag_lookups(self, sinks: list[Sink]) -> None:
+        """A class that keeps a response in a field and looks values up in it by name
+        (``check(name) { return this.gates.get(name)?.value }``): each lookup of a constant
+        name tested where the test stops the program or reconfigures an object it was given is
+        a remotely set switch (``if (client.check("kill")) agent.disabled = true``)."""
+        done: set[tuple[int, str]] = set()
+        for sink in sinks:
+            method = sink.inside
+            while method is not None and method.type != "method_definition":
+                method = enclosing_function(method)
+            body = method.parent if method is not None else None
+            if method is None or body is None or body.type != "class_body":
+                continue
+            for field in self._filled_fields(method, sink.fact):
+                for lookup in body.named_children:
+                    key = lookup.child_by_field_name("name")
+                    name = text(self.data, key) if key is not None else ""
+                    if lookup == method or not name or (body.id, name) in done:
+                        continue
+                    if name in _COLLECTION_METHODS or not self._looks_up(lookup, field):
+                        continue
+                    done.add((body.id, name))
+                    for read in self._named_calls(name):
+                        test = _guard(read)
+                        if test is not None and self._controls(test, enclosing_function(test)):
+                            gate = self._fact("member", text(self.data, read), read)
+                            self._project(gate, "condition", [sink.fact])
+
+    def _filled_fields(self, method: Node, request: Fact) -> list[str]:
+        """Fields of ``this`` a method fills with what a request returned (``this.f = v``,
+        ``this.f.set(k, v)``, ``this.f[k] = v``)."""
+        out: list[str] = []
+        needle = b"this."
+        at = self.data.find(needle, method.start_byte, method.end_byte)
+        while at != -1 and len(out) < 8:
+            node = self.root.descendant_for_byte_range(at, at + 5)
+            at = self.data.find(needle, at + 5, method.end_byte)
+            while node is not None and node.type != "member_expression":
+                node = node.parent
+            prop = node.child_by_field_name("property") if node is not None else None
+            up = node.parent if node is not None else None
+            if node is None or prop is None or up is None:
+                continue
+            value: list[Node] = []
+            if up.type == "assignment_expression" and up.child_by_field_name("left") == node:
+                value = [up.child_by_field_name("right") or up]
+            elif up.type in ("member_expression", "subscript_expression"):
+                top = up.parent
+                if top is not None and top.type == "assignment_expression":
+                    value = [top.child_by_field_name("right") or top]
+                elif top is not None and top.type == "call_expression":
+                    verb = up.child_by_field_name("property")
+                    if verb is not None and text(self.data, verb) in ("set", "push", "add"):
+                        value = args_of(top)
+            name = text(self.data, prop)
+            if name in out:
+                continue
+            if any(request in self.values.labels(v, Visit()) for v in value):
+                out.append(name)
+        return out
+
+    def _looks_up(self, method: Node, field: str) -> bool:
+        """Whether a method returns ``this.<field>`` read at its first parameter's key
+        (``this.f.get(name)``, ``this.f[name]``), directly or through a local."""
+        params = parameters(method)
+        first = params[0] if params else None
+        if first is not None and first.type != "identifier":
+            first = first.child_by_field_name("pattern")
+        if first is None or first.type != "identifier":
+            return False
+        name = text(self.data, first)
+        body = text(self.data, method)
+        keyed = re.search(
+            rf"this\.{re.escape(field)}(\.get\(\s*{name}\s*\)|\[\s*{name}\s*\])", body
+        )
+        return keyed is not None and "return" in body
+
+    def _named_calls(self, name: str) -> list[Node]:
+        """Calls ``x.<name>("constant", …)`` in the file."""
+        out: list[Node] = []
+        needle = f".{name}(".encode()
+        at = self.data.find(needle)
+        while at != -1 and len(out) < 50:
+            node = self.root.descendant_for_byte_range(at + 1, at + len(needle) - 1)
+            at = self.data.find(needle, at + 1)
+            while node is not None and node.type != "call_expression":
+                node = node.parent
+            callee = node.child_by_field_name("function") if node is not None else None
+            prop = callee.child_by_field_name("property") if callee is not None else None
+            args = args_of(node) if node is not None else []
+            if node is None or prop is None or text(self.data, prop) != name or not args:
+                continue
+            if args[0].type == "string":
+                out.append(node)
+        return out
+
+    def _function_at(self, start: int) -> Node | None:
+        """The function that starts at a byte offset."""
+        node: Node | None = self.root.descendant_for_byte_range(start, start + 1)
+        while node is not None and not (node.type in FUNCTIONS and node.start_byte == start):
+            node = node.parent if node.start_byte >= start else None
+        return node
 
     def _gates(self, sinks: list[Sink]) -> None:
         """A response kept in state another function tests: a remotely set switch."""
@@ -877,6 +993,11 @@ STANDARD_HEADERS = frozenset(
 
 
 _CONSTANTS = frozenset({"string", "number", "true", "false", "null"})
+
+_COLLECTION_METHODS = frozenset(
+    {"get", "set", "has", "add", "delete", "find", "includes", "push", "map", "filter", "at"}
+)
+"""Method names a name-keyed flag lookup is not told apart by (every Map has them)."""
 
 _TEST_PARTS = frozenset(
     {

@@ -396,6 +396,7 @@ class JsValues:
                 ):
                     args = call.child_by_field_name("arguments")
                     out.extend(args.named_children if args is not None else [])
+        out += _parameter_property(self.data, node, name)
         return out
 
     def _response(self, node: Node, depth: int = 0) -> bool:
@@ -522,6 +523,13 @@ class JsValues:
             return
         if b.value is not None:  # a default value
             self._descend(b.value, visit, env, depth, out)
+        dispatched = self._dispatched(b)
+        if dispatched:
+            # A handler kept in a table (handlers.set("patch", (msg) => …)) receives what the
+            # code that looks it up passes it: h = handlers.get(op); h(msg).
+            for arg in dispatched[:20]:
+                self._descend(arg, visit, env, depth, out)
+            return
         holder = b.scope.parent
         if holder is not None and holder.type == "arguments" and holder.parent is not None:
             # A callback's parameter receives what the call it is given to produces:
@@ -541,6 +549,52 @@ class JsValues:
             self._descend(receiver, visit, env, depth, out)
             return
         visit.params.add((b.scope.start_byte, b.index))
+
+    def _dispatched(self, b: Binding) -> list[Node]:
+        """The arguments a handler kept in a table is called with: for ``t.set(k, fn)``, the
+        calls of what ``t.get(…)`` returns (directly or through a variable)."""
+        holder = b.scope.parent
+        call = holder.parent if holder is not None and holder.type == "arguments" else None
+        fn = call.child_by_field_name("function") if call is not None else None
+        if call is None or fn is None or fn.type != "member_expression" or holder is None:
+            return []
+        table, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
+        args = holder.named_children
+        if table is None or prop is None or text(self.data, prop) != "set" or len(args) != 2:
+            return []
+        if args[1] != b.scope:
+            return []
+        needle = text(self.data, table).encode() + b".get("
+        if len(needle) > 80:
+            return []
+        out: list[Node] = []
+        at = self.data.find(needle)
+        while at != -1 and len(out) < 20:
+            start = at
+            at = self.data.find(needle, at + len(needle))
+            node = self.scopes.root.descendant_for_byte_range(start, start + len(needle) - 1)
+            while node is not None and node.type != "call_expression":
+                node = node.parent
+            callee = node.child_by_field_name("function") if node is not None else None
+            if node is None or callee is None or callee.start_byte != start:
+                continue
+            looked = node
+            parent = looked.parent
+            if parent is not None and parent.type == "call_expression":
+                if parent.child_by_field_name("function") == looked:
+                    out += _arg(parent, b.index)
+                continue
+            ident = parent.child_by_field_name("name") if parent is not None else None
+            if parent is None or parent.type != "variable_declarator" or ident is None:
+                continue
+            holder_b = self.scopes.binding(ident)
+            for occ in self.scopes.occurrences(holder_b) if holder_b is not None else []:
+                up = occ.parent
+                if up is not None and up.type == "call_expression" and (
+                    up.child_by_field_name("function") == occ
+                ):
+                    out += _arg(up, b.index)
+        return out
 
     def _member(self, node: Node, out: set[Fact]) -> None:
         """A read of ``os.*``, ``process.*``, ``navigator.*`` becomes a ``member`` label."""
@@ -1037,3 +1091,36 @@ def _walked(keys: Node) -> bool:
             return False
         cur = call
     return False
+
+
+def _parameter_property(data: bytes, inside: Node, name: str) -> list[Node]:
+    """The default of a TypeScript parameter property ``constructor(private exe =
+    process.execPath)``: the field ``this.exe`` holds it unless a caller passes another."""
+    cls = inside.parent
+    while cls is not None and cls.type not in ("class_body", "program"):
+        cls = cls.parent
+    if cls is None or cls.type != "class_body":
+        return []
+    for method in cls.named_children:
+        key = method.child_by_field_name("name")
+        params = method.child_by_field_name("parameters")
+        if key is None or params is None or text(data, key) != "constructor":
+            continue
+        for param in params.named_children:
+            pattern = param.child_by_field_name("pattern")
+            value = param.child_by_field_name("value")
+            if (
+                pattern is not None
+                and value is not None
+                and text(data, pattern) == name
+                and any(c.type in ("accessibility_modifier", "readonly") for c in param.children)
+            ):
+                return [value]
+    return []
+
+
+def _arg(call: Node, index: int) -> list[Node]:
+    """The argument at ``index`` of a call, if it has one."""
+    args = call.child_by_field_name("arguments")
+    named = args.named_children if args is not None else []
+    return [named[index]] if 0 <= index < len(named) else []
