@@ -99,8 +99,11 @@ class LineIndex:
 STRING_ROLES = frozenset({"destination", "target"})
 """Roles string literals are carried in: where a request goes (an API path), what a write
 replaces (a file name); elsewhere a literal is not data about anyone."""
-NETWORK_COMMANDS = re.compile(r"^(git\s+push|curl|wget|nc|ncat|scp|rsync)\b")
-"""Command lines that send data over the network: their arguments are a request's payload."""
+NETWORK_COMMANDS = re.compile(
+    r"^(git\s+push|curl|wget|nc|ncat|scp|rsync|dig|nslookup|drill|kdig)\b"
+)
+"""Command lines that send data over the network: their arguments are a request's payload
+(the name a DNS lookup tool asks for reaches whoever serves the zone; its answer is theirs)."""
 PROSE_WINDOW = 160
 """Characters looked at either side of a URL to tell a sentence from a bare address."""
 _PROSE = re.compile(r"[A-Za-z]{2,}[,.:;!?]?\s+\(?[A-Za-z]{2,}")

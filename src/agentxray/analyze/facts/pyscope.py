@@ -556,8 +556,23 @@ class PyScopes:
         word = self.string(node)
         if word is not None:
             return word
+        program = self._which(node)
+        if program:
+            return program
         spelled = self.path(node)
         return spelled if OWN_FILE in spelled else "*"
+
+    def _which(self, node: ast.AST) -> str:
+        """The program a ``shutil.which("dig")`` lookup (or a name holding one) finds."""
+        if isinstance(node, ast.Name):
+            scope = self.resolve(node.id, self.scope_at(node))
+            values = scope.values.get(node.id, []) if scope is not None else []
+            node = values[0] if len(values) == 1 else node
+        if not isinstance(node, ast.Call) or not node.args:
+            return ""
+        if (self.dotted(node.func) or "") != "shutil.which":
+            return ""
+        return self.string(node.args[0]) or ""
 
     def site_command(self, inner: ast.Call, fn: ast.AST, site: ast.Call) -> str:
         """The command line a runner helper (``def _git(*args): run(["git", *args])``) runs

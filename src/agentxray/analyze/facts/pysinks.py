@@ -183,8 +183,9 @@ class PySinks:
                 fact = self._fact("exec", command, call) if known else f
                 roles: list[tuple[str, ast.AST]] = [("command", a) for a in call.args]
                 inside = self._function_of(call)
-                if NETWORK_COMMANDS.match(command):
-                    request = self._fact("network_request", command, call, command)
+                network = self._request_command(call, command)
+                if network:
+                    request = self._fact("network_request", network, call, network)
                     sent: list[tuple[str, ast.AST]] = [("payload", a) for a in call.args]
                     # the directory a `git push` or `curl -T .` runs in is what it sends
                     sent += [("payload", k.value) for k in call.keywords if k.arg == "cwd"]
@@ -192,6 +193,22 @@ class PySinks:
                 out.append(Sink(fact, roles, inside))
                 break
         return out
+
+    def _request_command(self, call: ast.Call, command: str) -> str:
+        """The command line that makes a request, also when the argument list is a variable
+        given one of several lists (``cmd = [dig, "TXT", name]`` or ``["nslookup", …]``)."""
+        if NETWORK_COMMANDS.match(command):
+            return command
+        first = call.args[0] if call.args else None
+        if not isinstance(first, ast.Name):
+            return ""
+        scope = self.scopes.resolve(first.id, self.scopes.scope_at(first))
+        for value in (scope.values.get(first.id, []) if scope is not None else [])[:4]:
+            if isinstance(value, ast.List | ast.Tuple):
+                spelled = self.scopes.command(ast.Call(ast.Name("_", ast.Load()), [value], []))
+                if NETWORK_COMMANDS.match(spelled):
+                    return spelled
+        return ""
 
     def _in_directory(self, command: str, call: ast.Call) -> str:
         """``git …`` run with ``cwd=`` the program's own directory, spelled ``git -C dir …``."""
