@@ -108,3 +108,10 @@ def test_the_parent_frees_the_tree_once_its_detectors_ran(tmp_path: Path) -> Non
     assert seen == ["program 1", "program 1"]
     assert forked.findings == serial.findings and "AXR-FP-001" in {f.rule for f in serial.findings}
     assert "js_tree" not in units[0].__dict__ and not units[0].context  # freed after the fork
+
+
+def test_a_file_left_without_a_tree_is_not_analysed_for_records() -> None:
+    u = unit(MAC_CHECK)
+    u.tree_needed = False  # the driver's literal prefilter found nothing for a tree to serve
+    assert findings(JsRecordRulesDetector(), u) == []
+    assert CONTEXT_KEY not in u.context and "js_tree" not in u.__dict__

@@ -238,8 +238,9 @@ class JsRecordRulesDetector(RulesDetector):
         return on_records_only(rule)
 
     def facts(self, unit: SourceUnit) -> list[Fact]:
-        """The ``comparison`` facts of the file's behaviour records (none without a rule)."""
-        if not self.engine.rules or unit.literal_only:
+        """The ``comparison`` facts of the file's behaviour records (none without a rule, nor
+        in a file left without a syntax tree: no records there)."""
+        if not self.engine.rules or not unit.tree_needed or unit.literal_only:
             return []
         return list(comparison_facts(js_records(js_analyse(unit)).comparisons))
 
