@@ -590,9 +590,8 @@ class JsValues:
             holder_b = self.scopes.binding(ident)
             for occ in self.scopes.occurrences(holder_b) if holder_b is not None else []:
                 up = occ.parent
-                if up is not None and up.type == "call_expression" and (
-                    up.child_by_field_name("function") == occ
-                ):
+                called = up is not None and up.child_by_field_name("function") == occ
+                if up is not None and up.type == "call_expression" and called:
                     out += _arg(up, b.index)
         return out
 
