@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ from agentxray.rules.engine import FLOW
 logger = logging.getLogger(__name__)
 
 OPAQUE_KINDS = frozenset({"file_read", "exec", "network_request"})
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
+"""An environment variable's name as programs spell their own (upper case)."""
 CONFIG_PARSERS = frozenset({"ConfigParser", "RawConfigParser", "SafeConfigParser"})
 """``configparser`` classes whose ``read(path)`` fills the parser with the file."""
 MAX_DEPTH = 3
@@ -78,6 +81,7 @@ class PyFlow(PySinks):
         for f in list(self.facts):
             self._index(f)
         self._secret_filters()
+        self._secret_picks()
         sinks: list[Sink] = []
         sinks += self._execs()
         sinks += self._requests()
@@ -476,6 +480,30 @@ class PyFlow(PySinks):
         assert scope is not None
         self._fact("file_read", self.scopes.path(call.args[0]), call, f"{name}.{func.attr}")
         scope.bind(name, call)
+
+    def _secret_picks(self) -> None:
+        """``os.environ.get(name)`` (``os.getenv``, ``os.environ[name]``) where ``name`` takes
+        the values of a list of variable names: an ``env_read`` of the secret-named ones,
+        ``{AWS_SECRET_ACCESS_KEY,GITHUB_TOKEN}``, when the list names two or more."""
+        for f in [f for f in self.facts if f.kind == "env_read" and f.value.isidentifier()]:
+            for node in self.scopes.by_span.get(f.span or (0, 0), []):
+                key = (
+                    node.args[0]
+                    if isinstance(node, ast.Call) and node.args
+                    else node.slice
+                    if isinstance(node, ast.Subscript)
+                    else None
+                )
+                if not isinstance(key, ast.Name):
+                    continue
+                spelled = self.scopes.path(key)
+                names = spelled[1:-1].split(",") if spelled.startswith("{") else []
+                secret = [
+                    n for n in dict.fromkeys(names) if ENV_NAME.match(n) and SECRET_NAMES.search(n)
+                ]
+                if len(secret) >= 2:
+                    self._fact("env_read", "{" + ",".join(secret) + "}", node)
+                break
 
     def _secret_filters(self) -> None:
         """The whole environment walked with a secret-naming test nearby: an ``env_read`` whose
