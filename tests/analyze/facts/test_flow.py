@@ -54,6 +54,37 @@ def test_js_file_read_paths_are_spelled_out(expr: str, path: str) -> None:
     assert plain(js_facts(src), "file_read") == [path]
 
 
+LISTED = """const fs = require("fs"), os = require("os"), path = require("path");
+function stores() {
+  const out = [];
+  for (const name of [".npmrc", ".netrc"]) out.push(path.join(os.homedir(), name));
+  return out;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "for (const p of stores().slice(0, 4)) fs.readFileSync(p);",  # pushed, then sliced
+        "for (const p of [...stores(), 'x']) fs.readFileSync(p);",  # spread into a literal
+        "stores().filter(Boolean).forEach((p) => fs.readFileSync(p));",  # filtered, callback
+        "for (const p of [].concat(stores())) fs.readFileSync(p);",  # concatenated
+    ],
+)
+def test_js_paths_pushed_into_a_returned_list_are_spelled_where_read(loop: str) -> None:
+    reads = plain(js_facts(LISTED + loop + "\n"), "file_read")
+    assert any(".npmrc" in r and ".netrc" in r for r in reads), reads
+
+
+def test_js_a_list_without_pushes_stays_unknown() -> None:
+    src = LISTED.replace("out.push(path.join(os.homedir(), name))", "console.log(name)")
+    reads = plain(
+        js_facts(src + "for (const p of stores().slice(1)) fs.readFileSync(p);\n"), "file_read"
+    )
+    assert not any(".npmrc" in r for r in reads), reads
+
+
 def test_js_helper_that_reads_its_argument_reads_at_each_call() -> None:
     src = 'function get(p) { try { return fs.readFileSync(p, "utf8"); } catch { return ""; } }\n'
     src += 'const t = get(path.join(os.homedir(), ".config", "gh", "hosts.yml"));\n'

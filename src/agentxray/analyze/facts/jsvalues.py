@@ -64,6 +64,12 @@ ITERATORS = frozenset({"map", "forEach", "filter", "flatMap", "some", "every", "
 """Array methods whose callback's first parameter takes each element."""
 COLLECTION_ADDS = frozenset({"push", "unshift", "add", "set", "append", "concat"})
 """Methods that put their arguments into the array, set or map they are called on."""
+ELEMENT_KEEPING = frozenset(
+    {"slice", "filter", "concat", "reverse", "sort", "toSorted", "toReversed", "flat", "values"}
+)
+"""Array methods whose result holds (some of) the receiver's own elements."""
+MAX_PUSHED = 32
+"""Writes into an array searched for its pushed elements, at most."""
 MAPPERS = frozenset({"map", "flatMap", "reduce"})
 """Array methods whose result is made of what their callback returns."""
 _BOOLEANS = frozenset({"Boolean", "isNaN", "isFinite"})
@@ -767,7 +773,11 @@ class JsValues:
     def _elements(self, node: Node, depth: int = 0) -> list[Node]:
         node = strip(node)
         if node.type == "array":
-            return [e for e in node.named_children if e.type != "spread_element"]
+            out = [e for e in node.named_children if e.type != "spread_element"]
+            for spread in (e for e in node.named_children if e.type == "spread_element"):
+                if spread.named_children and depth < 3:  # [...found, extra]
+                    out += self._elements(spread.named_children[0], depth + 1)
+            return out
         if node.type == "member_expression" and depth < 3:  # this.extra set by a method
             obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
             if obj is not None and prop is not None and obj.type == "this":
@@ -779,9 +789,24 @@ class JsValues:
         if node.type == "identifier" and depth < 3:
             b = self.scopes.binding(node)
             if b is not None and b.kind == "var" and b.value is not None:
-                return self._elements(b.value, depth + 1)
+                # const found = []; … found.push(p): what is pushed is an element too
+                out = self._elements(b.value, depth + 1)
+                for written in self.scopes.writes(b)[:MAX_PUSHED]:
+                    if _pushed(self.data, written):
+                        out.append(written)
+                    elif written.type != "call_expression":
+                        out += self._elements(written, depth + 1)
+                return out
         if node.type == "call_expression" and depth < 3:  # paths() returning lists
             fn = node.child_by_field_name("function")
+            prop = fn.child_by_field_name("property") if fn is not None else None
+            if fn is not None and prop is not None and text(self.data, prop) in ELEMENT_KEEPING:
+                # found.slice(0, 20), files.filter(f), a.concat(b): the receiver's elements
+                obj = fn.child_by_field_name("object")
+                kept = self._elements(obj, depth + 1) if obj is not None else []
+                if text(self.data, prop) == "concat":
+                    kept += [e for a in _arguments(node) for e in self._elements(a, depth + 1)]
+                return kept
             target = self.function_of(fn) if fn is not None else None
             if target is not None and target.type.startswith("generator_function"):
                 return returned(self.data, target)  # each value it yields is one element
@@ -974,6 +999,16 @@ def _decoded(value: str, encoding: str) -> str | None:
     except (ValueError, binascii.Error):
         return None
     return raw.decode("utf-8", "replace")
+
+
+def _pushed(data: bytes, written: Node) -> bool:
+    """Whether ``written`` is an argument of ``xs.push(…)``/``unshift``/``add`` (one element
+    put into the array or set), not a whole new value assigned to the name."""
+    args = written.parent
+    call = args.parent if args is not None and args.type == "arguments" else None
+    fn = call.child_by_field_name("function") if call is not None else None
+    prop = fn.child_by_field_name("property") if fn is not None else None
+    return prop is not None and text(data, prop) in ("push", "unshift", "add")
 
 
 def module_table(fn: Node) -> Node | None:
