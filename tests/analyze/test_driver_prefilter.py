@@ -11,7 +11,9 @@ import pytest
 from tests.analyze.test_driver import make_tree
 
 from agentxray.analyze.driver import AnalyzeOptions, run_detectors
+from agentxray.analyze.interface import SourceUnit
 from agentxray.analyze.js import parse as js_parse
+from agentxray.analyze.js.deobfuscate.relocate import Prepared
 from agentxray.analyze.js.prefilter import (
     Consumer,
     _Patterns,
@@ -77,6 +79,23 @@ def test_a_module_without_a_need_is_not_parsed_and_its_findings_are_unchanged(
     assert _ids(tmp_path / "b", files, skip=False) == skipping
     assert UI in parsed
     assert any(i.startswith("AXR-UPD-002") for i in skipping)  # the -g install, parsed
+
+
+def test_a_module_without_a_need_is_not_handed_to_the_deobfuscator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentxray.analyze import driver
+
+    asked: list[bytes] = []
+    real = driver.prepare
+
+    def spy(unit: SourceUnit) -> Prepared:
+        asked.append(unit.data)
+        return real(unit)
+
+    monkeypatch.setattr(driver, "prepare", spy)
+    _ids(tmp_path, {"ui.js": UI, "hiding.js": NEEDING["hiding.js"]}, skip=True)
+    assert asked == [NEEDING["hiding.js"]]
 
 
 @pytest.mark.parametrize("name", sorted(NEEDING))

@@ -14,7 +14,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from agentxray.analyze.interface import Detector, SourceUnit
-from agentxray.analyze.js.deobfuscate.relocate import prepare
+from agentxray.analyze.js.deobfuscate.relocate import Prepared, prepare
 from agentxray.analyze.js.prefilter import tree_needs
 from agentxray.model import (
     CATEGORIES,
@@ -268,29 +268,31 @@ def _analyse_file(
     data = _read(tree, entry, options)
     if isinstance(data, Notice):
         return _Outcome(notices=[data])
-    # Obfuscated JavaScript is analysed as deobfuscated text; findings come back to the original.
-    t0 = time.perf_counter()
-    if entry.kind in ("javascript", "typescript"):
-        progress("deobfuscate", _label(entry))
-    prepared = prepare(SourceUnit(entry, data, parse_seconds=options.parse_seconds))
-    prepared.unit.parse_seconds = options.parse_seconds
-    spent = time.perf_counter() - t0
+    unit = SourceUnit(entry, data, parse_seconds=options.parse_seconds)
     unparsed = False
-    prefiltered = 0.0
-    if (
-        options.skip_trees
-        and entry.kind in JS_KINDS
-        and prepared.relocator is None  # deobfuscated: its tree is what the rules must read
-        and not prepared.notices
-        and not prepared.findings
-    ):
+    prefiltered = spent = 0.0
+    if options.skip_trees and entry.kind in JS_KINDS:
+        # First the literal prefilter: a module in which no consumer of the tree (nor the
+        # deobfuscator, whose tells are among its needs) finds anything is not parsed.
         t0 = time.perf_counter()
         needs = tree_needs(detectors)
-        if needs.need(entry.vpath, prepared.unit.data, prepared.unit.context) is None:
-            prepared.unit.tree_needed = False
+        if needs.need(entry.vpath, data, unit.context) is None:
+            unit.tree_needed = False
+            unit.literal_only = True
             wanted = [d for d in wanted if id(d) in needs.without_tree]
             unparsed = True
         prefiltered = time.perf_counter() - t0
+    if unparsed:
+        prepared = Prepared(unit)
+    else:
+        # Obfuscated JavaScript is analysed as deobfuscated text; findings come back to the
+        # original.
+        t0 = time.perf_counter()
+        if entry.kind in JS_KINDS:
+            progress("deobfuscate", _label(entry))
+        prepared = prepare(unit)
+        prepared.unit.parse_seconds = options.parse_seconds
+        spent = time.perf_counter() - t0
     outcome = _analyse_unit(prepared.unit, wanted, options, progress)
     outcome.unparsed += unparsed
     outcome.spent["deobfuscate"] = outcome.spent.get("deobfuscate", 0.0) + spent

@@ -29,7 +29,7 @@ from agentxray.analyze.facts.common import (
     in_prose,
 )
 from agentxray.analyze.facts.jsflow import JsFlow
-from agentxray.analyze.facts.jsliteral import literal_facts
+from agentxray.analyze.facts.jsliteral import KNOWN, literal_facts
 from agentxray.analyze.facts.jsscope import FUNCTIONS
 from agentxray.analyze.interface import SourceUnit
 from agentxray.model import Fact, FactKind, Location
@@ -112,8 +112,9 @@ class JsFactExtractor:
         """All facts of one file, in source order of their prefilter hits."""
         data = unit.data
         known = unit.context.pop(CANDIDATES, None)
-        if isinstance(known, tuple) and known[0] == self.needles:
-            hits: list[tuple[int, int, str]] = known[1]
+        reused = isinstance(known, tuple) and known[0] == self.needles
+        if reused:
+            hits: list[tuple[int, int, str]] = known[1]  # type: ignore[index]
         else:
             hits = self.candidates(data)
         if not hits:
@@ -123,7 +124,10 @@ class JsFactExtractor:
             unit.context[TRUNCATED] = len(hits)
             hits = hits[:MAX_HITS]
         root = unit.js_tree.root_node
-        if unit.literal_only:  # the parse was given up (a notice says why): literals only
+        known_facts = unit.context.pop(KNOWN, None)
+        if unit.literal_only:  # the parse was given up (a notice says why) or not needed
+            if reused and isinstance(known_facts, list) and TRUNCATED not in unit.context:
+                return known_facts  # made by the prefilter from these very candidates
             return literal_facts(unit.entry.vpath, data, hits)
         out = _Collector(unit.entry.vpath, data, root)
         for start, end, family in hits:

@@ -18,6 +18,9 @@ from agentxray.analyze.js.parse import string_spans
 from agentxray.model import Fact, FactKind, Location
 
 MAX_VALUE = 2000
+KNOWN = "rules.literal-facts"
+"""``unit.context`` key of the literal facts of a file left without a tree, made by the driver's
+prefilter (:mod:`agentxray.analyze.js.prefilter`) from the same candidates, to be reused."""
 
 
 def literal_facts(vpath: str, data: bytes, hits: list[tuple[int, int, str]]) -> list[Fact]:

@@ -38,7 +38,7 @@ from agentxray.analyze.interface import Detector
 from agentxray.analyze.js.nodes import literal_prefixes
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import LIST_ITEM, Engine
-from agentxray.rules.loader import leaves
+from agentxray.rules.loader import leaves, pattern_needles
 from agentxray.rules.schema import FactPattern, Rule
 
 logger = logging.getLogger(__name__)
@@ -126,6 +126,17 @@ def behaviour_consumers() -> tuple[Consumer, ...]:
                 closed._SPLIT,
                 obfuscator._ARRAY_FN,
                 decode._TAG_RUN,
+            ),
+        ),
+        Consumer(
+            # What makes the deobfuscator act (looks_obfuscated, looks_hand_decoded): a module
+            # without any of it is handed back unchanged, so it is not even asked.
+            "deobfuscation",
+            (
+                detect._ARRAY_FUNCTION,
+                *(re.compile(re.escape(marker)) for marker in detect._ROTATION),
+                detect._PACKED,
+                detect._HEX_CALL,
                 detect._HAND,
             ),
         ),
@@ -246,19 +257,29 @@ class _Patterns:
         return None
 
 
-@dataclass(frozen=True, slots=True)
 class _RulesNeeds:
-    engine: Engine
-    leaves: tuple[FactPattern, ...]
-    """The url and string leaves of every rule, their ``in_list`` condition dropped."""
+    """Whether some rule's url or string leaf may match a literal fact."""
+
+    def __init__(self, engine: Engine, kept: Sequence[FactPattern]) -> None:
+        self.engine = engine
+        self.by_kind: dict[str, list[tuple[FactPattern, tuple[str, ...]]]] = {}
+        for p in kept:
+            # A value an exact matcher accepts holds one of its literals (for a regex, the
+            # declared needles are a prefilter's hint, not a law: no shortcut there).
+            exact = (p.equals, p.any_of, p.contains, p.startswith) != (None, None, None, None)
+            self.by_kind.setdefault(p.fact, []).append((p, pattern_needles(p) if exact else ()))
 
     def matched(self, fact: Fact) -> bool:
         """Some rule's leaf may match ``fact`` (in or out of a list)."""
         listed = Fact(fact.kind, fact.value, fact.location, LIST_ITEM, fact.scope, fact.span)
-        return any(
-            p.fact == fact.kind and (self.engine.matches(p, fact) or self.engine.matches(p, listed))
-            for p in self.leaves
-        )
+        for p, needles in self.by_kind.get(fact.kind, ()):
+            if needles and not any(n in fact.value for n in needles):
+                continue
+            if self.engine.matches(p, fact) or (
+                p.purpose is not None and self.engine.matches(p, listed)
+            ):
+                return True
+        return False
 
 
 class TreeNeeds:
@@ -289,7 +310,9 @@ class TreeNeeds:
             elif isinstance(detector, BehaviourDetector):
                 consumers += behaviour_consumers()
             elif isinstance(detector, RulesDetector) and detector.languages & js:
-                self.without_tree.add(id(detector))  # the lexer's literal facts
+                kinds = {p.fact for r in detector.engine.rules for p in leaves(r.match)}
+                if kinds & {"url", "string"}:
+                    self.without_tree.add(id(detector))  # the lexer's literal facts
                 rules += detector.engine.rules
                 ruleset = detector.ruleset
             else:
@@ -316,7 +339,7 @@ class TreeNeeds:
         the rule facts' candidates, found in the same pass, are left in ``context`` for the
         fact extractor (:data:`~agentxray.analyze.facts.js.CANDIDATES`)."""
         from agentxray.analyze.facts.js import CANDIDATES
-        from agentxray.analyze.facts.jsliteral import literal_facts
+        from agentxray.analyze.facts.jsliteral import KNOWN, literal_facts
 
         if self.always:
             return "detector"
@@ -332,7 +355,8 @@ class TreeNeeds:
         literal = [h for h in hits if h[2] in ("url", "str")]
         if len(literal) < len(hits):
             return "rule-facts"
-        for fact in literal_facts(vpath, data, literal):
+        facts = literal_facts(vpath, data, literal)
+        for fact in facts:
             if not rules.engine.is_ignored(fact) and rules.matched(fact):
                 return "rule-literals"
         # The lexer can misread where a literal starts (an apostrophe in JSX text): each string
@@ -343,6 +367,7 @@ class TreeNeeds:
                 return "rule-literals"
         if context is not None:
             context[CANDIDATES] = (extractor.needles, hits)
+            context[KNOWN] = facts
         return None
 
 
