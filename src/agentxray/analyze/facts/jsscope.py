@@ -396,8 +396,10 @@ class JsScopes:
                             b = Binding(name, scope, "loop", right, member=f"[{i}]")
                             out.setdefault(name, []).append(b)
                 elif left is not None:
-                    for name, _member, _d in self._names(left):
-                        out.setdefault(name, []).append(Binding(name, scope, "loop", right))
+                    # for (const { dir, file } of rows): each name takes one key of an element
+                    for name, taken, _d in self._names(left):
+                        b = Binding(name, scope, "loop", right, member=taken)
+                        out.setdefault(name, []).append(b)
                 body = node.child_by_field_name("body")
                 if body is not None:
                     stack.append(body)

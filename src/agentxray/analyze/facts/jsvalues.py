@@ -259,6 +259,10 @@ class JsValues:
         body = function_body(module)
         for stmt in body.named_children if body is not None else []:
             expr = stmt.named_children[0] if stmt.type == "expression_statement" else None
+            if expr is not None and expr.type == "call_expression":
+                got = self._getter_export(expr, holders, name)
+                if got is not None:
+                    return got
             if expr is None or expr.type != "assignment_expression":
                 continue
             left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
@@ -277,6 +281,21 @@ class JsValues:
                     if key is not None and text(self.data, key) == name:
                         value = pair.child_by_field_name("value") if pair.type == "pair" else pair
                         return self.function_of(value) if value is not None else None
+        return None
+
+    def _getter_export(self, call: Node, holders: set[str], name: str) -> Node | None:
+        """webpack's ESM exports: ``r.d(exports, { name: () => fn })`` defines getters."""
+        args = _arguments(call)
+        if len(args) != 2 or text(self.data, args[0]) not in holders:
+            return None
+        table = strip(args[1])
+        for pair in table.named_children if table.type == "object" else []:
+            key = pair.child_by_field_name("key") if pair.type == "pair" else None
+            getter = pair.child_by_field_name("value") if key is not None else None
+            if key is None or getter is None or text(self.data, key).strip("\"'") != name:
+                continue
+            got = returned(self.data, strip(getter)) if strip(getter).type in FUNCTIONS else []
+            return self.function_of(got[0]) if len(got) == 1 else None
         return None
 
     def _own_method(self, callee: Node) -> Node | None:
@@ -666,6 +685,16 @@ class JsValues:
             name = self.canonical(node) or ""
             if name in ("process.env.HOME", "process.env.USERPROFILE"):
                 return "~"
+            if name in ("path.sep", "path.posix.sep"):
+                return "/"
+            obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+            if obj is not None and prop is not None and strip(obj).type == "identifier":
+                # e.dir where e takes the rows of a table: rows.map((e) => join(home, e.dir))
+                rows = self.iterated(strip(obj))[:12]
+                each = [self.path(v, depth + 1) for v in self._fields(rows, text(self.data, prop))]
+                each = [e for e in dict.fromkeys(each) if e.strip("*/.")]
+                if each:
+                    return each[0] if len(each) == 1 else "{" + ",".join(each) + "}"
             return self._tested_name(node) or "*"
         if kind == "identifier":
             b = self.scopes.binding(node)
@@ -687,6 +716,8 @@ class JsValues:
         if b is None:
             return []
         if b.kind == "loop" and b.value is not None:
+            if b.member and not b.member.startswith("["):  # one key of each element
+                return self._fields(self._elements(b.value), b.member)
             if b.member.startswith("[") and b.member[1:-1].isdigit():
                 at = int(b.member[1:-1])  # one position of each element (a pair of a table)
                 rows = [strip(e) for e in self._elements(b.value)]
@@ -703,6 +734,63 @@ class JsValues:
         call = holder.parent if holder is not None and holder.type == "arguments" else None
         obj = self._iterated_object(call) if call is not None else None
         return self._elements(obj) if obj is not None else []
+
+    def _row_paths(self, parts: list[Node], depth: int) -> str:
+        """A join of several fields of one table row (``join(home, row.dir, row.file)``, or
+        the names a loop destructures from it), spelled row by row: ``{.aws/credentials,…}``
+        rather than each field's alternatives apart; ``""`` when the join is not one."""
+        drivers: list[tuple[int, list[Node], str] | None] = []
+        for part in parts:
+            node, found = strip(part), None
+            if node.type == "member_expression":
+                obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+                if obj is not None and prop is not None and strip(obj).type == "identifier":
+                    b = self.scopes.binding(strip(obj))
+                    rows = self.iterated(strip(obj)) if b is not None else []
+                    if b is not None and rows:
+                        found = (id(b), rows, text(self.data, prop))
+            elif node.type == "identifier":
+                b = self.scopes.binding(node)
+                if (
+                    b is not None
+                    and b.kind == "loop"
+                    and b.value is not None
+                    and b.member
+                    and not b.member.startswith("[")
+                ):
+                    found = (b.value.id, self._elements(b.value), b.member)
+            drivers.append(found)
+        keyed = [d for d in drivers if d is not None]
+        if len(keyed) < 2 or len({d[0] for d in keyed}) != 1:
+            return ""
+        each: list[str] = []
+        for row in keyed[0][1][:12]:
+            pieces = []
+            for part, d in zip(parts, drivers, strict=True):
+                got = self._fields([row], d[2]) if d is not None else None
+                pieces.append(self.path(got[0], depth + 1) if got else self._piece(part, depth + 1))
+            each.append(
+                "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(pieces))
+            )
+        each = [e for e in dict.fromkeys(each) if e.strip("*/.~")]
+        if not each:
+            return ""
+        return each[0] if len(each) == 1 else "{" + ",".join(each) + "}"
+
+    def _fields(self, rows: list[Node], key: str) -> list[Node]:
+        """The values ``key`` has in the object literals among ``rows``."""
+        out: list[Node] = []
+        for row in (strip(r) for r in rows):
+            for pair in row.named_children if row.type == "object" else []:
+                name = pair.child_by_field_name("key") if pair.type == "pair" else None
+                value = pair.child_by_field_name("value") if name is not None else None
+                if (
+                    name is not None
+                    and value is not None
+                    and text(self.data, name).strip("\"'") == key
+                ):
+                    out.append(value)
+        return out
 
     def _iterated_object(self, call: Node) -> Node | None:
         """``xs`` in ``xs.map(…)`` (an iteration call), else ``None``."""
@@ -845,6 +933,9 @@ class JsValues:
         if last == "cwd":
             return "."
         if last in PATH_JOINS and (name.startswith("path") or len(parts) >= 2):
+            per_row = self._row_paths(parts, depth)
+            if per_row:
+                return per_row
             pieces = [self._piece(p, depth + 1) for p in parts]
             return "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(pieces))
         if last in ("fileURLToPath", "String") and parts:

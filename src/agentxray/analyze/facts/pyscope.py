@@ -407,6 +407,9 @@ class PyScopes:
                 return "*"
             value = _nearest(values, node)
             if self._iterated(value):
+                at = self._unpacked_at(node.id, value)
+                if at is not None:  # for sub, name in ((".ssh", "id_rsa"), …): one position
+                    return self._alternatives(value, depth + 1, at)
                 spelled = self._alternatives(value, depth + 1)
                 return spelled if spelled.strip("*/") else self._tested_name(node.id, value)
             return self.path(value, depth + 1)
@@ -456,9 +459,56 @@ class PyScopes:
                 return literal.value
         return "*"
 
-    def _alternatives(self, node: ast.AST, depth: int) -> str:
-        """The paths a loop over a literal collection visits, as ``{a,b,c}``; ``*`` when the
-        collection is not spelled out."""
+    def _globbed(self, call: ast.Call, depth: int) -> str:
+        """The paths a directory listing yields, spelled with its pattern:
+        ``glob.glob("~/.ssh/id_*")``, ``(home / ".ssh").glob("id_*")``, ``d.iterdir()``."""
+        func = call.func
+        name = self.dotted(func) or ""
+        if name in ("glob.glob", "glob.iglob") and call.args:
+            return self.path(call.args[0], depth + 1)
+        if not isinstance(func, ast.Attribute) or func.attr not in ("glob", "rglob", "iterdir"):
+            return ""
+        if func.attr == "iterdir":
+            pattern = "*"
+        else:
+            word = self.string(call.args[0]) if call.args else None
+            if word is None:
+                return ""
+            pattern = word if func.attr == "glob" else f"**/{word}"
+        base = self.path(func.value, depth + 1)
+        return f"{base.rstrip('/')}/{pattern}" if base.strip("*/.") else ""
+
+    def _dict_items(self, call: ast.Call) -> list[tuple[ast.AST | None, ast.AST]]:
+        """The entries of a dict literal whose ``.items()`` a call iterates."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr != "items" or call.args:
+            return []
+        table: ast.AST = func.value
+        if isinstance(table, ast.Name):
+            scope = self.resolve(table.id, self.scope_at(table))
+            values = scope.values.get(table.id, []) if scope is not None else []
+            table = values[0] if len(values) == 1 else table
+        if not isinstance(table, ast.Dict):
+            return []
+        return list(zip(table.keys, table.values, strict=True))
+
+    def _unpacked_at(self, name: str, iterable: ast.AST) -> int | None:
+        """The position ``name`` takes in a loop target that unpacks each element
+        (``for sub, name in rows``), else ``None``."""
+        loop = self.parents.get(id(iterable))
+        target = (
+            loop.target if isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension) else None
+        )
+        if not isinstance(target, ast.Tuple | ast.List):
+            return None
+        for i, elt in enumerate(target.elts):
+            if isinstance(elt, ast.Name) and elt.id == name:
+                return i
+        return None
+
+    def _alternatives(self, node: ast.AST, depth: int, at: int | None = None) -> str:
+        """The paths a loop over a literal collection visits, as ``{a,b,c}`` (with ``at``, the
+        element at that position of each row); ``*`` when the collection is not spelled out."""
         for _ in range(3):
             if not isinstance(node, ast.Name):
                 break
@@ -469,12 +519,24 @@ class PyScopes:
             node = values[0]
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
             return self.path(node.elt, depth + 1)  # [join(home, n) for n in (…)]: its element
-        if isinstance(node, ast.Call):
-            spelled = self._computed(node)
+        if isinstance(node, ast.Call) and at is not None:
+            table = self._dict_items(node)  # for label, where in TABLE.items()
+            picked = [k for k, _v in table] if at == 0 else [v for _k, v in table]
+            spelled = [self.path(e, depth + 1) for e in picked[:MAX_ALTERNATIVES] if e is not None]
+        elif isinstance(node, ast.Call):
+            listed = self._globbed(node, depth)
+            spelled = [listed] if listed else self._computed(node)
         elif not isinstance(node, ast.Tuple | ast.List | ast.Set) or not 0 < len(node.elts) <= (
             MAX_ALTERNATIVES
         ):
             return "*"
+        elif at is not None:
+            rows = [
+                e.elts[at]
+                for e in node.elts
+                if isinstance(e, ast.Tuple | ast.List) and len(e.elts) > at
+            ]
+            spelled = [self.path(e, depth + 1) for e in rows if len(rows) == len(node.elts)]
         else:
             spelled = [self.path(e, depth + 1) for e in node.elts]
         if not spelled:
@@ -522,7 +584,7 @@ class PyScopes:
         if last in ("expanduser", "abspath", "realpath", "normpath", "Path", "PurePath", "str"):
             return self.path(args[0], depth + 1) if args else ("." if last == "Path" else "*")
         if last in ("join", "joinpath") and (args or isinstance(node.func, ast.Attribute)):
-            parts = [self.path(a, depth + 1) for a in args]
+            parts = [self._piece(a, depth + 1) for a in args]
             if last == "joinpath" and isinstance(node.func, ast.Attribute):
                 parts.insert(0, self.path(node.func.value, depth + 1))
             return "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(parts))
@@ -531,6 +593,21 @@ class PyScopes:
         if name in ("os.getcwd", "pathlib.Path.cwd"):
             return "."
         return "*"
+
+    def _piece(self, node: ast.AST, depth: int) -> str:
+        """One argument of a path join; a starred one (``join(home, *parts)``) spells the
+        segments of the tuple or list it names."""
+        if not isinstance(node, ast.Starred):
+            return self.path(node, depth)
+        seq: ast.AST | None = node.value
+        if isinstance(seq, ast.Name):
+            scope = self.resolve(seq.id, self.scope_at(seq))
+            param = scope.params.get(seq.id) if scope is not None else None
+            values = scope.values.get(seq.id, []) if scope is not None else []
+            seq = param.default if param is not None else values[0] if len(values) == 1 else None
+        if not isinstance(seq, ast.Tuple | ast.List) or not seq.elts:
+            return "*"
+        return "/".join(self.path(e, depth + 1).strip("/") for e in seq.elts)
 
     def string(self, node: ast.AST, depth: int = 0) -> str | None:
         """A string constant (a literal or a module constant it names), else ``None``."""
