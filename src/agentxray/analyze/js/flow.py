@@ -558,9 +558,8 @@ class Tracker:
         if key in self._methods:
             return self._methods[key]
         found = None
-        matches = list(
-            re.finditer(rb"\bclass\s+" + re.escape(cls.encode()) + rb"[\s{]", self.index.data)
-        )
+        declared = re.compile(rb"\bclass\s+" + re.escape(cls.encode()) + rb"[\s{]")
+        matches = list(prefiltered_finditer(declared, self.index.data))
         decl = (
             self.index.node_at(matches[0].start(), matches[0].start() + 5).parent
             if len(matches) == 1

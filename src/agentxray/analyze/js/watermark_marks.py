@@ -32,6 +32,7 @@ from agentxray.analyze.js.nodes import (
     NameIndex,
     enclosing_function,
     parameter_names,
+    prefiltered_finditer,
     scope_of,
     shadowed,
     string_value,
@@ -329,7 +330,7 @@ def _constructor_arguments(a: JsAnalysis, param: Node) -> list[Node] | None:
     sites = a.unit.context.get(cache_key)
     if not isinstance(sites, list):  # one search per class and file
         pattern = rb"\bnew\s+" + re.escape(name.text or b"") + rb"\s*\("
-        found = re.finditer(pattern, a.unit.data)
+        found = prefiltered_finditer(re.compile(pattern), a.unit.data)  # `new` found first
         sites = [m.start() for _, m in zip(range(4), found, strict=False)]
         a.unit.context[cache_key] = sites
     out: list[Node] = []
