@@ -661,6 +661,15 @@ class JsValues:
             return "*"
         kind = node.type
         if kind == "template_string":
+            held = [
+                c if c.type == "string_fragment" else c.named_children[0]
+                for c in node.named_children
+                if c.type == "string_fragment"
+                or (c.type == "template_substitution" and c.named_children)
+            ]
+            per_row = self._row_paths(held, depth, glue="")  # `${home}/${r.dir}/${r.file}`
+            if per_row:
+                return per_row
             parts = []
             for child in node.named_children:
                 if child.type == "string_fragment":
@@ -735,7 +744,7 @@ class JsValues:
         obj = self._iterated_object(call) if call is not None else None
         return self._elements(obj) if obj is not None else []
 
-    def _row_paths(self, parts: list[Node], depth: int) -> str:
+    def _row_paths(self, parts: list[Node], depth: int, glue: str = "/") -> str:
         """A join of several fields of one table row (``join(home, row.dir, row.file)``, or
         the names a loop destructures from it), spelled row by row: ``{.aws/credentials,…}``
         rather than each field's alternatives apart; ``""`` when the join is not one."""
@@ -768,10 +777,18 @@ class JsValues:
             pieces = []
             for part, d in zip(parts, drivers, strict=True):
                 got = self._fields([row], d[2]) if d is not None else None
-                pieces.append(self.path(got[0], depth + 1) if got else self._piece(part, depth + 1))
-            each.append(
-                "/".join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(pieces))
-            )
+                if got:
+                    pieces.append(self.path(got[0], depth + 1))
+                elif part.type == "string_fragment":  # the literal text of a template
+                    pieces.append(text(self.data, part))
+                else:
+                    pieces.append(self._piece(part, depth + 1))
+            if glue:
+                each.append(
+                    glue.join(p.strip("/") if i else p.rstrip("/") for i, p in enumerate(pieces))
+                )
+            else:
+                each.append("".join(pieces))
         each = [e for e in dict.fromkeys(each) if e.strip("*/.~")]
         if not each:
             return ""
