@@ -91,7 +91,7 @@ ROT_TABLE = (
             "        out += chr(int(s[i:i + 2], 16))\n        i += 2\n    return out\n"
             'X = d("41736961")',
             "Asia",
-            ["character codes", "decoder d()"],
+            ["hex digits", "character codes", "decoder d()"],
         ),
         ('from base64 import b64decode as b\nX = b("QXNpYQ==").decode()', "Asia", ["base64"]),
         ("import ast\nX = ast.literal_eval(\"('a', [1, 2])\")", ["a", [1, 2]], []),

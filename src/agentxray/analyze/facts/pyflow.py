@@ -43,6 +43,8 @@ ONE_KEY = frozenset({"get", "pop", "setdefault", "getenv"})
 """Methods that read one key of a mapping."""
 MAX_FILTER_LINES = 60
 OWN_NAMES = frozenset({"__file__"})
+DATA_BUILTINS = frozenset({"sorted", "filter", "min", "max", "print", "setattr", "isinstance"})
+"""Builtins handed a function that give back (or keep) their data, not its results."""
 RUNS = frozenset({"code", "command"})
 """Roles of a sink that run what reaches them."""
 
@@ -167,13 +169,26 @@ class PyFlow(PySinks):
             elif isinstance(node, ast.Call):
                 fn = self.scopes.function_named(node.func)
                 opaque = [f for f in here if f.kind in OPAQUE_KINDS and "()." not in f.value]
-                if opaque and (fn is None or any(f.kind != "file_read" for f in opaque)):
+                if opaque and fn is None:
+                    if any(f.kind == "file_read" for f in opaque):
+                        self._written(node, visit, env, depth, out)
                     continue  # a file's contents are not its path; a response not its URL
                 # A local helper that reads the file it is given returns what its own body
                 # reads and collects too (a project scan returning the .env files it found).
+                if fn is not None and opaque:
+                    # A request helper stands for its requests at the call; what it returns
+                    # besides the response (the path it saved a download to) flows on.
+                    inner: set[Fact] = set()
+                    self._returns(fn, node, visit, env, depth, inner)
+                    out.update(f for f in inner if f.kind != "network_request")
+                    continue
                 if fn is not None:
                     self._returns(fn, node, visit, env, depth, out)
                     continue
+                if isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args:
+                    whole = ast.Attribute(node.args[0], "__dict__", ast.Load())
+                    if self._held(whole, visit, env, depth, out):
+                        continue  # vars(profile): every attribute the class assigns
                 record = self._dataclass(node.func)
                 if record is not None:
                     self._fields(record, visit, env, depth, out)
@@ -184,7 +199,10 @@ class PyFlow(PySinks):
                         stack.append(node.func.value)
                 stack.extend(node.args)
                 stack.extend(kw.value for kw in node.keywords)
+                self._ran(node, visit, env, depth, out)
             elif isinstance(node, ast.Attribute):
+                if not is_self(node.value) and self._held(node, visit, env, depth, out):
+                    continue
                 meta = node.attr in RESPONSE_META
                 self._narrowed(node.value, visit, env, depth, out, meta)
                 if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
@@ -203,6 +221,37 @@ class PyFlow(PySinks):
             elif isinstance(node, ast.expr):
                 stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
 
+    def _written(self, call: ast.Call, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        """A file the program wrote, read back (``open(path, "rb")``, ``Path(path).read_text()``,
+        ``open(tmp.name)``), holds what was written to it."""
+        target: ast.AST | None = call.args[0] if call.args else None
+        if isinstance(call.func, ast.Attribute) and not isinstance(call.func.value, ast.Name):
+            target = call.func.value  # Path(path).read_bytes()
+            if isinstance(target, ast.Call) and target.args:
+                target = target.args[0]
+        elif isinstance(call.func, ast.Attribute) and call.func.attr.startswith("read"):
+            target = call.func.value  # dest.read_text()
+        if isinstance(target, ast.Attribute) and target.attr == "name":
+            target = target.value  # tmp = NamedTemporaryFile(…); open(tmp.name)
+        if not isinstance(target, ast.Name):
+            return
+        scope = self.scopes.resolve(target.id, self.scopes.scope_at(target))
+        for value in scope.written.get(target.id, []) if scope is not None else []:
+            if id(value) not in visit.seen:
+                visit.seen.add(id(value))
+                self._descend(value, visit, env, depth, out)
+
+    def _ran(self, call: ast.Call, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
+        """A call outside the module handed a local function by name (``run_in_executor(None,
+        collect)``, ``pool.submit(collect)``, ``asyncio.to_thread(collect)``) gives back what it
+        returns."""
+        if isinstance(call.func, ast.Name) and call.func.id in DATA_BUILTINS:
+            return
+        for arg in call.args:
+            fn = self.scopes.function_named(arg) if isinstance(arg, ast.Name) else None
+            if fn is not None:
+                self._returns(fn, ast.Call(arg, [], []), visit, env, depth, out)
+
     def _instance(
         self, node: ast.Attribute, visit: Visit, env: Env, depth: int, out: set[Fact]
     ) -> None:
@@ -213,6 +262,9 @@ class PyFlow(PySinks):
             return
         visit.seen.add(key)
         try:
+            getter = self._property(self.scopes.parents.get(id(node)), node.attr)
+            if getter is not None:  # @property / @cached_property: the getter's return
+                self._returns(getter, ast.Call(node, [], []), visit, env, depth, out)
             for value in self._instance_values(node):
                 if isinstance(value, ast.Call) and value.func is not None:
                     factory = next(
@@ -273,6 +325,53 @@ class PyFlow(PySinks):
             cls = self.scopes.parents.get(id(cls))
         if cls is None:
             return []
+        return self._class_attributes(cls).get(node.attr, [])
+
+    def _held(
+        self, node: ast.Attribute, visit: Visit, env: Env, depth: int, out: set[Fact]
+    ) -> bool:
+        """``profile.aws`` / ``profile.__dict__`` on an instance of a local class made outside
+        it: what the class assigns to that attribute, or to every attribute (``__dict__``)."""
+        cls = self.scopes.class_of(node.value)
+        if cls is None:
+            return False
+        key = hash(("held", id(cls), node.attr))
+        if key in visit.seen:
+            return True
+        visit.seen.add(key)
+        try:
+            attributes = self._class_attributes(cls)
+            getter = self._property(cls, node.attr)
+            if getter is not None:
+                self._returns(getter, ast.Call(node, [], []), visit, env, depth, out)
+            if node.attr == "__dict__":
+                values = [v for vs in attributes.values() for v in vs]
+            else:
+                values = attributes.get(node.attr, [])
+            for value in values:
+                self._descend(value, visit, env, depth, out)
+        finally:
+            visit.seen.discard(key)
+        return True
+
+    def _property(
+        self, at: ast.AST | None, name: str
+    ) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The getter of property ``name`` (``@property``, ``@functools.cached_property``) of
+        the class ``at`` is, or is in."""
+        while at is not None and not isinstance(at, ast.ClassDef):
+            at = self.scopes.parents.get(id(at))
+        for item in at.body if at is not None else []:
+            if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) or item.name != name:
+                continue
+            for d in item.decorator_list:
+                target = d.func if isinstance(d, ast.Call) else d
+                if (self.dotted(target) or "").rsplit(".", 1)[-1].endswith("property"):
+                    return item
+        return None
+
+    def _class_attributes(self, cls: ast.ClassDef) -> dict[str, list[ast.AST]]:
+        """What each attribute of the class's instances is assigned, in any method."""
         cached = self._attributes.get(id(cls))
         if cached is None:
             cached = self._attributes[id(cls)] = {}
@@ -291,7 +390,7 @@ class PyFlow(PySinks):
                             cached.setdefault(t.attr, []).append(value)
                     elif isinstance(t, ast.Name) and self.scopes.parents.get(id(sub)) is cls:
                         cached.setdefault(t.id, []).append(value)
-        return cached.get(node.attr, [])
+        return cached
 
     def _narrowed(
         self,

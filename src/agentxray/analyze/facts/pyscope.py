@@ -78,6 +78,8 @@ class Scope:
     globals: set[str] = field(default_factory=set)
     contents: dict[str, list[ast.AST]] = field(default_factory=dict)
     """Files copied or written into the directory a name holds (``shutil.copy(src, d / n)``)."""
+    written: dict[str, list[ast.AST]] = field(default_factory=dict)
+    """What is written to the file a name holds, or through the handle it holds."""
 
     def bind(self, name: str, value: ast.AST) -> None:
         """Record one value a name is given."""
@@ -119,17 +121,32 @@ class PyScopes:
                     for v in values
                     if isinstance(v, ast.Call)
                     and v.args
-                    and (self.dotted(v.func) or "").rsplit(".", 1)[-1] == "open"
+                    and (self.dotted(v.func) or "").rsplit(".", 1)[-1] in ("open", "fdopen")
                     and write_mode(v)
                 ]
                 for call in opens:
                     path = call.args[0]
                     names = _names(path)
+                    # fd, path = mkstemp(): a descriptor opened is the file its twin names
+                    names += [t for n in names for t in self._unpacked_with(scope, n)]
                     if isinstance(path, ast.Constant) and isinstance(path.value, str):
                         names = [FILE_KEY + path.value]  # the same literal path elsewhere
+                    handles = [n for n, vs in scope.values.items() if any(v is call for v in vs)]
+                    data = [d for h in handles for d in scope.written.get(h, [])]
                     for name in names:
                         for value in [call, *(v for v in values if v is not call)]:
                             (self.module if name.startswith(FILE_KEY) else scope).bind(name, value)
+                        if not name.startswith(FILE_KEY):
+                            scope.written.setdefault(name, []).extend(data)
+
+    def _unpacked_with(self, scope: Scope, name: str) -> list[str]:
+        """The other names unpacked from the same call as ``name`` (``fd, path = mkstemp()``)."""
+        made = [v for v in scope.values.get(name, []) if isinstance(v, ast.Call)]
+        return [
+            other
+            for other, values in scope.values.items()
+            if other != name and any(v is m for v in values for m in made)
+        ]
 
     def _walk(self, root: ast.AST, scope: Scope) -> None:
         stack: list[tuple[ast.AST, Scope]] = [(root, scope)]
@@ -209,6 +226,7 @@ class PyScopes:
                 receiver = receiver.args[0]  # Path(name).write_bytes(…)
             for n in _names(receiver):
                 scope.bind(n, call)
+                scope.written.setdefault(n, []).extend(call.args[:1])
         elif last in DIRECTORY_FILLS and len(call.args) > 1 and name.startswith("shutil."):
             for n in _roots(call.args[1]):
                 scope.contents.setdefault(n, []).append(call)
@@ -220,13 +238,16 @@ class PyScopes:
             )
             for n in _roots(dest) if dest is not None else []:
                 scope.contents.setdefault(n, []).append(call)
-        elif last in ("write", "writelines", "copyfileobj") and call.args:
-            handle = call.args[1] if last == "copyfileobj" and len(call.args) > 1 else None
+        elif last in ("write", "writelines", "copyfileobj", "dump") and call.args:
+            # json.dump(obj, fh), pickle.dump(…): a serializer writes its first argument there
+            serial = last in ("copyfileobj", "dump")
+            handle = call.args[1] if serial and len(call.args) > 1 else None
             if handle is None and isinstance(call.func, ast.Attribute):
                 handle = call.func.value
             data = call.args[0]
             for n in _names(handle) if handle is not None else []:
                 scope.bind(n, data)
+                scope.written.setdefault(n, []).append(data)
 
     def _filled_parameters(self) -> None:
         """A helper that copies files into the directory its parameter names fills the

@@ -94,6 +94,8 @@ HANDLE_SENDS = frozenset(
         "putrequest",
     }
 )
+SOCKET_SENDS = frozenset({"send", "sendall", "sendto"})
+SOCKET_MODULES = ("socket.", "ssl.", "websocket.", "websockets.")
 DNS_CALLS = frozenset(
     {
         "socket.gethostbyname",
@@ -309,7 +311,7 @@ class PySinks:
             if method not in HANDLE_SENDS:
                 continue
             if isinstance(receiver, ast.Name):
-                maker = self._maker(receiver)
+                maker = self._maker(receiver, wrapped=method in SOCKET_SENDS)
             elif isinstance(receiver, ast.Attribute):
                 maker = self._attribute_maker(receiver)
             else:
@@ -357,7 +359,10 @@ class PySinks:
                     return sub
         return None
 
-    def _maker(self, name: ast.Name) -> ast.Call | None:
+    def _maker(self, name: ast.Name, wrapped: bool = False, depth: int = 0) -> ast.Call | None:
+        """The constructor call behind the handle ``name`` holds; with ``wrapped``, also through
+        a wrapper given a socket (``tls = ctx.wrap_socket(raw)``, ``Framed(sock)``): bytes
+        sent through the wrapper leave through the socket it wraps."""
         scope = self.scopes.resolve(name.id, self.scopes.scope_at(name))
         param = scope.params.get(name.id) if scope is not None else None
         if param is not None and param.default is not None:
@@ -372,6 +377,14 @@ class PySinks:
                 value = value.value
             if isinstance(value, ast.Call) and (self.dotted(value.func) or "") in HANDLE_MAKERS:
                 return value
+            if wrapped and depth < 3 and isinstance(value, ast.Call):
+                for arg in value.args:
+                    inner = self._maker(arg, True, depth + 1) if isinstance(arg, ast.Name) else None
+                    if isinstance(arg, ast.Call):  # Framed(socket.create_connection(…))
+                        inner = arg
+                    made_by = self.dotted(inner.func) or "" if inner is not None else ""
+                    if inner is not None and made_by.startswith(SOCKET_MODULES):
+                        return inner
         return None
 
     def _codes_and_exits(self) -> list[Sink]:

@@ -21,7 +21,14 @@ from agentxray.analyze.python.decoders import (
 )
 from agentxray.analyze.python.evaluate import Cycle, Evaluator, FunctionRef, iterate, truth
 from agentxray.analyze.python.interpret import callable_def, run_function, run_lambda
-from agentxray.analyze.python.library import BUILTINS, builtin, maketrans, method, zipped
+from agentxray.analyze.python.library import (
+    BUILTINS,
+    builtin,
+    byte_table,
+    maketrans,
+    method,
+    zipped,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +162,8 @@ def module_call(ev: Evaluator, name: str, node: ast.Call, local: dict[str, objec
         )
     if name == "str.maketrans":
         return maketrans(_args(ev, node, local))
+    if name in ("bytes.maketrans", "bytearray.maketrans"):
+        return byte_table(_args(ev, node, local))
     if name == "datetime.timedelta":
         return _timedelta(ev, node, kw, local)
     if name == "itertools.cycle" and len(node.args) == 1:

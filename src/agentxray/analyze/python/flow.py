@@ -341,6 +341,8 @@ class Flow:
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.signals(func.value, params)
+            if base and func.attr == "result" and _future(self.index, func.value):
+                return list(base)  # pool.submit(lookup).result(): what lookup returned
             if base:
                 return method(base, func.attr, node)
             if func.attr in LOADS and node.args:
@@ -430,7 +432,7 @@ class Flow:
             if len(bound) == 1 and isinstance(bound[0], ast.Lambda):
                 fn, name = bound[0], func.id
         if fn is None:
-            return []
+            return self._ran(call, name)
         passed = self._passed(fn, call)
         if not passed:
             return self._returns_of(fn, args, name)
@@ -439,6 +441,28 @@ class Flow:
             return self._returns_of(fn, args, name)
         finally:
             self._calls.pop()
+
+    def _ran(self, call: ast.Call, name: str) -> list[Signal]:
+        """A call outside the module handed a local function (``loop.run_in_executor(None,
+        lookup)``, ``asyncio.to_thread(lookup)``, ``pool.submit(lookup)``) or a local coroutine
+        (``asyncio.wait_for(where(), 5)``) gives back what that function returns; not the
+        builtins that give back their data (``sorted(xs, key=f)``, ``filter(f, xs)``)."""
+        if isinstance(call.func, ast.Name) and call.func.id in _DATA_BUILTINS:
+            return []
+        out: list[Signal] = []
+        for arg in call.args:
+            ran = (
+                callable_def(self.index, arg) if isinstance(arg, ast.Name | ast.Attribute) else None
+            )
+            if isinstance(ran, FUNCTIONS):
+                out.extend(self._returns_of(ran, [], ran.name))
+            elif isinstance(arg, ast.Lambda):
+                out.extend(self._returns_of(arg, [], "<lambda>"))
+            elif isinstance(arg, ast.Call) and isinstance(
+                callable_def(self.index, arg.func), ast.AsyncFunctionDef
+            ):
+                out.extend(self.signals(arg))
+        return out
 
     def _passed(self, fn: Callee, call: ast.Call) -> Local:
         """The values ``call`` gives ``fn``'s parameters, if ``fn`` builds text from them."""
@@ -464,6 +488,19 @@ class Flow:
             if value is not None:
                 out.extend(s.via(name) for s in self.signals(value, bound or None))
         return out
+
+
+_DATA_BUILTINS = frozenset({"sorted", "filter", "min", "max", "print", "setattr", "isinstance"})
+"""Builtins handed a function that give back (or keep) their data, not its results."""
+
+
+def _future(index: ModuleIndex, node: ast.expr) -> bool:
+    """A call outside the module handed a local function: the future its result comes from."""
+    return (
+        isinstance(node, ast.Call)
+        and callable_def(index, node.func) is None
+        and any(isinstance(callable_def(index, a), FUNCTIONS) for a in node.args)
+    )
 
 
 def _func_name(index: ModuleIndex, func: ast.expr) -> str:

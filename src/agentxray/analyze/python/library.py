@@ -4,6 +4,7 @@ each a pure function of evaluated values with its output bounded."""
 from __future__ import annotations
 
 import logging
+import re
 
 from agentxray.analyze.python.decoders import MAX_OUTPUT, Unsupported
 from agentxray.analyze.python.evaluate import (
@@ -22,9 +23,11 @@ logger = logging.getLogger(__name__)
 BUILTINS = frozenset(
     {"chr", "ord", "bytes", "bytearray", "str", "list", "tuple", "reversed", "len", "range"}
     | {"zip", "enumerate", "map", "int", "sorted", "set", "frozenset", "hex", "bool", "dict"}
-    | {"min", "max", "sum", "abs", "any", "all", "filter", "float", "oct", "bin"}
+    | {"min", "max", "sum", "abs", "any", "all", "filter", "float", "oct", "bin", "format"}
 )
 """Builtins interpreted (``map``/``filter`` take a function: handled by the caller)."""
+_FORMAT_SPEC = re.compile(r"(.?[<>=^])?[+\- ]?#?0?\d{0,2}[bcdoxXs]?")
+"""A format spec of fill, alignment, sign, width (under 100) and an integer or text type."""
 _PADDING = frozenset({"zfill", "center", "ljust", "rjust"})
 _DICT_METHODS = frozenset({"get", "keys", "values", "items"})
 
@@ -61,7 +64,7 @@ def builtin(ev: Evaluator, name: str, args: list[object]) -> object:
     if name == "len" and len(args) == 1 and isinstance(args[0], (str, bytes, list, dict)):
         return len(args[0])
     if name in ("int", "float", "bool", "hex", "oct", "bin", "abs") and args:
-        return _number(name, args)
+        return _number(ev, name, args)
     if name in ("min", "max", "sum", "any", "all") and len(args) >= 1:
         return _aggregate(name, args)
     if name == "range" and args and all(type(a) is int for a in args) and len(args) <= 3:
@@ -75,7 +78,23 @@ def builtin(ev: Evaluator, name: str, args: list[object]) -> object:
         return [[i, v] for i, v in enumerate(iterate(args[0]), start)]
     if name == "zip" and args:
         return zipped(ev, args)
+    if name == "format" and len(args) in (1, 2):
+        return _format(args)
     raise Unsupported(f"builtin {name}")
+
+
+def _format(args: list[object]) -> str:
+    """``format(i, "05b")``: an integer's digits (bit strings of a base-32 decoder) or padded
+    text, under a spec of bounded width."""
+    value, spec = args[0], args[1] if len(args) > 1 else ""
+    if not isinstance(spec, str) or not _FORMAT_SPEC.fullmatch(spec):
+        raise Unsupported("format spec")
+    if type(value) is not int and not (isinstance(value, str) and len(value) <= MAX_STEPS):
+        raise Unsupported("format of a non-integer")
+    try:
+        return format(value, spec)
+    except (ValueError, TypeError) as exc:
+        raise Unsupported("format") from exc
 
 
 def zipped(ev: Evaluator, args: list[object]) -> list[object]:
@@ -132,7 +151,14 @@ def _dict(value: object) -> dict[object, object]:
     return out
 
 
-def _number(name: str, args: list[object]) -> object:
+def _digits(ev: Evaluator, text: str, base: int) -> int:
+    """``int(bits, 2)``: a number read from digits of another base (a decoder's bit groups)."""
+    out = int(text, base)
+    ev._mark({2: "binary digits", 8: "octal digits", 16: "hex digits"}.get(base, "base-N digits"))
+    return out
+
+
+def _number(ev: Evaluator, name: str, args: list[object]) -> object:
     first = args[0]
     if name == "bool":
         return truth(first)
@@ -141,7 +167,7 @@ def _number(name: str, args: list[object]) -> object:
         if len(first) > 4300:
             raise Unsupported("int of a long string")
         try:
-            return int(first, base)
+            return int(first, base) if base == 10 else _digits(ev, first, base)
         except ValueError as exc:
             raise Unsupported("int") from exc
     if name in ("int", "float", "abs") and isinstance(first, (int, float)):
@@ -200,6 +226,10 @@ def method(
         return recv.format(*args, **kw)
     if attr == "translate" and isinstance(recv, str) and args and isinstance(args[0], dict):
         return _translate(ev, recv, args[0])
+    if attr == "translate" and isinstance(recv, bytes) and args:
+        return _translate_bytes(ev, recv, args)
+    if attr in ("index", "find") and _alphabet_lookup(recv, args):
+        ev._mark("custom alphabet")  # a character's place in a table: a base-N decoder
     if attr in _PADDING and any(type(a) is int and a > MAX_OUTPUT for a in args):
         raise Unsupported("padding over the size cap")
     if attr == "replace" and len(args) >= 2:
@@ -215,6 +245,17 @@ def method(
     except (TypeError, ValueError) as exc:
         raise Unsupported(attr) from exc
     return list(out) if isinstance(out, tuple) else out  # ``partition``: sequences are lists
+
+
+def _alphabet_lookup(recv: object, args: list[object]) -> bool:
+    """``ALPHA.index(c)``: one character looked up in a table of 16 or more distinct ones."""
+    return (
+        isinstance(recv, str)
+        and len(args) == 1
+        and isinstance(args[0], str)
+        and len(args[0]) == 1
+        and len(set(recv)) >= 16
+    )
 
 
 def _dict_method(recv: dict[object, object], attr: str, args: list[object]) -> object:
@@ -288,6 +329,28 @@ def _translate(ev: Evaluator, text: str, table: dict[object, object]) -> str:
         return text.translate(mapping)
     except (TypeError, ValueError) as exc:
         raise Unsupported("translate") from exc
+
+
+def byte_table(args: list[object]) -> bytes:
+    """``bytes.maketrans(frm, to)``: the 256-byte table it returns."""
+    if len(args) == 2 and all(isinstance(a, bytes) for a in args):
+        frm, to = args
+        if isinstance(frm, bytes) and isinstance(to, bytes) and len(frm) == len(to):
+            return bytes.maketrans(frm, to)
+    raise Unsupported("bytes.maketrans")
+
+
+def _translate_bytes(ev: Evaluator, data: bytes, args: list[object]) -> bytes:
+    """``blob.translate(table[, delete])`` with a 256-byte table (or ``None``)."""
+    table, delete = args[0], args[1] if len(args) > 1 else b""
+    if not (table is None or (isinstance(table, bytes) and len(table) == 256)):
+        raise Unsupported("translate table")
+    if not isinstance(delete, bytes) or len(args) > 2:
+        raise Unsupported("translate deletions")
+    ev._tick(len(data))
+    if table is not None and sum(1 for i, b in enumerate(table) if b != i) >= 10:
+        ev._mark("character substitution")
+    return data.translate(table, delete)
 
 
 def _char(value: object) -> object:
