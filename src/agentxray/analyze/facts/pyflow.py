@@ -187,6 +187,10 @@ class PyFlow(PySinks):
                     continue
                 if isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args:
                     whole = ast.Attribute(node.args[0], "__dict__", ast.Load())
+                    if is_self(node.args[0]):  # vars(self): every attribute the class assigns
+                        for value in self._instance_values(node.args[0], "__dict__"):
+                            self._descend(value, visit, env, depth, out)
+                        continue
                     if self._held(whole, visit, env, depth, out):
                         continue  # vars(profile): every attribute the class assigns
                 record = self._dataclass(node.func)
@@ -319,13 +323,18 @@ class PyFlow(PySinks):
                     continue
             self._descend(value, visit, env, depth, out)
 
-    def _instance_values(self, node: ast.Attribute) -> list[ast.AST]:
+    def _instance_values(self, node: ast.AST, attr: str | None = None) -> list[ast.AST]:
+        """What the class around ``node`` assigns to ``attr`` (``node.attr`` by default)."""
+        attr = attr if attr is not None else getattr(node, "attr", "")
         cls = self.scopes.parents.get(id(node))
         while cls is not None and not isinstance(cls, ast.ClassDef):
             cls = self.scopes.parents.get(id(cls))
         if cls is None:
             return []
-        return self._class_attributes(cls).get(node.attr, [])
+        attributes = self._class_attributes(cls)
+        if attr == "__dict__":  # self.__dict__: every attribute the class assigns
+            return [v for vs in attributes.values() for v in vs]
+        return attributes.get(attr, [])
 
     def _held(
         self, node: ast.Attribute, visit: Visit, env: Env, depth: int, out: set[Fact]

@@ -73,7 +73,10 @@ HANDLE_MAKERS = (
     "ftplib.FTP",
     "websocket.create_connection",
     "websockets.connect",
+    "asyncio.open_connection",
 )
+STREAM_MAKERS = frozenset({"asyncio.open_connection"})
+"""Makers of a (reader, writer) pair: the writer's ``write`` sends."""
 CLIENT_MODULES = frozenset({"requests", "httpx"})
 """Modules whose functions are requests (a parameter defaulting to one is a client)."""
 HANDLE_SENDS = frozenset(
@@ -308,7 +311,8 @@ class PySinks:
                 continue
             method = node.func.attr
             receiver = node.func.value
-            if method not in HANDLE_SENDS:
+            stream = method in ("write", "writelines")
+            if method not in HANDLE_SENDS and not stream:
                 continue
             if isinstance(receiver, ast.Name):
                 maker = self._maker(receiver, wrapped=method in SOCKET_SENDS)
@@ -319,10 +323,20 @@ class PySinks:
             if maker is None:
                 continue
             made_by = self.dotted(maker.func) or ""
+            if stream and made_by not in STREAM_MAKERS:
+                continue
             value = f"{made_by}().{method}"
             fact = self._fact("network_request", value, node, _first(node))
             roles = self._call_roles(method, node)
-            if method in ("send", "sendall", "sendto", "sendmail", "send_message"):
+            if method in (
+                "send",
+                "sendall",
+                "sendto",
+                "sendmail",
+                "send_message",
+                "write",
+                "writelines",
+            ):
                 roles = [("payload", a) for a in node.args] + [
                     r for r in roles if r[0] != "destination"
                 ]
