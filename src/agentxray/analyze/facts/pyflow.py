@@ -45,6 +45,8 @@ MAX_FILTER_LINES = 60
 OWN_NAMES = frozenset({"__file__"})
 DATA_BUILTINS = frozenset({"sorted", "filter", "min", "max", "print", "setattr", "isinstance"})
 """Builtins handed a function that give back (or keep) their data, not its results."""
+ARCHIVE_MAKERS = frozenset({"tarfile.open", "tarfile.TarFile", "zipfile.ZipFile"})
+"""Archives whose ``add``/``write`` put a file in."""
 RUNS = frozenset({"code", "command"})
 """Roles of a sink that run what reaches them."""
 
@@ -237,10 +239,16 @@ class PyFlow(PySinks):
             target = call.func.value  # dest.read_text()
         if isinstance(target, ast.Attribute) and target.attr == "name":
             target = target.value  # tmp = NamedTemporaryFile(…); open(tmp.name)
+        inside = False
+        while isinstance(target, ast.BinOp) and isinstance(target.op, ast.Div):
+            target, inside = target.left, True  # (tmp / "n").read_text(): a file in tmp
         if not isinstance(target, ast.Name):
             return
         scope = self.scopes.resolve(target.id, self.scopes.scope_at(target))
-        for value in scope.written.get(target.id, []) if scope is not None else []:
+        if scope is None:
+            return
+        held = scope.contents if inside else scope.written
+        for value in held.get(target.id, []):
             if id(value) not in visit.seen:
                 visit.seen.add(id(value))
                 self._descend(value, visit, env, depth, out)
@@ -564,6 +572,7 @@ class PyFlow(PySinks):
                     self._fact("file_read", where, node, "netrc.netrc")
             elif isinstance(node, ast.Call):
                 self._parser_read(node)
+                self._archived(node)
 
     def _parser_read(self, call: ast.Call) -> None:
         """``cp.read(path)`` on a ``configparser`` parser reads the file into ``cp``: a
@@ -588,6 +597,51 @@ class PyFlow(PySinks):
         assert scope is not None
         self._fact("file_read", self.scopes.path(call.args[0]), call, f"{name}.{func.attr}")
         scope.bind(name, call)
+
+    def _archived(self, call: ast.Call) -> None:
+        """``tar.add(path)`` / ``zf.write(path)`` on an archive being written, and
+        ``shutil.make_archive(base, fmt, root_dir)``: the files put in are read, and the archive
+        (its handle, the buffer or path it was opened on) holds them from then on."""
+        func = call.func
+        name = self.dotted(func) or ""
+        if name == "shutil.make_archive":
+            root = call.args[2] if len(call.args) > 2 else None
+            root = next((k.value for k in call.keywords if k.arg == "root_dir"), root)
+            if root is not None:
+                self._fact("file_read", self.scopes.path(root), call, name)
+            return
+        if (
+            not isinstance(func, ast.Attribute)
+            or func.attr not in ("add", "write")
+            or not isinstance(func.value, ast.Name)
+            or not call.args
+        ):
+            return
+        handle = func.value.id
+        scope = self.scopes.resolve(handle, self.scopes.scope_at(call))
+        values = scope.values.get(handle, []) if scope is not None else []
+        maker = next(
+            (
+                v
+                for v in values
+                if isinstance(v, ast.Call) and (self.dotted(v.func) or "") in ARCHIVE_MAKERS
+            ),
+            None,
+        )
+        if maker is None or scope is None:
+            return
+        self._fact("file_read", self.scopes.path(call.args[0]), call, f"{handle}.{func.attr}")
+        scope.bind(handle, call)
+        given = [
+            *maker.args[:1],
+            *(k.value for k in maker.keywords if k.arg in ("fileobj", "file")),
+        ]
+        for target in given:
+            if isinstance(target, ast.Name):
+                holder = self.scopes.resolve(target.id, self.scopes.scope_at(target))
+                if holder is not None:
+                    holder.bind(target.id, call)
+                    holder.written.setdefault(target.id, []).append(call)
 
     def _secret_picks(self) -> None:
         """``os.environ.get(name)`` (``os.getenv``, ``os.environ[name]``) where ``name`` takes
