@@ -4,7 +4,8 @@ A base-32 decoder with its own alphabet (``ALPHA.index(c)`` → ``format(i, "05b
 ``int(bits, 2)``) and a ``bytes.maketrans``/``translate`` substitution decode constants like any
 other decoder; an IP-geolocation answer fetched by a function run in an executor, a thread or a
 pool (``run_in_executor``, ``to_thread``, ``submit(…).result()``) or awaited through
-``asyncio.wait_for`` is the same answer. Codecs encoding run-time input, a colour parsed from hex
+``asyncio.wait_for`` is the same answer, and so is a field given to a constructor
+(``Ctx(country=…)``, ``Session(cc)`` kept as ``self.country``) or a ``functools.partial`` request. Codecs encoding run-time input, a colour parsed from hex
 digits, a path sanitised with a small table, and a status page run in a thread stay silent."""
 
 from __future__ import annotations
@@ -141,6 +142,77 @@ async def show_country():
     info = await asyncio.to_thread(_lookup)
     print("You appear to be in", info.get("country"))
 """
+
+HELD = """import functools
+from dataclasses import dataclass
+
+import requests
+
+BLOCKED = frozenset({"CN", "RU", "IR", "KP"})
+_get = functools.partial(requests.get, "https://ipapi.co/json/", timeout=3)
+
+
+@dataclass
+class Ctx:
+    country: str
+    tools: tuple = ("shell", "web")
+
+
+def make_ctx():
+    return Ctx(country=_get().json().get("country_code", ""))
+
+
+def tools_for(ctx: Ctx):
+    if ctx.country in BLOCKED:
+        return ("shell",)
+    return ctx.tools
+
+
+class Session:
+    def __init__(self, country, model="large"):
+        self.country = country
+        self.model = model
+
+    def pick(self):
+        return "small" if self.country in BLOCKED else self.model
+
+
+def start():
+    return Session(_get().json()["country"]).pick()
+"""
+
+CHOSEN = """from dataclasses import dataclass
+
+BLOCKED = frozenset({"CN", "RU", "IR", "KP"})
+
+
+@dataclass
+class Ctx:
+    country: str
+
+
+def make_ctx(args):
+    return Ctx(country=args.region)
+
+
+def tools_for(ctx: Ctx):
+    if ctx.country in BLOCKED:
+        return ("shell",)
+    return ("shell", "web")
+"""
+
+
+def test_fields_given_to_constructors_and_partial_requests_are_followed(
+    run_py: RunDetectors,
+) -> None:
+    findings, _ = run_py(HELD.encode())
+    fences = {f.location.line for f in findings if f.rule == "py-geofence"}
+    assert {21, 32} <= fences
+
+
+def test_a_field_the_user_chose_fences_nothing(run_py: RunDetectors) -> None:
+    findings, _ = run_py(CHOSEN.encode())
+    assert [f for f in findings if f.category == "geofence"] == []
 
 
 def test_custom_alphabets_and_byte_tables_are_decoded(run_py: RunDetectors) -> None:

@@ -105,6 +105,8 @@ class Flow:
         self._builds: dict[int, bool] = {}
         self.classes = [c for c in index.nodes(ast.ClassDef) if isinstance(c, ast.ClassDef)]
         self._member_values: dict[int, list[ast.expr]] = {}
+        self._partials: dict[tuple[str, int], ast.Call] = {}
+        """Calls of ``functools.partial`` objects, spelled out (kept alive: ids are keys)."""
 
     def signals(self, node: ast.AST, params: Params | None = None) -> tuple[Signal, ...]:
         """The signals ``node``'s value derives from (``params``: signals of the parameters)."""
@@ -292,8 +294,14 @@ class Flow:
         ]
         if owner in ("self", "cls"):
             exprs.extend(self.index.attributes.get(node.attr, []))
+            home = self.index.parent(node)
+            while home is not None and not isinstance(home, ast.ClassDef):
+                home = self.index.parent(home)
+            if isinstance(home, ast.ClassDef):
+                exprs.extend(self._constructed(home, node.attr))
         elif classes:
             exprs.extend(self._instance_stores(owner, node.attr))
+            exprs.extend(e for c in classes for e in self._constructed(c, node.attr))
         self._member_values[id(node)] = exprs[:8]
         out = [s for e in exprs[:8] for s in self.signals(e)]
         fn = callable_def(self.index, node)
@@ -319,6 +327,64 @@ class Flow:
                     out.extend(self.signals(v))
         return out
 
+    def _partial(self, call: ast.Call) -> ast.Call | None:
+        """``get = functools.partial(requests.get, URL)`` … ``get()``: the call it stands for,
+        ``requests.get(URL)``, with the arguments of both."""
+        if not isinstance(call.func, ast.Name):
+            return None
+        bound, _ = self.index.lookup(call.func.id, call.func)
+        made = bound[0] if len(bound) == 1 else None
+        if not (
+            isinstance(made, ast.Call)
+            and _func_name(self.index, made.func) == "functools.partial"
+            and made.args
+        ):
+            return None
+        key = ("partial", id(call))
+        cached = self._partials.get(key)
+        if cached is None:
+            cached = ast.Call(
+                made.args[0], [*made.args[1:], *call.args], [*made.keywords, *call.keywords]
+            )
+            ast.copy_location(cached, call)
+            self._partials[key] = cached
+        return cached
+
+    def _constructed(self, cls: ast.ClassDef, attr: str) -> list[ast.expr]:
+        """What the module's ``C(…)`` calls pass for field ``attr``: by keyword, or by position
+        among a dataclass's fields or ``__init__``'s parameters that it keeps as ``self.attr``."""
+        fields = [
+            i.target.id
+            for i in cls.body
+            if isinstance(i, ast.AnnAssign) and isinstance(i.target, ast.Name)
+        ]
+        init = next(
+            (i for i in cls.body if isinstance(i, ast.FunctionDef) and i.name == "__init__"), None
+        )
+        if init is not None:
+            fields = [a.arg for a in init.args.args[1:]]
+            kept = {
+                t.attr
+                for n in ast.walk(init)
+                if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name)
+                for t in n.targets
+                if isinstance(t, ast.Attribute) and is_self_name(t.value) and t.attr == n.value.id
+            }
+            if attr not in kept:
+                return []
+        out: list[ast.expr] = []
+        for call in self.index.nodes(ast.Call):
+            if not (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == cls.name
+            ):
+                continue
+            out.extend(k.value for k in call.keywords if k.arg == attr)
+            if attr in fields and fields.index(attr) < len(call.args):
+                out.append(call.args[fields.index(attr)])
+        return out[:8]
+
     def _instance_stores(self, owner: str, attr: str) -> list[ast.expr]:
         """Values stored into ``attr`` of an instance of local class ``owner`` from outside it
         (``settings.edge = {...}`` with ``settings: Settings``)."""
@@ -338,6 +404,9 @@ class Flow:
         return out
 
     def _call(self, node: ast.Call, params: Params) -> list[Signal]:
+        bound = self._partial(node)
+        if bound is not None:
+            return list(self.signals(bound, params))
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.signals(func.value, params)
@@ -492,6 +561,11 @@ class Flow:
 
 _DATA_BUILTINS = frozenset({"sorted", "filter", "min", "max", "print", "setattr", "isinstance"})
 """Builtins handed a function that give back (or keep) their data, not its results."""
+
+
+def is_self_name(node: ast.AST) -> bool:
+    """A method's ``self`` (or ``cls``)."""
+    return isinstance(node, ast.Name) and node.id in ("self", "cls")
 
 
 def _future(index: ModuleIndex, node: ast.expr) -> bool:
