@@ -385,6 +385,12 @@ class JsFlow(JsSinks):
                 name = parent.child_by_field_name("name")
             if parent is not None and parent.type == "assignment_expression":
                 return self._export_sites(fn, parent)
+            if (
+                parent is not None
+                and parent.type in ("call_expression", "return_statement", "arrow_function")
+                and parameters(fn)
+            ):
+                return self._inline_sites(fn, parent)
         if name is None or name.type != "identifier":
             return []
         b = self.scopes.binding(name)
@@ -494,6 +500,13 @@ class JsFlow(JsSinks):
         a computed key (``table[msg.op]?.(…)``), which may call any of them."""
         key, table = pair.child_by_field_name("key"), pair.parent
         holder = table.parent if table is not None else None
+        if (
+            key is not None
+            and table is not None
+            and holder is not None
+            and holder.type in ("return_statement", "parenthesized_expression", "arrow_function")
+        ):
+            return self._returned_object_sites(table, text(self.data, key).strip("\"'"))
         if key is None or holder is None or holder.type != "variable_declarator":
             return []
         ident = holder.child_by_field_name("name")
@@ -524,6 +537,8 @@ class JsFlow(JsSinks):
     def _method_sites(self, method: Node) -> list[Node]:
         """Calls of a class's method through ``this`` in the same class (``this.#send(m)``)."""
         key = method.child_by_field_name("name")
+        if key is not None and method.parent is not None and method.parent.type == "object":
+            return self._returned_object_sites(method.parent, text(self.data, key))
         if key is None or method.parent is None or method.parent.type != "class_body":
             return []
         sites: list[Node] = []
@@ -535,7 +550,174 @@ class JsFlow(JsSinks):
                 and call.child_by_field_name("function") == member
             ):
                 sites.append(call)
+        return sites + self._instance_sites(method.parent, text(self.data, key))
+
+    def _instance_sites(self, body: Node, name: str) -> list[Node]:
+        """Calls of a class's method on its instances: ``ch.push(x)`` where ``ch`` holds
+        ``new C(…)``, or ``new C(…).open()`` when the methods on the way return ``this``."""
+        cls = body.parent
+        holder = cls.parent if cls is not None else None
+        ident = cls.child_by_field_name("name") if cls is not None else None
+        if ident is None and holder is not None and holder.type == "variable_declarator":
+            ident = holder.child_by_field_name("name")  # const C = class { … }
+        if cls is None or ident is None or ident.type not in ("identifier", "type_identifier"):
+            return []
+        class_name = text(self.data, ident)
+        chaining = {
+            text(self.data, k)
+            for m in body.named_children
+            if m.type == "method_definition"
+            and (k := m.child_by_field_name("name")) is not None
+            and _returns_this(m)
+        }
+        sites: list[Node] = []
+        for m in re.finditer(rb"\bnew\s+" + re.escape(class_name.encode()) + rb"\b", self.data):
+            occ = self.root.descendant_for_byte_range(m.end() - len(class_name), m.end())
+            made = occ.parent if occ is not None else None
+            if (
+                occ is None
+                or made is None
+                or made.type != "new_expression"
+                or made.child_by_field_name("constructor") != occ
+                or not self._names_class(occ, cls)
+            ):
+                continue
+            if len(sites) > 200:
+                break
+            instance = made
+            while True:  # new C(…).open(): open returns this
+                up = instance.parent
+                call = up.parent if up is not None else None
+                prop = up.child_by_field_name("property") if up is not None else None
+                if (
+                    up is None
+                    or call is None
+                    or prop is None
+                    or up.type != "member_expression"
+                    or call.type != "call_expression"
+                    or call.child_by_field_name("function") != up
+                ):
+                    break
+                if text(self.data, prop) == name:
+                    sites.append(call)
+                if text(self.data, prop) not in chaining:
+                    break
+                instance = call
+            kept = self._kept_in(instance)
+            for use in self.scopes.occurrences(kept)[:200] if kept is not None else []:
+                up = use.parent
+                call = up.parent if up is not None else None
+                prop = up.child_by_field_name("property") if up is not None else None
+                if (
+                    up is not None
+                    and call is not None
+                    and prop is not None
+                    and up.type == "member_expression"
+                    and up.child_by_field_name("object") == use
+                    and call.type == "call_expression"
+                    and call.child_by_field_name("function") == up
+                    and text(self.data, prop) == name
+                ):
+                    sites.append(call)
         return sites
+
+    def _inline_sites(self, fn: Node, parent: Node) -> list[Node]:
+        """Calls of a function expression with parameters that has no name: called where it
+        stands (``(n => …)(x)``), or returned by a factory and called through what the
+        factory's callers keep (``const send = sender(zone); send(x)``, ``sender(zone)(x)``)."""
+        if parent.type == "call_expression":
+            callee = parent.child_by_field_name("function")
+            while callee is not None and callee.type == "parenthesized_expression":
+                callee = callee.named_children[0] if callee.named_children else None
+            return [parent] if callee == fn and args_of(parent) else []
+        if parent.type == "return_statement":
+            factory = enclosing_function(parent)
+        elif parent.type == "arrow_function" and parent.child_by_field_name("body") is not None:
+            factory = parent  # (zone) => (x) => …
+        else:
+            return []
+        if factory is None or factory == fn:
+            return []
+        sites: list[Node] = []
+        for made in self._call_sites(factory)[:50]:
+            up = made.parent
+            if up is not None and up.type == "call_expression":
+                if up.child_by_field_name("function") == made:
+                    sites.append(up)
+                continue
+            kept = self._kept_in(made)
+            for use in self.scopes.occurrences(kept)[:200] if kept is not None else []:
+                call = use.parent
+                if (
+                    call is not None
+                    and call.type == "call_expression"
+                    and call.child_by_field_name("function") == use
+                ):
+                    sites.append(call)
+        return sites
+
+    def _returned_object_sites(self, obj: Node, name: str) -> list[Node]:
+        """Calls of a method of an object a factory returns (``const ch = channel(u);
+        ch.post(x)`` with ``function channel(u) { … return { post(x) { … } } }``), or of an
+        object kept in a variable (``const api = { post(x) { … } }; api.post(x)``)."""
+        holders: list[Binding] = []
+        up = obj.parent
+        while up is not None and up.type == "parenthesized_expression":
+            up = up.parent
+        if up is not None and up.type == "variable_declarator":
+            kept = self._kept_in(obj)
+            holders += [kept] if kept is not None else []
+        elif up is not None and (
+            up.type == "return_statement"
+            or (up.type == "arrow_function" and up.child_by_field_name("body") is not None)
+        ):
+            factory = up if up.type == "arrow_function" else enclosing_function(up)
+            for site in self._call_sites(factory)[:50] if factory is not None else []:
+                kept = self._kept_in(site)
+                holders += [kept] if kept is not None else []
+        sites: list[Node] = []
+        for b in holders[:20]:
+            for use in self.scopes.occurrences(b)[:200]:
+                member = use.parent
+                call = member.parent if member is not None else None
+                prop = member.child_by_field_name("property") if member is not None else None
+                if (
+                    member is not None
+                    and call is not None
+                    and prop is not None
+                    and member.type == "member_expression"
+                    and member.child_by_field_name("object") == use
+                    and call.type == "call_expression"
+                    and call.child_by_field_name("function") == member
+                    and text(self.data, prop) == name
+                ):
+                    sites.append(call)
+        return sites
+
+    def _names_class(self, ident: Node, cls: Node) -> bool:
+        """Whether an identifier names the class ``cls`` (its declaration, or a constant
+        holding the class expression), not another variable of that name."""
+        b = self.scopes.binding(ident)
+        if b is None:
+            return cls.type == "class_declaration"
+        return b.kind == "var" and b.value is not None and strip(b.value) == cls
+
+    def _kept_in(self, value: Node) -> Binding | None:
+        """The variable an expression is stored in as it is (``const ch = value``)."""
+        parent = value.parent
+        while parent is not None and parent.type in (
+            "parenthesized_expression",
+            "await_expression",
+        ):
+            value, parent = parent, parent.parent
+        ident: Node | None = None
+        if parent is not None and parent.type == "variable_declarator":
+            ident = parent.child_by_field_name("name")
+        elif parent is not None and parent.type == "assignment_expression":
+            ident = parent.child_by_field_name("left")
+        if ident is None or ident.type != "identifier":
+            return None
+        return self.scopes.binding(ident)
 
     def _file_helpers(self) -> None:
         """A function that reads the file its parameter names: its calls read that file."""
@@ -557,8 +739,10 @@ class JsFlow(JsSinks):
                     self._fact("file_read", value, site, name)
 
     def _listing_helpers(self, calls: list[Fact]) -> None:
-        """A function that lists the directory its parameter names (a recursive walk): its
-        calls list that directory, so the caller's reads are of listed entries."""
+        """A function that lists the directory its parameter names, or one made from it
+        (a recursive walk; ``readdirSync(path.dirname(cwd))`` for ``cwd``, through local
+        variables): its calls list that directory, so the caller's reads are of listed
+        entries."""
         for f in calls:
             name = f.value.rsplit(".", 1)[-1]
             if name not in LISTINGS:
@@ -566,17 +750,19 @@ class JsFlow(JsSinks):
             call = self._node(f)
             args = args_of(call) if call is not None and call.type == "call_expression" else []
             first = strip(args[0]) if args else None
-            b = (
-                self.scopes.binding(first)
-                if first is not None and first.type == "identifier"
-                else None
-            )
-            if b is None or b.kind != "param":
+            fn = enclosing_function(call) if call is not None else None
+            if first is None or fn is None:
                 continue
-            helper = b.scope.child_by_field_name("name")
+            visit = Visit()
+            self.values.labels(first, visit)
+            if not any(start == fn.start_byte for start, _i in visit.params):
+                continue
+            helper = fn.child_by_field_name("name")
+            if helper is None and fn.parent is not None and fn.parent.type == "variable_declarator":
+                helper = fn.parent.child_by_field_name("name")
             label = text(self.data, helper) if helper is not None else "?"
-            for site in self._call_sites(b.scope):
-                if enclosing_function(site) != b.scope:
+            for site in self._call_sites(fn):
+                if enclosing_function(site) != fn:
                     self._fact("call", f.value, site, f"{label}()")
 
     def _helpers(self, sinks: list[Sink]) -> list[Sink]:
@@ -605,7 +791,11 @@ class JsFlow(JsSinks):
                 for i, arg in enumerate(args_of(site)):
                     for role in sorted(self._param_roles.get((fn.start_byte, i), ())):
                         roles.append((role, arg))
-                out.append(Sink(fact, roles + destination, enclosing_function(site)))
+                made = Sink(fact, roles + destination, enclosing_function(site))
+                # What reaches it now tells which parameters of the functions around it
+                # reach the request, before those functions' own calls are looked at.
+                self._project_sink(made)
+                out.append(made)
         return out
 
     def _runner_helpers(self, sinks: list[Sink]) -> list[Sink]:
@@ -1113,6 +1303,24 @@ def _curl_word(data: bytes, template: Node) -> bool:
         "-T",
         "--upload-file",
     )
+
+
+def _returns_this(method: Node) -> bool:
+    """Whether a method returns ``this`` (``return this``, ``return this.x = v, this``)."""
+    body = method.child_by_field_name("body")
+    stack = list(body.named_children) if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type in FUNCTIONS:
+            continue
+        if node.type == "return_statement" and node.named_children:
+            value = strip(node.named_children[0])
+            while value.type == "sequence_expression" and value.named_children:
+                value = strip(value.named_children[-1])
+            if value.type == "this":
+                return True
+        stack.extend(node.named_children)
+    return False
 
 
 def _own_location(fact: Fact) -> bool:

@@ -103,7 +103,9 @@ GLOBALS = frozenset(
     }
 )
 """Globals looked up by name, not through the scope chain."""
-MUTATORS = frozenset({"push", "unshift", "set", "add", "splice", "concat", "assign"})
+MUTATORS = frozenset({"push", "unshift", "set", "add", "append", "splice", "concat", "assign"})
+"""Methods that put their arguments into the object they are called on (an array, a set or
+map, a ``FormData``/``URLSearchParams``/``Headers`` being filled)."""
 FILE_WRITES = frozenset({"writeFile", "writeFileSync", "appendFile", "appendFileSync"})
 
 
@@ -322,7 +324,12 @@ class JsScopes:
         if cur is None:
             return None
         for scope in self.chain(cur):
-            for b in self.table(scope).get(name, ()):
+            declared = self.table(scope).get(name, ())
+            for b in declared:
+                # for (const e of xs) inside a function with its own `e`: the loop's e
+                if b.kind == "loop" and _in_loop(ident, b):
+                    return b
+            for b in declared:
                 if b.kind == "loop" and not _in_block(ident, b):
                     continue  # for (const t of …) is seen only inside its loop
                 return b
@@ -661,6 +668,20 @@ def _in_block(ident: Node, b: Binding) -> bool:
     if kind is None or kind.type not in ("const", "let"):
         return True
     return loop.start_byte <= ident.start_byte < loop.end_byte
+
+
+def _in_loop(ident: Node, b: Binding) -> bool:
+    """Whether an identifier lies in the ``for`` that declares ``b`` with ``const``/``let``,
+    where ``b`` shadows a name of the function around it."""
+    loop = b.value.parent if b.value is not None else None
+    kind = loop.child_by_field_name("kind") if loop is not None else None
+    return (
+        loop is not None
+        and loop.type == "for_in_statement"
+        and kind is not None
+        and kind.type in ("const", "let")
+        and loop.start_byte <= ident.start_byte < loop.end_byte
+    )
 
 
 _MEMBER_CHARS = frozenset(

@@ -44,8 +44,20 @@ MAX_NESTING = 40
 """Nested walks (member chains, helper calls) before the walk stops narrowing."""
 MAX_FILE_VISITS = 400_000
 """Nodes all questions about one file may visit (a huge bundle stops being followed)."""
-SYNTHETIC_ROOTS = frozenset({"os", "process", "navigator", "screen", "location"})
-"""Modules and globals whose member reads become ``member`` labels (``os.hostname``)."""
+SYNTHETIC_ROOTS = frozenset(
+    {
+        "os",
+        "process",
+        "navigator",
+        "screen",
+        "location",
+        "document",
+        "localStorage",
+        "sessionStorage",
+    }
+)
+"""Modules and globals whose member reads become ``member`` labels (``os.hostname``,
+``document.cookie``, ``localStorage.key``)."""
 SOURCE_KINDS = frozenset(
     {"env_read", "file_read", "network_request", "url", "exec", "member", "string"}
 )
