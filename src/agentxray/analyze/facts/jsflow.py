@@ -34,7 +34,7 @@ from agentxray.analyze.facts.jssinks import (
     args_of,
     first_text,
 )
-from agentxray.analyze.facts.jsvalues import RESPONSE_META, Visit, module_table
+from agentxray.analyze.facts.jsvalues import OWN_SCRIPT, RESPONSE_META, Visit, module_table
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
 
@@ -49,6 +49,9 @@ MAX_PICKED = 64
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
 """An environment variable's name as programs spell their own (upper case)."""
 RUNS = frozenset({"code", "command"})
+HANDED_ON = RUNS | {"condition"}
+"""Roles a helper's parameter hands on to each call of it: the code or command it runs, the
+value it tests before exiting (``apply(cfg)`` doing ``cfg.revoked && process.exit(1)``)."""
 """Roles of a sink that run what reaches them."""
 
 _PATTERN_TEST = re.compile(r"\.(test|match|search|exec)\(")
@@ -68,7 +71,9 @@ EXTRACTS = re.compile(r"^\S*\b(tar\s+(-?[a-wyzA-Z]*x\S*|--extract)|bsdtar\s+-\S*
 """Command lines that unpack an archive into a directory."""
 """File writes whose target then holds what was written."""
 
-OWN_LOCATIONS = frozenset({"process.execPath", "process.argv0", "__dirname", "__filename"})
+OWN_LOCATIONS = frozenset(
+    {"process.execPath", "process.argv0", "__dirname", "__filename", *OWN_SCRIPT}
+)
 """Where the running program lives: a write whose target derives from these replaces it."""
 
 
@@ -138,7 +143,7 @@ class JsFlow(JsSinks):
             self._project(sink.fact, role, labels)
             for fn_start, index in visit.params:
                 self._param_roles.setdefault((fn_start, index), set()).add(role)
-                if role in RUNS:
+                if role in HANDED_ON:
                     self._run_params.setdefault(id(sink), set()).add(fn_start)
 
     def _downloads(self, sinks: list[Sink]) -> None:
@@ -804,7 +809,7 @@ class JsFlow(JsSinks):
         out: list[Sink] = []
         by_fn: dict[int, tuple[Node, list[Sink]]] = {}
         for sink in sinks:
-            if sink.inside is None or not any(r[0] in RUNS for r in sink.roles):
+            if sink.inside is None or not any(r[0] in HANDED_ON for r in sink.roles):
                 continue
             by_fn.setdefault(sink.inside.id, (sink.inside, []))[1].append(sink)
             # The code may come from a parameter of another function that hands it on (a
@@ -823,12 +828,19 @@ class JsFlow(JsSinks):
                         (role, arg)
                         for i, arg in enumerate(args_of(site))
                         for role in sorted(self._param_roles.get((fn.start_byte, i), ()))
-                        if role in RUNS
+                        if role in RUNS or (role in HANDED_ON and not self._held(arg))
                     ]
                     if roles:
                         fact = self._fact(s.fact.kind, s.fact.value, site, s.fact.detail)
                         out.append(Sink(fact, roles, enclosing_function(site)))
         return out
+
+    def _held(self, arg: Node) -> bool:
+        """A variable handed to a helper: its tests there are :meth:`_handed_gates`' (a test
+        deciding an exit is reported where it is, not again at each call)."""
+        arg = strip(arg)
+        b = self.scopes.binding(arg) if arg.type == "identifier" else None
+        return b is not None and b.kind == "var"
 
     def _flag_lookups(self, sinks: list[Sink]) -> None:
         """A class that keeps a response in a field and looks values up in it by name

@@ -563,15 +563,20 @@ class JsSinks:
         parent = creation.parent
         if parent is not None and parent.type == "member_expression":
             return [parent]
-        while parent is not None and parent.type in (
-            "await_expression",
-            "parenthesized_expression",
+        # A handle made once and kept is one too: ``sock = sock || dgram.createSocket("udp4")``,
+        # ``ws ??= new WebSocket(u)``, ``c = ready ? c : net.connect(p)``.
+        while parent is not None and (
+            parent.type in ("await_expression", "parenthesized_expression", "ternary_expression")
+            or _defaulting(parent)
         ):
             parent = parent.parent
         ident: Node | None = None
         if parent is not None and parent.type == "variable_declarator":
             ident = parent.child_by_field_name("name")
-        elif parent is not None and parent.type == "assignment_expression":
+        elif parent is not None and parent.type in (
+            "assignment_expression",
+            "augmented_assignment_expression",
+        ):
             ident = parent.child_by_field_name("left")
         if ident is not None and ident.type == "member_expression":
             return self._field_uses(ident)
@@ -737,6 +742,14 @@ def _callee_at(call: Node) -> Node:
         prop = fn.child_by_field_name("property")
         return prop if prop is not None else fn
     return fn if fn is not None else call
+
+
+def _defaulting(node: Node) -> bool:
+    """``a || b`` / ``a ?? b``: the value is one of its operands."""
+    if node.type != "binary_expression":
+        return False
+    op = node.child_by_field_name("operator")
+    return op is not None and op.type in ("||", "??")
 
 
 def _finds(data: bytes, needles: tuple[bytes, ...]) -> list[int]:

@@ -71,6 +71,10 @@ RESPONSE_META = frozenset(
 )
 """Properties of a response that say how the request went, not what the server sent."""
 FREE_NAMES = frozenset({"__dirname", "__filename"})
+OWN_SCRIPT = frozenset(
+    {"require.main.filename", "require.main.path", "process.mainModule.filename"}
+)
+"""The script node was started with (its main module's file and folder): the program itself."""
 PATH_JOINS = frozenset({"join", "resolve", "normalize"})
 ITERATORS = frozenset({"map", "forEach", "filter", "flatMap", "some", "every", "find"})
 """Array methods whose callback's first parameter takes each element."""
@@ -646,7 +650,7 @@ class JsValues:
         if (
             name
             and "." in name
-            and name.split(".", 1)[0] in SYNTHETIC_ROOTS
+            and (name.split(".", 1)[0] in SYNTHETIC_ROOTS or name in OWN_SCRIPT)
             and not name.startswith("process.env")
         ):
             out.add(self._synth(node, name))
@@ -709,6 +713,14 @@ class JsValues:
             if name in ("path.sep", "path.posix.sep"):
                 return "/"
             obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+            if obj is not None and prop is not None and strip(obj).type == "this":
+                # this.root where the class assigns it (a constructor's parameter and its default)
+                kept = [
+                    self.path(v, depth + 1) for v in self._this_values(node, text(self.data, prop))
+                ]
+                kept = [k for k in dict.fromkeys(kept) if k.strip("*/.")]
+                if len(kept) == 1:
+                    return kept[0]
             if obj is not None and prop is not None and strip(obj).type == "identifier":
                 # e.dir where e takes the rows of a table: rows.map((e) => join(home, e.dir))
                 rows = self.iterated(strip(obj))[:12]

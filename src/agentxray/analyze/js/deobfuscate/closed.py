@@ -49,6 +49,15 @@ PRIMITIVES = tuple(
         rb"\.decode\(",
         rb"(?:inflate|inflateRaw|gunzip|unzip)Sync\b",
         rb"\.join\(([\"'`])\1\)",
+        # XOR with a key's char codes, either operand first (``b ^ key.charCodeAt(i % n)``)
+        rb"charCodeAt\([^()]*\)\s*\^",
+        rb"\^\s*(?:[\w$.]+|\"[^\"\n]{1,80}\"|'[^'\n]{1,80}')\.charCodeAt\(",
+        # bytes computed into a buffer (``Buffer.from(NUMS.map(…))``), bytes read as text
+        rb"Buffer\.from\(\s*(?:\[|[\w$.]+\.map\()",
+        rb"\.toString\([\"'](?:latin1|binary|ascii)[\"']\)",
+        # a character picked from an alphabet by a computed index (``T[(k * 7 + 3) % T.length]``)
+        rb"%\s*[\w$.]+\.length\s*\]",
+        rb"\.charAt\([^;]{0,60}?%\s*[\w$.]+\.length\s*\)",
     )
 )
 """Operations that turn stored text into other text: one literal-prefixed pattern each, since
@@ -65,6 +74,10 @@ METHOD_NAMES = {
     b"Sync": "zlib-compressed",
     b"split": "split and rejoined string",
     b"join": "split and rejoined string",
+    b"charCodeAt": "XOR with a key",
+    b"Buffer.from": "byte array (Buffer)",
+    b"toString": "byte array (Buffer)",
+    b"length": "lookup table",
 }
 MAX_FUNCTION_BYTES = 4_000
 """A decoder helper is small; bigger functions are not evaluated whole."""
@@ -650,9 +663,15 @@ class ClosedFinder:
             parent = use.parent
             if parent is None or parent.type not in ("call_expression", "arguments"):
                 continue
+            start = use
             if parent.type == "call_expression" and not self._constant_arguments(parent):
-                continue
-            climbed = self._climb(use)
+                # ``LIST.map((e) => decode(e))``: a callback handing its own parameters on is
+                # closed when the call it is given to is (its elements are the arguments).
+                callback = _callback_over_params(parent)
+                if callback is None:
+                    continue
+                start = callback
+            climbed = self._climb(start)
             if climbed is not None:
                 self._add(found, climbed[0], fn, method, climbed[1])
 
@@ -710,6 +729,33 @@ _IDENT_CHARS = frozenset(
 _PAYLOAD_NEAR = re.compile(rb"[\"'`][^\"'`\n]{8,}[\"'`]|(?:\d+\s*,\s*){3,}\d+")
 """A string literal of 8+ characters or a list of numbers: what a decoder nearby could decode."""
 _STRING_OR_NUMBERS = re.compile(r"""(["'`])((?:\\.|(?!\1).){4,})\1|(?:\d+\s*,\s*){3,}\d+""")
+
+
+def _callback_over_params(call: Node) -> Node | None:
+    """The small callback around ``call`` (a function passed as an argument) when every argument
+    of ``call`` that is not a literal is one of the callback's own parameters, the first (the
+    element, not its index: ``LABELS.map((_, i) => label(i))`` decodes nothing) among them."""
+    fn = enclosing_function(call)
+    if (
+        fn is None
+        or fn.parent is None
+        or fn.parent.type != "arguments"
+        or fn.end_byte - fn.start_byte > MAX_FUNCTION_BYTES
+    ):
+        return None
+    names = parameter_names(fn)
+    args = call.child_by_field_name("arguments")
+    if args is None or not names:
+        return None
+    handed: set[str] = set()
+    for arg in args.named_children:
+        arg = unwrap(arg)
+        if arg.type in _LITERAL_TYPES or _fold(arg) is not None:
+            continue
+        if arg.type != "identifier" or text(arg) not in names:
+            return None
+        handed.add(text(arg))
+    return fn if names[0] in handed else None
 
 
 def _constructor_takes_arguments(body: Node) -> bool:
