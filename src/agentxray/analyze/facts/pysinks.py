@@ -42,6 +42,12 @@ EXEC_CALLS = frozenset(
 )
 EXIT_CALLS = frozenset({"sys.exit", "os._exit", "os.abort", "exit", "quit"})
 CODE_CALLS = frozenset({"builtins.exec", "builtins.eval", "compile"})
+DESERIALIZERS = frozenset(
+    {"pickle.loads", "pickle.load", "marshal.loads", "marshal.load", "dill.loads", "dill.load"}
+    | {"cloudpickle.loads", "cloudpickle.load", "yaml.unsafe_load", "types.FunctionType"}
+)
+"""Calls that turn bytes into running code: unpickling runs what the pickle says, a marshalled
+code object called is a function of the sender's."""
 LOADS = {  # name: index of the argument naming the code loaded
     "runpy.run_path": 0,
     "importlib.import_module": 0,
@@ -404,7 +410,8 @@ class PySinks:
     def _codes_and_exits(self) -> list[Sink]:
         out: list[Sink] = []
         for f in [f for f in self.facts if f.kind == "call"]:
-            at = LOADS.get(f.value, 0 if f.value in CODE_CALLS else None)
+            code_call = f.value in CODE_CALLS or f.value in DESERIALIZERS
+            at = LOADS.get(f.value, 0 if code_call else None)
             code = at is not None
             if not code and f.value not in EXIT_CALLS:
                 continue
