@@ -38,6 +38,7 @@ from agentxray.analyze.regions import (
     zone_countries_loose,
     zone_country,
 )
+from agentxray.analyze.regions.orthography import orthographic
 from agentxray.model import Finding
 
 logger = logging.getLogger(__name__)
@@ -205,6 +206,18 @@ def _script_accommodation(languages: list[str], comparisons: list[Comparison]) -
     return any(_in_script(v, prefixes) for c in comparisons for v in c.condition_literals)
 
 
+def _own_typography(languages: list[str], comparisons: list[Comparison]) -> bool:
+    """Every branch the language test decides writes only that language's own punctuation or
+    spaces (CLDR): ``if (lang === "fr") t = t.replace(/ ([:;!?])/g, "\u202f$1")``, German
+    „quotes“, Spanish ¿¡, Japanese full-width commas. Typography is localisation, not a
+    region rule."""
+    deciding = [c for c in comparisons if c.effects]
+    if not deciding or any(not c.condition_literals for c in deciding):
+        return False
+    glyphs = [ch for c in deciding for v in c.condition_literals for ch in v if not ch.isascii()]
+    return orthographic(glyphs, languages)
+
+
 def _outcomes_all(comparisons: list[Comparison], attr: str) -> bool:
     """Every branch the comparisons decide has the outcome fact (and there is one)."""
     deciding = [c for c in comparisons if c.effects]
@@ -239,6 +252,8 @@ def geofence_findings(records: list[Comparison], prefix: str) -> list[Finding]:
             continue
         if cmp.catalog and src.kind == "locale":
             continue  # a locale looked up among translation catalogs
+        if cmp.outcomes_arrange_tested:
+            continue  # the tested list shown with the user's own value in it (a world clock)
         regional = [v for v in cmp.values if regional_label(src.kind, v, src.unit, src.scale)]
         if not regional:
             continue
@@ -289,6 +304,9 @@ def _benign(g: Group) -> bool:
     languages = [v.replace("_", "-") for v in g.values]
     if language_only and _script_accommodation(languages, g.comparisons):
         logger.debug("locale %s tested beside its own script's characters", g.values)
+        return True
+    if language_only and _own_typography(languages, g.comparisons):
+        logger.debug("locale %s only sets its own language's typography", g.values)
         return True
     if _outcomes_all(g.comparisons, "outcomes_pick_language"):
         logger.debug("locale %s only picks a UI language", g.values)

@@ -118,6 +118,10 @@ class Comparison:
     outcomes_mark_text: bool = False
     """A branch it decides picks between texts that look alike (``x ? NNBSP : " "``): its outcome
     is written covertly into text the program produces."""
+    outcomes_arrange_tested: bool = False
+    """A membership test whose every branch only yields the tested collection itself, or it
+    with the tested value added (``zones.includes(tz) ? zones : [tz, ...zones]``): how a list
+    of those values is shown (a world clock marking the user's own zone), not a region rule."""
     condition_literals: tuple[str, ...] = ()
     """Non-ASCII string literals in the tests it takes part in (``ch === "Ω"`` beside a Greek
     locale test: a keyboard or script accommodation)."""
@@ -214,6 +218,9 @@ class Choice:
     """Named outcomes the deciding conditions read."""
     key: int = 0
     """Identity of the chooser within the file."""
+    languages: tuple[str, ...] = ()
+    """The constants a ``locale`` source is compared with in the deciding conditions (``fr``
+    for ``lang === "fr"``): whether the chosen glyphs are that language's own typography."""
 
 
 @dataclass(frozen=True, slots=True)

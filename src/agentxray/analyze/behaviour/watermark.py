@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from agentxray.analyze.behaviour.records import Choice, FieldTest, Sink
 from agentxray.analyze.behaviour.unicode import INVISIBLE, char_label, prototypes, skeleton, special
 from agentxray.analyze.behaviour.wording import stable_id
+from agentxray.analyze.regions.orthography import orthographic
 from agentxray.model import Category, Finding, Location
 
 CATEGORY: Category = "watermark"
@@ -115,10 +116,26 @@ def _written(c: Choice) -> list[Sink]:
     return [s for s in c.sinks if s.kind in WRITTEN]
 
 
+def _localised(c: Choice) -> bool:
+    """Only a language test decides it, and every glyph it writes is that language's own
+    typography (CLDR): French narrow no-break spaces before ``!?;:``, German „quotes“,
+    Spanish ¿¡, Japanese full-width punctuation. Localisation, not a mark: a mark is a glyph
+    the tested language does not use (an apostrophe variant, a zero-width character)."""
+    if not c.sources or c.remote or c.bits or any(s.kind != "locale" for s in c.sources):
+        return False
+    if c.kind in EDITS:
+        glyphs = list(c.chars)
+    else:
+        glyphs = [ch for v in c.variants for ch in v if not ch.isascii()]
+    return orthographic(glyphs, c.languages)
+
+
 def _counts(c: Choice) -> bool:
     """Whether a non-separator choice is a covert channel worth a finding."""
     if c.kind == "encoding":
         return True  # data spelled in invisible characters: a channel whatever decides it
+    if _localised(c):
+        return False
     if c.kind in EDITS:
         # Characters added or substituted on no signal: gettext's bidi isolation of file names,
         # a "smart quotes" setting, an unconditional typographer.

@@ -19,6 +19,7 @@ from tree_sitter import Node
 from agentxray.analyze.behaviour.records import Comparison, Effect, Evidence, HiddenList, Source
 from agentxray.analyze.behaviour.unicode import skeleton
 from agentxray.analyze.js.analysis import JsAnalysis
+from agentxray.analyze.js.conditions import arranges_tested
 from agentxray.analyze.js.flow import Comparison as FlowComparison
 from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.localname import names_local_path
@@ -297,6 +298,8 @@ class _FrontEnd:
             outcomes_pick_catalog=locale and _picks_catalog(self.a, nodes),
             condition_literals=_non_ascii_literals(nodes) if locale else (),
             catalog=locale and _catalog(self.a, cmp),
+            outcomes_arrange_tested=cmp.operator == "in"
+            and arranges_tested(cmp.other, cmp.node, nodes),
         )
 
     def _identity(self, cmp: FlowComparison) -> Comparison:

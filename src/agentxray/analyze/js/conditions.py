@@ -255,3 +255,123 @@ def _only_return(node: Node | None) -> Node | None:
     if node.type == "return_statement":
         return node.named_children[0] if node.named_child_count else node
     return None
+
+
+# --- decisions that only arrange the collection they tested ------------------------------------
+
+_ADDS = frozenset({"push", "unshift"})
+
+
+def arranges_tested(collection: Node | None, test: Node, decided: list[Node]) -> bool:
+    """A membership test (``zones.includes(tz)``) whose every decided branch only yields the
+    tested collection itself, or it with the tested value added (``zones.includes(tz) ? zones :
+    [tz, ...zones]``, ``if (!zones.includes(tz)) zones.unshift(tz)``): a world clock showing its
+    list with the user's own zone in it decides how a list is shown, not what the program does
+    for a region. ``test`` is the comparing expression (the tested value is written in it)."""
+    if collection is None or not decided:
+        return False
+    collection = unwrap(collection)
+    name = text(collection)
+    if collection.type not in ("identifier", "member_expression"):
+        return False
+    within = text(test)
+    for node in decided:
+        if node.type == "ternary_expression":
+            arms = [node.child_by_field_name(f) for f in ("consequence", "alternative")]
+            if not all(a is not None and _same_list(a, name, within) for a in arms):
+                return False
+        elif node.type == "if_statement":
+            stmts = _branch_statements(node)
+            if not stmts or not all(_adds_tested(s, name, within) for s in stmts):
+                return False
+        else:
+            return False
+    return True
+
+
+def _branch_statements(node: Node) -> list[Node]:
+    out: list[Node] = []
+    for f in ("consequence", "alternative"):
+        b = node.child_by_field_name(f)
+        if b is not None and b.type == "else_clause":
+            b = b.named_children[0] if b.named_child_count else None
+        if b is not None:
+            out.extend(_flatten(b) if b.type == "statement_block" else [b])
+    return out
+
+
+def _tested_value(node: Node, name: str, within: str) -> bool:
+    """A non-literal element other than the collection, written in the test (``tz``)."""
+    node = unwrap(node)
+    return (
+        node.type in ("identifier", "member_expression", "call_expression")
+        and text(node) != name
+        and text(node) in within
+    )
+
+
+def _same_list(node: Node, name: str, within: str) -> bool:
+    """``zones``, ``[tz, ...zones]``, ``[...zones, tz]``, ``zones.concat(tz)``, ``[tz].concat(zones)``."""
+    node = unwrap(node)
+    if text(node) == name:
+        return True
+    if node.type == "array":
+        spreads = [
+            e
+            for e in node.named_children
+            if e.type == "spread_element"
+            and e.named_child_count
+            and text(e.named_children[0]) == name
+        ]
+        rest = [e for e in node.named_children if e not in spreads]
+        return (
+            bool(spreads) and len(rest) <= 1 and all(_tested_value(e, name, within) for e in rest)
+        )
+    if node.type == "call_expression":
+        callee = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if callee is None or args is None or callee.type != "member_expression":
+            return False
+        prop = callee.child_by_field_name("property")
+        obj = callee.child_by_field_name("object")
+        if prop is None or obj is None or text(prop) != "concat" or args.named_child_count != 1:
+            return False
+        arg = args.named_children[0]
+        if text(unwrap(obj)) == name:
+            return _tested_value(arg, name, within) or _same_list(arg, name, within)
+        return text(unwrap(arg)) == name and _same_list_of_value(obj, name, within)
+    return False
+
+
+def _same_list_of_value(node: Node, name: str, within: str) -> bool:
+    node = unwrap(node)
+    return (
+        node.type == "array"
+        and node.named_child_count == 1
+        and _tested_value(node.named_children[0], name, within)
+    )
+
+
+def _adds_tested(stmt: Node, name: str, within: str) -> bool:
+    """``zones.unshift(tz)``, ``zones.push(tz)``, ``shown = [tz, ...zones]``."""
+    if stmt.type != "expression_statement" or not stmt.named_child_count:
+        return False
+    expr = unwrap(stmt.named_children[0])
+    if expr.type == "assignment_expression":
+        right = expr.child_by_field_name("right")
+        return right is not None and _same_list(right, name, within)
+    if expr.type != "call_expression":
+        return False
+    callee = expr.child_by_field_name("function")
+    args = expr.child_by_field_name("arguments")
+    if callee is None or args is None or callee.type != "member_expression":
+        return False
+    prop, obj = callee.child_by_field_name("property"), callee.child_by_field_name("object")
+    return (
+        prop is not None
+        and obj is not None
+        and text(prop) in _ADDS
+        and text(unwrap(obj)) == name
+        and args.named_child_count == 1
+        and _tested_value(args.named_children[0], name, within)
+    )

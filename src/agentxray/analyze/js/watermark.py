@@ -34,7 +34,13 @@ from agentxray.analyze.js.nodes import (
 )
 from agentxray.analyze.js.report import describe
 from agentxray.analyze.js.values import class_field
-from agentxray.analyze.js.watermark_marks import evidence, mark_records, remote_field, source_of
+from agentxray.analyze.js.watermark_marks import (
+    evidence,
+    mark_records,
+    remote_field,
+    source_of,
+    tested_languages,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -621,6 +627,7 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
                 sinks=tuple(_sink(a, s) for s in sinks),
                 fields=_fields(a, choice.tainted),
                 key=choice.node.start_byte,
+                languages=tested_languages(a, choice.tainted),
             )
         )
     for change in _separator_changes(a):
@@ -637,6 +644,7 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
                 sinks=tuple(_sink(a, s) for s in sinks),
                 fields=_fields(a, change.tainted),
                 key=change.node.start_byte,
+                languages=tested_languages(a, change.tainted),
             )
         )
     return out + mark_records(a, literals)

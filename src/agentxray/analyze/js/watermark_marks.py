@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -25,6 +26,7 @@ from agentxray.analyze.behaviour import watermark as policy
 from agentxray.analyze.behaviour.records import Choice, Evidence, Source
 from agentxray.analyze.behaviour.unicode import INVISIBLE, prototypes
 from agentxray.analyze.js.analysis import JsAnalysis
+from agentxray.analyze.js.behaviour import regex_literals
 from agentxray.analyze.js.flow import Comparison, Condition
 from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.nodes import (
@@ -609,6 +611,18 @@ def source_of(signal: Signal) -> Source:
     )
 
 
+def tested_languages(a: JsAnalysis, comparisons: Iterable[Comparison]) -> tuple[str, ...]:
+    """What the locale sources among ``comparisons`` are compared with (``fr`` for
+    ``lang === "fr"``, ``/^fr/.test(lang)``, ``["fr", "fr-CA"].includes(lang)``)."""
+    out: list[str] = []
+    for c in comparisons:
+        if c.signal.kind != "locale" or c.other is None:
+            continue
+        vals = a.resolver.members(c.other) if c.operator == "in" else a.resolver.values(c.other)
+        out.extend(x for v in vals.items for x in (regex_literals(v) if vals.regex else [v]))
+    return tuple(dict.fromkeys(v.strip("-_.") for v in out if v.strip("-_.")))
+
+
 def evidence(a: JsAnalysis, node: Node, *more: Node, comparisons: list[Comparison]) -> Evidence:
     """Where ``node`` is, shown with ``more``; when it runs, from the first comparison."""
     condition = render(a.describer.activation(comparisons[0].node)) if comparisons else ""
@@ -636,6 +650,7 @@ def mark_records(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
             sources=tuple(source_of(c.signal) for c in mark.comparisons),
             remote=mark.remote,
             key=mark.node.start_byte,
+            languages=tested_languages(a, mark.comparisons),
         )
         for mark in [*_decorations(a, consts), *_substitutions(a, consts), *_encodings(a)]
     ]

@@ -175,6 +175,59 @@ def _decided(a: PyAnalysis, node: ast.AST) -> list[ast.AST]:
     return []
 
 
+def _arranges_tested(node: ast.AST, branches: list[ast.AST]) -> bool:
+    """``tz in zones`` whose every decided branch only yields ``zones`` itself or with ``tz``
+    added (``zones if tz in zones else [tz, *zones]``, ``if tz not in zones: zones.insert(0,
+    tz)``): a list of those zones shown with the user's own (a world clock), not a region rule."""
+    if not (
+        branches
+        and isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], (ast.In, ast.NotIn))
+        and isinstance(node.comparators[0], (ast.Name, ast.Attribute))
+    ):
+        return False
+    coll, value = ast.dump(node.comparators[0]), ast.dump(node.left)
+
+    def same(e: ast.AST) -> bool:
+        if ast.dump(e) == coll:
+            return True
+        if isinstance(e, (ast.List, ast.Tuple)):
+            spread = [x for x in e.elts if isinstance(x, ast.Starred) and ast.dump(x.value) == coll]
+            rest = [ast.dump(x) for x in e.elts if not any(x is y for y in spread)]
+            return bool(spread) and rest in ([], [value])
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Add):
+            sides = {ast.dump(e.left), ast.dump(e.right)}
+            lists = [x for x in (e.left, e.right) if isinstance(x, (ast.List, ast.Tuple))]
+            return coll in sides and any([ast.dump(y) for y in x.elts] == [value] for x in lists)
+        return False
+
+    def adds(st: ast.stmt) -> bool:
+        if isinstance(st, ast.Assign):
+            return same(st.value)
+        if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Call)):
+            return False
+        call = st.value
+        f = call.func
+        if not (isinstance(f, ast.Attribute) and ast.dump(f.value) == coll) or call.keywords:
+            return False
+        args = [ast.dump(x) for x in call.args]
+        return (f.attr == "append" and args == [value]) or (
+            f.attr == "insert" and len(args) == 2 and args[1] == value
+        )
+
+    for b in branches:
+        if isinstance(b, ast.IfExp):
+            if not (same(b.body) and same(b.orelse)):
+                return False
+        elif isinstance(b, ast.If):
+            if not all(adds(st) for st in [*b.body, *b.orelse]):
+                return False
+        else:
+            return False
+    return True
+
+
 def _tag(node: ast.AST | None) -> bool:
     """A string constant that is a language tag (``"zh-CN"``, ``"en"``) or a text direction."""
     if isinstance(node, ast.IfExp):  # `"zh-Hant" if tw else "zh-Hans"`
@@ -293,6 +346,7 @@ def _compared(a: PyAnalysis, cmp: PyComparison) -> Comparison | None:
         catalog=cmp.values.catalog,
         name_hidden=sig.source.removeprefix("env:") in a.flow.hidden,
         outcomes_mark_text=sig.kind == "endpoint" and id(cmp.node) in marking_comparisons(a),
+        outcomes_arrange_tested=_arranges_tested(cmp.node, branches),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 
 from agentxray.analyze.behaviour.records import Choice as ChoiceRecord
 from agentxray.analyze.behaviour.records import Evidence, Sink, Source
@@ -247,9 +248,29 @@ def choice_records(a: PyAnalysis) -> list[ChoiceRecord]:
                 returned=_returned(a, choice),
                 normalises_source=choice.separator and _normalises_signal(a, choice),
                 key=id(choice.node),
+                languages=_languages(choice.tainted),
             )
         )
     return out
+
+
+_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+
+def _languages(tainted: list[Comparison]) -> tuple[str, ...]:
+    """What locale sources are compared with (``"fr"`` for ``lang == "fr"``, ``r"^fr"``)."""
+    out: list[str] = []
+    for c in tainted:
+        if c.signal.kind != "locale":
+            continue
+        for item in c.values.items:
+            v = str(item)
+            if c.values.regex:
+                v = v.replace("\\b", "").strip("^$")
+            v = v.strip("-_.")
+            if _TAG.fullmatch(v):
+                out.append(v)
+    return tuple(dict.fromkeys(out))
 
 
 def _normalises_signal(a: PyAnalysis, change: Choice) -> bool:
