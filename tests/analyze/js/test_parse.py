@@ -100,9 +100,11 @@ from agentxray.model import Artifact, FileEntry, TargetSpec, Tree
 parse.MEMORY_FLOOR = 16 * 1024**2
 parse.MEMORY_PER_BYTE = 1
 root = Path(sys.argv[1])
-(root / "junk.js").write_bytes(GARBAGE)
+# A call of eval makes the module need a tree (the literal prefilter parses nothing else).
+junk = b"eval(process.env.X);" + GARBAGE
+(root / "junk.js").write_bytes(junk)
 entry = FileEntry(
-    "pkg!/junk.js", "javascript", len(GARBAGE), hashlib.sha256(GARBAGE).hexdigest(), "junk.js"
+    "pkg!/junk.js", "javascript", len(junk), hashlib.sha256(junk).hexdigest(), "junk.js"
 )
 spec = TargetSpec(raw=str(root), kind="path", name=str(root))
 tree = Tree(Artifact(spec, root, "directory", "pkg"), root, (entry,))
