@@ -164,8 +164,9 @@ def vendors(hosts: set[str]) -> int:
     return len(kept)
 
 
-def _kept(cmp: Comparison) -> list[str]:
-    """The compared constants that name someone, for the source's kind."""
+def _kept(cmp: Comparison, marked: bool = False) -> list[str]:
+    """The compared constants that name someone, for the source's kind; ``marked``: a test of
+    the same source in the same function decides a mark in the text."""
     kind = cmp.source.kind
     if cmp.hidden:
         ends = cmp.operator.lower() == "endswith"
@@ -177,6 +178,10 @@ def _kept(cmp: Comparison) -> list[str]:
     if kind == "identifier":
         return [v for v in cmp.values if _digest(v)]
     if kind == "repository":
+        if marked:
+            # The remote told apart from the public forges to mark the text written: who
+            # the user works for decides a mark.
+            return [v for v in cmp.values if identity_value(v)]
         return [v for v in cmp.values if _names_owner(v)]
     if kind in ADDRESS_KINDS:
         return [v for v in cmp.values if _address(v)]
@@ -202,6 +207,7 @@ def fingerprint_findings(
     derived: dict[int, list[Comparison]] = {}
     uses: list[Finding] = []
     seen_uses: set[str] = set()
+    marking = {(c.evidence.function_key, c.source.label) for c in records if c.outcomes_mark_text}
     for cmp in records:
         src = cmp.source
         if src.kind not in IDENTITY_KINDS:
@@ -218,7 +224,7 @@ def fingerprint_findings(
             continue
         if cmp.regex and not cmp.hidden and _vendor_pattern(cmp):
             continue  # a base URL matched by the vendor's own host pattern: using it
-        kept = _kept(cmp)
+        kept = _kept(cmp, (cmp.evidence.function_key, src.label) in marking)
         if not kept:
             continue
         # One base URL or proxy per function, whichever variable spells it (HTTPS_PROXY and

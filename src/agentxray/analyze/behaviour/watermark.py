@@ -30,6 +30,8 @@ MAX_VARIANTS = 8
 WRITTEN = frozenset({"text", "prompt", "request", "file", "process"})
 """Sinks whose text someone else reads: a mark there travels."""
 EDITS = frozenset({"decoration", "substitution", "encoding"})
+LETTER_CASE = "letter case"
+"""The alphabet of an ``encoding`` that spells bits as upper or lower case letters."""
 
 
 # --- look-alike classes (front-ends ask these while they search) -------------------------------
@@ -138,8 +140,9 @@ def _counts(c: Choice) -> bool:
         return False
     if c.kind in EDITS:
         # Characters added or substituted on no signal: gettext's bidi isolation of file names,
-        # a "smart quotes" setting, an unconditional typographer.
-        return bool(c.sources or c.remote)
+        # a "smart quotes" setting, an unconditional typographer. (Bits of an identity
+        # deciding them spell who produced the text.)
+        return bool(c.sources or c.remote or c.encodes)
     if selector_pair(c.variants) and not _decided(c):
         return False  # emoji or text presentation picked by an ordinary option
     if not (_invisible(c.variants) or _decided(c) or len(set(c.variants)) >= 3):
@@ -321,6 +324,12 @@ def _why(c: Choice) -> str:
         return f"adds {labels} to the text when the condition holds"
     if c.kind == "substitution":
         return f"replaces `{c.detail}` with look-alikes ({labels})"
+    if c.kind == "encoding" and c.variants[:1] == (LETTER_CASE,):
+        what = ", ".join(dict.fromkeys(s.label for s in c.encodes))
+        return (
+            f"spells bits of data in the letter case of the text (`{c.detail}`): each bit picks "
+            "a letter's case" + (f", in a file that hashes {what}" if what else "")
+        )
     if c.alphabet:
         return (
             f"spells data as an alphabet of invisible characters ({labels}) indexed by computed "
@@ -346,13 +355,17 @@ def _edit_finding(rule: str, c: Choice) -> Finding:
         "information about this user or run — a covert watermark in what the program writes."
         + (f" Active {condition}." if condition else "")
     )
+    case = c.kind == "encoding" and c.variants[:1] == (LETTER_CASE,)
     return Finding(
-        id=stable_id(rule, c.kind, *sorted(c.chars)),
+        id=stable_id(rule, c.kind, *sorted(c.chars), *((LETTER_CASE,) if case else ())),
         rule=rule,
         category=CATEGORY,
         severity="critical" if (c.sources or c.remote or c.encodes) else "high",
         title=f"Covert watermark ({c.kind}): "
-        + (", ".join(char_label(ch) for ch in c.chars[:4]) or "invisible characters"),
+        + (
+            ", ".join(char_label(ch) for ch in c.chars[:4])
+            or (LETTER_CASE if case else "invisible characters")
+        ),
         location=c.evidence.location,
         message=message,
         snippet=c.evidence.snippet,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from agentxray.analyze.behaviour import watermark
 from agentxray.analyze.behaviour.records import Comparison, Effect, Evidence, HiddenList, Source
 from agentxray.analyze.behaviour.unicode import skeleton
 from agentxray.analyze.js.analysis import JsAnalysis
@@ -23,7 +24,7 @@ from agentxray.analyze.js.conditions import arranges_tested
 from agentxray.analyze.js.flow import Comparison as FlowComparison
 from agentxray.analyze.js.formula import render
 from agentxray.analyze.js.localname import names_local_path
-from agentxray.analyze.js.nodes import logical_function, string_value, text
+from agentxray.analyze.js.nodes import enclosing_function, logical_function, string_value, text
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import IDENTITY_KINDS, REGION_KINDS, Signal
 from agentxray.analyze.js.values import Decoded, Values
@@ -35,6 +36,9 @@ PREFIX = "js"
 """Rule prefix of this front-end's findings (``js-geofence``)."""
 PART_TESTS = frozenset({"endsWith", "startsWith", "includes", "indexOf", "lastIndexOf", "match"})
 """Comparisons with a part of the value: ``"-CN"`` there names the territory ``CN``."""
+MAX_GUARDED_BYTES = 4_000
+"""A function this small is searched after an early return for the marks it guards."""
+MAX_GUARDED_NODES = 2_000
 MAX_SCRIPT_NODES = 20_000
 """Nodes of the decided branches searched for literals of a language's script."""
 _RECORDS_KEY = "agentxray.analyze.js.behaviour"
@@ -115,6 +119,33 @@ def _locale_tag(node: Node | None) -> bool:
         return all(_locale_tag(arm) for arm in arms)
     value = string_value(node) if node is not None else None
     return value is not None and language_choice(value)
+
+
+def _guards_marks(stmt: Node) -> bool:
+    """An ``if`` whose branch writes invisible or look-alike characters into text, or that
+    returns early before code of its function that does (``if (!marked) return line; … out +
+    "\u00a0"``)."""
+    body = stmt.child_by_field_name("consequence")
+    if body is None:
+        return False
+    scopes = [body]
+    if text(body).lstrip("{ \n").startswith("return"):
+        fn = enclosing_function(stmt)
+        if fn is not None and fn.end_byte - fn.start_byte <= MAX_GUARDED_BYTES:
+            scopes = [fn]
+    for scope in scopes:
+        stack = [scope]
+        seen = 0
+        while stack and seen < MAX_GUARDED_NODES:
+            cur = stack.pop()
+            seen += 1
+            if cur.type == "string" and cur.start_byte >= stmt.start_byte:
+                value = string_value(cur)
+                if value and watermark.marks_in(value):
+                    return True
+                continue
+            stack.extend(cur.named_children)
+    return False
 
 
 def _picks_language(outcomes: list[Node]) -> bool:
@@ -337,6 +368,8 @@ class _FrontEnd:
         """A decided ternary picks one of two texts that look alike (``mirrored ? NNBSP : " "``,
         ``known ? "\u2019" : "'"``)."""
         for n in nodes:
+            if n.type == "if_statement" and _guards_marks(n):
+                return True
             if n.type != "ternary_expression":
                 continue
             arms = [n.child_by_field_name(f) for f in ("consequence", "alternative")]

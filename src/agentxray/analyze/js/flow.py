@@ -28,6 +28,7 @@ from agentxray.analyze.js.nodes import (
     prefiltered_finditer,
     scope_of,
     shadowed,
+    string_value,
     text,
     unwrap,
 )
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 DERIVED = ("+",)
 """Path of a string built from an identity value: followed to hashes and encoders only."""
+KEYED = "\x1f"
+"""Prefix of a path step that is a key of a keyed store (``m.set("zone", tz)`` … ``m.get("zone")``),
+kept apart from a member of the same name."""
+_THIS = re.compile(rb"\bthis\b")
 DERIVED_OPS = frozenset({"+", "&", "|", "^", "<<", ">>", ">>>", "%"})
 """Operators whose result is still made from a derived value (code points masked, shifted)."""
 MAX_HOPS = 4
@@ -164,6 +169,7 @@ class Tracker:
         self._seen_cmp: set[tuple[int, int, str]] = set()
         self._seen_cond: set[tuple[int, frozenset[int]]] = set()
         self._methods: dict[str, Node | None] = {}
+        self._method_calls: dict[str, list[Node]] = {}
         self._declared: dict[tuple[int, int, str], bool] = {}
         self._values: Resolver | None = None
 
@@ -277,7 +283,7 @@ class Tracker:
         if ptype == "new_expression" and not item.outcome:
             ctor = parent.child_by_field_name("constructor")
             if ctor is not None and text(ctor) == "URL":
-                return [_Item(parent, Signal("url", item.signal.source), (), item.hops)]
+                return [_url(item, parent)]
             return []
         return self._carry(item, parent)
 
@@ -341,6 +347,8 @@ class Tracker:
         if item.path:
             if prop == item.path[0]:
                 return [replace(item, node=member, path=item.path[1:])]
+            if is_call and prop == "get" and item.path[0] == KEYED + (_first_key(call) or "\0"):
+                return [replace(item, node=call, path=item.path[1:])]  # `store.get("zone")`
             return []
         if item.outcome:
             return []
@@ -378,6 +386,8 @@ class Tracker:
         if not is_call:
             if sig.kind == "locale" and prop in LOCALE_PARTS:
                 return [replace(item, node=member)]
+            if sig.kind == "repository" and prop in _URL_PARTS:
+                return [replace(item, node=member)]  # the remote's host or path: still the remote
             return []
         args = call.child_by_field_name("arguments")
         first = args.named_children[0] if args is not None and args.named_child_count else None
@@ -417,11 +427,18 @@ class Tracker:
 
     def _argument(self, item: _Item, args: Node) -> list[_Item]:
         call = args.parent
+        if call is not None and call.type == "new_expression" and item.outcome:
+            # `new Formatter(host !== "" && !FORGES.has(host))`: the constructor keeps the
+            # outcome, tested where its parameter (or field) is.
+            ctor = call.child_by_field_name("constructor")
+            if ctor is not None and ctor.type == "identifier" and len(item.hops) < MAX_HOPS:
+                return self._constructed(item, args, text(ctor))
+            return []
         if call is not None and call.type == "new_expression" and not item.outcome:
             ctor = call.child_by_field_name("constructor")
             first = args.named_children[0] == item.node
             if ctor is not None and text(ctor) == "URL" and first:
-                return [_Item(call, Signal("url", item.signal.source), (), item.hops)]
+                return [_url(item, call)]
             if ctor is not None and text(ctor) == "Intl.Locale" and first and not item.path:
                 return [replace(item, node=call)] if item.signal.kind == "locale" else []
             if ctor is not None and ctor.type == "identifier" and len(item.hops) < MAX_HOPS:
@@ -454,6 +471,19 @@ class Tracker:
             elif text(callee) == "Array.from" and args.named_children[0] == item.node:
                 return self._into_callback(item, call, 1)  # `Array.from(s, ch => …)`
             return []
+        if (
+            callee.type == "member_expression"
+            and not item.outcome
+            and item.path != DERIVED
+            and len(item.path) < 3
+            and text(callee.child_by_field_name("property") or callee) == "set"
+            and args.named_child_count == 2
+            and args.named_children[1] == item.node
+            and _first_key(call) is not None
+        ):
+            stored = self._stored(item, callee.child_by_field_name("object"), _first_key(call))
+            if stored is not None:
+                return stored
         if callee.type == "member_expression" and not item.outcome and not item.path:
             prop = callee.child_by_field_name("property")
             method = text(prop) if prop is not None else ""
@@ -528,6 +558,48 @@ class Tracker:
                 return []
             return self._destructure(hopped, pattern, fn)
         return self._uses_in(hopped, fn, params[position])
+
+    def _stored(self, item: _Item, store: Node | None, key: str | None) -> list[_Item] | None:
+        """``store.set("zone", value)``: the store now holds the value under that key, read back
+        by ``store.get("zone")`` wherever the store goes. The store is a variable, a field
+        (``this.ctx.set``) or the instance itself (``this.set`` in a class extending ``Map``:
+        its ``this`` in the class body and the objects ``new C(…)`` makes). ``None`` when the
+        class defines ``set`` itself (then the call is followed into it)."""
+        if store is None or key is None:
+            return None
+        moved = replace(item, path=(KEYED + key, *item.path))
+        if store.type == "identifier":
+            name = text(store)
+            scope = self._declaring_scope(store, name)
+            if scope.parent is None and len(name) < 3:
+                return []  # a minified global: other functions' stores of the same name
+            return self._uses_in(moved, scope, name, exclude=store)
+        if store.type == "member_expression" and text(store).startswith("this."):
+            prop = store.child_by_field_name("property")
+            return self._field_uses(moved, store, text(prop)) if prop is not None else []
+        if store.type != "this":
+            return []
+        body = _class_body(store)
+        if body is None or body.end_byte - body.start_byte > WIDE_SCOPE:
+            return []
+        own_set = self._method("set")
+        if own_set is not None and own_set.parent == body:
+            return None
+        found = [
+            n
+            for m in _THIS.finditer(self.index.data, body.start_byte, body.end_byte)
+            if (n := self.index.node_at(m.start(), m.end())).type == "this" and n != store
+        ]
+        holder = _holder_name(body)
+        if holder is not None and len(holder) > 2:
+            made = re.compile(rb"\bnew\s+" + re.escape(holder.encode()) + rb"\s*\(")
+            for m in prefiltered_finditer(made, self.index.data):
+                new: Node | None = self.index.node_at(m.start(), m.start() + 3)
+                while new is not None and new.type != "new_expression":
+                    new = new.parent
+                if new is not None:
+                    found.append(new)
+        return [replace(moved, node=n) for n in found[:40]]
 
     def _constructed(self, item: _Item, args: Node, cls: str) -> list[_Item]:
         """``new Cls(…, value, …)`` of a class the file declares: the constructor's parameter
@@ -732,6 +804,8 @@ class Tracker:
                 return self._uses_of(item, name)
             if name is not None and name.type == "object_pattern" and not item.outcome:
                 return self._destructure(item, name)
+            if name is not None and name.type == "array_pattern" and not item.outcome:
+                return self._elements(item, name)
             return []
         if ptype == "assignment_pattern" and parent.child_by_field_name("right") == node:
             left = parent.child_by_field_name("left")
@@ -741,6 +815,10 @@ class Tracker:
             if left is not None and left.type == "object_pattern" and not item.outcome:
                 return self._destructure(item, left)
             return []
+        if ptype == "array" and not item.outcome and item.path != DERIVED:
+            made = _map_entry(parent, node)
+            if made is not None:
+                return [replace(item, node=made[0], path=(KEYED + made[1], *item.path))]
         if ptype in ("array", "spread_element") and not item.outcome and item.path in ((), DERIVED):
             return [replace(item, node=parent)]
         if (
@@ -828,6 +906,23 @@ class Tracker:
         if left.type == "object_pattern":
             return self._destructure(item, left, loop)
         return []
+
+    def _elements(self, item: _Item, pattern: Node) -> list[_Item]:
+        """``const [lang, region] = locale.split("-")``: each bound name holds a part of the
+        value (the parts a split or a match of it is made of). A list from elsewhere (a
+        function returning ``[locale, numbering, calendar]``) holds other values at other
+        places, which the flow does not tell apart: not followed."""
+        if item.path not in ((), DERIVED) or not _parts_of_value(item.node):
+            return []
+        out: list[_Item] = []
+        for element in pattern.named_children:
+            local = element
+            if local.type == "assignment_pattern":
+                local = local.child_by_field_name("left") or local
+            if local.type != "identifier":
+                continue
+            out.extend(self._uses_of(item, local))
+        return out
 
     def _destructure(self, item: _Item, pattern: Node, within: Node | None = None) -> list[_Item]:
         """``const {timeZone: tz = "UTC", locale} = value``: each bound name is a member read.
@@ -1171,6 +1266,39 @@ class Tracker:
             )
         return out
 
+    def _dispatched(self, item: _Item, name: str) -> list[_Item]:
+        """``probe.probe()`` on an object the class's instance was handed as (an injected
+        dependency typed by an interface): when the file defines one method ``name`` and only
+        one, a call of ``.name(…)`` on any receiver reaches it (resolution by name, as a call
+        graph without types does). ``this.name(…)`` is left to the class's own reads."""
+        if len(name) < 3 or name in _BUILTIN_METHODS:
+            return []
+        calls = self._method_calls.get(name)
+        if calls is None:
+            calls = []
+            defined = 0
+            pattern = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"\s*\(")
+            for m in prefiltered_finditer(pattern, self.index.data):
+                node = self.index.node_at(m.start(), m.start() + len(name.encode()))
+                parent = node.parent
+                if node.type != "property_identifier" or parent is None:
+                    continue
+                if parent.type == "method_definition":
+                    defined += 1
+                elif (
+                    parent.type == "member_expression"
+                    and parent.parent is not None
+                    and parent.parent.type == "call_expression"
+                    and parent.parent.child_by_field_name("function") == parent
+                    and (parent.child_by_field_name("object") or parent).type != "this"
+                ):
+                    calls.append(parent.parent)
+                if defined > 1 or len(calls) > _MAX_DISPATCHED:
+                    calls = []
+                    break
+            self._method_calls[name] = calls
+        return [replace(item, node=call) for call in calls]
+
     def _callers(self, item: _Item, fn: Node | None) -> list[_Item]:
         if item.calls:
             return [replace(item, node=item.calls[-1], calls=item.calls[:-1])]
@@ -1186,7 +1314,8 @@ class Tracker:
                 return []
             hopped = replace(item, hops=(*item.hops, text(key)))
             getter = any(c.type == "get" for c in fn.children)
-            return [
+            dispatched = [] if getter else self._dispatched(hopped, text(key))
+            return dispatched + [
                 replace(u, node=u.node.parent)
                 if not getter
                 and u.node.parent is not None
@@ -1210,6 +1339,21 @@ class Tracker:
             if self._binds_same(call, fn, name)
         ]
 
+
+_URL_PARTS = frozenset({"hostname", "host", "origin", "pathname", "href"})
+_PART_METHODS = frozenset({"split", "match", "exec"})
+_MAX_DISPATCHED = 8
+"""Calls of a method by name on other receivers followed at most (more: a common name)."""
+_BUILTIN_METHODS = (
+    PASS_METHODS
+    | TEST_METHODS
+    | COLLECTION_PASS
+    | FILL_METHODS
+    | frozenset(
+        {"get", "set", "has", "then", "call", "apply", "bind", "toString", "valueOf", "toJSON"}
+    )
+)
+"""Method names that built-in objects answer too: a call of them is no call of the file's."""
 
 _PATTERN_PARTS = frozenset(
     {
@@ -1518,6 +1662,49 @@ def _callback_call(
         return None
     prop = callee.child_by_field_name("property")
     return call if prop is not None and text(prop) in methods else None
+
+
+def _parts_of_value(node: Node) -> bool:
+    """``value.split(…)``, ``value.match(re)``, ``re.exec(value)``: the parts of one value."""
+    node = unwrap(node)
+    callee = node.child_by_field_name("function") if node.type == "call_expression" else None
+    prop = callee.child_by_field_name("property") if callee is not None else None
+    return prop is not None and text(prop) in _PART_METHODS
+
+
+def _map_entry(pair: Node, value: Node) -> tuple[Node, str] | None:
+    """``new Map([["zone", value], …])``: the map made and the key ``value`` is kept under."""
+    entries = pair.parent
+    args = entries.parent if entries is not None else None
+    made = args.parent if args is not None else None
+    if (
+        pair.named_child_count != 2
+        or pair.named_children[1] != value
+        or entries is None
+        or entries.type != "array"
+        or args is None
+        or args.type != "arguments"
+        or made is None
+        or made.type != "new_expression"
+        or text(made.child_by_field_name("constructor") or made) != "Map"
+    ):
+        return None
+    key = string_value(pair.named_children[0])
+    return (made, key) if key is not None else None
+
+
+def _url(item: _Item, made: Node) -> _Item:
+    """``new URL(value)``: a URL whose host is an endpoint; a git remote's stays the remote."""
+    if item.signal.kind == "repository":
+        return replace(item, node=made, path=())
+    return _Item(made, Signal("url", item.signal.source), (), item.hops)
+
+
+def _first_key(call: Node) -> str | None:
+    """The constant string a call's first argument is (``m.get("zone")``), else ``None``."""
+    args = call.child_by_field_name("arguments")
+    first = args.named_children[0] if args is not None and args.named_child_count else None
+    return string_value(first) if first is not None else None
 
 
 def _root(node: Node) -> Node:

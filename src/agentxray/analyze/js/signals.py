@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 REGION_KINDS = frozenset({"timezone", "tz-offset", "locale", "country"})
 IDENTITY_KINDS = frozenset(
-    {"hostname", "username", "machine-id", "endpoint", "email", "mac", "api-key"}
+    {"hostname", "username", "machine-id", "endpoint", "email", "mac", "api-key", "repository"}
 )
 
 # One literal-prefixed pattern each: re finds literal prefixes fast, alternations it scans slowly.
@@ -50,6 +50,9 @@ PREFILTERS = tuple(
         rb"machineId(?:Sync)?\(",
         rb"networkInterfaces\(\)",
         rb"user\.email",
+        # The git remote: `git remote get-url origin`, `git config --get remote.origin.url`.
+        rb"get-url\b",
+        rb"remote\.origin\.url\b",
         rb"\.to(?:Time)?String\(\)",
         # The end of a country header's name in any spelling (`CF-IPCountry`, `x-country-code`):
         # the whole literal is read back from the tree.
@@ -318,6 +321,8 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
             found = (call, Signal("network-interfaces", "os.networkInterfaces()"))
         elif token == b"user.email":
             found = (_command_call(node), Signal("email", "git config user.email"))
+        elif token in (b"get-url", b"remote.origin.url"):
+            found = (_command_call(node), Signal("repository", "git remote get-url origin"))
         elif token.startswith(b".to"):
             found = (
                 _date_string(index, m.start() + 1),

@@ -26,6 +26,7 @@ from agentxray.analyze.js.nodes import (
     is_callback,
     logical_function,
     parameter_names,
+    prefiltered_finditer,
     returned_expressions,
     scope_of,
     string_value,
@@ -33,6 +34,7 @@ from agentxray.analyze.js.nodes import (
     unwrap,
 )
 from agentxray.analyze.js.report import describe
+from agentxray.analyze.js.signals import IDENTITY_KINDS
 from agentxray.analyze.js.values import class_field
 from agentxray.analyze.js.watermark_marks import (
     evidence,
@@ -536,7 +538,12 @@ def _bit_driven(choice: Choice) -> bool:
         return False
     if policy.paired_punctuation(v for v, _ in choice.variants):
         return False
-    cond = choice.node.child_by_field_name("condition")
+    return _bit_test(choice.node.child_by_field_name("condition"))
+
+
+def _bit_test(cond: Node | None) -> bool:
+    """A test of a bit of data: an element at a computed index, a shift or mask, each element
+    of a list of bits."""
     if cond is not None and _element_of_list(unwrap(cond)):
         return True
     stack = [cond] if cond is not None else []
@@ -553,6 +560,71 @@ def _bit_driven(choice: Choice) -> bool:
         if cur.type in ("binary_expression", "unary_expression", "parenthesized_expression"):
             stack.extend(cur.named_children)
     return False
+
+
+_CASES = (("toUpperCase", "toLowerCase"), ("toLocaleUpperCase", "toLocaleLowerCase"))
+_CASE_CALL = re.compile(rb"\.to(?:Locale)?UpperCase\s*\(")
+
+
+def _case_flips(a: JsAnalysis) -> list[ChoiceRecord]:
+    """Data spelled in the letter case of text: ``bits[k++] ? ch.toUpperCase() :
+    ch.toLowerCase()``, a bit of data deciding each letter's case, in a file that hashes an
+    identity (the bits a per-user mark is made of; a password generator's random case is not)."""
+    hashed = [
+        c
+        for c in a.flow.comparisons
+        if c.operator == "hash" and c.signal.kind in IDENTITY_KINDS - {"endpoint", "api-key"}
+    ]
+    if not hashed:
+        return []
+    out: list[ChoiceRecord] = []
+    for m in prefiltered_finditer(_CASE_CALL, a.unit.data):
+        member = a.index.node_at(m.start() + 1, m.end() - 1).parent
+        call = member.parent if member is not None else None
+        ternary = call.parent if call is not None else None
+        while ternary is not None and ternary.type == "parenthesized_expression":
+            ternary = ternary.parent
+        if call is None or ternary is None or ternary.type != "ternary_expression":
+            continue
+        arms = [
+            unwrap(x)
+            for f in ("consequence", "alternative")
+            if (x := ternary.child_by_field_name(f))
+        ]
+        if (
+            len(arms) != 2
+            or not _case_pair(arms)
+            or not _bit_test(ternary.child_by_field_name("condition"))
+        ):
+            continue
+        sources = tuple(dict.fromkeys(source_of(c.signal) for c in hashed))
+        out.append(
+            ChoiceRecord(
+                kind="encoding",
+                evidence=evidence(a, ternary, comparisons=[]),
+                variants=(policy.LETTER_CASE,),
+                test=describe(ternary.child_by_field_name("condition") or ternary, 60),
+                detail=describe(ternary, 60),
+                encodes=sources,
+                bits=True,
+                key=ternary.start_byte,
+            )
+        )
+    return out
+
+
+def _case_pair(arms: list[Node]) -> bool:
+    """``x.toUpperCase()`` and ``x.toLowerCase()`` of the same ``x`` (either order)."""
+    calls: dict[str, str] = {}
+    for arm in arms:
+        callee = arm.child_by_field_name("function") if arm.type == "call_expression" else None
+        if callee is None or callee.type != "member_expression":
+            return False
+        prop, obj = callee.child_by_field_name("property"), callee.child_by_field_name("object")
+        if prop is None or obj is None:
+            return False
+        calls[text(prop)] = text(obj)
+    return any(up in calls and low in calls and calls[up] == calls[low] for up, low in _CASES)
 
 
 def _element_of_list(cond: Node) -> bool:
@@ -647,7 +719,7 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
                 languages=tested_languages(a, change.tainted),
             )
         )
-    return out + mark_records(a, literals)
+    return out + mark_records(a, literals) + _case_flips(a)
 
 
 def _field_of(cmp: Comparison) -> str | None:

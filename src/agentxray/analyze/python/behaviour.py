@@ -17,13 +17,14 @@ import re
 
 from agentxray.analyze.behaviour.records import Comparison, Effect, Evidence, HiddenList, Source
 from agentxray.analyze.python.analysis import PyAnalysis
+from agentxray.analyze.python.choices import Choice
 from agentxray.analyze.python.comparisons import Comparison as PyComparison
 from agentxray.analyze.python.deciding import deciding_requests
 from agentxray.analyze.python.decoders import Unsupported
 from agentxray.analyze.python.report import describe, fn_label, location, snippet
 from agentxray.analyze.python.sending import identifiers_sent
 from agentxray.analyze.python.signals import IDENTITY_KINDS, REGION_KINDS, Signal
-from agentxray.analyze.python.watermark import marking_comparisons
+from agentxray.analyze.python.watermark import identity_bits, marking_comparisons
 from agentxray.analyze.regions.locales import language_choice
 
 logger = logging.getLogger(__name__)
@@ -429,6 +430,25 @@ def _sent(a: PyAnalysis) -> list[Comparison]:
     return out
 
 
+def _spelled_by_choice(a: PyAnalysis, choice: Choice) -> list[Comparison]:
+    """A look-alike choice made by bits of an identity (letters swapped for Cyrillic ones
+    where a machine id's hash has a 1): the identity is spelled into the text."""
+    sigs = identity_bits(a, choice) if choice.substitution or not choice.separator else []
+    if not sigs:
+        return []
+    sources = [_source(s) for s in sigs]
+    return [
+        Comparison(
+            source=sources[0],
+            operator="invisible",
+            evidence=_evidence(a, choice.node),
+            more_sources=tuple(sources[1:]),
+            target=describe(choice.node, 60),
+            detail="look-alike characters",
+        )
+    ]
+
+
 def _invisible(a: PyAnalysis) -> list[Comparison]:
     """Identity signals written into produced text as invisible characters."""
     from agentxray.analyze.python.choices import find_choices
@@ -436,6 +456,7 @@ def _invisible(a: PyAnalysis) -> list[Comparison]:
     out = []
     for choice in find_choices(a):
         if choice.encoded is None:
+            out.extend(_spelled_by_choice(a, choice))
             continue
         sigs = [s for s in a.flow.signals(choice.encoded) if s.kind in _ENCODED_KINDS]
         if not sigs:

@@ -123,6 +123,11 @@ def _tainted(a: PyAnalysis, choice: Choice) -> list[Comparison]:
                     fn = _called(a, call)
                     if fn is not None:
                         fns.add(id(fn))
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load):
+                # `x if self._alt else y` where `_alt` is a property: its tests decide.
+                prop = _property(a, n)
+                if prop is not None:
+                    fns.add(id(prop))
     return [c for c in a.comparisons if id(c.node) in inside or id(c.function) in fns]
 
 
@@ -144,6 +149,20 @@ def marking_comparisons(a: PyAnalysis) -> set[int]:
     return out
 
 
+def _property(a: PyAnalysis, attr: ast.Attribute) -> ast.AST | None:
+    """The ``@property`` (or ``cached_property``) method ``self.name`` reads, if it is one."""
+    from agentxray.analyze.python.interpret import callable_def
+
+    fn = callable_def(a.index, attr)
+    if fn is None or not any(
+        (d.id if isinstance(d, ast.Name) else d.attr if isinstance(d, ast.Attribute) else "")
+        in ("property", "cached_property")
+        for d in fn.decorator_list
+    ):
+        return None
+    return fn
+
+
 def _called(a: PyAnalysis, call: ast.Call) -> ast.AST | None:
     from agentxray.analyze.python.interpret import callable_def
 
@@ -157,8 +176,25 @@ def _remote(a: PyAnalysis, choice: Choice) -> bool:
 
 def _encoded_signals(a: PyAnalysis, choice: Choice) -> list[Signal]:
     if choice.encoded is None:
-        return []
+        return identity_bits(a, choice)
     return [s for s in a.flow.signals(choice.encoded) if s.kind in _SIGNAL_KINDS]
+
+
+_BIT_OPS = (ast.RShift, ast.LShift, ast.BitAnd, ast.BitXor)
+
+
+def identity_bits(a: PyAnalysis, choice: Choice) -> list[Signal]:
+    """The identities whose bits decide a look-alike choice: a test of a bit (a shift or mask)
+    of a value made from an identity (``digest[i // 8] >> (7 - i % 8) & 1`` of a machine id's
+    hash): each choice spells one bit of who produced the text into it."""
+    out: list[Signal] = []
+    for test in choice.tests:
+        if not any(isinstance(n, ast.BinOp) and isinstance(n.op, _BIT_OPS) for n in ast.walk(test)):
+            continue
+        out.extend(
+            s for s in a.flow.signals(test) if s.kind in IDENTITY_KINDS or s.kind == "identifier"
+        )
+    return list(dict.fromkeys(out))
 
 
 def _source(signal: Signal) -> Source:
