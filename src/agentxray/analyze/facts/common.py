@@ -36,6 +36,13 @@ JS_FIXED_CALLS = frozenset(
         "execSync",
         "execFile",
         "execFileSync",
+        # Writes and copies into a directory: what they put there travels with it.
+        "writeFile",
+        "writeFileSync",
+        "appendFile",
+        "appendFileSync",
+        "copyFile",
+        "copyFileSync",
     }
 )
 

@@ -16,7 +16,13 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from agentxray.analyze.facts.common import SECRET_FRAGMENT, SECRET_NAMES, STRING_ROLES, VERSIONISH
+from agentxray.analyze.facts.common import (
+    NETWORK_COMMANDS,
+    SECRET_FRAGMENT,
+    SECRET_NAMES,
+    STRING_ROLES,
+    VERSIONISH,
+)
 from agentxray.analyze.facts.jsscope import (
     FUNCTIONS,
     Binding,
@@ -86,6 +92,8 @@ class JsFlow(JsSinks):
         self._param_roles: dict[tuple[int, int], set[str]] = {}
         self._sinks_done: set[int] = set()
         self._helpers_done: set[int] = set()
+        self._new_sites: dict[str, list[int]] = {}
+        """By class name: where ``new <name>`` ends in the file."""
         self._run_params: dict[int, set[int]] = {}
         """By sink: functions whose parameters reach a role that runs (a handler's caller)."""
 
@@ -102,6 +110,7 @@ class JsFlow(JsSinks):
         for f in list(self.facts):
             self.values.add_source(f)
         self._copies()
+        self._dir_writes(calls)
         sinks: list[Sink] = []
         sinks += self._execs(calls)
         sinks += self._exec_aliases({s.fact.span for s in sinks})
@@ -121,6 +130,7 @@ class JsFlow(JsSinks):
         self._downloads([s for s in sinks if s.fact.kind == "call"])
         self._extractions([s for s in sinks if s.fact.kind == "exec"])
         sinks += self._runner_helpers(sinks)
+        sinks += self._command_helper_requests([s for s in sinks if s.fact.kind == "exec"])
         for sink in sinks:
             self._project_sink(sink)
         self._gates([s for s in sinks if s.fact.kind == "network_request"])
@@ -576,8 +586,13 @@ class JsFlow(JsSinks):
             and _returns_this(m)
         }
         sites: list[Node] = []
-        for m in re.finditer(rb"\bnew\s+" + re.escape(class_name.encode()) + rb"\b", self.data):
-            occ = self.root.descendant_for_byte_range(m.end() - len(class_name), m.end())
+        made_at = self._new_sites.get(class_name)
+        if made_at is None:  # searched once per class name (a bundle has many methods)
+            pattern = rb"\bnew\s+" + re.escape(class_name.encode()) + rb"\b"
+            made_at = [m.end() for m in re.finditer(pattern, self.data)][:200]
+            self._new_sites[class_name] = made_at
+        for end in made_at:
+            occ = self.root.descendant_for_byte_range(end - len(class_name), end)
             made = occ.parent if occ is not None else None
             if (
                 occ is None
@@ -834,6 +849,100 @@ class JsFlow(JsSinks):
                         fact = self._fact(s.fact.kind, s.fact.value, site, s.fact.detail)
                         out.append(Sink(fact, roles, enclosing_function(site)))
         return out
+
+    def _command_helper_requests(self, sinks: list[Sink]) -> list[Sink]:
+        """A helper that runs a program with the arguments its caller gives (``git(dir,
+        ["push", "mirror", b])`` doing ``execFileSync("git", args, {cwd: dir})``): a call whose
+        command line then sends data (``git push``, ``curl``, ``scp``) is a request, its
+        arguments (the directory pushed, the files sent) the payload."""
+        out: list[Sink] = []
+        for sink in sinks:
+            call = self._node(sink.fact)
+            while call is not None and call.type != "call_expression":
+                call = call.parent
+            fn = sink.inside
+            if call is None or fn is None or NETWORK_COMMANDS.match(sink.fact.value):
+                continue
+            exec_args = args_of(call)
+            if not exec_args or not parameters(fn):
+                continue
+            for site in self._call_sites(fn)[:100]:
+                command = self._site_command(exec_args, fn, args_of(site))
+                if not NETWORK_COMMANDS.match(command):
+                    continue
+                at = site.child_by_field_name("function") or site
+                fact = self._fact("network_request", command, site, command, at=at)
+                made = Sink(fact, [("payload", a) for a in args_of(site)], enclosing_function(site))
+                out.append(made)
+        return out
+
+    def _site_command(self, exec_args: list[Node], fn: Node, given: list[Node]) -> str:
+        """The command line a helper's ``exec`` call runs at one call of the helper: its
+        parameters read as the arguments given there."""
+
+        def given_for(node: Node) -> Node | None:
+            node = strip(node)
+            b = self.scopes.binding(node) if node.type == "identifier" else None
+            if b is None or b.kind != "param" or b.scope != fn or b.member:
+                return None
+            return strip(given[b.index]) if b.index < len(given) else None
+
+        head_node = given_for(exec_args[0]) or exec_args[0]
+        words = [self.values.string(head_node) or "*"]
+        rest = strip(exec_args[1]) if len(exec_args) > 1 else None
+        if rest is not None and rest.type != "array":
+            rest = given_for(rest)
+        if rest is not None and rest.type == "array":
+            for e in rest.named_children[:64]:
+                words.append(self.values.string(given_for(e) or e) or "*")
+        return " ".join(words)
+
+    def _dir_writes(self, calls: list[Fact]) -> None:
+        """A file written or copied into a directory (``writeFileSync(join(dir, "env.json"),
+        data)``, ``copyFileSync(src, join(dir, "cfg"))``): the directory's variable carries
+        what was put there (a repository later pushed, a folder later uploaded)."""
+        for f in calls:
+            name = f.value.rsplit(".", 1)[-1]
+            if name in WRITES or name in ("appendFile", "appendFileSync"):
+                at = 0
+            elif name in COPIES:
+                at = 1
+            else:
+                continue
+            call = self._node(f)
+            args = args_of(call) if call is not None and call.type == "call_expression" else []
+            if call is None or len(args) <= at:
+                continue
+            b = self._directory_of(args[at])
+            if b is None:
+                continue
+            if at == 0 and len(args) > 1:
+                got = self.values.labels(args[1], Visit())
+            else:
+                got = set(self.values.by_span.get((call.start_byte, call.end_byte), ()))
+            carried = {g for g in got if g.kind in ("env_read", "file_read", "exec")}
+            if carried:
+                self.values.carry(b, carried)
+
+    def _directory_of(self, target: Node) -> Binding | None:
+        """``dir`` in ``path.join(dir, "x")`` or `` `${dir}/x` ``: the variable holding the
+        directory a file path lies in."""
+        target = strip(target)
+        first: Node | None = None
+        if target.type == "call_expression":
+            callee = target.child_by_field_name("function")
+            name = self.values.canonical(callee) if callee is not None else None
+            args = args_of(target)
+            if name in ("path.join", "path.resolve", "path.posix.join") and len(args) > 1:
+                first = strip(args[0])
+        elif target.type == "template_string" and target.named_children:
+            sub = target.named_children[0]
+            if sub.type == "template_substitution" and sub.named_children:
+                first = strip(sub.named_children[0])
+        if first is None or first.type != "identifier":
+            return None
+        b = self.scopes.binding(first)
+        return b if b is not None and b.kind in ("var", "param") else None
 
     def _held(self, arg: Node) -> bool:
         """A variable handed to a helper: its tests there are :meth:`_handed_gates`' (a test

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -737,9 +738,40 @@ class JsValues:
                 return self.path(b.value, depth + 1)
             each = [self.path(e, depth + 1) for e in self.iterated(node)[:12]]
             each = [e for e in dict.fromkeys(each) if e.strip("*/.")]
+            if not each and b.kind == "loop" and b.value is not None:
+                each = [e for e in self._mapped(b.value) if e.strip("*/.")]
             if each:  # a loop over known paths: {a,b} (one file read per element)
                 return each[0] if len(each) == 1 else "{" + ",".join(each) + "}"
         return "*"
+
+    def _mapped(self, node: Node, depth: int = 0) -> list[str]:
+        """The strings ``xs.map(cb)`` holds when ``cb`` folds to a constant for each element
+        of ``xs`` (names decoded from char codes: ``P.map((e) => String.fromCharCode(...))``),
+        through the variable that keeps the result."""
+        node = strip(node)
+        if node.type == "identifier" and depth < 3:
+            b = self.scopes.binding(node)
+            if b is not None and b.kind == "var" and b.value is not None:
+                return self._mapped(b.value, depth + 1)
+            return []
+        fn = node.child_by_field_name("function") if node.type == "call_expression" else None
+        prop = fn.child_by_field_name("property") if fn is not None else None
+        obj = fn.child_by_field_name("object") if fn is not None else None
+        args = _arguments(node)
+        if prop is None or obj is None or text(self.data, prop) != "map" or not args:
+            return []
+        cb = self.function_of(args[0])
+        if cb is None:
+            return []
+        rets = returned(self.data, cb)
+        if len(rets) != 1:
+            return []
+        out: list[str] = []
+        for element in self._elements(obj)[:MAX_PUSHED]:
+            got = self.constant(rets[0], {(cb.start_byte, 0): element})
+            if isinstance(got, str):
+                out.append(got)
+        return list(dict.fromkeys(out))
 
     def iterated(self, node: Node) -> list[Node]:
         """The elements a loop variable or an iteration callback's parameter takes: ``f`` in
@@ -987,7 +1019,7 @@ class JsValues:
     # --- constants -------------------------------------------------------------------------
 
     def constant(
-        self, node: Node, env: dict[tuple[int, int], Node] | None = None, depth: int = 0
+        self, node: Node, env: dict[tuple[int, int], Node | int] | None = None, depth: int = 0
     ) -> Const:
         """The value of an expression built from literals with the standard decoders
         (``TextDecoder().decode(Uint8Array.from([…]))``, ``String.fromCharCode``,
@@ -1020,6 +1052,14 @@ class JsValues:
             second = self.constant(right, env, depth + 1) if right is not None else None
             if isinstance(first, str) and isinstance(second, str):
                 return first + second
+            op = node.child_by_field_name("operator")
+            if (
+                op is not None
+                and isinstance(first, list)
+                and isinstance(second, list)
+                and len(first) == len(second) == 1
+            ):
+                return _arithmetic(text(self.data, op), first[0], second[0])
             return None
         if kind == "identifier":
             b = self.scopes.binding(node)
@@ -1027,6 +1067,8 @@ class JsValues:
                 return None
             if b.kind == "param":
                 arg = env.get((b.scope.start_byte, b.index))
+                if isinstance(arg, int):  # an element of a list being mapped
+                    return [arg]
                 return self.constant(arg, {}, depth + 1) if arg is not None else None
             if b.kind == "var" and b.value is not None:
                 return self.constant(b.value, env, depth + 1)
@@ -1035,17 +1077,35 @@ class JsValues:
             return self._constant_call(node, env, depth)
         return None
 
-    def _constant_call(self, node: Node, env: dict[tuple[int, int], Node], depth: int) -> Const:
+    def _constant_call(
+        self, node: Node, env: dict[tuple[int, int], Node | int], depth: int
+    ) -> Const:
         fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
         if fn is None or args is None:
             return None
         parts = [a for a in args.named_children]
         target = self.function_of(fn)
         if target is not None:
-            bound = {(target.start_byte, i): a for i, a in enumerate(parts)}
+            bound: dict[tuple[int, int], Node | int] = {
+                (target.start_byte, i): a for i, a in enumerate(parts)
+            }
             rets = returned(self.data, target)
             return self.constant(rets[0], bound, depth + 1) if len(rets) == 1 else None
         name = self.callee_name(node)
+        if name == "map" and fn.type == "member_expression" and len(parts) == 1:
+            # codes.map((c) => (c >> 1) - 9): the callback folded for each number
+            codes = self.constant(fn.child_by_field_name("object") or fn, env, depth + 1)
+            cb = self.function_of(parts[0])
+            rets = returned(self.data, cb) if cb is not None else []
+            if not isinstance(codes, list) or cb is None or len(rets) != 1 or len(codes) > 4096:
+                return None
+            mapped: list[int] = []
+            for c in codes:
+                got = self.constant(rets[0], {**env, (cb.start_byte, 0): c}, depth + 1)
+                if not isinstance(got, list) or len(got) != 1:
+                    return None
+                mapped += got
+            return mapped
         values = [self.constant(a, env, depth + 1) for a in parts]
         if name == "join" and fn.type == "member_expression":  # ["res", "olve"].join("")
             obj = strip(fn.child_by_field_name("object") or fn)
@@ -1114,6 +1174,34 @@ class JsValues:
 
 
 _SPACES = re.compile(r"\s+")
+
+
+def _arithmetic(op: str, a: int, b: int) -> list[int] | None:
+    """One integer operation of a char-code transform (``(c >> 1) - 9``, ``c ^ 42``)."""
+    try:
+        if op == "+":
+            return [a + b]
+        if op == "-":
+            return [a - b]
+        if op == "*":
+            return [a * b] if abs(a * b) < 1 << 32 else None
+        if op == "^":
+            return [a ^ b]
+        if op == "&":
+            return [a & b]
+        if op == "|":
+            return [a | b]
+        if op == ">>":
+            return [a >> (b & 31)]
+        if op == ">>>":
+            return [(a & 0xFFFFFFFF) >> (b & 31)]
+        if op == "<<":
+            return [(a << (b & 31)) & 0xFFFFFFFF]
+        if op == "%" and b:
+            return [int(math.fmod(a, b))]  # JavaScript keeps the dividend's sign
+    except (ValueError, OverflowError):
+        return None
+    return None
 
 
 def _decoded(value: str, encoding: str) -> str | None:
