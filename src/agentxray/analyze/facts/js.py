@@ -31,6 +31,7 @@ from agentxray.analyze.facts.common import (
 from agentxray.analyze.facts.jsflow import JsFlow
 from agentxray.analyze.facts.jsliteral import KNOWN, literal_facts
 from agentxray.analyze.facts.jsscope import FUNCTIONS
+from agentxray.analyze.facts.jssinks import EXEC_NAMES
 from agentxray.analyze.interface import SourceUnit
 from agentxray.model import Fact, FactKind, Location
 from agentxray.rules.engine import LIST_ITEM
@@ -257,6 +258,8 @@ class _Collector:
             and up.child_by_field_name("left") == target
         ):
             return  # a write, not a read
+        if name == "*" and _child_environment(self.data, target):
+            return  # handed to a child process as its environment, not read as data
         if name == "*" and up is not None and up.type == "variable_declarator":
             pattern = up.child_by_field_name("name")
             if pattern is not None and pattern.type == "object_pattern":
@@ -367,6 +370,30 @@ class _Collector:
         node = self.root.descendant_for_byte_range(start, end)
         if node is not None and node.type == "member_expression":
             self._add("member", self._text(node), node)
+
+
+def _child_environment(data: bytes, target: Node) -> bool:
+    """Whether ``process.env`` is the ``env`` option of a call that starts a process
+    (``execFileSync("git", args, {env: {...process.env, GIT_TERMINAL_PROMPT: "0"}})``): the child
+    inherits the environment; nothing reads or sends it. The same option of a request body
+    (``body: JSON.stringify({env: process.env})``) is data and stays a read."""
+    holder = target.parent
+    if holder is not None and holder.type == "spread_element":
+        holder = holder.parent.parent if holder.parent is not None else None
+    if holder is None or holder.type != "pair":
+        return False
+    key = holder.child_by_field_name("key")
+    if key is None or data[key.start_byte : key.end_byte].strip(b"'\"") != b"env":
+        return False
+    options, args = holder.parent, holder.parent.parent if holder.parent is not None else None
+    if options is None or options.type != "object" or args is None or args.type != "arguments":
+        return False
+    call = args.parent
+    fn = call.child_by_field_name("function") if call is not None else None
+    if fn is None:
+        return False
+    callee = data[fn.start_byte : fn.end_byte].decode(errors="replace")
+    return callee.rsplit(".", 1)[-1] in EXEC_NAMES
 
 
 def _awaited_call(node: Node) -> Node:
