@@ -119,6 +119,7 @@ class JsFlow(JsSinks):
         sinks += self._dns()
         sinks += self._images()
         sinks += self._clients()
+        sinks += self._shaped_requests()
         sinks += self._handles(sinks)
         sinks += self._codes(calls)
         sinks += self._exits(calls)

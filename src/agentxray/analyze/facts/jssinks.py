@@ -73,6 +73,11 @@ HANDLE_SENDS = frozenset({"write", "end", "send"})
 
 DESTINATION_KEYS = frozenset({"host", "hostname", "path", "port", "url", "baseURL", "protocol"})
 
+_SENT_KEY = re.compile(rb"[{,]\s*[\"']?(body|json|form|payload)[\"']?\s*:")
+"""An options object's key that sends what it holds (the candidates of a request's shape)."""
+MAX_SHAPED = 200
+"""Request-shaped calls taken from one file, at most."""
+
 PAYLOAD_KEYS = frozenset(
     {"body", "data", "json", "form", "searchParams", "query", "qs", "params", "payload"}
 )
@@ -485,6 +490,38 @@ class JsSinks:
                 out.append(Sink(fact, roles, enclosing_function(up)))
         return out
 
+    def _shaped_requests(self) -> list[Sink]:
+        """Calls shaped like a request whatever the callee is called: an absolute http(s) URL
+        and an options object that sends something (``this.http(URL, {method: "POST", body})``
+        where ``this.http`` holds undici's ``request`` handed in by a caller, a client kept in
+        a variable or injected). The name of the function is not evidence; the shape is."""
+        have = {f.span for f in self.facts if f.kind == "network_request"}
+        out: list[Sink] = []
+        for at in _SENT_KEY.finditer(self.data):
+            pair = self.root.descendant_for_byte_range(at.start(1), at.end(1))
+            while pair is not None and pair.type not in ("pair", "program"):
+                pair = pair.parent
+            options = pair.parent if pair is not None and pair.type == "pair" else None
+            args = options.parent if options is not None else None
+            call = args.parent if args is not None and args.type == "arguments" else None
+            if call is None or call.type not in ("call_expression", "new_expression"):
+                continue
+            span = (call.start_byte, call.end_byte)
+            given = args_of(call)
+            if span in have or len(given) < 2 or strip(given[-1]) != options:
+                continue
+            if not _absolute_url(self.values.constant(given[0])):
+                continue
+            have.add(span)
+            callee = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+            name = text(self.data, callee)[:80] if callee is not None else "?"
+            fact = self._fact("network_request", name, call, first_text(self.data, call))
+            roles = self._url_roles(given[0]) + self._option_roles(options)
+            out.append(Sink(fact, roles, enclosing_function(call)))
+            if len(out) >= MAX_SHAPED:
+                break
+        return out
+
     def _clients(self) -> list[Sink]:
         """Calls of an HTTP or WebSocket client library: ``axios.post(url, data)``,
         ``got(url, opts)``, ``new WS(url)``."""
@@ -831,3 +868,8 @@ def _dedupe(roles: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
             seen.add((role, node.id))
             out.append((role, node))
     return out
+
+
+def _absolute_url(value: object) -> bool:
+    """An absolute http(s) URL with a host (a folded constant)."""
+    return isinstance(value, str) and re.match(r"https?://[\w.-]+\.\w", value) is not None
