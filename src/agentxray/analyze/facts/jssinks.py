@@ -343,13 +343,26 @@ class JsSinks:
         if "dns" in self.imports:
             calls += self._alias_calls("dns.")
         for call, name in calls:
+            if name.rsplit(".", 1)[-1] == "Resolver":
+                # new dns.promises.Resolver(opts): its instance asks too (r.resolveTxt(name))
+                for use in self._handle_uses(call):
+                    prop, sent = use.child_by_field_name("property"), use.parent
+                    if prop is None or sent is None or sent.type != "call_expression":
+                        continue
+                    if DNS_QUERIES.match(text(self.data, prop)):
+                        out.append(self._dns_sink(f"{name}().{text(self.data, prop)}", sent))
+                continue
             if not DNS_QUERIES.match(name.rsplit(".", 1)[-1]):
                 continue
-            fact = self._fact("network_request", name, call, first_text(self.data, call))
-            args = args_of(call)
-            roles = [("payload", args[0]), ("destination", args[0])] if args else []
-            out.append(Sink(fact, roles, enclosing_function(call)))
+            out.append(self._dns_sink(name, call))
         return out
+
+    def _dns_sink(self, name: str, call: Node) -> Sink:
+        """A DNS query: the name asked for is both where it goes and what it carries."""
+        fact = self._fact("network_request", name, call, first_text(self.data, call))
+        args = args_of(call)
+        roles = [("payload", args[0]), ("destination", args[0])] if args else []
+        return Sink(fact, roles, enclosing_function(call))
 
     def _alias_calls(self, prefix: str) -> list[tuple[Node, str]]:
         """Calls through top-level variables bound to a module's function (``R =
