@@ -70,7 +70,10 @@ CASES: dict[str, tuple[str, Callable[[], bytes]]] = {
         "javascript",
         lambda: b'var s = "' + b"A" * (50 << 20) + b'"; if (s === process.env.TZ) {}',
     ),
-    "js-millions-of-error-nodes": ("javascript", lambda: b"@#)(" * 1_000_000),
+    # eval makes the module need a tree (the literal prefilter parses nothing else), so the
+    # parser does meet the garbage
+    "js-millions-of-error-nodes": ("javascript", lambda: b"eval(x);" + b"@#)(" * 1_000_000),
+    "js-garbage-without-needs": ("javascript", lambda: b"@#)(" * 1_000_000),
     "js-invalid-utf8-and-nul": (
         "javascript",
         lambda: (
