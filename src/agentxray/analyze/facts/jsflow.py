@@ -625,22 +625,28 @@ class JsFlow(JsSinks):
                     break
                 instance = call
             kept = self._kept_in(instance)
-            for use in self.scopes.occurrences(kept)[:200] if kept is not None else []:
-                up = use.parent
-                call = up.parent if up is not None else None
-                prop = up.child_by_field_name("property") if up is not None else None
-                if (
-                    up is not None
-                    and call is not None
-                    and prop is not None
-                    and up.type == "member_expression"
-                    and up.child_by_field_name("object") == use
-                    and call.type == "call_expression"
-                    and call.child_by_field_name("function") == up
-                    and text(self.data, prop) == name
-                ):
-                    sites.append(call)
+            sites += self._method_calls_on(kept, name) if kept is not None else []
         return sites
+
+    def _method_calls_on(self, b: Binding, name: str) -> list[Node]:
+        """Calls of the method ``name`` on the variable ``b`` (``v.name(…)``)."""
+        calls: list[Node] = []
+        for use in self.scopes.occurrences(b)[:200]:
+            member = use.parent
+            call = member.parent if member is not None else None
+            prop = member.child_by_field_name("property") if member is not None else None
+            if (
+                member is not None
+                and call is not None
+                and prop is not None
+                and member.type == "member_expression"
+                and member.child_by_field_name("object") == use
+                and call.type == "call_expression"
+                and call.child_by_field_name("function") == member
+                and text(self.data, prop) == name
+            ):
+                calls.append(call)
+        return calls
 
     def _inline_sites(self, fn: Node, parent: Node) -> list[Node]:
         """Calls of a function expression with parameters that has no name: called where it
@@ -696,24 +702,7 @@ class JsFlow(JsSinks):
             for site in self._call_sites(factory)[:50] if factory is not None else []:
                 kept = self._kept_in(site)
                 holders += [kept] if kept is not None else []
-        sites: list[Node] = []
-        for b in holders[:20]:
-            for use in self.scopes.occurrences(b)[:200]:
-                member = use.parent
-                call = member.parent if member is not None else None
-                prop = member.child_by_field_name("property") if member is not None else None
-                if (
-                    member is not None
-                    and call is not None
-                    and prop is not None
-                    and member.type == "member_expression"
-                    and member.child_by_field_name("object") == use
-                    and call.type == "call_expression"
-                    and call.child_by_field_name("function") == member
-                    and text(self.data, prop) == name
-                ):
-                    sites.append(call)
-        return sites
+        return [call for b in holders[:20] for call in self._method_calls_on(b, name)]
 
     def _names_class(self, ident: Node, cls: Node) -> bool:
         """Whether an identifier names the class ``cls`` (its declaration, or a constant
