@@ -188,3 +188,35 @@ def test_a_token_split_across_requests_is_found_where_the_pieces_meet(pot: Honey
     other = pot.stream()
     assert other.feed(b64[:25], "a") == []
     assert [(h.token, h.encoding) for h in other.feed(b64[25:], "b")] == [(token, "base64")]
+
+
+def test_a_key_whose_text_spells_a_telltale_is_made_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from agentxray.observe import honeytokens
+
+    def pem(key: ed25519.Ed25519PrivateKey) -> str:
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        ).decode()
+
+    spelled, clean = ed25519.Ed25519PrivateKey.generate(), ed25519.Ed25519PrivateKey.generate()
+    # Each serialisation differs (a random check number), so the word is one every
+    # serialisation of the first key spells and none of the second's: it stands in for "fake".
+    texts = [pem(spelled).lower() for _ in range(3)]
+    others = [pem(clean).lower() for _ in range(3)]
+    word = next(
+        w
+        for w in (texts[0][i : i + 8] for i in range(40, len(texts[0]) - 40))
+        if all(w in t for t in texts) and not any(w in o for o in others)
+    )
+    made = iter([spelled, clean])
+    monkeypatch.setattr(honeytokens, "TELLTALES", (word,))
+    monkeypatch.setattr(ed25519.Ed25519PrivateKey, "generate", staticmethod(lambda: next(made)))
+    private, _, _ = honeytokens._ssh_key("ed25519", "alex@laptop")
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    got = load_ssh_private_key(private.encode(), None).public_key().public_bytes(*raw)
+    assert got == clean.public_key().public_bytes(*raw)
