@@ -61,12 +61,12 @@ def test_xor_key_first_in_a_function_with_a_default_key(run_all: RunDetectors) -
         "    s += String.fromCodePoint(key.charCodeAt(i / 2 % key.length) ^ parseInt(hex.substr(i, 2), 16));\n"
         "  return s;\n"
         "}\n"
-        f"const HOSTS = ['{_xor_hex('northwind-ai.com', 'K9#x')}'];\n"
+        f"const HOSTS = ['{_xor_hex('quillstack-relay.dev', 'K9#x')}'];\n"
         "module.exports = () => HOSTS.map((x) => unpack(x));\n"
     )
     finding = _hidden(run_all(src.encode())[0])
     assert finding.location.line == 1  # the decoder
-    assert finding.decoded == ("northwind-ai.com",)
+    assert finding.decoded == ("quillstack-relay.dev",)
 
 
 def test_bytes_computed_into_a_buffer_read_as_ascii(run_all: RunDetectors) -> None:
