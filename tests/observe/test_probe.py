@@ -189,6 +189,24 @@ def test_file_events_that_only_timing_changes_are_recorded_alike() -> None:
     )
 
 
+def test_a_look_at_another_process_is_timing_but_a_read_of_it_is_not() -> None:
+    def files(*events: tuple[str, str]) -> str:
+        made = [
+            SimpleNamespace(kind="file", access=access, path=path, host=None, port=None,
+                            argv=None, process=None)
+            for access, path in events
+        ]  # fmt: skip
+        r = recording_of("p", 0, exchanges=[], events=made, stdout="", stderr="",
+                         exit_code=0, run_paths={})  # fmt: skip
+        return {(a.where, a.key): a.text for a in r.aspects}[("files", "")]
+
+    # one run stats a child's /proc entry while the child still exists, the other does not
+    assert files(("touched", "/proc/4242/environ")) == files()
+    # reading it is behaviour, whichever pid
+    assert files(("read", "/proc/4242/environ")) == "read /proc/\u27e8pid\u27e9/environ"
+    assert files(("touched", "/proc/self/environ")) == "touched /proc/self/environ"
+
+
 def test_flag_services_and_names() -> None:
     assert flag_service("api.statsig.com/v1/initialize") == "Statsig"
     assert flag_service("clientsdk.launchdarkly.com/sdk/evalx/x") == "LaunchDarkly"

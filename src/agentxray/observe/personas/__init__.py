@@ -532,6 +532,8 @@ def recording_of(
         if e.kind in ("dns", "connect", "http", "tls-refused") and e.host:
             hosts.add(f"{e.kind} {e.host}" + (f":{e.port}" if e.port else ""))
         elif e.kind == "file" and e.path:
+            if e.access == "touched" and _PROC_PID.match(e.path):
+                continue  # a look at a process's /proc entry: when one exists is timing
             files.add(clean(f"{_ACCESS.get(e.access or '', e.access or '')} {_pids(e.path)}"))
         elif e.kind == "exec":
             argv = " ".join(e.argv) if e.argv else (e.path or e.process or "")
