@@ -412,16 +412,20 @@ class JsFlow(JsSinks):
         b = self.scopes.binding(name)
         if b is None:
             return []
-        sites = []
-        for occ in self.scopes.occurrences(b):
-            parent = occ.parent
+        return self._calls_through(b)
+
+    def _calls_through(self, b: Binding, limit: int | None = None) -> list[Node]:
+        """Calls of what the variable ``b`` holds (``v(…)``), among its first ``limit`` uses."""
+        calls: list[Node] = []
+        for occ in self.scopes.occurrences(b)[:limit]:
+            call = occ.parent
             if (
-                parent is not None
-                and parent.type == "call_expression"
-                and parent.child_by_field_name("function") == occ
+                call is not None
+                and call.type == "call_expression"
+                and call.child_by_field_name("function") == occ
             ):
-                sites.append(parent)
-        return sites
+                calls.append(call)
+        return calls
 
     def _write_opens(self) -> None:
         """``open(path, "a")`` / ``openSync(path, "w")`` creates or appends, it does not read:
@@ -673,14 +677,7 @@ class JsFlow(JsSinks):
                     sites.append(up)
                 continue
             kept = self._kept_in(made)
-            for use in self.scopes.occurrences(kept)[:200] if kept is not None else []:
-                call = use.parent
-                if (
-                    call is not None
-                    and call.type == "call_expression"
-                    and call.child_by_field_name("function") == use
-                ):
-                    sites.append(call)
+            sites += self._calls_through(kept, 200) if kept is not None else []
         return sites
 
     def _returned_object_sites(self, obj: Node, name: str) -> list[Node]:
