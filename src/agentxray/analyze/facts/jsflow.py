@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from itertools import islice
 
 from tree_sitter import Node
 
@@ -33,14 +34,18 @@ from agentxray.analyze.facts.jsscope import (
     this_members,
 )
 from agentxray.analyze.facts.jssinks import (
+    CLIENT_MODULES,
+    CLIENT_VERBS,
     COPIES,
     EXIT_CALLS,
+    SOCKET_MODULES,
     JsSinks,
     Sink,
     args_of,
     first_text,
 )
 from agentxray.analyze.facts.jsvalues import OWN_SCRIPT, RESPONSE_META, Visit, module_table
+from agentxray.analyze.js.nodes import prefiltered_finditer
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
 
@@ -119,10 +124,12 @@ class JsFlow(JsSinks):
         sinks += self._dns()
         sinks += self._images()
         sinks += self._clients()
+        sinks += self._kept_clients()
         sinks += self._shaped_requests()
         sinks += self._handles(sinks)
         sinks += self._codes(calls)
         sinks += self._exits(calls)
+        sinks += self._handler_exits(calls)
         sinks += self._file_ops(calls)
         self._file_helpers()
         self._listing_helpers(calls)
@@ -156,6 +163,109 @@ class JsFlow(JsSinks):
                 self._param_roles.setdefault((fn_start, index), set()).add(role)
                 if role in HANDED_ON:
                     self._run_params.setdefault(id(sink), set()).add(fn_start)
+
+    def _kept_clients(self) -> list[Sink]:
+        """A client library kept in an instance field or handed in as a parameter's default
+        (``constructor({ http = got } = {}) { this.http = http }``, ``this.http = opts.http ||
+        axios``, ``function loader(http = axios)``): calls of the holder (``this.http(u)``) and
+        of its verbs (``http.get(u)``) are requests; the injection point does not hide the
+        client."""
+        out: list[Sink] = []
+        have = {f.span for f in self.facts if f.kind == "network_request"}
+        holders: dict[int, tuple[Node, str]] = {}
+        for b, name in self._module_bindings(CLIENT_MODULES | SOCKET_MODULES)[:50]:
+            for occ in self.scopes.occurrences(b)[:100]:
+                for use in self._holder_uses(occ):
+                    holders.setdefault(use.id, (use, name))
+        for use, name in list(holders.values())[:400]:
+            up = use.parent
+            call, callee, verb = up, use, ""
+            if up is not None and up.type == "member_expression":
+                verb_node = up.child_by_field_name("property")
+                verb = text(self.data, verb_node) if verb_node is not None else ""
+                if up.child_by_field_name("object") != use or verb not in CLIENT_VERBS:
+                    continue
+                call, callee = up.parent, up
+            if call is None or call.type != "call_expression":
+                continue
+            if call.child_by_field_name("function") != callee:
+                continue
+            if (call.start_byte, call.end_byte) in have:
+                continue
+            have.add((call.start_byte, call.end_byte))
+            value = f"{name}.{verb}" if verb else name
+            fact = self._fact("network_request", value, call, first_text(self.data, call))
+            out.append(Sink(fact, self._client_roles(verb, call), enclosing_function(call)))
+        return out
+
+    def _holder_uses(self, occ: Node, depth: int = 0) -> list[Node]:
+        """Where a value is used after it is stored in a ``this.<f>`` field (every
+        ``this.<f>`` of the class) or given as a parameter's default (every use of the
+        parameter, and the fields that parameter is stored in), also as the fallback of
+        ``||``/``??``."""
+        cur = occ
+        parent = cur.parent
+        while parent is not None and (
+            parent.type == "parenthesized_expression"
+            or (
+                parent.type == "binary_expression"
+                and text(self.data, parent.child_by_field_name("operator") or parent)
+                in ("||", "??")
+            )
+        ):
+            cur, parent = parent, parent.parent
+        if parent is None or depth > 2:
+            return []
+        if parent.type == "assignment_expression" and parent.child_by_field_name("right") == cur:
+            left = parent.child_by_field_name("left")
+            obj = left.child_by_field_name("object") if left is not None else None
+            prop = left.child_by_field_name("property") if left is not None else None
+            if left is None or obj is None or prop is None or obj.type != "this":
+                return []
+            return this_members(self.data, left, text(self.data, prop))
+        if parent.type not in ("assignment_pattern", "object_assignment_pattern"):
+            return []
+        if parent.child_by_field_name("right") != cur:
+            return []
+        name = parent.child_by_field_name("left")
+        b = self.scopes.binding(name) if name is not None else None
+        if b is None or b.kind != "param":
+            return []
+        out: list[Node] = []
+        for use in self.scopes.occurrences(b)[:50]:
+            if use != name:
+                out += [use, *self._holder_uses(use, depth + 1)]
+        return out
+
+    def _handler_exits(self, calls: list[Fact]) -> list[Sink]:
+        """An exit that a named message decides: ``es.addEventListener("halt", (ev) =>
+        this._onHalt(ev))`` with ``_onHalt`` calling ``process.exit`` runs when the server
+        sends ``halt``, however unconditional the exit looks where it stands. The handler's
+        argument (or, without one, the object it listens on) is the exit's condition; it counts
+        only where it carries a response or a socket's data (a child process's or the
+        process's own events carry none), and lifecycle events (error, close…) and every-message
+        events (message, data) are not the server's choice."""
+        out: list[Sink] = []
+        for f in calls:
+            if f.value.rsplit(".", 1)[-1] not in ("exit", "abort", "kill"):
+                continue
+            call = self._node(f)
+            callee = call.child_by_field_name("function") if call is not None else None
+            if call is None or callee is None or self.values.canonical(callee) not in EXIT_CALLS:
+                continue
+            fn = enclosing_function(call)
+            if fn is None:
+                continue
+            delivered = _delivered(self.data, fn)
+            if delivered is None:
+                for site in self._call_sites(fn)[:20]:
+                    outer = enclosing_function(site)
+                    delivered = _delivered(self.data, outer) if outer is not None else None
+                    if delivered is not None:
+                        break
+            if delivered is not None:
+                out.append(Sink(f, [("condition", delivered)], fn))
+        return out
 
     def _downloads(self, sinks: list[Sink]) -> None:
         """A file written from a response: the variable holding its path carries the request
@@ -593,8 +703,10 @@ class JsFlow(JsSinks):
         sites: list[Node] = []
         made_at = self._new_sites.get(class_name)
         if made_at is None:  # searched once per class name (a bundle has many methods)
-            pattern = rb"\bnew\s+" + re.escape(class_name.encode()) + rb"\b"
-            made_at = [m.end() for m in re.finditer(pattern, self.data)][:200]
+            pattern = re.compile(rb"\bnew\s+" + re.escape(class_name.encode()) + rb"\b")
+            # `new` found first (re walks 18 MB byte by byte for a leading \b: 0.14 s a search)
+            found = prefiltered_finditer(pattern, self.data)
+            made_at = [m.end() for m in islice(found, 200)]
             self._new_sites[class_name] = made_at
         for end in made_at:
             occ = self.root.descendant_for_byte_range(end - len(class_name), end)
@@ -1326,6 +1438,62 @@ _TEST_PARTS = frozenset(
         "binary_expression",
     }
 )
+
+
+_LISTENS = frozenset({"on", "once", "addEventListener", "addListener", "prependListener"})
+"""Methods that install an event handler: ``(event name, handler)``."""
+
+_UNCHOSEN_EVENTS = re.compile(
+    r"^(on)?(error|close|closed|end|finish|exit|open|opened|connect|connected|ready|listening|"
+    r"disconnect|disconnected|timeout|abort|drain|reconnect\w*|ping|pong|upgrade|"
+    r"message|data|response|readable|chunk|line)$",
+    re.IGNORECASE,
+)
+"""Events that happen on every connection or every message: the server does not choose them
+(a named event such as ``halt`` or ``shutdown`` is its choice)."""
+
+
+def _delivered(data: bytes, fn: Node) -> Node | None:
+    """What a named event handler receives: its first parameter, or the object it listens on
+    when it takes none (``es.addEventListener("halt", () => …)``); ``None`` when ``fn`` is not
+    installed as the handler of an event the sender chooses."""
+    holder = fn.parent
+    while holder is not None and holder.type == "parenthesized_expression":
+        holder = holder.parent
+    receiver: Node | None = None
+    if holder is not None and holder.type == "arguments" and holder.parent is not None:
+        args = holder.named_children
+        callee = holder.parent.child_by_field_name("function")
+        prop = callee.child_by_field_name("property") if callee is not None else None
+        if (
+            callee is None
+            or prop is None
+            or text(data, prop) not in _LISTENS
+            or len(args) < 2
+            or args[1] != fn
+            or args[0].type != "string"
+        ):
+            return None
+        event = text(data, args[0]).strip("\"'")
+        receiver = callee.child_by_field_name("object")
+    elif holder is not None and holder.type == "assignment_expression":
+        left = holder.child_by_field_name("left")
+        prop = left.child_by_field_name("property") if left is not None else None
+        if left is None or prop is None or left.type != "member_expression":
+            return None
+        event = text(data, prop)
+        if not event.startswith("on") or len(event) < 5:
+            return None
+        receiver = left.child_by_field_name("object")
+    else:
+        return None
+    if not event or _UNCHOSEN_EVENTS.match(event):
+        return None
+    params = parameters(fn)
+    first = params[0] if params else None
+    if first is not None and first.type != "identifier":
+        first = first.child_by_field_name("pattern")  # TypeScript: (ev: MessageEvent) => …
+    return first if first is not None and first.type == "identifier" else receiver
 
 
 def _guard(node: Node) -> Node | None:
