@@ -311,6 +311,9 @@ def _benign(g: Group) -> bool:
     if _outcomes_all(g.comparisons, "outcomes_pick_language"):
         logger.debug("locale %s only picks a UI language", g.values)
         return True
+    if _outcomes_all(g.comparisons, "outcomes_pick_translation"):
+        logger.debug("locale %s only picks an entry of a translation table", g.values)
+        return True
     if language_only and _outcomes_all(g.comparisons, "outcomes_pick_catalog"):
         logger.debug("locale %s only picks translated texts", g.values)
         return True

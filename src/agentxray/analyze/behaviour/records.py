@@ -115,6 +115,10 @@ class Comparison:
     (``isZh ? "zh-CN" : "en"``)."""
     outcomes_pick_catalog: bool = False
     """Every branch it decides chooses between two lists of sentences (translated texts)."""
+    outcomes_pick_translation: bool = False
+    """Every branch it decides yields an entry of a table of translations keyed by language tag
+    (``CATALOGS["zh-TW"]``), whose entries hold the same messages: only the texts' language
+    changes."""
     outcomes_mark_text: bool = False
     """A branch it decides picks between texts that look alike (``x ? NNBSP : " "``): its outcome
     is written covertly into text the program produces."""

@@ -199,6 +199,94 @@ def _picks_catalog(a: JsAnalysis, outcomes: list[Node]) -> bool:
     return True
 
 
+def _branch_values(node: Node | None) -> list[Node]:
+    """The expressions a decided branch yields: ``return a ? X : Y`` → ``X``, ``Y``."""
+    while node is not None and node.type in ("parenthesized_expression", "statement_block"):
+        node = node.named_children[0] if node.named_child_count == 1 else None
+    if node is not None and node.type in ("return_statement", "expression_statement"):
+        node = node.named_children[0] if node.named_child_count == 1 else None
+    if node is not None and node.type == "parenthesized_expression":
+        return _branch_values(node)
+    if node is not None and node.type == "ternary_expression":
+        fields: tuple[str, ...] = ("consequence", "alternative")
+    elif node is not None and node.type == "binary_expression" and _operator(node) in ("||", "??"):
+        fields = ("left", "right")  # `T[tag] || T.en`: a fallback entry
+    else:
+        return [node] if node is not None else []
+    return [v for f in fields for v in _branch_values(node.child_by_field_name(f))]
+
+
+def _operator(node: Node) -> str:
+    op = node.child_by_field_name("operator")
+    return text(op) if op is not None else ""
+
+
+def _translations(a: JsAnalysis, table: Node) -> bool:
+    """A table of translations: keyed by language tags, at least two entries, every entry a
+    table of texts sharing its message keys with another entry (``{en: {...}, "zh-CN": {...}}``)."""
+    entries: list[set[str]] = []
+    value: Node | None
+    for pair in table.named_children:
+        if pair.type == "shorthand_property_identifier":
+            key, value = text(pair), pair
+        elif pair.type == "pair":
+            key_node = pair.child_by_field_name("key")
+            key = (string_value(key_node) or text(key_node)) if key_node is not None else ""
+            value = pair.child_by_field_name("value")
+        else:
+            continue
+        entry = a.resolver.table(value)
+        if not language_choice(key) or entry is None:
+            return False
+        texts = [p for p in entry.named_children if p.type == "pair"]
+        if len(texts) < MIN_CATALOG_ITEMS or any(
+            (v := p.child_by_field_name("value")) is None
+            or v.type not in ("string", "template_string")
+            for p in texts
+        ):
+            return False
+        entries.append({text(k) for p in texts if (k := p.child_by_field_name("key")) is not None})
+    return len(entries) >= 2 and all(
+        any(len(e & o) >= len(e) / 2 for o in entries if o is not e) for e in entries
+    )
+
+
+def _picks_translation(a: JsAnalysis, outcomes: list[Node]) -> bool:
+    """Every outcome yields an entry of a table of translations, chosen by a literal language
+    tag: ``lang === "zh" ? CATALOGS["zh-TW"] : CATALOGS["zh-CN"]``. Only the language of the
+    texts changes, whatever territory the tag names."""
+    if not outcomes:
+        return False
+    for node in outcomes:
+        branches = (
+            [node.child_by_field_name(f) for f in ("consequence", "alternative")]
+            if node.type == "ternary_expression"
+            else [node.child_by_field_name("consequence")]
+            if node.type == "if_statement"
+            else []
+        )
+        values = [v for b in branches for v in _branch_values(b)]
+        if not values:
+            return False
+        for value in values:
+            if value.type == "subscript_expression":
+                index = value.child_by_field_name("index")
+                # A literal key names a language; a computed one is the user's tag looked up.
+                literal = index is not None and index.type == "string"
+                key = string_value(index) if index is not None and literal else None
+            elif value.type == "member_expression":
+                prop = value.child_by_field_name("property")
+                literal, key = True, text(prop) if prop is not None else None
+            else:
+                return False
+            table = a.resolver.table(value.child_by_field_name("object"))
+            if (literal and not (key and language_choice(key))) or table is None:
+                return False
+            if not _translations(a, table):
+                return False
+    return True
+
+
 def _non_ascii_literals(nodes: list[Node]) -> tuple[str, ...]:
     """String literals with non-ASCII characters inside ``nodes`` (a script's own letters)."""
     out: list[str] = []
@@ -327,6 +415,7 @@ class _FrontEnd:
             ),
             outcomes_pick_language=locale and _picks_language(nodes),
             outcomes_pick_catalog=locale and _picks_catalog(self.a, nodes),
+            outcomes_pick_translation=locale and _picks_translation(self.a, nodes),
             condition_literals=_non_ascii_literals(nodes) if locale else (),
             catalog=locale and _catalog(self.a, cmp),
             outcomes_arrange_tested=cmp.operator == "in"
