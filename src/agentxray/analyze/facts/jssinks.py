@@ -607,9 +607,65 @@ class JsSinks:
                 out.append(Sink(fact, roles + destination, enclosing_function(sent)))
         return out
 
-    def _handle_uses(self, creation: Node) -> list[Node]:
+    def _call_sites(self, fn: Node) -> list[Node]:
+        """Calls of a local function (the data flow finds them; none without it)."""
+        return []
+
+    def _handle_uses(self, creation: Node, depth: int = 0) -> list[Node]:
         """Member expressions on what a creating call returns: ``x.send`` for ``x = new W()``,
-        ``new Image().src``."""
+        ``new Image().src``; also on what the calls of a function that returns the handle
+        return (``_socket() { return this.s || (this.s = dgram.createSocket("udp4")) }``,
+        then ``this._socket().send(b)``)."""
+        uses = self._direct_uses(creation)
+        if depth < 2:
+            fn = enclosing_function(creation)
+            if fn is not None and self._returns_handle(fn, creation):
+                for site in self._call_sites(fn)[:100]:
+                    uses += self._handle_uses(site, depth + 1)
+        return uses
+
+    def _returns_handle(self, fn: Node, creation: Node) -> bool:
+        """Whether ``fn`` returns the handle ``creation`` makes, or the variable or field it is
+        kept in (through ``||``, ``??``, ternaries and comma sequences)."""
+        held = {creation.id}
+        kept = _kept_as(creation)
+        body = fn.child_by_field_name("body")
+        if body is None:
+            return False
+        returned: list[Node] = []
+        if body.type != "statement_block":
+            returned.append(body)
+        stack = list(body.named_children) if body.type == "statement_block" else []
+        while stack:
+            node = stack.pop()
+            if node.type in FUNCTIONS or node.type == "class_declaration":
+                continue
+            if node.type == "return_statement":
+                returned += node.named_children[:1]
+                continue
+            stack.extend(node.named_children)
+        while returned:
+            node = strip(returned.pop())
+            if node.id in held or (kept is not None and text(self.data, node) == kept):
+                return True
+            if node.type == "sequence_expression" and node.named_children:
+                returned.append(node.named_children[-1])
+            elif node.type == "ternary_expression":
+                returned += [
+                    n
+                    for n in (
+                        node.child_by_field_name("consequence"),
+                        node.child_by_field_name("alternative"),
+                    )
+                    if n is not None
+                ]
+            elif _defaulting(node) or node.type == "assignment_expression":
+                right = node.child_by_field_name("right")
+                left = node.child_by_field_name("left")
+                returned += [n for n in (left, right) if n is not None]
+        return False
+
+    def _direct_uses(self, creation: Node) -> list[Node]:
         parent = creation.parent
         if parent is not None and parent.type == "member_expression":
             return [parent]
@@ -792,6 +848,27 @@ def _callee_at(call: Node) -> Node:
         prop = fn.child_by_field_name("property")
         return prop if prop is not None else fn
     return fn if fn is not None else call
+
+
+def _kept_as(creation: Node) -> str | None:
+    """The text of the variable or ``this`` field a creation is assigned to, if any."""
+    parent = creation.parent
+    while parent is not None and (
+        parent.type in ("await_expression", "parenthesized_expression", "ternary_expression")
+        or _defaulting(parent)
+    ):
+        parent = parent.parent
+    target: Node | None = None
+    if parent is not None and parent.type == "variable_declarator":
+        target = parent.child_by_field_name("name")
+    elif parent is not None and parent.type in (
+        "assignment_expression",
+        "augmented_assignment_expression",
+    ):
+        target = parent.child_by_field_name("left")
+    if target is None or target.type not in ("identifier", "member_expression"):
+        return None
+    return target.text.decode("utf-8", "replace") if target.text is not None else None
 
 
 def _defaulting(node: Node) -> bool:
