@@ -798,7 +798,17 @@ class JsValues:
             return [e for site in self._iterations_of(b.scope)[:4] for e in self._elements(site)]
         call = holder.parent if holder is not None and holder.type == "arguments" else None
         obj = self._iterated_object(call) if call is not None else None
-        return self._elements(obj) if obj is not None else []
+        if obj is None:
+            return []
+        rows = self._elements(obj)
+        at = _array_position(self.data, parameters(b.scope)[:1], b.name)
+        if at is None:
+            return rows
+        # rows.map(([name, file]) => …): the name takes one position of each element
+        pairs = [strip(r) for r in rows]
+        return [
+            r.named_children[at] for r in pairs if r.type == "array" and at < len(r.named_children)
+        ]
 
     def _row_paths(self, parts: list[Node], depth: int, glue: str = "/") -> str:
         """A join of several fields of one table row (``join(home, row.dir, row.file)``, or
@@ -1243,6 +1253,23 @@ def module_table(fn: Node) -> Node | None:
     if key is None or key.type not in ("number", "string"):
         return None
     return pair.parent if pair.parent is not None and pair.parent.type == "object" else None
+
+
+def _array_position(data: bytes, params: list[Node], name: str) -> int | None:
+    """Where ``name`` stands in the array pattern of the first parameter (``1`` for ``p`` in
+    ``([k, p]) => …``); ``None`` when it is not bound by one."""
+    for param in params:
+        pattern = (
+            param.child_by_field_name("pattern") if param.type == "required_parameter" else param
+        )
+        if pattern is None or pattern.type != "array_pattern":
+            return None
+        for i, part in enumerate(pattern.named_children):
+            if part.type == "assignment_pattern":
+                part = part.child_by_field_name("left") or part
+            if part.type == "identifier" and text(data, part) == name:
+                return i
+    return None
 
 
 def _arguments(call: Node) -> list[Node]:
