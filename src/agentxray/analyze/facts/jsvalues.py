@@ -801,13 +801,15 @@ class JsValues:
         if obj is None:
             return []
         rows = self._elements(obj)
-        at = _array_position(self.data, parameters(b.scope)[:1], b.name)
-        if at is None:
+        place = _array_position(self.data, parameters(b.scope)[:1], b.name)
+        if place is None:
             return rows
         # rows.map(([name, file]) => …): the name takes one position of each element
         pairs = [strip(r) for r in rows]
         return [
-            r.named_children[at] for r in pairs if r.type == "array" and at < len(r.named_children)
+            r.named_children[place]
+            for r in pairs
+            if r.type == "array" and place < len(r.named_children)
         ]
 
     def _row_paths(self, parts: list[Node], depth: int, glue: str = "/") -> str:
