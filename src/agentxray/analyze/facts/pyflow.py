@@ -23,7 +23,7 @@ from agentxray.analyze.facts.common import (
     VERSIONISH,
 )
 from agentxray.analyze.facts.pyscope import FILE_KEY, FUNCTION_NODES, is_self, passed, span
-from agentxray.analyze.facts.pysinks import PySinks, Sink
+from agentxray.analyze.facts.pysinks import HANDLE_MAKERS, PySinks, Sink
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
 
@@ -492,6 +492,20 @@ class PyFlow(PySinks):
                     out.append((key, node.value))
         return out
 
+    def _made_client(self, value: ast.AST) -> bool:
+        """A client, connection or setting made by a network library's class
+        (``aiohttp.ClientSession()``, ``requests.Session()``, ``httpx.Timeout()``): what a test
+        of it reads (``session.closed``) is the program's state, not a server's answer."""
+        if not isinstance(value, ast.Call):
+            return False
+        name = self.dotted(value.func) or ""
+        last = name.rsplit(".", 1)[-1]
+        return name in HANDLE_MAKERS or (
+            name.split(".", 1)[0] in _NETWORK_LIBRARIES
+            and last[:1].isupper()
+            and not last.endswith(("Request", "Response"))
+        )
+
     def _instance_gates(self, sinks: list[Sink]) -> None:
         """A response kept on an instance (``self.flags = fetch_flags()``) and tested by
         another method of the class (``if self.flags.get("read_only")``): a remote switch."""
@@ -510,7 +524,7 @@ class PyFlow(PySinks):
             for _node, attr in tests:
                 if attr.attr in remote:
                     continue
-                values = self._instance_values(attr)
+                values = [v for v in self._instance_values(attr) if not self._made_client(v)]
                 labels = {f for v in values for f in self.labels(v, Visit())}
                 remote[attr.attr] = [s for s in sinks if s.fact in labels]
             for node, attr in tests:
@@ -839,6 +853,8 @@ class PyFlow(PySinks):
         remote: dict[str, list[Sink]] = {}
         for name, values in module.values.items():
             for value in values:
+                if self._made_client(value):
+                    continue
                 labels = self.labels(value, Visit())
                 hits = [s for s in sinks if s.fact in labels]
                 if hits:
@@ -871,6 +887,10 @@ class PyFlow(PySinks):
                     gate = self._fact("member", ast.unparse(node.test)[:200], node.test)
                     self._project(gate, "condition", [s.fact for s in origin])
                 break
+
+
+_NETWORK_LIBRARIES = frozenset(n.split(".", 1)[0] for n in HANDLE_MAKERS) - {"asyncio"}
+"""Top-level modules of the network clients (``aiohttp``, ``requests``, ``httpx``, ``http``…)."""
 
 
 def _state_key(node: ast.AST) -> str | None:
