@@ -705,6 +705,11 @@ class PyScopes:
         if not call.args:
             return "*"
         first = call.args[0]
+        if isinstance(first, ast.Name):  # cmd = [sys.executable, "-m", "pip", …]; run(cmd)
+            scope = self.resolve(first.id, self.scope_at(first))
+            values = scope.values.get(first.id, []) if scope is not None else []
+            if len(values) == 1 and isinstance(values[0], ast.List | ast.Tuple):
+                first = values[0]
         if isinstance(first, ast.List | ast.Tuple):
             words = [self._word(e) for e in first.elts]
         else:
