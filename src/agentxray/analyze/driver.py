@@ -236,6 +236,11 @@ def _run_forked(
     return out
 
 
+def _parse(unit: SourceUnit) -> None:
+    """Parse the unit's JavaScript now (the tree stays on the unit)."""
+    unit.js_tree  # noqa: B018 (a cached property: read for its effect)
+
+
 def _analyse_unit(
     unit: SourceUnit,
     wanted: Sequence[Detector],
@@ -252,7 +257,9 @@ def _analyse_unit(
     # parsing again. Then the first family (in registry order) runs here, the rest in the child.
     if unit.entry.kind in ("javascript", "typescript"):
         progress("parse", _label(unit.entry))
-        _ = unit.js_tree
+        # No reference to the tree here: one would keep it alive until this function returns,
+        # after the child, and the parent's early free (``_run_forked``) would free nothing.
+        _parse(unit)
     return _run_forked(unit, groups[0], [d for g in groups[1:] for d in g], progress)
 
 
