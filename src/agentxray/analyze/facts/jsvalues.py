@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from agentxray.analyze.facts.common import STANDARD_HEADERS
 from agentxray.analyze.facts.jsscope import (
     FUNCTIONS,
     Binding,
@@ -95,7 +96,8 @@ _KEY_LISTS = frozenset({"Object.keys", "Object.getOwnPropertyNames", "Reflect.ow
 lists which variables are set, none of their secrets)."""
 
 Env = dict[tuple[int, int], tuple[Node, "Env"]]
-Const = str | list[int] | None
+Const = str | list[int] | tuple[str, ...] | None
+"""A folded value: a string, the numbers of a list of them, the strings of a list of them."""
 """A folded constant: text, or the numbers of an array literal (bytes, char codes)."""
 """Parameters bound to arguments while a local function is followed: (function, index) → arg."""
 
@@ -388,7 +390,11 @@ class JsValues:
                             visit.seen.add(assigned.id)
                             self._descend(assigned, visit, env, depth, out)
                     continue
-                meta = text(self.data, prop) in RESPONSE_META and self._response(obj)
+                meta = (
+                    text(self.data, prop) in RESPONSE_META
+                    and self._response(obj)
+                    and not (text(self.data, prop) == "headers" and self._handed_whole(node))
+                )
                 self._narrowed(obj, visit, env, depth, out, meta)
                 continue
             if kind == "subscript_expression":
@@ -430,6 +436,16 @@ class JsValues:
                 # this.queue.push(event) elsewhere: what is added to it
                 prop, call = parent.child_by_field_name("property"), parent.parent
                 if (
+                    call is not None
+                    and call.type == "assignment_expression"
+                    and call.child_by_field_name("left") == parent
+                ):
+                    # this.gates.halt = v elsewhere: the object kept in the field holds v
+                    right = call.child_by_field_name("right")
+                    if right is not None:
+                        out.append(right)
+                    continue
+                if (
                     prop is not None
                     and text(self.data, prop) in COLLECTION_ADDS
                     and call is not None
@@ -450,6 +466,22 @@ class JsValues:
             return b is not None and b.value is not None and self._response(b.value, depth + 1)
         here = self.by_span.get((node.start_byte, node.end_byte), ())
         return any(f.kind == "network_request" for f in here)
+
+    def _handed_whole(self, node: Node) -> bool:
+        """Whether a response's ``headers`` object is handed whole to a local function that
+        reads a custom header in it (``this.absorb(res.headers)`` reading ``x-cfg-gates``): a
+        custom header's value is what the server decides, not how the transfer went."""
+        holder = node.parent
+        call = holder.parent if holder is not None and holder.type == "arguments" else None
+        callee = call.child_by_field_name("function") if call is not None else None
+        target = self.function_of(callee) if callee is not None else None
+        if target is None or target.end_byte - target.start_byte > 20_000:
+            return False
+        body = self.data[target.start_byte : target.end_byte]
+        return any(
+            m.group(2).decode("latin-1").lower() not in STANDARD_HEADERS
+            for m in _HEADER_READ.finditer(body)
+        )
 
     def _narrowed(
         self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact], meta: bool = False
@@ -1037,13 +1069,13 @@ class JsValues:
         (``TextDecoder().decode(Uint8Array.from([…]))``, ``String.fromCharCode``,
         ``Buffer.from(s, "base64"|"hex").toString()``, ``atob``), through constants and local
         helpers; ``None`` when it is not a constant."""
-        if depth > 8:
-            return None
         node = strip(node)
-        env = env or {}
         literal = unquote(self.data, node)
         if literal is not None:
             return literal
+        if depth > 12:
+            return None
+        env = env or {}
         kind = node.type
         if kind == "number":
             try:
@@ -1055,9 +1087,19 @@ class JsValues:
             for e in node.named_children:
                 got = self.constant(e, env, depth + 1)
                 if not isinstance(got, list):
-                    return None
+                    return self._string_list(node, env, depth)
                 out += got
             return out
+        if kind == "subscript_expression":  # P[0], "abc"[1], parts[i] of a folded list
+            obj, index = node.child_by_field_name("object"), node.child_by_field_name("index")
+            seq = self.constant(obj, env, depth + 1) if obj is not None else None
+            at = self.constant(index, env, depth + 1) if index is not None else None
+            if not isinstance(at, list) or len(at) != 1 or seq is None:
+                return None
+            if not -len(seq) <= at[0] < len(seq):
+                return None
+            item = seq[at[0]]
+            return [item] if isinstance(item, int) else item
         if kind == "binary_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             first = self.constant(left, env, depth + 1) if left is not None else None
@@ -1088,6 +1130,17 @@ class JsValues:
         if kind == "call_expression":
             return self._constant_call(node, env, depth)
         return None
+
+    def _string_list(self, node: Node, env: dict[tuple[int, int], Node | int], depth: int) -> Const:
+        """An array literal of strings, spreads of strings counted char by char (``[...s]``)."""
+        out: list[str] = []
+        for e in node.named_children[:4096]:
+            spread = e.type == "spread_element"
+            got = self.constant(e.named_children[0] if spread else e, env, depth + 1)
+            if not isinstance(got, str):
+                return None
+            out += list(got) if spread else [got]
+        return tuple(out)
 
     def _constant_call(
         self, node: Node, env: dict[tuple[int, int], Node | int], depth: int
@@ -1122,11 +1175,22 @@ class JsValues:
         if name == "join" and fn.type == "member_expression":  # ["res", "olve"].join("")
             obj = strip(fn.child_by_field_name("object") or fn)
             sep = values[0] if values else ","
-            if obj.type != "array" or not isinstance(sep, str) or obj.named_child_count > 64:
+            if not isinstance(sep, str):
+                return None
+            if obj.type != "array":  # s.split("").reverse().join(""), [...s].reverse()…
+                held = self.constant(obj, env, depth + 1)
+                return sep.join(held) if isinstance(held, tuple) else None
+            if obj.named_child_count > 64:
                 return None
             pieces = [self.constant(e, env, depth + 1) for e in obj.named_children]
             texts = [p for p in pieces if isinstance(p, str)]
             return sep.join(texts) if texts and len(texts) == len(pieces) else None
+        if fn.type == "member_expression" and name in _SEQUENCE_OPS:
+            held = self.constant(fn.child_by_field_name("object") or fn, env, depth + 1)
+            return _sequence_op(name, held, values)
+        if name == "from" and len(parts) == 1 and isinstance(values[0], str):
+            # Array.from(s): its characters; Buffer.from(s) is not folded to a list
+            return tuple(values[0]) if self.canonical(fn) == "Array.from" else None
         if name == "fromCharCode":
             spread = (
                 parts[0].named_children[0] if parts and parts[0].type == "spread_element" else None
@@ -1185,7 +1249,33 @@ class JsValues:
         return _SPACES.sub(" ", " ".join(words)).strip()
 
 
+_HEADER_READ = re.compile(rb"(?:\.get\(|\[)\s*([\"'`])([A-Za-z][\w-]{0,63})\1")
+"""A header read by name: ``h.get("x-cfg")``, ``h["x-cfg"]``."""
+
 _SPACES = re.compile(r"\s+")
+
+
+_SEQUENCE_OPS = frozenset({"split", "reverse", "toReversed", "slice", "concat"})
+"""Methods folded on a constant string or list: what string-reversal hiding is made of."""
+
+
+def _sequence_op(name: str, held: Const, values: list[Const]) -> Const:
+    """``s.split(sep)``, ``xs.reverse()``, ``xs.slice(a, b)``, ``s.concat(t)`` on constants."""
+    if held is None:
+        return None
+    if name == "split":
+        sep = values[0] if values else None
+        if not isinstance(held, str) or not isinstance(sep, str) or len(values) != 1:
+            return None
+        return tuple(held) if sep == "" else tuple(held.split(sep))
+    if name in ("reverse", "toReversed") and not values and not isinstance(held, str):
+        return held[::-1]
+    if name == "slice" and all(isinstance(v, list) and len(v) == 1 for v in values[:2]):
+        bounds = [v[0] for v in values[:2] if isinstance(v, list)]
+        return held[slice(*bounds)] if len(bounds) == len(values) else None
+    if name == "concat" and isinstance(held, str) and all(isinstance(v, str) for v in values):
+        return held + "".join(v for v in values if isinstance(v, str))
+    return None
 
 
 def _arithmetic(op: str, a: int, b: int) -> list[int] | None:
