@@ -47,6 +47,8 @@ def plain(facts: list[Fact], kind: str) -> list[str]:
         ('join(homedir(), R(["jJHdl5mL", "x"][0]))', "~/.netrc"),
         ('join(homedir(), S("crmpn." + "x", 0, 6))', "~/.npmrc"),
         ('join(homedir(), Array.from("crmpn.").reverse().join(""))', "~/.npmrc"),
+        # a helper that returns an override from the environment, else a default path
+        ("where()", "~/.kube/config"),
     ],
 )
 def test_js_file_read_paths_are_spelled_out(expr: str, path: str) -> None:
@@ -56,6 +58,8 @@ def test_js_file_read_paths_are_spelled_out(expr: str, path: str) -> None:
     )
     src += 'const R = (t) => Buffer.from([...t].reverse().join(""), "base64").toString("utf8");\n'
     src += 'function S(t, a, b) { return t.slice(a, b).split("").reverse().join(""); }\n'
+    src += "function where() { const o = process.env.KCFG; if (o) return o.split(':')[0];\n"
+    src += '  return path.join(os.homedir(), ".kube", "config"); }\n'
     src += f'fs.readFileSync({expr}, "utf8");\n'
     assert plain(js_facts(src), "file_read") == [path]
 

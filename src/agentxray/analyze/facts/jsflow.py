@@ -329,6 +329,33 @@ class JsFlow(JsSinks):
                 if "/" in spelled.strip("*/"):
                     self._fact("file_read", spelled, template, "curl @file")
             at = self.data.find(b"@${", at + 3)
+        self._upload_words()
+
+    def _upload_words(self) -> None:
+        """A curl upload option's file given as an expression (``"-T", authFile()``,
+        ``"--data-binary", "@" + p``): curl reads it into the request."""
+        seen = 0
+        for word in (b'"-T"', b"'-T'", b'"--upload-file"', b"'--upload-file'", b'"@" +', b"'@' +"):
+            at = self.data.find(word)
+            while at != -1 and seen < 50:
+                seen += 1
+                node = self.root.named_descendant_for_byte_range(at, at + len(word) - 1)
+                joined = word.endswith(b"+")
+                while node is not None and node.type != (
+                    "binary_expression" if joined else "string"
+                ):
+                    node = node.parent
+                given: Node | None = None
+                if node is not None and not joined:
+                    if node.parent is not None and node.parent.type == "array":
+                        given = node.next_named_sibling
+                elif node is not None and _curl_word(self.data, node):
+                    given = node.child_by_field_name("right")
+                if given is not None:
+                    spelled = self.values.path(given)
+                    if "/" in spelled.strip("*/"):
+                        self._fact("file_read", spelled, given, "curl upload")
+                at = self.data.find(word, at + len(word))
 
     def _extractions(self, sinks: list[Sink]) -> None:
         """An archive unpacked by a command (``tar -xzf a.tgz -C dir``, ``unzip a.zip -d dir``):

@@ -1058,7 +1058,18 @@ class JsValues:
         if last in ("fileURLToPath", "String") and parts:
             return self.path(parts[0], depth + 1)
         folded = self.constant(node)
-        return folded if isinstance(folded, str) else "*"
+        if isinstance(folded, str):
+            return folded
+        target = self.function_of(fn)
+        if target is None or depth > 4:
+            return "*"
+        # A local helper that returns the path (an override from the environment, else the
+        # default under the home directory): the paths its returns spell.
+        each = [self.path(r, depth + 1) for r in returned(self.data, target)[:8]]
+        each = [e for e in dict.fromkeys(each) if e.strip("*/.~")]
+        if not each:
+            return "*"
+        return each[0] if len(each) == 1 else "{" + ",".join(each) + "}"
 
     # --- constants -------------------------------------------------------------------------
 
