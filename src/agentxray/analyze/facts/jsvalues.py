@@ -1479,13 +1479,21 @@ def _walked(keys: Node) -> bool:
 
 def _parameter_property(data: bytes, inside: Node, name: str) -> list[Node]:
     """The default of a TypeScript parameter property ``constructor(private exe =
-    process.execPath)``: the field ``this.exe`` holds it unless a caller passes another."""
+    process.execPath)``: the field ``this.exe`` holds it unless a caller passes another; the
+    initializer of a class field (``root = resolve(__dirname, "..")``)."""
     cls = inside.parent
     while cls is not None and cls.type not in ("class_body", "program"):
         cls = cls.parent
     if cls is None or cls.type != "class_body":
         return []
     for method in cls.named_children:
+        if method.type in ("public_field_definition", "field_definition"):
+            # a class field's initializer: `root = resolve(__dirname, "..")`
+            key = method.child_by_field_name("name") or method.child_by_field_name("property")
+            value = method.child_by_field_name("value")
+            if key is not None and value is not None and text(data, key) == name:
+                return [value]
+            continue
         key = method.child_by_field_name("name")
         params = method.child_by_field_name("parameters")
         if key is None or params is None or text(data, key) != "constructor":
