@@ -22,7 +22,14 @@ from agentxray.analyze.facts.common import (
     STRING_ROLES,
     VERSIONISH,
 )
-from agentxray.analyze.facts.pyscope import FILE_KEY, FUNCTION_NODES, is_self, passed, span
+from agentxray.analyze.facts.pyscope import (
+    FILE_KEY,
+    FILLS,
+    FUNCTION_NODES,
+    is_self,
+    passed,
+    span,
+)
 from agentxray.analyze.facts.pysinks import HANDLE_MAKERS, PySinks, Sink
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
@@ -393,6 +400,10 @@ class PyFlow(PySinks):
         if cached is None:
             cached = self._attributes[id(cls)] = {}
             for sub in ast.walk(cls):
+                filled = _filled_attribute(sub)
+                if filled is not None:  # self.queue.put(event): the attribute now holds it
+                    cached.setdefault(filled[0], []).append(filled[1])
+                    continue
                 if isinstance(sub, ast.Assign):
                     targets, value = sub.targets, sub.value
                 elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
@@ -903,6 +914,24 @@ def _state_key(node: ast.AST) -> str | None:
         and not is_self(node.value)
     ):
         return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _filled_attribute(node: ast.AST) -> tuple[str, ast.AST] | None:
+    """``self.buffer.append(rec)`` (``self.q.put_nowait(e)``, ``self.seen[k].add(x)``): the
+    instance attribute filled and the value put in."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in FILLS
+        and node.args
+    ):
+        return None
+    target = node.func.value
+    while isinstance(target, ast.Subscript):
+        target = target.value
+    if isinstance(target, ast.Attribute) and is_self(target.value):
+        return target.attr, node.args[-1]
     return None
 
 

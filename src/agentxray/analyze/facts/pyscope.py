@@ -25,8 +25,12 @@ SCOPE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 WRITE_MODES = frozenset("wax")
 FILE_KEY = "\0file:"
 """Names under which a literal path's written contents are kept (``open("/tmp/x", "wb")``)."""
-FILLS = frozenset({"append", "extend", "add", "insert", "appendleft", "update"})
-"""Methods that put their (last) argument into the container they are called on."""
+FILLS = frozenset(
+    {"append", "extend", "add", "insert", "appendleft", "update", "setdefault"}
+    | {"put", "put_nowait", "push", "extendleft"}
+)
+"""Methods that put their (last) argument into the container they are called on (lists, sets,
+dicts, deques and queues alike: what is put in is what a later ``get``/``pop`` gives back)."""
 OWN_FILE = "__file__"
 """How a path built from the module's own location is spelled."""
 SAME_PATH = frozenset({"expanduser", "resolve", "absolute"})
@@ -106,7 +110,9 @@ class PyScopes:
         self.module = Scope(tree, None)
         self._evaluator: Evaluator | None = None
         self.scope_of_node[id(tree)] = self.module
+        self._fills: list[tuple[Scope, str, ast.AST]] = []
         self._walk(tree, self.module)
+        self._filled_containers()
         self.calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
         self._opened_files()
         self._filled_parameters()
@@ -138,6 +144,15 @@ class PyScopes:
                             (self.module if name.startswith(FILE_KEY) else scope).bind(name, value)
                         if not name.startswith(FILE_KEY):
                             scope.written.setdefault(name, []).extend(data)
+
+    def _filled_containers(self) -> None:
+        """``EVENTS.append(e)`` / ``CACHE[k] = v`` in a function that does not bind the name
+        itself fills the container of the scope the name refers to (a module-level buffer
+        filled by one function and sent by another)."""
+        for scope, name, value in self._fills:
+            own = name in scope.values or name in scope.params or name in scope.globals
+            holder = scope if own else self.resolve(name, scope.parent or scope)
+            (holder or scope).bind(name, value)
 
     def _unpacked_with(self, scope: Scope, name: str) -> list[str]:
         """The other names unpacked from the same call as ``name`` (``fd, path = mkstemp()``)."""
@@ -189,7 +204,10 @@ class PyScopes:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 for name in _names(target):
-                    scope.bind(name, node.value)
+                    if isinstance(target, ast.Subscript):  # out[key] = value: out holds it
+                        self._fills.append((scope, name, node.value))
+                    else:
+                        scope.bind(name, node.value)
         elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and node.value:
             for name in _names(node.target):
                 scope.bind(name, node.value)
@@ -204,7 +222,7 @@ class PyScopes:
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in FILLS and node.args:
                 for name in _names(func.value):  # out.append(x): the container now holds x
-                    scope.bind(name, node.args[-1])
+                    self._fills.append((scope, name, node.args[-1]))
 
     def _file_write(self, call: ast.Call, scope: Scope) -> None:
         """Writes that make a name carry what is written: ``urlretrieve(url, name)``,

@@ -1,0 +1,48 @@
+"""Mechanisms of the Python flow that hold for every idiom, not one API: values put into a
+container (list, deque, queue, dict; on the instance, in the module or in a closure) and taken
+out elsewhere, sinks recognised by shape, sources and decoders followed through ordinary code.
+Each fixture in ``mechanisms/`` is written in a different idiom; the benign look-alikes have the
+same shape without the source or the sink, and must stay silent."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from agentxray.analyze.interface import SourceUnit
+from agentxray.analyze.rules_detector import PythonRulesDetector
+from agentxray.model import FileEntry, Finding
+
+HERE = Path(__file__).parent / "mechanisms"
+
+
+def rules_on(name: str) -> list[tuple[str, int]]:
+    """``(rule, line)`` of every rule finding on one fixture."""
+    data = (HERE / name).read_bytes()
+    entry = FileEntry(name, "python", len(data), hashlib.sha256(data).hexdigest())
+    unit = SourceUnit(entry, data)
+    found = [f for f in PythonRulesDetector().run(unit) if isinstance(f, Finding)]
+    return sorted((f.rule, f.location.line) for f in found)
+
+
+def rule_lines(name: str, rule: str) -> list[int]:
+    return [line for r, line in rules_on(name) if r == rule]
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("tel_module_buffer.py", 16),  # module list filled by one function, posted by another
+        ("tel_deque_generator.py", 23),  # deque on the instance drained by a generator
+        ("tel_closure_async.py", 14),  # closure list, `async with` client
+        ("tel_asyncio_queue.py", 19),  # asyncio.Queue put_nowait / await get in a comprehension
+    ],
+)
+def test_buffered_machine_details_are_telemetry(name: str, line: int) -> None:
+    assert rule_lines(name, "AXR-TEL-006") == [line]
+
+
+def test_buffer_of_app_data_is_not_telemetry() -> None:
+    assert rule_lines("tel_buffer_benign.py", "AXR-TEL-006") == []
