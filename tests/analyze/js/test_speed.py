@@ -264,3 +264,18 @@ def test_a_leading_repetition_gives_its_first_rounds_prefixes(
         for pattern in patterns:
             fast = [m.span() for m in nodes.prefiltered_finditer(pattern, data)]
             assert fast == [m.span() for m in pattern.finditer(data)], (pattern.pattern, data)
+
+
+def test_sent_keys_equal_the_patterns_finditer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The request-shape candidates ({body: …}, , "json" :) found from their key word: the same
+    # matches as the pattern's own finditer, on text where keys abut, nest in words and quotes.
+    from agentxray.analyze.facts.jssinks import _SENT_KEY, sent_keys
+
+    monkeypatch.setattr(nodes, "_SEARCH_CHUNK", 9)
+    pieces = [b"{", b",", b" ", b"\n", b"\t", b"'", b'"', b":", b"body", b"json", b"form"]
+    pieces += [b"payload", b"format", b"jsonbody", b"x", b"(", b"{body:", b",'json':"]
+    rng = random.Random(13)
+    for _ in range(3000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 24)))
+        fast = [m.span() for m in sent_keys(data)]
+        assert fast == [m.span() for m in _SENT_KEY.finditer(data)], data

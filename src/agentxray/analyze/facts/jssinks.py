@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -23,6 +24,7 @@ from agentxray.analyze.facts.jsscope import (
     unquote,
 )
 from agentxray.analyze.facts.jsvalues import JsValues
+from agentxray.analyze.js.nodes import prefiltered_finditer
 from agentxray.model import Fact, FactKind, Location
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,28 @@ DESTINATION_KEYS = frozenset({"host", "hostname", "path", "port", "url", "baseUR
 
 _SENT_KEY = re.compile(rb"[{,]\s*[\"']?(body|json|form|payload)[\"']?\s*:")
 """An options object's key that sends what it holds (the candidates of a request's shape)."""
+_SENT_WORD = re.compile(rb"body|json|form|payload")
+_SPACE = frozenset(b" \t\n\r\f\v")  # what \s matches in a bytes pattern
+
+
+def sent_keys(data: bytes) -> Iterator[re.Match[bytes]]:
+    """The matches of ``_SENT_KEY.finditer(data)``, found from their key word: a pattern led by
+    a character class makes ``re`` try every byte (0.12 s on an 18 MB bundle); the words are
+    found by one vectorised search and the match is tried at the ``{``/``,`` before each. A
+    match holds no ``{`` or ``,`` but its first byte, so matches never overlap and each is
+    found from its own word."""
+    for word in prefiltered_finditer(_SENT_WORD, data):
+        at = word.start() - 1
+        if at >= 0 and data[at] in b"\"'":
+            at -= 1
+        while at >= 0 and data[at] in _SPACE:
+            at -= 1
+        if at >= 0 and data[at] in b"{,":
+            m = _SENT_KEY.match(data, at)
+            if m is not None and m.start(1) == word.start():
+                yield m
+
+
 MAX_SHAPED = 200
 """Request-shaped calls taken from one file, at most."""
 
@@ -510,7 +534,7 @@ class JsSinks:
         a variable or injected). The name of the function is not evidence; the shape is."""
         have = {f.span for f in self.facts if f.kind == "network_request"}
         out: list[Sink] = []
-        for at in _SENT_KEY.finditer(self.data):
+        for at in sent_keys(self.data):
             pair = self.root.descendant_for_byte_range(at.start(1), at.end(1))
             while pair is not None and pair.type not in ("pair", "program"):
                 pair = pair.parent

@@ -423,7 +423,8 @@ class ClosedFinder:
         classes: dict[str, tuple[Node, str]] = {}
         split = self._split_primitives() if len(self.data) <= BIG_FILE_BYTES else []
         hits = sorted(
-            [*(m for p in PRIMITIVES for m in p.finditer(self.data)), *split],
+            # (their literal prefixes found first: 0.05 s instead of 0.2 on an 18 MB bundle)
+            [*(m for p in PRIMITIVES for m in prefiltered_finditer(p, self.data)), *split],
             key=lambda m: m.start(),
         )
         deadline = time.process_time() + self.budget_s  # CPU: the same cut on a busy machine
