@@ -97,3 +97,32 @@ def test_plain_code_is_left_as_it_is() -> None:
     source = "function add(a, b) {\n  return a + b;\n}\nmodule.exports = { add };\n"
     result = simplify_until_stable(source.encode())
     assert result.data.decode() == source and result.rounds == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # computed keys of class and object methods, class fields and destructuring
+        ("class A { ['run']() { return 1; } static ['of'](x) {} }", "class A { run() {"),
+        ("class A { static ['of'](x) {} }", "static of(x)"),
+        ("o = { ['go']() { return 2; }, async ['s-t']() {} };", "o = { go() {"),
+        ("o = { async ['s-t']() {} };", "async 's-t'() {}"),
+        ("class B { ['field'] = 1; }", "class B { field = 1; }"),
+        ("const { ['env']: e } = process;", "const { env: e } = process;"),
+    ],
+)
+def test_computed_keys_become_plain(source: str, expected: str) -> None:
+    assert expected in simplified(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a computed "constructor" is an ordinary method; a computed "__proto__" an own property
+        "class A { ['constructor']() { return 1; } }",
+        "o = { ['__proto__']: p };",
+        "o = { [key]: 1 };",
+    ],
+)
+def test_computed_keys_that_mean_something_else_plainly_are_kept(source: str) -> None:
+    assert simplified(source) == source

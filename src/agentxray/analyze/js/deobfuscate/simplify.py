@@ -31,10 +31,11 @@ _QUERY = """
 (unary_expression) @unary
 (subscript_expression index: (string)) @subscript
 (pair key: (string) @key)
-(pair key: (computed_property_name (string)) @computed_key)
+(computed_property_name (string)) @computed_key
 (if_statement) @if
 (ternary_expression) @ternary
 """
+_SPECIAL_KEYS = frozenset({"constructor", "__proto__"})
 _ESCAPED = re.compile(r"\\(?:x|u)")
 _RADIX = re.compile(r"0[xXoObB]")
 CONTAINERS = frozenset({"program", "statement_block", "switch_case", "switch_default"})
@@ -166,9 +167,12 @@ def _keys(data: bytes, found: dict[str, list[Node]]) -> list[Edit]:
         if name is not None and IDENTIFIER.match(name):
             edits.append(Edit.text(node.start_byte, node.end_byte, name))
     for node in found.get("computed_key", []):
+        # Any key position: an object's pair, a destructuring pattern, a class or object
+        # method, a class field. ``["constructor"]()`` is an ordinary method and
+        # ``{["__proto__"]: x}`` an ordinary property; spelled plainly both mean more.
         inner = node.named_children[0] if node.named_child_count else None
         name = string_value(data, inner) if inner is not None else None
-        if name is not None:
+        if name is not None and name not in _SPECIAL_KEYS:
             edits.append(
                 Edit.text(
                     node.start_byte,

@@ -1,0 +1,51 @@
+"""Shapes javascript-obfuscator writes that the analysis past the deobfuscator must see plainly.
+
+Each fixture is hand-written (``fixtures/README.md``) and run through the benchmark's presets; the
+rule must fire on every copy at the original's place, and stay silent on the benign look-alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from agentxray.analyze import analyze
+from agentxray.model import Artifact, FileEntry, Finding, TargetSpec, Tree
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+PRESETS = ["A", "B", "C"]
+
+
+def findings(tmp_path: Path, name: str) -> list[Finding]:
+    """The registered detectors' findings on a one-file tree holding the fixture ``name``."""
+    data = (FIXTURES / name).read_bytes()
+    (tmp_path / name).write_bytes(data)
+    entry = FileEntry(
+        f"pkg!/{name}", "javascript", len(data), hashlib.sha256(data).hexdigest(), name
+    )
+    spec = TargetSpec(raw=str(tmp_path), kind="path", name=str(tmp_path))
+    tree = Tree(Artifact(spec, tmp_path, "directory", "pkg"), tmp_path, (entry,))
+    return list(analyze(tree).findings)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_computed_method_names_are_resolved(tmp_path: Path, preset: str) -> None:
+    """``['snapshot']() {…}`` in a class or object: ``this.snapshot()`` reads process.env."""
+    name = f"methods.{preset}.js"
+    assert b"snapshot" not in (FIXTURES / name).read_bytes()
+    exf = [f for f in findings(tmp_path, name) if f.rule == "AXR-EXF-001"]
+    assert exf and all(f.location.line == 2 for f in exf)
+
+
+def test_the_plain_source_fires_too(tmp_path: Path) -> None:
+    assert any(f.rule == "AXR-EXF-001" for f in findings(tmp_path, "methods.js"))
+
+
+@pytest.mark.parametrize(
+    "name", ["methods_benign.js"] + [f"methods_benign.{p}.js" for p in PRESETS]
+)
+def test_benign_methods_stay_silent(tmp_path: Path, name: str) -> None:
+    assert not [f for f in findings(tmp_path, name) if f.category == "exfiltration"]
