@@ -46,3 +46,25 @@ def test_buffered_machine_details_are_telemetry(name: str, line: int) -> None:
 
 def test_buffer_of_app_data_is_not_telemetry() -> None:
     assert rule_lines("tel_buffer_benign.py", "AXR-TEL-006") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("exf_mime_sendmail.py", 13),  # MIME builder .attach(), sendmail(…, msg.as_string())
+        ("exf_walk_storlines.py", 12),  # os.walk names tested `in (…)`, FTP_TLS.storlines
+        ("exf_imap_append.py", 16),  # imaplib handle (by module shape), .append(message)
+        ("exf_walk_generator_zip.py", 20),  # walk in a generator, zipped, requests.put
+    ],
+)
+def test_credentials_carried_to_any_network_handle(name: str, line: int) -> None:
+    assert rule_lines(name, "AXR-EXF-002") == [line]
+
+
+def test_walk_spells_the_names_it_keeps() -> None:
+    assert rule_lines("exf_walk_generator_zip.py", "AXR-CRD-007") == [11]
+    assert rule_lines("exf_walk_storlines.py", "AXR-CRD-001") == [8, 11]
+
+
+def test_mail_and_upload_of_project_files_are_not_exfiltration() -> None:
+    assert rules_on("exf_mail_benign.py") == []

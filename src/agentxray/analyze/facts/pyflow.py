@@ -26,6 +26,7 @@ from agentxray.analyze.facts.pyscope import (
     FILE_KEY,
     FILLS,
     FUNCTION_NODES,
+    Scope,
     is_self,
     passed,
     span,
@@ -55,6 +56,8 @@ DATA_BUILTINS = frozenset({"sorted", "filter", "min", "max", "print", "setattr",
 ARCHIVE_MAKERS = frozenset({"tarfile.open", "tarfile.TarFile", "zipfile.ZipFile"})
 """Archives whose ``add``/``write`` put a file in."""
 RUNS = frozenset({"code", "command"})
+TREE_WALKS = frozenset({"os.walk", "os.fwalk"})
+"""Reads of a whole directory tree (the extractor's ``file_read`` of the root)."""
 """Roles of a sink that run what reaches them."""
 
 Env = dict[tuple[int, int], tuple[ast.AST, "Env"]]
@@ -91,6 +94,7 @@ class PyFlow(PySinks):
         self._resolve_paths()
         for f in list(self.facts):
             self._index(f)
+        self._listed_reads()
         self._secret_filters()
         self._secret_picks()
         sinks: list[Sink] = []
@@ -585,6 +589,9 @@ class PyFlow(PySinks):
                 else:
                     continue
                 spelled = self.scopes.path(target)
+                picked = self.scopes.walked(call) if f.detail in TREE_WALKS else ""
+                if picked:  # os.walk(root) keeping the files named in a list: those, anywhere
+                    spelled = f"{spelled.rstrip('/') if spelled.strip('*/.') else '*'}/**/{picked}"
                 if spelled.strip("*/.") and spelled != f.value:
                     self.facts[i] = Fact(f.kind, spelled, f.location, f.detail, f.scope, f.span)
                 break
@@ -753,20 +760,61 @@ class PyFlow(PySinks):
                 if not isinstance(target, ast.Name):
                     break
                 scope = self.scopes.scope_at(call)
-                param = scope.params.get(target.id)
+                pname = self._param_iterated(target.id, scope)
+                param = scope.params.get(pname)
                 fn = scope.node
                 if param is None or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                     break
+                at = f.value.find("/**/") if f.detail in TREE_WALKS else -1
+                tail = f.value[at:] if at >= 0 else ""
                 for site, args, kwargs in self.scopes.call_sites(fn):
-                    given = (
-                        args[param.index] if 0 <= param.index < len(args) else kwargs.get(target.id)
-                    )
+                    given = args[param.index] if 0 <= param.index < len(args) else kwargs.get(pname)
                     if given is None:
                         continue
                     spelled = self.scopes.path(given)
-                    value = spelled if spelled.strip("*/.") else ast.unparse(given)
+                    known = bool(spelled.strip("*/."))
+                    if tail:  # _collect(home) walking home for the names the helper keeps
+                        value = (spelled.rstrip("/") if known else "*") + tail
+                    elif known:
+                        value = spelled
+                    else:  # paths a listing found, handed on (tar.add(p) for p in paths)
+                        value = self._listed(given) if pname != target.id else ""
+                        value = value or ast.unparse(given)
                     self._fact("file_read", value, site, fn.name)
                 break
+
+    def _listed_reads(self) -> None:
+        """A file read (an archive's ``add``/``write``, an ``open``) whose path the code does
+        not spell but a directory walk found: it reads the files the walk picks out."""
+        for f in [f for f in self.facts if f.kind == "file_read" and not f.value.strip("*/.")]:
+            for call in self._calls(f):
+                if call.args and f.detail not in TREE_WALKS:
+                    listed = self._listed(call.args[0])
+                    if listed:
+                        self._fact("file_read", listed, call, f.detail)
+                break
+
+    def _param_iterated(self, name: str, scope: Scope) -> str:
+        """``name`` itself, or the parameter a loop variable ``name`` iterates
+        (``for p in paths``)."""
+        if name in scope.params:
+            return name
+        values = scope.values.get(name, [])
+        if len(values) == 1 and isinstance(values[0], ast.Name):
+            parent = self.scopes.parents.get(id(values[0]))
+            looped = isinstance(parent, ast.For | ast.AsyncFor) and parent.iter is values[0]
+            if looped and values[0].id in scope.params:
+                return values[0].id
+        return name
+
+    def _listed(self, given: ast.AST) -> str:
+        """The spelled path of the files a directory walk found that reach ``given``."""
+        found = sorted(
+            f.value
+            for f in self.labels(given, Visit())
+            if f.kind == "file_read" and "/**/" in f.value and not f.detail.startswith(FLOW)
+        )
+        return found[0] if found else ""
 
     def _helpers(self, sinks: list[Sink], done: set[int]) -> list[Sink]:
         """A function that makes a request: its calls make it, with what reaches its inputs."""

@@ -31,6 +31,10 @@ FILLS = frozenset(
 )
 """Methods that put their (last) argument into the container they are called on (lists, sets,
 dicts, deques and queues alike: what is put in is what a later ``get``/``pop`` gives back)."""
+BUILDS = ("add", "attach", "set", "write", "put", "push", "feed", "insert", "extend")
+"""Verbs of the methods that put their arguments into the object they are called on, when
+called for their effect (``msg.add_attachment(data)``, ``part.set_payload(raw)``,
+``form.add_field("f", blob)``)."""
 OWN_FILE = "__file__"
 """How a path built from the module's own location is spelled."""
 SAME_PATH = frozenset({"expanduser", "resolve", "absolute"})
@@ -111,6 +115,7 @@ class PyScopes:
         self._evaluator: Evaluator | None = None
         self.scope_of_node[id(tree)] = self.module
         self._fills: list[tuple[Scope, str, ast.AST]] = []
+        self._builds: list[tuple[Scope, str, ast.AST]] = []
         self._walk(tree, self.module)
         self._filled_containers()
         self.calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
@@ -153,6 +158,11 @@ class PyScopes:
             own = name in scope.values or name in scope.params or name in scope.globals
             holder = scope if own else self.resolve(name, scope.parent or scope)
             (holder or scope).bind(name, value)
+        for scope, name, value in self._builds:
+            holder = self.resolve(name, scope)
+            made = holder.values.get(name, []) if holder is not None else []
+            if holder is not None and any(_constructed(v) for v in made):
+                holder.bind(name, value)
 
     def _unpacked_with(self, scope: Scope, name: str) -> list[str]:
         """The other names unpacked from the same call as ``name`` (``fd, path = mkstemp()``)."""
@@ -223,6 +233,14 @@ class PyScopes:
             if isinstance(func, ast.Attribute) and func.attr in FILLS and node.args:
                 for name in _names(func.value):  # out.append(x): the container now holds x
                     self._fills.append((scope, name, node.args[-1]))
+            elif (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.attr.startswith(BUILDS)
+                and isinstance(self.parents.get(id(node)), ast.Expr)
+            ):  # msg.add_attachment(data, …): the object being built now holds data
+                parts = [*node.args, *(k.value for k in node.keywords)]
+                self._builds.extend((scope, func.value.id, part) for part in parts)
 
     def _file_write(self, call: ast.Call, scope: Scope) -> None:
         """Writes that make a name carry what is written: ``urlretrieve(url, name)``,
@@ -469,10 +487,31 @@ class PyScopes:
         """The file name a loop's entries are tested to be (``fn == ".env"``,
         ``fn.startswith(".env")`` in ``for fn in files``): its fixed text, else ``*``."""
         loop = self.parents.get(id(iterable))
-        if not isinstance(loop, ast.For | ast.AsyncFor):
+        if not isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension):
             return "*"
         for sub in ast.walk(loop):
             literal: ast.AST | None = None
+            if (
+                isinstance(sub, ast.Compare)
+                and isinstance(sub.left, ast.Name)
+                and sub.left.id == name
+                and isinstance(sub.ops[0], ast.In)
+            ):  # fn in NAMES: one of the names listed
+                listed = self._alternatives(sub.comparators[0], 1)
+                if listed.startswith("{") and "/" not in listed:
+                    return listed
+            elif (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr == "endswith"
+                and isinstance(sub.func.value, ast.Name)
+                and sub.func.value.id == name
+                and sub.args
+            ):  # fn.endswith((".pem", ".key")): any name with that ending
+                ends = self._alternatives(sub.args[0], 1)
+                ends = self.path(sub.args[0]) if ends == "*" else ends
+                if ends.strip("*") and "/" not in ends:
+                    return "*" + ends
             if (
                 isinstance(sub, ast.Compare)
                 and isinstance(sub.left, ast.Name)
@@ -497,6 +536,32 @@ class PyScopes:
             ):
                 return literal.value
         return "*"
+
+    def walked(self, call: ast.Call) -> str:
+        """The files an ``os.walk(root)`` loop picks out, by the test on its file names
+        (``for fn in filenames: if fn in NAMES``): ``{.env,.pgpass}``, ``*.pem``; ``""``
+        when the names are not tested against spelled values."""
+        loop = self.parents.get(id(call))
+        if not isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension) or loop.iter is not call:
+            return ""
+        target = loop.target
+        if not isinstance(target, ast.Tuple) or len(target.elts) < 3:
+            return ""
+        files = target.elts[2]
+        if not isinstance(files, ast.Name):
+            return ""
+        body = loop if isinstance(loop, ast.For | ast.AsyncFor) else self.parents.get(id(loop))
+        for sub in ast.walk(body) if body is not None else []:
+            if (
+                isinstance(sub, ast.For | ast.AsyncFor | ast.comprehension)
+                and isinstance(sub.iter, ast.Name)
+                and sub.iter.id == files.id
+                and isinstance(sub.target, ast.Name)
+            ):
+                tested = self._tested_name(sub.target.id, sub.iter)
+                if tested.strip("*"):
+                    return tested
+        return ""
 
     def _globbed(self, call: ast.Call, depth: int) -> str:
         """The paths a directory listing yields, spelled with its pattern:
@@ -810,3 +875,12 @@ def _names(target: ast.AST | None, depth: int = 0) -> list[str]:
         elts = target.elts if isinstance(target, ast.Tuple | ast.List) else [target.value]
         return [n for e in elts for n in _names(e, depth + 1)]
     return []
+
+
+def _constructed(value: ast.AST) -> bool:
+    """Whether a value is an object made by a class (``EmailMessage()``, ``mod.Form()``)."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name[:1].isupper()

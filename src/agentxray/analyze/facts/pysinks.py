@@ -81,6 +81,36 @@ HANDLE_MAKERS = (
     "websockets.connect",
     "asyncio.open_connection",
 )
+NETWORK_MODULES = (
+    "socket",
+    "ssl",
+    "http.client",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "urllib3",
+    "smtplib",
+    "ftplib",
+    "imaplib",
+    "poplib",
+    "nntplib",
+    "telnetlib",
+    "websocket",
+    "websockets",
+    "paramiko",
+    "asyncssh",
+    "xmlrpc.client",
+    "paho.mqtt.client",
+    "pika",
+)
+"""Modules whose classes (and ``connect``-like functions) make a connection or client to a
+remote host: a handle made by one is a network handle whatever the class is called
+(``ftplib.FTP_TLS``, ``imaplib.IMAP4_SSL``, ``poplib.POP3``, ``paramiko.SSHClient``)."""
+HANDLE_FUNCTIONS = frozenset(
+    {"connect", "create_connection", "open_connection", "session", "wrap_socket", "client"}
+)
+NOT_HANDLES = ("Error", "Exception", "Request", "Response", "Timeout", "Limits", "Auth")
+"""Classes of those modules that are values, not connections."""
 STREAM_MAKERS = frozenset({"asyncio.open_connection"})
 """Makers of a (reader, writer) pair: the writer's ``write`` sends."""
 CLIENT_MODULES = frozenset({"requests", "httpx"})
@@ -102,7 +132,30 @@ HANDLE_SENDS = frozenset(
         "storbinary",
         "putrequest",
     }
+    | {"storlines", "append", "publish", "basic_publish", "sendfile", "putfo", "upload"}
+    | {"send_bytes", "send_str", "send_json", "send_text", "send_string", "send_multipart"}
 )
+CARRIES_ALL = frozenset(
+    {"send", "sendall", "sendto", "sendmail", "send_message", "write", "writelines"}
+    | {"storbinary", "storlines", "append", "publish", "basic_publish", "sendfile", "putfo"}
+    | {"upload", "send_bytes", "send_str", "send_json", "send_text", "send_string"}
+    | {"send_multipart"}
+)
+"""Methods of a handle whose every argument is data sent (a mail, a stored file, a message);
+the HTTP verbs take a URL first."""
+
+
+def network_maker(name: str) -> bool:
+    """Whether a call of ``name`` makes a network handle: a listed maker, or a class (or a
+    ``connect``-like function) of a network module."""
+    if name in HANDLE_MAKERS:
+        return True
+    module, _, last = name.rpartition(".")
+    if not any(module == m or module.startswith(m + ".") for m in NETWORK_MODULES):
+        return False
+    if last in HANDLE_FUNCTIONS:
+        return True
+    return last[:1].isupper() and not last.endswith(NOT_HANDLES)
 SOCKET_SENDS = frozenset({"send", "sendall", "sendto"})
 SOCKET_MODULES = ("socket.", "ssl.", "websocket.", "websockets.")
 DNS_CALLS = frozenset(
@@ -334,15 +387,7 @@ class PySinks:
             value = f"{made_by}().{method}"
             fact = self._fact("network_request", value, node, _first(node))
             roles = self._call_roles(method, node)
-            if method in (
-                "send",
-                "sendall",
-                "sendto",
-                "sendmail",
-                "send_message",
-                "write",
-                "writelines",
-            ):
+            if method in CARRIES_ALL:
                 roles = [("payload", a) for a in node.args] + [
                     r for r in roles if r[0] != "destination"
                 ]
@@ -375,7 +420,7 @@ class PySinks:
             if not named:
                 continue
             for sub in ast.walk(value):
-                if isinstance(sub, ast.Call) and (self.dotted(sub.func) or "") in HANDLE_MAKERS:
+                if isinstance(sub, ast.Call) and network_maker(self.dotted(sub.func) or ""):
                     return sub
         return None
 
@@ -390,12 +435,12 @@ class PySinks:
             default = param.default
             if isinstance(default, ast.expr) and (self.dotted(default) or "") in CLIENT_MODULES:
                 return ast.Call(default, [], [])
-            if isinstance(default, ast.Call) and (self.dotted(default.func) or "") in HANDLE_MAKERS:
+            if isinstance(default, ast.Call) and network_maker(self.dotted(default.func) or ""):
                 return default
         for value in scope.values.get(name.id, []) if scope is not None else []:
             while isinstance(value, ast.Await):
                 value = value.value
-            if isinstance(value, ast.Call) and (self.dotted(value.func) or "") in HANDLE_MAKERS:
+            if isinstance(value, ast.Call) and network_maker(self.dotted(value.func) or ""):
                 return value
             if wrapped and depth < 3 and isinstance(value, ast.Call):
                 for arg in value.args:
