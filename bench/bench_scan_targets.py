@@ -40,6 +40,10 @@ from bench_scan_speed import child_usage  # bench/ is the script's folder: on sy
 _DETECTOR = re.compile(r"detector ([\w-]+): ([\d.]+) s")
 _REUSED = re.compile(r"reusing unpacked tree (\S+)")
 _UNPARSED = re.compile(r"(\d+) of (\d+) JavaScript files needed no syntax tree")
+_BRANCH = re.compile(r"(parse|first process|second process) (?:of|on) \S+: ([\d.]+) s CPU")
+BRANCHES = ("parse", "first process", "second process")
+"""A big file's parse and its two processes (the rules; the behaviour analysis), CPU each: on
+idle cores the scan's wall is its CPU less the shorter branch (builds that log them)."""
 
 BARE_PARSE = (
     "import hashlib, json, os, sys, time\n"
@@ -80,6 +84,8 @@ def _scan(target: str, tree: str, out: Path) -> tuple[Run, str | None]:
     unparsed = _UNPARSED.search(proc.stderr)
     if unparsed:  # the literal prefilter's count (builds that have one)
         parts[UNPARSED] = float(unparsed[1])
+    for m in _BRANCH.finditer(proc.stderr):  # summed over the big files
+        parts[m[1]] = parts.get(m[1], 0.0) + float(m[2])
     return (wall, cpu, peak, parts), reused[1] if reused else None
 
 
@@ -183,6 +189,22 @@ def main() -> int:
                 names = {k for r in runs[tree] for k in r[3]}
                 parts = {k: statistics.median(r[3].get(k, 0.0) for r in runs[tree]) for k in names}
                 unparsed = parts.pop(UNPARSED, None)
+                branch = {k: parts.pop(k) for k in BRANCHES if k in parts}
+                critical = ""
+                if len(branch) == len(BRANCHES):
+                    # CPU on the critical path, per round: all of it but the shorter branch
+                    paths = [r[1] - min(r[3].get(k, 0.0) for k in BRANCHES[1:]) for r in runs[tree]]
+                    critical = (
+                        f"; parse {branch['parse']:.1f} s CPU, then the two processes "
+                        f"{branch['first process']:.1f} s and {branch['second process']:.1f} s: "
+                        f"CPU on the critical path (all but the shorter branch) "
+                        f"{statistics.median(paths):.1f} s"
+                        + (
+                            f" = {statistics.median(paths) / floor_cpu:.2f}x the bare parse's CPU"
+                            if floor_cpu
+                            else ""
+                        )
+                    )
                 top = sorted(parts.items(), key=lambda kv: -kv[1])[: args.top]
                 walls = ", ".join(f"{r[0]:.1f}" for r in runs[tree])
                 ratio = ""
@@ -196,6 +218,7 @@ def main() -> int:
                     f"resident memory at most {peak / 2**20:.0f} MiB; "
                     + ", ".join(f"{k} {v:.1f} s" for k, v in top)
                     + (f"; {unparsed:.0f} files left without a tree" if unparsed else "")
+                    + critical
                     + f"; finding ids (in report order) identical to the first build's: {same[tree]}, "
                     f"notices: {notes[tree]}"
                 )
