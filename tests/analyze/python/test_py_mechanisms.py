@@ -68,3 +68,18 @@ def test_walk_spells_the_names_it_keeps() -> None:
 
 def test_mail_and_upload_of_project_files_are_not_exfiltration() -> None:
     assert rules_on("exf_mail_benign.py") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("crd_returned_candidates.py", 13),  # a helper returning a list of paths, read_text
+        ("crd_yielded_profiles.py", 16),  # a generator yielding per platform, yield from glob
+    ],
+)
+def test_paths_a_local_function_yields_are_spelled(name: str, line: int) -> None:
+    assert rule_lines(name, "AXR-CRD-001") == [line]
+
+
+def test_yielded_own_config_is_not_credential_access() -> None:
+    assert [r for r, _ in rules_on("crd_candidates_benign.py") if r.startswith("AXR-CRD")] == []

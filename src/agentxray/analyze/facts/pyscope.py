@@ -629,7 +629,7 @@ class PyScopes:
             spelled = [self.path(e, depth + 1) for e in picked[:MAX_ALTERNATIVES] if e is not None]
         elif isinstance(node, ast.Call):
             listed = self._globbed(node, depth)
-            spelled = [listed] if listed else self._computed(node)
+            spelled = [listed] if listed else self._yielded(node, depth) or self._computed(node)
         elif not isinstance(node, ast.Tuple | ast.List | ast.Set) or not 0 < len(node.elts) <= (
             MAX_ALTERNATIVES
         ):
@@ -646,6 +646,34 @@ class PyScopes:
         if not spelled:
             return "*"
         return spelled[0] if len(spelled) == 1 else "{" + ",".join(spelled) + "}"
+
+    def _yielded(self, call: ast.Call, depth: int) -> list[str]:
+        """The paths a local function yields or returns, each spelled (a generator of candidate
+        files per platform, ``yield from base.glob(…)``), when at least one is spelled."""
+        fn = self.function_named(call.func)
+        if fn is None or depth > 4:
+            return []
+        out: list[str] = []
+        stack: list[ast.AST] = list(fn.body)
+        while stack and len(out) < MAX_ALTERNATIVES:
+            node = stack.pop(0)
+            if isinstance(node, (*FUNCTION_NODES, ast.ClassDef)):
+                continue
+            value = node.value if isinstance(node, ast.Expr | ast.Return) else None
+            if isinstance(value, ast.YieldFrom) or isinstance(node, ast.Return):
+                inner = value.value if isinstance(value, ast.YieldFrom) else value
+                if inner is not None:
+                    out.append(self._alternatives(inner, depth + 1))
+                continue
+            if isinstance(value, ast.Yield) and value.value is not None:
+                out.append(self.path(value.value, depth))
+                continue
+            if isinstance(node, ast.stmt):
+                stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt))
+                stack.extend(getattr(node, "handlers", []))
+            elif isinstance(node, ast.ExceptHandler):
+                stack.extend(node.body)
+        return out if any(p.strip("*/.") for p in out) else []
 
     def _computed(self, call: ast.Call) -> list[str]:
         """The names a local helper computes from the module's literals (``_names()``
