@@ -212,10 +212,31 @@ class JsSinks:
         known = any(word != "*" for word in command.split())
         fact = self._fact("exec", command, call, at=at) if known or existing is None else existing
         sinks = [Sink(fact, [("command", a) for a in args_of(call)], inside)]
-        if NETWORK_COMMANDS.match(command):
+        if sends(command):
             request = self._fact("network_request", command, call, command, at=at)
-            sinks.append(Sink(request, [("payload", a) for a in args_of(call)], inside))
+            roles = [("payload", a) for a in args_of(call)]
+            roles += [("payload", a) for a in self._stdin_writes(call)]
+            sinks.append(Sink(request, roles, inside))
         return sinks
+
+    def _stdin_writes(self, call: Node) -> list[Node]:
+        """What is written to a started process's standard input (``p.stdin.write(x)``,
+        ``spawn(…).stdin.end(x)``): ``curl --data-binary @-`` sends it."""
+        out: list[Node] = []
+        for use in self._handle_uses(call)[:50]:
+            prop = use.child_by_field_name("property")
+            up = use.parent
+            if prop is None or up is None or text(self.data, prop) != "stdin":
+                continue
+            if up.type != "member_expression" or up.child_by_field_name("object") != use:
+                continue
+            method = up.child_by_field_name("property")
+            sent = up.parent
+            if method is None or sent is None or sent.type != "call_expression":
+                continue
+            if text(self.data, method) in HANDLE_SENDS:
+                out += [a for a in args_of(sent) if strip(a).type not in FUNCTIONS]
+        return out
 
     def _exec_aliases(self, done: set[tuple[int, int] | None]) -> list[Sink]:
         """Calls through top-level aliases: ``e = promisify(execFile)``; ``e("security", …)``."""
@@ -872,6 +893,35 @@ def _callee_at(call: Node) -> Node:
         prop = fn.child_by_field_name("property")
         return prop if prop is not None else fn
     return fn if fn is not None else call
+
+
+_SHELL_WRAP = re.compile(
+    r"^(?:\S*[/\\])?(?:(?:ba|z|da|a)?sh(?:\s+-\w+)*\s+-\w*c|cmd(?:\.exe)?\s+/[cCkK]"
+    r"|(?:powershell|pwsh)(?:\.exe)?(?:\s+-\w+)*\s+-(?:c|command|Command))\s+[\"']?"
+)
+"""A shell that runs the command line it is given (``sh -c "…"``, ``cmd /c``, ``pwsh -c``)."""
+_TOOL_DIR = re.compile(r"^(?:env\s+(?:\w+=\S*\s+)*)?(?:\S*/(?=\w))?")
+"""A command's directory (``/usr/bin/curl``) or an ``env X=1`` prefix."""
+MORE_NETWORK_COMMANDS = re.compile(
+    r"^(ssh|sftp|ftp|tftp|socat|telnet|openssl\s+s_client|aws\s+s3\s+(cp|mv|sync)"
+    r"|gsutil\s+(-m\s+)?(cp|mv|rsync)|rclone\s+(copy|copyto|sync|move)"
+    r"|Invoke-(WebRequest|RestMethod)|iwr|irm)\b"
+)
+"""Other command lines that carry data to a host (uploads, remote shells, raw sockets)."""
+
+
+def sends(command: str) -> bool:
+    """Whether a command line sends its arguments over the network: a network tool, also
+    behind a directory, ``env`` or a shell that runs it (``sh -c "curl -d @- …"``)."""
+    for _ in range(3):
+        command = _TOOL_DIR.sub("", command.lstrip())
+        if NETWORK_COMMANDS.match(command) or MORE_NETWORK_COMMANDS.match(command):
+            return True
+        unwrapped = _SHELL_WRAP.sub("", command)
+        if unwrapped == command:
+            return False
+        command = unwrapped
+    return False
 
 
 def _kept_as(creation: Node) -> str | None:

@@ -1256,8 +1256,20 @@ class JsValues:
             head = spelled if spelled.strip("* ") else None
         words = [head or "*"]
         if rest and strip(rest[0]).type == "array":
-            words += [self.string(e) or "*" for e in strip(rest[0]).named_children]
+            words += [self._word(e) for e in strip(rest[0]).named_children]
         return _SPACES.sub(" ", " ".join(words)).strip()
+
+    def _word(self, node: Node) -> str:
+        """One argument of a command: a constant, or a template or join spelled with ``*``
+        for what is not known (``curl -s --data-binary @- *`` for `` `curl … ${url}` ``)."""
+        known = self.string(node)
+        if known is not None:
+            return known
+        if strip(node).type in ("template_string", "binary_expression"):
+            spelled = self.path(node)
+            if spelled.strip("* "):
+                return spelled
+        return "*"
 
 
 _HEADER_READ = re.compile(rb"(?:\.get\(|\[)\s*([\"'`])([A-Za-z][\w-]{0,63})\1")
