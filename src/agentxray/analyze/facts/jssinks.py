@@ -436,7 +436,7 @@ class JsSinks:
     def _module_calls(self, modules: frozenset[str]) -> list[tuple[Node, str]]:
         """Calls and ``new`` of what an import of one of ``modules`` binds, with the canonical
         callee: ``(h.request(…), "https.request")``, ``(d.resolve4(…), "dns.promises.resolve4")``."""
-        out: list[tuple[Node, str]] = []
+        out = self._inline_module_calls(modules)
         for b, base in self._module_bindings(modules):
             for occ in self.scopes.occurrences(b):
                 name, cur = base, occ
@@ -466,6 +466,39 @@ class JsSinks:
                     if parent.child_by_field_name("object") != cur or prop is None:
                         break
                     name, cur = f"{name}.{text(self.data, prop)}", parent
+        return out
+
+    def _inline_module_calls(self, modules: frozenset[str]) -> list[tuple[Node, str]]:
+        """Calls of a member of a module required where it is used, bound to no name:
+        ``require("net").connect(port, host)``, ``(await import("tls")).connect(o)``."""
+        out: list[tuple[Node, str]] = []
+        for f in self.facts:
+            if f.kind != "import" or module_name(f.value).split(".", 1)[0] not in modules:
+                continue
+            node = self._node(f)
+            if node is None or node.type not in ("call_expression", "await_expression"):
+                continue
+            cur, name = node, module_name(f.value)
+            while cur.parent is not None and cur.parent.type in (
+                "parenthesized_expression",
+                "await_expression",
+            ):
+                cur = cur.parent
+            member = cur.parent
+            prop = member.child_by_field_name("property") if member is not None else None
+            call = member.parent if member is not None else None
+            if (
+                member is None
+                or prop is None
+                or call is None
+                or member.type != "member_expression"
+                or member.child_by_field_name("object") != cur
+                or call.type not in ("call_expression", "new_expression")
+            ):
+                continue
+            callee = call.child_by_field_name("function") or call.child_by_field_name("constructor")
+            if callee == member:
+                out.append((call, f"{name}.{text(self.data, prop)}"))
         return out
 
     def _module_bindings(self, modules: frozenset[str]) -> list[tuple[Binding, str]]:
