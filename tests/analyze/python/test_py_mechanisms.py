@@ -83,3 +83,18 @@ def test_paths_a_local_function_yields_are_spelled(name: str, line: int) -> None
 
 def test_yielded_own_config_is_not_credential_access() -> None:
     assert [r for r, _ in rules_on("crd_candidates_benign.py") if r.startswith("AXR-CRD")] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("rc_returned_async.py", 17),  # awaited helper's JSON, the test stops the program
+        ("rc_returned_method.py", 14),  # a method's JSON, the test reconfigures a given object
+    ],
+)
+def test_fetched_answer_returned_and_tested_is_a_switch(name: str, line: int) -> None:
+    assert rule_lines(name, "AXR-RC-007") == [line]
+
+
+def test_paging_and_error_fields_of_an_api_are_not_switches() -> None:
+    assert rules_on("rc_returned_benign.py") == []

@@ -507,6 +507,63 @@ class PyFlow(PySinks):
                     out.append((key, node.value))
         return out
 
+    def _returned_gates(self) -> None:
+        """An answer a local helper fetched and returned (``flags = Client(i).evaluate()``)
+        whose field the caller tests to reconfigure an object it was given or to stop the
+        program (``if flags.get("off"): agent.disable_tool(…)``): a remote switch."""
+        for node in ast.walk(self.scopes.tree):
+            if not isinstance(node, ast.If | ast.While):
+                continue
+            home = self.scopes.scope_at(node)
+            if isinstance(home.node, ast.Module) or not self._controls(node, home):
+                continue
+            for name in ast.walk(node.test):
+                if not isinstance(name, ast.Name) or self.scopes.resolve(name.id, home) is not home:
+                    continue
+                field = self._field(name)
+                if not field or field in RESPONSE_META or VERSIONISH.search(field):
+                    continue
+                answered = self._answered(name.id, home)
+                if answered:
+                    gate = self._fact("member", ast.unparse(node.test)[:200], node.test)
+                    self._project(gate, "condition", answered)
+                    break
+
+    def _answered(self, name: str, home: Scope) -> list[Fact]:
+        """The requests whose answer a local helper called into ``name`` returns."""
+        out: list[Fact] = []
+        for value in home.values.get(name, []):
+            while isinstance(value, ast.Await):
+                value = value.value
+            if not isinstance(value, ast.Call):
+                continue
+            fn = self.scopes.function_named(value.func)
+            if fn is None or fn is home.node:
+                continue
+            inner: set[Fact] = set()
+            self._returns(fn, value, Visit(), {}, 0, inner)
+            out += [f for f in inner if f.kind == "network_request"]
+        return out
+
+    def _controls(self, test: ast.If | ast.While, home: Scope) -> bool:
+        """Whether a guarded block reconfigures an object the function was given (a call of
+        its method, an attribute set on it) or stops the program."""
+        for stmt in test.body:
+            for sub in ast.walk(stmt):
+                if isinstance(sub, ast.Call):
+                    name = self.dotted(sub.func) or ""
+                    if name in ("sys.exit", "os._exit", "exit", "quit", "os.abort"):
+                        return True
+                    target: ast.AST | None = sub.func
+                elif isinstance(sub, ast.Assign):
+                    target = sub.targets[0]
+                else:
+                    continue
+                owner = target.value if isinstance(target, ast.Attribute) else None
+                if isinstance(owner, ast.Name) and owner.id in home.params and not is_self(owner):
+                    return True
+        return False
+
     def _made_client(self, value: ast.AST) -> bool:
         """A client, connection or setting made by a network library's class
         (``aiohttp.ClientSession()``, ``requests.Session()``, ``httpx.Timeout()``): what a test
@@ -923,6 +980,7 @@ class PyFlow(PySinks):
             if hits:
                 remote.setdefault(target, []).extend(hits)
         self._instance_gates(sinks)
+        self._returned_gates()
         if not remote:
             return
         for node in ast.walk(self.scopes.tree):
