@@ -110,8 +110,9 @@ def _invisible(values: Iterable[str]) -> bool:
 
 
 def _decided(c: Choice) -> bool:
-    """Data decides the choice: an environment comparison, a server's answer or data bits."""
-    return bool(c.sources or c.remote or c.bits)
+    """Data decides the choice: an environment comparison, a server's answer, data bits, or an
+    identity the selector is computed from (its hash, its bits)."""
+    return bool(c.sources or c.remote or c.bits or c.encodes)
 
 
 def _written(c: Choice) -> list[Sink]:
@@ -248,6 +249,14 @@ def _signals(choices: Sequence[Choice]) -> list[str]:
 def _driven(choices: Sequence[Choice]) -> str:
     deciding = list(dict.fromkeys(s.label for c in choices for s in c.sources))
     out = f" The choice is driven by comparisons of {', '.join(deciding)}." if deciding else ""
+    spelled = list(
+        dict.fromkeys(s.label for c in choices if c.kind != "encoding" for s in c.encodes)
+    )
+    if spelled:
+        out += (
+            f" What picks the rendering is computed from the {', '.join(spelled)} (a hash, its"
+            " bits): the text spells who the user is."
+        )
     legend = _legend(choices)
     if legend:
         out += f" Where {legend}."
@@ -345,6 +354,12 @@ def _edit_finding(rule: str, c: Choice) -> Finding:
     """An edit reported where it is made: a mark added, look-alikes substituted, data spelled."""
     signals = list(dict.fromkeys(s.label for s in c.sources))
     driven = f" It is decided by comparisons of {', '.join(signals)}." if signals else ""
+    spelled = list(dict.fromkeys(s.label for s in c.encodes))
+    if spelled and c.kind != "encoding":
+        driven += (
+            f" The test deciding it is computed from the {', '.join(spelled)} (a hash, its bits):"
+            " the text spells who the user is."
+        )
     if c.remote == "answer":
         driven += " The condition is a value the server sends (a remote flag)."
     elif c.remote:

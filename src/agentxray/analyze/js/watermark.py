@@ -36,6 +36,7 @@ from agentxray.analyze.js.nodes import (
 from agentxray.analyze.js.report import describe
 from agentxray.analyze.js.signals import IDENTITY_KINDS
 from agentxray.analyze.js.values import class_field
+from agentxray.analyze.js.watermark_deps import identity_sources
 from agentxray.analyze.js.watermark_marks import (
     evidence,
     mark_records,
@@ -82,6 +83,9 @@ class Choice:
     deciders: list[Node] = field(default_factory=list)
     """Elsewhere in the file, what decides the choice: the ternaries and functions computing the
     key a table of glyph sets is read at (their conditions taint the choice)."""
+    selectors: list[Node] = field(default_factory=list)
+    """The expressions picking the variant (a ternary's test, a table's index): what they are
+    computed from is followed back to identity reads."""
 
 
 def _strings(a: JsAnalysis) -> list[Node]:
@@ -119,7 +123,14 @@ def _function_choice(fn: Node) -> Choice | None:
             cond = guard.child_by_field_name("condition")
             when = describe(cond, 80) if cond is not None else ""
         variants.append((value or "", when or "otherwise"))
-    return Choice(fn, variants)
+    tests = [n.child_by_field_name("condition") for n in _own_ifs(fn)]
+    for ret in rets:  # `switch (h % 3) { case 0: return " "; … }`: the switched value
+        cur = ret.parent
+        while cur is not None and cur != fn and cur.type != "switch_statement":
+            cur = cur.parent
+        if cur is not None and cur.type == "switch_statement":
+            tests.append(cur.child_by_field_name("value"))
+    return Choice(fn, variants, selectors=[t for t in tests if t is not None])
 
 
 def _constant_uses(a: JsAnalysis, literal: Node) -> list[Node]:
@@ -204,7 +215,9 @@ def _choice_at(a: JsAnalysis, s: Node, out: dict[int, Choice]) -> Choice | None:
         vals = [_arm_value(a, x) for x in (cons, alt)]
         if all(v is not None for v in vals) and cond is not None:
             c = describe(cond, 80)
-            choice = Choice(parent, [(vals[0] or "", c), (vals[1] or "", f"not ({c})")])
+            choice = Choice(
+                parent, [(vals[0] or "", c), (vals[1] or "", f"not ({c})")], selectors=[cond]
+            )
     elif parent.type == "return_statement":
         fn = enclosing_function(parent)
         if fn is not None and fn.start_byte not in out:
@@ -216,11 +229,103 @@ def _choice_at(a: JsAnalysis, s: Node, out: dict[int, Choice]) -> Choice | None:
             if all(v is not None for v in vals):
                 index = holder.child_by_field_name("index")
                 when = describe(index, 60) if index is not None else ""
-                choice = Choice(holder, [(v or "", f"index {when}") for v in vals])
+                choice = Choice(
+                    holder,
+                    [(v or "", f"index {when}") for v in vals],
+                    selectors=[index] if index is not None else [],
+                )
     return choice
 
 
 MAX_TABLE_READS = 10
+
+
+def _list_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
+    """Look-alikes kept in a named list or map and read at a computed index: ``SPACES[s & 3]``
+    with ``const SPACES = [" ", "\\u00a0", "\\u2009"]``, ``MARKS[key]`` of an object of strings,
+    and one column of a list of pairs (``QUOTES[bit()][0]`` with ``QUOTES = [['"', '"'],
+    ["\\u201c", "\\u201d"]]``): the index picks the rendering."""
+    out: dict[tuple[int, int], Choice] = {}
+    tables: set[tuple[int, int]] = set()
+    for s in literals:
+        found = _variant_list(s)
+        if found is None or (found[0].start_byte, found[2]) in tables:
+            continue
+        holder, name, column = found
+        tables.add((holder.start_byte, column))
+        values = _column(holder, column)
+        if values is None or not policy.lookalikes(values):
+            continue
+        scope = scope_of(name)
+        if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
+            continue  # a minified name at a bundle's top level: too common to follow
+        for use in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:40]:
+            read = use.parent
+            if (
+                read is None
+                or read.type != "subscript_expression"
+                or use != read.child_by_field_name("object")
+            ):
+                continue
+            index = read.child_by_field_name("index")
+            if index is None or string_value(unwrap(index)) is not None or index.type == "number":
+                continue
+            when = describe(index, 40)
+            out.setdefault(
+                (read.start_byte, column),
+                Choice(read, [(v, f"index {when}") for v in values], selectors=[index]),
+            )
+            if len(out) >= MAX_TABLE_READS:
+                return list(out.values())
+    return list(out.values())
+
+
+def _variant_list(literal: Node) -> tuple[Node, Node, int] | None:
+    """``(list or object, its name, column)`` when ``literal`` is an element of a constant list
+    (or a field of a constant object) of strings, or of a pair in a constant list of pairs
+    (column: its position in the pair; -1 for a flat list or object)."""
+    parent = literal.parent
+    column = -1
+    if (
+        parent is not None
+        and parent.type == "pair"
+        and parent.child_by_field_name("value") == literal
+    ):
+        holder = parent.parent
+    elif parent is not None and parent.type == "array":
+        holder = parent
+        outer = holder.parent
+        if outer is not None and outer.type == "array":
+            column = holder.named_children.index(literal)
+            holder = outer
+    else:
+        return None
+    decl = holder.parent if holder is not None else None
+    if holder is None or decl is None or decl.type != "variable_declarator":
+        return None
+    name = decl.child_by_field_name("name")
+    if name is None or name.type != "identifier" or holder.end_byte - holder.start_byte > 2_000:
+        return None
+    return holder, name, column
+
+
+def _column(holder: Node, column: int) -> list[str] | None:
+    """The strings of a flat list or object, or one column of a list of pairs; None when any
+    entry is not a literal string."""
+    if holder.type == "object":
+        rows = [p.child_by_field_name("value") for p in holder.named_children if p.type == "pair"]
+    elif column < 0:
+        rows = list(holder.named_children)
+    else:
+        rows = []
+        for row in holder.named_children:
+            if row.type != "array" or column >= row.named_child_count:
+                return None
+            rows.append(row.named_children[column])
+    values = [string_value(r) if r is not None else None for r in rows]
+    if len(values) < 2 or any(v is None for v in values):
+        return None
+    return [v or "" for v in values]
 
 
 def _table_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
@@ -263,7 +368,12 @@ def _table_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
                 node = member if len(picked) == 1 and member is not None else read
                 out.setdefault(
                     (node.start_byte, key),
-                    Choice(node, [(v, f"{when} is {k}") for k, v in rows], deciders=deciders),
+                    Choice(
+                        node,
+                        [(v, f"{when} is {k}") for k, v in rows],
+                        deciders=deciders,
+                        selectors=[index],
+                    ),
                 )
             if len(out) >= MAX_TABLE_READS:
                 break
@@ -568,15 +678,16 @@ _CASE_CALL = re.compile(rb"\.to(?:Locale)?UpperCase\s*\(")
 
 def _case_flips(a: JsAnalysis) -> list[ChoiceRecord]:
     """Data spelled in the letter case of text: ``bits[k++] ? ch.toUpperCase() :
-    ch.toLowerCase()``, a bit of data deciding each letter's case, in a file that hashes an
-    identity (the bits a per-user mark is made of; a password generator's random case is not)."""
+    ch.toLowerCase()``, a bit of data deciding each letter's case, where the test is computed
+    from an identity (followed back through helpers, fields and hand-written hashes), or is a
+    bit test in a file that hashes one (the bits a per-user mark is made of; a password
+    generator's random case is not)."""
     hashed = [
         c
         for c in a.flow.comparisons
         if c.operator == "hash" and c.signal.kind in IDENTITY_KINDS - {"endpoint", "api-key"}
     ]
-    if not hashed:
-        return []
+    compared = {c.node.start_byte for cond in a.flow.conditions for c in cond.comparisons}
     out: list[ChoiceRecord] = []
     for m in prefiltered_finditer(_CASE_CALL, a.unit.data):
         member = a.index.node_at(m.start() + 1, m.end() - 1).parent
@@ -591,21 +702,24 @@ def _case_flips(a: JsAnalysis) -> list[ChoiceRecord]:
             for f in ("consequence", "alternative")
             if (x := ternary.child_by_field_name(f))
         ]
-        if (
-            len(arms) != 2
-            or not _case_pair(arms)
-            or not _bit_test(ternary.child_by_field_name("condition"))
-        ):
+        cond = ternary.child_by_field_name("condition")
+        if len(arms) != 2 or cond is None or not _case_pair(arms):
             continue
-        sources = tuple(dict.fromkeys(source_of(c.signal) for c in hashed))
+        if any(cond.start_byte <= at < cond.end_byte for at in compared):
+            continue  # a comparison of the identity (`user === "root"`) spells no bits
+        spelled = [source_of(s) for s in identity_sources(a, [cond])]
+        if not spelled and hashed and _bit_test(cond):
+            spelled = [source_of(c.signal) for c in hashed]
+        if not spelled:
+            continue
         out.append(
             ChoiceRecord(
                 kind="encoding",
                 evidence=evidence(a, ternary, comparisons=[]),
                 variants=(policy.LETTER_CASE,),
-                test=describe(ternary.child_by_field_name("condition") or ternary, 60),
+                test=describe(cond, 60),
                 detail=describe(ternary, 60),
-                encodes=sources,
+                encodes=tuple(dict.fromkeys(spelled)),
                 bits=True,
                 key=ternary.start_byte,
             )
@@ -683,8 +797,9 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
     """Every look-alike choice, separator change and covert mark of one file."""
     out: list[ChoiceRecord] = []
     literals = _strings(a)
-    for choice in _choices(a, literals) + _table_choices(a, literals):
+    for choice in _choices(a, literals) + _table_choices(a, literals) + _list_choices(a, literals):
         choice.tainted = _taint(a, choice)
+        spelled = identity_sources(a, choice.selectors) if not choice.tainted else []
         _name_arguments(a, choice)
         sinks = _sinks(a, choice.node)
         out.append(
@@ -695,6 +810,7 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
                 whens=tuple(w for _, w in choice.variants),
                 sources=tuple(source_of(c.signal) for c in choice.tainted),
                 bits=_bit_driven(choice),
+                encodes=tuple(source_of(s) for s in spelled),
                 remote=_decided_remotely(a, choice),
                 sinks=tuple(_sink(a, s) for s in sinks),
                 fields=_fields(a, choice.tainted),

@@ -44,6 +44,7 @@ from agentxray.analyze.js.nodes import (
 from agentxray.analyze.js.report import describe, fn_label, location, snippet
 from agentxray.analyze.js.signals import Signal
 from agentxray.analyze.js.values import class_field
+from agentxray.analyze.js.watermark_deps import identity_sources
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ class Mark:
     """The fetched configuration field deciding it, when it is remote."""
     alphabet: bool = False
     """An encoding through an alphabet of invisible characters indexed by data."""
+    encodes: tuple[Signal, ...] = ()
+    """Identities the deciding test is computed from (a hash of them, its bits)."""
 
 
 def _strings_in(
@@ -415,13 +418,62 @@ def _from_fetch(a: JsAnalysis, value: Node) -> bool:
     return False
 
 
-def _decorations(a: JsAnalysis, consts: Constants) -> list[Mark]:
+MAX_TESTS = 8
+
+
+def _enclosing_tests(node: Node) -> list[Node]:
+    """The tests deciding whether ``node`` runs in its function: the ``if``s and ternaries
+    holding it (outside their tests), and earlier ``if``s that return early."""
+    out: list[Node] = []
+    cur = node
+    while cur.parent is not None and cur.parent.type not in FUNCTION_TYPES and len(out) < 4:
+        parent = cur.parent
+        if parent.type in ("if_statement", "ternary_expression"):
+            test = parent.child_by_field_name("condition")
+            if test is not None and test != cur:
+                out.append(test)
+        cur = parent
+    fn = enclosing_function(node)
+    body = fn.child_by_field_name("body") if fn is not None else None
+    if body is not None and body.type == "statement_block":
+        for stmt in body.named_children[:MAX_TESTS]:
+            if stmt.start_byte >= node.start_byte:
+                break
+            test = stmt.child_by_field_name("condition")
+            if stmt.type == "if_statement" and _returns_early(stmt) and test is not None:
+                out.append(test)
+    return out
+
+
+def _spelled(a: JsAnalysis, node: Node) -> tuple[Signal, ...]:
+    """Identities the tests deciding ``node`` are computed from (``if (this.bit()) …`` with the
+    bits cut from a hash of the e-mail)."""
+    tests = _enclosing_tests(node)
+    return tuple(identity_sources(a, tests)) if tests else ()
+
+
+def _decorations(a: JsAnalysis, consts: Constants, literals: list[Node]) -> list[Mark]:
     out = []
     for cond in a.flow.conditions:
         c = cond.node
         added = _added_marks(a, consts, c)
         if added:
             out.append(Mark("decoration", c, added, "", cond.comparisons))
+    taken = {m.node.start_byte for m in out}
+    for literal in literals:
+        # `bit() ? text + ZWSP : text`: a branch adding a mark under a test made from an
+        # identity (no comparison: the bits themselves decide).
+        if not policy.marks_in(string_value(literal) or "") or _replacement(literal):
+            continue  # (a `replace` putting it in is reported as a substitution)
+        choice = _branch_holder(literal)
+        if choice is None or choice.start_byte in taken:
+            continue
+        taken.add(choice.start_byte)
+        added = _added_marks(a, consts, choice)
+        test = choice.child_by_field_name("condition")
+        spelled = tuple(identity_sources(a, [test])) if added and test is not None else ()
+        if spelled:
+            out.append(Mark("decoration", choice, added, "", (), encodes=spelled))
     for flag in sorted(_remote_flags(a)):
         # `marker ? LRI + t + PDI : t` where a server's answer sets `marker`
         for use in a.index.identifiers(flag.decode())[:20]:
@@ -448,6 +500,28 @@ def _added_marks(a: JsAnalysis, consts: Constants, choice: Node) -> tuple[str, .
     if added and not kept and _writes_text(branch):
         return tuple(dict.fromkeys(added))
     return ()
+
+
+def _replacement(literal: Node) -> bool:
+    """``literal`` is an argument of a ``replace``/``replaceAll`` call."""
+    args = literal.parent
+    call = args.parent if args is not None and args.type == "arguments" else None
+    callee = call.child_by_field_name("function") if call is not None else None
+    prop = callee.child_by_field_name("property") if callee is not None else None
+    return prop is not None and text(prop) in ("replace", "replaceAll")
+
+
+def _branch_holder(literal: Node) -> Node | None:
+    """The nearest ``if`` or ternary holding ``literal`` in a branch, in the same function."""
+    cur = literal
+    for _ in range(8):
+        parent = cur.parent
+        if parent is None or parent.type in FUNCTION_TYPES:
+            return None
+        if parent.type in ("if_statement", "ternary_expression"):
+            return None if parent.child_by_field_name("condition") == cur else parent
+        cur = parent
+    return None
 
 
 def _tested_by(use: Node) -> Node | None:
@@ -489,6 +563,7 @@ def _substitutions(a: JsAnalysis, consts: Constants) -> list[Mark]:
             continue
         comparisons = tuple(c for g in _guards(a, call) for c in g.comparisons)
         remote = _remote_guard(a, call)
+        spelled = () if comparisons or remote else _spelled(a, call)
         out.append(
             Mark(
                 "substitution",
@@ -497,6 +572,7 @@ def _substitutions(a: JsAnalysis, consts: Constants) -> list[Mark]:
                 describe(pattern, 30),
                 comparisons,
                 remote,
+                encodes=spelled,
             )
         )
     return out
@@ -648,9 +724,14 @@ def mark_records(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
             detail=mark.detail,
             alphabet=mark.alphabet,
             sources=tuple(source_of(c.signal) for c in mark.comparisons),
+            encodes=tuple(source_of(s) for s in mark.encodes),
             remote=mark.remote,
             key=mark.node.start_byte,
             languages=tested_languages(a, mark.comparisons),
         )
-        for mark in [*_decorations(a, consts), *_substitutions(a, consts), *_encodings(a)]
+        for mark in [
+            *_decorations(a, consts, literals),
+            *_substitutions(a, consts),
+            *_encodings(a),
+        ]
     ]

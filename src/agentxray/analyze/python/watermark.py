@@ -14,6 +14,7 @@ import re
 
 from agentxray.analyze.behaviour.records import Choice as ChoiceRecord
 from agentxray.analyze.behaviour.records import Evidence, Sink, Source
+from agentxray.analyze.behaviour.watermark import LETTER_CASE
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.choices import Choice, find_choices
 from agentxray.analyze.python.comparisons import Comparison
@@ -186,15 +187,36 @@ _BIT_OPS = (ast.RShift, ast.LShift, ast.BitAnd, ast.BitXor)
 def identity_bits(a: PyAnalysis, choice: Choice) -> list[Signal]:
     """The identities whose bits decide a look-alike choice: a test of a bit (a shift or mask)
     of a value made from an identity (``digest[i // 8] >> (7 - i % 8) & 1`` of a machine id's
-    hash): each choice spells one bit of who produced the text into it."""
+    hash), or any test made from an identity's hash (``THIN if self._bit() else HAIR``): each
+    choice spells one bit of who produced the text into it."""
     out: list[Signal] = []
     for test in choice.tests:
-        if not any(isinstance(n, ast.BinOp) and isinstance(n.op, _BIT_OPS) for n in ast.walk(test)):
-            continue
-        out.extend(
-            s for s in a.flow.signals(test) if s.kind in IDENTITY_KINDS or s.kind == "identifier"
-        )
+        # What the test is made from, its parts included (`"b" if bits[i] else "a"` picks a
+        # table's key: the key's value is not the test's, its condition is).
+        found = [s for n in _parts(test) for s in a.flow.signals(n)]
+        if any(isinstance(n, ast.BinOp) and isinstance(n.op, _BIT_OPS) for n in ast.walk(test)):
+            out.extend(s for s in found if s.kind in IDENTITY_KINDS or s.kind == "identifier")
+        else:
+            # The bits were cut earlier (`self._bits = [b >> k & 1 for b in digest]`, read by
+            # a helper): a test made from an identity's hash spells it whatever the helper.
+            out.extend(s for s in found if s.kind == "identifier")
     return list(dict.fromkeys(out))
+
+
+MAX_PARTS = 60
+
+
+def _parts(test: ast.AST) -> list[ast.AST]:
+    """``test`` and its sub-expressions (not entering lambdas), at most ``MAX_PARTS``."""
+    out: list[ast.AST] = []
+    stack = [test]
+    while stack and len(out) < MAX_PARTS:
+        cur = stack.pop()
+        if isinstance(cur, ast.expr):
+            out.append(cur)
+        if not isinstance(cur, ast.Lambda):
+            stack.extend(ast.iter_child_nodes(cur))
+    return out
 
 
 def _source(signal: Signal) -> Source:
@@ -287,7 +309,68 @@ def choice_records(a: PyAnalysis) -> list[ChoiceRecord]:
                 languages=_languages(choice.tainted),
             )
         )
+    return out + _case_flips(a)
+
+
+_UPPER = frozenset({"upper", "capitalize", "title"})
+_LOWER = frozenset({"lower", "casefold"})
+MAX_CASE_FLIPS = 20
+
+
+def _case_flips(a: PyAnalysis) -> list[ChoiceRecord]:
+    """Bits of an identity spelled in letter case: ``w.capitalize() if self._bit() else
+    w.lower()`` where the test is made from a hash of who the user is (a random case, a style
+    option, a test of the text itself spell nothing)."""
+    out: list[ChoiceRecord] = []
+    for node in a.index.nodes(ast.IfExp):
+        if not isinstance(node, ast.IfExp) or not _case_pair(node.body, node.orelse):
+            continue
+        encoded = [
+            s
+            for s in a.flow.signals(node.test)
+            if s.kind == "identifier"
+            or (
+                s.kind in IDENTITY_KINDS
+                and any(
+                    isinstance(n, ast.BinOp) and isinstance(n.op, _BIT_OPS)
+                    for n in ast.walk(node.test)
+                )
+            )
+        ]
+        if not encoded:
+            continue
+        out.append(
+            ChoiceRecord(
+                kind="encoding",
+                evidence=_evidence(a, node),
+                variants=(LETTER_CASE,),
+                test=describe(node.test, 60),
+                detail=describe(node, 60),
+                encodes=tuple(_source(s) for s in dict.fromkeys(encoded)),
+                bits=True,
+                key=id(node),
+            )
+        )
+        if len(out) >= MAX_CASE_FLIPS:
+            break
     return out
+
+
+def _case_pair(first: ast.AST, second: ast.AST) -> bool:
+    """``x.upper()`` (or ``capitalize``/``title``) and ``x.lower()`` of the same ``x``."""
+    methods: dict[str, str] = {}
+    for arm in (first, second):
+        if not (
+            isinstance(arm, ast.Call)
+            and isinstance(arm.func, ast.Attribute)
+            and not arm.args
+            and not arm.keywords
+        ):
+            return False
+        methods[arm.func.attr] = ast.dump(arm.func.value)
+    ups = [v for k, v in methods.items() if k in _UPPER]
+    lows = [v for k, v in methods.items() if k in _LOWER]
+    return len(ups) == 1 and len(lows) == 1 and ups[0] == lows[0]
 
 
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
