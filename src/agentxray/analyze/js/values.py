@@ -167,6 +167,38 @@ class Resolver:
                 out = self.values(field_value, depth + 1)
         if not out.items:
             out = self._static(node.child_by_field_name("object"), key, depth)
+        obj = node.child_by_field_name("object")
+        if not out.items and obj is not None and obj.type == "this":
+            out = self._instance(obj, key, depth)
+        return out
+
+    def _instance(self, this: Node, key: str, depth: int, call: bool = False) -> Values:
+        """``this.hosts`` where the class has a getter ``hosts`` (what it returns), or sets the
+        field in several places (a memo: ``this._h = undefined`` … ``this._h = decode(…)``):
+        every value it may hold. With ``call``: what ``this.hosts()`` returns."""
+        body = this.parent
+        while body is not None and body.type != "class_body":
+            body = body.parent
+        if body is None or body.end_byte - body.start_byte > WIDE_SCOPE:
+            return Values()
+        out = Values()
+        for member in body.named_children:
+            name = member.child_by_field_name("name")
+            if (
+                member.type == "method_definition"
+                and name is not None
+                and text(name) == key
+                and call != any(c.type in ("get", "set") for c in member.children)
+            ):
+                for ret in returned_expressions(member):
+                    out = out + self.values(ret, depth + 1)
+        if out.items or call:
+            return out
+        pattern = re.compile(rb"\bthis\s*\.\s*" + re.escape(key.encode()) + rb"\s*=(?![=>])")
+        for _, m in zip(range(MAX_CALL_SITES), pattern.finditer(body.text or b""), strict=False):
+            right = _assignment_at(body, body.start_byte + m.start())
+            if right is not None:
+                out = out + self.values(right, depth + 1)
         return out
 
     def _static(self, holder: Node | None, key: str, depth: int) -> Values:
@@ -509,7 +541,10 @@ class Resolver:
         if callee.type == "member_expression":
             prop = callee.child_by_field_name("property")
             method = text(prop) if prop is not None else ""
-            receiver = self.values(callee.child_by_field_name("object"), depth + 1)
+            obj = callee.child_by_field_name("object")
+            if obj is not None and obj.type == "this" and method:
+                return self._instance(obj, method, depth, call=True)  # the class's own method
+            receiver = self.values(obj, depth + 1)
             args = node.child_by_field_name("arguments")
             sep = (
                 self.values(args.named_children[0], depth + 1)
