@@ -659,7 +659,7 @@ class JsSinks:
         """``req.write(x)``, ``req.end(x)``, ``ws.send(x)`` on a request, socket or WebSocket."""
         out: list[Sink] = []
         creators = [s for s in sinks if s.fact.kind == "network_request"]
-        for call, name in self._module_calls(frozenset({"net", "tls", "dgram"})):
+        for call, name in self._module_calls(frozenset({"net", "tls", "dgram", "http2"})):
             if name.rsplit(".", 1)[-1] in SOCKET_MAKERS:
                 fact = self._fact("network_request", name, call, first_text(self.data, call))
                 creators.append(Sink(fact, [("destination", a) for a in args_of(call)]))
@@ -676,6 +676,14 @@ class JsSinks:
                 method = text(self.data, prop)
                 if method == "open" and args_of(sent)[1:]:
                     creator.roles += self._url_roles(args_of(sent)[1])
+                    continue
+                if method == "request" and creator.fact.value.startswith("http2."):
+                    # an HTTP/2 session's stream: client.request(headers), then req.end(body)
+                    value = f"{creator.fact.value}.request"
+                    fact = self._fact("network_request", value, sent, first_text(self.data, sent))
+                    roles = [("header", a) for a in args_of(sent)[:1]]
+                    creators.append(Sink(fact, roles + destination, enclosing_function(sent)))
+                    out.append(creators[-1])
                     continue
                 if method not in HANDLE_SENDS or not args_of(sent):
                     continue
