@@ -210,3 +210,43 @@ def test_reaches_sees_only_carried_copies_and_the_source_is_judged_per_sink() ->
     # A pattern without `reaches` never sees the copies.
     plain = Engine([parse_rule(RULE, "x.yml")])
     assert plain.run([to_vendor, carried("env_read", "*", "payload", (10, 50))]) == []
+
+
+def test_function_scoped_rules_are_judged_only_where_their_evidence_can_be() -> None:
+    # Scopes without a fact of the rule's evidence kinds are skipped (a bundle has thousands):
+    # the matches, and their order, are those of judging every scope; a `not` gives no evidence.
+    rule = parse_rule(
+        RULE.replace(
+            """  flow:
+    source: {fact: env_read, equals: "*"}
+    sink: {fact: network_request}
+    inside: true""",
+            """  any:
+    - all:
+      - {fact: env_read, equals: "*"}
+      - not: {fact: import, equals: dotenv}
+    - {fact: url}""",
+        ),
+        "x.yml",
+    )
+    engine = Engine([rule])
+    facts = [
+        fact("import", "dotenv", 1, scope="a"),
+        fact("env_read", "*", 2, scope="a"),
+        fact("import", "dotenv", 3, scope="b"),
+        fact("env_read", "*", 4, scope="c"),
+        fact("url", "https://x.example.dev/", 5, scope="d"),
+        fact("call", "fetch", 6, scope="e"),
+    ]
+    everywhere = [m for s in "abcde" for m in engine._report(rule, _by_kind(facts, s))]
+    found = engine.run(facts)
+    assert found == everywhere
+    assert [m.primary.location.line for m in found] == [4, 5]
+
+
+def _by_kind(facts: list[Fact], scope: str) -> dict[str, list[Fact]]:
+    out: dict[str, list[Fact]] = {}
+    for f in facts:
+        if f.scope == scope:
+            out.setdefault(f.kind, []).append(f)
+    return out

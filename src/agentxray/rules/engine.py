@@ -98,6 +98,7 @@ class Engine:
             by_scope[f.scope].append(f)
         whole = _index(kept)
         scopes: list[dict[FactKind, list[Fact]]] | None = None
+        holding: dict[FactKind, list[int]] = defaultdict(list)
         out: list[RuleMatch] = []
         for rule in self.rules:
             if languages is not None and not languages.intersection(rule.languages):
@@ -107,8 +108,13 @@ class Engine:
                 continue
             if scopes is None:
                 scopes = [_index(group) for group in by_scope.values()]
-            for index in scopes:
-                out.extend(self._report(rule, index))
+                for n, index in enumerate(scopes):
+                    for kind in index:
+                        holding[kind].append(n)
+            # Only the scopes holding a fact the rule's evidence can be made of (a big bundle
+            # has thousands of scopes and most rules' kinds are in few), in their order.
+            for n in sorted({n for kind in _evidence_kinds(rule.match) for n in holding[kind]}):
+                out.extend(self._report(rule, scopes[n]))
         return out
 
     def _report(self, rule: Rule, index: dict[FactKind, list[Fact]]) -> list[RuleMatch]:
@@ -221,6 +227,19 @@ def _leaves(expr: Expr) -> list[FactPattern]:
     if expr.flow is not None:
         subs += [expr.flow.source, expr.flow.sink]
     return [leaf for sub in subs for leaf in _leaves(sub)]
+
+
+def _evidence_kinds(expr: Expr) -> set[FactKind]:
+    """The fact kinds whose facts can be evidence of ``expr`` (leaves not under a ``not``, which
+    holds with no evidence): where none is, the expression gives none and its rule no match."""
+    if expr.fact is not None:
+        return {expr.fact.fact}
+    if expr.not_ is not None:
+        return set()
+    subs = [*(expr.all or ()), *(expr.any or ())]
+    if expr.flow is not None:
+        subs += [expr.flow.source, expr.flow.sink]
+    return {kind for sub in subs for kind in _evidence_kinds(sub)}
 
 
 def _index(facts: list[Fact]) -> dict[FactKind, list[Fact]]:
