@@ -1140,6 +1140,37 @@ class JsValues:
             return None
         if kind == "call_expression":
             return self._constant_call(node, env, depth)
+        if kind == "member_expression":
+            return self._constant_member(node, env, depth)
+        return None
+
+    def _constant_member(
+        self, node: Node, env: dict[tuple[int, int], Node | int], depth: int
+    ) -> Const:
+        """A field of a constant object (``CFG.url`` for ``const CFG = {url: "…"}``) or of the
+        class around (``this.url`` when every assignment to it is the same constant)."""
+        obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+        if obj is None or prop is None or prop.type != "property_identifier":
+            return None
+        name = text(self.data, prop)
+        obj = strip(obj)
+        if obj.type == "this":
+            got = {self.constant(v, {}, depth + 1) for v in self._this_values(node, name)[:8]}
+            kept = [g for g in got if isinstance(g, str)]
+            return kept[0] if len(got) == 1 and kept else None
+        if obj.type != "identifier":
+            return None
+        b = self.scopes.binding(obj)
+        if b is None or b.kind != "var" or b.value is None or b.member:
+            return None
+        value = strip(b.value)
+        if value.type != "object" or self.scopes.writes(b):
+            return None
+        for pair in value.named_children:
+            key = pair.child_by_field_name("key") if pair.type == "pair" else None
+            if key is not None and text(self.data, key).strip("\"'") == name:
+                field = pair.child_by_field_name("value")
+                return self.constant(field, env, depth + 1) if field is not None else None
         return None
 
     def _string_list(self, node: Node, env: dict[tuple[int, int], Node | int], depth: int) -> Const:
