@@ -17,7 +17,9 @@ FILE_READ_CALLS = frozenset(
     {"readFile", "readFileSync", "createReadStream", "readFileAsync", "file", "open"}
 )
 #: Callees (last segment) that make network requests in JavaScript.
-JS_NETWORK_CALLS = frozenset({"fetch", "sendBeacon", "request", "XMLHttpRequest", "WebSocket"})
+JS_NETWORK_CALLS = frozenset(
+    {"fetch", "sendBeacon", "request", "XMLHttpRequest", "WebSocket", "EventSource"}
+)
 #: Fixed call names every JS extraction looks for, whatever the rules ask.
 JS_FIXED_CALLS = frozenset(
     {
@@ -29,6 +31,7 @@ JS_FIXED_CALLS = frozenset(
         "request",
         "XMLHttpRequest",
         "WebSocket",
+        "EventSource",
         "eval",
         "Function",
         "spawn",
@@ -139,3 +142,27 @@ SECRET_FRAGMENT = re.compile(
 """A string literal that names a class of secret variables (``_TOKEN``), not one variable."""
 VERSIONISH = re.compile(r"(?i)version|latest|release|tag|etag|updated|modified|date|time|expir")
 """Fields of a stored response that describe it (an update check), not switches it sets."""
+
+
+STANDARD_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "etag",
+        "last-modified",
+        "cache-control",
+        "location",
+        "retry-after",
+        "date",
+        "server",
+        "age",
+        "expires",
+        "vary",
+        "link",
+        "www-authenticate",
+        "x-ratelimit-remaining",
+        "x-request-id",
+    }
+)
+"""Headers that describe the transfer; a custom header's value is what the server decides."""

@@ -21,6 +21,7 @@ from agentxray.analyze.facts.common import (
     NETWORK_COMMANDS,
     SECRET_FRAGMENT,
     SECRET_NAMES,
+    STANDARD_HEADERS,
     STRING_ROLES,
     VERSIONISH,
 )
@@ -42,6 +43,7 @@ from agentxray.analyze.facts.jssinks import (
     JsSinks,
     Sink,
     args_of,
+    conditions,
     first_text,
 )
 from agentxray.analyze.facts.jsvalues import OWN_SCRIPT, RESPONSE_META, Visit, module_table
@@ -130,6 +132,7 @@ class JsFlow(JsSinks):
         sinks += self._codes(calls)
         sinks += self._exits(calls)
         sinks += self._handler_exits(calls)
+        sinks += self._exit_codes()
         sinks += self._file_ops(calls)
         self._file_helpers()
         self._listing_helpers(calls)
@@ -235,6 +238,30 @@ class JsFlow(JsSinks):
         for use in self.scopes.occurrences(b)[:50]:
             if use != name:
                 out += [use, *self._holder_uses(use, depth + 1)]
+        return out
+
+    def _exit_codes(self) -> list[Sink]:
+        """``process.exitCode = n`` followed by a throw or a return ends the program as
+        ``process.exit(n)`` does: a ``member`` fact at the assignment, with the conditions that
+        decide it (``if (this.gates.halt) throw ((process.exitCode = 3), new Error(…))``)."""
+        out: list[Sink] = []
+        at = self.data.find(b"process.exitCode")
+        while at != -1 and len(out) < 50:
+            node = self.root.descendant_for_byte_range(at, at + 16)
+            at = self.data.find(b"process.exitCode", at + 16)
+            while node is not None and node.type != "member_expression":
+                node = node.parent
+            up = node.parent if node is not None else None
+            if node is None or up is None or up.type != "assignment_expression":
+                continue
+            if up.child_by_field_name("left") != node:
+                continue
+            if self.values.canonical(node) != "process.exitCode":
+                continue
+            roles = [("condition", c) for c in conditions(self.data, up)]
+            if roles:
+                fact = self._fact("member", "process.exitCode", up)
+                out.append(Sink(fact, roles, enclosing_function(up)))
         return out
 
     def _handler_exits(self, calls: list[Fact]) -> list[Sink]:
@@ -1176,7 +1203,9 @@ class JsFlow(JsSinks):
     def _function_at(self, start: int) -> Node | None:
         """The function that starts at a byte offset."""
         node: Node | None = self.root.descendant_for_byte_range(start, start + 1)
-        while node is not None and not (node.type in FUNCTIONS and node.start_byte == start):
+        while node is not None and not (
+            node.is_named and node.type in FUNCTIONS and node.start_byte == start
+        ):  # (the `function` keyword token has the type of a function expression)
             node = node.parent if node.start_byte >= start else None
         return node
 
@@ -1421,30 +1450,6 @@ def climb(node: Node) -> tuple[Node, Node | None]:
             return cur, None
         else:
             return cur, None
-
-
-STANDARD_HEADERS = frozenset(
-    {
-        "content-type",
-        "content-length",
-        "content-encoding",
-        "etag",
-        "last-modified",
-        "cache-control",
-        "location",
-        "retry-after",
-        "date",
-        "server",
-        "age",
-        "expires",
-        "vary",
-        "link",
-        "www-authenticate",
-        "x-ratelimit-remaining",
-        "x-request-id",
-    }
-)
-"""Headers that describe the transfer; a custom header's value is what the server decides."""
 
 
 _CONSTANTS = frozenset({"string", "number", "true", "false", "null"})
