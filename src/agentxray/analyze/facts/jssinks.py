@@ -61,7 +61,17 @@ HTTP_MODULES = frozenset({"http", "https"})
 
 CLIENT_MODULES = frozenset({"axios", "got", "ky", "node-fetch", "undici", "superagent", "needle"})
 
-SOCKET_MODULES = frozenset({"ws", "isomorphic-ws", "socket.io-client", "reconnecting-websocket"})
+SOCKET_MODULES = frozenset(
+    {
+        "ws",
+        "isomorphic-ws",
+        "socket.io-client",
+        "reconnecting-websocket",
+        # Server-sent event streams: what the server pushes arrives in their handlers.
+        "eventsource",
+        "reconnecting-eventsource",
+    }
+)
 
 CLIENT_FACTORIES = frozenset({"create", "extend"})
 """Client calls that make a configured instance (``axios.create``, ``got.extend``)."""
