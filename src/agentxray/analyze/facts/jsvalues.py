@@ -125,6 +125,8 @@ class JsValues:
         self._synthetic: dict[tuple[int, int], Fact] = {}
         self._canonical: dict[int, str | None] = {}
         self._bound_labels: dict[int, tuple[frozenset[Fact], frozenset[tuple[int, int]]]] = {}
+        self._emits: dict[str, list[Node]] = {}
+        """By event name: the ``.emit(name, …)`` calls of the file."""
         self.files: dict[str, list[Node]] = {}
         """What is written to literal paths (``writeFile("/tmp/x", data)``): the write calls."""
         self.carried: dict[int, set[Fact]] = {}
@@ -605,6 +607,11 @@ class JsValues:
                 self._descend(arg, visit, env, depth, out)
             return
         holder = b.scope.parent
+        # A listener's parameter receives what is emitted under its event's name:
+        # bus.on("flush", (batch) => …) gets the batch of bus.emit("flush", batch) (and,
+        # below, what its receiver delivers: a socket's own "data").
+        for arg in self._emitted(b)[:20]:
+            self._descend(arg, visit, env, depth, out)
         if holder is not None and holder.type == "arguments" and holder.parent is not None:
             # A callback's parameter receives what the call it is given to produces:
             # res in https.get(url, res => …), r in fetch(u).then(r => …), x in xs.map(x => …).
@@ -623,6 +630,45 @@ class JsValues:
             self._descend(receiver, visit, env, depth, out)
             return
         visit.params.add((b.scope.start_byte, b.index))
+
+    def _emitted(self, b: Binding) -> list[Node]:
+        """For a parameter of a listener (``x.on("name", (a, b) => …)``, ``once``,
+        ``addListener``), the arguments at its position of the file's ``.emit("name", …)``."""
+        holder = b.scope.parent
+        call = holder.parent if holder is not None and holder.type == "arguments" else None
+        fn = call.child_by_field_name("function") if call is not None else None
+        prop = fn.child_by_field_name("property") if fn is not None else None
+        given = _arguments(call) if call is not None else []
+        if (
+            prop is None
+            or text(self.data, prop) not in _LISTENS
+            or len(given) < 2
+            or given[1] != b.scope
+        ):
+            return []
+        event = unquote(self.data, given[0])
+        if not event:
+            return []
+        found = self._emits.get(event)
+        if found is None:
+            found = []
+            for quote in (b'"', b"'"):
+                needle = b"emit(" + quote + event.encode() + quote
+                at = self.data.find(needle)
+                while at != -1 and len(found) < 50:
+                    node = self.scopes.root.descendant_for_byte_range(at, at + 4)
+                    while node is not None and node.type != "call_expression":
+                        node = node.parent
+                    if node is not None:
+                        found.append(node)
+                    at = self.data.find(needle, at + len(needle))
+            self._emits[event] = found
+        out: list[Node] = []
+        for emit in found:
+            args = _arguments(emit)
+            if b.index + 1 < len(args) and _spread_free(args[: b.index + 2]):
+                out.append(args[b.index + 1])
+        return out
 
     def _dispatched(self, b: Binding) -> list[Node]:
         """The arguments a handler kept in a table is called with: for ``t.set(k, fn)``, the
@@ -1401,6 +1447,14 @@ def module_table(fn: Node) -> Node | None:
     return pair.parent if pair.parent is not None and pair.parent.type == "object" else None
 
 
+_LISTENS = frozenset({"on", "once", "addListener", "prependListener", "prependOnceListener"})
+"""Methods that install a listener for an event name (Node's ``EventEmitter``)."""
+
+
+def _spread_free(args: list[Node]) -> bool:
+    return all(a.type != "spread_element" for a in args)
+
+
 def _array_position(data: bytes, params: list[Node], name: str) -> int | None:
     """Where ``name`` stands in the array pattern of the first parameter (``1`` for ``p`` in
     ``([k, p]) => …``); ``None`` when it is not bound by one."""
@@ -1530,6 +1584,12 @@ def _parameter_property(data: bytes, inside: Node, name: str) -> list[Node]:
     if cls is None or cls.type != "class_body":
         return []
     for method in cls.named_children:
+        if method.type == "method_definition" and any(c.type == "get" for c in method.children):
+            # a getter: `get info() { return {…} }` is what `this.info` reads
+            key = method.child_by_field_name("name")
+            if key is not None and text(data, key) == name:
+                return returned(data, method)
+            continue
         if method.type in ("public_field_definition", "field_definition"):
             # a class field's initializer: `root = resolve(__dirname, "..")`
             key = method.child_by_field_name("name") or method.child_by_field_name("property")
