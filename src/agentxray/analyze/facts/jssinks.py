@@ -673,11 +673,20 @@ class JsSinks:
             if name.rsplit(".", 1)[-1] in SOCKET_MAKERS:
                 fact = self._fact("network_request", name, call, first_text(self.data, call))
                 creators.append(Sink(fact, [("destination", a) for a in args_of(call)]))
+        made = {id(s) for s in sinks}
         for creator in creators:
             node = self._node(creator.fact)
             if node is None or node.type not in ("call_expression", "new_expression"):
                 continue
             destination = [r for r in creator.roles if r[0] == "destination"]
+            # A stream piped into the request or socket is what it sends:
+            # src.pipe(gzip).pipe(req), pipeline(src, gzip, req, cb).
+            piped = [("payload", n) for n in self.scopes._piped_into(node)[:20] if not _written(n)]
+            if piped:
+                creator.roles += piped
+                if id(creator) not in made:
+                    made.add(id(creator))
+                    out.append(creator)
             for use in self._handle_uses(node):
                 prop = use.child_by_field_name("property")
                 sent = use.parent
@@ -973,6 +982,15 @@ def sends(command: str) -> bool:
             return False
         command = unwrapped
     return False
+
+
+def _written(arg: Node) -> bool:
+    """Whether an argument is given to a ``write``/``end`` call (a handle's own send)."""
+    holder = arg.parent
+    call = holder.parent if holder is not None and holder.type == "arguments" else None
+    fn = call.child_by_field_name("function") if call is not None else None
+    prop = fn.child_by_field_name("property") if fn is not None else None
+    return prop is not None and prop.text in (b"write", b"end")
 
 
 def _kept_as(creation: Node) -> str | None:
