@@ -307,9 +307,18 @@ class JsSinks:
     def _url_roles(self, node: Node, depth: int = 0) -> list[tuple[str, Node]]:
         """A URL expression: what precedes ``?`` is the destination, the query is payload."""
         node = strip(node)
+        if node.type == "new_expression" and depth < 3:
+            made = node.child_by_field_name("constructor")
+            if made is not None and text(self.data, made) == "Request":
+                # fetch(new Request(url, {method, body})): the request object's own roles
+                return self._request_roles("fetch", node)
         if node.type == "identifier" and depth < 3:
             b = self.scopes.binding(node)
             if b is not None and b.kind == "var" and b.value is not None:
+                value = strip(b.value)
+                made = value.child_by_field_name("constructor")
+                if made is not None and text(self.data, made) == "Request":
+                    return self._url_roles(value, depth + 1)
                 asked = [r for r in self._url_roles(b.value, depth + 1) if r[0] == "payload"]
                 return [("destination", node), *asked]
         parts: list[Node] = []
