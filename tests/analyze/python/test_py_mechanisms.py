@@ -98,3 +98,29 @@ def test_fetched_answer_returned_and_tested_is_a_switch(name: str, line: int) ->
 
 def test_paging_and_error_fields_of_an_api_are_not_switches() -> None:
     assert rules_on("rc_returned_benign.py") == []
+
+
+def behaviour_on(name: str) -> list[tuple[str, int]]:
+    """``(rule, line)`` of every behaviour finding (geofence, fingerprint…) on one fixture."""
+    from agentxray.analyze.behaviour.detector import BehaviourDetector
+
+    data = (HERE / name).read_bytes()
+    unit = SourceUnit(FileEntry(name, "python", len(data), ""), data)
+    found = [f for f in BehaviourDetector().run(unit) if isinstance(f, Finding)]
+    return sorted((f.rule, f.location.line) for f in found)
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("geo_memo_global.py", 15),  # a module global filled on first call (`global _ZONES`)
+        ("geo_memo_classattr.py", 16),  # a class attribute filled by a classmethod
+        ("geo_memo_property.py", 16),  # an instance attribute a @property fills (None in init)
+    ],
+)
+def test_lazily_filled_cache_is_evaluated(name: str, line: int) -> None:
+    assert ("py-geofence", line) in behaviour_on(name)
+
+
+def test_lazily_filled_cache_of_file_kinds_is_no_geofence() -> None:
+    assert behaviour_on("geo_memo_benign.py") == [("py-obfuscated-data", 12)]

@@ -62,6 +62,8 @@ MAX_INT_BITS = 4096
 
 
 _MISSING = object()
+SELF_KEY = "\0self."
+"""Key prefix, in a running method's locals, of the instance attributes it keeps."""
 
 _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.BitXor: operator.xor,
@@ -286,6 +288,8 @@ class Evaluator:
 
             return run_function(self, getter, [], bound=True)
         root = node.value
+        if isinstance(root, ast.Name) and SELF_KEY + node.attr in local:
+            return local[SELF_KEY + node.attr]  # an attribute the running method keeps
         if isinstance(root, ast.Name) and self.index.aliases.get(root.id) == "string":
             return string_constant(f"string.{node.attr}")
         if isinstance(node.value, ast.Name) and node.value.id not in local:

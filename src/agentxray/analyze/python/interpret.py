@@ -7,7 +7,7 @@ import ast
 import logging
 
 from agentxray.analyze.python.decoders import Unsupported
-from agentxray.analyze.python.evaluate import Evaluator, assign, iterate, truth
+from agentxray.analyze.python.evaluate import SELF_KEY, Evaluator, assign, iterate, truth
 from agentxray.analyze.python.parse import ModuleIndex
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,8 @@ def run_function(ev: Evaluator, fn: Def, args: list[object], bound: bool = False
             raise Unsupported("missing argument")
     if bound and takes_self(ev.index, fn):
         env.pop(params[0].arg, None)  # ``self.X`` resolves to the class attribute
+        env.update(_initial_state(ev, fn, params[0].arg))
+    env.update(_initial_globals(ev, fn))
     ev.depth += 10  # a call costs nesting budget, so recursion ends quickly
     try:
         _block(ev, fn.body, env)
@@ -189,7 +191,7 @@ def _block(ev: Evaluator, body: list[ast.stmt], env: dict[str, object]) -> None:
 
 
 def _statement(ev: Evaluator, stmt: ast.stmt, env: dict[str, object]) -> None:
-    if isinstance(stmt, (ast.Pass, ast.Import, ast.ImportFrom)) or (
+    if isinstance(stmt, (ast.Pass, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal)) or (
         isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
     ):
         return
@@ -243,7 +245,67 @@ def _as_load(target: ast.expr) -> ast.expr:
     )
 
 
+def _initial_state(ev: Evaluator, fn: Def, me: str) -> dict[str, object]:
+    """The instance attributes a method sets itself (a lazily filled cache: ``if self._x is
+    None: self._x = …``), with the constant the constructor starts them at: the state of the
+    first call."""
+    own = {
+        t.attr
+        for sub in ast.walk(fn)
+        if isinstance(sub, ast.Assign)
+        for t in sub.targets
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me
+    }
+    cls = ev.index.parent(fn)
+    init = next(
+        (
+            item
+            for item in getattr(cls, "body", [])
+            if isinstance(item, ast.FunctionDef) and item.name == "__init__" and item.args.args
+        ),
+        None,
+    )
+    out: dict[str, object] = {}
+    for item in getattr(cls, "body", []) if own else []:  # _cache = None in the class body
+        if isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant):
+            for t in item.targets:
+                if isinstance(t, ast.Name) and t.id in own:
+                    out[SELF_KEY + t.id] = item.value.value
+    if init is None or not own:
+        return out
+    this = init.args.args[0].arg
+    for sub in ast.walk(init):
+        if not isinstance(sub, ast.Assign) or not isinstance(sub.value, ast.Constant):
+            continue
+        for t in sub.targets:
+            owner = t.value if isinstance(t, ast.Attribute) else None
+            if isinstance(owner, ast.Name) and owner.id == this and getattr(t, "attr", "") in own:
+                out[SELF_KEY + getattr(t, "attr", "")] = sub.value.value
+    return out
+
+
+def _initial_globals(ev: Evaluator, fn: Def) -> dict[str, object]:
+    """Module names a function declares ``global`` and assigns (``if _CACHE is None: _CACHE =
+    …``), at the constant the module starts them at: the state of the first call."""
+    declared = {n for sub in ast.walk(fn) if isinstance(sub, ast.Global) for n in sub.names}
+    out: dict[str, object] = {}
+    for name in declared:
+        start = [
+            stmt.value
+            for stmt in ev.index.tree.body
+            if isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+        ]
+        if len(start) == 1 and isinstance(start[0], ast.Constant):
+            out[name] = start[0].value
+    return out
+
+
 def _store(ev: Evaluator, target: ast.expr, value: object, env: dict[str, object]) -> None:
+    attr = target.attr if isinstance(target, ast.Attribute) else ""
+    if attr and SELF_KEY + attr in env and isinstance(getattr(target, "value", None), ast.Name):
+        env[SELF_KEY + attr] = value  # self._cache = value: this call's state
+        return
     if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
         container = env.get(target.value.id)
         key = ev.eval(target.slice, env)
