@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
+
 from agentxray.analyze.facts.js import JsFactExtractor
+from agentxray.analyze.facts.jssinks import sends
 from agentxray.analyze.facts.python import extract_python
 from agentxray.analyze.interface import SourceUnit
 from agentxray.model import Fact, FileEntry
@@ -167,3 +170,39 @@ def test_python_runner_helpers_and_container_writes() -> None:
     facts = extract_python("a.py", src)
     assert ("network_request", "urllib.request.urlopen") in carried(facts, "code")
     assert ("file_read", "*/.env") in carried(facts, "payload")
+
+
+@pytest.mark.parametrize(
+    ("command", "sending"),
+    [
+        ("curl -s --data-binary @- *", True),
+        ("/usr/bin/curl -T *", True),
+        ("env HTTPS_PROXY=x curl -d *", True),
+        ("sh -c curl -s --data-binary @- *", True),
+        ("/bin/bash -lc 'wget --post-file=*", True),
+        ("cmd /c curl *", True),
+        ("pwsh -NoProfile -Command Invoke-RestMethod *", True),
+        ("ssh * cat > /tmp/x", True),
+        ("aws s3 cp * s3://*", True),
+        ("sh -c sort | tee env.txt", False),
+        ("ls /usr/bin/curl", False),
+        ("git status", False),
+        ("aws s3 ls", False),
+        ("curlew --help", False),
+    ],
+)
+def test_network_commands_are_recognised_behind_paths_env_and_shells(
+    command: str, sending: bool
+) -> None:
+    assert sends(command) is sending
+
+
+def test_what_is_written_to_a_network_commands_stdin_is_payload() -> None:
+    src = 'const cp = require("child_process");\n'
+    src += "function up(u) { const c = cp.spawn('sh', ['-c', `curl --data-binary @- ${u}`]);\n"
+    src += "  c.stdin.end(JSON.stringify(process.env)); }\n"
+    src += "function local() { const c = cp.spawn('sort');\n"
+    src += "  c.stdin.end(JSON.stringify(process.env)); }\n"
+    facts = js_facts(src)
+    sent = [f for f in facts if f.kind == "env_read" and f.detail == FLOW + "payload"]
+    assert [f.scope for f in sent] == [f"fn@{src.index('function up')}"]
