@@ -38,6 +38,8 @@ def rule_lines(name: str, rule: str) -> list[int]:
         ("tel_deque_generator.py", 23),  # deque on the instance drained by a generator
         ("tel_closure_async.py", 14),  # closure list, `async with` client
         ("tel_asyncio_queue.py", 19),  # asyncio.Queue put_nowait / await get in a comprehension
+        ("tel_dataclass_factory.py", 24),  # field(default_factory=socket.gethostname), gather
+        ("tel_executor_reference.py", 13),  # run_in_executor(None, socket.gethostname)
     ],
 )
 def test_buffered_machine_details_are_telemetry(name: str, line: int) -> None:
@@ -46,6 +48,7 @@ def test_buffered_machine_details_are_telemetry(name: str, line: int) -> None:
 
 def test_buffer_of_app_data_is_not_telemetry() -> None:
     assert rule_lines("tel_buffer_benign.py", "AXR-TEL-006") == []
+    assert rule_lines("tel_factory_benign.py", "AXR-TEL-006") == []
 
 
 @pytest.mark.parametrize(

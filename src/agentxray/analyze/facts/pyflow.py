@@ -56,6 +56,8 @@ DATA_BUILTINS = frozenset({"sorted", "filter", "min", "max", "print", "setattr",
 ARCHIVE_MAKERS = frozenset({"tarfile.open", "tarfile.TarFile", "zipfile.ZipFile"})
 """Archives whose ``add``/``write`` put a file in."""
 RUNS = frozenset({"code", "command"})
+RUNS_GIVEN = frozenset({"run_in_executor", "submit", "to_thread", "apply_async", "run_sync"})
+"""Calls that run the function they are handed and give back its result."""
 TREE_WALKS = frozenset({"os.walk", "os.fwalk"})
 """Reads of a whole directory tree (the extractor's ``file_read`` of the root)."""
 """Roles of a sink that run what reaches them."""
@@ -270,10 +272,28 @@ class PyFlow(PySinks):
         returns."""
         if isinstance(call.func, ast.Name) and call.func.id in DATA_BUILTINS:
             return
+        runs = (self.dotted(call.func) or "").rsplit(".", 1)[-1] in RUNS_GIVEN
         for arg in call.args:
             fn = self.scopes.function_named(arg) if isinstance(arg, ast.Name) else None
             if fn is not None:
                 self._returns(fn, ast.Call(arg, [], []), visit, env, depth, out)
+            elif runs and isinstance(arg, ast.Attribute):
+                self._called_reference(arg, out)  # run_in_executor(None, platform.node)
+
+    def _called_reference(self, ref: ast.AST, out: set[Fact]) -> bool:
+        """A library function handed over to be called (a dataclass field's factory, an
+        executor's job): its result is what the call fact of ``name()`` would stand for."""
+        name = self.dotted(ref) if isinstance(ref, ast.Attribute | ast.Name) else None
+        if not name or "." not in name:
+            return False
+        key = span(ref)
+        got = self._synthetic.get(key)
+        if got is None:
+            line = getattr(ref, "lineno", 1)
+            loc = Location(self.vpath, line=line, column=getattr(ref, "col_offset", 0) + 1)
+            got = self._synthetic[key] = Fact("call", name, loc, "", "", key)
+        out.add(got)
+        return True
 
     def _instance(
         self, node: ast.Attribute, visit: Visit, env: Env, depth: int, out: set[Fact]
@@ -299,6 +319,8 @@ class PyFlow(PySinks):
                             self._returns(fn, ast.Call(factory, [], []), visit, env, depth, out)
                         elif isinstance(factory, ast.Lambda):
                             self._descend(factory.body, visit, env, depth, out)
+                        else:
+                            self._called_reference(factory, out)
                         continue
                 self._descend(value, visit, env, depth, out)
         finally:
@@ -340,6 +362,8 @@ class PyFlow(PySinks):
                 if fn is not None and factory is not None:
                     self._returns(fn, ast.Call(factory, [], []), visit, env, depth, out)
                     continue
+                if factory is not None and self._called_reference(factory, out):
+                    continue  # field(default_factory=socket.gethostname)
             self._descend(value, visit, env, depth, out)
 
     def _instance_values(self, node: ast.AST, attr: str | None = None) -> list[ast.AST]:
