@@ -72,6 +72,11 @@ RESPONSE_META = frozenset(
     {"status", "statusCode", "statusText", "ok", "headers", "redirected", "status_code", "reason"}
 )
 """Properties of a response that say how the request went, not what the server sent."""
+CONNECTION_STATE = frozenset(
+    {"destroyed", "readyState", "connecting", "pending", "closed", "writable", "readable"}
+    | {"writableEnded", "readableEnded", "bufferedAmount"}
+)
+"""Properties of a socket or connection that say what state it is in, not what a server sent."""
 FREE_NAMES = frozenset({"__dirname", "__filename"})
 OWN_SCRIPT = frozenset(
     {"require.main.filename", "require.main.path", "process.mainModule.filename"}
@@ -393,7 +398,7 @@ class JsValues:
                             self._descend(assigned, visit, env, depth, out)
                     continue
                 meta = (
-                    text(self.data, prop) in RESPONSE_META
+                    text(self.data, prop) in RESPONSE_META | CONNECTION_STATE
                     and self._response(obj)
                     and not (text(self.data, prop) == "headers" and self._handed_whole(node))
                 )
@@ -466,6 +471,15 @@ class JsValues:
         if node.type == "identifier" and depth < 3:
             b = self.scopes.binding(node)
             return b is not None and b.value is not None and self._response(b.value, depth + 1)
+        obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+        if node.type == "member_expression" and obj is not None and obj.type == "this" and prop:
+            # this.sock: what the class's methods assign to it (null before it connects)
+            held = [
+                v
+                for v in self._this_values(node, text(self.data, prop))
+                if text(self.data, v) not in ("null", "undefined")
+            ]
+            return depth < 3 and bool(held) and all(self._response(v, depth + 1) for v in held)
         here = self.by_span.get((node.start_byte, node.end_byte), ())
         return any(f.kind == "network_request" for f in here)
 
