@@ -527,8 +527,9 @@ class JsSinks:
             if f.kind != "import":
                 continue
             module = module_name(f.value)
-            if module.split(".", 1)[0] not in modules:
-                continue
+            package = f.value.removeprefix("node:").split("/", 1)[0]
+            if module.split(".", 1)[0] not in modules and package not in modules:
+                continue  # (a package with a dot in its name: socket.io-client)
             node = self._node(f)
             if node is None:
                 continue
@@ -736,7 +737,48 @@ class JsSinks:
             if fn is not None and self._returns_handle(fn, creation):
                 for site in self._call_sites(fn)[:100]:
                     uses += self._handle_uses(site, depth + 1)
+            promise = self._resolved_with(creation)
+            fn = enclosing_function(promise) if promise is not None else None
+            if promise is not None and fn is not None and self._returns_handle(fn, promise):
+                for site in self._call_sites(fn)[:100]:
+                    uses += self._handle_uses(site, depth + 1)
         return uses
+
+    def _resolved_with(self, creation: Node) -> Node | None:
+        """The ``new Promise(…)`` whose executor resolves with the handle ``creation`` makes
+        (``new Promise((ok) => { const s = net.connect(p, h, () => ok(s)); })``)."""
+        kept = _kept_as(creation)
+        executor = enclosing_function(creation)
+        for _ in range(3):
+            if executor is None:
+                return None
+            holder = executor.parent
+            made = holder.parent if holder is not None and holder.type == "arguments" else None
+            callee = made.child_by_field_name("constructor") if made is not None else None
+            if made is not None and callee is not None and text(self.data, callee) == "Promise":
+                break
+            executor = enclosing_function(executor)
+        else:
+            return None
+        params = executor.child_by_field_name("parameters")
+        first = params.named_children[0] if params is not None and params.named_children else None
+        if first is None and executor.child_by_field_name("parameter") is not None:
+            first = executor.child_by_field_name("parameter")  # ok => …
+        if first is None or first.type not in ("identifier", "required_parameter"):
+            return None
+        name = text(self.data, first.child_by_field_name("pattern") or first)
+        needle = f"{name}(".encode()
+        at = self.data.find(needle, executor.start_byte, executor.end_byte)
+        while at != -1:
+            node = self.root.descendant_for_byte_range(at, at + len(name))
+            call = node.parent if node is not None else None
+            given = args_of(call) if call is not None and call.type == "call_expression" else []
+            if call is not None and call.child_by_field_name("function") == node and given:
+                arg = strip(given[0])
+                if arg.id == creation.id or (kept is not None and text(self.data, arg) == kept):
+                    return made
+            at = self.data.find(needle, at + len(needle))
+        return None
 
     def _returns_handle(self, fn: Node, creation: Node) -> bool:
         """Whether ``fn`` returns the handle ``creation`` makes, or the variable or field it is
