@@ -1477,7 +1477,8 @@ _LISTENS = frozenset({"on", "once", "addEventListener", "addListener", "prependL
 
 _UNCHOSEN_EVENTS = re.compile(
     r"^(on)?(error|close|closed|end|finish|exit|open|opened|connect|connected|ready|listening|"
-    r"disconnect|disconnected|timeout|abort|drain|reconnect\w*|ping|pong|upgrade|"
+    r"disconnect|disconnected|timeout|abort|aborted|drain|reconnect\w*|ping|pong|upgrade|"
+    r"connect_error|connect_timeout|unexpected[-_]response|redirect|heartbeat|keepalive|"
     r"message|data|response|readable|chunk|line)$",
     re.IGNORECASE,
 )

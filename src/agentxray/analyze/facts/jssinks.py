@@ -734,12 +734,17 @@ class JsSinks:
         uses = self._direct_uses(creation)
         if depth < 2:
             fn = enclosing_function(creation)
-            if fn is not None and self._returns_handle(fn, creation):
+            if _small(fn) and fn is not None and self._returns_handle(fn, creation):
                 for site in self._call_sites(fn)[:100]:
                     uses += self._handle_uses(site, depth + 1)
-            promise = self._resolved_with(creation)
+            promise = self._resolved_with(creation) if _small(fn) else None
             fn = enclosing_function(promise) if promise is not None else None
-            if promise is not None and fn is not None and self._returns_handle(fn, promise):
+            if (
+                promise is not None
+                and _small(fn)
+                and fn is not None
+                and self._returns_handle(fn, promise)
+            ):
                 for site in self._call_sites(fn)[:100]:
                     uses += self._handle_uses(site, depth + 1)
         return uses
@@ -1033,6 +1038,14 @@ def sends(command: str) -> bool:
             return False
         command = unwrapped
     return False
+
+
+MAX_HANDLE_FUNCTION = 20_000
+"""Bytes of a function looked at for a handle it returns (not a bundle's module wrapper)."""
+
+
+def _small(fn: Node | None) -> bool:
+    return fn is not None and fn.end_byte - fn.start_byte <= MAX_HANDLE_FUNCTION
 
 
 def _written(arg: Node) -> bool:
