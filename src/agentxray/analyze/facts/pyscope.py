@@ -542,7 +542,10 @@ class PyScopes:
         (``for fn in filenames: if fn in NAMES``): ``{.env,.pgpass}``, ``*.pem``; ``""``
         when the names are not tested against spelled values."""
         loop = self.parents.get(id(call))
-        if not isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension) or loop.iter is not call:
+        if (
+            not isinstance(loop, ast.For | ast.AsyncFor | ast.comprehension)
+            or loop.iter is not call
+        ):
             return ""
         target = loop.target
         if not isinstance(target, ast.Tuple) or len(target.elts) < 3:

@@ -156,6 +156,8 @@ def network_maker(name: str) -> bool:
     if last in HANDLE_FUNCTIONS:
         return True
     return last[:1].isupper() and not last.endswith(NOT_HANDLES)
+
+
 SOCKET_SENDS = frozenset({"send", "sendall", "sendto"})
 SOCKET_MODULES = ("socket.", "ssl.", "websocket.", "websockets.")
 DNS_CALLS = frozenset(
