@@ -36,7 +36,7 @@ def simplified(source: str) -> str:
         ("if ('abc' !== 'abc') { a(); }\nc();", "c();"),
         ("v = 'x' === 'y' ? p : q;", "v = q;"),
         # an object built key by key is written as a literal
-        ("const o = {}; o['a'] = 1; o.b = f; use(o);", "const o = {a: 1, b: f};"),
+        ("const o = {}; o['a'] = 1; o.b = f; use(o); keep(o);", "const o = {a: 1, b: f};"),
         # sequences become statements; guards become ifs
         ("function f(g) { return g.a = 1, g.b = 2, g; }", "g.a = 1; g.b = 2; return g;"),
         ("c && (a = 1, b = 2);", "if (c) { a = 1; b = 2; }"),
@@ -125,4 +125,43 @@ def test_computed_keys_become_plain(source: str, expected: str) -> None:
     ],
 )
 def test_computed_keys_that_mean_something_else_plainly_are_kept(source: str) -> None:
+    assert simplified(source) == source
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # an object hoisted into a variable just before its only use goes back into the use
+        (
+            "async function f(h, b) { const o = {method: 'POST', body: b}; "
+            "const r = await h(u, o); return r; }",
+            "const r = await h(u, {method: 'POST', body: b});",
+        ),
+        ("const e = {A: A, B: B};\nmodule.exports = e;", "module.exports = {A: A, B: B};"),
+        (
+            "function g(d) { const i = {x: 1}; const j = {h: i, d: d && d.m}; return send(j); }",
+            "return send({h: {x: 1}, d: d && d.m});",
+        ),
+    ],
+)
+def test_hoisted_objects_go_back(source: str, expected: str) -> None:
+    assert expected in simplified(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # used twice, used later than the next statement, made by a call, used in a loop or a
+        # function of the next statement (made once before, many times after), written before
+        # the use in the same statement, or a shorthand property
+        "function f() { const o = {a: 1}; use(o, o); }",
+        "function f() { const o = {a: 1}; step(); use(o); }",
+        "function f() { const o = {a: make()}; use(o); }",
+        "function f() { const o = {a: 1}; for (const x of xs) use(o); }",
+        "function f() { const o = {a: 1}; xs.map(() => use(o)); }",
+        "function f(n) { const o = {a: n}; use(n = 2, o); }",
+        "function f() { const o = {a: 1}; use({o}); }",
+    ],
+)
+def test_objects_that_cannot_move_stay(source: str) -> None:
     assert simplified(source) == source

@@ -405,6 +405,22 @@ def deobfuscate(
     found = (
         _hidden(data, text, first, typescript, source) if strings and first is not None else None
     )
+    hidden = [found] if found is not None else []
+    if arrays or dispatchers:
+        # Under the obfuscator's machinery the code may hide text by hand as well (a home-made
+        # XOR or table decoder, its data in constants): the strict pass ordinary code gets,
+        # on the deobfuscated text, with its own hidden strings.
+        layered = _layered(text, typescript, budget)
+        if layered is not None:
+            hidden += [
+                HiddenStrings(positions.to_original(h.offset), h.values, h.source)
+                for h in layered.hidden
+            ]
+            text = layered.data
+            positions = PositionMap((*positions.passes, *layered.positions.passes))
+            decoders += layered.decoders
+            unpacked += layered.unpacked
+            rounds += layered.rounds
     return Deobfuscation(
         data=text,
         positions=positions,
@@ -414,7 +430,17 @@ def deobfuscate(
         dispatchers=dispatchers,
         rounds=rounds,
         problems=tuple(problems),
-        hidden=(found,) if found is not None else (),
+        hidden=tuple(hidden),
         decoders=decoders,
         unpacked=unpacked,
     )
+
+
+def _layered(text: bytes, typescript: bool, budget: Budget) -> Deobfuscation | None:
+    """The hand-made decoders' constant calls in deobfuscated ``text`` evaluated, or None."""
+    if not looks_hand_decoded(text):
+        return None
+    try:
+        return _hand_decoded(text, typescript, budget)
+    except DeobfuscationFailed:
+        return None

@@ -306,7 +306,150 @@ def _proxy_edits(
     return plan
 
 
+_EFFECTS = frozenset(
+    {
+        "call_expression",
+        "new_expression",
+        "assignment_expression",
+        "augmented_assignment_expression",
+        "update_expression",
+        "await_expression",
+        "yield_expression",
+        "tagged_template_expression",
+    }
+)
+_FUNCTIONS = frozenset(
+    {
+        "function_expression",
+        "function",
+        "arrow_function",
+        "generator_function",
+        "function_declaration",
+        "generator_function_declaration",
+        "method_definition",
+        "class_declaration",
+        "class",
+    }
+)
+_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+_VALUE_SLOTS = {
+    "arguments": None,
+    "array": None,
+    "spread_element": None,
+    "return_statement": None,
+    "pair": "value",
+    "assignment_expression": "right",
+}
+"""Where an object literal may stand for a name as it is. Not a declarator's value: ``var b = o``
+makes ``b`` an alias, which other rewrites of the same round replace by ``o``."""
+
+
+def _without_effects(node: Node) -> bool:
+    """Evaluating ``node`` runs no code of its own: no call, write, await (a function or method
+    written inside it is only created, not run)."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.type in _EFFECTS:
+            return False
+        if cur.type == "unary_expression":
+            op = cur.child_by_field_name("operator")
+            if op is not None and op.type == "delete":
+                return False
+        if cur.type in _FUNCTIONS and cur is not node:
+            continue
+        stack.extend(cur.named_children)
+    return True
+
+
+def _plain_slot(ref: Node) -> bool:
+    """``ref`` is a value an object literal may stand in for as it is (no parentheses)."""
+    parent = ref.parent
+    if parent is None or parent.type not in _VALUE_SLOTS:
+        return False
+    field = _VALUE_SLOTS[parent.type]
+    if parent.type == "assignment_expression":  # ``module.exports = o``, not ``b = o``
+        left = parent.child_by_field_name("left")
+        return (
+            parent.child_by_field_name("right") == ref
+            and left is not None
+            and (left.type in ("member_expression", "subscript_expression"))
+        )
+    return field is None or parent.child_by_field_name(field) == ref
+
+
+def _written_names(data: bytes, scopes: Scopes, start: int, end: int) -> set[str]:
+    """Names assigned or updated in ``[start, end)``."""
+    names = set()
+    for ident in scopes.identifiers(start, end):
+        parent = ident.parent
+        if parent is None:
+            continue
+        if parent.type == "update_expression" or (
+            parent.type in ("assignment_expression", "augmented_assignment_expression")
+            and parent.child_by_field_name("left") == ident
+        ):
+            names.add(data[ident.start_byte : ident.end_byte].decode("utf-8", "replace"))
+    return names
+
+
+def inline_hoisted(data: bytes, scopes: Scopes, found: list[dict[str, list[Node]]]) -> list[Edit]:
+    """``const o = {…}; use(o);`` → ``use({…});`` when ``o`` is read once, in the next statement.
+
+    Undoes object-key transforms (javascript-obfuscator's ``transformObjectKeys``) that hoist an
+    object literal into a variable declared just before the statement using it, so that a call's
+    options (``{method: 'POST', body}``) and an export list are literals at their use again. Only
+    exact: the object evaluates without effects; its use is not inside a function or loop of the
+    next statement (it is made once, as before), and nothing in that statement before the use
+    writes a name it reads. One edit from the declaration to the use, so both change or neither.
+    """
+    edits: list[Edit] = []
+    for declarator, obj, name_node in _declarators(found):
+        decl = declarator.parent
+        if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
+            continue
+        if [c for c in decl.named_children if c.type != "comment"] != [declarator]:
+            continue
+        binding = scopes.resolve(name_node)
+        if binding is None or binding.name_node != name_node:
+            continue
+        refs = [r for r in scopes.references(binding) if r != name_node]
+        nxt = decl.next_named_sibling
+        while nxt is not None and nxt.type == "comment":
+            nxt = nxt.next_named_sibling
+        if len(refs) != 1 or nxt is None or refs[0].type != "identifier":
+            continue
+        ref = refs[0]
+        if not (nxt.start_byte <= ref.start_byte and ref.end_byte <= nxt.end_byte):
+            continue
+        if not _plain_slot(ref) or not _without_effects(obj):
+            continue
+        cur = ref.parent
+        while cur is not None and cur != nxt and cur.type not in _FUNCTIONS | _LOOPS:
+            cur = cur.parent
+        if cur != nxt or nxt.type in _FUNCTIONS | _LOOPS:
+            continue
+        read = {
+            data[i.start_byte : i.end_byte].decode("utf-8", "replace")
+            for i in scopes.identifiers(obj.start_byte, obj.end_byte)
+        }
+        if read & _written_names(data, scopes, nxt.start_byte, ref.start_byte):
+            continue
+        edits.append(
+            Edit(
+                decl.start_byte,
+                ref.end_byte,
+                (Copy(nxt.start_byte, ref.start_byte), Copy(obj.start_byte, obj.end_byte)),
+            )
+        )
+    return edits
+
+
 def rebuild_objects(root: Node, data: bytes, scopes: Scopes, typescript: bool) -> list[Edit]:
     """One round of object rewrites (overlaps are resolved by the caller)."""
     found = matches(root, _QUERY, typescript)
-    return merge_assignments(data, scopes, found) + inline_proxies(data, scopes, found)
+    return (
+        merge_assignments(data, scopes, found)
+        + inline_proxies(data, scopes, found)
+        + inline_hoisted(data, scopes, found)
+    )
