@@ -70,7 +70,7 @@ def test_code_packed_into_a_function_string_is_unpacked_and_read(tmp_path: Path)
     data = (FIXTURES / "packed.js").read_bytes()
     result = deobfuscate(data)
     assert result is not None and result.unpacked == 1
-    assert "(function anonymous(opts) {\nvar zones" in result.data.decode()
+    assert "= function anonymous(opts) {\nvar zones" in result.data.decode()
     assert _where(_scan(FIXTURES / "packed.js", tmp_path), "js-geofence") == [4]
 
 

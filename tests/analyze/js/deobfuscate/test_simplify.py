@@ -165,3 +165,36 @@ def test_hoisted_objects_go_back(source: str, expected: str) -> None:
 )
 def test_objects_that_cannot_move_stay(source: str) -> None:
     assert simplified(source) == source
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # parentheses left by inlined proxy functions, where they change nothing
+        ("x = t[(((k * 7) + 3) % t.length)];", "x = t[(k * 7 + 3) % t.length];"),
+        ("f((a + b), (c));", "f(a + b, c);"),
+        ("const v = (a * b);", "const v = a * b;"),
+        ("function g() { return (a - b); }", "return a - b;"),
+        ("y = (a - b) - c;", "y = a - b - c;"),
+    ],
+)
+def test_redundant_parentheses_go(source: str, expected: str) -> None:
+    assert expected in simplified(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # precedence, associativity, ``**``/``??``, comma sequences, ``in`` in a for head,
+        # an object after ``return``
+        "y = a - (b - c);",
+        "y = (a + b) * c;",
+        "y = (a ** b) ** c;",
+        "y = (a || b) ?? c;",
+        "f((a, b));",
+        "for (var i = (a in b); i; ) {}",
+        "function g() { return ({}); }",
+    ],
+)
+def test_parentheses_that_matter_stay(source: str) -> None:
+    assert simplified(source) == source

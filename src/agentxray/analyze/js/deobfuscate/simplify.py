@@ -34,6 +34,7 @@ _QUERY = """
 (computed_property_name (string)) @computed_key
 (if_statement) @if
 (ternary_expression) @ternary
+(parenthesized_expression) @paren
 """
 _SPECIAL_KEYS = frozenset({"constructor", "__proto__"})
 _ESCAPED = re.compile(r"\\(?:x|u)")
@@ -183,6 +184,77 @@ def _keys(data: bytes, found: dict[str, list[Node]]) -> list[Edit]:
     return edits
 
 
+_LEVELS = (
+    ("||",),
+    ("&&",),
+    ("|",),
+    ("^",),
+    ("&",),
+    ("==", "!=", "===", "!=="),
+    ("<", ">", "<=", ">=", "instanceof", "in"),
+    ("<<", ">>", ">>>"),
+    ("+", "-"),
+    ("*", "/", "%"),
+)
+_PRECEDENCE = {op: level for level, ops in enumerate(_LEVELS) for op in ops}
+_OPERAND_PRIMARY = PRIMARY - {"object", "parenthesized_expression"}
+_VALUE_SLOTS = {
+    "subscript_expression": "index",
+    "variable_declarator": "value",
+    "return_statement": None,
+    "arguments": None,
+}
+"""Where any expression but a comma sequence stands without parentheses."""
+
+
+def _operator(node: Node) -> str | None:
+    op = node.child_by_field_name("operator")
+    return op.type if op is not None else None
+
+
+def _redundant(paren: Node) -> Node | None:
+    """The inner expression when ``paren``'s parentheses change nothing (the proxy functions
+    javascript-obfuscator inlines leave ``(((k * 7) + 3) % n)``), else None."""
+    if paren.named_child_count != 1:
+        return None
+    inner, parent = paren.named_children[0], paren.parent
+    if parent is None or inner.type in ("sequence_expression", "comment"):
+        return None
+    if parent.type == "variable_declarator":
+        decl = parent.parent
+        if decl is None or decl.parent is None or decl.parent.type == "for_statement":
+            return None  # ``for (var x = (a in b); …)``: the parentheses keep ``in`` apart
+    if parent.type in _VALUE_SLOTS:
+        field = _VALUE_SLOTS[parent.type]
+        if field is None or parent.child_by_field_name(field) == paren:
+            return inner if inner.type != "object" or parent.type != "return_statement" else None
+        return None
+    if parent.type != "binary_expression":
+        return None
+    if inner.type in _OPERAND_PRIMARY:
+        return inner
+    if inner.type != "binary_expression":
+        return None
+    outer_level = _PRECEDENCE.get(_operator(parent) or "")
+    inner_level = _PRECEDENCE.get(_operator(inner) or "")
+    if outer_level is None or inner_level is None:
+        return None  # ``**`` and ``??`` have rules of their own
+    if parent.child_by_field_name("left") == paren:
+        return inner if inner_level >= outer_level else None
+    return inner if inner_level > outer_level else None
+
+
+def _parentheses(found: dict[str, list[Node]]) -> list[Edit]:
+    edits: list[Edit] = []
+    for node in found.get("paren", []):
+        inner = _redundant(node)
+        if inner is not None:
+            edits.append(
+                Edit(node.start_byte, node.end_byte, (Copy(inner.start_byte, inner.end_byte),))
+            )
+    return edits
+
+
 def _statement_parts(chosen: Node | None, in_container: bool) -> tuple[Part, ...]:
     """What replaces a statement by ``chosen`` (a block's statements are spliced when safe)."""
     if chosen is None:
@@ -236,5 +308,9 @@ def simplify(root: Node, data: bytes, typescript: bool) -> list[Edit]:
     """One round of expression-level simplifications (overlaps are resolved by the caller)."""
     found = captures(root, _QUERY, typescript)
     return (
-        _folds(data, found) + _literals(data, found) + _keys(data, found) + _branches(data, found)
+        _folds(data, found)
+        + _literals(data, found)
+        + _keys(data, found)
+        + _branches(data, found)
+        + _parentheses(found)
     )
