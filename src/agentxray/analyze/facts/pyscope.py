@@ -116,6 +116,9 @@ class PyScopes:
         self.scope_of_node[id(tree)] = self.module
         self._fills: list[tuple[Scope, str, ast.AST]] = []
         self._builds: list[tuple[Scope, str, ast.AST]] = []
+        self._classes: dict[int, ast.ClassDef | None] = {}
+        self._fields: dict[int, dict[str, list[ast.AST]]] = {}
+        self._definers: dict[str, list[ast.ClassDef]] | None = None
         self._walk(tree, self.module)
         self._filled_containers()
         self.calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
@@ -352,6 +355,8 @@ class PyScopes:
             return None
         if isinstance(node, ast.Attribute):
             cls = self.class_of(node.value)
+            if cls is None:
+                cls = self._only_definer(node)
             return _method(cls, node.attr) if cls is not None else None
         if not isinstance(node, ast.Name):
             return None
@@ -359,13 +364,76 @@ class PyScopes:
         fn = scope.functions.get(node.id) if scope is not None else None
         return fn if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) else None
 
+    def _only_definer(self, node: ast.Attribute) -> ast.ClassDef | None:
+        """``counter.summary()`` on an untyped parameter: the module's only class defining a
+        method of that name (not a dunder), when nothing else is bound to the parameter."""
+        if not isinstance(node.value, ast.Name) or node.attr.startswith("__"):
+            return None
+        scope = self.resolve(node.value.id, self.scope_at(node))
+        param = scope.params.get(node.value.id) if scope is not None else None
+        if scope is None or param is None or param.default is not None:
+            return None
+        if self._rebinds(scope.values.get(node.value.id, [])):
+            return None
+        fn = scope.node
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            every = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+            if any(a.arg == node.value.id and a.annotation is not None for a in every):
+                return None  # typed with something that is not a local class
+        if self._definers is None:
+            self._definers = {}
+            for cls in ast.walk(self.tree):
+                if isinstance(cls, ast.ClassDef):
+                    for item in cls.body:
+                        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                            self._definers.setdefault(item.name, []).append(cls)
+        owners = self._definers.get(node.attr, [])
+        return owners[0] if len(owners) == 1 else None
+
     def class_of(self, node: ast.AST, depth: int = 0) -> ast.ClassDef | None:
-        """The local class ``node`` names or is an instance of: ``Client``, ``Client()``, or a
-        name bound only to instances of one local class (``STATS = Stats()``)."""
+        """The local class ``node`` names or is an instance of: ``Client``, ``Client()``,
+        ``cls(…)`` in a classmethod, ``param or Client()`` / ``Client() if p is None else p``
+        (the injected default), a fluent ``Client().with_x()`` whose method returns ``self``,
+        ``self.client`` / ``obj.client`` holding one (set in any method), or a name bound only
+        to instances of one local class (``STATS = Stats()``, ``ctx: Context``)."""
+        if depth > 6:
+            return None
+        key = id(node)
+        memo = key in self.parents or isinstance(node, ast.Module)
+        if memo and key in self._classes:
+            return self._classes[key]
+        if memo:
+            self._classes[key] = None  # a cycle (x = x or C()) resolves the other operands
+        found = self._class_of(node, depth)
+        if memo:
+            self._classes[key] = found
+        return found
+
+    def _class_of(self, node: ast.AST, depth: int) -> ast.ClassDef | None:
         if isinstance(node, ast.Call):
-            found = self.class_of(node.func, depth + 1) if depth < 3 else None
-            return found if isinstance(node.func, ast.Name) else None
-        if not isinstance(node, ast.Name) or depth > 3:
+            if isinstance(node.func, ast.Name):
+                return self.class_of(node.func, depth + 1)
+            if isinstance(node.func, ast.Attribute):  # Client().with_x(): a fluent method
+                owner = self.class_of(node.func.value, depth + 1)
+                method = _method(owner, node.func.attr) if owner is not None else None
+                if owner is not None and method is not None:
+                    return self._returned_class(owner, method, depth + 1)
+            return None
+        if isinstance(node, ast.BoolOp | ast.IfExp):
+            parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+            return _one([self.class_of(p, depth + 1) for p in parts], unknown_ok=True)
+        if isinstance(node, ast.Await):
+            return self.class_of(node.value, depth + 1)
+        if isinstance(node, ast.Attribute):
+            owner = self.class_of(node.value, depth + 1)
+            if owner is None or not isinstance(node.value, ast.Name | ast.Attribute | ast.Call):
+                return None
+            if isinstance(node.value, ast.Name) and owner is self.functions_class(node.value):
+                return None  # Client.attr: a class attribute, not an instance's field
+            return _one(
+                [self.class_of(v, depth + 1) for v in self.attribute_values(owner, node.attr)]
+            )
+        if not isinstance(node, ast.Name):
             return None
         scope = self.resolve(node.id, self.scope_at(node))
         if scope is None:
@@ -373,15 +441,95 @@ class PyScopes:
         named = scope.functions.get(node.id)
         if isinstance(named, ast.ClassDef):
             return named
-        values = scope.values.get(node.id, [])
-        if node.id in scope.params:  # def upload(ctx: Context): an instance of a local class
-            return self._annotated(scope, node.id)
+        values = self._rebinds(scope.values.get(node.id, []))
+        classes: list[ast.ClassDef | None] = []
+        param = scope.params.get(node.id)
+        if param is not None:  # def upload(ctx: Context): an instance of a local class
+            fn = scope.node
+            enclosing = self.parents.get(id(fn))
+            if param.index == 0 and isinstance(enclosing, ast.ClassDef) and _bound_method(fn):
+                return enclosing  # self, or cls in a classmethod
+            noted = self._annotated(scope, node.id)
+            if noted is None and not values:
+                return None
+            classes.append(noted)
+            if param.default is not None:
+                classes.append(self.class_of(param.default, depth + 1))
+            if values:  # re-bound in the body: client = client or Client()
+                return _one(classes + [self._bound_class(node.id, v, depth) for v in values], True)
+            return _one(classes)
         if not values:
             return None
-        classes = {id(c): c for v in values if isinstance(v, ast.Call) for c in [self._made(v)]}
-        if len(classes) == 1 and None not in classes.values():
-            return next(iter(classes.values()))
+        return _one([self._bound_class(node.id, v, depth) for v in values])
+
+    def functions_class(self, node: ast.Name) -> ast.ClassDef | None:
+        """The local class a name names (not an instance of it)."""
+        scope = self.resolve(node.id, self.scope_at(node))
+        named = scope.functions.get(node.id) if scope is not None else None
+        return named if isinstance(named, ast.ClassDef) else None
+
+    def _rebinds(self, values: list[ast.AST]) -> list[ast.AST]:
+        """The values that can make a name an object: not what ``out.push(x)`` files into
+        it, nor a literal."""
+        typed = ast.Call | ast.BoolOp | ast.IfExp | ast.Name | ast.Await | ast.Attribute | ast.Tuple
+        return [
+            v
+            for v in values
+            if isinstance(v, typed) and not isinstance(self.parents.get(id(v)), ast.Call)
+        ]
+
+    def _bound_class(self, name: str, value: ast.AST, depth: int) -> ast.ClassDef | None:
+        """The class of what one binding gives ``name``; ``a, b = A(), b or B()`` by position."""
+        if isinstance(value, ast.Tuple):
+            assign = self.parents.get(id(value))
+            targets = assign.targets if isinstance(assign, ast.Assign) else []
+            for t in targets:
+                if isinstance(t, ast.Tuple) and len(t.elts) == len(value.elts):
+                    for elt, part in zip(t.elts, value.elts, strict=True):
+                        if isinstance(elt, ast.Name) and elt.id == name:
+                            return self.class_of(part, depth + 1)
+            return None
+        if isinstance(value, ast.Call | ast.BoolOp | ast.IfExp | ast.Name | ast.Await):
+            return self.class_of(value, depth + 1)
+        if isinstance(value, ast.Attribute):
+            return self.class_of(value, depth + 1)
         return None
+
+    def _returned_class(
+        self, owner: ast.ClassDef, method: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
+    ) -> ast.ClassDef | None:
+        """The class a method's every ``return`` gives: ``self``, ``cls(…)``, ``Other()``."""
+        found: list[ast.ClassDef | None] = []
+        stack: list[ast.AST] = list(method.body)
+        while stack:
+            sub = stack.pop()
+            if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+                continue
+            if isinstance(sub, ast.Return):
+                if sub.value is None:
+                    return None
+                found.append(owner if is_self(sub.value) else self.class_of(sub.value, depth + 1))
+            stack.extend(ast.iter_child_nodes(sub))
+        return _one(found) if found else None
+
+    def attribute_values(self, cls: ast.ClassDef, attr: str) -> list[ast.AST]:
+        """What ``self.attr = …`` assigns in any method of ``cls`` (or its class body)."""
+        table = self._fields.get(id(cls))
+        if table is None:
+            table = self._fields[id(cls)] = {}
+            for sub in ast.walk(cls):
+                if isinstance(sub, ast.Assign):
+                    targets, value = sub.targets, sub.value
+                elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
+                    targets, value = [sub.target], sub.value
+                else:
+                    continue
+                for t in targets:
+                    if isinstance(t, ast.Attribute) and is_self(t.value):
+                        table.setdefault(t.attr, []).append(value)
+                    elif isinstance(t, ast.Name) and self.parents.get(id(sub)) is cls:
+                        table.setdefault(t.id, []).append(value)
+        return table.get(attr, [])
 
     def _annotated(self, scope: Scope, name: str) -> ast.ClassDef | None:
         """The local class a parameter is annotated with (``ctx: Context``, ``"Context"``)."""
@@ -835,6 +983,15 @@ class PyScopes:
 def is_self(node: ast.AST) -> bool:
     """Whether an expression is a method's ``self`` or ``cls``."""
     return isinstance(node, ast.Name) and node.id in ("self", "cls")
+
+
+def _one(classes: list[ast.ClassDef | None], unknown_ok: bool = False) -> ast.ClassDef | None:
+    """The one class every typed value has; with ``unknown_ok`` untyped values (an injected
+    parameter, a cycle) do not count against it."""
+    known = {id(c): c for c in classes if c is not None}
+    if len(known) != 1 or (not unknown_ok and None in classes):
+        return None
+    return next(iter(known.values()))
 
 
 def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
