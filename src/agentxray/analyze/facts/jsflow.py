@@ -549,7 +549,48 @@ class JsFlow(JsSinks):
         return ""
 
     def _call_sites(self, fn: Node) -> list[Node]:
-        """Calls of a local function, through the name it is declared or assigned to."""
+        """Calls of a local function, through the name it is declared or assigned to, and of
+        a method or function-valued property the file defines once, on any receiver that is
+        no module or global (``this.transport.send(b)``, ``n.h(v)``)."""
+        sites = self._local_call_sites(fn)
+        seen = {s.id for s in sites}
+        return sites + [s for s in self._dispatch_sites(fn) if s.id not in seen]
+
+    def _dispatch_sites(self, fn: Node) -> list[Node]:
+        key: Node | None = None
+        if fn.type == "method_definition":
+            key = fn.child_by_field_name("name")
+        elif fn.parent is not None and fn.parent.type == "pair":
+            key = fn.parent.child_by_field_name("key")
+        if key is None or key.type != "property_identifier":
+            return []
+        name = text(self.data, key)
+        if self.scopes.member_named(name) != fn:
+            return []
+        needle = b"." + name.encode()
+        sites: list[Node] = []
+        at = self.data.find(needle)
+        while at != -1 and len(sites) < 200:
+            end = at + len(needle)
+            at = self.data.find(needle, end)
+            prop = self.root.descendant_for_byte_range(end - len(name), end)
+            member = prop.parent if prop is not None else None
+            call = member.parent if member is not None else None
+            if (
+                prop is None
+                or member is None
+                or call is None
+                or prop.type != "property_identifier"
+                or member.type != "member_expression"
+                or call.type != "call_expression"
+                or call.child_by_field_name("function") != member
+            ):
+                continue
+            if self.values.function_of(member) == fn:
+                sites.append(call)
+        return sites
+
+    def _local_call_sites(self, fn: Node) -> list[Node]:
         name: Node | None = None
         if fn.type in ("function_declaration", "generator_function_declaration"):
             name = fn.child_by_field_name("name")

@@ -295,6 +295,13 @@ def write_sites(data: bytes, name: str, start: int, end: int) -> list[int]:
     return out
 
 
+MAX_DISPATCH_BYTES = 1_000_000
+# a name followed by ( or by : and a function: candidates for a method or a property holding one
+_DEFINED = re.compile(
+    rb"([A-Za-z_$][\w$]*)\s*(?:\(|:\s*(?:async\b\s*)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>))"
+)
+
+
 class JsScopes:
     """Binding lookup over one tree, with per-scope tables built on demand."""
 
@@ -305,6 +312,7 @@ class JsScopes:
         self._writes: dict[int, list[Node]] = {}
         self._bound: dict[int, Binding | None] = {}
         self._chains: dict[int, list[Node]] = {}
+        self._members: dict[str, list[Node]] | None = None
 
     def binding(self, ident: Node) -> Binding | None:
         """The declaration an identifier refers to (``None``: a global or unknown)."""
@@ -336,6 +344,61 @@ class JsScopes:
                     continue  # catch (e) { … } names its error only inside the clause
                 return b
         return None
+
+    def members(self) -> dict[str, list[Node]]:
+        """The methods, getters and function-valued properties of the file's classes and
+        object literals, by name (``send(x) {…}``, ``get info() {…}``, ``send: (x) => …``;
+        setters and constructors left out). Empty for a file above ``MAX_DISPATCH_BYTES``:
+        in a bundle a bare method name says nothing about which object it belongs to."""
+        if self._members is not None:
+            return self._members
+        found: dict[str, list[Node]] = {}
+        self._members = found
+        if len(self.data) > MAX_DISPATCH_BYTES:
+            return found
+        for m in _DEFINED.finditer(self.data):
+            node = self.root.descendant_for_byte_range(m.start(1), m.end(1))
+            parent = node.parent if node is not None else None
+            if node is None or parent is None or node.type != "property_identifier":
+                continue
+            name = m.group(1).decode("latin-1")
+            if parent.type == "method_definition" and parent.child_by_field_name("name") == node:
+                if name != "constructor" and not any(c.type == "set" for c in parent.children[:3]):
+                    found.setdefault(name, []).append(parent)
+            elif parent.type == "pair" and parent.child_by_field_name("key") == node:
+                value = parent.child_by_field_name("value")
+                if value is not None and strip(value).type in FUNCTIONS:
+                    found.setdefault(name, []).append(strip(value))
+        return found
+
+    def member_named(self, name: str) -> Node | None:
+        """The one method, getter or function-valued property the file defines under
+        ``name`` (``None`` when there is none or more than one)."""
+        got = self.members().get(name, ())
+        return got[0] if len(got) == 1 else None
+
+    def dispatchable(self, receiver: Node) -> bool:
+        """Whether a member call's receiver holds one of the file's own objects: a field
+        (``this.transport``, what the constructor was handed), ``new C()``, an object literal,
+        or a variable or parameter made from one (``const v = new C()``, ``p || new C()``,
+        ``p ?? new C()``, ``(p = new C()) =>``); not a global, a module, an untyped parameter."""
+        receiver = strip(receiver)
+        hops = 0
+        while receiver.type in ("member_expression", "call_expression", "subscript_expression"):
+            inner = receiver.child_by_field_name("object") or receiver.child_by_field_name(
+                "function"
+            )
+            if inner is None:
+                return False
+            receiver, hops = strip(inner), hops + 1
+        if receiver.type == "this":
+            return hops > 0
+        if receiver.type in ("new_expression", "object"):
+            return True
+        if receiver.type != "identifier":
+            return False
+        b = self.binding(receiver)
+        return b is not None and b.kind in ("var", "param") and _made_here(b.value)
 
     def chain(self, scope: Node) -> list[Node]:
         """A function and the functions around it, out to the program (cached per function)."""
@@ -658,6 +721,24 @@ class JsScopes:
             obj = fn.child_by_field_name("object")
             return [obj] if obj is not None else []
         return []
+
+
+def _made_here(value: Node | None) -> bool:
+    """Whether a value is an instance or object literal made in the file, or falls back to
+    one (``p || new C()``)."""
+    if value is None:
+        return False
+    value = strip(value)
+    if value.type == "await_expression" and value.named_children:
+        value = strip(value.named_children[0])
+    if value.type in ("new_expression", "object"):
+        return True
+    if value.type == "binary_expression":
+        op = value.child_by_field_name("operator")
+        right = value.child_by_field_name("right")
+        if op is not None and op.type in ("||", "??") and right is not None:
+            return _made_here(right)
+    return False
 
 
 def _in_block(ident: Node, b: Binding) -> bool:

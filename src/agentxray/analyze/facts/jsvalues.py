@@ -221,7 +221,7 @@ class JsValues:
         if callee.type in FUNCTIONS:
             return callee
         if callee.type == "member_expression":
-            return self._own_method(callee) or self._exported(callee)
+            return self._own_method(callee) or self._exported(callee) or self._dispatched_to(callee)
         if callee.type != "identifier":
             return None
         b = self.scopes.binding(callee)
@@ -324,6 +324,40 @@ class JsValues:
             return self.function_of(got[0]) if len(got) == 1 else None
         return None
 
+    def _dispatched_to(self, callee: Node) -> Node | None:
+        """The method ``x.m`` calls when ``x`` is no module or global and the file defines
+        ``m`` once (a class's method, an object literal's): ``this.transport.send(b)`` with the
+        transport handed to the constructor, ``(opts.clock || new Clock()).zone()``."""
+        obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+        if obj is None or prop is None or prop.type != "property_identifier":
+            return None
+        found = self.scopes.member_named(text(self.data, prop))
+        if found is None or obj.type == "this" or not self.scopes.dispatchable(obj):
+            return None
+        if found.type != "method_definition":
+            return found
+        return None if any(c.type == "get" for c in found.children[:3]) else found
+
+    def _getter_read(self, member: Node) -> list[Node]:
+        """What a read ``x.info`` returns when ``info`` is the file's one getter (and ``x`` is
+        no module or global): the getter's returned expressions."""
+        obj, prop = member.child_by_field_name("object"), member.child_by_field_name("property")
+        found = self.scopes.member_named(text(self.data, prop)) if prop is not None else None
+        if obj is None or found is None or found.type != "method_definition":
+            return []
+        parent = member.parent
+        if (
+            parent is not None
+            and parent.type == "call_expression"
+            and parent.child_by_field_name("function") == member
+        ):
+            return []
+        if not self.scopes.dispatchable(obj):
+            return []
+        if not any(c.type == "get" for c in found.children[:3]):
+            return []
+        return returned(self.data, found)
+
     def _own_method(self, callee: Node) -> Node | None:
         """The method ``this.base`` names in the class around it (``this.base()``)."""
         obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
@@ -397,6 +431,11 @@ class JsValues:
                             visit.seen.add(assigned.id)
                             self._descend(assigned, visit, env, depth, out)
                     continue
+                if obj.type != "this" and depth < MAX_DEPTH:
+                    for got in self._getter_read(node):  # x.info: the file's getter `info`
+                        if got.id not in visit.seen:
+                            visit.seen.add(got.id)
+                            self._descend(got, visit, env, depth + 1, out)
                 meta = (
                     text(self.data, prop) in RESPONSE_META | CONNECTION_STATE
                     and self._response(obj)
