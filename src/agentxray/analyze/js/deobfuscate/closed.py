@@ -126,6 +126,10 @@ _CLIMB_THROUGH = frozenset(
 )
 _LITERAL_TYPES = frozenset({"string", "number", "array", "template_string", "unary_expression"})
 _TABLE_TYPES = _LITERAL_TYPES | {"object"}
+_ELEMENT_METHODS = frozenset(
+    {"map", "forEach", "some", "every", "filter", "find", "findIndex", "flatMap"}
+)
+"""Array methods whose callback's first parameter takes each element in turn."""
 _VALUE_TYPES = frozenset(
     {
         "call_expression",
@@ -212,7 +216,11 @@ class Closure:
         out: list[str] = []
         for name in sorted(names):
             if self._locally_bound(at, name):
-                return None
+                lines = self._local_constant(at, name, depth)
+                if lines is None:
+                    return None
+                out.extend(line for line in lines if line not in out)
+                continue
             lines = self._definition(name, depth)
             if lines is None:
                 return None
@@ -229,6 +237,106 @@ class Closure:
                 return True
             fn = enclosing_function(fn)
         return False
+
+    def _local_constant(self, at: Node, name: str, depth: int) -> list[str] | None:
+        """The definition of ``name`` when the function binding it around ``at`` declares it once,
+        as a ``const`` whose value is closed (``const key = [90, 19]`` in a decoder helper)."""
+        if depth > MAX_DEPTH:
+            return None
+        fn = enclosing_function(at)
+        while fn is not None and name not in self._declared(fn):
+            fn = enclosing_function(fn)
+        if fn is None or fn.end_byte - fn.start_byte > LOCAL_SCAN_LIMIT:
+            return None
+        if name in parameter_names(fn):
+            return None
+        found: list[Node] = []
+        stack = list(fn.named_children)
+        while stack:
+            cur = stack.pop()
+            if cur.type in FUNCTION_TYPES:
+                own = cur.child_by_field_name("name")
+                if own is not None and text(own) == name:
+                    return None  # a nested function declaration of the same name
+                continue
+            if cur.type == "variable_declarator":
+                n = cur.child_by_field_name("name")
+                if n is not None and name in _pattern_names(n):
+                    found.append(cur)
+            elif cur.type in ("for_in_statement", "catch_clause"):
+                n = cur.child_by_field_name("left") or cur.child_by_field_name("parameter")
+                if n is not None and name in _pattern_names(n):
+                    return None
+            stack.extend(cur.named_children)
+        if len(found) != 1:
+            return None
+        decl = found[0]
+        name_node = decl.child_by_field_name("name")
+        value = decl.child_by_field_name("value")
+        holder = decl.parent
+        if (
+            name_node is None
+            or name_node.type != "identifier"
+            or value is None
+            or holder is None
+            or holder.type != "lexical_declaration"
+            or not text(holder).startswith("const")
+            or value.end_byte - value.start_byte > MAX_DEFINITION_BYTES
+        ):
+            return None
+        value = unwrap(value)
+        if value.type in FUNCTION_TYPES:
+            return None  # a local helper may close over its caller's state
+        free = self.free_names(value)
+        if name in free:
+            return None
+        deps = self.definitions(free, value, depth + 1)
+        if deps is None:
+            return None
+        return [*deps, f"var {name} = {text(value)};"]
+
+    def element_source(self, at: Node, name: str) -> Node | None:
+        """The iterated expression when ``name`` around ``at`` is the variable of a
+        ``for (const x of LIST)`` loop or the element parameter of a ``LIST.map(x => …)``-style
+        callback (``forEach``, ``some``, ``filter``, …), else ``None``."""
+        cur: Node | None = at
+        while cur is not None:
+            parent = cur.parent
+            if parent is None:
+                return None
+            if parent.type == "for_in_statement" and cur == parent.child_by_field_name("body"):
+                left = parent.child_by_field_name("left")
+                op = parent.child_by_field_name("operator")
+                if left is not None and name in _pattern_names(left):
+                    if left.type != "identifier" and not (
+                        left.named_child_count == 1 and left.named_children[0].type == "identifier"
+                    ):
+                        return None
+                    if op is None or text(op) != "of":
+                        return None
+                    return parent.child_by_field_name("right")
+            if cur.type in FUNCTION_TYPES:
+                params = parameter_names(cur)
+                if name in params:
+                    if params[0] != name or parent.type != "arguments":
+                        return None
+                    call = parent.parent
+                    callee = call.child_by_field_name("function") if call is not None else None
+                    prop = callee.child_by_field_name("property") if callee is not None else None
+                    if (
+                        callee is None
+                        or callee.type != "member_expression"
+                        or prop is None
+                        or text(prop) not in _ELEMENT_METHODS
+                        or parent.named_child_count == 0
+                        or parent.named_children[0] != cur
+                    ):
+                        return None
+                    return callee.child_by_field_name("object")
+                if name in self._declared(cur):
+                    return None
+            cur = parent
+        return None
 
     def _declared(self, fn: Node) -> frozenset[str]:
         """Parameters and names declared directly in ``fn`` (nested functions excluded)."""
@@ -267,6 +375,11 @@ class Closure:
         self._defs[name] = result
         return result
 
+    def _inner(self, definition: Node, name: str) -> bool:
+        """Whether a declaration of ``name`` binds it inside a function (not the file's name)."""
+        at = definition.parent if definition.type in FUNCTION_TYPES else definition
+        return at is not None and self._locally_bound(at, name)
+
     def class_named(self, name: str) -> Node | None:
         """The one ``class NAME { … }`` declaration of the file, if small enough to define."""
         if name in self._classes:
@@ -297,6 +410,11 @@ class Closure:
                 return None
             deps = self.definitions(self.free_names(cls) - {name}, cls, depth + 1)
             return None if deps is None else [*deps, text(cls)]
+        if 1 < len(defs) <= 8:
+            # minified code reuses names: only the bindings this name sees outside functions count
+            defs = [
+                d for d in defs if d.type == "assignment_expression" or not self._inner(d, name)
+            ]
         if len(defs) != 1:
             return None
         d = defs[0]
@@ -390,9 +508,42 @@ class ClosedFinder:
     def _prelude(self, node: Node) -> list[str] | None:
         return self.closure.definitions(self.closure.free_names(node), node)
 
-    def _climb(self, node: Node) -> tuple[Node, list[str]] | None:
-        """The largest closed expression holding ``node``, with its definitions."""
-        best: tuple[Node, list[str]] | None = None
+    def _each(self, node: Node) -> tuple[str, list[str]] | None:
+        """``node`` evaluated for each element of a constant list its one loop variable or
+        callback element ranges over (``for (const h of HEX) Buffer.from(h, "hex")``): the
+        expression ``Array.from(LIST, (h) => (node))`` and its definitions, else ``None``."""
+        free = self.closure.free_names(node)
+        bound = [n for n in free if self.closure._locally_bound(node, n)]
+        if not bound:
+            return None
+        element: tuple[str, Node] | None = None
+        for n in bound:
+            if self.closure._local_constant(node, n, 0) is not None:
+                continue
+            source = self.closure.element_source(node, n)
+            if source is None or element is not None:
+                return None
+            element = (n, source)
+        if element is None:
+            return None
+        name, source = element
+        if _uses_this(source) or _contains_node(node, source):
+            return None
+        rest = self.closure.definitions(free - {name}, node)
+        listed = self._prelude(source)
+        if rest is None or listed is None:
+            return None
+        prelude = [*listed, *(line for line in rest if line not in listed)]
+        return f"Array.from(({text(source)}), ({name}) => ({text(node)}))", prelude
+
+    def _climb(
+        self, node: Node, per_element: bool = False
+    ) -> tuple[Node, list[str], str | None] | None:
+        """The largest closed expression holding ``node``, with its definitions; with
+        ``per_element``, also one computed for each element of a constant list (then the
+        expression to evaluate comes third)."""
+        best: tuple[Node, list[str], str | None] | None = None
+        each = False
         cur: Node | None = node
         while cur is not None:
             if cur.type not in _CLIMB_THROUGH and cur is not node:
@@ -408,11 +559,17 @@ class ClosedFinder:
             ):
                 cur = cur.parent  # a method is evaluated with its call
                 continue
-            prelude = self._prelude(cur)
+            expr: str | None = None
+            prelude = None if each else self._prelude(cur)
+            if prelude is None and (each or best is None or best[2] is not None):
+                per = self._each(cur) if per_element else None
+                if per is not None:
+                    expr, prelude = per
+                    each = True
             if prelude is None:
                 break
             if cur.type in _VALUE_TYPES and (cur.type != "member_expression" or "(" in text(cur)):
-                best = (cur, prelude)
+                best = (cur, prelude, expr)
             cur = cur.parent
         return best
 
@@ -428,6 +585,7 @@ class ClosedFinder:
             key=lambda m: m.start(),
         )
         deadline = time.process_time() + self.budget_s  # CPU: the same cut on a busy machine
+        late: list[tuple[Node, int, str]] = []
         for m in hits:
             if not _relevant(m, self.data):
                 continue
@@ -441,9 +599,10 @@ class ClosedFinder:
                 if (
                     climbed is not None
                     and _contains(climbed[0], m.start())
-                    and self._add(found, climbed[0], None, method, climbed[1])
+                    and self._add(found, climbed[0], None, method, climbed[1], climbed[2])
                 ):
                     continue
+                late.append((node, m.start(), method))
             fn = enclosing_function(node)
             # An anonymous callback (`s.replace(re, c => …)`) decodes for the named helper around it.
             while fn is not None and function_name(fn) is None:
@@ -467,7 +626,7 @@ class ClosedFinder:
             if callback or function_name(fn) is None:  # `list.map(e => decode(e))` is closed
                 around = self._climb(fn)
                 if around is not None:
-                    self._add(found, around[0], fn, method, around[1])
+                    self._add(found, around[0], fn, method, around[1], around[2])
         if self.exhausted:
             return self._kept(found)
         named = {
@@ -488,7 +647,28 @@ class ClosedFinder:
                 self.exhausted = True
                 break
             self._class_uses(found, fn, method, self._member_uses(name))
+        if len(self.data) <= BIG_FILE_BYTES:
+            self._per_element(found, late, deadline)
         return self._kept(found)
+
+    def _per_element(
+        self,
+        found: dict[tuple[int, int], ClosedJob],
+        late: list[tuple[Node, int, str]],
+        deadline: float,
+    ) -> None:
+        """Last: primitives no job covers, evaluated for each element of the constant list their
+        loop variable or callback element ranges over (``for (const h of HEX) Buffer.from(h,
+        "hex")``, a local key and list included)."""
+        for node, offset, method in late:
+            if len(found) >= MAX_SITES or time.process_time() > deadline:
+                self.exhausted = True
+                return
+            if any(_contains(job.site, offset) for job in found.values()):
+                continue
+            climbed = self._climb(node, per_element=True)
+            if climbed is not None and climbed[2] is not None and _contains(climbed[0], offset):
+                self._add(found, climbed[0], None, method, climbed[1], climbed[2])
 
     def _member_uses(self, name: str) -> list[Node]:
         """Identifiers ``name`` read as an object (``Codec.open``), at most a few dozen."""
@@ -537,7 +717,7 @@ class ClosedFinder:
                 start = around  # ``list.map((h) => Codec.open(h))``
             climbed = self._climb(start)
             if climbed is not None:
-                self._add(found, climbed[0], fn, method, climbed[1])
+                self._add(found, climbed[0], fn, method, climbed[1], climbed[2])
 
     @staticmethod
     def _kept(found: dict[tuple[int, int], ClosedJob]) -> list[ClosedJob]:
@@ -647,7 +827,7 @@ class ClosedFinder:
         else:
             return
         prelude = self.closure.definitions(self.closure.free_names(source) - {name}, source)
-        if prelude is None or _payload(source, prelude) < MIN_PAYLOAD:
+        if prelude is None or _payload(text(source), prelude) < MIN_PAYLOAD:
             return
         if not defined:
             defined = [text(source)]
@@ -674,7 +854,7 @@ class ClosedFinder:
                 start = callback
             climbed = self._climb(start)
             if climbed is not None:
-                self._add(found, climbed[0], fn, method, climbed[1])
+                self._add(found, climbed[0], fn, method, climbed[1], climbed[2])
 
     def _constant_arguments(self, call: Node) -> bool:
         """Arguments that are literals, or names bound once to a literal (cheap to check)."""
@@ -706,17 +886,19 @@ class ClosedFinder:
         decoder: Node | None,
         method: str,
         prelude: list[str],
+        expr: str | None = None,
     ) -> bool:
         """Record a job; ``False`` when the expression works on no literal data."""
         key = (site.start_byte, site.end_byte)
         if key in found:
             return True
-        if _payload(site, prelude) < MIN_PAYLOAD or _uses_this(site):
+        value = text(site) if expr is None else expr
+        if _payload(value, prelude) < MIN_PAYLOAD or _uses_this(site):
             return False  # no literal data, or ``this``: its value depends on the call
         code = "\n".join(
             [
                 *prelude,
-                f"var __v = ({text(site)});",
+                f"var __v = ({value});",
                 "return __v instanceof RegExp ? __v.source : __v;",
             ]
         )
@@ -782,10 +964,10 @@ def _uses_this(site: Node) -> bool:
     return False
 
 
-def _payload(site: Node, prelude: list[str]) -> int:
+def _payload(site: str, prelude: list[str]) -> int:
     """Characters of literal data the expression works on: hidden data must come from somewhere."""
     total = 0
-    for src in [text(site), *prelude]:
+    for src in [site, *prelude]:
         for m in _STRING_OR_NUMBERS.finditer(src):
             total += len(m.group(2) or m.group())
     return total
@@ -843,6 +1025,10 @@ def _method(token: bytes) -> str:
 
 def _contains(node: Node, offset: int) -> bool:
     return node.start_byte <= offset < node.end_byte
+
+
+def _contains_node(outer: Node, inner: Node) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
 
 
 def _inside(inner: Node, outer: Node) -> bool:
