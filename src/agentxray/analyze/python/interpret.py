@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import logging
 
+from agentxray.analyze.facts.pyscope import PyScopes
 from agentxray.analyze.python.decoders import Unsupported
 from agentxray.analyze.python.evaluate import SELF_KEY, Evaluator, assign, iterate, truth
 from agentxray.analyze.python.parse import ModuleIndex
@@ -98,7 +99,7 @@ def callable_def(index: ModuleIndex, func: ast.AST) -> Def | None:
     elif isinstance(recv, ast.Name):
         owner = instance_class(index, recv)
         if owner is None:
-            return None
+            return _typed_method(index, func)
     elif (
         isinstance(recv, ast.Call)
         and isinstance(recv.func, ast.Name)
@@ -106,9 +107,23 @@ def callable_def(index: ModuleIndex, func: ast.AST) -> Def | None:
     ):
         owner = recv.func.id
     else:
-        return None
+        return _typed_method(index, func)
     defs = _methods_named(index, func.attr, owner)
     return defs[0] if len(defs) == 1 else None
+
+
+def _typed_method(index: ModuleIndex, func: ast.Attribute) -> Def | None:
+    """``self.clock.offset()``, ``client.send()`` with ``client = client or Client()``,
+    ``Builder().step().run()``: the method of the class the shared receiver resolver of the
+    rule layer gives (``PyScopes.class_of``)."""
+    if not isinstance(index.receivers, PyScopes):
+        index.receivers = PyScopes(index.tree, lambda _node: None)
+    found = index.receivers.function_named(func)
+    if isinstance(found, ast.FunctionDef | ast.AsyncFunctionDef) and isinstance(
+        index.parent(found), ast.ClassDef
+    ):
+        return found
+    return None
 
 
 def _decorators(fn: Def) -> set[str]:

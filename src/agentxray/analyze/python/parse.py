@@ -89,6 +89,8 @@ class ModuleIndex:
     """Container name (see :func:`container_name`) → the values stored into it by key."""
     by_type: dict[type[ast.AST], list[ast.AST]] = field(default_factory=dict)
     """Every node of the module by its class (one walk serves every detector)."""
+    receivers: object | None = field(default=None, repr=False, compare=False)
+    """The module's scopes for receiver typing (built on first need, see ``interpret``)."""
 
     def nodes(self, *types: type[ast.AST]) -> list[ast.AST]:
         """All nodes of the given classes, in source order."""
