@@ -25,6 +25,7 @@ from tree_sitter import Node
 from agentxray.analyze.facts.common import STANDARD_HEADERS
 from agentxray.analyze.facts.jsscope import (
     FUNCTIONS,
+    MAX_DISPATCH_BYTES,
     Binding,
     JsScopes,
     function_body,
@@ -652,6 +653,9 @@ class JsValues:
             return
         if b.value is not None:  # a default value
             self._descend(b.value, visit, env, depth, out)
+        # constructor(file) { this.file = file }: what the file's `new C(…)` hands it
+        for arg in self._constructed_with(b):
+            self._descend(arg, visit, env, depth, out)
         dispatched = self._dispatched(b)
         if dispatched:
             # A handler kept in a table (handlers.set("patch", (msg) => …)) receives what the
@@ -683,6 +687,38 @@ class JsValues:
             self._descend(receiver, visit, env, depth, out)
             return
         visit.params.add((b.scope.start_byte, b.index))
+
+    def _constructed_with(self, b: Binding) -> list[Node]:
+        """For a parameter of a class's constructor, the arguments at its position of the
+        file's ``new C(…)`` (small files only, as for member dispatch)."""
+        method, body = b.scope, b.scope.parent
+        key = method.child_by_field_name("name") if method.type == "method_definition" else None
+        cls = body.parent if body is not None and body.type == "class_body" else None
+        if key is None or cls is None or text(self.data, key) != "constructor":
+            return []
+        if len(self.data) > MAX_DISPATCH_BYTES:
+            return []
+        ident = cls.child_by_field_name("name")
+        holder = cls.parent
+        if ident is None and holder is not None and holder.type == "variable_declarator":
+            ident = holder.child_by_field_name("name")  # const C = class { … }
+        if ident is None:
+            return []
+        name = text(self.data, ident)
+        out: list[Node] = []
+        for m in re.finditer(rb"\bnew\s+" + re.escape(name.encode()) + rb"\b", self.data):
+            occ = self.scopes.root.descendant_for_byte_range(m.end() - len(name), m.end())
+            made = occ.parent if occ is not None else None
+            if made is None or made.type != "new_expression":
+                continue
+            if made.child_by_field_name("constructor") != occ:
+                continue
+            args = _arguments(made)
+            if b.index < len(args) and _spread_free(args[: b.index + 1]):
+                out.append(args[b.index])
+            if len(out) >= 20:
+                break
+        return out
 
     def _emitted(self, b: Binding) -> list[Node]:
         """For a parameter of a listener (``x.on("name", (a, b) => …)``, ``once``,
