@@ -27,6 +27,7 @@ from agentxray.analyze.facts.pyscope import (
     FILLS,
     FUNCTION_NODES,
     Scope,
+    assignment,
     is_self,
     passed,
     span,
@@ -432,12 +433,10 @@ class PyFlow(PySinks):
                 if filled is not None:  # self.queue.put(event): the attribute now holds it
                     cached.setdefault(filled[0], []).append(filled[1])
                     continue
-                if isinstance(sub, ast.Assign):
-                    targets, value = sub.targets, sub.value
-                elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
-                    targets, value = [sub.target], sub.value
-                else:
+                assigned = assignment(sub)
+                if assigned is None:
                     continue
+                targets, value = assigned
                 for t in targets:
                     while isinstance(t, ast.Subscript):  # self.seen[key] = value
                         t = t.value

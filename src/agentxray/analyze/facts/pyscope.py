@@ -518,12 +518,10 @@ class PyScopes:
         if table is None:
             table = self._fields[id(cls)] = {}
             for sub in ast.walk(cls):
-                if isinstance(sub, ast.Assign):
-                    targets, value = sub.targets, sub.value
-                elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
-                    targets, value = [sub.target], sub.value
-                else:
+                assigned = assignment(sub)
+                if assigned is None:
                     continue
+                targets, value = assigned
                 for t in targets:
                     if isinstance(t, ast.Attribute) and is_self(t.value):
                         table.setdefault(t.attr, []).append(value)
@@ -978,6 +976,15 @@ class PyScopes:
             words = [self.string(first) or "*"]
             words += [self.string(a) or "*" for a in call.args[1:]]
         return " ".join(" ".join(words).split())
+
+
+def assignment(node: ast.AST) -> tuple[list[ast.expr], ast.expr] | None:
+    """The targets and the value of ``a = b = v`` or ``a: T = v``; None for anything else."""
+    if isinstance(node, ast.Assign):
+        return node.targets, node.value
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        return [node.target], node.value
+    return None
 
 
 def is_self(node: ast.AST) -> bool:

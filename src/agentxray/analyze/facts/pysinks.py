@@ -14,6 +14,7 @@ from agentxray.analyze.facts.pyscope import (
     FUNCTION_NODES,
     OWN_FILE,
     PyScopes,
+    assignment,
     span,
     write_mode,
 )
@@ -408,12 +409,10 @@ class PySinks:
         if cls is None:
             return None
         for node in ast.walk(cls):
-            if isinstance(node, ast.Assign):
-                targets, value = node.targets, node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                targets, value = [node.target], node.value
-            else:
+            assigned = assignment(node)
+            if assigned is None:
                 continue
+            targets, value = assigned
             named = any(
                 (isinstance(t, ast.Attribute) and t.attr == attr.attr)
                 or (isinstance(t, ast.Name) and t.id == attr.attr)

@@ -240,6 +240,26 @@ def _choice_at(a: JsAnalysis, s: Node, out: dict[int, Choice]) -> Choice | None:
 MAX_TABLE_READS = 10
 
 
+def _computed_reads(a: JsAnalysis, name: Node, scope: Node) -> list[tuple[Node, Node]]:
+    """The reads ``name[index]`` within ``scope`` (of the first 40 uses) whose index is
+    computed, not a literal string or number, with that index: a table entry picked at run
+    time."""
+    out = []
+    for use in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:40]:
+        read = use.parent
+        if (
+            read is None
+            or read.type != "subscript_expression"
+            or use != read.child_by_field_name("object")
+        ):
+            continue
+        index = read.child_by_field_name("index")
+        if index is None or string_value(unwrap(index)) is not None or index.type == "number":
+            continue
+        out.append((read, index))
+    return out
+
+
 def _list_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
     """Look-alikes kept in a named list or map and read at a computed index: ``SPACES[s & 3]``
     with ``const SPACES = [" ", "\\u00a0", "\\u2009"]``, ``MARKS[key]`` of an object of strings,
@@ -259,17 +279,7 @@ def _list_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
         scope = scope_of(name)
         if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
             continue  # a minified name at a bundle's top level: too common to follow
-        for use in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:40]:
-            read = use.parent
-            if (
-                read is None
-                or read.type != "subscript_expression"
-                or use != read.child_by_field_name("object")
-            ):
-                continue
-            index = read.child_by_field_name("index")
-            if index is None or string_value(unwrap(index)) is not None or index.type == "number":
-                continue
+        for read, index in _computed_reads(a, name, scope):
             when = describe(index, 40)
             out.setdefault(
                 (read.start_byte, column),
@@ -341,17 +351,7 @@ def _table_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
         tables.add(table[0].start_byte)
         obj, name, scope = table
         fields = _table_fields(obj)
-        for use in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:40]:
-            read = use.parent
-            if (
-                read is None
-                or read.type != "subscript_expression"
-                or use != read.child_by_field_name("object")
-            ):
-                continue
-            index = read.child_by_field_name("index")
-            if index is None or string_value(unwrap(index)) is not None or index.type == "number":
-                continue
+        for read, index in _computed_reads(a, name, scope):
             member = read.parent
             prop = member.child_by_field_name("property") if member is not None else None
             picked = (
