@@ -117,6 +117,8 @@ class PyScopes:
         self._fills: list[tuple[Scope, str, ast.AST]] = []
         self._builds: list[tuple[Scope, str, ast.AST]] = []
         self._classes: dict[int, ast.ClassDef | None] = {}
+        self._pending: set[int] = set()
+        self._cyclic = False
         self._fields: dict[int, dict[str, list[ast.AST]]] = {}
         self._definers: dict[str, list[ast.ClassDef]] | None = None
         self._walk(tree, self.module)
@@ -401,12 +403,19 @@ class PyScopes:
         key = id(node)
         memo = key in self.parents or isinstance(node, ast.Module)
         if memo and key in self._classes:
+            self._cyclic = self._cyclic or key in self._pending
             return self._classes[key]
         if memo:
             self._classes[key] = None  # a cycle (x = x or C()) resolves the other operands
+            self._pending.add(key)
         found = self._class_of(node, depth)
         if memo:
-            self._classes[key] = found
+            self._pending.discard(key)
+            if self._cyclic and self._pending:
+                del self._classes[key]  # provisional: it saw an unfinished node as None
+            else:
+                self._classes[key] = found
+                self._cyclic = self._cyclic and bool(self._pending)
         return found
 
     def _class_of(self, node: ast.AST, depth: int) -> ast.ClassDef | None:
