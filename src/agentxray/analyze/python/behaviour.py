@@ -458,7 +458,7 @@ def _invisible(a: PyAnalysis) -> list[Comparison]:
         if choice.encoded is None:
             out.extend(_spelled_by_choice(a, choice))
             continue
-        sigs = [s for s in a.flow.signals(choice.encoded) if s.kind in _ENCODED_KINDS]
+        sigs = [s for s in a.flow.carried(choice.encoded) if s.kind in _ENCODED_KINDS]
         if not sigs:
             continue
         sources = [_source(s) for s in dict.fromkeys(sigs)]

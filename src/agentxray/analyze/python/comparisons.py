@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ast
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from agentxray.analyze.python.evaluate import Evaluator, Unsupported
-from agentxray.analyze.python.flow import Flow, Params
+from agentxray.analyze.python.evaluate import Evaluator, Unsupported, each_element
+from agentxray.analyze.python.flow import Flow, Params, entries
 from agentxray.analyze.python.interpret import callable_def
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
 from agentxray.analyze.python.signals import Signal
@@ -77,7 +77,10 @@ def values_of(ev: Evaluator, index: ModuleIndex, node: ast.AST) -> Values | None
     try:
         value = ev.value(target)
     except (Unsupported, RecursionError, MemoryError):
-        return None
+        each = each_element(ev, target)  # a loop body's value, once per element
+        if each is None:
+            return None
+        value = each[0]
     catalog = isinstance(value, dict) and not classifying(value)
     if isinstance(value, dict):
         value = list(value)
@@ -198,14 +201,45 @@ class Finder:
         if regex:
             vals = Values(vals.items, vals.methods, True, vals.anchor, vals.catalog, vals.numbers)
         for s in sigs:
-            if s.kind == "ip-geo":  # the whole answer compared: a plain-text country code
-                s = Signal("country", f"IP geolocation ({s.source})", hops=s.hops)
-            key = (id(node), s.kind, s.source)
-            if key in self._seen:
-                continue
-            self._seen.add(key)
-            fn = self.index.function_of(node)
-            self.found.append(Comparison(node, s, op, vals, fn, negated, params))
+            if s.table is not None:
+                keys = self._preimage(s.table, vals)
+                if keys is not None:
+                    self._found(node, replace(s, table=None), op, keys, params, negated)
+            else:
+                self._found(node, s, op, vals, params, negated)
+
+    def _preimage(self, table: ast.expr, vals: Values) -> Values | None:
+        """The keys of ``table`` whose entries are among ``vals``: what comparing an entry
+        looked up by a signal compares the signal with."""
+        value = entries(self.ev, table)
+        if value is None or vals.regex:
+            return None
+        wanted = set(vals.items)
+        keys = [k for k, v in value.items() if isinstance(v, (str, int)) and str(v) in wanted]
+        keys = [k for k in keys if isinstance(k, (str, int)) and not isinstance(k, bool)]
+        if not keys:
+            return None
+        numbers = all(isinstance(k, int) for k in keys)
+        items = tuple(dict.fromkeys(str(k) for k in keys))
+        return Values(items, vals.methods, anchor=table, numbers=numbers)
+
+    def _found(
+        self,
+        node: ast.AST,
+        s: Signal,
+        op: str,
+        vals: Values,
+        params: Params,
+        negated: bool,
+    ) -> None:
+        if s.kind == "ip-geo":  # the whole answer compared: a plain-text country code
+            s = Signal("country", f"IP geolocation ({s.source})", hops=s.hops)
+        key = (id(node), s.kind, s.source)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        fn = self.index.function_of(node)
+        self.found.append(Comparison(node, s, op, vals, fn, negated, params))
 
     def _compare(self, node: ast.Compare, params: Params) -> None:
         left = node.left

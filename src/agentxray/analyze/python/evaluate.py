@@ -267,7 +267,11 @@ class Evaluator:
         return self.eval(exprs[0], {})
 
     def _parameter(self, node: ast.Name) -> object:
-        """The assumed value of a parameter of an enclosing ``def`` (see :attr:`params`)."""
+        """The assumed value of a parameter of an enclosing ``def`` or of the variable of an
+        enclosing ``for`` loop (see :attr:`params`)."""
+        loop = enclosing_loop(self.index, node, node.id)
+        if loop is not None:
+            return self.params.get((id(loop), node.id), _MISSING)
         fn = self.index.function_of(node)
         while fn is not None:
             args = fn.args
@@ -444,3 +448,72 @@ class Evaluator:
 
 
 STR_METHODS = _STR_METHODS
+
+
+MAX_ELEMENTS = 64
+"""Elements of a constant list a loop body is evaluated for."""
+
+
+def enclosing_loop(index: ModuleIndex, node: ast.AST, name: str | None = None) -> ast.For | None:
+    """The innermost ``for`` statement of ``node``'s function whose body holds ``node`` and
+    whose target is a plain name (``name``, when given)."""
+    child, cur = node, index.parent(node)
+    while cur is not None and not isinstance(
+        cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
+    ):
+        if (
+            isinstance(cur, ast.For)
+            and child is not cur.iter
+            and child is not cur.target
+            and isinstance(cur.target, ast.Name)
+            and (name is None or cur.target.id == name)
+        ):
+            return cur
+        child, cur = cur, index.parent(cur)
+    return None
+
+
+def loop_bindings(ev: Evaluator, node: ast.AST) -> list[dict[tuple[int, str], object]] | None:
+    """The values the variable of ``node``'s innermost enclosing loop takes, one assumed
+    binding (see :attr:`Evaluator.params`) per element of the constant list it runs over."""
+    loop = enclosing_loop(ev.index, node)
+    if loop is None:
+        return None
+    assert isinstance(loop.target, ast.Name)
+    saved = ev.params
+    ev.params = {}
+    try:
+        elements = ev.value(loop.iter)
+    except (Unsupported, RecursionError, MemoryError):
+        return None
+    finally:
+        ev.params = saved
+    if isinstance(elements, dict):
+        elements = list(elements)
+    if not isinstance(elements, list) or not 0 < len(elements) <= MAX_ELEMENTS:
+        return None
+    return [{(id(loop), loop.target.id): element} for element in elements]
+
+
+def each_element(ev: Evaluator, node: ast.AST) -> tuple[list[object], list[str]] | None:
+    """``node`` evaluated once per element of the constant list the innermost enclosing loop
+    runs over (``for enc in HIDDEN: suffix = codecs.decode(enc, "rot_13")``: ``suffix`` for
+    each ``enc``), with the decodings applied; None when the loop or a value is unknown."""
+    bindings = loop_bindings(ev, node)
+    if bindings is None:
+        return None
+    saved = ev.params
+    values: list[object] = []
+    methods: list[str] = []
+    try:
+        for binding in bindings:
+            ev.params = {**saved, **binding}
+            try:
+                values.append(ev.value(node))
+            except (Unsupported, RecursionError, MemoryError):
+                return None
+            methods.extend(m for m in ev.methods if m not in methods)
+    finally:
+        ev.params = saved
+    ev.methods = methods
+    return values, methods

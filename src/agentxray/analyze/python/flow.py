@@ -19,7 +19,13 @@ from agentxray.analyze.python.arguments import (
 )
 from agentxray.analyze.python.decoders import Unsupported
 from agentxray.analyze.python.evaluate import Evaluator
-from agentxray.analyze.python.interpret import callable_def, instance_class
+from agentxray.analyze.python.interpret import (
+    callable_def,
+    candidate_methods,
+    fields_of,
+    instance_class,
+    receiver_class,
+)
 from agentxray.analyze.python.items import LOADS, stored_values
 from agentxray.analyze.python.network import GEO_KEYS, response_read
 from agentxray.analyze.python.parse import FUNCTIONS, ModuleIndex
@@ -106,6 +112,7 @@ class Flow:
         self.classes = [c for c in index.nodes(ast.ClassDef) if isinstance(c, ast.ClassDef)]
         self._member_values: dict[int, list[ast.expr]] = {}
         self._partials: dict[tuple[str, int], ast.Call] = {}
+        self._fills: dict[tuple[int, str], list[ast.expr]] | None = None
         """Calls of ``functools.partial`` objects, spelled out (kept alive: ids are keys)."""
 
     def signals(self, node: ast.AST, params: Params | None = None) -> tuple[Signal, ...]:
@@ -136,7 +143,7 @@ class Flow:
             return self._attribute(node, params)
         if isinstance(node, ast.Subscript):
             found = subscript(self.signals(node.value, params), node)
-            return found or self._stored(node.value, node.slice)
+            return found or self._stored(node.value, node.slice) or self._entry(node, params)
         if isinstance(node, ast.Call):
             return self._call(node, params)
         if isinstance(node, ast.BoolOp):
@@ -207,11 +214,92 @@ class Flow:
         source = loop_source(self.index, node)
         if source is not None:
             return list(self.signals(source, params))
-        exprs, _ = self.index.lookup(node.id, node)
+        exprs, scope = self.index.lookup(node.id, node)
         out = [s for e in exprs[:8] for s in self.signals(e, params if exprs else None)]
+        if exprs and any(self._container(e) for e in exprs):
+            filled = self._filled().get((id(scope), node.id), [])
+            out.extend(s for e in filled[:8] for s in self.signals(e, params or None))
         if not out and exprs:
             out = self._hash_updates(node, exprs)
         return out
+
+    def carried(self, node: ast.expr) -> tuple[Signal, ...]:
+        """The signals of ``node``, or for a parameter of a local function, of what the
+        module's calls of it pass (a helper that encodes its argument)."""
+        return self.signals(node) or tuple(self.passed(node))
+
+    def passed(self, node: ast.expr) -> list[Signal]:
+        """For a parameter of a local function (``nibble`` in ``def tag(nibble)``), the
+        signals of what the module's calls of that function pass for it (``tag(b >> 4)``)."""
+        if not isinstance(node, ast.Name):
+            return []
+        fn = self.index.function_of(node)
+        if not isinstance(fn, FUNCTIONS) or self.index.lookup(node.id, node)[0]:
+            return []
+        names = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args)]
+        if node.id not in names and node.id not in [a.arg for a in fn.args.kwonlyargs]:
+            return []
+        bound = isinstance(self.index.parent(fn), ast.ClassDef) and names[:1] in (["self"], ["cls"])
+        position = names.index(node.id) - bound if node.id in names else -1
+        out: list[Signal] = []
+        for call in self.index.nodes(ast.Call):
+            assert isinstance(call, ast.Call)
+            func = call.func
+            named = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if named != fn.name or callable_def(self.index, func) is not fn:
+                continue
+            args = [k.value for k in call.keywords if k.arg == node.id]
+            if 0 <= position < len(call.args) and not isinstance(call.args[position], ast.Starred):
+                args.append(call.args[position])
+            out.extend(s for a in args for s in self.signals(a))
+        return list(dict.fromkeys(out))
+
+    def _holder(self, node: ast.expr) -> bool:
+        """A name bound once to a container or holder made in the module (``[]``,
+        ``ContextVar(…)``, ``Queue()``)."""
+        if not isinstance(node, ast.Name):
+            return False
+        exprs, _ = self.index.lookup(node.id, node)
+        return len(exprs) == 1 and self._container(exprs[0])
+
+    def _container(self, node: ast.expr) -> bool:
+        """A list or set made empty or from literals (``[]``, ``set()``, ``deque()``)."""
+        if isinstance(node, ast.Call):
+            return _func_name(self.index, node.func) in _CONTAINERS
+        return isinstance(node, (ast.List, ast.Set))
+
+    def _filled(self) -> dict[tuple[int, str], list[ast.expr]]:
+        """What is put into each local container after it is made (``parts.append(x)``,
+        ``seen.add(x)``, ``out.extend(xs)``, ``out.insert(0, x)``, ``parts += [x]``), by the
+        scope and name of the container."""
+        if self._fills is None:
+            self._fills = {}
+            for call in self.index.nodes(ast.Call, ast.AugAssign):
+                holder: ast.expr
+                if isinstance(call, ast.AugAssign):
+                    holder, values = call.target, [call.value]
+                    if not isinstance(call.op, (ast.Add, ast.BitOr)):
+                        continue
+                elif isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+                    if call.func.attr not in _FILLS or not call.args:
+                        continue
+                    holder, values = call.func.value, [call.args[-1]]
+                else:
+                    continue
+                if isinstance(holder, ast.Name):
+                    _, scope = self.index.lookup(holder.id, holder)
+                    self._fills.setdefault((id(scope), holder.id), []).extend(values)
+                elif isinstance(holder, ast.Attribute) and is_self_name(holder.value):
+                    home = self._class_around(holder)  # self.parts.append(x): a field
+                    if home is not None:
+                        self._fills.setdefault((id(home), "." + holder.attr), []).extend(values)
+        return self._fills
+
+    def _class_around(self, node: ast.AST) -> ast.ClassDef | None:
+        home = self.index.parent(node)
+        while home is not None and not isinstance(home, ast.ClassDef):
+            home = self.index.parent(home)
+        return home if isinstance(home, ast.ClassDef) else None
 
     def _hash_updates(self, node: ast.Name, exprs: list[ast.expr]) -> list[Signal]:
         """``h = hashlib.sha256(); h.update(host.encode())``: the identities fed to ``h``."""
@@ -302,8 +390,22 @@ class Flow:
         elif classes:
             exprs.extend(self._instance_stores(owner, node.attr))
             exprs.extend(e for c in classes for e in self._constructed(c, node.attr))
+        if owner not in ("self", "cls"):
+            typed = receiver_class(self.index, node.value)
+            if typed is not None and typed.name != owner:
+                exprs.extend(self._fields(typed, node.attr))
+            elif typed is not None:
+                exprs.extend(fields_of(self.index, typed, node.attr))
         self._member_values[id(node)] = exprs[:8]
         out = [s for e in exprs[:8] for s in self.signals(e)]
+        if any(self._container(e) for e in exprs[:8]):  # a field filled by its class's methods
+            home = (
+                self._class_around(node)
+                if owner in ("self", "cls")
+                else receiver_class(self.index, node.value)
+            )
+            filled = self._filled().get((id(home), "." + node.attr), []) if home else []
+            out.extend(s for e in filled[:8] for s in self.signals(e))
         fn = callable_def(self.index, node)
         if fn is not None and any(
             (isinstance(d, ast.Name) and d.id in ("property", "cached_property"))
@@ -312,6 +414,14 @@ class Flow:
         ):
             out.extend(self._returns_of(fn, [], fn.name))
         return out
+
+    def _fields(self, cls: ast.ClassDef, attr: str) -> list[ast.expr]:
+        """What an instance of ``cls`` holds in ``attr``: its class attribute, what any of its
+        methods stores, what the module's ``C(…)`` calls pass for it."""
+        exprs = list(self.index.bindings.get((id(cls), attr), []))
+        exprs.extend(fields_of(self.index, cls, attr))
+        exprs.extend(self._constructed(cls, attr))
+        return list(dict.fromkeys(exprs))
 
     def _member_item(self, container: ast.expr, key: ast.expr) -> list[Signal]:
         """``obj.attr.get("k")`` where ``obj.attr`` was assigned a dict literal with key "k"."""
@@ -326,6 +436,21 @@ class Flow:
                 if isinstance(k, ast.Constant) and k.value == key.value:
                     out.extend(self.signals(v))
         return out
+
+    def _entry(self, node: ast.Subscript | ast.Call, params: Params) -> list[Signal]:
+        """``TABLE[sig]`` / ``TABLE.get(sig)`` of a constant dictionary: the signal, marked with
+        the table (what the entry is compared with stands for the keys that map to it)."""
+        if isinstance(node, ast.Subscript):
+            table, key = node.value, node.slice
+        else:
+            assert isinstance(node.func, ast.Attribute)
+            table, key = node.func.value, node.args[0]
+        if not isinstance(table, (ast.Name, ast.Attribute)) or isinstance(key, ast.Constant):
+            return []
+        found = [s for s in self.signals(key, params) if s.kind not in INTERMEDIATE]
+        if not found or self.signals(table, params) or entries(self._ev, table) is None:
+            return []
+        return [replace(s, table=table) for s in found if s.table is None]
 
     def _partial(self, call: ast.Call) -> ast.Call | None:
         """``get = functools.partial(requests.get, URL)`` … ``get()``: the call it stands for,
@@ -377,7 +502,10 @@ class Flow:
             if not (
                 isinstance(call, ast.Call)
                 and isinstance(call.func, ast.Name)
-                and call.func.id == cls.name
+                and (
+                    call.func.id == cls.name
+                    or (call.func.id == "cls" and receiver_class(self.index, call) is cls)
+                )
             ):
                 continue
             out.extend(k.value for k in call.keywords if k.arg == attr)
@@ -412,6 +540,8 @@ class Flow:
             base = self.signals(func.value, params)
             if base and func.attr == "result" and _future(self.index, func.value):
                 return list(base)  # pool.submit(lookup).result(): what lookup returned
+            if base and func.attr in _TAKES and not node.args and self._holder(func.value):
+                return [s for s in base if s.kind not in INTERMEDIATE]  # what was put into it
             if base:
                 return method(base, func.attr, node)
             if func.attr in LOADS and node.args:
@@ -421,6 +551,8 @@ class Flow:
                     found.extend(self.signals(node.args[1], params))
                 if found:
                     return found
+                if func.attr == "get":
+                    return self._entry(node, params)
             if func.attr in ("join", "format") and isinstance(func.value, ast.Constant):
                 return self._sticky([*node.args, *(k.value for k in node.keywords)], params)
         name = _func_name(self.index, func)
@@ -500,6 +632,10 @@ class Flow:
             bound, _ = self.index.lookup(func.id, func)
             if len(bound) == 1 and isinstance(bound[0], ast.Lambda):
                 fn, name = bound[0], func.id
+        if fn is None and isinstance(func, ast.Attribute):
+            methods = candidate_methods(self.index, func)  # one of several classes' methods
+            if methods:
+                return [s for m in methods for s in self._returns_of(m, args, m.name)]
         if fn is None:
             return self._ran(call, name)
         passed = self._passed(fn, call)
@@ -559,8 +695,31 @@ class Flow:
         return out
 
 
+_FILLS = frozenset({"append", "extend", "add", "insert", "appendleft", "set", "put", "put_nowait"})
+"""Methods that put their (last) argument into the container they are called on."""
+_CONTAINERS = frozenset(
+    {"list", "set", "collections.deque", "deque", "bytearray", "contextvars.ContextVar"}
+    | {"queue.Queue", "queue.SimpleQueue", "queue.LifoQueue", "asyncio.Queue"}
+)
+"""Containers and holders a value is put into and read back from (``var.set(v)``/``var.get()``,
+``q.put(v)``/``q.get()``)."""
+_TAKES = frozenset({"get", "get_nowait", "pop", "popleft"})
 _DATA_BUILTINS = frozenset({"sorted", "filter", "min", "max", "print", "setattr", "isinstance"})
 """Builtins handed a function that give back (or keep) their data, not its results."""
+
+
+def entries(ev: Evaluator, table: ast.expr) -> dict[object, object] | None:
+    """The constant dictionary ``table`` evaluates to (a literal bound to a name or a class
+    attribute), or None."""
+    if isinstance(table, ast.Name):
+        bound, _ = ev.index.lookup(table.id, table)
+        if len(bound) != 1 or not isinstance(bound[0], (ast.Dict, ast.DictComp, ast.Call)):
+            return None
+    try:
+        value = ev.value(table)
+    except (Unsupported, RecursionError, MemoryError):
+        return None
+    return value if isinstance(value, dict) and value else None
 
 
 def is_self_name(node: ast.AST) -> bool:

@@ -112,13 +112,63 @@ def callable_def(index: ModuleIndex, func: ast.AST) -> Def | None:
     return defs[0] if len(defs) == 1 else None
 
 
+def _scopes(index: ModuleIndex) -> PyScopes:
+    if not isinstance(index.receivers, PyScopes):
+        index.receivers = PyScopes(index.tree, lambda _node: None)
+    return index.receivers
+
+
+def receiver_class(index: ModuleIndex, node: ast.AST) -> ast.ClassDef | None:
+    """The local class an expression is an instance of, by the rule layer's shared resolver
+    (``PyScopes.class_of``): ``x = p or C()``, ``C.make()``, ``C().fluent()``, ``self.a``
+    holding one…"""
+    return _scopes(index).class_of(node)
+
+
+def candidate_methods(index: ModuleIndex, func: ast.Attribute) -> list[Def]:
+    """``x.m`` where ``x`` may be an instance of one of several local classes (``Clock =
+    Fake if test else Host; Clock().m()``, ``a or b``): each such class's method ``m``."""
+    classes: list[ast.ClassDef] = []
+    _candidates(index, func.value, classes, 0)
+    out: list[Def] = []
+    for cls in dict.fromkeys(classes):
+        out.extend(
+            f
+            for f in cls.body
+            if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name == func.attr
+        )
+    return out if len(out) > 1 else []
+
+
+def _candidates(index: ModuleIndex, node: ast.AST, out: list[ast.ClassDef], depth: int) -> None:
+    if depth > 4 or len(out) > 4:
+        return
+    one = receiver_class(index, node)
+    if one is not None:
+        out.append(one)
+    elif isinstance(node, ast.IfExp):
+        _candidates(index, node.body, out, depth + 1)
+        _candidates(index, node.orelse, out, depth + 1)
+    elif isinstance(node, ast.BoolOp):
+        for v in node.values:
+            _candidates(index, v, out, depth + 1)
+    elif isinstance(node, ast.Call):
+        _candidates(index, node.func, out, depth + 1)
+    elif isinstance(node, ast.Name):
+        for v in index.lookup(node.id, node)[0][:4]:
+            _candidates(index, v, out, depth + 1)
+
+
+def fields_of(index: ModuleIndex, cls: ast.ClassDef, attr: str) -> list[ast.expr]:
+    """What ``self.attr = …`` assigns in any method of ``cls`` (or its class body)."""
+    return [v for v in _scopes(index).attribute_values(cls, attr) if isinstance(v, ast.expr)]
+
+
 def _typed_method(index: ModuleIndex, func: ast.Attribute) -> Def | None:
     """``self.clock.offset()``, ``client.send()`` with ``client = client or Client()``,
     ``Builder().step().run()``: the method of the class the shared receiver resolver of the
     rule layer gives (``PyScopes.class_of``)."""
-    if not isinstance(index.receivers, PyScopes):
-        index.receivers = PyScopes(index.tree, lambda _node: None)
-    found = index.receivers.function_named(func)
+    found = _scopes(index).function_named(func)
     if isinstance(found, ast.FunctionDef | ast.AsyncFunctionDef) and isinstance(
         index.parent(found), ast.ClassDef
     ):

@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 
+from agentxray.analyze.python.interpret import fields_of, receiver_class
 from agentxray.analyze.python.parse import ModuleIndex
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,9 @@ def client_object(index: ModuleIndex, node: ast.AST, depth: int = 0) -> str | No
         return None
     if isinstance(node, ast.Await):
         node = node.value
+    if isinstance(node, (ast.BoolOp, ast.IfExp)):  # client or httpx.Client(): the default
+        parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+        return next((f for p in parts if (f := client_object(index, p, depth + 1))), None)
     if isinstance(node, ast.Call):
         name = dotted(index, node.func) or ""
         if name in _CLIENTS:
@@ -130,6 +134,12 @@ def client_object(index: ModuleIndex, node: ast.AST, depth: int = 0) -> str | No
         and node.value.id in ("self", "cls")
     ):
         for value in index.attributes.get(node.attr, [])[:4]:
+            found = client_object(index, value, depth + 1)
+            if found:
+                return found
+    elif isinstance(node, ast.Attribute):  # events.client, self.api.session: a typed holder
+        owner = receiver_class(index, node.value)
+        for value in fields_of(index, owner, node.attr)[:4] if owner is not None else []:
             found = client_object(index, value, depth + 1)
             if found:
                 return found

@@ -15,7 +15,7 @@ from agentxray.analyze.behaviour.records import Decoded, Evidence
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.decoders import Unsupported, is_decoder, is_decompressor
 from agentxray.analyze.python.domains import parameter_bindings
-from agentxray.analyze.python.evaluate import FunctionRef
+from agentxray.analyze.python.evaluate import FunctionRef, loop_bindings
 from agentxray.analyze.python.interpret import callable_def
 from agentxray.analyze.python.report import describe, fn_label, location, snippet
 from agentxray.analyze.python.substitutions import tag_text
@@ -198,6 +198,31 @@ def _over_parameters(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, lis
     return site, values, methods
 
 
+def _over_loop(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, list[str]] | None:
+    """A decoding of a loop variable (``for enc in HIDDEN: codecs.decode(enc, "rot_13")``),
+    evaluated for each element of the constant list the loop runs over."""
+    bindings = loop_bindings(a.ev, node)
+    if not bindings:
+        return None
+    site: ast.AST | None = None
+    values: list[object] = []
+    methods: list[str] = []
+    try:
+        for binding in bindings:
+            a.ev.params = binding
+            found = _outermost(a, node)
+            if found is None:
+                return None
+            site = site or found[0]
+            values.append(found[1])
+            methods.extend(m for m in found[2] if m not in methods)
+    finally:
+        a.ev.params = {}
+    if site is None:
+        return None
+    return site, values, methods
+
+
 def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """Parameters other than ``self``/``cls``."""
     args = fn.args
@@ -243,11 +268,15 @@ def decoded_records(a: PyAnalysis, compared: set[str]) -> list[Decoded]:
             _add(a, node, found, None, groups, done, compared)
     for node in pending:  # decodings of parameters: unless their callers were decoded already
         fn = a.index.function_of(node)
-        if id(node) in done or fn is None or f"decoder {fn.name}()" in groups:
+        if id(node) in done or (fn is not None and f"decoder {fn.name}()" in groups):
             continue
-        found = _over_parameters(a, node)
-        if found is not None:
+        found = _over_parameters(a, node) if fn is not None else None
+        if fn is not None and found is not None:
             _add(a, node, found, f"decoder {fn.name}()", groups, done, compared)
+            continue
+        found = _over_loop(a, node)  # a decoding of a loop variable, per element
+        if found is not None:
+            _add(a, node, found, None, groups, done, compared)
     for node in a.index.nodes(ast.Constant):  # text spelled in invisible tag characters
         spelled = tag_text(getattr(node, "value", None))
         if spelled:

@@ -160,6 +160,9 @@ class Signal:
     ``hours-west``…, or ``text`` (``+0800``); for ``file``: the kind its content is."""
     hops: tuple[str, ...] = ()
     """Helper functions the value passed through."""
+    table: ast.expr | None = None
+    """The value is the entry a constant dictionary (this expression) gives for the signal
+    (``BANDS.get(offset)``): a value it is compared with stands for the keys mapping to it."""
 
     @property
     def label(self) -> str:

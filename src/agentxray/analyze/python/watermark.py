@@ -178,7 +178,8 @@ def _remote(a: PyAnalysis, choice: Choice) -> bool:
 def _encoded_signals(a: PyAnalysis, choice: Choice) -> list[Signal]:
     if choice.encoded is None:
         return identity_bits(a, choice)
-    return [s for s in a.flow.signals(choice.encoded) if s.kind in _SIGNAL_KINDS]
+    found = a.flow.carried(choice.encoded)
+    return [s for s in found if s.kind in _SIGNAL_KINDS or s.kind == "identifier"]
 
 
 _BIT_OPS = (ast.RShift, ast.LShift, ast.BitAnd, ast.BitXor)
