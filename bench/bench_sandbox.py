@@ -33,6 +33,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -72,11 +73,50 @@ class Sample:
     load: float
     exit_code: int
     requests: list[str] = field(default_factory=list)
+    cpu_s: float | None = None
+    """CPU time (user + system) of the whole process tree, from ``perf stat``'s task-clock."""
 
 
 def loadavg() -> float:
     """The 1-minute load average."""
     return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def perf_prefix(output: Path) -> list[str]:
+    """``perf stat`` counting the CPU time (task-clock: user + system) of the command and every
+    process it starts, into ``output``; empty where perf is missing or may not count (then CPU
+    is not reported). ``getrusage`` cannot: the sandbox's processes are reaped inside its PID
+    namespace, so their times never reach us."""
+    perf = shutil.which("perf")
+    if perf is None or not _perf_counts(perf):
+        return []
+    return [perf, "stat", "-x", ",", "-e", "task-clock", "-o", str(output), "--"]
+
+
+@functools.cache
+def _perf_counts(perf: str) -> bool:
+    """Whether ``perf stat`` may count here (``kernel.perf_event_paranoid`` may forbid it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "perf.txt"
+        done = subprocess.run(
+            [perf, "stat", "-x", ",", "-e", "task-clock", "-o", str(out), "--", "true"],
+            capture_output=True, check=False,
+        )  # fmt: skip
+        return done.returncode == 0 and perf_cpu(out) is not None
+
+
+def perf_cpu(output: Path) -> float | None:
+    """The task-clock of a ``perf stat -x ,`` file, in seconds."""
+    if not output.exists():
+        return None
+    for line in output.read_text(encoding="utf-8").splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[2] == "task-clock":
+            try:
+                return float(fields[0]) / 1000
+            except ValueError:
+                return None
+    return None
 
 
 def ensure_srt(version: str) -> tuple[Path | None, str]:
@@ -133,6 +173,7 @@ class Bench:
         self.quiet = {name: agent.profile.env[name] for name in agent.profile.host_only_env}
         self.store = root / "runs.db"
         self.count = 0
+        self.perf = bool(perf_prefix(root))
         # the entry point next to this interpreter (not a version manager's shim)
         local = Path(sys.executable).parent / "agentxray"
         self.agentxray = str(local) if local.exists() else shutil.which("agentxray") or "agentxray"
@@ -180,7 +221,8 @@ class Bench:
         self.count += 1
         folder = self.root / f"{self.count:03d}-{mode}-{job}"
         folder.mkdir()
-        cmd = self.command(mode, job, folder)
+        counted = folder / "perf.txt"
+        cmd = [*(perf_prefix(counted) if self.perf else []), *self.command(mode, job, folder)]
         load = loadavg()
         started = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=run_env())
@@ -198,7 +240,7 @@ class Bench:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
             print(f"  {mode}/{job}: no JSON report (exit {proc.returncode}): {tail}", flush=True)
         sample = Sample(mode, job, wall, agent_s, load, proc.returncode,
-                        requests_of(folder / "record.jsonl"))  # fmt: skip
+                        requests_of(folder / "record.jsonl"), perf_cpu(counted))  # fmt: skip
         return sample, folder
 
 
@@ -403,7 +445,9 @@ def main() -> int:
                 samples.append(s)
                 loads.append(s.load)
                 agent = "-" if s.agent_s is None else f"{s.agent_s:.2f}"
+                cpu = "-" if s.cpu_s is None else f"{s.cpu_s:.2f}"
                 print(f"round {r + 1} {mode:9} {job:7} wall {s.wall_s:5.2f} s  agent {agent} s  "
+                      f"cpu {cpu} s  "
                       f"requests {len(s.requests)}  load {s.load:.2f}  exit {s.exit_code}",
                       flush=True)  # fmt: skip
     finally:
@@ -472,11 +516,13 @@ def report(
         f"Wall time of the whole `agentxray run` command (s), {args.rounds} rounds, jobs in a "
         "random order per round; ratio = median / median of `host`; paired = median over rounds "
         "of the ratio to that round's `host` run; agent time = the run's `duration_s` (the "
-        "command from its start to its exit, set-up before it and reports after it excluded):",
+        "command from its start to its exit, set-up before it and reports after it excluded); "
+        "CPU = user + system time of the command's whole process tree (`perf stat` task-clock, "
+        "s), paired as the wall time:",
         "",
         "| mode | job | median wall | spread | ratio | paired | agent time (median) | "
-        "HTTP requests (model) |",
-        "|---|---|---|---|---|---|---|---|",
+        "CPU (median) | CPU paired | HTTP requests (model) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for job in ("session", "true"):
         for mode in modes:
@@ -495,10 +541,14 @@ def report(
             model = "/".join(
                 map(str, sorted({sum("/v1/messages" in r for r in s.requests) for s in got}))
             )
+            cpus = [(s.cpu_s, h.cpu_s) for s, h in zip(got, host[job], strict=False)]
+            cpus = [(c, h) for c, h in cpus if c is not None and h is not None]
+            cpu = f"{statistics.median(c for c, _ in cpus):.2f}" if cpus else "-"
+            cpu_paired = f"{statistics.median(c / h for c, h in cpus):.2f}×" if cpus else "-"
             name = "session" if job == "session" else "/bin/true"
             lines.append(
                 f"| {mode} | `{name}` | {med:.2f} | {spread(walls)} | {med / base:.2f}× | "
-                f"{paired:.2f}× | {agent} | {reqs} ({model}) |"
+                f"{paired:.2f}× | {agent} | {cpu} | {cpu_paired} | {reqs} ({model}) |"
             )
     lines += ["", "Requests of the session per mode (first round; tunnels not counted):", ""]
     for mode in modes:
