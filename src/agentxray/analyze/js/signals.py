@@ -50,6 +50,10 @@ PREFILTERS = tuple(
         rb"machineId(?:Sync)?\(",
         rb"networkInterfaces\(\)",
         rb"user\.email",
+        # The output of a command naming the user or host: `execFile("hostname", ["-f"])`,
+        # `execSync("whoami")`, `id -un`, `git config user.name`.
+        rb"[\"'`](?:hostname|whoami|id -un|uname -n)(?=[\"'`]| -)",
+        rb"user\.name[\"'`]",
         # The git remote: `git remote get-url origin`, `git config --get remote.origin.url`.
         rb"get-url\b",
         rb"remote\.origin\.url\b",
@@ -321,6 +325,8 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
             found = (call, Signal("network-interfaces", "os.networkInterfaces()"))
         elif token == b"user.email":
             found = (_command_call(node), Signal("email", "git config user.email"))
+        elif token[:1] in (b'"', b"'", b"`") or token.startswith(b"user.name"):
+            found = _command_output(data, index, node, token)
         elif token in (b"get-url", b"remote.origin.url"):
             found = (_command_call(node), Signal("repository", "git remote get-url origin"))
         elif token.startswith(b".to"):
@@ -346,14 +352,17 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
         elif token.lstrip(b".") in _GEO_BYTES:
             found = (_geo_field(index, data, m), Signal("country", "IP-geolocation answer"))
         elif token in _MACHINE_ID_MARKS:
-            # A file read or a command whose text names the machine identifier.
+            # A file read or a command whose text names the machine identifier, the path
+            # written in the call or handed to it by a list, a loop or a constant.
+            sig = Signal("machine-id", _MACHINE_ID_MARKS[token])
             call = _command_call(node)
             if call is None:
                 call = _call_of(node)
-                callee = text(call.child_by_field_name("function") or call) if call else ""
-                call = call if "read" in callee or "exec" in callee else None
+                call = call if call is not None and _reads(call) else None
+            if call is None:
+                out.extend((c, sig) for c in held_reads(index, node) if _reads(c))
             if call is not None:
-                found = (call, Signal("machine-id", _MACHINE_ID_MARKS[token]))
+                found = (call, sig)
         elif token.startswith(b"machineId"):
             before = data[m.start() - 1 : m.start()] if m.start() else b""
             if before not in _IDENT_OR_DOT or before == b".":
@@ -455,6 +464,155 @@ def _pattern_uses(index: NameIndex, local: Node) -> list[Node]:
         for n in index.shorthands(name, scope.start_byte, scope.end_byte)
         if n.start_byte != local.start_byte
     ]
+
+
+_COMMANDS = {
+    b"hostname": ("hostname", "the hostname command"),
+    b"uname -n": ("hostname", "the uname -n command"),
+    b"whoami": ("username", "the whoami command"),
+    b"id -un": ("username", "the id -un command"),
+    b"user.name": ("username", "git config user.name"),
+}
+"""Commands printing who the user is or which machine this is."""
+
+
+def _command_output(
+    data: bytes, index: NameIndex, node: Node, token: bytes
+) -> tuple[Node | None, Signal] | None:
+    """The output of a command naming the user or the host, when the string is the command a
+    process-running call runs (its first word, or ``git config user.name``)."""
+    word = token.strip(b"\"'`")
+    if word not in _COMMANDS:
+        return None
+    while node.type not in ("string", "template_string") and node.parent is not None:
+        node = node.parent
+    value = string_value(node) or ""
+    if word == b"user.name":
+        if "config" not in text(node.parent or node):
+            return None
+    elif value.split(" ")[0] != word.decode().split(" ")[0]:
+        return None
+    call = _command_call(node)
+    args = node.parent
+    if word != b"user.name" and (
+        args is None or args.type != "arguments" or args.named_children[0] != node
+    ):
+        return None  # the command run, not an argument of another one
+    if call is None or not _runs(index, call):
+        return None
+    kind, source = _COMMANDS[word]
+    return call, Signal(kind, source)
+
+
+def _runs(index: NameIndex, call: Node) -> bool:
+    """A call running a process: ``exec``/``spawn`` in its callee, or a name bound to one
+    (``const run = promisify(execFile)``)."""
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return False
+    if re.search(r"exec|spawn", text(callee), re.I):
+        return True
+    if callee.type != "identifier":
+        return False
+    for d in index.definitions(text(callee))[:4]:
+        value = d.child_by_field_name("value") or d.child_by_field_name("right")
+        if value is not None and re.search(r"exec|spawn", text(value)[:200], re.I):
+            return True
+    return False
+
+
+def _reads(call: Node) -> bool:
+    """A call reading a file or running a command, by its callee's name."""
+    callee = text(call.child_by_field_name("function") or call)
+    return "read" in callee or "exec" in callee or "spawn" in callee
+
+
+_ITERATIONS = frozenset({"map", "flatMap", "forEach", "find", "some", "filter", "reduce"})
+MAX_HELD = 12
+"""Calls looked at per literal handed on by a list or a constant."""
+
+
+def held_reads(index: NameIndex, node: Node) -> list[Node]:
+    """The calls a string literal's value reaches as an argument, when it is not written in the
+    call itself: an element of a list a ``for…of`` loop or an iteration callback ranges over
+    (``for (const p of ["/etc/machine-id", …]) readFile(p)``, ``PATHS.find((p) => …)``), or a
+    constant holding the literal or the list (``const MID = "/etc/machine-id"``). The value is
+    the same whichever way it is spelled; what the calls do is for the caller to judge."""
+    while node.type not in ("string", "template_string") and node.parent is not None:
+        node = node.parent
+    value = node
+    while value.parent is not None and value.parent.type in ("array", "parenthesized_expression"):
+        value = value.parent
+    listed = value is not node
+    holder = value.parent
+    if holder is None:
+        return []
+    carriers: list[tuple[Node, str]] = []  # (scope, name): where the value is seen under a name
+    if holder.type == "variable_declarator" and holder.child_by_field_name("value") == value:
+        name = holder.child_by_field_name("name")
+        scope = scope_of(holder)
+        if name is None or name.type != "identifier":
+            return []
+        if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
+            return []  # a minified name at a bundle's top level: its uses are other variables
+        uses = [
+            u
+            for u in index.identifiers(text(name), scope.start_byte, scope.end_byte)[:MAX_HELD]
+            if u != name
+        ]
+        if not listed:
+            return [c for u in uses if (c := _argument_of(u)) is not None]
+        for use in uses:
+            carriers.extend(_element_names(use))
+    elif listed:
+        carriers.extend(_element_names(value))
+    out: list[Node] = []
+    for where, element in carriers[:4]:
+        for use in index.identifiers(element, where.start_byte, where.end_byte)[:MAX_HELD]:
+            call = _argument_of(use)
+            if call is not None and call not in out:
+                out.append(call)
+    return out
+
+
+def _element_names(listed: Node) -> list[tuple[Node, str]]:
+    """The names a list's elements take: a ``for…of`` variable (in the loop), an iteration
+    callback's first parameter (in the callback)."""
+    parent = listed.parent
+    if parent is None:
+        return []
+    if parent.type == "for_in_statement" and parent.child_by_field_name("right") == listed:
+        left = parent.child_by_field_name("left")
+        if left is not None and left.type == "identifier":
+            return [(parent, text(left))]
+        return []
+    if parent.type == "member_expression" and parent.child_by_field_name("object") == listed:
+        prop = parent.child_by_field_name("property")
+        call = parent.parent
+        args = call.child_by_field_name("arguments") if call is not None else None
+        if prop is None or text(prop) not in _ITERATIONS or args is None:
+            return []
+        cb = args.named_children[0] if args.named_child_count else None
+        if cb is not None and cb.type in FUNCTION_TYPES:
+            params = parameter_names(cb)
+            if params and params[0]:
+                return [(cb, params[0])]
+    return []
+
+
+def _argument_of(use: Node) -> Node | None:
+    """The call ``use`` is an argument of (``readFile(p, "utf8")``, ``readFile(`${p}`)``)."""
+    cur = use
+    while cur.parent is not None and cur.parent.type in (
+        "template_substitution",
+        "template_string",
+        "parenthesized_expression",
+    ):
+        cur = cur.parent
+    args = cur.parent
+    if args is None or args.type != "arguments" or args.parent is None:
+        return None
+    return args.parent if args.parent.type == "call_expression" else None
 
 
 def _command_call(node: Node) -> Node | None:

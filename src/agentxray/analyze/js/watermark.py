@@ -63,6 +63,7 @@ _PREFILTER = [
         rb"\xca[\xb9-\xbc]",
         rb"\xf3\xa0[\x80\x81]",
         rb"\\u00[aA]0",
+        rb"\\x[aA]0",  # the deobfuscator's spelling of a decoded no-break space
         rb"\xc2\xa0",
         rb"\\u04[0-5][0-9a-fA-F]",
     )
@@ -638,7 +639,7 @@ def _value_uses(a: JsAnalysis, node: Node, hops: int = 1) -> list[Node]:
 _BIT_OPS = frozenset({">>", ">>>", "<<", "&", "^"})
 
 
-def _bit_driven(choice: Choice) -> bool:
+def _bit_driven(a: JsAnalysis, choice: Choice) -> bool:
     """Two look-alikes picked by bits of data: ``bits[i++] ? "\u2019" : "\u02bc"``, ``b >> k & 1``.
 
     Each choice then spells one bit of an identifier into the text. An opening/closing quote
@@ -648,14 +649,17 @@ def _bit_driven(choice: Choice) -> bool:
         return False
     if policy.paired_punctuation(v for v, _ in choice.variants):
         return False
-    return _bit_test(choice.node.child_by_field_name("condition"))
+    return _bit_test(choice.node.child_by_field_name("condition"), a)
 
 
-def _bit_test(cond: Node | None) -> bool:
+def _bit_test(cond: Node | None, a: JsAnalysis | None = None) -> bool:
     """A test of a bit of data: an element at a computed index, a shift or mask, each element
-    of a list of bits."""
+    of a list of bits; a constant naming one is that test (``const on = (seed[i >> 3] >> (i &
+    7)) & 1; on ? … : …``)."""
     if cond is not None and _element_of_list(unwrap(cond)):
         return True
+    if cond is not None and a is not None and unwrap(cond).type == "identifier":
+        cond = _constant_value(a, unwrap(cond)) or cond
     stack = [cond] if cond is not None else []
     while stack:
         cur = unwrap(stack.pop())
@@ -670,6 +674,17 @@ def _bit_test(cond: Node | None) -> bool:
         if cur.type in ("binary_expression", "unary_expression", "parenthesized_expression"):
             stack.extend(cur.named_children)
     return False
+
+
+def _constant_value(a: JsAnalysis, name: Node) -> Node | None:
+    """The value of the ``const`` a name reads, when it has exactly one binding."""
+    bindings = a.resolver.bindings(name)
+    if len(bindings) != 1 or bindings[0].type != "variable_declarator":
+        return None
+    declaration = bindings[0].parent
+    if declaration is None or not any(c.type == "const" for c in declaration.children):
+        return None
+    return bindings[0].child_by_field_name("value")
 
 
 _CASES = (("toUpperCase", "toLowerCase"), ("toLocaleUpperCase", "toLocaleLowerCase"))
@@ -708,7 +723,7 @@ def _case_flips(a: JsAnalysis) -> list[ChoiceRecord]:
         if any(cond.start_byte <= at < cond.end_byte for at in compared):
             continue  # a comparison of the identity (`user === "root"`) spells no bits
         spelled = [source_of(s) for s in identity_sources(a, [cond])]
-        if not spelled and hashed and _bit_test(cond):
+        if not spelled and hashed and _bit_test(cond, a):
             spelled = [source_of(c.signal) for c in hashed]
         if not spelled:
             continue
@@ -809,7 +824,7 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
                 variants=tuple(v for v, _ in choice.variants),
                 whens=tuple(w for _, w in choice.variants),
                 sources=tuple(source_of(c.signal) for c in choice.tainted),
-                bits=_bit_driven(choice),
+                bits=_bit_driven(a, choice),
                 encodes=tuple(source_of(s) for s in spelled),
                 remote=_decided_remotely(a, choice),
                 sinks=tuple(_sink(a, s) for s in sinks),
