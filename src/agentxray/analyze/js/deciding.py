@@ -26,18 +26,72 @@ _NAME = r"(?<![\w$.])({})(?![\w$])"
 _TESTS = frozenset({"if_statement", "ternary_expression", "while_statement"})
 
 
-def request_call(call: Node) -> bool:
-    """Whether ``call`` sends a request whose answer the program can read."""
+SENDS = re.compile(r"(?:^|\.)(?:fetch|axios|got|ky|request|get|post|put|patch)$")
+"""Calls that send a request inside a helper (``https.get``, ``http.request``, ``fetch``)."""
+PARSES = re.compile(r"\bJSON\.parse\s*\(|\.(?:json|text)\s*\(\s*\)|\.data\b")
+"""What a helper does to hand back the parsed answer rather than the response."""
+_NETWORK_MODULES = re.compile(r"\b(?:https?|http2|undici|axios|got|node-fetch|ky)\b|\bfetch\s*\(")
+
+
+def request_call(call: Node, helper: Node | None = None) -> bool:
+    """Whether ``call`` sends a request whose answer the program can read: a request API by
+    its name, or a call of a helper ``helper`` of the file that sends one (its summary)."""
     if call.type != "call_expression":
         return False
     callee = call.child_by_field_name("function")
-    return callee is not None and REQUEST_CALLEE.search(text(callee)) is not None
+    if callee is None:
+        return False
+    if REQUEST_CALLEE.search(text(callee)) is not None:
+        return True
+    return helper is not None and parsed_answer(helper) is not None
 
 
-def answer_gate(call: Node) -> Node | None:
+def parsed_answer(helper: Node) -> bool | None:
+    """A helper's summary: ``None`` when it sends no request; ``True`` when it hands back the
+    parsed answer (``resolve(JSON.parse(body))``, ``return (await fetch(u)).json()``), so
+    that its call's value is the answer's body; ``False`` when it hands back the response."""
+    if helper.end_byte - helper.start_byte > MAX_FUNCTION_BYTES:
+        return None
+    sends = False
+    stack = [helper]
+    while stack and not sends:
+        node = stack.pop()
+        if node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            name = text(callee) if callee is not None else ""
+            if "." in name:
+                sends = bool(SENDS.search(name)) and bool(
+                    _NETWORK_MODULES.search(name.rsplit(".", 1)[0])
+                )
+            else:
+                sends = name in ("fetch", "axios", "got", "ky")
+        stack.extend(node.named_children)
+    if not sends:
+        return None
+    return PARSES.search(text(helper)) is not None
+
+
+def answer_gate(call: Node, parsed: bool = False) -> Node | None:
     """The test the body of ``call``'s answer decides, if any: in the function making the
     request (through names bound from the response and from its body), or in a method of its
-    class through a field set from the body (``this.flags = await res.json()``)."""
+    class through a field set from the body (``this.flags = await res.json()``). ``parsed``:
+    the call's value is the body already (a helper handing back the parsed answer)."""
+    fn = enclosing_function(call)
+    if fn is None or fn.end_byte - fn.start_byte > MAX_FUNCTION_BYTES:
+        return None
+    found = answer_names(call, parsed)
+    if found is None:
+        return None
+    names, fields = found
+    for test in _tests(fn):
+        if _mentions(test, names) or any(_reads_field(test, f) for f in fields):
+            return test.parent or test
+    return _field_test(fn, fields)
+
+
+def answer_names(call: Node, parsed: bool = False) -> tuple[set[str], set[str]] | None:
+    """The local names and the ``this`` fields ``call``'s answer body is bound to in the
+    function making the request."""
     fn = enclosing_function(call)
     if fn is None or fn.end_byte - fn.start_byte > MAX_FUNCTION_BYTES:
         return None
@@ -58,6 +112,7 @@ def answer_gate(call: Node) -> Node | None:
             from_call = value.start_byte <= call.start_byte and call.end_byte <= value.end_byte
             src = text(value).replace(text(call), "") if from_call else text(value)
             reads_body = bool(BODY_READS.search(src)) and (from_call or _mentions(src, response))
+            reads_body = reads_body or (parsed and from_call)
             derived = _mentions(src, body) or (from_call and reads_body)
             if reads_body or derived:
                 new_body = target not in body
@@ -68,11 +123,7 @@ def answer_gate(call: Node) -> Node | None:
             elif (from_call or _mentions(src, response)) and target not in response:
                 response.add(target)
                 changed = True
-    names = {b for b in body if not b.startswith("this.")}
-    for test in _tests(fn):
-        if _mentions(test, names) or any(_reads_field(test, f) for f in fields):
-            return test.parent or test
-    return _field_test(fn, fields)
+    return {b for b in body if not b.startswith("this.")}, fields
 
 
 def _bound_to(call: Node) -> str | None:

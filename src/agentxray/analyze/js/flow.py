@@ -15,7 +15,15 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from agentxray.analyze.js.deciding import TARGETED_KINDS, answer_gate, request_call
+from agentxray.analyze.facts.jsscope import MAX_DISPATCH_BYTES, JsScopes, strip
+from agentxray.analyze.facts.jsvalues import returned
+from agentxray.analyze.js.deciding import (
+    TARGETED_KINDS,
+    answer_gate,
+    answer_names,
+    parsed_answer,
+    request_call,
+)
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     WIDE_SCOPE,
@@ -39,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 DERIVED = ("+",)
 """Path of a string built from an identity value: followed to hashes and encoders only."""
+SENT = ("\x1equery",)
+"""Path of a query string or URL a targeted value was put into: followed to the request only."""
 KEYED = "\x1f"
 """Prefix of a path step that is a key of a keyed store (``m.set("zone", tz)`` … ``m.get("zone")``),
 kept apart from a member of the same name."""
@@ -172,6 +182,8 @@ class Tracker:
         self._method_calls: dict[str, list[Node]] = {}
         self._declared: dict[tuple[int, int, str], bool] = {}
         self._values: Resolver | None = None
+        self._js_scopes: JsScopes | None = None
+        self._member_uses_by_name: dict[str, list[Node]] = {}
 
     def track(self, start: Node, signal: Signal) -> None:
         """Follow one signal read."""
@@ -303,10 +315,20 @@ class Tracker:
             return [replace(item, node=parent)] if constant and op in EQUALITY | ORDER else []
         if item.path == DERIVED and op in DERIVED_OPS:
             return [replace(item, node=parent)]
+        if item.path == SENT:
+            return [replace(item, node=parent)] if op == "+" else []
         if item.path and item.path != DERIVED and op in ("||", "??"):
             return [replace(item, node=parent)]  # `this.where || (await this.locate())`
         if item.path:
             return []
+        if (
+            op == "+"
+            and item.signal.kind in TARGETED_KINDS
+            and other is not None
+            and other.type in ("string", "template_string")
+            and re.search(r"[?&][\w.-]+=$", text(other).strip("\"'`")) is not None
+        ):
+            return [replace(item, node=parent, path=SENT)]  # `"…/s?cc=" + country`
         if op in EQUALITY or (op in ORDER and item.signal.kind == "tz-offset"):
             return [self._compare(item, op, parent, other)]
         if op == "in" and left == item.node:
@@ -344,6 +366,8 @@ class Tracker:
             if is_call and prop in ("map", "flatMap"):
                 return self._into_callback(item, call)
             return []
+        if item.path == SENT:
+            return [replace(item, node=call)] if is_call and prop == "toString" else []
         if item.path:
             if prop == item.path[0]:
                 return [replace(item, node=member, path=item.path[1:])]
@@ -439,6 +463,14 @@ class Tracker:
             first = args.named_children[0] == item.node
             if ctor is not None and text(ctor) == "URL" and first:
                 return [_url(item, call)]
+            if (
+                ctor is not None
+                and text(ctor) == "URLSearchParams"
+                and first
+                and item.signal.kind in TARGETED_KINDS
+                and len(item.path) <= 1
+            ):
+                return [replace(item, node=call, path=SENT)]  # `new URLSearchParams({c})`
             if ctor is not None and text(ctor) == "Intl.Locale" and first and not item.path:
                 return [replace(item, node=call)] if item.signal.kind == "locale" else []
             if ctor is not None and ctor.type == "identifier" and len(item.hops) < MAX_HOPS:
@@ -449,11 +481,29 @@ class Tracker:
         callee = call.child_by_field_name("function")
         if callee is None:
             return []
+        if (
+            callee.type == "member_expression"
+            and text(callee.child_by_field_name("property") or callee) == "emit"
+            and not item.outcome
+        ):
+            return self._emitted(item, args)
+        if (
+            item.signal.kind in TARGETED_KINDS
+            and item.path in ((), SENT)
+            and text(callee) in ("encodeURIComponent", "encodeURI")
+        ):
+            return [replace(item, node=call, path=SENT)]
         if item.signal.kind in TARGETED_KINDS and not item.outcome and item.path != DERIVED:
             if text(callee) == "JSON.stringify":
                 return [replace(item, node=call)]  # the request body it becomes
-            if request_call(call):
-                gate = answer_gate(call) or self._caller_gate(call)
+            helper = self._helper_of(call, callee)
+            if request_call(call, helper):
+                parsed = helper is not None and parsed_answer(helper) is True
+                gate = (
+                    answer_gate(call, parsed)
+                    or self._caller_gate(call)
+                    or self._accessor_gate(call, parsed)
+                )
                 if gate is not None:
                     self._compare(replace(item, path=()), "remote-decision", call, gate)
                 return []
@@ -521,7 +571,7 @@ class Tracker:
                 return [self._compare(item, "in", call, callee.child_by_field_name("object"))]
             if method == "localeCompare":
                 return [self._compare(item, "===", call, callee.child_by_field_name("object"))]
-            if not text(callee).startswith("this."):
+            if not text(callee).startswith("this.") and self._member_fn(callee) is None:
                 return []
         if len(item.hops) >= MAX_HOPS:
             return []
@@ -537,6 +587,10 @@ class Tracker:
             fn = named or self._passed_callback(callee, item.hops)
         elif callee.type == "member_expression" and text(callee).startswith("this."):
             fn = self._method(text(callee)[5:])
+            if fn is None:
+                fn = self._member_fn(callee)  # `this.transport.send(body)`
+        elif callee.type == "member_expression":
+            fn = self._member_fn(callee)  # `profile.decide(ctx)`, `(p || new C()).m(v)`
         elif unwrap(callee).type in FUNCTION_TYPES:
             fn = unwrap(callee)  # `(function (env) { … })(process.env)`
         else:
@@ -558,6 +612,102 @@ class Tracker:
                 return []
             return self._destructure(hopped, pattern, fn)
         return self._uses_in(hopped, fn, params[position])
+
+    def _emitted(self, item: _Item, args: Node) -> list[_Item]:
+        """``bus.emit("context", v)``: every listener of that event (``x.on("context", (e)
+        => …)``, ``once``, ``addListener``) receives ``v`` as its parameter at the position
+        after the event name."""
+        handed = list(args.named_children)
+        if len(handed) < 2 or handed[0].type != "string" or item.node not in handed[1:]:
+            return []
+        if len(item.hops) >= MAX_HOPS or len(self.index.data) > MAX_DISPATCH_BYTES:
+            return []
+        position = handed.index(item.node) - 1
+        event = text(handed[0])
+        if len(event) < 3:
+            return []
+        quoted = re.compile(rb"[\"'`]" + re.escape(event[1:-1].encode()) + rb"[\"'`]")
+        out: list[_Item] = []
+        for m in list(prefiltered_finditer(quoted, self.index.data))[:_MAX_MEMBER_USES]:
+            lit = self.index.node_at(m.start(), m.end())
+            holder = lit.parent
+            call = holder.parent if holder is not None else None
+            if (
+                holder is None
+                or call is None
+                or holder.type != "arguments"
+                or holder.named_children[0] != lit
+                or holder.named_child_count < 2
+                or call.type != "call_expression"
+            ):
+                continue
+            callee = call.child_by_field_name("function")
+            prop = callee.child_by_field_name("property") if callee is not None else None
+            if prop is None or text(prop) not in _LISTEN_METHODS:
+                continue
+            cb = unwrap(holder.named_children[1])
+            if cb.type == "identifier":
+                cb = self.index.function_named(text(cb)) or cb
+            if cb.type not in FUNCTION_TYPES and cb.type != "method_definition":
+                continue
+            hopped = replace(item, hops=(*item.hops, f"on {event}"))
+            names = parameter_names(cb)
+            if position < len(names) and names[position]:
+                out.extend(self._uses_in(hopped, cb, names[position]))
+            elif position < len(names) and not item.outcome:
+                pattern = _parameter_pattern(cb, position)
+                if pattern is not None:
+                    out.extend(self._destructure(hopped, pattern, cb))
+        return out
+
+    def _helper_of(self, call: Node, callee: Node) -> Node | None:
+        """The file's function a call reaches (``getJson(url)``, ``this.http.get(url)``)."""
+        if callee.type == "identifier":
+            name = text(callee)
+            return next(
+                (f for f in self.index.functions_named(name) if self._binds_same(call, f, name)),
+                None,
+            )
+        if callee.type == "member_expression":
+            if (callee.child_by_field_name("object") or callee).type == "this":
+                return self._method(text(callee)[5:])
+            return self._member_fn(callee)
+        return None
+
+    def _accessor_gate(self, call: Node, parsed: bool) -> Node | None:
+        """The test of an answer kept in a field and read back through a method or getter of
+        the class (``enabled(k) { return Boolean(this.gates[k]) }``), wherever that method is
+        called (``e.enabled("halt") && process.exit(3)``, ``if (!flags.on("x"))``)."""
+        found = answer_names(call, parsed)
+        fn = enclosing_function(call)
+        body = _class_body(fn) if fn is not None else None
+        if found is None or not found[1] or body is None or fn is None:
+            return None
+        if body.end_byte - body.start_byte > WIDE_SCOPE:
+            return None
+        fields = found[1]
+        reads = re.compile(
+            r"\bthis\s*\.\s*(?:" + "|".join(re.escape(f) for f in sorted(fields)) + r")(?![\w$])"
+        )
+        for method in body.named_children:
+            key = method.child_by_field_name("name")
+            if method.type != "method_definition" or method == fn or key is None:
+                continue
+            if not any(reads.search(text(r)) for r in returned(self.index.data, method)):
+                continue
+            uses = list(self._member_uses(method))
+            pat = re.compile(rb"\bthis\s*\.\s*" + re.escape(text(key).encode()) + rb"(?![\w$])")
+            for m in pat.finditer(self.index.data, body.start_byte, body.end_byte):
+                node = self.index.node_at(m.end() - len(text(key).encode()), m.end()).parent
+                if node is not None and node.type == "member_expression":
+                    parent = node.parent
+                    called = parent is not None and parent.type == "call_expression"
+                    uses.append(parent if called and parent is not None else node)
+            for use in uses:
+                gate = _gate_of(use)
+                if gate is not None:
+                    return gate
+        return None
 
     def _stored(self, item: _Item, store: Node | None, key: str | None) -> list[_Item] | None:
         """``store.set("zone", value)``: the store now holds the value under that key, read back
@@ -796,6 +946,176 @@ class Tracker:
         self._methods[name] = found
         return found
 
+    def _scopes(self) -> JsScopes:
+        """The rule layer's scopes over this tree: one receiver resolver for both engines."""
+        if self._js_scopes is None:
+            self._js_scopes = JsScopes(self.index.data, self.index.tree.root_node)
+        return self._js_scopes
+
+    def _member_fn(self, member: Node) -> Node | None:
+        """The file's one method, getter or function-valued property that ``x.name`` reaches on
+        a receiver other than ``this`` (``this.clock.zone()``, ``(p || new C()).m()``,
+        ``profile.decide(v)``): the receiver holds one of the file's own objects (the rule
+        layer's ``dispatchable``: a field, ``new C()``, an object literal, a variable or
+        default made from one) or is an untyped parameter, and no other class or object
+        literal of the file defines ``name``. Modules, globals and built-in method names are
+        not dispatched; neither is anything in a file above the rule layer's bundle limit."""
+        obj, prop = member.child_by_field_name("object"), member.child_by_field_name("property")
+        if obj is None or prop is None or prop.type != "property_identifier":
+            return None
+        name = text(prop)
+        if len(name) < 3 or name in _BUILTIN_METHODS or strip(obj).type == "this":
+            return None
+        scopes = self._scopes()
+        found = scopes.member_named(name)
+        if found is None:
+            return None
+        return found if scopes.dispatchable(obj) or self._untyped(obj) else None
+
+    def _untyped(self, receiver: Node) -> bool:
+        """A parameter, a loop variable, or a member of one (``e.ctx``): a value some caller
+        hands in, which may be any of the file's objects (not a module, not a global)."""
+        receiver = strip(receiver)
+        while receiver.type in ("member_expression", "subscript_expression"):
+            inner = receiver.child_by_field_name("object")
+            if inner is None:
+                return False
+            receiver = strip(inner)
+        if receiver.type != "identifier":
+            return False
+        b = self._scopes().binding(receiver)
+        return b is not None and b.kind in ("param", "loop") and not b.module
+
+    def _member_uses(self, fn: Node) -> list[Node]:
+        """Where a method, getter or function-valued property of the file is used on receivers
+        other than ``this`` (which ``_field_uses`` covers): the calls ``x.m(…)`` of a method,
+        the reads ``x.g`` of a getter."""
+        key: Node | None = None
+        if fn.type == "method_definition":
+            key = fn.child_by_field_name("name")
+        elif fn.parent is not None and fn.parent.type == "pair":
+            key = fn.parent.child_by_field_name("key")
+        if key is None or key.type != "property_identifier":
+            return []
+        name = text(key)
+        got = self._member_uses_by_name.get(name)
+        if got is not None:
+            return got
+        got = []
+        self._member_uses_by_name[name] = got
+        if self._scopes().member_named(name) != fn:
+            return got
+        getter = fn.type == "method_definition" and any(c.type == "get" for c in fn.children[:3])
+        needle = b"." + name.encode()
+        data = self.index.data
+        at = data.find(needle)
+        while at != -1 and len(got) < _MAX_MEMBER_USES:
+            end = at + len(needle)
+            at = data.find(needle, end)
+            if data[end : end + 1] and data[end : end + 1] in _IDENT_TAIL:
+                continue
+            prop = self.index.node_at(end - len(name), end)
+            member = prop.parent
+            if prop.type != "property_identifier" or member is None:
+                continue
+            if member.type != "member_expression" or self._member_fn(member) != fn:
+                continue
+            call = member.parent
+            called = (
+                call is not None
+                and call.type == "call_expression"
+                and call.child_by_field_name("function") == member
+            )
+            if getter and not called:
+                holder = member.parent
+                if not (
+                    holder is not None
+                    and holder.type in ("assignment_expression", "augmented_assignment_expression")
+                    and holder.child_by_field_name("left") == member
+                ):
+                    got.append(member)
+            elif not getter and called and call is not None:
+                got.append(call)
+        return got
+
+    def _value_calls(self, fn: Node) -> list[Node]:
+        """Calls of a named function handed on as a value: an argument of a call or of
+        ``new C(…)`` whose parameter the callee calls (``p()``) or keeps in a field it calls
+        (``this.f = p`` … ``this.f()``), and a parameter default (``(src = readZone) =>``)."""
+        name = function_name(fn)
+        if name is None or len(name) < 2 or len(self.index.data) > MAX_DISPATCH_BYTES:
+            return []  # in a bundle a function's name is handed on everywhere
+        out: list[Node] = []
+        for use in self.index.identifiers(name)[:_MAX_MEMBER_USES]:
+            parent = use.parent
+            if parent is None or not self._binds_same_value(use, fn, name):
+                continue
+            target: Node | None = None
+            position = -1
+            if parent.type == "arguments" and parent.parent is not None:
+                call = parent.parent
+                position = list(parent.named_children).index(use)
+                if call.type == "new_expression":
+                    ctor = call.child_by_field_name("constructor")
+                    if ctor is not None and ctor.type == "identifier":
+                        target = self._constructor(text(ctor))
+                elif call.type == "call_expression":
+                    callee = call.child_by_field_name("function")
+                    if callee is not None and callee.type == "identifier":
+                        target = self.index.function_named(text(callee))
+                    elif callee is not None and callee.type == "member_expression":
+                        target = self._member_fn(callee)
+                if target is None:
+                    continue
+                names = parameter_names(target)
+                if position >= len(names) or not names[position]:
+                    continue
+                out.extend(self._param_calls(target, names[position]))
+            elif parent.type in ("assignment_pattern", "required_parameter", "optional_parameter"):
+                left = parent.child_by_field_name("left") or parent.child_by_field_name("pattern")
+                owner = enclosing_function(parent)
+                if left is not None and left.type == "identifier" and owner is not None:
+                    out.extend(self._param_calls(owner, text(left)))
+        return out[:_MAX_MEMBER_USES]
+
+    def _binds_same_value(self, use: Node, fn: Node, name: str) -> bool:
+        home = self._binding_scope(fn)
+        if home is None or home.parent is None:
+            return True
+        return home.start_byte <= use.start_byte < home.end_byte
+
+    def _param_calls(self, target: Node, param: str) -> list[Node]:
+        """Calls of what parameter ``param`` of ``target`` holds: ``param(…)`` in the
+        function, and ``this.f(…)`` in its class when the function keeps it as ``this.f``."""
+        out: list[Node] = []
+        for use in self.index.identifiers(param, target.start_byte, target.end_byte):
+            parent = use.parent
+            if parent is None or shadowed(use, target, param):
+                continue
+            if parent.type == "call_expression" and parent.child_by_field_name("function") == use:
+                out.append(parent)
+            elif (
+                parent.type == "assignment_expression"
+                and parent.child_by_field_name("right") == use
+            ):
+                left = parent.child_by_field_name("left")
+                if left is None or left.type != "member_expression":
+                    continue
+                obj = left.child_by_field_name("object")
+                prop = left.child_by_field_name("property")
+                if obj is None or obj.type != "this" or prop is None:
+                    continue
+                body = _class_body(left)
+                if body is None or body.end_byte - body.start_byte > WIDE_SCOPE:
+                    continue
+                pat = re.compile(rb"\bthis\s*\.\s*" + re.escape(text(prop).encode()) + rb"\s*\(")
+                for m in pat.finditer(self.index.data, body.start_byte, body.end_byte):
+                    node = self.index.node_at(m.start(), m.start() + 4)
+                    call = node.parent.parent if node.parent is not None else None
+                    if call is not None and call.type == "call_expression":
+                        out.append(call)
+        return out
+
     def _carry(self, item: _Item, parent: Node) -> list[_Item]:
         node, ptype = item.node, parent.type
         if ptype == "variable_declarator" and parent.child_by_field_name("value") == node:
@@ -832,6 +1152,14 @@ class Tracker:
         if ptype == "public_field_definition" and parent.child_by_field_name("value") == node:
             prop = parent.child_by_field_name("property") or parent.child_by_field_name("name")
             return self._field_uses(item, parent, text(prop)) if prop is not None else []
+        if (
+            ptype == "template_substitution"
+            and item.signal.kind in TARGETED_KINDS
+            and item.path in ((), SENT)
+            and not item.outcome
+            and parent.parent is not None
+        ):
+            return [replace(item, node=parent.parent, path=SENT)]  # `${base}?c=${country}`
         if (
             ptype == "template_substitution"
             and item.signal.kind in IDENTITY_KINDS
@@ -1172,7 +1500,29 @@ class Tracker:
         out = self._reads(item, matches, prop)
         if body.type == "class_body" and holder_name is not None and len(holder_name) > 2:
             out.extend(self._instance_reads(item, holder_name, prop))
+        if body.type == "class_body" and len(item.path) < 3 and item.path != DERIVED:
+            out.extend(self._handed_instance(item, body, prop))
         return out[:40]
+
+    def _handed_instance(self, item: _Item, body: Node, prop: str) -> list[_Item]:
+        """The instance itself handed on from inside its class (``bus.emit("ctx", this)``,
+        ``profile.decide(this)``, a fluent ``return this``): it holds the field ``prop``."""
+        moved = replace(item, path=(prop, *item.path))
+        out: list[_Item] = []
+        for m in _THIS.finditer(self.index.data, body.start_byte, body.end_byte):
+            node = self.index.node_at(m.start(), m.end())
+            parent = node.parent
+            if node.type != "this" or parent is None:
+                continue
+            if parent.type == "sequence_expression" and parent.named_children[-1] == node:
+                node, parent = parent, parent.parent
+                if parent is None:
+                    continue
+            if parent.type in ("arguments", "return_statement"):
+                out.append(replace(moved, node=node))
+            if len(out) >= 8:
+                break
+        return out
 
     def _reads(self, item: _Item, matches: list[re.Match[bytes]], prop: str) -> list[_Item]:
         """The member reads (not assignments) ending at each match of ``….prop``."""
@@ -1315,6 +1665,10 @@ class Tracker:
             hopped = replace(item, hops=(*item.hops, text(key)))
             getter = any(c.type == "get" for c in fn.children)
             dispatched = [] if getter else self._dispatched(hopped, text(key))
+            if getter or not dispatched:
+                # `this.clock.timezone`, `(await this.where.lookup())`: the file's one getter
+                # or method of that name, read or called on another receiver.
+                dispatched += [replace(hopped, node=n) for n in self._member_uses(fn)]
             return dispatched + [
                 replace(u, node=u.node.parent)
                 if not getter
@@ -1329,20 +1683,31 @@ class Tracker:
                     and u.node.parent.child_by_field_name("function") == u.node
                 )
             ]
+        if fn.parent is not None and fn.parent.type == "pair":
+            # `{ lookup: async () => … }`: called as `x.lookup()` on the object literal.
+            used = self._member_uses(fn)
+            if used:
+                hops = (*item.hops, text(fn.parent.child_by_field_name("key") or fn))
+                return [replace(item, node=n, hops=hops) for n in used]
         name = function_name(fn)
         if name is None:
             return []
         hops = (*item.hops, name)
-        return [
+        out = [
             replace(item, node=call, hops=hops)
             for call in self.index.calls(name)
             if self._binds_same(call, fn, name)
         ]
+        # `new Router(zoneOf)` … `this.provider = p` … `await this.provider()`
+        return out + [replace(item, node=call, hops=hops) for call in self._value_calls(fn)]
 
 
 _URL_PARTS = frozenset({"hostname", "host", "origin", "pathname", "href"})
 _PART_METHODS = frozenset({"split", "match", "exec"})
 _MAX_DISPATCHED = 8
+_MAX_MEMBER_USES = 40
+_LISTEN_METHODS = frozenset({"on", "once", "addListener", "prependListener"})
+"""Uses of one member name (or of a function handed on as a value) followed at most."""
 """Calls of a method by name on other receivers followed at most (more: a common name)."""
 _BUILTIN_METHODS = (
     PASS_METHODS
@@ -1372,6 +1737,41 @@ _MAX_GATE_SITES = 5
 _ANSWER_READ = re.compile(r"\.(?:json|text)\s*\(\s*\)|\.data\b")
 _GATE_TESTS = frozenset({"if_statement", "ternary_expression", "while_statement"})
 _CALL_WRAPPERS = frozenset({"await_expression", "parenthesized_expression", "as_expression"})
+
+
+def _gate_of(node: Node) -> Node | None:
+    """The test a value decides: the condition of an ``if``/``while``/ternary it is (part
+    of), or a short-circuit statement (``ok(x) || remove(x)``, ``on(k) && exit()``)."""
+    cur = node
+    for _ in range(8):
+        parent = cur.parent
+        if parent is None:
+            return None
+        if parent.type in _GATE_TESTS and parent.child_by_field_name("condition") == cur:
+            return parent
+        if parent.type in ("parenthesized_expression", "await_expression", "unary_expression"):
+            cur = parent
+            continue
+        if parent.type == "arguments" and parent.parent is not None:
+            callee = parent.parent.child_by_field_name("function")
+            if callee is not None and text(callee) == "Boolean":
+                cur = parent.parent
+                continue
+            return None
+        if parent.type == "binary_expression" and _operator(parent) in ("&&", "||"):
+            if parent.child_by_field_name("left") == cur:
+                outer = parent.parent
+                while outer is not None and outer.type in (
+                    "sequence_expression",
+                    "parenthesized_expression",
+                ):
+                    outer = outer.parent
+                if outer is not None and outer.type == "expression_statement":
+                    return parent
+            cur = parent
+            continue
+        return None
+    return None
 
 
 def _own(fn: Node, types: tuple[str, ...]) -> list[Node]:
