@@ -185,6 +185,25 @@ class Plan {
 module.exports = { Plan };
 """
 
+MACHINE_ID_LOOP = """const fs = require("fs");
+const crypto = require("crypto");
+function deviceTag() {
+  for (const f of ["/etc/machine-id", "/var/lib/dbus/machine-id"]) {
+    if (fs.existsSync(f)) return crypto.createHash("md5").update(fs.readFileSync(f, "utf8")).digest("hex");
+  }
+  return "none";
+}
+module.exports = { deviceTag };
+"""
+
+MACHINE_ID_LISTED_BENIGN = """const fs = require("fs");
+const DOCS = ["/etc/machine-id", "/var/lib/dbus/machine-id"];
+function explain() {
+  return DOCS.map((p) => `${p}: ${fs.existsSync(p) ? "present" : "absent"}`).join("\\n");
+}
+module.exports = { explain };
+"""
+
 HOSTNAME_COMMAND = """const { execSync } = require("child_process");
 const crypto = require("crypto");
 function machineTag() {
@@ -235,9 +254,14 @@ def test_soft_wrap_chooser_by_reference_is_no_mark(run_all: RunDetectors) -> Non
 
 
 def test_machine_id_path_from_a_list_is_read(run_all: RunDetectors) -> None:
-    findings, _ = run_all(ZW_BY_REFERENCE.encode())
-    assert _hits(findings, "fingerprint") == [("js-fingerprint", 23)]
+    findings, _ = run_all(MACHINE_ID_LOOP.encode())
+    assert _hits(findings, "fingerprint") == [("js-fingerprint", 5)]
     assert "machine-id" in _signals(findings, "fingerprint")
+
+
+def test_machine_id_paths_only_checked_are_no_read(run_all: RunDetectors) -> None:
+    findings, _ = run_all(MACHINE_ID_LISTED_BENIGN.encode())
+    assert _hits(findings, "fingerprint") == []
 
 
 def test_letter_case_from_a_method_of_an_injected_instance(run_all: RunDetectors) -> None:
