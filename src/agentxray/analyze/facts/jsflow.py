@@ -39,6 +39,7 @@ from agentxray.analyze.facts.jssinks import (
     CLIENT_VERBS,
     COPIES,
     EXIT_CALLS,
+    FILE_OPS,
     SOCKET_MODULES,
     JsSinks,
     Sink,
@@ -140,7 +141,16 @@ class JsFlow(JsSinks):
             sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"])
         self._downloads([s for s in sinks if s.fact.kind == "call"])
         self._extractions([s for s in sinks if s.fact.kind == "exec"])
-        sinks += self._runner_helpers(sinks)
+        lifted = self._write_helpers([s for s in sinks if s.fact.kind == "call"])
+        for _round in range(2):  # a write two helpers deep: install(file) -> step.run(file)
+            sinks += lifted
+            lifted = self._write_helpers(lifted)
+        sinks += lifted
+        lifted = self._runner_helpers(sinks)
+        for _round in range(2):  # a helper's caller may itself hand on what it is given
+            sinks += lifted
+            lifted = self._runner_helpers(lifted)
+        sinks += lifted
         sinks += self._command_helper_requests([s for s in sinks if s.fact.kind == "exec"])
         for sink in sinks:
             self._project_sink(sink)
@@ -553,8 +563,11 @@ class JsFlow(JsSinks):
         a method or function-valued property the file defines once, on any receiver that is
         no module or global (``this.transport.send(b)``, ``n.h(v)``)."""
         sites = self._local_call_sites(fn)
-        seen = {s.id for s in sites}
-        return sites + [s for s in self._dispatch_sites(fn) if s.id not in seen]
+        if fn.type != "method_definition":  # a function value kept in a parameter or field
+            sites += self.values.held_calls(fn)
+        unique = list({s.id: s for s in reversed(sites)}.values())[::-1]  # first of each
+        seen = {s.id for s in unique}
+        return unique + [s for s in self._dispatch_sites(fn) if s.id not in seen]
 
     def _dispatch_sites(self, fn: Node) -> list[Node]:
         key: Node | None = None
@@ -1010,6 +1023,40 @@ class JsFlow(JsSinks):
                 # reach the request, before those functions' own calls are looked at.
                 self._project_sink(made)
                 out.append(made)
+        return out
+
+    def _write_helpers(self, sinks: list[Sink]) -> list[Sink]:
+        """A function that writes, renames or copies the files its parameters name or the data
+        they give (``swap(file)`` doing ``renameSync(file, this.target)``): a call of it does
+        that write with its arguments, when what it hands over is a download or the program's
+        own location (only then can it matter to a rule about replacing the program)."""
+        out: list[Sink] = []
+        for sink in sinks:
+            name = sink.fact.value.rsplit(".", 1)[-1]
+            fn = sink.inside
+            if name not in FILE_OPS or fn is None or fn.type not in FUNCTIONS:
+                continue
+            self._project_sink(sink)
+            reached = {
+                i: roles
+                for (start, i), roles in self._param_roles.items()
+                if start == fn.start_byte and roles & {"target", "content"}
+            }
+            if not reached:
+                continue
+            for site in self._call_sites(fn)[:20]:
+                args = args_of(site)
+                roles = [
+                    (role, args[i])
+                    for i, given in sorted(reached.items())
+                    if i < len(args)
+                    for role in sorted(given & {"target", "content"})
+                ]
+                carried = {f for _r, arg in roles for f in self.values.labels(arg, Visit())}
+                if not any(f.kind == "network_request" or _own_location(f) for f in carried):
+                    continue
+                fact = self._fact("call", sink.fact.value, site, sink.fact.detail)
+                out.append(Sink(fact, roles + list(sink.roles), enclosing_function(site)))
         return out
 
     def _runner_helpers(self, sinks: list[Sink]) -> list[Sink]:

@@ -169,6 +169,19 @@ def module_name(raw: str) -> str:
     return raw.removeprefix("node:").replace("/", ".")
 
 
+def _fallback_arms(node: Node) -> tuple[Node, ...]:
+    """The alternatives of ``c ? a : b`` or ``a || b`` / ``a ?? b`` (none for other nodes)."""
+    if node.type == "ternary_expression":
+        a, b = node.child_by_field_name("consequence"), node.child_by_field_name("alternative")
+        return tuple(x for x in (a, b) if x is not None)
+    if node.type == "binary_expression":
+        op = node.child_by_field_name("operator")
+        if op is not None and op.type in ("||", "??"):
+            a, b = node.child_by_field_name("left"), node.child_by_field_name("right")
+            return tuple(x for x in (a, b) if x is not None)
+    return ()
+
+
 def strip(node: Node) -> Node:
     """Through parentheses, ``await``, TypeScript ``as``/``!`` and ``satisfies``."""
     while node.type in (
@@ -177,12 +190,31 @@ def strip(node: Node) -> Node:
         "as_expression",
         "non_null_expression",
         "satisfies_expression",
-    ):
+    ) or _await_call(node):
         inner = node.named_children[0] if node.named_children else None
+        if inner is not None and inner.type == "identifier":  # await(x): the arguments
+            args = node.child_by_field_name("arguments")
+            inner = args.named_children[0] if args is not None else None
         if inner is None:
             break
         node = inner
     return node
+
+
+def _await_call(node: Node) -> bool:
+    """Minified ``await(new C).m()`` that the grammar reads as a call of a function named
+    ``await``: it is an ``await`` of its one argument."""
+    if node.type != "call_expression":
+        return False
+    fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+    return (
+        fn is not None
+        and fn.type == "identifier"
+        and fn.text == b"await"
+        and args is not None
+        and args.type == "arguments"
+        and len(args.named_children) == 1
+    )
 
 
 def enclosing_function(node: Node) -> Node | None:
@@ -337,6 +369,18 @@ class JsScopes:
                 # for (const e of xs) inside a function with its own `e`: the loop's e
                 if b.kind == "loop" and _in_loop(ident, b):
                     return b
+            if len(declared) > 1:
+                # a const/let of an inner block shadows the function's own name there
+                # (terser: `write(e){for(…){const e=s.join(this.root,n); writeFile(e,…)}}`)
+                inner = [(blk, b) for b in declared if (blk := _lexical_block(b)) is not None]
+                inside = [
+                    (blk, b)
+                    for blk, b in inner
+                    if blk.start_byte <= ident.start_byte < blk.end_byte
+                ]
+                if inside:
+                    return min(inside, key=lambda p: p[0].end_byte - p[0].start_byte)[1]
+                declared = [b for b in declared if all(b is not o for _blk, o in inner)]
             for b in declared:
                 if b.kind == "loop" and not _in_block(ident, b):
                     continue  # for (const t of …) is seen only inside its loop
@@ -500,8 +544,15 @@ class JsScopes:
 
     def required(self, value: Node) -> tuple[str, str]:
         """``(module, member)`` when ``value`` is ``require("m")``, ``require("m").x`` or an
-        ``await import("m")``; ``("", "")`` otherwise."""
+        ``await import("m")``; ``("", "")`` otherwise. A fallback between a global (or another
+        value) and one module — ``typeof X !== "undefined" ? X : require("m")``,
+        ``globalThis.X || require("m")``, ``p ?? require("m")`` — is that module: the arms
+        are meant to be the same API, and the module arm is the one the code names."""
         value = strip(value)
+        arms = _fallback_arms(value)
+        if arms:
+            found = {self.required(arm) for arm in arms} - {("", "")}
+            return found.pop() if len(found) == 1 else ("", "")
         member = ""
         if value.type == "member_expression":
             prop = value.child_by_field_name("property")
@@ -739,6 +790,29 @@ def _made_here(value: Node | None) -> bool:
         if op is not None and op.type in ("||", "??") and right is not None:
             return _made_here(right)
     return False
+
+
+def _lexical_block(b: Binding) -> Node | None:
+    """The inner block a ``const``/``let`` is declared in (``None``: a ``var``, a name of the
+    function's own body or the program, or no initializer to find the declaration by)."""
+    if b.kind != "var" or b.value is None:
+        return None
+    decl = b.value.parent
+    statement = decl.parent if decl is not None else None
+    block = statement.parent if statement is not None else None
+    if (
+        decl is None
+        or decl.type != "variable_declarator"
+        or statement is None
+        or statement.type != "lexical_declaration"
+        or block is None
+        or block.type != "statement_block"
+        or block.parent is None
+        or block.parent.type in FUNCTIONS
+        or block.parent.type == "class_static_block"
+    ):
+        return None
+    return block
 
 
 def _in_block(ident: Node, b: Binding) -> bool:

@@ -556,6 +556,8 @@ class JsSinks:
                 elif parent.type == "arguments" and len(parent.named_children) != 1:
                     break
                 cur, parent = parent, parent.parent
+            while parent is not None and _fallback_of(parent, cur):
+                cur, parent = parent, parent.parent  # X || require("m"), c ? X : require("m")
             target: Node | None = None
             if parent is not None and parent.type == "variable_declarator":
                 target = parent.child_by_field_name("name")
@@ -1095,6 +1097,19 @@ def _finds(data: bytes, needles: tuple[bytes, ...]) -> list[int]:
             out.append(at)
             at = data.find(needle, at + 1)
     return sorted(out)
+
+
+def _fallback_of(parent: Node, arm: Node) -> bool:
+    """``arm`` is an alternative of ``parent`` (``c ? a : b``, ``a || b``, ``a ?? b``), so a
+    name bound to ``parent`` may hold it."""
+    if parent.type == "ternary_expression":
+        return arm != parent.child_by_field_name("condition")
+    if parent.type in ("binary_expression", "parenthesized_expression"):
+        op = parent.child_by_field_name("operator")
+        return parent.type == "parenthesized_expression" or (
+            op is not None and op.type in ("||", "??")
+        )
+    return False
 
 
 def _pattern_names(node: Node) -> list[Node]:

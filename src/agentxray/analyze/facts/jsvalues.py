@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 
 from tree_sitter import Node
 
@@ -133,6 +134,8 @@ class JsValues:
         self._bound_labels: dict[int, tuple[frozenset[Fact], frozenset[tuple[int, int]]]] = {}
         self._emits: dict[str, list[Node]] = {}
         """By event name: the ``.emit(name, …)`` calls of the file."""
+        self._held_calls: dict[int, list[Node]] = {}
+        """By function: the calls made through what keeps it (``held_calls``)."""
         self.files: dict[str, list[Node]] = {}
         """What is written to literal paths (``writeFile("/tmp/x", data)``): the write calls."""
         self.carried: dict[int, set[Fact]] = {}
@@ -222,7 +225,12 @@ class JsValues:
         if callee.type in FUNCTIONS:
             return callee
         if callee.type == "member_expression":
-            return self._own_method(callee) or self._exported(callee) or self._dispatched_to(callee)
+            return (
+                self._own_method(callee)
+                or self._exported(callee)
+                or self._typed_method(callee)
+                or self._dispatched_to(callee)
+            )
         if callee.type != "identifier":
             return None
         b = self.scopes.binding(callee)
@@ -378,6 +386,228 @@ class JsValues:
                 return method
         return None
 
+    # --- function values ---------------------------------------------------------------------
+
+    def held_functions(self, callee: Node, depth: int = 0) -> list[Node]:
+        """The functions a callee that names no function itself may hold: a parameter (its
+        default, ``e = () => process.env``, and for a constructor what the file's ``new C(…)``
+        hands it) and a field such a parameter is kept in (``this.onFrame = onFrame`` …
+        ``this.onFrame(x)``); small files only, as member dispatch."""
+        callee = strip(callee)
+        if depth > 3 or len(self.data) > MAX_DISPATCH_BYTES:
+            return []
+        if callee.type in FUNCTIONS:
+            return [callee]
+        held: list[Node] = []
+        if callee.type == "member_expression":
+            obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+            if obj is None or prop is None or obj.type != "this":
+                return []
+            held = self._this_values(callee, text(self.data, prop))
+        elif callee.type == "identifier":
+            b = self.scopes.binding(callee)
+            if b is None:
+                return []
+            if b.kind in ("function", "var") and (got := self.function_of(callee)) is not None:
+                return [got]
+            if b.kind == "param":
+                held = ([b.value] if b.value is not None else []) + self._constructed_with(b)
+                held += self._called_with(b)
+        elif callee.type in ("binary_expression", "ternary_expression"):
+            held = [
+                c for c in callee.named_children if c != callee.child_by_field_name("condition")
+            ]
+        out: list[Node] = []
+        for value in held[:20]:
+            for fn in self.held_functions(value, depth + 1):
+                if fn not in out:
+                    out.append(fn)
+        return out
+
+    def _function_values(self, callee: Node) -> list[Node]:
+        """The functions a callee that is no function's own name may be: the members of an
+        object of functions it iterates over, or what a parameter or field holds."""
+        callee = strip(callee)
+        found = [strip(v) for v in self.iterated(callee)] if callee.type == "identifier" else []
+        found = [v for v in found if v.type in FUNCTIONS or v.type == "method_definition"]
+        return (found or self.held_functions(callee))[:12]
+
+    def _called_with(self, b: Binding) -> list[Node]:
+        """For a parameter of a function declared by name (``function sync(read)``, ``const
+        sync = (read) => …``), the arguments at its position of the function's direct calls."""
+        fn = b.scope
+        name: Node | None = None
+        if fn.type in ("function_declaration", "generator_function_declaration"):
+            name = fn.child_by_field_name("name")
+        elif fn.parent is not None and fn.parent.type == "variable_declarator":
+            name = fn.parent.child_by_field_name("name")
+        holder = (
+            self.scopes.binding(name) if name is not None and name.type == "identifier" else None
+        )
+        out: list[Node] = []
+        for occ in self.scopes.occurrences(holder)[:100] if holder is not None else []:
+            call = occ.parent
+            if (
+                call is not None
+                and call.type == "call_expression"
+                and call.child_by_field_name("function") == occ
+            ):
+                args = _arguments(call)
+                if b.index < len(args) and _spread_free(args[: b.index + 1]):
+                    out.append(args[b.index])
+        return out[:20]
+
+    def held_calls(self, fn: Node) -> list[Node]:
+        """Calls of a function value through what holds it: the parameter it is handed to
+        (``new FrameReader((f) => …)``, ``run(cb)`` of a local function) or whose default it
+        is, also by the name of a variable holding it (``new Router(zoneOf)``), and a field
+        such a parameter is kept in (``this.onFrame = onFrame`` … ``this.onFrame(x)``)."""
+        if len(self.data) > MAX_DISPATCH_BYTES:
+            return []
+        got = self._held_calls.get(fn.id)
+        if got is None:
+            got = self._held_calls[fn.id] = self._find_held_calls(fn)
+        return got
+
+    def _find_held_calls(self, fn: Node) -> list[Node]:
+        holders = self._holding_params(fn)
+        up = fn.parent
+        while up is not None and up.type == "parenthesized_expression":
+            up = up.parent
+        ident = up.child_by_field_name("name") if up is not None else None
+        if up is not None and up.type == "variable_declarator" and ident is not None:
+            b = self.scopes.binding(ident) if ident.type == "identifier" else None
+            for occ in self.scopes.occurrences(b)[:100] if b is not None else []:
+                holders += self._holding_params(occ)
+        out: list[Node] = []
+        for b in holders[:10]:
+            for occ in self.scopes.occurrences(b)[:100]:
+                parent = occ.parent
+                if parent is None:
+                    continue
+                if (
+                    parent.type == "call_expression"
+                    and parent.child_by_field_name("function") == occ
+                ):
+                    out.append(parent)
+                    continue
+                left = parent.child_by_field_name("left")
+                if (
+                    parent.type != "assignment_expression"
+                    or parent.child_by_field_name("right") != occ
+                    or left is None
+                    or left.type != "member_expression"
+                    or left.child_by_field_name("object") is None
+                    or left.child_by_field_name("object").type != "this"  # type: ignore[union-attr]
+                ):
+                    continue
+                prop = left.child_by_field_name("property")
+                for member in this_members(self.data, parent, text(self.data, prop or left)):
+                    call = member.parent
+                    if (
+                        call is not None
+                        and call.type == "call_expression"
+                        and (call.child_by_field_name("function") == member)
+                    ):
+                        out.append(call)
+        return out[:50]
+
+    def _holding_params(self, value: Node) -> list[Binding]:
+        """The parameters a value is given to as an argument of a local function or of a
+        class's ``new``, or is the default of."""
+        arg = value
+        up = value.parent
+        while up is not None and up.type == "parenthesized_expression":
+            arg, up = up, up.parent
+        if (
+            up is not None
+            and up.type == "assignment_pattern"
+            and up.child_by_field_name("right") == arg
+        ):
+            left = up.child_by_field_name("left")
+            b = (
+                self.scopes.binding(left)
+                if left is not None and left.type == "identifier"
+                else None
+            )
+            return [b] if b is not None and b.kind == "param" else []
+        call = up.parent if up is not None and up.type == "arguments" else None
+        if call is None or up is None:
+            return []
+        args = list(up.named_children)
+        index = args.index(arg) if arg in args else -1
+        if index < 0 or not _spread_free(args[: index + 1]):
+            return []
+        target: Node | None = None
+        if call.type == "new_expression":
+            target = self._constructor_of(call.child_by_field_name("constructor"))
+        elif call.type == "call_expression":
+            callee = call.child_by_field_name("function")
+            target = self.function_of(callee) if callee is not None else None
+        params = parameters(target) if target is not None else []
+        if index >= len(params):
+            return []
+        param = params[index]
+        if param.type in ("required_parameter", "optional_parameter"):
+            param = param.child_by_field_name("pattern") or param
+        if param.type == "assignment_pattern":
+            param = param.child_by_field_name("left") or param
+        b = self.scopes.binding(param) if param.type == "identifier" else None
+        return [b] if b is not None and b.kind == "param" else []
+
+    def _constructor_of(self, ident: Node | None) -> Node | None:
+        """The constructor of the class a ``new`` names (one class of that name in the file)."""
+        return self._method_of_class(ident, "constructor")
+
+    def _typed_method(self, callee: Node) -> Node | None:
+        """The method ``x.m`` calls when ``x`` is an instance of a class of the file made right
+        there or kept in a constant: ``new FetchStep().run(rel)``, ``const s = new S(); s.run()``
+        (the class's own method, even when other classes define one of that name)."""
+        obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+        if obj is None or prop is None or len(self.data) > MAX_DISPATCH_BYTES:
+            return None
+        made = strip(obj)
+        if made.type == "identifier":
+            b = self.scopes.binding(made)
+            if b is None or b.kind != "var" or b.value is None or b.member:
+                return None
+            made = strip(b.value)
+        if made.type != "new_expression":
+            return None
+        return self._method_of_class(made.child_by_field_name("constructor"), text(self.data, prop))
+
+    def _method_of_class(self, ident: Node | None, method_name: str) -> Node | None:
+        """A method (no getter or setter) of the one class of the file ``ident`` names."""
+        if ident is None or ident.type != "identifier":
+            return None
+        name = text(self.data, ident)
+        b = self.scopes.binding(ident)
+        classes: list[Node] = []
+        if b is not None and b.kind == "var" and b.value is not None:
+            if strip(b.value).type == "class":
+                classes.append(strip(b.value))
+        elif b is None:
+            pattern = re.compile(rb"\bclass\s+" + re.escape(name.encode()) + rb"\b")
+            for m in islice(pattern.finditer(self.data), 3):
+                node = self.scopes.root.descendant_for_byte_range(m.start(), m.start() + 5)
+                if node is not None and node.type == "class":
+                    node = node.parent
+                if node is not None and node.type == "class_declaration":
+                    classes.append(node)
+        if len(classes) != 1:
+            return None
+        body = classes[0].child_by_field_name("body")
+        for method in body.named_children if body is not None else []:
+            key = method.child_by_field_name("name")
+            if (
+                method.type == "method_definition"
+                and key is not None
+                and text(self.data, key) == method_name
+                and not any(c.type in ("get", "set") for c in method.children[:3])
+            ):
+                return method
+        return None
+
     # --- labels ------------------------------------------------------------------------------
 
     def labels(self, node: Node, visit: Visit, env: Env | None = None, depth: int = 0) -> set[Fact]:
@@ -474,6 +704,17 @@ class JsValues:
                 and parent.child_by_field_name("left") == member
             ):
                 right = parent.child_by_field_name("right")
+                if right is not None:
+                    out.append(right)
+            elif (
+                parent.type == "subscript_expression"
+                and parent.child_by_field_name("object") == member
+                and parent.parent is not None
+                and parent.parent.type == "assignment_expression"
+                and parent.parent.child_by_field_name("left") == parent
+            ):
+                # this.found[k] = v elsewhere: the object kept in the field holds v
+                right = parent.parent.child_by_field_name("right")
                 if right is not None:
                     out.append(right)
             elif (
@@ -583,6 +824,19 @@ class JsValues:
                     self._descend(ret, visit, bound, depth + 1, out)
                 visit.seen.discard(target.id)
             return
+        held = self.held_functions(fn) if fn.type in ("identifier", "member_expression") else []
+        if held and depth < MAX_DEPTH:  # this.envSource(): the function handed to the field
+            for target in held[:8]:
+                if target.id in visit.seen:
+                    continue
+                visit.seen.add(target.id)
+                bound = dict(env)
+                for i, arg in enumerate(arg_nodes):
+                    bound[(target.start_byte, i)] = (arg, env)
+                for ret in returned(self.data, target):
+                    self._descend(ret, visit, bound, depth + 1, out)
+                visit.seen.discard(target.id)
+            return
         if fn.type == "identifier" or fn.type == "member_expression":
             self._member(fn, out)
         if fn.type == "member_expression":
@@ -663,6 +917,11 @@ class JsValues:
             for arg in dispatched[:20]:
                 self._descend(arg, visit, env, depth, out)
             return
+        # A function value kept by what it is handed to (new FrameReader((f) => …) keeping it
+        # in this.onFrame) receives the arguments of the calls made through it.
+        for call in self.held_calls(b.scope)[:20]:
+            for arg in _arg(call, b.index):
+                self._descend(arg, visit, env, depth, out)
         holder = b.scope.parent
         # A listener's parameter receives what is emitted under its event's name:
         # bus.on("flush", (batch) => …) gets the batch of bus.emit("flush", batch) (and,
@@ -675,6 +934,16 @@ class JsValues:
             call = holder.parent
             out.update(self.by_span.get((call.start_byte, call.end_byte), ()))
             fn = call.child_by_field_name("function")
+            given = holder.named_children
+            if (
+                b.index >= 1
+                and len(given) >= 2
+                and given[-1] == b.scope
+                and fn is not None
+                and _transforms(self.canonical(fn) or "")
+            ):
+                # zlib.gzip(data, (err, out) => …): the result is the input, transformed
+                self._descend(given[0], visit, env, depth, out)
             if fn is not None and fn.type == "member_expression":
                 obj = fn.child_by_field_name("object")
                 if obj is not None:
@@ -948,6 +1217,10 @@ class JsValues:
         if b is None:
             return []
         if b.kind == "loop" and b.value is not None:
+            at_pos = int(b.member[1:-1]) if b.member[1:-1].isdigit() else None
+            members = self._object_members(b.value, at_pos if b.member else None)
+            if members is not None:
+                return members
             if b.member and not b.member.startswith("["):  # one key of each element
                 return self._fields(self._elements(b.value), b.member)
             if b.member.startswith("[") and b.member[1:-1].isdigit():
@@ -967,8 +1240,11 @@ class JsValues:
         obj = self._iterated_object(call) if call is not None else None
         if obj is None:
             return []
-        rows = self._elements(obj)
         place = _array_position(self.data, parameters(b.scope)[:1], b.name)
+        members = self._object_members(obj, place)
+        if members is not None:
+            return members
+        rows = self._elements(obj)
         if place is None:
             return rows
         # rows.map(([name, file]) => …): the name takes one position of each element
@@ -1043,6 +1319,37 @@ class JsValues:
                 ):
                     out.append(value)
         return out
+
+    def _object_members(self, node: Node, place: int | None) -> list[Node] | None:
+        """What iterating ``Object.values(o)`` / ``Object.entries(o)`` gives, with ``o`` an
+        object literal of the file: its values, or with ``place`` the keys (0) or values (1) of
+        the pairs (``for (const [k, fn] of Object.entries(sources))``); ``None`` otherwise."""
+        node = strip(node)
+        fn = node.child_by_field_name("function") if node.type == "call_expression" else None
+        args = _arguments(node) if fn is not None else []
+        name = text(self.data, fn) if fn is not None else ""
+        if name not in ("Object.entries", "Object.values") or len(args) != 1:
+            return None
+        obj = strip(args[0])
+        if obj.type == "identifier":
+            b = self.scopes.binding(obj)
+            obj = strip(b.value) if b is not None and b.kind == "var" and b.value else obj
+        if obj.type != "object":
+            return None
+        want = 1 if name == "Object.values" and place is None else place
+        if want not in (0, 1):
+            return None
+        out: list[Node] = []
+        for pair in obj.named_children:
+            if pair.type == "pair":
+                got = pair.child_by_field_name("key" if want == 0 else "value")
+            elif pair.type == "method_definition" and want == 1:
+                got = pair
+            else:
+                continue
+            if got is not None:
+                out.append(got)
+        return out[:MAX_PUSHED]
 
     def _iterated_object(self, call: Node) -> Node | None:
         """``xs`` in ``xs.map(…)`` (an iteration call), else ``None``."""
@@ -1196,11 +1503,13 @@ class JsValues:
         if isinstance(folded, str):
             return folded
         target = self.function_of(fn)
-        if target is None or depth > 4:
+        targets = [target] if target is not None else self._function_values(fn)
+        if not targets or depth > 4:
             return "*"
         # A local helper that returns the path (an override from the environment, else the
-        # default under the home directory): the paths its returns spell.
-        each = [self.path(r, depth + 1) for r in returned(self.data, target)[:8]]
+        # default under the home directory): the paths its returns spell; a function taken
+        # from an object of them (Object.entries(sources).map(([k, fn]) => read(fn()))): each.
+        each = [self.path(r, depth + 1) for t in targets for r in returned(self.data, t)[:8]]
         each = [e for e in dict.fromkeys(each) if e.strip("*/.~")]
         if not each:
             return "*"
@@ -1695,12 +2004,26 @@ def _parameter_property(data: bytes, inside: Node, name: str) -> list[Node]:
             value = param.child_by_field_name("value")
             if (
                 pattern is not None
-                and value is not None
                 and text(data, pattern) == name
                 and any(c.type in ("accessibility_modifier", "readonly") for c in param.children)
             ):
-                return [value]
+                # without a default: the parameter, which receives what `new C(…)` hands it
+                return [value if value is not None else pattern]
     return []
+
+
+_TRANSFORMS = frozenset({"pbkdf2", "scrypt", "hkdf"})
+"""``crypto`` functions whose node-style callback receives their input, transformed."""
+
+
+def _transforms(name: str) -> bool:
+    """Whether ``name`` is a node-style call whose callback's result parameter carries its
+    first argument transformed: every callback function of ``zlib`` (``gzip``, ``deflate``,
+    ``brotliCompress``, ``inflate``, …) and ``crypto``'s key derivations."""
+    module, _, member = name.removeprefix("node:").partition(".")
+    if module == "zlib":
+        return bool(member) and not member.endswith("Sync") and not member.startswith("create")
+    return module == "crypto" and member in _TRANSFORMS
 
 
 def _arg(call: Node, index: int) -> list[Node]:

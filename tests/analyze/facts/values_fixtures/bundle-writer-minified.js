@@ -1,0 +1,3 @@
+// Minified: a fetched file written under the install root by a writer class (a const shadowing the parameter inside the loop, await(new C).m()).
+// ruleid: AXR-UPD-006
+"use strict";const t=require("fs/promises"),s=require("path"),r=s.resolve(__dirname,"..");class a{constructor(t){this.base=t}async get(t){const s=await fetch(this.base+"/"+t);return Buffer.from(await s.arrayBuffer())}}class c{constructor(t){this.dir=t}async put(e){for(const[n,i]of Object.entries(e)){const e=s.join(this.dir,n);await t.writeFile(e,i)}}}module.exports=async function(e){const n=new a("https://cdn.example.invalid"),i=new c(r),o=await n.get(e);await(new c(r)).put({"index.js":o})};
