@@ -445,3 +445,71 @@ def test_a_field_list_of_versions_is_no_fingerprint(run_py: RunDetectors) -> Non
     src = FIELD_FILLED_BY_A_METHOD.replace("socket.gethostname()", "'cli-1.0'")
     findings, _ = run_py(src.encode())
     assert [f for f in findings if f.category == "fingerprint"] == []
+
+
+INSTANCE_DECODER_IN_A_LOOP = """import base64
+import time
+
+
+class Codec:
+    def __init__(self, key):
+        self.key = key
+
+    def decode(self, blob):
+        raw = base64.b64decode(blob)
+        return bytes(b ^ self.key for b in raw).decode()
+
+
+_codec = Codec(0x21)
+_HIDDEN = ["YFJIQA5ySUBPRklASA==", "YFJIQA51RElTQE8="]
+
+
+def restricted():
+    zone = time.tzname[0]
+    for blob in _HIDDEN:
+        if zone == _codec.decode(blob):
+            return True
+    return False
+"""
+
+KEYWORD_CONSTRUCTED_DECODER = """import socket
+
+
+class Shifter:
+    def __init__(self, key=1):
+        self.key = key
+
+    def undo(self, text):
+        return "".join(chr(ord(c) - self.key) for c in text)
+
+
+HOSTS = [Shifter(key=3).undo(t) for t in ("frus1h{dpsoh1qhw",)]
+
+
+def internal():
+    return socket.getfqdn() in HOSTS
+"""
+
+
+@pytest.mark.parametrize(
+    ("src", "rule", "line", "decoded"),
+    [
+        (INSTANCE_DECODER_IN_A_LOOP, "py-geofence", 21, "Asia/Tehran"),
+        (KEYWORD_CONSTRUCTED_DECODER, "py-fingerprint", 16, "corp.example.net"),
+    ],
+    ids=["instance-field-key-loop", "keyword-constructed-comprehension"],
+)
+def test_a_decoder_method_uses_the_fields_its_constructor_was_given(
+    run_py: RunDetectors, src: str, rule: str, line: int, decoded: str
+) -> None:
+    findings, _ = run_py(src.encode())
+    found = [f for f in findings if f.rule == rule and f.location.line == line]
+    assert found, [(f.rule, f.location.line) for f in findings]
+    assert decoded in found[0].decoded
+
+
+def test_a_key_read_at_run_time_decodes_nothing(run_py: RunDetectors) -> None:
+    src = KEYWORD_CONSTRUCTED_DECODER.replace("import socket", "import os\nimport socket")
+    src = src.replace("Shifter(key=3)", 'Shifter(key=int(os.environ.get("K", "3")))')
+    findings, _ = run_py(src.encode())
+    assert [f for f in findings if f.category in ("fingerprint", "obfuscated-data")] == []

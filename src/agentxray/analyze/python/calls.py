@@ -20,7 +20,12 @@ from agentxray.analyze.python.decoders import (
     unicode_escape,
 )
 from agentxray.analyze.python.evaluate import Cycle, Evaluator, FunctionRef, iterate, truth
-from agentxray.analyze.python.interpret import callable_def, run_function, run_lambda
+from agentxray.analyze.python.interpret import (
+    callable_def,
+    constructed_state,
+    run_function,
+    run_lambda,
+)
 from agentxray.analyze.python.library import (
     BUILTINS,
     builtin,
@@ -59,7 +64,13 @@ def call(ev: Evaluator, node: ast.Call, local: dict[str, object]) -> object:
                 return known
             fn = callable_def(ev.index, func)
             if fn is not None:
-                return run_function(ev, fn, _args(ev, node, local), bound=True)
+                state = constructed_state(ev, func.value, fn)
+                return run_function(ev, fn, _args(ev, node, local), bound=True, state=state)
+        elif name is None and isinstance(func.value, ast.Call):  # Codec(3).decode(blob)
+            fn = callable_def(ev.index, func)
+            if fn is not None:
+                state = constructed_state(ev, func.value, fn)
+                return run_function(ev, fn, _args(ev, node, local), bound=True, state=state)
         recv = ev.eval(func.value, local)
         kw = {k.arg: ev.eval(k.value, local) for k in node.keywords if k.arg}
         return method(ev, recv, func.attr, _args(ev, node, local), kw)

@@ -217,8 +217,15 @@ def run_lambda(
         ev.depth -= 5
 
 
-def run_function(ev: Evaluator, fn: Def, args: list[object], bound: bool = False) -> object:
-    """Interpret a small decoder function (assignments, loops, appends, returns)."""
+def run_function(
+    ev: Evaluator,
+    fn: Def,
+    args: list[object],
+    bound: bool = False,
+    state: dict[str, object] | None = None,
+) -> object:
+    """Interpret a small decoder function (assignments, loops, appends, returns); ``state``:
+    the fields of the instance a method runs on (see :func:`constructed_state`)."""
     if bound and takes_self(ev.index, fn):
         args = [None, *args]  # ``self``/``cls``: attribute reads go through class constants
     params = fn.args.args
@@ -236,6 +243,7 @@ def run_function(ev: Evaluator, fn: Def, args: list[object], bound: bool = False
             raise Unsupported("missing argument")
     if bound and takes_self(ev.index, fn):
         env.pop(params[0].arg, None)  # ``self.X`` resolves to the class attribute
+        env.update(state or {})
         env.update(_initial_state(ev, fn, params[0].arg))
     env.update(_initial_globals(ev, fn))
     ev.depth += 10  # a call costs nesting budget, so recursion ends quickly
@@ -247,6 +255,71 @@ def run_function(ev: Evaluator, fn: Def, args: list[object], bound: bool = False
     finally:
         ev.depth -= 10
     raise Unsupported("no return")
+
+
+def constructed_state(ev: Evaluator, recv: ast.expr, fn: Def) -> dict[str, object]:
+    """The fields ``__init__`` gives the instance a method is called on, when that instance is
+    made once from evaluable arguments (``codec = Codec(0x21)`` … ``codec.decode(blob)``:
+    ``self.key`` is 0x21): each ``self.attr = …`` of the constructor's own body, evaluated
+    with its parameters bound to the call's arguments (fields that do not evaluate are left
+    out)."""
+    cls = ev.index.parent(fn)
+    if isinstance(recv, ast.Name):
+        bound, _ = ev.index.lookup(recv.id, recv)
+        recv = bound[0] if len(bound) == 1 else recv
+    if not (
+        isinstance(cls, ast.ClassDef)
+        and isinstance(recv, ast.Call)
+        and isinstance(recv.func, ast.Name)
+        and recv.func.id == cls.name
+    ):
+        return {}
+    init = next(
+        (i for i in cls.body if isinstance(i, ast.FunctionDef) and i.name == "__init__"), None
+    )
+    if init is None or not init.args.args or init.args.vararg or init.args.kwarg:
+        return {}
+    me, *params = [a.arg for a in init.args.args]
+    passed: dict[str, ast.expr] = dict(zip(params, recv.args, strict=False))
+    passed.update({k.arg: k.value for k in recv.keywords if k.arg in params})
+    defaults = dict(
+        zip(params[len(params) - len(init.args.defaults) :], init.args.defaults, strict=True)
+    )
+    env: dict[str, object] = {}
+    for name in params:
+        expr = passed.get(name, defaults.get(name))
+        try:
+            if expr is not None and not isinstance(expr, ast.Starred):
+                env[name] = ev.eval(expr, {})
+        except _EVAL_ERRORS:
+            continue
+    state: dict[str, object] = {}
+    for stmt in init.body:
+        target = (
+            stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+        )
+        if not (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == me
+        ):
+            continue
+        assert isinstance(stmt, ast.Assign)
+        try:
+            state[SELF_KEY + target.attr] = ev.eval(stmt.value, dict(env))
+        except _EVAL_ERRORS:
+            continue
+    return state
+
+
+_EVAL_ERRORS = (
+    Unsupported,
+    ValueError,
+    TypeError,
+    LookupError,
+    ArithmeticError,
+    RecursionError,
+)
 
 
 def _block(ev: Evaluator, body: list[ast.stmt], env: dict[str, object]) -> None:
