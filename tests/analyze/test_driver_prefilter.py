@@ -161,6 +161,30 @@ def test_searches_are_read_from_the_consumers_source(tmp_path: Path) -> None:
     assert found == {b"needle\\ one", b"needle\\ two", b"needle\\ three", b"pat+ern"}
 
 
+def test_searches_read_once_are_kept_under_a_digest_of_the_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentxray.analyze.js import prefilter
+
+    monkeypatch.setenv("AGENTXRAY_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "consumer_kept.py"
+    path.write_text("def f(data):\n    return data.find(b'needle')\n", "utf-8")
+    spec = importlib.util.spec_from_file_location("consumer_kept", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    read = prefilter.searched.__wrapped__  # past the per-process cache
+    assert [p.pattern for p in read(module)] == [b"needle"]
+    (kept,) = (tmp_path / "cache" / "prefilter").glob("*.json")
+    # A later process reads the kept file, not the source (a changed entry shows it).
+    kept.write_text('["other"]', "latin-1")
+    assert [p.pattern for p in read(module)] == [b"other"]
+    # A damaged file is read again from the source and written anew.
+    kept.write_text("{not json", "latin-1")
+    assert [p.pattern for p in read(module)] == [b"needle"]
+    assert kept.read_text("latin-1") == '["needle"]'
+
+
 def test_an_unknown_detector_always_needs_the_tree() -> None:
     from tests.analyze.test_driver import NeedleDetector
 

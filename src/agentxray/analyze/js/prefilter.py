@@ -24,12 +24,19 @@ parsed, so that its findings carry the same evidence as always.
 from __future__ import annotations
 
 import ast
+import hashlib
 import inspect
+import json
 import logging
+import os
 import re
+import sys
+import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 
 from ahocorasick_rs import BytesAhoCorasick
@@ -79,14 +86,59 @@ _LITERAL_SEARCHES = frozenset({"find", "_finds"})
 _PATTERN_SEARCHES = frozenset({"finditer", "search"})
 
 
+#: Bumped when what :func:`_searched_file` keeps changes.
+_SEARCHED_FORMAT = 1
+
+
+def _searched_file(source: str) -> Path:
+    """Where the searches read from a module's ``source`` are kept: the agentxray cache
+    (``$AGENTXRAY_CACHE_DIR``, else ``$XDG_CACHE_HOME/agentxray``, else ``~/.cache/agentxray``),
+    ``prefilter/<sha256 of the source>.json``: a changed module is read again."""
+    material = f"{_SEARCHED_FORMAT}\0{sys.version}\0{source}"
+    digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+    explicit = os.environ.get("AGENTXRAY_CACHE_DIR")
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if explicit:
+        root = Path(explicit).expanduser()
+    else:
+        root = (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "agentxray"
+    return root / "prefilter" / f"{digest}.json"
+
+
 @cache
 def searched(module: ModuleType) -> tuple[re.Pattern[bytes], ...]:
     """What ``module``'s code searches text for with a fixed argument, read from its source:
     bytes literals handed to ``find`` or ``_finds`` (``self.data.find(b"@${")``) and bytes
     patterns handed whole to ``finditer`` or ``search`` (``re.finditer(rb"\\.replace\\(", data)``).
-    A search added there is needed here without a word written in this module."""
+    A search added there is needed here without a word written in this module. Reading them
+    parses the module (0.15 s for the five modules asked at each start): the result is kept in
+    the cache under a digest of the source and read from there by later processes."""
+    source = inspect.getsource(module)
+    path = _searched_file(source)
+    try:
+        kept = json.loads(path.read_text(encoding="latin-1"))
+        return tuple(re.compile(p.encode("latin-1")) for p in kept)
+    except (OSError, ValueError, TypeError, AttributeError, re.error):
+        pass
+    patterns = _read_searched(source)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        for old in path.parent.glob("*.json"):  # other versions of the code, unused for a week
+            if old != path and now - old.stat().st_mtime > 7 * 86400:
+                old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".searched-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="latin-1") as out:
+            json.dump([p.pattern.decode("latin-1") for p in patterns], out)
+        os.replace(tmp, path)
+    except OSError as exc:
+        logger.debug("prefilter searches not kept in %s: %s", path, exc)
+    return patterns
+
+
+def _read_searched(source: str) -> tuple[re.Pattern[bytes], ...]:
     found: list[re.Pattern[bytes]] = []
-    for node in ast.walk(ast.parse(inspect.getsource(module))):
+    for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call) or not node.args:
             continue
         fn = node.func
