@@ -166,10 +166,22 @@ class Closure:
         self._classes: dict[str, Node | None] = {}
 
     def free_names(self, node: Node) -> set[str]:
-        """Identifiers ``node`` uses but does not declare (builtins and property keys excluded)."""
+        """Identifiers ``node`` uses but does not declare (builtins and property keys excluded).
+
+        A function's parameters and declarations bind only inside it: minified code reuses one
+        name for a list and for the callback parameter mapped over it
+        (``[...e].map((e) => …)``), and the outer ``e`` stays free."""
+        return self._free(node) - BUILTINS
+
+    def _free(self, node: Node) -> set[str]:
         declared: set[str] = set()
         used: set[str] = set()
-        stack = [node]
+        stack = list(node.named_children) if node.type in FUNCTION_TYPES else [node]
+        if node.type in FUNCTION_TYPES:
+            declared.update(parameter_names(node))
+            own = node.child_by_field_name("name")
+            if own is not None:
+                declared.add(text(own))
         while stack:
             cur = stack.pop()
             t = cur.type
@@ -188,11 +200,15 @@ class Closure:
                 used.add(text(cur))
                 continue
             if t in FUNCTION_TYPES:
-                declared.update(parameter_names(cur))
                 own = cur.child_by_field_name("name")
-                if own is not None:
+                if own is not None and t in (
+                    "function_declaration",
+                    "generator_function_declaration",
+                ):
                     declared.add(text(own))
-            elif t == "catch_clause":
+                used |= self._free(cur)
+                continue
+            if t == "catch_clause":
                 p = cur.child_by_field_name("parameter")
                 if p is not None:
                     declared.update(_pattern_names(p))
@@ -205,7 +221,7 @@ class Closure:
                 if name is not None and name.type != "identifier":
                     declared.update(_pattern_names(name))
             stack.extend(cur.named_children)
-        return used - declared - BUILTINS
+        return used - declared
 
     def definitions(self, names: set[str], at: Node, depth: int = 0) -> list[str] | None:
         """Source lines defining ``names`` as seen from ``at`` (dependencies first).
@@ -586,6 +602,8 @@ class ClosedFinder:
         )
         deadline = time.process_time() + self.budget_s  # CPU: the same cut on a busy machine
         late: list[tuple[Node, int, str]] = []
+        callbacks: set[int] = set()
+        first_hit: dict[int, Node] = {}
         for m in hits:
             if not _relevant(m, self.data):
                 continue
@@ -604,6 +622,21 @@ class ClosedFinder:
                     continue
                 late.append((node, m.start(), method))
             fn = enclosing_function(node)
+            if (
+                fn is not None
+                and fn.parent is not None
+                and fn.parent.type == "arguments"
+                and function_name(fn) is None
+                and fn.end_byte - fn.start_byte <= MAX_FUNCTION_BYTES
+                and fn.start_byte not in callbacks
+            ):
+                # ``ENC.match(/../g).map((b, i) => …).join("")`` inside a bigger function: the
+                # callback is closed over its own parameters, the call it is given to may be
+                # closed over the function's constants
+                callbacks.add(fn.start_byte)
+                around = self._climb(fn)
+                if around is not None and around[0].type in _VALUE_TYPES:
+                    self._add(found, around[0], None, method, around[1], around[2])
             # An anonymous callback (`s.replace(re, c => …)`) decodes for the named helper around it.
             while fn is not None and function_name(fn) is None:
                 outer = enclosing_function(fn)
@@ -615,6 +648,8 @@ class ClosedFinder:
             if fn.end_byte - fn.start_byte > MAX_FUNCTION_BYTES:
                 continue
             decoders[fn.start_byte] = (fn, method)
+            first_hit[fn.start_byte] = node
+            self._body_job(found, fn, method)
             if fn.type == "method_definition":
                 if len(self.data) <= BIG_FILE_BYTES:  # a bundle's budget goes to plain helpers
                     self._member_job(found, fn, method)
@@ -642,6 +677,13 @@ class ClosedFinder:
                 break
             fn, method = named[name]
             self._decoder_uses(found, fn, method, uses)
+            self._sliced_uses(found, fn, method, uses, first_hit[fn.start_byte])
+        for fn, method in list(decoders.values()):
+            if len(found) >= MAX_SITES or time.process_time() > deadline:
+                self.exhausted = True
+                break
+            if fn.type == "method_definition" and len(self.data) <= BIG_FILE_BYTES:
+                self._method_uses(found, fn, method)
         for name, (fn, method) in classes.items():
             if len(found) >= MAX_SITES or time.process_time() > deadline:
                 self.exhausted = True
@@ -834,6 +876,36 @@ class ClosedFinder:
         code = "\n".join([*prelude, *defined, f"var __v = ({target}).{read};", "return __v;"])
         found.setdefault((fn.start_byte, fn.end_byte), ClosedJob(fn, fn, method, code))
 
+    def _body_job(self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str) -> None:
+        """A function or method without parameters that decodes its own constants
+        (``source() { const k = "…", e = "…"; let r = ""; for (…) r += …; return r }``): its
+        body, when it reads neither ``this`` nor ``arguments`` and every other name it uses is
+        a constant of the file, is evaluated once; its value is what every call returns."""
+        params = fn.child_by_field_name("parameters")
+        body = fn.child_by_field_name("body")
+        if (
+            (params is not None and params.named_child_count)
+            or body is None
+            or body.type != "statement_block"
+            or any(c.type in ("async", "*", "get", "set", "static") for c in fn.children)
+            or fn.type in ("generator_function_declaration", "generator_function")
+        ):
+            return
+        name = function_name(fn)
+        if name == "constructor" or _uses_this(body):
+            return
+        code = text(body)
+        if _UNSTABLE.search(code):
+            return
+        free = self.closure.free_names(fn)
+        if "arguments" in free:
+            return
+        prelude = self.closure.definitions(free, fn)
+        if prelude is None or _payload(code, prelude) < MIN_PAYLOAD:
+            return
+        job = "\n".join([*prelude, f"var __v = (function () {code})();", _RETURN])
+        found.setdefault((fn.start_byte, fn.end_byte), ClosedJob(fn, fn, method, job))
+
     def _decoder_uses(
         self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str, uses: list[Node]
     ) -> None:
@@ -855,6 +927,186 @@ class ClosedFinder:
             climbed = self._climb(start)
             if climbed is not None:
                 self._add(found, climbed[0], fn, method, climbed[1], climbed[2])
+
+    def _method_uses(self, found: dict[tuple[int, int], ClosedJob], fn: Node, method: str) -> None:
+        """A method that decodes its arguments without reading ``this`` (a class's or an object
+        literal's ``dec(s)``), called on any receiver (``this.dec("…")``, ``helpers.dec("…")``,
+        ``LIST.map((e) => this.dec(e))``): each call with constant arguments is evaluated
+        with the method as a plain function. Only a name one method of the file defines."""
+        key = fn.child_by_field_name("name")
+        name = text(key) if key is not None and key.type == "property_identifier" else None
+        params = fn.child_by_field_name("parameters")
+        body = fn.child_by_field_name("body")
+        if (
+            name is None
+            or name == "constructor"
+            or params is None
+            or not params.named_child_count
+            or body is None
+            or _uses_this(body)
+            or any(c.type in ("async", "*", "get", "set") for c in fn.children)
+        ):
+            return
+        spelled = re.escape(name.encode())
+        defined = re.compile(rb"(?<![\w$.])" + spelled + rb"\s*\([^()]*\)\s*\{")
+        if sum(1 for _ in defined.finditer(self.data)) != 1:
+            return  # several methods of that name: the receiver decides, not known here
+        free = self.closure.free_names(fn)
+        if "arguments" in free:
+            return
+        own = self.closure.definitions(free, fn)
+        if own is None:
+            return
+        fn_code = f"var __m = function {text(params)} {text(body)};"
+        called = re.compile(rb"\.\s*" + spelled + rb"\s*\(")
+        count = 0
+        for m in called.finditer(self.data):
+            if count >= MAX_CALLS_PER_DECODER:
+                break
+            prop = self.index.node_at(m.end() - 1 - len(name), m.end() - 1)
+            member = prop.parent
+            call = member.parent if member is not None else None
+            if (
+                prop.type != "property_identifier"
+                or member is None
+                or member.type != "member_expression"
+                or call is None
+                or call.type != "call_expression"
+                or call.child_by_field_name("function") != member
+                or _contains_node(fn, call)
+            ):
+                continue
+            count += 1
+            site = call
+            if not self._constant_arguments(call):
+                callback = _callback_over_params(call)
+                arguments = callback.parent if callback is not None else None
+                holder = arguments.parent if arguments is not None else None
+                if holder is None or holder.type != "call_expression":
+                    continue
+                site = holder  # ``LIST.map((e) => this.dec(e))``
+            before = self.data[site.start_byte : member.start_byte].decode(errors="replace")
+            after = self.data[member.end_byte : site.end_byte].decode(errors="replace")
+            if "this" in before or "this" in after:
+                continue
+            receiver = member.child_by_field_name("object")
+            names = self.closure.free_names(site)
+            if receiver is not None and receiver.type == "identifier":
+                rest = before + after
+                if not re.search(r"(?<![\w$.])" + re.escape(text(receiver)) + r"(?![\w$])", rest):
+                    names.discard(text(receiver))
+            prelude = self.closure.definitions(names, site)
+            if prelude is None:
+                continue
+            lines = [*own, *(line for line in prelude if line not in own), fn_code]
+            self._add(found, site, fn, method, lines, f"{before}__m{after}", this_replaced=True)
+
+    def _sliced_uses(
+        self,
+        found: dict[tuple[int, int], ClosedJob],
+        fn: Node,
+        method: str,
+        uses: list[Node],
+        hit: Node,
+    ) -> None:
+        """A decoder inside a helper that also does what no isolate can (``locate(codes)``
+        decodes ``codes`` into a file name, then joins it to ``os.homedir()``): the largest
+        expression around the decoding primitive that depends only on the helper's parameters
+        and constants is evaluated with the arguments of each call of the helper, constants or
+        each element of the constant list a loop variable ranges over (``for (const t of
+        TARGETS) read(locate(t))``). The values are reported at that expression."""
+        params = fn.child_by_field_name("parameters")
+        if params is None or any(p.type != "identifier" for p in params.named_children):
+            return
+        names = [text(p) for p in params.named_children]
+        if self.closure.definitions(self.closure.free_names(fn), fn) is not None:
+            return  # the whole helper is closed: its calls are climbed as they are
+        sliced = self._sliced(hit, fn, set(names))
+        if sliced is None:
+            return
+        expr, prelude = sliced
+        calls: list[str] = []
+        for use in uses[:MAX_CALLS_PER_DECODER]:
+            call = use.parent
+            if (
+                call is None
+                or call.type != "call_expression"
+                or call.child_by_field_name("function") != use
+                or _contains_node(fn, call)
+            ):
+                continue
+            args = call.child_by_field_name("arguments")
+            handed = self._handed(args, prelude) if args is not None else None
+            if handed is not None:
+                calls.append(handed)
+        if not calls:
+            return
+        fn_code = f"var __slice = function ({', '.join(names)}) {{ return ({text(expr)}); }};"
+        joined = ", ".join(calls)
+        code = "\n".join([*prelude, fn_code, f"var __v = [].concat({joined});", _RETURN])
+        if _payload(joined, prelude) < MIN_PAYLOAD:
+            return
+        found.setdefault((expr.start_byte, expr.end_byte), ClosedJob(expr, fn, method, code))
+
+    def _sliced(self, hit: Node, fn: Node, params: set[str]) -> tuple[Node, list[str]] | None:
+        """The largest expression in ``fn`` around ``hit`` closed but for ``params``: climbed
+        through calls, operators and the callbacks handed to them (``codes.map((c, i) => …)``)."""
+        best: tuple[Node, list[str]] | None = None
+        cur: Node | None = hit
+        while cur is not None and cur != fn:
+            if cur.type in FUNCTION_TYPES:
+                if cur.parent is None or cur.parent.type != "arguments":
+                    break
+                cur = cur.parent
+                continue
+            if cur.type not in _CLIMB_THROUGH and cur is not hit and cur.type != "statement_block":
+                break
+            if cur.type == "statement_block" or cur.type == "arguments":
+                cur = cur.parent
+                continue
+            free = self.closure.free_names(cur)
+            prelude = self.closure.definitions(free - params, cur) if not _uses_this(cur) else None
+            if prelude is not None and cur.type in _VALUE_TYPES and free & params:
+                best = (cur, prelude)
+            cur = cur.parent
+        return best
+
+    def _handed(self, args: Node, prelude: list[str]) -> str | None:
+        """The values one call hands its helper, as code for ``__slice``: ``[__slice(…)]`` for
+        constant arguments, ``Array.from(LIST, (t) => __slice(t))`` when one argument is the
+        element of a constant list; the definitions they need are added to ``prelude``."""
+        element: tuple[str, Node] | None = None
+        for arg in args.named_children:
+            free = self.closure.free_names(arg)
+            if _uses_this(arg):
+                return None
+            local = [
+                n
+                for n in free
+                if self.closure._locally_bound(arg, n)
+                and self.closure._local_constant(arg, n, 0) is None
+            ]
+            if not local:
+                continue
+            if len(local) != 1 or element is not None:
+                return None
+            source = self.closure.element_source(arg, local[0])
+            if source is None or _uses_this(source):
+                return None
+            element = (local[0], source)
+        needed = {n for a in args.named_children for n in self.closure.free_names(a)}
+        if element is not None:
+            needed.discard(element[0])
+            needed |= self.closure.free_names(element[1])
+        defs = self.closure.definitions(needed, args)
+        if defs is None:
+            return None
+        prelude.extend(line for line in defs if line not in prelude)
+        call = f"__slice({', '.join(text(a) for a in args.named_children)})"
+        if element is None:
+            return f"[{call}]"
+        name, source = element
+        return f"Array.from(({text(source)}), ({name}) => {call})"
 
     def _constant_arguments(self, call: Node) -> bool:
         """Arguments that are literals, or names bound once to a literal (cheap to check)."""
@@ -887,24 +1139,36 @@ class ClosedFinder:
         method: str,
         prelude: list[str],
         expr: str | None = None,
+        this_replaced: bool = False,
     ) -> bool:
-        """Record a job; ``False`` when the expression works on no literal data."""
+        """Record a job; ``False`` when the expression works on no literal data (or reads
+        ``this``, unless ``expr`` is the site with its one ``this`` call replaced)."""
         key = (site.start_byte, site.end_byte)
         if key in found:
             return True
         value = text(site) if expr is None else expr
-        if _payload(value, prelude) < MIN_PAYLOAD or _uses_this(site):
+        if _payload(value, prelude) < MIN_PAYLOAD or (_uses_this(site) and not this_replaced):
             return False  # no literal data, or ``this``: its value depends on the call
         code = "\n".join(
             [
                 *prelude,
                 f"var __v = ({value});",
-                "return __v instanceof RegExp ? __v.source : __v;",
+                _RETURN,
             ]
         )
         found[key] = ClosedJob(site, decoder, method, code)
         return True
 
+
+_RETURN = (
+    "return __v instanceof RegExp ? __v.source"
+    " : __v instanceof Set || __v instanceof Map ? Array.from(__v) : __v;"
+)
+"""A pattern's source; a Set or Map built of decoded strings (``new Set(LIST.map(decode))``)
+as its elements or entries (JSON would make either an empty object)."""
+
+_UNSTABLE = re.compile(r"Math\.random|\bDate\b|performance\.|getRandomValues|randomUUID")
+"""A body whose value changes from call to call (random or time) decodes nothing fixed."""
 
 _IDENT_CHARS = frozenset(
     bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$."

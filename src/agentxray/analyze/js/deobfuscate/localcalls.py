@@ -186,6 +186,9 @@ def local_call_edits(
     # a call nested in another evaluated call (or in a ``Function``/``eval`` construction that
     # is unpacked whole) is decided by the outer one: one edit, no overlap
     spans = [(c.start_byte, c.end_byte) for _, _, cs in groups.values() for c in cs]
+    # only a construction evaluated whole decides its nested calls: ``new Function(dec("…"),
+    # dec("…"), source)`` with ``source`` known at run time keeps its decoded parameter names
+    packed = [p for p in packed if _closed_parts(p[2], scopes, typescript)]
     spans += [(c.start_byte, c.end_byte) for c, _, _ in packed]
     for key, (_binding, _fn, calls) in list(groups.items()):
         calls[:] = [
@@ -1147,6 +1150,13 @@ def _unpack_function_constructors(
         code = f"(function anonymous({', '.join(params)}) {{\n{texts[-1]}\n}})"
         edits.append(Edit.text(call.start_byte, call.end_byte, code))
     return edits, len(edits), packed
+
+
+def _closed_parts(parts: list[Node], scopes: Scopes, typescript: bool) -> bool:
+    """Whether every argument of a ``Function``/``eval`` construction is a closed slice."""
+    sliced = _Slice(scopes, typescript)
+    texts = [sliced.rewrite(p) for p in parts]
+    return sliced.source() is not None and all(t is not None for t in texts)
 
 
 def _is_function_constructor(ctor: Node, scopes: Scopes) -> bool:
