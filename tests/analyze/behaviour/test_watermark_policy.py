@@ -185,3 +185,25 @@ def test_same_choices_same_id_wherever_they_are() -> None:
 )
 def test_marks_in(text: str, expected: list[str]) -> None:
     assert marks_in(text) == expected
+
+
+def test_marks_in_equals_its_definition_on_mixed_text() -> None:
+    # The early answer (no invisible or non-ASCII look-alike character at all) must not change
+    # what is found: random text of ASCII, invisible marks, look-alikes and other scripts.
+    import random
+
+    from agentxray.analyze.behaviour.unicode import INVISIBLE, prototypes
+
+    def defined(s: str) -> list[str]:
+        table = prototypes()
+        letters = [ch for ch in s if ch.isalpha()]
+        latin = sum(ch.isascii() for ch in letters)
+        mixed = len(s) <= 4 or (letters and latin >= 0.8 * len(letters))
+        return [ch for ch in s if ch in INVISIBLE or (mixed and ch in table and not ch.isascii())]
+
+    pool = "abc xyz.-'" + "".join(sorted(INVISIBLE))[:6] + "".join(sorted(prototypes()))[:12]
+    pool += "\u041f\u0440\u0438\u4e2d\u6587\u00e9\u00fc\u2014"
+    rng = random.Random(3)
+    for _ in range(2000):
+        s = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 30)))
+        assert marks_in(s) == defined(s), s

@@ -90,6 +90,11 @@ def marks_in(s: str) -> list[str]:
     in a short variant (``"\u0430"``) or in text that is otherwise ASCII.
     """
     table = prototypes()
+    # Only a character that is invisible, or a non-ASCII look-alike, can be a mark: a string
+    # without one (most of a bundle's) has none, whatever its script (5,426 strings, 1.9M
+    # characters in Claude Code 2.1.197: 0.2 s counting letters).
+    if not any(ch in INVISIBLE or (ch in table and not ch.isascii()) for ch in set(s)):
+        return []
     letters = [ch for ch in s if ch.isalpha()]
     latin = sum(ch.isascii() for ch in letters)
     mixed = len(s) <= 4 or (letters and latin >= 0.8 * len(letters))
