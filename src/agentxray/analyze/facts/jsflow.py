@@ -27,6 +27,7 @@ from agentxray.analyze.facts.common import (
 )
 from agentxray.analyze.facts.jsscope import (
     FUNCTIONS,
+    MAX_DISPATCH_BYTES,
     Binding,
     enclosing_function,
     parameters,
@@ -143,13 +144,16 @@ class JsFlow(JsSinks):
             sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"])
         self._downloads([s for s in sinks if s.fact.kind == "call"])
         self._extractions([s for s in sinks if s.fact.kind == "exec"])
-        lifted = self._write_helpers([s for s in sinks if s.fact.kind == "call"])
-        for _round in range(2):  # a write two helpers deep: install(file) -> step.run(file)
+        # Deeper hand-offs (a write or a run two helpers away, through kept callbacks) in
+        # files of the size member dispatch serves: in a bundle they cost time and say little.
+        deeper = 2 if len(self.data) <= MAX_DISPATCH_BYTES else 0
+        lifted = self._write_helpers([s for s in sinks if s.fact.kind == "call"]) if deeper else []
+        for _round in range(deeper):  # a write two helpers deep: install(file) -> step.run(file)
             sinks += lifted
             lifted = self._write_helpers(lifted)
         sinks += lifted
         lifted = self._runner_helpers(sinks)
-        for _round in range(2):  # a helper's caller may itself hand on what it is given
+        for _round in range(deeper):  # a helper's caller may itself hand on what it is given
             sinks += lifted
             lifted = self._runner_helpers(lifted)
         sinks += lifted
@@ -1041,11 +1045,9 @@ class JsFlow(JsSinks):
             if name not in FILE_OPS or fn is None or fn.type not in FUNCTIONS:
                 continue
             self._project_sink(sink)
-            reached = {
-                i: roles
-                for (start, i), roles in self._param_roles.items()
-                if start == fn.start_byte and roles & {"target", "content"}
-            }
+            params = range(len(parameters(fn)))
+            got = {i: self._param_roles.get((fn.start_byte, i), set()) for i in params}
+            reached = {i: r for i, r in got.items() if r & {"target", "content"}}
             if not reached:
                 continue
             for site in self._call_sites(fn)[:20]:

@@ -190,7 +190,7 @@ def strip(node: Node) -> Node:
         "as_expression",
         "non_null_expression",
         "satisfies_expression",
-    ) or _await_call(node):
+    ) or (node.type == "call_expression" and _await_call(node)):
         inner = node.named_children[0] if node.named_children else None
         if inner is not None and inner.type == "identifier":  # await(x): the arguments
             args = node.child_by_field_name("arguments")
