@@ -88,6 +88,7 @@ class PyFlow(PySinks):
         super().__init__(vpath, tree, facts, dotted)
         self._projected: set[tuple[object, ...]] = set()
         self._param_roles: dict[tuple[int, int], set[str]] = {}
+        self._sink_params: dict[int, set[tuple[tuple[int, int], str]]] = {}
         self._synthetic: dict[tuple[int, int], Fact] = {}
         self._attributes: dict[int, dict[str, list[ast.AST]]] = {}
         self._nested = 0
@@ -112,6 +113,7 @@ class PyFlow(PySinks):
         for _round in range(2):
             sinks += self._helpers([s for s in sinks if s.fact.kind == "network_request"], done)
         sinks += self._runner_helpers(sinks)
+        sinks += self._write_helpers(sinks)
         for sink in sinks:
             self._project_sink(sink)
         self._gates([s for s in sinks if s.fact.kind == "network_request"])
@@ -126,6 +128,7 @@ class PyFlow(PySinks):
             self._project(sink.fact, role, labels)
             for key in visit.params:
                 self._param_roles.setdefault(key, set()).add(role)
+                self._sink_params.setdefault(id(sink.fact), set()).add((key, role))
 
     def _project(self, sink: Fact, role: str, labels: Iterable[Fact]) -> None:
         for label in labels:
@@ -685,6 +688,19 @@ class PyFlow(PySinks):
             elif isinstance(node, ast.Call):
                 self._parser_read(node)
                 self._archived(node)
+                self._handed_read(node)
+
+    def _handed_read(self, call: ast.Call) -> None:
+        """A file read handed over to be run (``run_in_executor(None, p.read_bytes)``,
+        ``asyncio.to_thread(path.read_text)``, ``pool.submit(p.read_bytes)``): it reads the
+        file there, as ``p.read_bytes()`` would."""
+        if (self.dotted(call.func) or "").rsplit(".", 1)[-1] not in RUNS_GIVEN:
+            return
+        for arg in call.args:
+            if isinstance(arg, ast.Attribute) and arg.attr in ("read_text", "read_bytes"):
+                spelled = self.scopes.path(arg.value)
+                where = spelled if spelled.strip("*/.") else ast.unparse(arg.value)
+                self._fact("file_read", where, arg, arg.attr)
 
     def _parser_read(self, call: ast.Call) -> None:
         """``cp.read(path)`` on a ``configparser`` parser reads the file into ``cp``: a
@@ -918,10 +934,26 @@ class PyFlow(PySinks):
                 for pname, param in scope.params.items():
                     given = args[param.index] if 0 <= param.index < len(args) else kwargs.get(pname)
                     for role in sorted(self._param_roles.get((id(fn), param.index), ())):
-                        if given is not None:
-                            roles.append((role, given))
+                        if given is None:
+                            continue
+                        # _get(base + "?" + urlencode(q)): the query string is sent, not dialled
+                        split = self._url_roles(given) if role == "destination" else []
+                        for part_role, part in split or [(role, given)]:
+                            roles.append((part_role, part))
+                            self._inherit(inner, (id(fn), param.index), part_role, part)
                 out.append(Sink(fact, roles + destination, self._function_of(site)))
         return out
+
+    def _inherit(self, inner: list[Sink], key: tuple[int, int], role: str, given: ast.AST) -> None:
+        """The request inside a helper carries what its callers hand the parameter that reaches
+        it: one request, judged whole (a credential file's content handed to ``send(body)`` makes
+        the helper's own request exfiltration, not telemetry beside it)."""
+        labels: set[Fact] | None = None
+        for s in inner:
+            if (key, role) in self._sink_params.get(id(s.fact), ()):
+                if labels is None:
+                    labels = self.labels(given, Visit())
+                self._project(s.fact, role, labels)
 
     def _runner_helpers(self, sinks: list[Sink]) -> list[Sink]:
         """A function that runs code or a command its parameter gives (``run(code)`` doing
@@ -956,6 +988,37 @@ class PyFlow(PySinks):
                         fact = self._fact(s.fact.kind, value, site, fn.name)
                         out.append(Sink(fact, roles, self._function_of(site)))
                         out.extend(self._network_command(site, roles))
+        return out
+
+    def _write_helpers(self, sinks: list[Sink]) -> list[Sink]:
+        """A function that writes, moves or extracts what its parameters give
+        (``def write(self, name, data): (self.root / name).write_bytes(data)``): each call of it
+        is that file operation, with what the call hands those parameters and what the helper
+        adds itself (its own directory as the target)."""
+        out: list[Sink] = []
+        for s in sinks:
+            fn = s.inside
+            if (
+                s.fact.kind != "call"
+                or not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+                or not any(r[0] in ("target", "content") for r in s.roles)
+            ):
+                continue
+            self._project_sink(s)
+            reached = self._sink_params.get(id(s.fact), set())
+            if not reached:
+                continue
+            scope = self.scopes.scope_of_node[id(fn)]
+            for site, args, kwargs in self.scopes.call_sites(fn):
+                roles: list[tuple[str, ast.AST]] = []
+                for pname, param in scope.params.items():
+                    given = args[param.index] if 0 <= param.index < len(args) else kwargs.get(pname)
+                    for key, role in sorted(reached):
+                        if key == (id(fn), param.index) and given is not None:
+                            roles.append((role, given))
+                if roles:
+                    fact = self._fact("call", s.fact.value, site, fn.name)
+                    out.append(Sink(fact, roles + s.roles, self._function_of(site)))
         return out
 
     def _site_command(self, sink: Sink, fn: ast.AST, site: ast.Call) -> str:

@@ -46,6 +46,10 @@ CallSite = tuple[ast.Call, list[ast.AST], dict[str, ast.AST]]
 """A call of a local function: the call, its positional and its keyword arguments."""
 
 
+ORDER_ONLY = frozenset({"sorted", "list", "tuple", "reversed", "set", "frozenset"})
+"""Calls that give back the entries of what they are handed, in another order or container."""
+
+
 def span(node: ast.AST) -> tuple[int, int]:
     """The span the Python extractor gives a node (line and column packed)."""
     line = getattr(node, "lineno", 1)
@@ -565,8 +569,9 @@ class PyScopes:
     def call_sites(
         self, fn: ast.FunctionDef | ast.AsyncFunctionDef
     ) -> list[tuple[ast.Call, list[ast.AST], dict[str, ast.AST]]]:
-        """Calls of a local function with their arguments; ``Thread(target=f, args=(…))``
-        counts as a call of ``f``."""
+        """Calls of a local function with their arguments; ``Thread(target=f, args=(…))`` and
+        ``runner(f, a, b)`` (a function handed over with the arguments it is to be called with)
+        count as calls of ``f``."""
         out: list[CallSite] = []
         for node in self.calls:
             kwargs: dict[str, ast.AST] = {kw.arg: kw.value for kw in node.keywords if kw.arg}
@@ -579,13 +584,25 @@ class PyScopes:
                     list(args.elts) if isinstance(args, ast.Tuple | ast.List) else []
                 )
                 out.append((node, listed, {}))
+            for i, arg in enumerate(node.args):
+                # runner(fn, a, b), pool.submit(fn, a), partial(fn, a), loop.call_soon(fn, a):
+                # a function handed over with the arguments it is to be called with.
+                if (
+                    isinstance(arg, ast.Name | ast.Attribute)
+                    and i + 1 < len(node.args)
+                    and self.function_named(arg) is fn
+                    and self.function_named(node.func) is not fn
+                ):
+                    handed = ast.Call(arg, node.args[i + 1 :], [])
+                    out.append((node, passed(handed, fn), {}))
+                    break
         return out
 
     # --- spelled values ----------------------------------------------------------------------
 
     def path(self, node: ast.AST, depth: int = 0) -> str:
         """The path an expression spells (``~/.kube/config``); ``*`` where unknown."""
-        if depth > 6:
+        if depth > 10:
             return "*"
         if isinstance(node, ast.Constant):
             return node.value if isinstance(node.value, str) else "*"
@@ -612,9 +629,12 @@ class PyScopes:
             if scope is None:
                 return "*"
             param = scope.params.get(node.id)
-            if param is not None:
+            rebound = [  # root = Path(root or default): what the body re-binds it to first
+                v for v in scope.values.get(node.id, []) if _ends_before(v, node)
+            ]
+            if param is not None and not rebound:
                 return self.path(param.default, depth + 1) if param.default else "*"
-            values = scope.values.get(node.id, [])
+            values = rebound if param is not None else scope.values.get(node.id, [])
             if not values:
                 return "*"
             value = _nearest(values, node)
@@ -629,7 +649,28 @@ class PyScopes:
             return self._path_call(node, depth)
         if isinstance(node, ast.Attribute) and node.attr == "parent":
             return self.path(node.value, depth + 1) + "/.."
+        if isinstance(node, ast.Attribute):  # self.home, CONFIG.root: what the field holds
+            held = self._field_value(node, depth)
+            return self.path(held, depth + 1) if held is not None else "*"
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            # home or expanduser("~"): the default spells it when nothing is handed in
+            sides = [self.path(v, depth + 1) for v in node.values]
+            known = list(dict.fromkeys(p for p in sides if p != "*"))
+            if len(known) == 1:
+                return known[0]
+            return "{" + ",".join(known) + "}" if 1 < len(known) <= MAX_ALTERNATIVES else "*"
         return "*"
+
+    def _field_value(self, node: ast.Attribute, depth: int) -> ast.AST | None:
+        """The one value a field or class attribute is given (``self.FILES`` of a class body
+        tuple, ``self.home = Path(…)`` in ``__init__``), when its owner is a local class."""
+        if depth > 6:
+            return None
+        owner = self.class_of(node.value, depth + 1)
+        if owner is None:
+            return None
+        values = self.attribute_values(owner, node.attr)
+        return values[0] if len(values) == 1 else None
 
     def _iterated(self, node: ast.AST) -> bool:
         """Whether ``node`` is the iterable of a loop (what its loop variable is bound to)."""
@@ -771,7 +812,20 @@ class PyScopes:
     def _alternatives(self, node: ast.AST, depth: int, at: int | None = None) -> str:
         """The paths a loop over a literal collection visits, as ``{a,b,c}`` (with ``at``, the
         element at that position of each row); ``*`` when the collection is not spelled out."""
-        for _ in range(3):
+        for _ in range(4):
+            if (
+                isinstance(node, ast.Call)
+                and (self.dotted(node.func) or "") in ORDER_ONLY
+                and len(node.args) == 1
+            ):  # sorted(root.iterdir()), list(FILES): the same entries
+                node = node.args[0]
+                continue
+            if isinstance(node, ast.Attribute):  # for rel in self.FILES: a class's tuple
+                held = self._field_value(node, depth)
+                if held is None:
+                    return "*"
+                node = held
+                continue
             if not isinstance(node, ast.Name):
                 break
             scope = self.resolve(node.id, self.scope_at(node))
@@ -1041,6 +1095,12 @@ def _nearest(values: list[ast.AST], use: ast.AST) -> ast.AST:
     where = _position(use)
     before = [v for v in values if _position(v) <= where]
     return max(before, key=_position) if before else values[-1]
+
+
+def _ends_before(value: ast.AST, use: ast.AST) -> bool:
+    """Whether ``value`` ends before ``use`` starts (a binding the use sees, not its own)."""
+    end = (getattr(value, "end_lineno", None) or 0, getattr(value, "end_col_offset", None) or 0)
+    return end <= _position(use)
 
 
 def _position(node: ast.AST) -> tuple[int, int]:

@@ -185,6 +185,25 @@ class Sink:
     inside: ast.AST | None = None
 
 
+def _added(node: ast.AST) -> list[ast.AST]:
+    """The operands of a chain of ``+`` (``a + "?" + b`` is ``[a, "?", b]``)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _added(node.left) + _added(node.right)
+    return [node]
+
+
+def _operands(value: ast.AST) -> list[ast.AST]:
+    """What a binding may hold: each side of ``client or Client()`` and of
+    ``Client() if client is None else client``, awaited values as the value."""
+    while isinstance(value, ast.Await):
+        value = value.value
+    if isinstance(value, ast.BoolOp):
+        return [v for part in value.values for v in _operands(part)]
+    if isinstance(value, ast.IfExp):
+        return _operands(value.body) + _operands(value.orelse)
+    return [value]
+
+
 class PySinks:
     """Finds the sinks of one module and adds the facts they imply."""
 
@@ -339,6 +358,14 @@ class PySinks:
                     roles.append(("payload", v.value))
         elif isinstance(node, ast.Tuple) and node.elts:  # (host, port)
             roles = [("destination", node.elts[0])]
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            # base + "?" + urlencode(params): what follows the "?" is the query string
+            parts = _added(node)
+            for at, part in enumerate(parts):
+                if isinstance(part, ast.Constant) and "?" in str(part.value):
+                    roles = [("destination", p) for p in parts[:at]]
+                    roles += [("payload", p) for p in parts[at + 1 :]]
+                    break
         return roles
 
     def _requests(self) -> list[Sink]:
@@ -438,9 +465,14 @@ class PySinks:
                 return ast.Call(default, [], [])
             if isinstance(default, ast.Call) and network_maker(self.dotted(default.func) or ""):
                 return default
-        for value in scope.values.get(name.id, []) if scope is not None else []:
-            while isinstance(value, ast.Await):
-                value = value.value
+        bound = scope.values.get(name.id, []) if scope is not None else []
+        for value in [v for b in bound for v in _operands(b)]:
+            if (
+                isinstance(value, ast.expr)
+                and (self.dotted(value) or "") in CLIENT_MODULES
+                and not (isinstance(value, ast.Name) and value.id == name.id)
+            ):
+                return ast.Call(value, [], [])  # session = session or requests
             if isinstance(value, ast.Call) and network_maker(self.dotted(value.func) or ""):
                 return value
             if wrapped and depth < 3 and isinstance(value, ast.Call):

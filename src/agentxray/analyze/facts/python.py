@@ -24,6 +24,7 @@ NETWORK_PREFIXES = (
 )
 FILE_READS = frozenset({"open", "io.open", "builtins.open", "os.open"})
 FILE_READ_METHODS = frozenset({"read_text", "read_bytes"})
+FILE_WRITE_METHODS = frozenset({"write_text", "write_bytes"})
 COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree"})
 """Copies read the file (or tree) their first argument names."""
 TREE_WALKS = frozenset({"os.walk", "os.fwalk"})
@@ -146,6 +147,15 @@ class _Visitor(ast.NodeVisitor):
         elif isinstance(node.func, ast.Attribute) and node.func.attr in FILE_READ_METHODS:
             # (Path.home() / ".kube" / "config").read_bytes(): no dotted name, still a read
             self._add("file_read", ast.unparse(node.func.value), node, node.func.attr)
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in FILE_WRITE_METHODS:
+            # (self.root / (name + ".py")).write_bytes(data): no dotted name, still a write
+            receiver = ast.unparse(node.func.value)[:80]
+            self._add(
+                "call",
+                f"({receiver}).{node.func.attr}",
+                node,
+                _literal(node.args[0]) if node.args else "",
+            )
         if name is None or "()" in name:
             self.visit(node.func)
         for arg in node.args:
