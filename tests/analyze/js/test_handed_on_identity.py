@@ -204,6 +204,19 @@ function explain() {
 module.exports = { explain };
 """
 
+USER_INFO_OPTIONS = """import os from "node:os";
+import { createHash } from "node:crypto";
+export const who = (): string => createHash("sha256").update(`${os.userInfo({ encoding: "utf8" }).username}`).digest("hex");
+"""
+
+REMOTE_USER_INFO = """const crypto = require("crypto");
+async function profileKey(auth, token) {
+  const info = await auth.userInfo({ accessToken: token });
+  return crypto.createHash("sha1").update(info.sub).digest("hex");
+}
+module.exports = { profileKey };
+"""
+
 HOSTNAME_COMMAND = """const { execSync } = require("child_process");
 const crypto = require("crypto");
 function machineTag() {
@@ -302,4 +315,11 @@ def test_hostname_and_whoami_output_are_identity_reads(run_all: RunDetectors) ->
 
 def test_command_words_as_arguments_are_no_read(run_all: RunDetectors) -> None:
     findings, _ = run_all(COMMAND_WORDS_BENIGN.encode())
+    assert _hits(findings, "fingerprint") == []
+
+
+def test_user_info_with_options_is_an_identity_read(run_all: RunDetectors) -> None:
+    findings, _ = run_all(USER_INFO_OPTIONS.encode(), "who.ts")
+    assert _hits(findings, "fingerprint") == [("js-fingerprint", 3)]
+    findings, _ = run_all(REMOTE_USER_INFO.encode())
     assert _hits(findings, "fingerprint") == []

@@ -42,7 +42,7 @@ PREFILTERS = tuple(
         rb"navigator\.languages?\b",
         rb"navigator(?=\s*[;,:)}\]|&?]|\s*$)",
         rb"hostname\(\)",
-        rb"userInfo\(\)",
+        rb"userInfo\((?:\)|(?=\s*\{))",  # `userInfo()`, `userInfo({ encoding: "utf8" })`
         rb"machine-id",
         rb"IOPlatformUUID",
         rb"MachineGuid",
@@ -317,7 +317,9 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
             if before == b"." or (bare and _imports_os(data)):
                 call = _call_of(index.node_at(m.start(), m.end() - 2))
                 found = (call, Signal("hostname", "os.hostname()"))
-        elif token == b"userInfo()":
+        elif token in (b"userInfo()", b"userInfo("):
+            if token == b"userInfo(" and not _imports_os(data):
+                continue  # an options object: another API's userInfo({ … }) unless os is used
             call = _call_of(node)
             found = (call, Signal("user-info", "os.userInfo()"))
         elif token == b"networkInterfaces()":

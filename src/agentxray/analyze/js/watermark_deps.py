@@ -243,6 +243,19 @@ def _members_named(a: JsAnalysis, key: str, getter: bool) -> list[Node]:
     data = a.unit.data
     if len(data) > MEMBER_FILE_LIMIT or key in (_COMMON_PROPERTIES if getter else _COMMON_MEMBERS):
         return []
+    cache = a.unit.context.get(_MEMBERS_KEY)
+    if not isinstance(cache, dict):
+        cache = a.unit.context[_MEMBERS_KEY] = {}
+    if (key, getter) not in cache:
+        cache[(key, getter)] = _member_named(a, key, getter)
+    return list(cache[(key, getter)])
+
+
+_MEMBERS_KEY = "agentxray.analyze.js.watermark_deps.members"
+
+
+def _member_named(a: JsAnalysis, key: str, getter: bool) -> list[Node]:
+    data = a.unit.data
     found: list[Node] = []
     for m in re.finditer(rb"(?<![\w$.])" + re.escape(key.encode()) + rb"\s*\(", data):
         node = a.index.node_at(m.start(), m.start() + len(key.encode()))
