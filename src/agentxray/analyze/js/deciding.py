@@ -128,10 +128,9 @@ def answer_names(call: Node, parsed: bool = False) -> tuple[set[str], set[str]] 
 
 def _bound_to(call: Node) -> str | None:
     node = call
-    while node.parent is not None and node.parent.type in (
-        "await_expression",
-        "parenthesized_expression",
-        "as_expression",
+    while node.parent is not None and (
+        node.parent.type in ("await_expression", "parenthesized_expression", "as_expression")
+        or awaited_yield(node.parent)
     ):
         node = node.parent
     parent = node.parent
@@ -181,8 +180,10 @@ def _tests(scope: Node) -> list[Node]:
     stack = list(scope.named_children)
     while stack:
         node = stack.pop()
-        if node.type in FUNCTION_TYPES or node.type == "method_definition":
-            continue
+        if (node.type in FUNCTION_TYPES or node.type == "method_definition") and not (
+            _async_body(node)
+        ):
+            continue  # a down-levelled async body (`__awaiter(…, function* () {…})`) is kept
         if node.type in _TESTS:
             cond = node.child_by_field_name("condition")
             if cond is not None:
@@ -208,3 +209,22 @@ def _field_test(fn: Node, fields: set[str]) -> Node | None:
             if any(_reads_field(test, f) for f in fields):
                 return test.parent or test
     return None
+
+
+def _async_body(fn: Node) -> bool:
+    """A generator function handed to a call: the body of a down-levelled async function."""
+    return (
+        fn.type == "generator_function" and fn.parent is not None and fn.parent.type == "arguments"
+    )
+
+
+def awaited_yield(node: Node) -> bool:
+    """A ``yield v`` that is an ``await v``: in a generator function handed to a call as its
+    body (tsc ``__awaiter(this, void 0, void 0, function* () {…})``, esbuild ``__async(this,
+    null, function* () {…})``, ``co(function* () {…})``); ``yield* g`` is no await."""
+    if node.type != "yield_expression" or any(c.type == "*" for c in node.children):
+        return False
+    fn = node.parent
+    while fn is not None and fn.type not in FUNCTION_TYPES:
+        fn = fn.parent
+    return fn is not None and _async_body(fn)

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
+from agentxray.analyze.facts.jsmodules import JsModules
 from agentxray.analyze.facts.jsscope import MAX_DISPATCH_BYTES, JsScopes, strip
 from agentxray.analyze.facts.jsvalues import returned
 from agentxray.analyze.js.deciding import (
     TARGETED_KINDS,
     answer_gate,
     answer_names,
+    awaited_yield,
     parsed_answer,
     request_call,
 )
@@ -183,6 +185,7 @@ class Tracker:
         self._declared: dict[tuple[int, int, str], bool] = {}
         self._values: Resolver | None = None
         self._js_scopes: JsScopes | None = None
+        self._js_modules: JsModules | None = None
         self._member_uses_by_name: dict[str, list[Node]] = {}
 
     def track(self, start: Node, signal: Signal) -> None:
@@ -226,6 +229,8 @@ class Tracker:
         ptype = parent.type
         if ptype in ("parenthesized_expression", "await_expression", "non_null_expression"):
             return [replace(item, node=parent)]
+        if ptype == "yield_expression" and awaited_yield(parent):
+            return [replace(item, node=parent)]  # tsc/esbuild down-levelled `await`
         if ptype == "as_expression" and parent.named_children[0] == node:
             return [replace(item, node=parent)]
         if ptype == "ternary_expression":
@@ -924,7 +929,7 @@ class Tracker:
 
     def _resolver(self) -> Resolver:
         if self._values is None:
-            self._values = Resolver(self.index)
+            self._values = Resolver(self.index, modules=self._modules())
         return self._values
 
     def _method(self, name: str) -> Node | None:
@@ -951,6 +956,27 @@ class Tracker:
         if self._js_scopes is None:
             self._js_scopes = JsScopes(self.index.data, self.index.tree.root_node)
         return self._js_scopes
+
+    def _modules(self) -> JsModules:
+        """The bundle's module machinery over this tree (``require_x()``, webpack tables)."""
+        if self._js_modules is None:
+            self._js_modules = JsModules(self.index.data, self.index.tree.root_node, self._scopes())
+        return self._js_modules
+
+    def _imported_calls(self, fn: Node) -> list[Node]:
+        """Calls of ``fn`` from other modules of a bundle: ``f()`` with ``var { f } =
+        require_x()``, ``m.f()`` with ``m = require_x()``, ``g()`` with ``g = require_y()`` when
+        the module exports the function itself."""
+        out = []
+        for use in self._modules().uses(fn):
+            parent = use.parent
+            if (
+                parent is not None
+                and parent.type == "call_expression"
+                and parent.child_by_field_name("function") == use
+            ):
+                out.append(parent)
+        return out
 
     def _member_fn(self, member: Node) -> Node | None:
         """The file's one method, getter or function-valued property that ``x.name`` reaches on
@@ -1683,17 +1709,21 @@ class Tracker:
                     and u.node.parent.child_by_field_name("function") == u.node
                 )
             ]
+        imported = self._imported_calls(fn)
         if fn.parent is not None and fn.parent.type == "pair":
             # `{ lookup: async () => … }`: called as `x.lookup()` on the object literal.
-            used = self._member_uses(fn)
+            used = self._member_uses(fn) + imported
             if used:
                 hops = (*item.hops, text(fn.parent.child_by_field_name("key") or fn))
                 return [replace(item, node=n, hops=hops) for n in used]
         name = function_name(fn)
         if name is None:
-            return []
+            return [
+                replace(item, node=call, hops=(*item.hops, text(_callee(call))))
+                for call in imported
+            ]
         hops = (*item.hops, name)
-        out = [
+        out = [replace(item, node=call, hops=hops) for call in imported] + [
             replace(item, node=call, hops=hops)
             for call in self.index.calls(name)
             if self._binds_same(call, fn, name)
@@ -1749,7 +1779,9 @@ def _gate_of(node: Node) -> Node | None:
             return None
         if parent.type in _GATE_TESTS and parent.child_by_field_name("condition") == cur:
             return parent
-        if parent.type in ("parenthesized_expression", "await_expression", "unary_expression"):
+        if parent.type in ("parenthesized_expression", "await_expression", "unary_expression") or (
+            parent.type == "yield_expression" and awaited_yield(parent)
+        ):
             cur = parent
             continue
         if parent.type == "arguments" and parent.parent is not None:
@@ -1794,7 +1826,7 @@ def _bound_name(site: Node) -> str | None:
     node = site
     while node.parent is not None:
         parent = node.parent
-        if parent.type in _CALL_WRAPPERS:
+        if parent.type in _CALL_WRAPPERS or awaited_yield(parent):
             node = parent
         elif (
             parent.type == "member_expression"
@@ -2105,6 +2137,11 @@ def _first_key(call: Node) -> str | None:
     args = call.child_by_field_name("arguments")
     first = args.named_children[0] if args is not None and args.named_child_count else None
     return string_value(first) if first is not None else None
+
+
+def _callee(call: Node) -> Node:
+    """The function part of a call (the call itself when it has none)."""
+    return call.child_by_field_name("function") or call
 
 
 def _root(node: Node) -> Node:

@@ -54,6 +54,10 @@ PREFILTERS = tuple(
         # `execSync("whoami")`, `id -un`, `git config user.name`.
         rb"[\"'`](?:hostname|whoami|id -un|uname -n)(?=[\"'`]| -)",
         rb"user\.name[\"'`]",
+        # The zone or locale a system tool prints: `timedatectl show -p Timezone`, `tzutil /g`,
+        # `defaults read -g AppleLocale`; the zone file `/etc/localtime` (a link into zoneinfo).
+        rb"[\"'`](?:timedatectl|tzutil|defaults read -g Apple(?:Locale|Languages))(?=[\"'`]| )",
+        rb"/etc/(?:localtime|timezone)\b",
         # The git remote: `git remote get-url origin`, `git config --get remote.origin.url`.
         rb"get-url\b",
         rb"remote\.origin\.url\b",
@@ -329,6 +333,20 @@ def find_signals(index: NameIndex, data: bytes) -> list[tuple[Node, Signal]]:
             found = (_command_call(node), Signal("email", "git config user.email"))
         elif token[:1] in (b'"', b"'", b"`") or token.startswith(b"user.name"):
             found = _command_output(data, index, node, token)
+        elif token.startswith(b"/etc/"):
+            # `readlinkSync("/etc/localtime")`, `readFile("/etc/timezone")`, or a command
+            # reading it (`readlink /etc/localtime`), the path written there or handed to it.
+            sig = Signal("timezone", token.decode())
+            call = _command_call(node)
+            if call is not None and not _runs(index, call):
+                call = None
+            if call is None:
+                call = _call_of(node)
+                call = call if call is not None and _reads(call) else None
+            if call is None:
+                out.extend((c, sig) for c in held_reads(index, node) if _reads(c))
+            if call is not None:
+                found = (call, sig)
         elif token in (b"get-url", b"remote.origin.url"):
             found = (_command_call(node), Signal("repository", "git remote get-url origin"))
         elif token.startswith(b".to"):
@@ -474,6 +492,10 @@ _COMMANDS = {
     b"whoami": ("username", "the whoami command"),
     b"id -un": ("username", "the id -un command"),
     b"user.name": ("username", "git config user.name"),
+    b"timedatectl": ("timezone", "the timedatectl command"),
+    b"tzutil": ("timezone", "the tzutil command"),
+    b"defaults read -g AppleLocale": ("locale", "the macOS AppleLocale setting"),
+    b"defaults read -g AppleLanguages": ("locale", "the macOS AppleLanguages setting"),
 }
 """Commands printing who the user is or which machine this is."""
 
@@ -492,7 +514,7 @@ def _command_output(
     if word == b"user.name":
         if "config" not in text(node.parent or node):
             return None
-    elif value.split(" ")[0] != word.decode().split(" ")[0]:
+    elif value.split(" ")[0] != word.decode().split(" ")[0] or not value.startswith(word.decode()):
         return None
     call = _command_call(node)
     args = node.parent
@@ -520,7 +542,20 @@ def _runs(index: NameIndex, call: Node) -> bool:
         value = d.child_by_field_name("value") or d.child_by_field_name("right")
         if value is not None and re.search(r"exec|spawn", text(value)[:200], re.I):
             return True
-    return False
+    # a helper running what it is handed: `function s(t) { return p.execSync(t, …) }`
+    fn = index.function_named(text(callee))
+    return fn is not None and _runs_parameter(fn)
+
+
+def _runs_parameter(fn: Node) -> bool:
+    """``fn`` hands its first parameter to an ``exec``/``spawn`` call (as the command, or as
+    an argument of a shell: ``execFileSync("/bin/sh", ["-c", cmd])``)."""
+    params = parameter_names(fn)
+    if not params or not params[0] or fn.end_byte - fn.start_byte > 2000:
+        return False
+    name = re.escape(params[0])
+    pattern = re.compile(r"(?:exec|spawn)\w*\s*\([^()]*?(?<![\w$.])" + name + r"(?![\w$])", re.I)
+    return pattern.search(text(fn)) is not None
 
 
 def _reads(call: Node) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
+from agentxray.analyze.facts.jsmodules import JsModules
 from agentxray.analyze.js.nodes import (
     FUNCTION_TYPES,
     WIDE_SCOPE,
@@ -95,6 +96,17 @@ class Resolver:
     decoded: dict[tuple[int, int], Decoded] = field(default_factory=dict)
     _classes: dict[str, list[int]] | None = field(default=None, repr=False)
     """Class name → where ``class name`` is declared (one pass over the file, on first need)."""
+    modules: JsModules | None = field(default=None, repr=False)
+    """The bundle's module machinery (built on first need when not handed in)."""
+
+    def imported(self, node: Node) -> Node | None:
+        """What a name or ``m.name`` of one bundled module stands for in the module exporting
+        it (``var { table } = require_config()``: the exporting module's ``new Set(…)``)."""
+        if self.modules is None:
+            self.modules = JsModules(self.index.data, self.index.tree.root_node)
+        if not self.modules.modules():
+            return None
+        return self.modules.definition(node)
 
     def values(self, node: Node | None, depth: int = 0) -> Values:
         """Every literal value ``node`` may evaluate to that can be seen statically."""
@@ -167,6 +179,10 @@ class Resolver:
                 out = self.values(field_value, depth + 1)
         if not out.items:
             out = self._static(node.child_by_field_name("object"), key, depth)
+        if not out.items:
+            imported = self.imported(node)
+            if imported is not None:
+                out = self.values(imported, depth + 1)
         obj = node.child_by_field_name("object")
         if not out.items and obj is not None and obj.type == "this":
             out = self._instance(obj, key, depth)
@@ -376,6 +392,9 @@ class Resolver:
         loop = _loop_of(node, name)
         if loop is not None:
             return self._loop_values(loop, name, depth)
+        imported = self.imported(node)
+        if imported is not None:
+            return self.values(imported, depth + 1)
         out = Values()
         for d in self._bindings(node, name):
             value = d.child_by_field_name("value") or d.child_by_field_name("right")
@@ -560,12 +579,22 @@ class Resolver:
                 return Values(tuple(receiver.items[0].split(sep.items[0])), receiver.decoded)
             if method in ("toLowerCase", "toUpperCase", "trim", "concat", "slice", "map", "filter"):
                 return receiver
-            return Values()
+            imported = self.imported(callee)
+            if imported is None or imported.type not in FUNCTION_TYPES:
+                return Values()
+            return self._returned_values(imported, depth)
         if callee.type != "identifier":
             return Values()
         fn = self.index.function_named(text(callee))
         if fn is None:
+            fn = self.imported(callee)
+            if fn is not None and fn.type not in FUNCTION_TYPES:
+                return Values()
+        if fn is None:
             return Values()
+        return self._returned_values(fn, depth)
+
+    def _returned_values(self, fn: Node, depth: int) -> Values:
         out = Values()
         for ret in returned_expressions(fn):
             out = out + self.values(ret, depth + 1)
