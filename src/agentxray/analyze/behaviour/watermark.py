@@ -32,6 +32,9 @@ WRITTEN = frozenset({"text", "prompt", "request", "file", "process"})
 EDITS = frozenset({"decoration", "substitution", "encoding"})
 LETTER_CASE = "letter case"
 """The alphabet of an ``encoding`` that spells bits as upper or lower case letters."""
+REPEAT_COUNT = "repeat count"
+"""The alphabet of an ``encoding`` that spells data as how many times a blank or invisible
+character is repeated (``" ".repeat(digest[0] & 3)`` appended to a message)."""
 
 
 # --- look-alike classes (front-ends ask these while they search) -------------------------------
@@ -343,6 +346,12 @@ def _why(c: Choice) -> str:
         return (
             f"spells bits of data in the letter case of the text (`{c.detail}`): each bit picks "
             "a letter's case" + (f", in a file that hashes {what}" if what else "")
+        )
+    if c.kind == "encoding" and c.variants[:1] == (REPEAT_COUNT,):
+        what = ", ".join(dict.fromkeys(s.label for s in c.encodes))
+        return (
+            f"spells data in how many {labels} it writes into the text (`{c.detail}`, a count "
+            "computed from " + (f"the {what}" if what else "a hash's bits") + ")"
         )
     if c.alphabet:
         return (

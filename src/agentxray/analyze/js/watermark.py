@@ -16,6 +16,7 @@ from tree_sitter import Node
 from agentxray.analyze.behaviour import watermark as policy
 from agentxray.analyze.behaviour.records import Choice as ChoiceRecord
 from agentxray.analyze.behaviour.records import FieldTest, Sink
+from agentxray.analyze.behaviour.unicode import INVISIBLE
 from agentxray.analyze.js.analysis import JsAnalysis
 from agentxray.analyze.js.flow import Comparison
 from agentxray.analyze.js.nodes import (
@@ -291,6 +292,103 @@ def _list_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
     return list(out.values())
 
 
+def _row_choices(a: JsAnalysis, literals: list[Node]) -> list[Choice]:
+    """A homoglyph table: a constant list of ``[plain, look-alike]`` pairs (``[["a",
+    "\u0430"], ["e", "\u0435"], …]``), one row looked up (``T.find(…)``, ``T[i]``, ``for
+    (const row of T)``) and a ternary picking one of its columns (``on ? row[1] : row[0]``):
+    each pick writes the plain letter or its look-alike, a bit per letter."""
+    out: dict[int, Choice] = {}
+    tables: set[int] = set()
+    for s in literals:
+        found = _variant_list(s)
+        if found is None or found[2] < 0 or found[0].start_byte in tables:
+            continue
+        holder, name, _ = found
+        tables.add(holder.start_byte)
+        columns = [_column(holder, k) for k in range(2)]
+        if any(c is None for c in columns):
+            continue
+        spelled = ["".join(c or []) for c in columns]
+        if not policy.lookalikes(spelled):
+            continue
+        scope = scope_of(name)
+        if scope.end_byte - scope.start_byte > WIDE_SCOPE and len(text(name)) <= 2:
+            continue  # a minified name at a bundle's top level: too common to follow
+        for use in a.index.identifiers(text(name), scope.start_byte, scope.end_byte)[:40]:
+            row = _row_of(use)
+            if row is None:
+                continue
+            rscope = scope_of(row)
+            for r in a.index.identifiers(text(row), rscope.start_byte, rscope.end_byte)[:40]:
+                choice = _column_pick(r, text(row), spelled)
+                if choice is not None:
+                    out.setdefault(choice.node.start_byte, choice)
+            if len(out) >= MAX_TABLE_READS:
+                return list(out.values())
+    return list(out.values())
+
+
+def _row_of(use: Node) -> Node | None:
+    """The variable a row of the table ``use`` names is bound to: ``const row = T.find(…)``,
+    ``const row = T[i]``, ``for (const row of T)``."""
+    parent = use.parent
+    value: Node | None = None
+    if parent is not None and parent.type == "member_expression":
+        prop = parent.child_by_field_name("property")
+        call = parent.parent
+        if (
+            prop is not None
+            and text(prop) in ("find", "findLast")
+            and call is not None
+            and call.type == "call_expression"
+        ):
+            value = call
+    elif parent is not None and parent.type == "subscript_expression":
+        if parent.child_by_field_name("object") == use:
+            value = parent
+    elif (
+        parent is not None
+        and parent.type == "for_in_statement"
+        and parent.child_by_field_name("right") == use
+    ):
+        left = unwrap(parent.child_by_field_name("left") or parent)
+        return left if left.type == "identifier" else None
+    holder = value.parent if value is not None else None
+    if holder is None or holder.type != "variable_declarator":
+        return None
+    name = holder.child_by_field_name("name")
+    return name if name is not None and name.type == "identifier" else None
+
+
+def _column_pick(use: Node, row: str, spelled: list[str]) -> Choice | None:
+    """``cond ? row[1] : row[0]`` around ``use`` (a read of ``row``): the column picked."""
+    read = use.parent
+    if read is None or read.type != "subscript_expression":
+        return None
+    ternary = read.parent
+    while ternary is not None and ternary.type == "parenthesized_expression":
+        ternary = ternary.parent
+    if ternary is None or ternary.type != "ternary_expression":
+        return None
+    cond = ternary.child_by_field_name("condition")
+    picks = []
+    for arm in ("consequence", "alternative"):
+        node = unwrap(ternary.child_by_field_name(arm) or ternary)
+        obj = node.child_by_field_name("object") if node.type == "subscript_expression" else None
+        index = node.child_by_field_name("index") if obj is not None else None
+        if obj is None or index is None or text(obj) != row or text(index) not in ("0", "1"):
+            return None
+        picks.append(int(text(index)))
+    if cond is None or picks[0] == picks[1]:
+        return None
+    c = describe(cond, 80)
+    return Choice(
+        ternary,
+        [(spelled[picks[0]], c), (spelled[picks[1]], f"not ({c})")],
+        selectors=[cond],
+    )
+
+
 def _variant_list(literal: Node) -> tuple[Node, Node, int] | None:
     """``(list or object, its name, column)`` when ``literal`` is an element of a constant list
     (or a field of a constant object) of strings, or of a pair in a constant list of pairs
@@ -447,6 +545,9 @@ def _deciders(a: JsAnalysis, expr: Node, depth: int = 0) -> list[Node]:
         value = (
             class_field(expr.child_by_field_name("object") or expr, text(prop)) if prop else None
         )
+        if value is None and prop is not None:  # a getter (`get eastern() { return … }`)
+            getter = _method_named(expr, text(prop))
+            return [getter] if getter is not None else []
         return _deciders(a, value, depth + 1) if value is not None else []
     if expr.type == "call_expression":
         callee = expr.child_by_field_name("function")
@@ -457,6 +558,45 @@ def _deciders(a: JsAnalysis, expr: Node, depth: int = 0) -> list[Node]:
             fn = _method_named(expr, text(callee)[5:])
         return [fn] if fn is not None else []
     return []
+
+
+MAX_SELECTOR_NAMES = 4
+
+
+def _selector_deciders(a: JsAnalysis, selectors: list[Node]) -> list[Node]:
+    """What computes the values a selector tests, elsewhere: ``o.quotes === "smart" ? A : B``
+    with ``const o = this.options()`` and ``options() { return this.eastern ? {…} : {…} }``
+    (the method's ternary decides), a variable bound to a ternary, a getter read. The names
+    tested (a member's object included) are followed, at most a few per selector."""
+    out: list[Node] = []
+    for selector in selectors:
+        names: list[Node] = []
+        stack = [selector]
+        while stack and len(names) < MAX_SELECTOR_NAMES:
+            cur = unwrap(stack.pop())
+            if cur.type in FUNCTION_TYPES:
+                continue
+            if cur.type == "identifier":
+                names.append(cur)
+                continue
+            if cur.type == "member_expression":
+                obj = unwrap(cur.child_by_field_name("object") or cur)
+                if obj.type == "this":
+                    names.append(cur)
+                    continue
+                stack.append(obj)
+                continue
+            if cur.type == "call_expression":
+                names.append(cur)
+                continue
+            stack.extend(cur.named_children)
+        for name in names:
+            for d in _deciders(a, name):
+                if d not in out and not (
+                    d.start_byte <= selector.start_byte and selector.end_byte <= d.end_byte
+                ):
+                    out.append(d)
+    return out[:MAX_DECIDERS]
 
 
 def _decided_remotely(a: JsAnalysis, choice: Choice) -> str:
@@ -704,21 +844,9 @@ def _case_flips(a: JsAnalysis) -> list[ChoiceRecord]:
     ]
     compared = {c.node.start_byte for cond in a.flow.conditions for c in cond.comparisons}
     out: list[ChoiceRecord] = []
-    for m in prefiltered_finditer(_CASE_CALL, a.unit.data):
-        member = a.index.node_at(m.start() + 1, m.end() - 1).parent
-        call = member.parent if member is not None else None
-        ternary = call.parent if call is not None else None
-        while ternary is not None and ternary.type == "parenthesized_expression":
-            ternary = ternary.parent
-        if call is None or ternary is None or ternary.type != "ternary_expression":
-            continue
-        arms = [
-            unwrap(x)
-            for f in ("consequence", "alternative")
-            if (x := ternary.child_by_field_name(f))
-        ]
+    for ternary in _case_ternaries(a):
         cond = ternary.child_by_field_name("condition")
-        if len(arms) != 2 or cond is None or not _case_pair(arms):
+        if cond is None:
             continue
         if any(cond.start_byte <= at < cond.end_byte for at in compared):
             continue  # a comparison of the identity (`user === "root"`) spells no bits
@@ -740,6 +868,111 @@ def _case_flips(a: JsAnalysis) -> list[ChoiceRecord]:
             )
         )
     return out
+
+
+_REPEAT_CALL = re.compile(rb"\.repeat\s*\(")
+_DIGEST = re.compile(r"\.digest\s*\(|\bcreateHash\s*\(|\bcreateHmac\s*\(")
+MAX_REPEATS = 40
+
+
+def _repeat_counts(a: JsAnalysis) -> list[ChoiceRecord]:
+    """Data spelled in how many blanks or invisible characters are written: ``" ".repeat(seed[0]
+    & 3)`` appended to a message, where the count is computed from an identity (followed back
+    through helpers and fields), or is bits of a digest (a hash's bits cut into a count). The
+    repeated text must go into text the program builds (an indent or a padding to a width is
+    computed from the text, not from a hash)."""
+    out: list[ChoiceRecord] = []
+    for m in list(prefiltered_finditer(_REPEAT_CALL, a.unit.data))[:MAX_REPEATS]:
+        member = a.index.node_at(m.start() + 1, m.start() + 7).parent
+        call = member.parent if member is not None else None
+        if member is None or call is None or call.type != "call_expression":
+            continue
+        obj = member.child_by_field_name("object")
+        blank = string_value(unwrap(obj)) if obj is not None else None
+        if obj is not None and blank is None and unwrap(obj).type == "identifier":
+            values = a.resolver.values(unwrap(obj)).items
+            blank = values[0] if len(values) == 1 else None
+        if not blank or len(blank) > 2 or not all(ch.isspace() or ch in INVISIBLE for ch in blank):
+            continue
+        args = call.child_by_field_name("arguments")
+        count = args.named_children[0] if args is not None and args.named_child_count else None
+        if count is None or count.type == "number":
+            continue
+        spelled = [source_of(s) for s in identity_sources(a, [count])]
+        if not spelled and not (_bit_test(count, a) and _from_digest(a, count)):
+            continue
+        if not _sinks(a, call):
+            continue
+        out.append(
+            ChoiceRecord(
+                kind="encoding",
+                evidence=evidence(a, call, comparisons=[]),
+                variants=(policy.REPEAT_COUNT,),
+                chars=tuple(dict.fromkeys(blank)),
+                detail=describe(call, 60),
+                encodes=tuple(dict.fromkeys(spelled)),
+                bits=True,
+                key=call.start_byte,
+            )
+        )
+    return out
+
+
+def _from_digest(a: JsAnalysis, count: Node) -> bool:
+    """A name ``count`` reads is bound to a cryptographic digest (``createHash(…)…digest()``)."""
+    stack = [count]
+    seen = 0
+    while stack and seen < 30:
+        cur = unwrap(stack.pop())
+        seen += 1
+        if cur.type == "identifier":
+            for d in a.resolver.bindings(cur)[:2]:
+                value = d.child_by_field_name("value") or d.child_by_field_name("right")
+                if value is not None and _DIGEST.search(text(value)[:400]):
+                    return True
+        elif cur.type not in FUNCTION_TYPES:
+            stack.extend(cur.named_children)
+    return False
+
+
+_CASE_LITERALS = re.compile(
+    rb"""\?\s*(["'])([A-Za-z][\w-]{1,40})\1\s*:\s*(["'])([A-Za-z][\w-]{1,40})\3"""
+)
+MAX_CASE_TERNARIES = 40
+
+
+def _case_ternaries(a: JsAnalysis) -> list[Node]:
+    """Ternaries whose arms are one text in two letter cases: ``x.toUpperCase()`` and
+    ``x.toLowerCase()``, or two literals equal but for case (``bit ? "X-Request-Id" :
+    "x-request-id"``, a header name's casing)."""
+    out: dict[int, Node] = {}
+    for m in prefiltered_finditer(_CASE_CALL, a.unit.data):
+        member = a.index.node_at(m.start() + 1, m.end() - 1).parent
+        call = member.parent if member is not None else None
+        ternary = call.parent if call is not None else None
+        while ternary is not None and ternary.type == "parenthesized_expression":
+            ternary = ternary.parent
+        if call is None or ternary is None or ternary.type != "ternary_expression":
+            continue
+        arms = [
+            unwrap(x)
+            for f in ("consequence", "alternative")
+            if (x := ternary.child_by_field_name(f))
+        ]
+        if len(arms) == 2 and _case_pair(arms):
+            out.setdefault(ternary.start_byte, ternary)
+    for m in prefiltered_finditer(_CASE_LITERALS, a.unit.data):
+        first, second = m.group(2), m.group(4)
+        if first == second or first.lower() != second.lower():
+            continue
+        ternary = a.index.node_at(m.start(), m.start() + 1)
+        if ternary.type != "ternary_expression":
+            ternary = ternary.parent
+        if ternary is not None and ternary.type == "ternary_expression":
+            out.setdefault(ternary.start_byte, ternary)
+        if len(out) >= MAX_CASE_TERNARIES:
+            break
+    return list(out.values())
 
 
 def _case_pair(arms: list[Node]) -> bool:
@@ -812,7 +1045,10 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
     """Every look-alike choice, separator change and covert mark of one file."""
     out: list[ChoiceRecord] = []
     literals = _strings(a)
-    for choice in _choices(a, literals) + _table_choices(a, literals) + _list_choices(a, literals):
+    found = _choices(a, literals) + _table_choices(a, literals) + _list_choices(a, literals)
+    for choice in found + _row_choices(a, literals):
+        if not choice.deciders:
+            choice.deciders = _selector_deciders(a, choice.selectors)
         choice.tainted = _taint(a, choice)
         spelled = identity_sources(a, choice.selectors) if not choice.tainted else []
         _name_arguments(a, choice)
@@ -850,7 +1086,7 @@ def choice_records(a: JsAnalysis) -> list[ChoiceRecord]:
                 languages=tested_languages(a, change.tainted),
             )
         )
-    return out + mark_records(a, literals) + _case_flips(a)
+    return out + mark_records(a, literals) + _case_flips(a) + _repeat_counts(a)
 
 
 def _field_of(cmp: Comparison) -> str | None:

@@ -14,7 +14,8 @@ import re
 
 from agentxray.analyze.behaviour.records import Choice as ChoiceRecord
 from agentxray.analyze.behaviour.records import Evidence, Sink, Source
-from agentxray.analyze.behaviour.watermark import LETTER_CASE
+from agentxray.analyze.behaviour.unicode import INVISIBLE
+from agentxray.analyze.behaviour.watermark import LETTER_CASE, REPEAT_COUNT
 from agentxray.analyze.python.analysis import PyAnalysis
 from agentxray.analyze.python.choices import Choice, find_choices
 from agentxray.analyze.python.comparisons import Comparison
@@ -129,7 +130,57 @@ def _tainted(a: PyAnalysis, choice: Choice) -> list[Comparison]:
                 prop = _property(a, n)
                 if prop is not None:
                     fns.add(id(prop))
+                for value in _field_values(a, n):
+                    # `x if self.marked else y` with `self.marked = <test>` set in a method of
+                    # the same class: the test stored decides.
+                    inside.update(id(x) for x in ast.walk(value))
+                    for call in ast.walk(value):
+                        fn = _called(a, call) if isinstance(call, ast.Call) else None
+                        if fn is not None:
+                            fns.add(id(fn))
     return [c for c in a.comparisons if id(c.node) in inside or id(c.function) in fns]
+
+
+MAX_FIELD_VALUES = 4
+
+
+def _field_values(a: PyAnalysis, attr: ast.Attribute) -> list[ast.expr]:
+    """What ``self.name`` is set to in the methods of the class whose method reads it (``self.x
+    = …`` only, at most a few)."""
+    if not (isinstance(attr.value, ast.Name) and attr.value.id == "self"):
+        return []
+    home = _class_of(a, attr)
+    if home is None:
+        return []
+    out: list[ast.expr] = []
+    for value in a.index.attributes.get(attr.attr, []):
+        stmt = a.index.parent(value)
+        targets = (
+            stmt.targets
+            if isinstance(stmt, ast.Assign)
+            else [stmt.target]
+            if isinstance(stmt, ast.AnnAssign)
+            else []
+        )
+        if not any(
+            isinstance(t, ast.Attribute)
+            and t.attr == attr.attr
+            and isinstance(t.value, ast.Name)
+            and t.value.id == "self"
+            for t in targets
+        ):
+            continue
+        if _class_of(a, value) is home:
+            out.append(value)
+        if len(out) >= MAX_FIELD_VALUES:
+            break
+    return out
+
+
+def _class_of(a: PyAnalysis, node: ast.AST) -> ast.ClassDef | None:
+    fn = a.index.function_of(node)
+    owner = a.index.parent(fn) if fn is not None else None
+    return owner if isinstance(owner, ast.ClassDef) else None
 
 
 def marking_comparisons(a: PyAnalysis) -> set[int]:
@@ -310,7 +361,7 @@ def choice_records(a: PyAnalysis) -> list[ChoiceRecord]:
                 languages=_languages(choice.tainted),
             )
         )
-    return out + _case_flips(a)
+    return out + _case_flips(a) + _repeat_counts(a)
 
 
 _UPPER = frozenset({"upper", "capitalize", "title"})
@@ -354,6 +405,122 @@ def _case_flips(a: PyAnalysis) -> list[ChoiceRecord]:
         )
         if len(out) >= MAX_CASE_FLIPS:
             break
+    return out
+
+
+MAX_REPEATS = 20
+MAX_REACH = 24
+_HASHES = re.compile(r"\bhashlib\.|\.digest\(|\bhmac\.")
+
+
+def _repeat_counts(a: PyAnalysis) -> list[ChoiceRecord]:
+    """Data spelled in how many blanks or invisible characters are written: ``line + " " *
+    (pair + 1)`` where the count is made from an identity's hash or bits (followed through
+    variables, ``self`` fields, a dataclass field's ``default_factory`` and local helpers). An
+    indent or a padding to a width is computed from the text, not from who the user is."""
+    out: list[ChoiceRecord] = []
+    for node in a.index.nodes(ast.BinOp):
+        if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Mult):
+            continue
+        blank, count = _blank_side(node.left), node.right
+        if blank is None:
+            blank, count = _blank_side(node.right), node.left
+        if blank is None or isinstance(count, ast.Constant) or _climb(a, node) is None:
+            continue
+        spelled = _identity_reach(a, count)
+        if not spelled:
+            continue
+        out.append(
+            ChoiceRecord(
+                kind="encoding",
+                evidence=_evidence(a, node),
+                variants=(REPEAT_COUNT,),
+                chars=tuple(dict.fromkeys(blank)),
+                detail=describe(node, 60),
+                encodes=tuple(_source(s) for s in dict.fromkeys(spelled)),
+                bits=True,
+                key=id(node),
+            )
+        )
+        if len(out) >= MAX_REPEATS:
+            break
+    return out
+
+
+def _blank_side(node: ast.expr) -> str | None:
+    """A short literal of blanks or invisible characters (``" "``, ``"\u200b"``)."""
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return None
+    v = node.value
+    ok = 0 < len(v) <= 2 and all(ch.isspace() or ch in INVISIBLE for ch in v) and "\n" not in v
+    return v if ok else None
+
+
+def _identity_reach(a: PyAnalysis, expr: ast.expr) -> list[Signal]:
+    """The identities ``expr`` is made from through a hash or bits of it: its own signals, and
+    those of the variables, ``self`` fields (set in a method, or a dataclass field's
+    ``default_factory``) and local helpers it reads, when the helper reading the identity hashes
+    it or cuts it into bits."""
+    out: list[Signal] = []
+    seen: set[int] = set()
+    work: list[ast.AST] = [expr]
+    while work and len(seen) < MAX_REACH:
+        cur = work.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, FUNCTIONS):
+            body = [n for n in ast.walk(cur) if isinstance(n, ast.expr)]
+            src = ast.unparse(cur)
+            cut = _HASHES.search(src) or any(
+                isinstance(n, ast.BinOp) and isinstance(n.op, _BIT_OPS) for n in body
+            )
+            if cut:
+                out.extend(
+                    s
+                    for n in body
+                    if isinstance(n, ast.Call)
+                    for s in a.flow.signals(n)
+                    if s.kind in IDENTITY_KINDS - {"endpoint", "repository"}
+                )
+            continue
+        for n in _parts(cur):
+            found = [s for s in a.flow.signals(n) if s.kind == "identifier"]
+            out.extend(found)
+            if isinstance(n, ast.Name):
+                work.extend(a.index.lookup(n.id, n)[0][:3])
+            elif isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load):
+                work.extend(_field_values(a, n))
+                work.extend(_default_factories(a, n))
+            elif isinstance(n, ast.Call):
+                fn = _called(a, n)
+                if fn is not None:
+                    work.append(fn)
+    return list(dict.fromkeys(out))
+
+
+def _default_factories(a: PyAnalysis, attr: ast.Attribute) -> list[ast.AST]:
+    """``x: T = field(default_factory=fn)`` in the class of the method reading ``self.x``:
+    the function ``fn``."""
+    home = _class_of(a, attr) if isinstance(attr.value, ast.Name) else None
+    if home is None or attr.value.id != "self":  # type: ignore[attr-defined]
+        return []
+    out: list[ast.AST] = []
+    for stmt in home.body:
+        if not (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == attr.attr
+            and isinstance(stmt.value, ast.Call)
+        ):
+            continue
+        for kw in stmt.value.keywords:
+            if kw.arg == "default_factory" and isinstance(kw.value, (ast.Name, ast.Attribute)):
+                from agentxray.analyze.python.interpret import callable_def
+
+                fn = callable_def(a.index, kw.value)
+                if fn is not None:
+                    out.append(fn)
     return out
 
 
