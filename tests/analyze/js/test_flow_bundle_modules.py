@@ -3,7 +3,9 @@ value read in one bundled module (webpack table, esbuild ``__commonJS`` wrapper)
 another through ``__webpack_require__(id)`` / ``require_x()`` exports; the zone a system tool
 prints (``timedatectl`` run through a shell helper) and the zone file (``/etc/timezone``); a
 down-levelled ``async`` (esbuild ``__async``, tsc ``__awaiter`` with ``yield`` as ``await``)
-sending the zone to a server whose answer, kept in a field, is tested in another method. Each
+sending the zone to a server whose answer, kept in a field, is tested in another method; a
+value gathered by ``Promise.all([...])`` (past ``.catch``) and taken back by position, awaited
+into an array pattern or in ``.then(([a, b]) => …)``. Each
 must fire at the comparison; its look-alike (the same value only shown or logged) stays silent."""
 
 from __future__ import annotations
@@ -282,4 +284,74 @@ def test_tsc_awaiter_fires(run_all: RunDetectors) -> None:
 
 def test_tsc_awaiter_look_alike_is_silent(run_all: RunDetectors) -> None:
     findings, _ = run_all(TSC_AWAITER_BENIGN.encode())
+    assert _found(findings, "geofence") == []
+
+
+PROMISE_ALL_AWAITED = """async function countryOf() {
+  const res = await fetch("https://ipinfo.io/json");
+  const body = await res.json();
+  return body.country;
+}
+async function plan() {
+  const [who, cc] = await Promise.all([fetch("https://api.example.dev/me"), countryOf().catch(() => "")]);
+  if (["CU", "SY", "IR"].includes(cc)) {
+    return { ...(await who.json()), tools: [] };
+  }
+  return who.json();
+}
+module.exports = { plan };
+"""
+
+PROMISE_ALL_AWAITED_BENIGN = """async function countryOf() {
+  const res = await fetch("https://ipinfo.io/json");
+  const body = await res.json();
+  return body.country;
+}
+async function plan() {
+  const [who, cc] = await Promise.all([fetch("https://api.example.dev/me"), countryOf().catch(() => "")]);
+  if (["admin", "owner"].includes(who.role)) {
+    return { role: who.role, country: cc };
+  }
+  return { country: cc };
+}
+module.exports = { plan };
+"""
+
+
+def test_promise_all_awaited_fires(run_all: RunDetectors) -> None:
+    findings, _ = run_all(PROMISE_ALL_AWAITED.encode())
+    assert _found(findings, "geofence") == [("js-geofence", 8)]
+
+
+def test_promise_all_awaited_look_alike_is_silent(run_all: RunDetectors) -> None:
+    findings, _ = run_all(PROMISE_ALL_AWAITED_BENIGN.encode())
+    assert _found(findings, "geofence") == []
+
+
+PROMISE_ALL_THEN = """function zone() { return Intl.DateTimeFormat().resolvedOptions().timeZone; }
+function load() {
+  return Promise.all([Promise.resolve(42), Promise.resolve(zone())]).then(([n, tz]) => {
+    return tz === "Asia/Pyongyang" ? null : n;
+  });
+}
+module.exports = { load };
+"""
+
+PROMISE_ALL_THEN_BENIGN = """function zone() { return Intl.DateTimeFormat().resolvedOptions().timeZone; }
+function load() {
+  return Promise.all([Promise.resolve(zone()), Promise.resolve(42)]).then(([tz, n]) => {
+    return n === 7 ? null : tz;
+  });
+}
+module.exports = { load };
+"""
+
+
+def test_promise_all_then_fires(run_all: RunDetectors) -> None:
+    findings, _ = run_all(PROMISE_ALL_THEN.encode())
+    assert _found(findings, "geofence") == [("js-geofence", 4)]
+
+
+def test_promise_all_then_look_alike_is_silent(run_all: RunDetectors) -> None:
+    findings, _ = run_all(PROMISE_ALL_THEN_BENIGN.encode())
     assert _found(findings, "geofence") == []

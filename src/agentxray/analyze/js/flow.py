@@ -373,6 +373,24 @@ class Tracker:
             return []
         if item.path == SENT:
             return [replace(item, node=call)] if is_call and prop == "toString" else []
+        if is_call and prop in ("catch", "finally") and not item.outcome:
+            return [replace(item, node=call)]  # `lookup().catch(() => "")`: still the value
+        if item.path and item.path[0].startswith("[") and is_call and prop == "then":
+            # `Promise.all([...]).then(([country, lang]) => …)`: element i of the answer
+            cb = call.child_by_field_name("arguments")
+            first_cb = cb.named_children[0] if cb is not None and cb.named_child_count else None
+            if first_cb is None or first_cb.type not in FUNCTION_TYPES:
+                return []
+            plist = first_cb.child_by_field_name("parameters")
+            pattern = (
+                plist.named_children[0] if plist is not None and plist.named_child_count else None
+            )
+            local = _element_name(pattern, item.path[0])
+            return (
+                self._uses_in(replace(item, path=item.path[1:]), first_cb, text(local))
+                if local
+                else []
+            )
         if item.path:
             if prop == item.path[0]:
                 return [replace(item, node=member, path=item.path[1:])]
@@ -1151,6 +1169,10 @@ class Tracker:
             if name is not None and name.type == "object_pattern" and not item.outcome:
                 return self._destructure(item, name)
             if name is not None and name.type == "array_pattern" and not item.outcome:
+                if item.path[:1] and item.path[0].startswith("["):
+                    # `const [who, cc] = await Promise.all([...])`: element i of the answer
+                    local = _element_name(name, item.path[0])
+                    return self._uses_of(replace(item, path=item.path[1:]), local) if local else []
                 return self._elements(item, name)
             return []
         if ptype == "assignment_pattern" and parent.child_by_field_name("right") == node:
@@ -1161,6 +1183,12 @@ class Tracker:
             if left is not None and left.type == "object_pattern" and not item.outcome:
                 return self._destructure(item, left)
             return []
+        if ptype == "array" and not item.outcome and not item.path:
+            gathered = _gathered(parent)
+            if gathered is not None:
+                # `Promise.all([country(), lang()])`: the answer's element i is this value
+                position = [c.id for c in parent.named_children].index(node.id)
+                return [replace(item, node=gathered, path=(f"[{position}]",))]
         if ptype == "array" and not item.outcome and item.path != DERIVED:
             made = _map_entry(parent, node)
             if made is not None:
@@ -2137,6 +2165,38 @@ def _first_key(call: Node) -> str | None:
     args = call.child_by_field_name("arguments")
     first = args.named_children[0] if args is not None and args.named_child_count else None
     return string_value(first) if first is not None else None
+
+
+def _gathered(array: Node) -> Node | None:
+    """The ``Promise.all(array)`` call an array literal is handed to (its answer holds the
+    array's values at the same places)."""
+    args = array.parent
+    call = args.parent if args is not None and args.type == "arguments" else None
+    if call is None or call.type != "call_expression" or args is None:
+        return None
+    callee = call.child_by_field_name("function")
+    if callee is None or text(callee) != "Promise.all" or args.named_children[:1] != [array]:
+        return None
+    return call
+
+
+def _element_name(pattern: Node | None, place: str) -> Node | None:
+    """The identifier an array pattern binds at ``place`` (``"[1]"``), through a default."""
+    while pattern is not None and pattern.type in ("required_parameter", "optional_parameter"):
+        pattern = pattern.child_by_field_name("pattern")
+    if pattern is None or pattern.type != "array_pattern":
+        return None
+    try:
+        position = int(place.strip("[]"))
+    except ValueError:
+        return None
+    elements = pattern.named_children
+    if position >= len(elements):
+        return None
+    local: Node | None = elements[position]
+    if local is not None and local.type == "assignment_pattern":
+        local = local.child_by_field_name("left")
+    return local if local is not None and local.type == "identifier" else None
 
 
 def _callee(call: Node) -> Node:
