@@ -62,6 +62,12 @@ PRIMITIVES = tuple(
 )
 """Operations that turn stored text into other text: one literal-prefixed pattern each, since
 ``re`` searches a literal prefix fast and an alternation slowly (a cheap byte-level prefilter)."""
+SMALL_FILE_PRIMITIVES = {
+    # a character code shifted by a constant (run-length counts, Caesar offsets)
+    re.compile(rb"charCodeAt\([^()]*\)\s*[-+]\s*\d"): "char-code arithmetic",
+}
+"""More decoding primitives, searched for only in files that are not big bundles (an 18 MB
+bundle's parsers shift char codes everywhere, and its search budget is small)."""
 METHOD_NAMES = {
     b"fromCharCode": "char codes",
     b"fromCodePoint": "char codes",
@@ -295,10 +301,11 @@ class Closure:
             or name_node.type != "identifier"
             or value is None
             or holder is None
-            or holder.type != "lexical_declaration"
-            or not text(holder).startswith("const")
+            or holder.type not in ("lexical_declaration", "variable_declaration")
             or value.end_byte - value.start_byte > MAX_DEFINITION_BYTES
         ):
+            return None
+        if not text(holder).startswith("const") and not self._never_reassigned(fn, name):
             return None
         value = unwrap(value)
         if value.type in FUNCTION_TYPES:
@@ -310,6 +317,21 @@ class Closure:
         if deps is None:
             return None
         return [*deps, f"var {name} = {text(value)};"]
+
+    def _never_reassigned(self, fn: Node, name: str) -> bool:
+        """Whether the one ``var``/``let`` declaration of ``name`` in ``fn`` is its only write:
+        a bundler's module wrapper (esbuild ``__commonJS``, a webpack module function) declares
+        its module's constants with ``var`` (``var P = "…", K = "k3y"``). Only in files that are
+        not big bundles (the scan reads the function's text; an 18 MB bundle keeps its budget)."""
+        if len(self.index.data) > BIG_FILE_BYTES:
+            return False
+        spelled = re.escape(name)
+        writes = re.compile(
+            r"(?<![\w$.])" + spelled + r"\s*(?:[-+*/%&|^]|\*\*|<<|>>>?|&&|\|\||\?\?)?=(?![=>])"
+            r"|(?:\+\+|--)\s*" + spelled + r"(?![\w$])"
+            r"|(?<![\w$.])" + spelled + r"\s*(?:\+\+|--)"
+        )
+        return len(writes.findall(text(fn))) == 1
 
     def element_source(self, at: Node, name: str) -> Node | None:
         """The iterated expression when ``name`` around ``at`` is the variable of a
@@ -597,12 +619,22 @@ class ClosedFinder:
         split = self._split_primitives() if len(self.data) <= BIG_FILE_BYTES else []
         hits = sorted(
             # (their literal prefixes found first: 0.05 s instead of 0.2 on an 18 MB bundle)
-            [*(m for p in PRIMITIVES for m in prefiltered_finditer(p, self.data)), *split],
+            [
+                *(m for p in PRIMITIVES for m in prefiltered_finditer(p, self.data)),
+                *split,
+                *(
+                    m
+                    for p in (SMALL_FILE_PRIMITIVES if len(self.data) <= BIG_FILE_BYTES else ())
+                    for m in p.finditer(self.data)
+                ),
+            ],
             key=lambda m: m.start(),
         )
         deadline = time.process_time() + self.budget_s  # CPU: the same cut on a busy machine
         late: list[tuple[Node, int, str]] = []
         callbacks: set[int] = set()
+        bodies: set[int] = set()
+        exported: dict[int, tuple[Node, str]] = {}
         first_hit: dict[int, Node] = {}
         for m in hits:
             if not _relevant(m, self.data):
@@ -610,7 +642,13 @@ class ClosedFinder:
             if len(found) >= MAX_SITES or time.process_time() > deadline:
                 self.exhausted = True
                 break
-            method = _method(m.group()) if m.group() else "decoder spelled in pieces"
+            method = SMALL_FILE_PRIMITIVES.get(m.re) or (
+                _method(m.group()) if m.group() else "decoder spelled in pieces"
+            )
+            if m.group().startswith(b".join") and _PICKED.search(
+                self.data, max(0, m.start() - 200), m.start()
+            ):
+                method = "lookup table"
             node = self.index.node_at(m.start(), m.end())
             if _PAYLOAD_NEAR.search(self.data, max(0, m.start() - 300), m.end() + 300):
                 climbed = self._climb(node)
@@ -637,8 +675,28 @@ class ClosedFinder:
                 around = self._climb(fn)
                 if around is not None and around[0].type in _VALUE_TYPES:
                     self._add(found, around[0], None, method, around[1], around[2])
+            if (
+                fn is not None
+                and len(self.data) <= BIG_FILE_BYTES
+                and function_name(fn) is None
+                and fn.type != "method_definition"
+                and not (fn.parent is not None and fn.parent.type == "arguments")
+                and fn.start_byte not in bodies
+            ):
+                # ``exports.suffixes = () => { … }``: a parameterless function assigned to a
+                # member (a bundled module's export) decodes its module's constants
+                bodies.add(fn.start_byte)
+                self._body_job(found, fn, method)
             # An anonymous callback (`s.replace(re, c => …)`) decodes for the named helper around it.
             while fn is not None and function_name(fn) is None:
+                if (
+                    fn.start_byte not in exported
+                    and len(self.data) <= BIG_FILE_BYTES
+                    and fn.end_byte - fn.start_byte <= MAX_FUNCTION_BYTES
+                    and _member_name(fn) is not None
+                ):
+                    # ``t.unpack = function (e) { … }``: a module's exported decoder
+                    exported[fn.start_byte] = (fn, method)
                 outer = enclosing_function(fn)
                 if outer is None or outer.end_byte - outer.start_byte > MAX_FUNCTION_BYTES:
                     break
@@ -684,6 +742,11 @@ class ClosedFinder:
                 break
             if fn.type == "method_definition" and len(self.data) <= BIG_FILE_BYTES:
                 self._method_uses(found, fn, method)
+        for fn, method in exported.values():
+            if len(found) >= MAX_SITES or time.process_time() > deadline:
+                self.exhausted = True
+                break
+            self._method_uses(found, fn, method)
         for name, (fn, method) in classes.items():
             if len(found) >= MAX_SITES or time.process_time() > deadline:
                 self.exhausted = True
@@ -866,6 +929,22 @@ class ClosedFinder:
             name = owner
             source, defined = cls, []
             target = name if static else f"new {name}()"
+            fields = _static_fields(cls, name)
+            if fields:
+                # tsc emits static fields after the class (``Locator.data = "…";``)
+                prelude = self.closure.definitions(
+                    self.closure.free_names(cls) - {name}
+                    | {n for f in fields for n in self.closure.free_names(f)} - {name},
+                    cls,
+                )
+                if prelude is None or _payload(text(cls), [*prelude, *map(text, fields)]) < (
+                    MIN_PAYLOAD
+                ):
+                    return
+                lines = [*prelude, text(cls), *(f"{text(f)};" for f in fields)]
+                code = "\n".join([*lines, f"var __v = ({target}).{read};", "return __v;"])
+                found.setdefault((fn.start_byte, fn.end_byte), ClosedJob(fn, fn, method, code))
+                return
         else:
             return
         prelude = self.closure.definitions(self.closure.free_names(source) - {name}, source)
@@ -885,8 +964,9 @@ class ClosedFinder:
         body = fn.child_by_field_name("body")
         if (
             (params is not None and params.named_child_count)
+            or fn.child_by_field_name("parameter") is not None
             or body is None
-            or body.type != "statement_block"
+            or (body.type != "statement_block" and len(self.data) > BIG_FILE_BYTES)
             or any(c.type in ("async", "*", "get", "set", "static") for c in fn.children)
             or fn.type in ("generator_function_declaration", "generator_function")
         ):
@@ -894,7 +974,7 @@ class ClosedFinder:
         name = function_name(fn)
         if name == "constructor" or _uses_this(body):
             return
-        code = text(body)
+        code = text(body) if body.type == "statement_block" else f"{{ return ({text(body)}); }}"
         if _UNSTABLE.search(code):
             return
         free = self.closure.free_names(fn)
@@ -933,52 +1013,85 @@ class ClosedFinder:
         literal's ``dec(s)``), called on any receiver (``this.dec("…")``, ``helpers.dec("…")``,
         ``LIST.map((e) => this.dec(e))``): each call with constant arguments is evaluated
         with the method as a plain function. Only a name one method of the file defines."""
-        key = fn.child_by_field_name("name")
-        name = text(key) if key is not None and key.type == "property_identifier" else None
+        if fn.type == "method_definition":
+            key = fn.child_by_field_name("name")
+            name = text(key) if key is not None and key.type == "property_identifier" else None
+        else:
+            name = _member_name(fn)
         params = fn.child_by_field_name("parameters")
         body = fn.child_by_field_name("body")
         if (
             name is None
             or name == "constructor"
-            or params is None
-            or not params.named_child_count
+            or (
+                (params is None or not params.named_child_count)
+                and fn.child_by_field_name("parameter") is None
+            )
             or body is None
             or _uses_this(body)
             or any(c.type in ("async", "*", "get", "set") for c in fn.children)
         ):
             return
         spelled = re.escape(name.encode())
-        defined = re.compile(rb"(?<![\w$.])" + spelled + rb"\s*\([^()]*\)\s*\{")
+        defined = re.compile(
+            rb"(?<![\w$.])" + spelled + rb"\s*\([^()]*\)\s*\{"
+            # ``exports.dec = function (…)``, ``t.dec = (s) =>``, ``{ dec: function (…) }``
+            rb"|\." + spelled + rb"\s*=\s*(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)"
+            rb"|(?<![\w$.])" + spelled + rb"\s*:\s*(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)"
+        )
         if sum(1 for _ in defined.finditer(self.data)) != 1:
-            return  # several methods of that name: the receiver decides, not known here
+            return  # several functions of that name: the receiver decides, not known here
         free = self.closure.free_names(fn)
         if "arguments" in free:
             return
         own = self.closure.definitions(free, fn)
         if own is None:
             return
-        fn_code = f"var __m = function {text(params)} {text(body)};"
-        called = re.compile(rb"\.\s*" + spelled + rb"\s*\(")
+        if fn.type == "method_definition" and params is not None:
+            fn_code = f"var __m = function {text(params)} {text(body)};"
+        else:
+            fn_code = f"var __m = ({text(fn)});"
+        # ``helpers.dec(…)``, and ``(0, mod.dec)(…)``: a bundler's call of another module's export
+        called = re.compile(rb"\.\s*" + spelled + rb"\s*\)?\s*\(")
         count = 0
         for m in called.finditer(self.data):
             if count >= MAX_CALLS_PER_DECODER:
                 break
-            prop = self.index.node_at(m.end() - 1 - len(name), m.end() - 1)
+            start = m.start() + 1
+            while self.data[start : start + 1].isspace():
+                start += 1
+            prop = self.index.node_at(start, start + len(name))
             member = prop.parent
             call = member.parent if member is not None else None
+            if call is not None and call.type == "sequence_expression":
+                # ``(0, mod.dec)(…)``: the member is the sequence's last operand
+                paren = call.parent
+                if (
+                    call.named_children[-1] == member
+                    and paren is not None
+                    and paren.type == "parenthesized_expression"
+                    and paren.parent is not None
+                    and paren.parent.child_by_field_name("function") == paren
+                ):
+                    call = paren.parent
             if (
                 prop.type != "property_identifier"
                 or member is None
                 or member.type != "member_expression"
                 or call is None
                 or call.type != "call_expression"
-                or call.child_by_field_name("function") != member
+                or not _contains_node(call.child_by_field_name("function") or call, member)
                 or _contains_node(fn, call)
             ):
                 continue
             count += 1
             site = call
-            if not self._constant_arguments(call):
+            args = call.child_by_field_name("arguments")
+            if not self._constant_arguments(call) and (
+                args is None
+                or not args.named_child_count
+                or self.closure.definitions(self.closure.free_names(args), args) is None
+            ):
                 callback = _callback_over_params(call)
                 arguments = callback.parent if callback is not None else None
                 holder = arguments.parent if arguments is not None else None
@@ -1205,6 +1318,49 @@ def _callback_over_params(call: Node) -> Node | None:
     return fn if names[0] in handed else None
 
 
+def _member_name(fn: Node) -> str | None:
+    """The property name a function expression is stored under: ``exports.dec = function …``,
+    ``t.dec = (s) => …`` (a bundled module's export), ``{ dec: function … }``."""
+    parent = fn.parent
+    if parent is None or fn.type not in ("function_expression", "function", "arrow_function"):
+        return None
+    if parent.type == "assignment_expression" and parent.child_by_field_name("right") == fn:
+        left = parent.child_by_field_name("left")
+        prop = left.child_by_field_name("property") if left is not None else None
+        if left is not None and left.type == "member_expression" and prop is not None:
+            return text(prop) if prop.type == "property_identifier" else None
+        return None
+    if parent.type == "pair" and parent.child_by_field_name("value") == fn:
+        key = parent.child_by_field_name("key")
+        return text(key) if key is not None and key.type == "property_identifier" else None
+    return None
+
+
+def _static_fields(cls: Node, name: str) -> list[Node]:
+    """``NAME.x = value`` assignments in the statements right after a class declaration: the
+    static fields tsc and Babel emit outside the class body."""
+    out: list[Node] = []
+    sibling = cls.next_named_sibling
+    while sibling is not None and sibling.type == "expression_statement" and len(out) < 16:
+        expr = sibling.named_children[0] if sibling.named_child_count else None
+        left = expr.child_by_field_name("left") if expr is not None else None
+        obj = left.child_by_field_name("object") if left is not None else None
+        if (
+            expr is None
+            or expr.type != "assignment_expression"
+            or left is None
+            or left.type != "member_expression"
+            or obj is None
+            or obj.type != "identifier"
+            or text(obj) != name
+            or expr.end_byte - expr.start_byte > MAX_DEFINITION_BYTES
+        ):
+            break
+        out.append(expr)
+        sibling = sibling.next_named_sibling
+    return out
+
+
 def _constructor_takes_arguments(body: Node) -> bool:
     """Whether a class body's constructor has parameters (its fields depend on them)."""
     for member in body.named_children:
@@ -1277,7 +1433,16 @@ def _relevant(m: re.Match[bytes], data: bytes) -> bool:
     if not m.group().startswith(b".join"):
         return True
     before = data[max(0, m.start() - 200) : m.start()].rstrip()
+    if before.endswith(b")") and len(data) <= BIG_FILE_BYTES and _PICKED.search(before):
+        return True  # ``IDX.map((i) => ALPHA[i]).join("")``: characters picked from an alphabet
     return before.endswith(b"]") or (before.endswith(b")") and b".split(" in before[-60:])
+
+
+_PICKED = re.compile(
+    rb"\.map\(\s*(?:(?:\(\s*)?([\w$]+)\s*\)?\s*=>\s*[\w$.]+\[\s*\1\s*\]"
+    rb"|function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s+[\w$.]+\[\s*\2\s*\]\s*;?\s*\})\s*\)$"
+)
+"""``.map((i) => TABLE[i])`` right before a ``.join("")``: each element indexes a table."""
 
 
 def _method(token: bytes) -> str:
