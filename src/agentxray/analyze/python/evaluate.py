@@ -109,6 +109,9 @@ class Evaluator:
         self.params: dict[tuple[int, str], object] = {}
         """Values assumed for parameters (``(id(def), name)``) while a decoder is evaluated over
         the arguments its callers pass or the keys of the table it indexes."""
+        self.fields: dict[str, object] = {}
+        """Values assumed for ``self.X``/``cls.X`` while a method is evaluated for one instance
+        (an ``enum.Enum`` member's fields, set by ``__init__`` from the member's value)."""
 
     def value(self, node: ast.AST, local: dict[str, object] | None = None) -> object:
         """The value of ``node`` (fresh budget and method list); raises :class:`Unsupported`."""
@@ -294,6 +297,8 @@ class Evaluator:
         root = node.value
         if isinstance(root, ast.Name) and SELF_KEY + node.attr in local:
             return local[SELF_KEY + node.attr]  # an attribute the running method keeps
+        if isinstance(root, ast.Name) and root.id in ("self", "cls") and node.attr in self.fields:
+            return self.fields[node.attr]
         if isinstance(root, ast.Name) and self.index.aliases.get(root.id) == "string":
             return string_constant(f"string.{node.attr}")
         if isinstance(node.value, ast.Name) and node.value.id not in local:

@@ -223,6 +223,93 @@ def _over_loop(a: PyAnalysis, node: ast.AST) -> tuple[ast.AST, object, list[str]
     return site, values, methods
 
 
+_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+MAX_MEMBERS = 64
+
+
+def _enum_fields(a: PyAnalysis, fn: ast.AST) -> list[dict[str, object]]:
+    """The fields each member of an ``enum.Enum`` gives a method of it: ``__init__(self, label,
+    payload)`` run over each member's value (``REGIONAL = ("regional", "eJx…")`` makes
+    ``self.payload`` that string); members whose value does not evaluate are left out."""
+    cls = a.index.parent(fn)
+    if not isinstance(cls, ast.ClassDef) or not any(
+        (a.ev.dotted(b) or "").rsplit(".", 1)[-1] in _ENUM_BASES for b in cls.bases
+    ):
+        return []
+    init = next(
+        (i for i in cls.body if isinstance(i, ast.FunctionDef) and i.name == "__init__"), None
+    )
+    if init is None or not init.args.args or init.args.vararg or init.args.kwarg:
+        return []
+    me, *params = [p.arg for p in init.args.args]
+    out: list[dict[str, object]] = []
+    for stmt in cls.body:
+        target = (
+            stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+        )
+        if not isinstance(target, ast.Name) or target.id.startswith("_"):
+            continue
+        assert isinstance(stmt, ast.Assign)
+        try:
+            value = a.ev.value(stmt.value)
+        except (Unsupported, RecursionError, MemoryError):
+            continue
+        args = value if isinstance(stmt.value, ast.Tuple) and isinstance(value, list) else [value]
+        if len(args) != len(params):
+            continue
+        env = dict(zip(params, args, strict=True))
+        fields: dict[str, object] = {}
+        for part in init.body:
+            left = (
+                part.targets[0] if isinstance(part, ast.Assign) and len(part.targets) == 1 else None
+            )
+            if not (
+                isinstance(part, ast.Assign)
+                and isinstance(left, ast.Attribute)
+                and isinstance(left.value, ast.Name)
+                and left.value.id == me
+            ):
+                continue
+            try:
+                fields[left.attr] = a.ev.value(part.value, env)
+            except (Unsupported, RecursionError, MemoryError):
+                continue
+        out.append(fields)
+        if len(out) >= MAX_MEMBERS:
+            break
+    return out
+
+
+def _over_members(
+    a: PyAnalysis, node: ast.AST, fn: ast.FunctionDef | ast.AsyncFunctionDef
+) -> tuple[ast.AST, object, list[str]] | None:
+    """A decoding of ``self.X`` in a method of an ``enum.Enum`` whose ``__init__`` keeps the
+    member's value in fields, evaluated for each member (those it does not decode are skipped:
+    ``FULL = ("full", 200_000)`` next to an encoded ``REGIONAL``)."""
+    key = f"members {id(fn)}"
+    members = a.cache.get(key)
+    if not isinstance(members, list):
+        members = _enum_fields(a, fn)
+        a.cache[key] = members
+    site: ast.AST | None = None
+    values: list[object] = []
+    methods: list[str] = []
+    try:
+        for fields in members:
+            a.ev.fields = fields
+            found = _outermost(a, node)
+            if found is None:
+                continue
+            site = site or found[0]
+            values.append(found[1])
+            methods.extend(m for m in found[2] if m not in methods)
+    finally:
+        a.ev.fields = {}
+    if site is None:
+        return None
+    return site, values[0] if len(values) == 1 else values, methods
+
+
 def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     """Parameters other than ``self``/``cls``."""
     args = fn.args
@@ -275,6 +362,8 @@ def decoded_records(a: PyAnalysis, compared: set[str]) -> list[Decoded]:
             _add(a, node, found, f"decoder {fn.name}()", groups, done, compared)
             continue
         found = _over_loop(a, node)  # a decoding of a loop variable, per element
+        if found is None and fn is not None:
+            found = _over_members(a, node, fn)  # an Enum member's field, per member
         if found is not None:
             _add(a, node, found, None, groups, done, compared)
     for node in a.index.nodes(ast.Constant):  # text spelled in invisible tag characters
