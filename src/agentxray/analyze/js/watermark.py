@@ -844,10 +844,10 @@ def _case_flips(a: JsAnalysis) -> list[ChoiceRecord]:
     ]
     compared = {c.node.start_byte for cond in a.flow.conditions for c in cond.comparisons}
     out: list[ChoiceRecord] = []
-    for ternary in _case_ternaries(a):
+    for ternary, literal in _case_ternaries(a):
         cond = ternary.child_by_field_name("condition")
-        if cond is None:
-            continue
+        if cond is None or (literal and not _bit_test(cond, a)):
+            continue  # two casings of a literal picked by a platform or option test
         if any(cond.start_byte <= at < cond.end_byte for at in compared):
             continue  # a comparison of the identity (`user === "root"`) spells no bits
         spelled = [source_of(s) for s in identity_sources(a, [cond])]
@@ -896,7 +896,7 @@ def _repeat_counts(a: JsAnalysis) -> list[ChoiceRecord]:
             continue
         args = call.child_by_field_name("arguments")
         count = args.named_children[0] if args is not None and args.named_child_count else None
-        if count is None or count.type == "number":
+        if count is None or not _hashlike_count(count):
             continue
         spelled = [source_of(s) for s in identity_sources(a, [count])]
         if not spelled and not (_bit_test(count, a) and _from_digest(a, count)):
@@ -916,6 +916,31 @@ def _repeat_counts(a: JsAnalysis) -> list[ChoiceRecord]:
             )
         )
     return out
+
+
+_COUNT_OPS = _BIT_OPS | {"%"}
+
+
+def _hashlike_count(count: Node) -> bool:
+    """A count that can carry data: bits or a remainder of something (``seed[0] & 3``, ``h %
+    4``), or a helper's result (``tag()``); not a number, a name, an indent (``depth * 2``) or
+    a width (``w - s.length``, ``Math.max(…)``)."""
+    stack = [unwrap(count)]
+    while stack:
+        cur = unwrap(stack.pop())
+        if cur.type == "binary_expression":
+            op = cur.child_by_field_name("operator")
+            if op is not None and text(op) in _COUNT_OPS:
+                return True
+            stack.extend(cur.named_children)
+        elif cur.type == "call_expression":
+            callee = cur.child_by_field_name("function")
+            name = text(callee) if callee is not None else ""
+            if not name.startswith("Math.") and "." not in name:
+                return True
+        elif cur.type in ("parenthesized_expression", "unary_expression"):
+            stack.extend(cur.named_children)
+    return False
 
 
 def _from_digest(a: JsAnalysis, count: Node) -> bool:
@@ -941,11 +966,11 @@ _CASE_LITERALS = re.compile(
 MAX_CASE_TERNARIES = 40
 
 
-def _case_ternaries(a: JsAnalysis) -> list[Node]:
+def _case_ternaries(a: JsAnalysis) -> list[tuple[Node, bool]]:
     """Ternaries whose arms are one text in two letter cases: ``x.toUpperCase()`` and
     ``x.toLowerCase()``, or two literals equal but for case (``bit ? "X-Request-Id" :
-    "x-request-id"``, a header name's casing)."""
-    out: dict[int, Node] = {}
+    "x-request-id"``, a header name's casing; flagged ``True``)."""
+    out: dict[int, tuple[Node, bool]] = {}
     for m in prefiltered_finditer(_CASE_CALL, a.unit.data):
         member = a.index.node_at(m.start() + 1, m.end() - 1).parent
         call = member.parent if member is not None else None
@@ -960,7 +985,7 @@ def _case_ternaries(a: JsAnalysis) -> list[Node]:
             if (x := ternary.child_by_field_name(f))
         ]
         if len(arms) == 2 and _case_pair(arms):
-            out.setdefault(ternary.start_byte, ternary)
+            out.setdefault(ternary.start_byte, (ternary, False))
     for m in prefiltered_finditer(_CASE_LITERALS, a.unit.data):
         first, second = m.group(2), m.group(4)
         if first == second or first.lower() != second.lower():
@@ -969,7 +994,7 @@ def _case_ternaries(a: JsAnalysis) -> list[Node]:
         if ternary.type != "ternary_expression":
             ternary = ternary.parent
         if ternary is not None and ternary.type == "ternary_expression":
-            out.setdefault(ternary.start_byte, ternary)
+            out.setdefault(ternary.start_byte, (ternary, True))
         if len(out) >= MAX_CASE_TERNARIES:
             break
     return list(out.values())
