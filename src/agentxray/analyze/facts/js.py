@@ -139,7 +139,7 @@ class JsFactExtractor:
             elif family == "imp":
                 out.import_(end - 1)
             elif family == "call":
-                out.call(start, data[start:end].split(b"<", 1)[0].rstrip(b"( \t\n\r").decode())
+                out.call(start, data[start:end].split(b"<", 1)[0].rstrip(b"() \t\n\r").decode())
             elif family == "prop":
                 out.prop(start, data[start:end].rstrip(b": \t\n\r").strip(b"\"'").decode())
             elif family == "member":
@@ -155,8 +155,9 @@ _WORD = _IDENT - frozenset(b".")
 _SCHEME = re.compile(rb"(?:https?|wss?)$")
 _WORD_END = re.compile(rb"(?![\w$])")
 #: ``(`` after a called name, also after TypeScript type arguments (``axios.post<Reply>(``).
+#: Also the bundlers' indirect call ``(0, fs.renameSync)(a, b)`` (esbuild, tsc, babel).
 _CALL_TAIL = re.compile(
-    rb"\s*(?:<[^()<>;\n]{0,200}(?:<[^()<>;\n]{0,200}>[^()<>;\n]{0,100})*>\s*)?\("
+    rb"\s*(?:<[^()<>;\n]{0,200}(?:<[^()<>;\n]{0,200}>[^()<>;\n]{0,100})*>\s*)?(?:\)\s*)?\("
 )
 _PROP_TAIL = re.compile(rb"[\"']?\s*:")
 _FROM_TAIL = re.compile(rb"\s*[\"'`]")
@@ -322,7 +323,7 @@ class _Collector:
         if parent.type == "member_expression" and parent.child_by_field_name("property") == ident:
             text = self._text(parent)
             callee = text if len(text) <= 80 and "\n" not in text and "(" not in text else name
-            head, call = parent, parent.parent
+            head, call = _indirect(parent)
             if (
                 call is not None
                 and call.type == "await_expression"
@@ -337,6 +338,12 @@ class _Collector:
                 return
         elif parent.type == "call_expression" and parent.child_by_field_name("function") == head:
             call = parent
+        elif parent.type == "sequence_expression":
+            head, call = _indirect(ident)  # (0, spawn)(cmd)
+            if call is None or call.type != "call_expression":
+                return
+            if call.child_by_field_name("function") != head:
+                return
         elif parent.type == "new_expression" and parent.child_by_field_name("constructor") == ident:
             call, callee = parent, "new " + name
         else:
@@ -370,6 +377,25 @@ class _Collector:
         node = self.root.descendant_for_byte_range(start, end)
         if node is not None and node.type == "member_expression":
             self._add("member", self._text(node), node)
+
+
+def _indirect(head: Node) -> tuple[Node, Node | None]:
+    """``(head, its parent)``, or for the bundlers' indirect call ``(0, fs.renameSync)(a, b)``
+    the parenthesized sequence that ends in ``head`` and the call it is the callee of."""
+    up = head.parent
+    if (
+        up is not None
+        and up.type == "sequence_expression"
+        and up.named_children
+        and up.named_children[-1] == head
+        and up.parent is not None
+        and up.parent.type == "parenthesized_expression"
+        and up.parent.parent is not None
+        and up.parent.parent.type == "call_expression"
+        and up.parent.parent.child_by_field_name("function") == up.parent
+    ):
+        return up.parent, up.parent.parent
+    return head, up
 
 
 def _child_environment(data: bytes, target: Node) -> bool:

@@ -64,6 +64,14 @@ MAX_PICKED = 64
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,63}$")
 """An environment variable's name as programs spell their own (upper case)."""
 RUNS = frozenset({"code", "command"})
+MAX_NAME_HITS = 400
+"""Occurrences of an exported name looked at for the importers' uses of it."""
+_EVAL_OPTION = re.compile(r"\beval\s*:\s*(?:true|!0)")
+_WORKER_SENDS = re.compile(
+    r"\b(?:fetch\s*\(|https?\.(?:request|get)\s*\(|net\.connect\s*\(|"
+    r"new\s+WebSocket\s*\(|\.(?:request|post|put)\s*\()"
+)
+"""Code a worker made from source text runs that sends a request."""
 HANDED_ON = RUNS | {"condition"}
 """Roles a helper's parameter hands on to each call of it: the code or command it runs, the
 value it tests before exiting (``apply(cfg)`` doing ``cfg.revoked && process.exit(1)``)."""
@@ -106,6 +114,8 @@ class JsFlow(JsSinks):
         self._chaining: dict[tuple[int, int], set[str]] = {}
         """By class body (its bytes): the methods that return ``this``."""
         self._run_params: dict[int, set[int]] = {}
+        self._exported_as: dict[int, set[str]] | None = None
+        """By node id: the names the bundle's modules export it under (``_module_uses``)."""
         """By sink: functions whose parameters reach a role that runs (a handler's caller)."""
 
     def run(self) -> None:
@@ -131,6 +141,7 @@ class JsFlow(JsSinks):
         sinks += self._images()
         sinks += self._clients()
         sinks += self._kept_clients()
+        sinks += self._worker_sends()
         sinks += self._shaped_requests()
         sinks += self._handles(sinks)
         sinks += self._codes(calls)
@@ -216,6 +227,71 @@ class JsFlow(JsSinks):
             fact = self._fact("network_request", value, call, first_text(self.data, call))
             out.append(Sink(fact, self._client_roles(verb, call), enclosing_function(call)))
         return out
+
+    def _worker_sends(self) -> list[Sink]:
+        """``w.postMessage(data)`` to a ``worker_threads`` worker made from source text
+        (``new Worker(SRC, { eval: true })``) whose code makes a request: the message is what
+        that request carries, as if the file sent it itself."""
+        out: list[Sink] = []
+        at, looked = self.data.find(b".postMessage("), 0
+        while at != -1 and len(out) < 20 and looked < 200:
+            looked += 1
+            end = at + len(b".postMessage")
+            at = self.data.find(b".postMessage(", end)
+            prop = self.root.descendant_for_byte_range(end - len("postMessage"), end)
+            member = prop.parent if prop is not None else None
+            call = member.parent if member is not None else None
+            if member is None or call is None or member.type != "member_expression":
+                continue
+            if call.type != "call_expression" or call.child_by_field_name("function") != member:
+                continue
+            obj = member.child_by_field_name("object")
+            args = args_of(call)
+            if (
+                obj is None
+                or not args
+                or not any(self._sending_worker(v) for v in self._held_values(strip(obj)))
+            ):
+                continue
+            sent = first_text(self.data, call)
+            fact = self._fact("network_request", "Worker.postMessage", call, sent)
+            out.append(Sink(fact, [("payload", args[0])], enclosing_function(call)))
+        return out
+
+    def _held_values(self, node: Node) -> list[Node]:
+        """What an identifier or ``this.<f>`` is given (its initial value and assignments)."""
+        if node.type == "identifier":
+            b = self.scopes.binding(node)
+            if b is None or b.kind not in ("var", "loop"):
+                return []
+            return ([b.value] if b.value is not None else []) + self.scopes.writes(b)[:8]
+        prop = node.child_by_field_name("property") if node.type == "member_expression" else None
+        obj = node.child_by_field_name("object") if prop is not None else None
+        if obj is not None and prop is not None and obj.type == "this":
+            return self.values._this_values(node, text(self.data, prop))[:8]
+        return [node]
+
+    def _sending_worker(self, value: Node) -> bool:
+        """Whether an expression makes (or falls back to making) a worker from source text
+        that sends a request."""
+        stack = [strip(value)]
+        while stack:
+            node = stack.pop()
+            if node.type == "binary_expression":  # w || new Worker(…)
+                stack.extend(strip(c) for c in node.named_children)
+                continue
+            if node.type != "new_expression":
+                continue
+            ctor = node.child_by_field_name("constructor")
+            args = args_of(node)
+            name = (self.values.canonical(ctor) or text(self.data, ctor)) if ctor else ""
+            if name.rsplit(".", 1)[-1] != "Worker" or len(args) < 2:
+                continue
+            options = text(self.data, args[1])
+            source = self.values.string(args[0]) or ""
+            if _EVAL_OPTION.search(options) and _WORKER_SENDS.search(source):
+                return True
+        return False
 
     def _holder_uses(self, occ: Node, depth: int = 0) -> list[Node]:
         """Where a value is used after it is stored in a ``this.<f>`` field (every
@@ -571,9 +647,71 @@ class JsFlow(JsSinks):
         sites = self._local_call_sites(fn)
         if fn.type != "method_definition":  # a function value kept in a parameter or field
             sites += self.values.held_calls(fn)
+        sites += self._module_sites(fn)
         unique = list({s.id: s for s in reversed(sites)}.values())[::-1]  # first of each
         seen = {s.id for s in unique}
         return unique + [s for s in self._dispatch_sites(fn) if s.id not in seen]
+
+    def _module_sites(self, fn: Node) -> list[Node]:
+        """Calls of a function another module of the bundle exports, through the importer's
+        names for it: ``send(x)`` with ``var { send } = require_net()``, ``net.send(x)``,
+        ``(0, import_net.send)(x)`` (esbuild), ``n(12).send(x)`` (webpack)."""
+        sites: list[Node] = []
+        for use in self._module_uses(fn):
+            callee, up = use, use.parent
+            if (
+                (  # (0, import_net.send)(x)
+                    up is not None
+                    and up.type == "sequence_expression"
+                    and strip(up) != up
+                    and up.parent is not None
+                )
+                or (  # `await (0, m.send)(x)` read by the grammar as a call of `await`
+                    up is not None
+                    and up.type == "arguments"
+                    and up.parent is not None
+                    and text(self.data, up.parent.child_by_field_name("function") or up) == "await"
+                    and [c.type for c in up.named_children][:1] == ["number"]
+                )
+            ):
+                callee, up = up.parent, up.parent.parent
+            if (
+                up is not None
+                and up.type == "call_expression"
+                and up.child_by_field_name("function") == callee
+            ):
+                sites.append(up)
+        return sites
+
+    def _module_uses(self, fn: Node) -> list[Node]:
+        """The importers' names (``send``, ``net.send``) that stand for ``fn``: each word of a
+        name some module exports it under that the module machinery resolves to it."""
+        modules = self.values.modules
+        if self._exported_as is None:  # once per file: export names by the node they stand for
+            self._exported_as = {}
+            for mod in modules.modules().values():
+                for name, value in mod.exported.items():
+                    if name:
+                        held = modules._resolve_local(mod, value)
+                        self._exported_as.setdefault(held.id, set()).add(name)
+        uses: list[Node] = []
+        for name in sorted(self._exported_as.get(fn.id, ())):
+            word = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
+            for m in islice(word.finditer(self.data), MAX_NAME_HITS):
+                node = self.root.descendant_for_byte_range(m.start(), m.end())
+                if node is None or node.type not in ("identifier", "property_identifier"):
+                    continue
+                if fn.start_byte <= node.start_byte < fn.end_byte:
+                    continue
+                if node.type == "property_identifier":
+                    node = node.parent
+                    if node is None or node.type != "member_expression":
+                        continue
+                if modules.definition(node) == fn:
+                    uses.append(node)
+                if len(uses) >= 200:
+                    return uses
+        return uses
 
     def _dispatch_sites(self, fn: Node) -> list[Node]:
         key: Node | None = None

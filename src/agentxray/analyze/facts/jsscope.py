@@ -184,13 +184,21 @@ def _fallback_arms(node: Node) -> tuple[Node, ...]:
 
 def strip(node: Node) -> Node:
     """Through parentheses, ``await``, TypeScript ``as``/``!`` and ``satisfies``."""
-    while node.type in (
-        "parenthesized_expression",
-        "await_expression",
-        "as_expression",
-        "non_null_expression",
-        "satisfies_expression",
-    ) or (node.type == "call_expression" and _await_call(node)):
+    while (
+        node.type
+        in (
+            "parenthesized_expression",
+            "await_expression",
+            "as_expression",
+            "non_null_expression",
+            "satisfies_expression",
+        )
+        or (node.type == "call_expression" and _await_call(node))
+        or _indirect(node)
+    ):
+        if node.type == "sequence_expression":  # (0, fs.readFileSync): the bundlers' call
+            node = node.named_children[-1]
+            continue
         inner = node.named_children[0] if node.named_children else None
         if inner is not None and inner.type == "identifier":  # await(x): the arguments
             args = node.child_by_field_name("arguments")
@@ -199,6 +207,13 @@ def strip(node: Node) -> Node:
             break
         node = inner
     return node
+
+
+def _indirect(node: Node) -> bool:
+    """``0, f`` in ``(0, f)(x)``, ``(0, m.run)``: esbuild's, tsc's and babel's way to call an
+    imported function without a receiver; its value is the last expression."""
+    kids = node.named_children if node.type == "sequence_expression" else []
+    return len(kids) == 2 and kids[0].type == "number"
 
 
 def _await_call(node: Node) -> bool:
@@ -272,7 +287,7 @@ _SPACE = frozenset(b" \t\n\r\f\v")
 _WRITE_AFTER = re.compile(
     rb"(?![\w$])\s*(?:[-+*/|&?]{0,3}=(?![=>])|\.\s*(?:[\w$]+\s*=(?!=)|(?:"
     + b"|".join(m.encode() for m in sorted(MUTATORS))
-    + rb")\s*\()|\[[^\]\n]{0,80}\]\s*=(?!=))"
+    + rb")\s*\()|\[(?:[^\[\]\n]|\[[^\[\]\n]{0,40}\]){0,80}\]\s*=(?!=))"
 )
 _WRITE_CALLS = tuple(w.encode() for w in sorted(FILE_WRITES | {"assign", "createWriteStream"}))
 _FAST_FROM = 1024

@@ -24,6 +24,7 @@ from itertools import islice
 from tree_sitter import Node
 
 from agentxray.analyze.facts.common import STANDARD_HEADERS
+from agentxray.analyze.facts.jsmodules import JsModules
 from agentxray.analyze.facts.jsscope import (
     FUNCTIONS,
     MAX_DISPATCH_BYTES,
@@ -95,6 +96,8 @@ ELEMENT_KEEPING = frozenset(
 """Array methods whose result holds (some of) the receiver's own elements."""
 MAX_PUSHED = 32
 """Writes into an array searched for its pushed elements, at most."""
+_SPELLING = frozenset({"string", "template_string", "number", "true", "false", "object", "array"})
+"""Branches of a ternary that spell its condition as data (a label, a flag, a literal shape)."""
 MAPPERS = frozenset({"map", "flatMap", "reduce"})
 """Array methods whose result is made of what their callback returns."""
 _BOOLEANS = frozenset({"Boolean", "isNaN", "isFinite"})
@@ -143,6 +146,8 @@ class JsValues:
         downloaded file is written to carries the request and the write."""
         self.budget = MAX_FILE_VISITS
         self._nested = 0
+        self.modules = JsModules(data, scopes.root, scopes)
+        """The bundle's module machinery: what ``require_x().name`` stands for."""
 
     def add_source(self, fact: Fact) -> None:
         """Make a fact a label of the expression it spans."""
@@ -178,6 +183,10 @@ class JsValues:
                 if value.type in ("identifier", "member_expression"):
                     return self.canonical(value, depth + 1)
                 if value.type == "call_expression":
+                    # a = r(37) where module 37 is `e.exports = require("os")`
+                    got = self.modules.definition(node) if self.modules.modules() else None
+                    if got is not None and strip(got).type == "call_expression":
+                        return self._wrapped(strip(got), depth + 1)
                     return self._wrapped(value, depth + 1)
             return None
         if kind == "member_expression":
@@ -228,6 +237,7 @@ class JsValues:
             return (
                 self._own_method(callee)
                 or self._exported(callee)
+                or self._module_function(callee)
                 or self._typed_method(callee)
                 or self._dispatched_to(callee)
             )
@@ -236,6 +246,10 @@ class JsValues:
         b = self.scopes.binding(callee)
         if b is None:
             return None
+        if b.kind == "var" and b.value is not None and strip(b.value).type == "call_expression":
+            got = self._module_function(callee)  # var { send } = require_net(); send(x)
+            if got is not None:
+                return got
         if b.kind == "function":
             return b.value
         if b.kind == "var" and b.value is not None and strip(b.value).type in FUNCTIONS:
@@ -254,6 +268,35 @@ class JsValues:
         value = strip(b.value)
         module = self.bundle_module(value) if value.type == "call_expression" else None
         return self.export_of(module, text(self.data, prop)) if module is not None else None
+
+    def _module_function(self, callee: Node) -> Node | None:
+        """The function another module of the bundle exports under the name ``callee``
+        stands for (esbuild's ``require_x()``, webpack's ``__webpack_require__(n)``)."""
+        got = self.modules.definition(callee) if self.modules.modules() else None
+        if got is None or (got.type == "method_definition" and got.children[0].type == "get"):
+            return None
+        return strip(got) if strip(got).type in FUNCTIONS else None
+
+    def module_value(self, node: Node) -> list[Node]:
+        """What an importer's ``name`` or ``mod.name`` reads from another module of the
+        bundle: the exporting module's variable (so that its writes and pushes count), a
+        getter's returned expressions, or the exported expression; ``[]`` for no import."""
+        got = self.modules.definition(node) if self.modules.modules() else None
+        if got is not None and got.type == "method_definition":
+            getter = any(c.type == "get" for c in got.children[:3])
+            return returned(self.data, got) if getter else []
+        if got is None or strip(got).type in FUNCTIONS:
+            return []
+        decl = got.parent
+        if decl is not None and decl.type == "variable_declarator":
+            name = decl.child_by_field_name("name")
+            if (
+                decl.child_by_field_name("value") == got
+                and name is not None
+                and (name.type == "identifier")
+            ):
+                return [name]
+        return [got]
 
     def bundle_module(self, call: Node) -> Node | None:
         """The module function a bundle's own ``require(id)`` loads: in a module table
@@ -307,6 +350,8 @@ class JsValues:
             if obj is None or prop is None:
                 continue
             if text(self.data, obj) in holders and text(self.data, prop) == name:
+                if strip(right).type == "unary_expression":
+                    continue  # tsc's `exports.name = void 0;` declares it before the value
                 return self.function_of(right)
             if f"{text(self.data, obj)}.{text(self.data, prop)}" in holders and (
                 strip(right).type == "object"
@@ -662,6 +707,13 @@ class JsValues:
                             visit.seen.add(assigned.id)
                             self._descend(assigned, visit, env, depth, out)
                     continue
+                imported = self.module_value(node) if obj.type == "identifier" else []
+                if imported and depth < MAX_DEPTH:  # paths.sources: another module's export
+                    for got in imported:
+                        if got.id not in visit.seen:
+                            visit.seen.add(got.id)
+                            self._descend(got, visit, env, depth + 1, out)
+                    continue
                 if obj.type != "this" and depth < MAX_DEPTH:
                     for got in self._getter_read(node):  # x.info: the file's getter `info`
                         if got.id not in visit.seen:
@@ -688,6 +740,28 @@ class JsValues:
                 self._call(node, visit, env, depth, out, stack)
                 continue
             if kind == "unary_expression" and text(self.data, node).startswith("typeof"):
+                continue
+            if kind == "ternary_expression":
+                # c ? a : b is a or b; the condition is in the value only when a branch is a
+                # constant that spells it (platform === "darwin" ? "mac" : "linux"), not when
+                # it picks between values (v !== V ? install(v) : null)
+                arms = [
+                    n
+                    for n in (
+                        node.child_by_field_name("consequence"),
+                        node.child_by_field_name("alternative"),
+                    )
+                    if n is not None
+                ]
+                test = node.child_by_field_name("condition")
+                if test is not None and any(strip(a).type in _SPELLING for a in arms):
+                    stack.append(test)
+                stack.extend(arms)
+                continue
+            if kind == "sequence_expression" and node.named_children:
+                # (a, b, r): the value is the last; the others run for their effects, and
+                # what they write is followed through the names they write to
+                stack.append(node.named_children[-1])
                 continue
             stack.extend(node.named_children)
 
@@ -837,6 +911,21 @@ class JsValues:
                     self._descend(ret, visit, bound, depth + 1, out)
                 visit.seen.discard(target.id)
             return
+        if name == "then" and fn.type == "member_expression" and arg_nodes and depth < MAX_DEPTH:
+            # p.then(f): what f returns (what p settles to reaches f's parameter, see
+            # _identifier), not p itself: check().then((v) => v !== V ? swap() : null)
+            # is what swap() returns
+            handlers = [self.function_of(a) for a in arg_nodes[:2]]
+            if handlers[0] is not None and all(h is not None for h in handlers):
+                for target in handlers:
+                    assert target is not None
+                    if target.id in visit.seen:
+                        continue
+                    visit.seen.add(target.id)
+                    for ret in returned(self.data, target):
+                        self._descend(ret, visit, env, depth + 1, out)
+                    visit.seen.discard(target.id)
+                return
         if fn.type == "identifier" or fn.type == "member_expression":
             self._member(fn, out)
         if fn.type == "member_expression":
@@ -878,8 +967,18 @@ class JsValues:
         outer = visit.params
         visit.params = set()
         try:
+            required = b.kind == "var" and b.value is not None
+            imported = (
+                self.module_value(node)
+                if required and b.value is not None and strip(b.value).type == "call_expression"
+                else []
+            )
             if b.kind == "param":
                 self._param(b, visit, env, depth, mine)
+            elif imported:  # var { queue } = require_collect(): the exporting module's queue
+                for value in imported:
+                    if value.id not in visit.seen:
+                        self._descend(value, visit, env, depth, mine)
             elif b.kind in ("var", "loop") and b.value is not None:
                 self._descend(b.value, visit, env, depth, mine)
             if b.kind in ("var", "loop", "param"):
@@ -1176,9 +1275,34 @@ class JsValues:
             each = [e for e in dict.fromkeys(each) if e.strip("*/.")]
             if not each and b.kind == "loop" and b.value is not None:
                 each = [e for e in self._mapped(b.value) if e.strip("*/.")]
+            if not each and b.kind == "loop" and b.value is not None:
+                each = [e for e in self._map_paths(b.value, depth + 1) if e.strip("*/.")]
             if each:  # a loop over known paths: {a,b} (one file read per element)
                 return each[0] if len(each) == 1 else "{" + ",".join(each) + "}"
         return "*"
+
+    def _map_paths(self, node: Node, depth: int) -> list[str]:
+        """The paths a loop over ``rows.map((r) => join(home, ...r))`` takes, also when the
+        list is another module's export or getter (``for (const p of paths.sources)``)."""
+        node = strip(node)
+        for _ in range(3):
+            if node.type not in ("identifier", "member_expression"):
+                break
+            held = self.module_value(node)
+            if not held and node.type == "identifier":
+                b = self.scopes.binding(node)
+                held = [b.value] if b is not None and b.kind == "var" and b.value else []
+            if len(held) != 1:
+                return []
+            node = strip(held[0])
+        fn = node.child_by_field_name("function") if node.type == "call_expression" else None
+        prop = fn.child_by_field_name("property") if fn is not None else None
+        args = _arguments(node)
+        if prop is None or text(self.data, prop) != "map" or not args or depth > 6:
+            return []
+        cb = self.function_of(args[0])
+        rets = returned(self.data, cb) if cb is not None else []
+        return [self.path(r, depth + 1) for r in rets[:4]]
 
     def _mapped(self, node: Node, depth: int = 0) -> list[str]:
         """The strings ``xs.map(cb)`` holds when ``cb`` folds to a constant for each element
@@ -1437,7 +1561,9 @@ class JsValues:
             b = self.scopes.binding(node)
             if b is not None and b.kind == "var" and b.value is not None:
                 # const found = []; … found.push(p): what is pushed is an element too
-                out = self._elements(b.value, depth + 1)
+                called = strip(b.value).type == "call_expression"
+                imported = self.module_value(node) if called else []
+                out = [e for v in imported or [b.value] for e in self._elements(v, depth + 1)]
                 for written in self.scopes.writes(b)[:MAX_PUSHED]:
                     if _pushed(self.data, written):
                         out.append(written)
