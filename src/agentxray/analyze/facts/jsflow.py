@@ -48,7 +48,13 @@ from agentxray.analyze.facts.jssinks import (
     conditions,
     first_text,
 )
-from agentxray.analyze.facts.jsvalues import OWN_SCRIPT, RESPONSE_META, Visit, module_table
+from agentxray.analyze.facts.jsvalues import (
+    OWN_SCRIPT,
+    RESPONSE_META,
+    Visit,
+    module_table,
+    returned,
+)
 from agentxray.analyze.js.nodes import prefiltered_finditer
 from agentxray.model import Fact, Location
 from agentxray.rules.engine import FLOW
@@ -72,6 +78,9 @@ _WORKER_SENDS = re.compile(
     r"new\s+WebSocket\s*\(|\.(?:request|post|put)\s*\()"
 )
 """Code a worker made from source text runs that sends a request."""
+_DOWNLOADER = re.compile(r"^(curl|wget)\b")
+_PROCESS_VALUE = re.compile(rb"\}\s*=\s*(?P<p>process)(?![\w$.\[])")
+"""``} = process`` not followed by a member: a destructuring of the process object."""
 HANDED_ON = RUNS | {"condition"}
 """Roles a helper's parameter hands on to each call of it: the code or command it runs, the
 value it tests before exiting (``apply(cfg)`` doing ``cfg.revoked && process.exit(1)``)."""
@@ -117,6 +126,8 @@ class JsFlow(JsSinks):
         self._exported_as: dict[int, set[str]] | None = None
         """By node id: the names the bundle's modules export it under (``_module_uses``)."""
         """By sink: functions whose parameters reach a role that runs (a handler's caller)."""
+        self._returning: dict[int, bool] = {}
+        """By function node id: whether what it returns carries a request's response."""
 
     def run(self) -> None:
         """Add implied facts, then the copies of what reaches each sink."""
@@ -126,6 +137,7 @@ class JsFlow(JsSinks):
         self._resolve_paths()
         self._secret_filters()
         self._secret_picks()
+        self._process_env_patterns()
         self._bundle_imports()
         self._write_opens()
         for f in list(self.facts):
@@ -579,6 +591,34 @@ class JsFlow(JsSinks):
             if pattern:
                 self._fact("env_read", pattern, node)
 
+    def _process_env_patterns(self) -> None:
+        """``const { env } = process`` (also ``{ env: e }``, ``let {env, argv} = process``): the name
+        bound holds the whole environment, as ``process.env`` would; an ``env_read`` of ``*``
+        where the pattern takes it (the pattern's other names are not the environment)."""
+        for m in _PROCESS_VALUE.finditer(self.data):
+            node = self.root.descendant_for_byte_range(m.start("p"), m.end("p"))
+            up = node.parent if node is not None else None
+            if node is None or node.type != "identifier" or up is None:
+                continue
+            if up.type == "variable_declarator" and up.child_by_field_name("value") == node:
+                pattern = up.child_by_field_name("name")
+            elif up.type == "assignment_expression" and up.child_by_field_name("right") == node:
+                pattern = up.child_by_field_name("left")
+            else:
+                continue
+            if pattern is None or pattern.type != "object_pattern":
+                continue
+            for child in pattern.named_children:
+                target: Node | None = None
+                if child.type == "shorthand_property_identifier_pattern":
+                    target = child if text(self.data, child) == "env" else None
+                elif child.type == "pair_pattern":
+                    key = child.child_by_field_name("key")
+                    if key is not None and text(self.data, key).strip("\"'") == "env":
+                        target = child.child_by_field_name("value")
+                if target is not None:
+                    self._fact("env_read", "*", node, at=target)
+
     def _secret_picks(self) -> None:
         """``process.env[name]`` where ``name`` takes the values of a list of variable names
         (a loop over it, an element read at a computed index, names decoded into a table):
@@ -880,7 +920,8 @@ class JsFlow(JsSinks):
     def _table_sites(self, pair: Node) -> list[Node]:
         """Calls of a function kept in an object of handlers: ``table.run(…)``, and dispatch by
         a computed key (``table[msg.op]?.(…)``), which may call any of them."""
-        key, table = pair.child_by_field_name("key"), pair.parent
+        key = pair.child_by_field_name("key") or pair.child_by_field_name("name")
+        table = pair.parent  # a pair, or a method of the object (``{ run(m) {…} }``)
         holder = table.parent if table is not None else None
         if (
             key is not None
@@ -889,15 +930,26 @@ class JsFlow(JsSinks):
             and holder.type in ("return_statement", "parenthesized_expression", "arrow_function")
         ):
             return self._returned_object_sites(table, text(self.data, key).strip("\"'"))
-        if key is None or holder is None or holder.type != "variable_declarator":
+        if key is None or holder is None:
             return []
-        ident = holder.child_by_field_name("name")
-        b = self.scopes.binding(ident) if ident is not None else None
-        if b is None:
-            return []
+        refs: list[Node] = []
+        if holder.type == "variable_declarator":
+            ident = holder.child_by_field_name("name")
+            b = self.scopes.binding(ident) if ident is not None else None
+            refs = self.scopes.occurrences(b)[:200] if b is not None else []
+        elif (
+            holder.type == "assignment_expression" and holder.child_by_field_name("right") == table
+        ):
+            # this.handlers = {run: (m) => exec(m.cmd), …} in a constructor: this.handlers[k]
+            left = holder.child_by_field_name("left")
+            obj = left.child_by_field_name("object") if left is not None else None
+            prop = left.child_by_field_name("property") if left is not None else None
+            if left is None or obj is None or prop is None or text(self.data, obj) != "this":
+                return []
+            refs = this_members(self.data, holder, text(self.data, prop))
         name = text(self.data, key).strip("\"'")
         sites: list[Node] = []
-        for occ in self.scopes.occurrences(b)[:200]:
+        for occ in refs:
             up = occ.parent
             if up is None or up.child_by_field_name("object") != occ:
                 continue
@@ -907,11 +959,38 @@ class JsFlow(JsSinks):
                     continue
             elif up.type != "subscript_expression":
                 continue
-            call = up.parent
+            sites += self._called_value(up)
+        return sites
+
+    def _called_value(self, value: Node) -> list[Node]:
+        """Calls of a function value: ``value(…)``, ``value.call(self, …)``, and through a
+        constant it is first kept in (``const h = table[m.op]; h && h.call(this, m)``)."""
+        sites: list[Node] = []
+        up = value.parent
+        if (
+            up is not None
+            and up.type == "variable_declarator"
+            and up.child_by_field_name("value") == value
+        ):
+            ident = up.child_by_field_name("name")
+            b = self.scopes.binding(ident) if ident is not None else None
+            uses = self.scopes.occurrences(b)[:50] if b is not None else []
+        else:
+            uses = [value]
+        for use in uses:
+            call = use.parent
+            prop = call.child_by_field_name("property") if call is not None else None
+            if (
+                call is not None
+                and call.type == "member_expression"
+                and prop is not None
+                and text(self.data, prop) == "call"
+            ):
+                use, call = call, call.parent
             if (
                 call is not None
                 and call.type == "call_expression"
-                and call.child_by_field_name("function") == up
+                and call.child_by_field_name("function") == use
             ):
                 sites.append(call)
         return sites
@@ -920,7 +999,7 @@ class JsFlow(JsSinks):
         """Calls of a class's method through ``this`` in the same class (``this.#send(m)``)."""
         key = method.child_by_field_name("name")
         if key is not None and method.parent is not None and method.parent.type == "object":
-            return self._returned_object_sites(method.parent, text(self.data, key))
+            return self._table_sites(method)
         if key is None or method.parent is None or method.parent.type != "class_body":
             return []
         sites: list[Node] = []
@@ -1160,16 +1239,40 @@ class JsFlow(JsSinks):
                 callee = site.child_by_field_name("function")
                 name = text(self.data, callee) if callee is not None else "?"
                 fact = self._fact("network_request", name, site, first_text(self.data, site))
+                if not self._returns_response(fn):
+                    # a helper that sends and returns something else (the path it saved a
+                    # download to, a count): its call is a request, its value no response
+                    self.values.by_span[fact.span].remove(fact)  # type: ignore[index]
                 roles: list[tuple[str, Node]] = []
-                for i, arg in enumerate(args_of(site)):
+                downloader = any(
+                    s.fact.kind == "network_request" and _DOWNLOADER.match(s.fact.value)
+                    for s in inner
+                )
+                for i, arg in enumerate(given_args(self.data, site, fn)):
                     for role in sorted(self._param_roles.get((fn.start_byte, i), ())):
-                        roles.append((role, arg))
+                        # curl(["-o", file, url]) handing its words to execFile("curl", …)
+                        words = self.tool_roles(arg) if downloader and role == "payload" else None
+                        roles += words if words is not None else [(role, arg)]
                 made = Sink(fact, roles + destination, enclosing_function(site))
                 # What reaches it now tells which parameters of the functions around it
                 # reach the request, before those functions' own calls are looked at.
                 self._project_sink(made)
                 out.append(made)
         return out
+
+    def _returns_response(self, fn: Node) -> bool:
+        """Whether what a function returns carries a request's response (``return (await
+        fetch(u)).json()``, a Promise resolved in the request's callback), not only data of
+        its own; a function that returns nothing carries none."""
+        got = self._returning.get(fn.id)
+        if got is None:
+            got = any(
+                f.kind == "network_request"
+                for ret in returned(self.data, fn)[:20]
+                for f in self.values.labels(ret, Visit())
+            )
+            self._returning[fn.id] = got
+        return got
 
     def _write_helpers(self, sinks: list[Sink]) -> list[Sink]:
         """A function that writes, renames or copies the files its parameters name or the data
@@ -1226,7 +1329,7 @@ class JsFlow(JsSinks):
                 for s in inner:
                     roles = [
                         (role, arg)
-                        for i, arg in enumerate(args_of(site))
+                        for i, arg in enumerate(given_args(self.data, site, fn))
                         for role in sorted(self._param_roles.get((fn.start_byte, i), ()))
                         if role in RUNS or (role in HANDED_ON and not self._held(arg))
                     ]
@@ -1948,3 +2051,22 @@ def _nested(fn: Node | None, home: Node | None) -> bool:
             return True
         cur = enclosing_function(cur)
     return False
+
+
+def given_args(data: bytes, site: Node, fn: Node) -> list[Node]:
+    """The arguments a call of ``fn`` hands to its parameters: those of ``f(a, b)``, and of
+    ``f.call(self, a, b)`` without its first (the receiver) unless ``fn`` is itself named
+    ``call`` (``client.call(method, params)``)."""
+    args = args_of(site)
+    callee = site.child_by_field_name("function")
+    prop = callee.child_by_field_name("property") if callee is not None else None
+    if callee is None or callee.type != "member_expression" or prop is None:
+        return args
+    if text(data, prop) != "call":
+        return args
+    key = fn.child_by_field_name("name") if fn.type == "method_definition" else None
+    if key is None and fn.parent is not None and fn.parent.type == "pair":
+        key = fn.parent.child_by_field_name("key")
+    if key is not None and text(data, key).strip("\"'") == "call":
+        return args
+    return args[1:]

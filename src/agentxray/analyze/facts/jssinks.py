@@ -221,13 +221,66 @@ class JsSinks:
         inside = enclosing_function(call)
         known = any(word != "*" for word in command.split())
         fact = self._fact("exec", command, call, at=at) if known or existing is None else existing
-        sinks = [Sink(fact, [("command", a) for a in args_of(call)], inside)]
+        sinks = [Sink(fact, [("command", a) for a in self._command_args(call)], inside)]
         if sends(command):
             request = self._fact("network_request", command, call, command, at=at)
-            roles = [("payload", a) for a in args_of(call)]
+            roles = []
+            for a in args_of(call):
+                words = self.tool_roles(a) if _DOWNLOADERS.match(command) else None
+                roles += words if words is not None else [("payload", a)]
             roles += [("payload", a) for a in self._stdin_writes(call)]
             sinks.append(Sink(request, roles, inside))
         return sinks
+
+    def tool_roles(self, argv: Node) -> list[tuple[str, Node]] | None:
+        """Roles of the words of a ``curl``/``wget`` argument list written as an array: a
+        bare word is a URL (its query the payload), the values of ``-d``, ``-F``, ``-H``,
+        ``-T``, ``--data…`` are sent, those of ``-o``, ``-w``, ``-X``… stay local, anything
+        else (a spread list, a computed word) may be sent. None when ``argv`` is no array."""
+        argv = strip(argv)
+        if argv.type != "array":
+            return None
+        roles: list[tuple[str, Node]] = []
+        after = ""
+        for word in argv.named_children[:64]:
+            spelled = self.values.string(word) if word.type != "spread_element" else None
+            if after:
+                if after in _SENT_OPTIONS:
+                    roles.append(("header" if after in ("-H", "--header") else "payload", word))
+                after = ""
+                continue
+            if spelled is not None and spelled.startswith("-"):
+                flag = spelled.split("=", 1)[0]
+                if "=" in spelled or (len(flag) > 2 and not flag.startswith("--")):
+                    if flag in _SENT_OPTIONS or flag[:2] in _SENT_OPTIONS:
+                        roles.append(("payload", word))  # -dx=1, --data=@file
+                elif flag in _SENT_OPTIONS or flag in _LOCAL_OPTIONS:
+                    after = flag
+                continue
+            computed = spelled is None and word.type not in _URL_SHAPES
+            if word.type == "spread_element" or computed:
+                roles.append(("payload", word))
+                continue
+            roles += self._url_roles(word)
+        return roles
+
+    def _command_args(self, call: Node) -> list[Node]:
+        """The arguments of a process start that make its command: all of them but the ``env``
+        of an options object (``spawn(process.execPath, argv, {env: {...process.env, V:
+        version}})``): variables handed to the child are its data, not what runs."""
+        out: list[Node] = []
+        for arg in args_of(call):
+            if arg.type != "object":
+                out.append(arg)
+                continue
+            for member in arg.named_children:
+                key = member.child_by_field_name("key") if member.type == "pair" else member
+                name = text(self.data, key).strip("\"'") if key is not None else ""
+                if name == "env" and member.type in ("pair", "shorthand_property_identifier"):
+                    continue
+                value = member.child_by_field_name("value") if member.type == "pair" else None
+                out.append(value if value is not None else member)
+        return out
 
     def _stdin_writes(self, call: Node) -> list[Node]:
         """What is written to a started process's standard input (``p.stdin.write(x)``,
@@ -1026,6 +1079,73 @@ MORE_NETWORK_COMMANDS = re.compile(
     r"|Invoke-(WebRequest|RestMethod)|iwr|irm)\b"
 )
 """Other command lines that carry data to a host (uploads, remote shells, raw sockets)."""
+
+
+_DOWNLOADERS = re.compile(r"^(curl|wget)\b")
+_URL_SHAPES = frozenset({"template_string", "binary_expression", "identifier"})
+_SENT_OPTIONS = frozenset(
+    {
+        "-d",
+        "--data",
+        "--data-binary",
+        "--data-raw",
+        "--data-urlencode",
+        "--json",
+        "-F",
+        "--form",
+        "--form-string",
+        "-H",
+        "--header",
+        "-T",
+        "--upload-file",
+        "-u",
+        "--user",
+        "-A",
+        "--user-agent",
+        "-e",
+        "--referer",
+        "-b",
+        "--cookie",
+        "--post-data",
+        "--post-file",
+        "--body-data",
+        "--body-file",
+    }
+)
+"""Options of ``curl``/``wget`` whose value goes to the server."""
+_LOCAL_OPTIONS = frozenset(
+    {
+        "-o",
+        "--output",
+        "--output-document",
+        "-w",
+        "--write-out",
+        "-X",
+        "--request",
+        "-m",
+        "--max-time",
+        "--connect-timeout",
+        "--retry",
+        "-K",
+        "--config",
+        "-P",
+        "--directory-prefix",
+        "--tries",
+        "--timeout",
+        "--max-redirs",
+        "-r",
+        "--range",
+        "--cacert",
+        "--cert",
+        "--key",
+        "-E",
+        "-c",
+        "--cookie-jar",
+        "-D",
+        "--dump-header",
+    }
+)
+"""Options whose value stays on the machine (where the answer is written, how long to wait)."""
 
 
 def sends(command: str) -> bool:
