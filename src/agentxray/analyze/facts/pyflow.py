@@ -204,6 +204,12 @@ class PyFlow(PySinks):
                 if fn is not None:
                     self._returns(fn, node, visit, env, depth, out)
                     continue
+                dispatched = self.scopes.callees(node.func)
+                if dispatched:  # HANDLERS[kind](x), fn() over a registry: what each returns
+                    for each in dispatched:
+                        self._returns(each, node, visit, env, depth, out)
+                    stack.extend(node.args)
+                    continue
                 if isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args:
                     whole = ast.Attribute(node.args[0], "__dict__", ast.Load())
                     if is_self(node.args[0]):  # vars(self): every attribute the class assigns
@@ -215,6 +221,10 @@ class PyFlow(PySinks):
                 record = self._dataclass(node.func)
                 if record is not None:
                     self._fields(record, visit, env, depth, out)
+                if isinstance(node.func, ast.Attribute) and is_self(node.func.value):
+                    # self._loader(): a callable held on the instance (a loader given to
+                    # __init__, a partial) gives back what calling it gives
+                    self._instance(node.func, visit, env, depth, out)
                 if isinstance(node.func, ast.Attribute):
                     if node.func.attr in ONE_KEY and node.args:
                         self._narrowed(node.func.value, visit, env, depth, out)
@@ -231,6 +241,10 @@ class PyFlow(PySinks):
                 if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                     self._instance(node, visit, env, depth, out)
             elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+                getter = self.scopes.item_getter(node)
+                if getter is not None:  # store["flag"]: what the class's __getitem__ answers
+                    lookup = ast.Call(ast.Attribute(node.value, "__getitem__"), [node.slice], [])
+                    self._returns(getter, lookup, visit, env, depth, out)
                 self._narrowed(node.value, visit, env, depth, out)
             elif isinstance(node, ast.Dict):
                 stack.extend(v for v in node.values if v is not None)
@@ -254,6 +268,12 @@ class PyFlow(PySinks):
                 target = target.args[0]
         elif isinstance(call.func, ast.Attribute) and call.func.attr.startswith("read"):
             target = call.func.value  # dest.read_text()
+        while (
+            isinstance(target, ast.Call)
+            and target.args
+            and (self.dotted(target.func) or "").rsplit(".", 1)[-1] in ("str", "fspath", "Path")
+        ):
+            target = target.args[0]  # sqlite3.connect(str(copy)): the file copy names
         if isinstance(target, ast.Attribute) and target.attr == "name":
             target = target.value  # tmp = NamedTemporaryFile(…); open(tmp.name)
         inside = False
@@ -264,8 +284,10 @@ class PyFlow(PySinks):
         scope = self.scopes.resolve(target.id, self.scopes.scope_at(target))
         if scope is None:
             return
-        held = scope.contents if inside else scope.written
-        for value in held.get(target.id, []):
+        held = scope.contents.get(target.id, [])
+        if not inside:  # what was written to the file, or copied over it (copy2(db, copy))
+            held = [*scope.written.get(target.id, []), *held]
+        for value in held:
             if id(value) not in visit.seen:
                 visit.seen.add(id(value))
                 self._descend(value, visit, env, depth, out)

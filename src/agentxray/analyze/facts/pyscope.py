@@ -125,6 +125,7 @@ class PyScopes:
         self._cyclic = False
         self._fields: dict[int, dict[str, list[ast.AST]]] = {}
         self._definers: dict[str, list[ast.ClassDef]] | None = None
+        self._callees: dict[int, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._walk(tree, self.module)
         self._filled_containers()
         self.calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
@@ -370,12 +371,127 @@ class PyScopes:
         fn = scope.functions.get(node.id) if scope is not None else None
         return fn if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) else None
 
-    def _only_definer(self, node: ast.Attribute) -> ast.ClassDef | None:
+    def callees(self, func: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The local functions a callee may be: the one it names, or those a registry holds
+        when the callee is looked up in one (``HANDLERS[kind](x)``, ``HANDLERS.get(kind)(x)``,
+        ``for name, fn in CHECKS.items(): fn()``), the registry being a literal dict, list or
+        tuple of functions, or a container filled with them (``CHECKS[name] = fn`` in a
+        decorator fills it with every function the decorator is applied to)."""
+        named = self.function_named(func)
+        if named is not None:
+            return [named]
+        got = self._callees.get(id(func))
+        if got is None:
+            got = self._callees[id(func)] = self._dispatched(func, 0)
+        return got
+
+    def _dispatched(
+        self, func: ast.AST, depth: int
+    ) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        if depth > 4:
+            return []
+        if isinstance(func, ast.Subscript):  # REG[key]
+            return self._registered(func.value, depth + 1)
+        if (
+            isinstance(func, ast.Call)
+            and isinstance(func.func, ast.Attribute)
+            and func.func.attr in ("get", "pop", "setdefault")
+        ):  # REG.get(key)
+            return self._registered(func.func.value, depth + 1)
+        if not isinstance(func, ast.Name):
+            return []
+        scope = self.resolve(func.id, self.scope_at(func))
+        if scope is None or func.id in scope.params:
+            return []
+        out: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        for value in scope.values.get(func.id, []):
+            parent = self.parents.get(id(value))
+            looped = isinstance(parent, ast.For | ast.AsyncFor | ast.comprehension)
+            if looped and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+                if value.func.attr in ("items", "values") and not value.args:
+                    out += self._registered(value.func.value, depth + 1)  # for k, fn in R.items()
+            elif looped:
+                out += self._registered(value, depth + 1)  # for fn in HOOKS
+            elif isinstance(value, ast.Name):
+                named = self.function_named(value)
+                out += [named] if named is not None else self._dispatched(value, depth + 1)
+            else:
+                out += self._dispatched(value, depth + 1)  # h = REG.get(kind); h(x)
+        return _unique(out)
+
+    def _registered(
+        self, container: ast.AST, depth: int
+    ) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The local functions a registry holds (see ``callees``)."""
+        if not isinstance(container, ast.Name) or depth > 4:
+            return []
+        scope = self.resolve(container.id, self.scope_at(container))
+        if scope is None:
+            return []
+        out: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        for value in scope.values.get(container.id, []):
+            items: list[ast.AST] = []
+            if isinstance(value, ast.Dict):
+                items = [v for v in value.values if v is not None]
+            elif isinstance(value, ast.List | ast.Tuple | ast.Set):
+                items = list(value.elts)
+            else:
+                items = [value]  # REG[name] = fn, REG.append(fn): the value put in
+            for item in items:
+                if isinstance(item, ast.Tuple) and item.elts:  # (name, fn) pairs: the function
+                    item = item.elts[-1]
+                if not isinstance(item, ast.Name):
+                    continue
+                named = self.function_named(item)
+                if named is not None:
+                    out.append(named)
+                    continue
+                home = self.resolve(item.id, self.scope_at(item))
+                param = home.params.get(item.id) if home is not None else None
+                if param is not None and isinstance(param.function, ast.FunctionDef):
+                    out += self._decorated_with(param.function)
+        return _unique(out)
+
+    def _decorated_with(
+        self, deco: ast.FunctionDef
+    ) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """Functions a registering decorator is applied to: ``@deco`` or ``@factory(…)`` where
+        the factory defines ``deco`` (``def check(name): def deco(fn): …; return deco``)."""
+        outer = self.scope_of_node.get(id(deco))
+        factory = outer.parent.node if outer is not None and outer.parent is not None else None
+        out: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for dec in node.decorator_list:
+                target = dec.func if isinstance(dec, ast.Call) else dec
+                named = self.function_named(target)
+                if named is deco or (named is not None and named is factory):
+                    out.append(node)
+                    break
+        return out
+
+    def item_getter(self, node: ast.Subscript) -> ast.FunctionDef | None:
+        """``store["key"]`` on an object of a local class defining ``__getitem__`` (typed by
+        what is bound to it, or an untyped parameter and the module's only such class): the
+        method that answers the lookup."""
+        cls = self.class_of(node.value)
+        if cls is None and isinstance(node.value, ast.Name):
+            cls = self._only_definer(node.value, "__getitem__")
+        method = _method(cls, "__getitem__") if cls is not None else None
+        return method if isinstance(method, ast.FunctionDef) else None
+
+    def _only_definer(self, node: ast.Attribute | ast.Name, attr: str = "") -> ast.ClassDef | None:
         """``counter.summary()`` on an untyped parameter: the module's only class defining a
-        method of that name (not a dunder), when nothing else is bound to the parameter."""
-        if not isinstance(node.value, ast.Name) or node.attr.startswith("__"):
+        method of that name (not a dunder, unless asked for by ``attr``), when nothing else is
+        bound to the parameter."""
+        if isinstance(node, ast.Name):
+            node = ast.copy_location(ast.Attribute(node, attr, ast.Load()), node)
+        elif node.attr.startswith("__"):
             return None
-        scope = self.resolve(node.value.id, self.scope_at(node))
+        if not isinstance(node.value, ast.Name):
+            return None
+        scope = self.resolve(node.value.id, self.scope_at(node.value))
         param = scope.params.get(node.value.id) if scope is not None else None
         if scope is None or param is None or param.default is not None:
             return None
@@ -442,6 +558,8 @@ class PyScopes:
             if owner is None or not isinstance(node.value, ast.Name | ast.Attribute | ast.Call):
                 return None
             if isinstance(node.value, ast.Name) and owner is self.functions_class(node.value):
+                if _enum_member(owner, node.attr):
+                    return owner  # Tier.REGIONAL: an Enum's member is an instance of it
                 return None  # Client.attr: a class attribute, not an instance's field
             return _one(
                 [self.class_of(v, depth + 1) for v in self.attribute_values(owner, node.attr)]
@@ -575,7 +693,10 @@ class PyScopes:
         out: list[CallSite] = []
         for node in self.calls:
             kwargs: dict[str, ast.AST] = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-            if self.function_named(node.func) is fn:
+            if self.function_named(node.func) is fn or (
+                isinstance(node.func, ast.Subscript | ast.Name | ast.Call)
+                and fn in self.callees(node.func)
+            ):
                 out.append((node, passed(node, fn), kwargs))
             target = kwargs.get("target")
             if target is not None and self.function_named(target) is fn:
@@ -1088,6 +1209,28 @@ def passed(call: ast.Call, fn: ast.AST) -> list[ast.AST]:
         if params and params[0].arg in ("self", "cls"):
             args.insert(0, call.func.value)
     return args
+
+
+ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+
+
+def _enum_member(cls: ast.ClassDef, attr: str) -> bool:
+    """Whether ``cls.attr`` is a member of an ``enum`` class (a plain assignment in its body)."""
+    bases = {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in cls.bases}
+    if not bases & ENUM_BASES or attr.startswith("_"):
+        return False
+    return any(
+        isinstance(item, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == attr for t in item.targets)
+        for item in cls.body
+    )
+
+
+def _unique(
+    fns: list[ast.FunctionDef | ast.AsyncFunctionDef],
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    seen: set[int] = set()
+    return [f for f in fns if not (id(f) in seen or seen.add(id(f)))]  # type: ignore[func-returns-value]
 
 
 def _nearest(values: list[ast.AST], use: ast.AST) -> ast.AST:

@@ -533,6 +533,27 @@ class PySinks:
                 index = next((i for i, v in enumerate(parent.values) if v is cur), 0)
                 out.extend(parent.values[:index])
             cur, parent = parent, self.scopes.parents.get(id(parent))
+        return out + [t for c in out for t in self._truth_methods(c)]
+
+    def _truth_methods(self, test: ast.AST) -> list[ast.AST]:
+        """``if gate:`` on an object whose class defines ``__bool__`` (or ``__len__``) runs
+        that method: the test is decided by what it returns (``KILL = Gate("kill_switch")``
+        answering from a fetched rule set)."""
+        out: list[ast.AST] = []
+        stack = [test]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.BoolOp):
+                stack.extend(node.values)
+            elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                stack.append(node.operand)
+            elif isinstance(node, ast.Name | ast.Attribute):
+                cls = self.scopes.class_of(node)
+                for item in cls.body if cls is not None else []:
+                    if isinstance(item, ast.FunctionDef) and item.name in ("__bool__", "__len__"):
+                        call = ast.Call(ast.Attribute(node, item.name, ast.Load()), [], [])
+                        out.append(ast.copy_location(call, node))
+                        break
         return out
 
     def _file_ops(self) -> list[Sink]:

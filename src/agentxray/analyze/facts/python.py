@@ -22,7 +22,9 @@ NETWORK_PREFIXES = (
     "http.client.",
     "urllib3.",
 )
-FILE_READS = frozenset({"open", "io.open", "builtins.open", "os.open"})
+FILE_READS = frozenset({"open", "io.open", "builtins.open", "os.open", "sqlite3.connect"})
+"""Calls that open the file their first argument names (a database file too: another program's
+``state.vscdb`` or ``Cookies`` opened with ``sqlite3.connect`` is read)."""
 FILE_READ_METHODS = frozenset({"read_text", "read_bytes"})
 FILE_WRITE_METHODS = frozenset({"write_text", "write_bytes"})
 COPIES = frozenset({"shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree"})
