@@ -246,3 +246,16 @@ def test_lookup_of_caller_keys_stays_silent(run_all: RunDetectors) -> None:
         "module.exports = { render };\n"
     )
     assert _hidden(run_all(src.encode())[0]) == []
+
+
+def test_exported_template_returned_as_written_is_not_hidden(run_all: RunDetectors) -> None:
+    # benign: a webpack module exports a code template in a single-quoted literal (raw `"`,
+    # the text `String.fromCharCode(46)` inside it); evaluating the export returns the literal
+    # as written, which reveals nothing (javascript-obfuscator's own templates look like this)
+    src = (
+        "(()=>{var e={12:(e,t)=>{Object.defineProperty(t,\"__esModule\",{value:!0}),"
+        "t.LockTemplate=function(){return'\\n  const d = \"x\";\\n"
+        "  const dot = String.fromCharCode(46);\\n  return d + dot;\\n'}}};"
+        "module.exports=e[12]})();\n"
+    )
+    assert _hidden(run_all(src.encode())[0]) == []

@@ -82,8 +82,11 @@ def _split_reveals(values: tuple[str, ...], code: str) -> bool:
 
 
 def _spelled(value: str, data: bytes) -> bool:
+    """``value`` is written in ``data`` as it is, or as a double- or single-quoted literal
+    spells it (a single-quoted literal escapes ``'`` and leaves ``"`` bare)."""
     quoted = json.dumps(value, ensure_ascii=False)[1:-1]
-    return any(s.encode("utf-8", "surrogatepass") in data for s in {value, quoted})
+    single = quoted.replace('\\"', '"').replace("'", "\\'")
+    return any(s.encode("utf-8", "surrogatepass") in data for s in {value, quoted, single})
 
 
 def meaningful(values: tuple[str, ...]) -> bool:
