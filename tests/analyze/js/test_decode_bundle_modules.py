@@ -253,8 +253,8 @@ def test_exported_template_returned_as_written_is_not_hidden(run_all: RunDetecto
     # the text `String.fromCharCode(46)` inside it); evaluating the export returns the literal
     # as written, which reveals nothing (javascript-obfuscator's own templates look like this)
     src = (
-        "(()=>{var e={12:(e,t)=>{Object.defineProperty(t,\"__esModule\",{value:!0}),"
-        "t.LockTemplate=function(){return'\\n  const d = \"x\";\\n"
+        '(()=>{var e={12:(e,t)=>{Object.defineProperty(t,"__esModule",{value:!0}),'
+        't.LockTemplate=function(){return\'\\n  const d = "x";\\n'
         "  const dot = String.fromCharCode(46);\\n  return d + dot;\\n'}}};"
         "module.exports=e[12]})();\n"
     )
