@@ -70,9 +70,12 @@ def test_claude_code_date_line_and_apostrophe(tmp_path: Path) -> None:
     assert sent["fields"] == ["base_url"]
 
 
-def _differences(tmp_path: Path, spec: str, *personas: str) -> tuple[int, list[dict[str, str]]]:
+def _differences(
+    tmp_path: Path, spec: str, *personas: str, repeat: int = 2
+) -> tuple[int, list[dict[str, str]]]:
     out = tmp_path / "probe.json"
     args = ["probe", spec, "--no-store", "--format", "json", "--output", str(out)]
+    args += ["--repeat", str(repeat)]
     for persona in personas:
         args += ["--persona", persona]
     code = main(args)
@@ -100,11 +103,15 @@ def test_each_lab_host_gets_its_own_apostrophe_and_first_party_ignores_the_zone(
         "deepseek": ["U+0027 APOSTROPHE -> U+02BC MODIFIER LETTER APOSTROPHE"],
     }
     assert {d["where"] for d in diffs} == {"model_request.messages", "egress"}
-    # On the vendor's own API host the Shanghai zone changes nothing.
+    # On the vendor's own API host the Shanghai zone changes nothing. Three repeats: which
+    # timing events (e.g. an attachment's compute duration) land in an event-logging batch
+    # varies run to run, and with two repeats per persona such an event was once in both runs
+    # of one persona and in neither of the other; the noise learner needs more repeats to see it.
     code, diffs = _differences(
         tmp_path, "npm:@anthropic-ai/claude-code@2.1.197",
         "base_url=https://api.anthropic.com;tz=Etc/UTC;name=utc",
         "base_url=https://api.anthropic.com;tz=Asia/Shanghai;name=shanghai",
+        repeat=3,
     )  # fmt: skip
     assert (code, diffs) == (0, []), diffs
 
