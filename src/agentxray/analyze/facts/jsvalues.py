@@ -671,6 +671,21 @@ class JsValues:
         finally:
             self._nested -= 1
 
+    def _descend_returns(
+        self, target: Node, args: list[Node], visit: Visit, env: Env, depth: int, out: set[Fact]
+    ) -> None:
+        """What a called function returns, its parameters bound to the call's arguments (once
+        per function on the walk's path: recursion stops at a function already entered)."""
+        if target.id in visit.seen:
+            return
+        visit.seen.add(target.id)
+        bound = dict(env)
+        for i, arg in enumerate(args):
+            bound[(target.start_byte, i)] = (arg, env)
+        for ret in returned(self.data, target):
+            self._descend(ret, visit, bound, depth + 1, out)
+        visit.seen.discard(target.id)
+
     def _walk(self, node: Node, visit: Visit, env: Env, depth: int, out: set[Fact]) -> None:
         stack = [node]
         while stack:
@@ -889,27 +904,13 @@ class JsValues:
             return
         target = self.function_of(fn)
         if target is not None:
-            if depth < MAX_DEPTH and target.id not in visit.seen:
-                visit.seen.add(target.id)
-                bound = dict(env)
-                for i, arg in enumerate(arg_nodes):
-                    bound[(target.start_byte, i)] = (arg, env)
-                for ret in returned(self.data, target):
-                    self._descend(ret, visit, bound, depth + 1, out)
-                visit.seen.discard(target.id)
+            if depth < MAX_DEPTH:
+                self._descend_returns(target, arg_nodes, visit, env, depth, out)
             return
         held = self.held_functions(fn) if fn.type in ("identifier", "member_expression") else []
         if held and depth < MAX_DEPTH:  # this.envSource(): the function handed to the field
             for target in held[:8]:
-                if target.id in visit.seen:
-                    continue
-                visit.seen.add(target.id)
-                bound = dict(env)
-                for i, arg in enumerate(arg_nodes):
-                    bound[(target.start_byte, i)] = (arg, env)
-                for ret in returned(self.data, target):
-                    self._descend(ret, visit, bound, depth + 1, out)
-                visit.seen.discard(target.id)
+                self._descend_returns(target, arg_nodes, visit, env, depth, out)
             return
         if name == "then" and fn.type == "member_expression" and arg_nodes and depth < MAX_DEPTH:
             # p.then(f): what f returns (what p settles to reaches f's parameter, see
